@@ -1,0 +1,46 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+
+	"cel.dev/cel-go/common/types"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+)
+
+// Matches reports whether one customer satisfies the criteria. A runtime
+// error (e.g. customer.attributes["plan"] when the key is absent) is returned
+// as an error naming the expression; callers treat such a customer as not
+// matching and count it.
+func (p *Program) Matches(f *customer.Features) (bool, error) {
+	return p.eval(f, nil)
+}
+
+// MatchesJourney evaluates a condition compiled WithJourney for one customer
+// in one journey.
+func (p *Program) MatchesJourney(f *customer.Features, j *Journey) (bool, error) {
+	if p.journey && j == nil {
+		return false, errors.New("segment: condition reads journey variables but no journey was supplied")
+	}
+	return p.eval(f, j)
+}
+
+func (p *Program) eval(f *customer.Features, j *Journey) (bool, error) {
+	if f == nil {
+		return false, errors.New("segment: nil customer features")
+	}
+	a := p.activations.Get().(*activation)
+	a.f, a.j = f, j
+	out, _, err := p.program.Eval(a)
+	a.f, a.j = nil, nil
+	p.activations.Put(a)
+	if err != nil {
+		return false, fmt.Errorf("segment: evaluate %q: %w", p.expr, err)
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("segment: %q evaluated to %s, want bool", p.expr, out.Type())
+	}
+	return bool(b), nil
+}
