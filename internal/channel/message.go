@@ -1,0 +1,55 @@
+package channel
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Message is one rendered message for one recipient.
+type Message struct {
+	// IdempotencyKey identifies this delivery; the same key on a resend lets the
+	// receiver drop the duplicate. Required.
+	IdempotencyKey string
+	// To is the recipient: an e-mail address for SMTP, an e-mail address or a
+	// customer id for webhooks.
+	To string
+	// Subject is the mail subject (webhooks carry it in the JSON payload).
+	Subject string
+	// Body is the rendered body, plain text or HTML depending on HTML.
+	Body string
+	// HTML marks Body as text/html instead of text/plain.
+	HTML bool
+	// Headers are extra headers: HTTP headers for webhooks, mail headers for SMTP.
+	Headers map[string]string
+	// Metadata says where the message came from. It holds a customer id, so it is
+	// never logged at info level (see LogValue).
+	Metadata Metadata
+}
+
+// Metadata links a message to the playbook step that produced it.
+type Metadata struct {
+	Playbook   string `json:"playbook,omitempty"`
+	Step       string `json:"step,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+}
+
+// LogValue keeps customer data out of logs: only the idempotency key, playbook
+// and step are shown; the recipient, subject, body and customer id are not.
+func (m Message) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("idempotency_key", m.IdempotencyKey),
+		slog.String("playbook", m.Metadata.Playbook),
+		slog.String("step", m.Metadata.Step),
+	)
+}
+
+// Sender delivers a single message. Implementations are safe for concurrent use.
+type Sender interface {
+	Send(ctx context.Context, msg Message) error
+}
+
+// SenderFunc adapts a function to the Sender interface.
+type SenderFunc func(ctx context.Context, msg Message) error
+
+// Send calls f(ctx, msg).
+func (f SenderFunc) Send(ctx context.Context, msg Message) error { return f(ctx, msg) }

@@ -1,0 +1,110 @@
+package channel
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// RetryPolicy bounds retries of transient errors.
+//
+// Backoff is exponential with full jitter: before attempt n+1 (n >= 1 failed
+// attempts) the sender sleeps
+//
+//	d = uniform[0, min(MaxBackoff, InitialBackoff * 2^(n-1)))
+//	d = max(d, RetryAfter)   when the receiver sent Retry-After
+//
+// Full jitter spreads retries of many workers hit by the same outage so they
+// do not return in lock-step. Retrying stops after MaxAttempts attempts, or
+// when the next sleep would end beyond MaxElapsed since the first attempt.
+type RetryPolicy struct {
+	// MaxAttempts counts the first attempt; 1 disables retries. Default 5.
+	MaxAttempts int
+	// InitialBackoff is the backoff cap before the second attempt. Default 200ms.
+	InitialBackoff time.Duration
+	// MaxBackoff caps a single backoff. Default 30s.
+	MaxBackoff time.Duration
+	// MaxElapsed caps total time across attempts and sleeps. 0 means no cap.
+	MaxElapsed time.Duration
+}
+
+// DefaultRetryPolicy is 5 attempts, 200ms..30s backoff, 2 minutes in total.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second, MaxElapsed: 2 * time.Minute}
+
+// withDefaults fills zero fields from DefaultRetryPolicy (MaxElapsed 0 stays "no cap").
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
+	}
+	if p.InitialBackoff <= 0 {
+		p.InitialBackoff = DefaultRetryPolicy.InitialBackoff
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = DefaultRetryPolicy.MaxBackoff
+	}
+	return p
+}
+
+// backoffCap is min(MaxBackoff, InitialBackoff * 2^(failed-1)).
+func (p RetryPolicy) backoffCap(failed int) time.Duration {
+	d := p.InitialBackoff
+	for i := 1; i < failed; i++ {
+		d *= 2
+		if d >= p.MaxBackoff || d <= 0 { // d <= 0: overflow
+			return p.MaxBackoff
+		}
+	}
+	return min(d, p.MaxBackoff)
+}
+
+// RetryingSender retries transient errors of the wrapped Sender.
+type RetryingSender struct {
+	next   Sender
+	policy RetryPolicy
+	// Clock and randomness, replaceable in tests so backoff can be checked
+	// without sleeping.
+	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter func() float64 // uniform in [0,1)
+}
+
+// WithRetry wraps sender with policy. Permanent errors are returned at once.
+func WithRetry(sender Sender, policy RetryPolicy) Sender { return newRetrying(sender, policy) }
+
+func newRetrying(sender Sender, policy RetryPolicy) *RetryingSender {
+	return &RetryingSender{next: sender, policy: policy.withDefaults(), now: time.Now, sleep: sleepCtx, jitter: rand.Float64}
+}
+
+// Send tries msg up to MaxAttempts times. The idempotency key is unchanged
+// across attempts, so a receiver that got an earlier attempt whose response was
+// lost can drop the repeat.
+func (r *RetryingSender) Send(ctx context.Context, msg Message) error {
+	start := r.now()
+	for attempt := 1; ; attempt++ {
+		err := r.next.Send(ctx, msg)
+		if err == nil {
+			return nil
+		}
+		if IsPermanent(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if attempt >= r.policy.MaxAttempts {
+			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
+		}
+		delay := time.Duration(r.jitter() * float64(r.policy.backoffCap(attempt)))
+		if ra, ok := RetryAfter(err); ok && ra > delay {
+			delay = ra
+		}
+		if r.policy.MaxElapsed > 0 && r.now().Add(delay).Sub(start) > r.policy.MaxElapsed {
+			return fmt.Errorf("giving up after %d attempts: next retry in %s would exceed max elapsed %s: %w",
+				attempt, delay, r.policy.MaxElapsed, err)
+		}
+		if serr := r.sleep(ctx, delay); serr != nil {
+			return fmt.Errorf("%w while waiting to retry (attempt %d failed: %v)", serr, attempt, err)
+		}
+	}
+}
