@@ -1,0 +1,110 @@
+package clv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// GammaGamma holds the parameters of the Gamma-Gamma model of spend per
+// transaction (Fader, Hardie & Lee 2005, "RFM and CLV"; Colombo & Jiang 1999):
+// a customer's transaction values are Gamma(p, ν) around a customer mean, and
+// the customer's rate ν ~ Gamma(shape q, rate v) across customers. Spend is
+// assumed independent of purchase frequency.
+type GammaGamma struct {
+	P, Q, V float64
+}
+
+// CustomerLogLikelihood is the log-likelihood of a customer's mean transaction
+// value m over x repeat transactions (x > 0):
+//
+//	ln L = lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
+//	       - (px+q) ln(x·m + v)
+func (g GammaGamma) CustomerLogLikelihood(x, m float64) float64 {
+	ll, _ := g.customerLogLikelihood(x, m, false)
+	return ll
+}
+
+// customerLogLikelihood also returns the gradient with respect to (p, q, v):
+//
+//	∂/∂p = x [ψ(px+q) - ψ(px) + ln m + ln x - ln(x·m+v)]
+//	∂/∂q = ψ(px+q) - ψ(q) + ln v - ln(x·m+v)
+//	∂/∂v = q/v - (px+q)/(x·m+v)
+func (g GammaGamma) customerLogLikelihood(x, m float64, withGrad bool) (float64, [3]float64) {
+	p, q, v := g.P, g.Q, g.V
+	px := p * x
+	lgPXQ, _ := math.Lgamma(px + q)
+	lgPX, _ := math.Lgamma(px)
+	lgQ, _ := math.Lgamma(q)
+	lnXMV := math.Log(x*m + v)
+	ll := lgPXQ - lgPX - lgQ + q*math.Log(v) + (px-1)*math.Log(m) + px*math.Log(x) - (px+q)*lnXMV
+	var grad [3]float64
+	if withGrad {
+		psiPXQ := mathext.Digamma(px + q)
+		grad[0] = x * (psiPXQ - mathext.Digamma(px) + math.Log(m) + math.Log(x) - lnXMV)
+		grad[1] = psiPXQ - mathext.Digamma(q) + math.Log(v) - lnXMV
+		grad[2] = q/v - (px+q)/(x*m+v)
+	}
+	return ll, grad
+}
+
+// ConditionalExpectedAverageProfit is E[Z | x, m], the expected value of a
+// customer's future transactions given x repeat transactions of mean m — a
+// weighted average of the population mean pv/(q-1) and the customer's own m:
+//
+//	E[Z|x,m] = (q-1)/(px+q-1) · pv/(q-1) + px/(px+q-1) · m = p(v + x·m)/(px+q-1)
+//
+// For x = 0 it is the population mean pv/(q-1) (requires q > 1).
+func (g GammaGamma) ConditionalExpectedAverageProfit(x, m float64) float64 {
+	return g.P * (g.V + x*m) / (g.P*x + g.Q - 1)
+}
+
+// FitGammaGamma estimates (p, q, v) by maximum likelihood over the customers
+// with Frequency > 0 and Monetary > 0 (the model's support; one-time buyers
+// carry no repeat-spend information), starting from p = q = v = 1 as
+// lifetimes does. It returns how many customers were used in stats.
+func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
+	type xm struct{ x, m float64 }
+	var data []xm
+	for i, s := range rows {
+		if s.Frequency <= 0 {
+			continue
+		}
+		if !(s.Monetary >= 0) || math.IsInf(s.Monetary, 0) {
+			return GammaGamma{}, FitStats{}, 0, fmt.Errorf("summary row %d (customer %q): monetary value %v must be a non-negative number", i, s.CustomerID, s.Monetary)
+		}
+		if s.Monetary == 0 {
+			// ln m is -∞ at m = 0: such customers lie outside the Gamma
+			// support and are left out, as lifetimes requires m > 0.
+			continue
+		}
+		data = append(data, xm{s.Frequency, s.Monetary})
+	}
+	if len(data) < 2 {
+		return GammaGamma{}, FitStats{}, len(data), fmt.Errorf("Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value, got %d", len(data))
+	}
+	eval := func(p, grad []float64) float64 {
+		g := GammaGamma{P: p[0], Q: p[1], V: p[2]}
+		var ll float64
+		clear(grad)
+		for _, d := range data {
+			l, dg := g.customerLogLikelihood(d.x, d.m, true)
+			ll += l
+			for i := range dg {
+				grad[i] += dg[i]
+			}
+		}
+		return ll
+	}
+	p, stats, err := maximizeLogParams(eval, []float64{1, 1, 1}, float64(len(data)))
+	if err != nil {
+		return GammaGamma{}, stats, len(data), fmt.Errorf("Gamma-Gamma: %w", err)
+	}
+	g := GammaGamma{P: p[0], Q: p[1], V: p[2]}
+	if g.Q <= 1 {
+		return g, stats, len(data), errors.New("Gamma-Gamma fit gave q <= 1: the population mean spend pv/(q-1) is infinite; the spend data are too heavy-tailed for this model")
+	}
+	return g, stats, len(data), nil
+}

@@ -1,0 +1,222 @@
+package clv
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+)
+
+// Transaction log formats accepted by ReadTransactions and NewTransactionReader.
+const (
+	// FormatCDNOW is the whitespace-separated CDNOW layout. Both the master
+	// file (header "customer_id date number_of_cds dollar_value", 4 columns)
+	// and the 1/10 sample (no header, 5 columns: master id, sample id, date,
+	// CDs, dollars) are accepted; the master id is used as the customer id in
+	// both so that the two files name customers the same way.
+	FormatCDNOW = "cdnow"
+	// FormatCSV is a comma-separated file with a header naming at least the
+	// columns customer_id, date and amount (in any order; extra columns are
+	// ignored). Dates are YYYY-MM-DD or RFC 3339.
+	FormatCSV = "csv"
+)
+
+// maxLineBytes bounds one input line so that a corrupt file without newlines
+// cannot make the reader buffer the whole stream.
+const maxLineBytes = 1 << 20
+
+// TransactionReader streams orders from a transaction log one at a time, so
+// that callers can aggregate logs larger than memory.
+type TransactionReader struct {
+	format  string
+	scanner *bufio.Scanner
+	line    int
+	// cdnowColumns is 4 (master) or 5 (sample); 0 until the first data line.
+	cdnowColumns int
+	// csv column positions, resolved from the header.
+	csvID, csvDate, csvAmount, csvColumns int
+	headerDone                            bool
+}
+
+// NewTransactionReader returns a streaming reader for format (FormatCDNOW or
+// FormatCSV).
+func NewTransactionReader(r io.Reader, format string) (*TransactionReader, error) {
+	switch format {
+	case FormatCDNOW, FormatCSV:
+	default:
+		return nil, fmt.Errorf("unknown transaction format %q: use %q or %q", format, FormatCDNOW, FormatCSV)
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLineBytes)
+	return &TransactionReader{format: format, scanner: sc}, nil
+}
+
+// Next returns the next order, or io.EOF after the last one. Errors name the
+// 1-based line number and the problem.
+func (tr *TransactionReader) Next() (customer.Order, error) {
+	for tr.scanner.Scan() {
+		tr.line++
+		text := strings.TrimSpace(tr.scanner.Text())
+		if text == "" {
+			continue
+		}
+		var (
+			o   customer.Order
+			ok  bool
+			err error
+		)
+		if tr.format == FormatCDNOW {
+			o, ok, err = tr.parseCDNOW(text)
+		} else {
+			o, ok, err = tr.parseCSV(text)
+		}
+		if err != nil {
+			return customer.Order{}, fmt.Errorf("line %d: %w", tr.line, err)
+		}
+		if ok {
+			o.OrderID = strconv.Itoa(tr.line)
+			return o, nil
+		}
+	}
+	if err := tr.scanner.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return customer.Order{}, fmt.Errorf("line %d: longer than %d bytes", tr.line+1, maxLineBytes)
+		}
+		return customer.Order{}, fmt.Errorf("line %d: %w", tr.line+1, err)
+	}
+	return customer.Order{}, io.EOF
+}
+
+// ReadTransactions reads a whole transaction log in format (FormatCDNOW or
+// FormatCSV) into memory.
+func ReadTransactions(r io.Reader, format string) ([]customer.Order, error) {
+	tr, err := NewTransactionReader(r, format)
+	if err != nil {
+		return nil, err
+	}
+	var orders []customer.Order
+	for {
+		o, err := tr.Next()
+		if err == io.EOF {
+			return orders, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		orders = append(orders, o)
+	}
+}
+
+// parseCDNOW parses one non-empty CDNOW line; ok is false for the header.
+func (tr *TransactionReader) parseCDNOW(text string) (customer.Order, bool, error) {
+	fields := strings.Fields(text)
+	if !tr.headerDone {
+		tr.headerDone = true
+		if fields[0] == "customer_id" {
+			return customer.Order{}, false, nil
+		}
+	}
+	if tr.cdnowColumns == 0 {
+		if len(fields) != 4 && len(fields) != 5 {
+			return customer.Order{}, false, fmt.Errorf("has %d columns, want 4 (master: id date cds dollars) or 5 (sample: id sample_id date cds dollars)", len(fields))
+		}
+		tr.cdnowColumns = len(fields)
+	}
+	if len(fields) != tr.cdnowColumns {
+		return customer.Order{}, false, fmt.Errorf("has %d columns, want %d like the first line", len(fields), tr.cdnowColumns)
+	}
+	off := tr.cdnowColumns - 4 // the sample has an extra sample-id column
+	day, err := time.Parse("20060102", fields[1+off])
+	if err != nil {
+		return customer.Order{}, false, fmt.Errorf("date %q is not YYYYMMDD", fields[1+off])
+	}
+	if _, err := strconv.ParseUint(fields[2+off], 10, 32); err != nil {
+		return customer.Order{}, false, fmt.Errorf("number of CDs %q is not a non-negative integer", fields[2+off])
+	}
+	amount, err := parseAmount(fields[3+off])
+	if err != nil {
+		return customer.Order{}, false, err
+	}
+	return customer.Order{CustomerID: fields[0], Amount: amount, OccurredAt: day}, true, nil
+}
+
+// parseCSV parses one non-empty CSV line; ok is false for the header. Quoted
+// fields are not supported because transaction logs hold ids, dates and
+// numbers only.
+func (tr *TransactionReader) parseCSV(text string) (customer.Order, bool, error) {
+	fields := strings.Split(text, ",")
+	for i := range fields {
+		fields[i] = strings.TrimSpace(fields[i])
+	}
+	if !tr.headerDone {
+		tr.headerDone = true
+		tr.csvID, tr.csvDate, tr.csvAmount = -1, -1, -1
+		for i, name := range fields {
+			switch strings.ToLower(name) {
+			case "customer_id":
+				tr.csvID = i
+			case "date":
+				tr.csvDate = i
+			case "amount":
+				tr.csvAmount = i
+			}
+		}
+		var missing []string
+		for _, c := range []struct {
+			name string
+			pos  int
+		}{{"customer_id", tr.csvID}, {"date", tr.csvDate}, {"amount", tr.csvAmount}} {
+			if c.pos < 0 {
+				missing = append(missing, c.name)
+			}
+		}
+		if len(missing) > 0 {
+			return customer.Order{}, false, fmt.Errorf("header %q lacks column(s) %s: the first line must name customer_id,date,amount", text, strings.Join(missing, ","))
+		}
+		tr.csvColumns = len(fields)
+		return customer.Order{}, false, nil
+	}
+	if len(fields) != tr.csvColumns {
+		return customer.Order{}, false, fmt.Errorf("has %d columns, the header has %d", len(fields), tr.csvColumns)
+	}
+	id := fields[tr.csvID]
+	if id == "" {
+		return customer.Order{}, false, errors.New("customer_id is empty")
+	}
+	at, err := parseDate(fields[tr.csvDate])
+	if err != nil {
+		return customer.Order{}, false, err
+	}
+	amount, err := parseAmount(fields[tr.csvAmount])
+	if err != nil {
+		return customer.Order{}, false, err
+	}
+	return customer.Order{CustomerID: id, Amount: amount, OccurredAt: at}, true, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("date %q is neither YYYY-MM-DD nor RFC 3339", s)
+}
+
+func parseAmount(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("amount %q is not a finite number", s)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("amount %q is negative", s)
+	}
+	return v, nil
+}
