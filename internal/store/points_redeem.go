@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/loyalty"
+)
+
+// Redemption is the answer to a redemption request; a retry with the same
+// Idempotency-Key gets the same Redemption back.
+type Redemption struct {
+	ID         int64     `json:"redemptionId"`
+	Reward     string    `json:"reward"`
+	Points     int64     `json:"points"`
+	Available  int64     `json:"available"` // available balance right after this redemption
+	RedeemedAt time.Time `json:"redeemedAt"`
+}
+
+// Redeem spends cost points on reward for memberID, oldest unexpired lots
+// first. key is the client's Idempotency-Key: when it was already used by this
+// member for the same reward, the first answer is returned with replayed=true
+// and nothing is deducted; for a different reward, ErrIdempotencyReuse. A
+// balance below cost gives an *InsufficientError and records nothing (so a
+// retry after earning more can succeed).
+func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
+	if key == "" {
+		return r, false, fmt.Errorf("empty idempotency key")
+	}
+	source := "redeem:" + memberID + ":" + key
+	err = p.withMember(ctx, memberID, false, now, now, func(m *memberTx) error {
+		var prevReward string
+		var recorded int64
+		e := m.tx.QueryRow(ctx, `SELECT id, ref, -points, balance_after, recorded_at FROM points_entries WHERE source_key = $1`,
+			source).Scan(&r.ID, &prevReward, &r.Points, &r.Available, &recorded)
+		if e == nil {
+			if prevReward != reward {
+				return ErrIdempotencyReuse
+			}
+			r.Reward, r.RedeemedAt, replayed = prevReward, fromUS(recorded), true
+			return nil
+		}
+		if !errors.Is(e, sql.ErrNoRows) {
+			return e
+		}
+		return m.debit(ctx, KindRedeem, source, cost, reward, "", &r)
+	})
+	return r, replayed, err
+}
+
+// debit takes points from available lots FIFO and appends the entry.
+func (m *memberTx) debit(ctx context.Context, kind, source string, cost int64, ref, reason string, r *Redemption) error {
+	takes, ok := loyalty.PlanRedemption(m.lots, cost, m.now)
+	if !ok {
+		return &InsufficientError{Available: m.available(), Needed: cost}
+	}
+	if err := m.take(ctx, takes); err != nil {
+		return err
+	}
+	after := m.available()
+	id, err := m.insertEntry(ctx, kind, source, -cost, 0, ref, reason, after, m.now)
+	if err != nil {
+		return err
+	}
+	if id == 0 {
+		return fmt.Errorf("source key %q recorded concurrently", source) // impossible under the member lock
+	}
+	if err := m.touch(ctx, m.now); err != nil {
+		return err
+	}
+	*r = Redemption{ID: id, Reward: ref, Points: cost, Available: after, RedeemedAt: m.now}
+	return nil
+}
+
+// Adjustment is the answer to an admin adjustment.
+type Adjustment struct {
+	ID        int64     `json:"adjustmentId"`
+	Points    int64     `json:"points"`
+	Reason    string    `json:"reason"`
+	Available int64     `json:"available"`
+	At        time.Time `json:"at"`
+}
+
+// Adjust credits (points > 0: a lot available at once) or debits (points < 0:
+// oldest lots first, refused below zero) memberID with an admin reason. key
+// makes retries safe: a repeated key returns the first answer.
+func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reason, key string, now time.Time) (a Adjustment, replayed bool, err error) {
+	source := "adjust:" + memberID + ":" + key
+	err = p.withMember(ctx, memberID, false, now, now, func(m *memberTx) error {
+		var recorded int64
+		e := m.tx.QueryRow(ctx, `SELECT id, points, reason, balance_after, recorded_at FROM points_entries WHERE source_key = $1`,
+			source).Scan(&a.ID, &a.Points, &a.Reason, &a.Available, &recorded)
+		if e == nil {
+			a.At, replayed = fromUS(recorded), true
+			return nil
+		}
+		if !errors.Is(e, sql.ErrNoRows) {
+			return e
+		}
+		if points < 0 {
+			var r Redemption
+			if err := m.debit(ctx, KindAdjust, source, -points, "", reason, &r); err != nil {
+				return err
+			}
+			a = Adjustment{ID: r.ID, Points: points, Reason: reason, Available: r.Available, At: now}
+			return nil
+		}
+		id, err := m.insertEntry(ctx, KindAdjust, source, points, 0, "", reason, 0, now)
+		if err != nil {
+			return err
+		}
+		if err := m.addLot(ctx, id, points, now, false); err != nil {
+			return err
+		}
+		after := m.available()
+		if _, err := m.tx.Exec(ctx, `UPDATE points_entries SET balance_after = $1 WHERE id = $2`, after, id); err != nil {
+			return err
+		}
+		a = Adjustment{ID: id, Points: points, Reason: reason, Available: after, At: now}
+		return nil
+	})
+	return a, replayed, err
+}

@@ -1,0 +1,69 @@
+package store
+
+import "strings"
+
+// pointsMigrations is the loyalty ledger schema, version i+1 = step i
+// (append-only). Times are BIGINT microseconds since the Unix epoch (UTC) so
+// that one schema and one set of queries work in PostgreSQL and SQLite; 0 means
+// "not set". {{ID}} becomes each dialect's auto-increment primary key.
+var pointsMigrations = []string{`
+CREATE TABLE points_members (
+	member_id     TEXT PRIMARY KEY,
+	tier          TEXT NOT NULL DEFAULT '',
+	below_since   BIGINT NOT NULL DEFAULT 0,
+	last_activity BIGINT NOT NULL DEFAULT 0,
+	enrolled_at   BIGINT NOT NULL
+);
+CREATE TABLE points_entries (
+	id            {{ID}},
+	member_id     TEXT NOT NULL,
+	kind          TEXT NOT NULL,
+	source_key    TEXT NOT NULL UNIQUE,
+	points        BIGINT NOT NULL,
+	amount        DOUBLE PRECISION NOT NULL DEFAULT 0,
+	ref           TEXT NOT NULL DEFAULT '',
+	reason        TEXT NOT NULL DEFAULT '',
+	balance_after BIGINT NOT NULL DEFAULT 0,
+	occurred_at   BIGINT NOT NULL,
+	recorded_at   BIGINT NOT NULL
+);
+CREATE INDEX points_entries_member ON points_entries (member_id, id);
+CREATE INDEX points_entries_member_time ON points_entries (member_id, occurred_at);
+CREATE INDEX points_entries_kind_time ON points_entries (kind, occurred_at);
+CREATE TABLE points_lots (
+	id           {{ID}},
+	member_id    TEXT NOT NULL,
+	entry_id     BIGINT NOT NULL,
+	earned_at    BIGINT NOT NULL,
+	available_at BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL DEFAULT 0,
+	original     BIGINT NOT NULL,
+	remaining    BIGINT NOT NULL CHECK (remaining >= 0)
+);
+CREATE INDEX points_lots_open ON points_lots (member_id, earned_at) WHERE remaining > 0;
+CREATE INDEX points_lots_entry ON points_lots (entry_id);
+CREATE TABLE points_tier_changes (
+	id         {{ID}},
+	member_id  TEXT NOT NULL,
+	from_tier  TEXT NOT NULL,
+	to_tier    TEXT NOT NULL,
+	direction  TEXT NOT NULL,
+	changed_at BIGINT NOT NULL
+);
+CREATE TABLE points_cursors (
+	name TEXT PRIMARY KEY,
+	at   BIGINT NOT NULL
+)`}
+
+// pointsSchema renders the migrations for the DB's dialect.
+func (db *DB) pointsSchema() []string {
+	id := "BIGSERIAL PRIMARY KEY"
+	if db.Dialect == SQLite {
+		id = "INTEGER PRIMARY KEY AUTOINCREMENT"
+	}
+	out := make([]string, len(pointsMigrations))
+	for i, m := range pointsMigrations {
+		out[i] = strings.ReplaceAll(m, "{{ID}}", id)
+	}
+	return out
+}
