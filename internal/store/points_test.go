@@ -58,8 +58,8 @@ func TestPointsReplayAndRefund(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		p := openPoints(t, db, loyalty.Config{
-			EarnRules: loyalty.EarnRules{PointsPerUnit: 1, TierMultipliers: map[string]float64{"silver": 1.5}},
-			Tiers:     []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyalty.Days(365), DowngradeGrace: loyalty.Days(30)}},
+			EarnRules:     loyalty.EarnRules{PointsPerUnit: 1, TierMultipliers: map[string]float64{"silver": 1.5}},
+			Tiers:         []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyalty.Days(365), DowngradeGrace: loyalty.Days(30)}},
 			PendingPeriod: loyalty.Days(14),
 		})
 		orders := []customer.Order{
