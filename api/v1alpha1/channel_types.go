@@ -1,0 +1,127 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ChannelSpec says how messages leave. Exactly one of webhook, smtp or console is set.
+// +kubebuilder:validation:XValidation:rule="[has(self.webhook), has(self.smtp), has(self.console)].filter(x, x).size() == 1",message="exactly one of spec.webhook, spec.smtp or spec.console must be set"
+type ChannelSpec struct {
+	// Webhook POSTs each message as JSON, signed with HMAC-SHA256.
+	// +optional
+	Webhook *WebhookChannel `json:"webhook,omitempty"`
+	// SMTP sends email.
+	// +optional
+	SMTP *SMTPChannel `json:"smtp,omitempty"`
+	// Console prints a one-line summary of each message (local runs).
+	// +optional
+	Console *ConsoleChannel `json:"console,omitempty"`
+	// RateLimit caps how fast this channel sends, across all playbooks' workers
+	// of one replica.
+	// +optional
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+	// Consent is the customer consent that this channel requires:
+	// Email (consent_email), SMS (consent_sms) or None (transactional webhooks).
+	// Defaults to Email for smtp and console, None for webhook.
+	// +optional
+	// +kubebuilder:validation:Enum=Email;SMS;None
+	Consent string `json:"consent,omitempty"`
+}
+
+// WebhookChannel posts messages to an HTTPS endpoint.
+type WebhookChannel struct {
+	// URL receiving the POST.
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	// +kubebuilder:validation:MaxLength=2048
+	URL string `json:"url"`
+	// SigningSecretRef holds the HMAC-SHA256 key for the X-Retention-Signature header.
+	SigningSecretRef SecretKeySelector `json:"signingSecretRef"`
+	// Headers added to every request (no secrets here: they are not redacted).
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	Headers map[string]string `json:"headers,omitempty"`
+	// Timeout of one request (default 10s).
+	// +optional
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// SMTPTLSMode selects transport security.
+// +kubebuilder:validation:Enum=None;StartTLS;TLS
+type SMTPTLSMode string
+
+// SMTPChannel sends email through an SMTP relay.
+type SMTPChannel struct {
+	// Host of the SMTP relay.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host"`
+	// Port of the SMTP relay, usually 587 (StartTLS) or 465 (TLS).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+	// From is the sender address, e.g. "Shop <hello@shop.example>".
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=320
+	From string `json:"from"`
+	// CredentialsSecretRef names a Secret with keys username and password.
+	// +optional
+	CredentialsSecretRef *LocalObjectReference `json:"credentialsSecretRef,omitempty"`
+	// TLS mode: None, StartTLS (default) or TLS.
+	// +optional
+	TLS SMTPTLSMode `json:"tls,omitempty"`
+}
+
+// ConsoleChannel prints messages instead of sending them.
+type ConsoleChannel struct{}
+
+// RateLimit is a token bucket.
+type RateLimit struct {
+	// PerSecond is the sustained rate.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	PerSecond int32 `json:"perSecond"`
+	// Burst is how many may go at once (default: perSecond).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	Burst int32 `json:"burst,omitempty"`
+}
+
+// ChannelStatus reports whether the channel is usable.
+type ChannelStatus struct {
+	CommonStatus `json:",inline"`
+	// Type is the configured kind: Webhook, SMTP or Console.
+	// +optional
+	Type string `json:"type,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ch,categories=retention
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.status.type`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Channel is a way for messages to leave: a signed webhook, SMTP email, or
+// the console. Credentials live only in Secrets.
+type Channel struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ChannelSpec   `json:"spec"`
+	Status ChannelStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ChannelList is a list of Channels.
+type ChannelList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Channel `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Channel{}, &ChannelList{})
+}

@@ -1,0 +1,364 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PlaybookSpec is an outreach journey for the members of a segment.
+// +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.branch) || (self.steps.exists(t, t.name == s.branch.then) && (!has(s.branch.__else__) || self.steps.exists(t, t.name == s.branch.__else__))))",message="spec.steps[].branch.then and .else must name a step in spec.steps"
+type PlaybookSpec struct {
+	// SegmentRef names the Segment whose members the journey is for.
+	SegmentRef LocalObjectReference `json:"segmentRef"`
+	// Trigger says when a member enters the journey.
+	Trigger Trigger `json:"trigger"`
+	// Reentry says whether a customer may enter again (default Once).
+	// +optional
+	Reentry *Reentry `json:"reentry,omitempty"`
+	// Steps run in order; branch jumps to a named step; the journey ends after
+	// the last step or at an exit.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=50
+	Steps []Step `json:"steps"`
+	// FrequencyCap limits messages per customer across all playbooks in the namespace.
+	// +optional
+	FrequencyCap *FrequencyCap `json:"frequencyCap,omitempty"`
+	// QuietHours defer sends that fall inside them, in the customer's time zone.
+	// +optional
+	QuietHours *QuietHours `json:"quietHours,omitempty"`
+	// HoldoutPercent of the audience is enrolled but never messaged, to measure lift.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=50
+	HoldoutPercent int32 `json:"holdoutPercent,omitempty"`
+	// Goal is the conversion the journey is for; reaching it ends the journey.
+	// +optional
+	Goal *Goal `json:"goal,omitempty"`
+	// DryRun renders and records what would be sent, and sends nothing.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
+	// Suspend stops sending; resuming continues where it stopped.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// Workers sizes the campaign worker Deployment.
+	// +optional
+	Workers *Workers `json:"workers,omitempty"`
+}
+
+// Trigger is exactly one way of entering the journey.
+// +kubebuilder:validation:XValidation:rule="[has(self.segmentEntry), has(self.schedule), has(self.event), has(self.inactivity), has(self.anniversary), has(self.tierChange)].filter(x, x).size() == 1",message="spec.trigger must set exactly one of segmentEntry, schedule, event, inactivity, anniversary, tierChange"
+type Trigger struct {
+	// SegmentEntry enrols customers when they join the segment.
+	// +optional
+	SegmentEntry *SegmentEntryTrigger `json:"segmentEntry,omitempty"`
+	// Schedule enrols all current members on a cron schedule (newsletters, surveys).
+	// +optional
+	Schedule *ScheduleTrigger `json:"schedule,omitempty"`
+	// Event enrols members when an event of this type arrives.
+	// +optional
+	Event *EventTrigger `json:"event,omitempty"`
+	// Inactivity enrols members with no order or event for a duration.
+	// +optional
+	Inactivity *InactivityTrigger `json:"inactivity,omitempty"`
+	// Anniversary enrols members on the anniversary of sign-up or first order.
+	// +optional
+	Anniversary *AnniversaryTrigger `json:"anniversary,omitempty"`
+	// TierChange enrols members whose loyalty tier changes.
+	// +optional
+	TierChange *TierChangeTrigger `json:"tierChange,omitempty"`
+}
+
+// SegmentEntryTrigger has no settings: entering the segment is the trigger.
+type SegmentEntryTrigger struct{}
+
+// ScheduleTrigger enrols on a cron schedule.
+type ScheduleTrigger struct {
+	// Cron expression.
+	Cron Schedule `json:"cron"`
+}
+
+// EventTrigger enrols on an event type.
+type EventTrigger struct {
+	// Type of the event, e.g. cart_abandoned or survey_answered.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Type string `json:"type"`
+}
+
+// InactivityTrigger enrols after a quiet period.
+type InactivityTrigger struct {
+	// After this long without activity, e.g. 60d.
+	After Duration `json:"after"`
+}
+
+// AnniversaryTrigger enrols on an anniversary.
+type AnniversaryTrigger struct {
+	// Of: SignUp or FirstOrder.
+	// +kubebuilder:validation:Enum=SignUp;FirstOrder
+	Of string `json:"of"`
+}
+
+// TierChangeTrigger enrols on a loyalty tier change.
+type TierChangeTrigger struct {
+	// ProgramRef names the LoyaltyProgram.
+	ProgramRef LocalObjectReference `json:"programRef"`
+	// To restricts to changes into this tier (any tier when empty).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	To string `json:"to,omitempty"`
+	// Direction restricts to Upgrade or Downgrade (both when empty).
+	// +optional
+	// +kubebuilder:validation:Enum=Upgrade;Downgrade
+	Direction string `json:"direction,omitempty"`
+}
+
+// Reentry policy.
+// +kubebuilder:validation:XValidation:rule="self.policy != 'AfterCooldown' || has(self.cooldown)",message="spec.reentry.cooldown is required when policy is AfterCooldown"
+type Reentry struct {
+	// Policy: Once (default) or AfterCooldown.
+	// +kubebuilder:validation:Enum=Once;AfterCooldown
+	Policy string `json:"policy"`
+	// Cooldown before a customer may enter again.
+	// +optional
+	Cooldown Duration `json:"cooldown,omitempty"`
+}
+
+// Step is one named step; it sets exactly one action.
+// +kubebuilder:validation:XValidation:rule="[has(self.send), has(self.wait), has(self.branch), has(self.awardPoints), has(self.exit)].filter(x, x).size() == 1",message="each step must set exactly one of send, wait, branch, awardPoints, exit"
+type Step struct {
+	// Name of the step (branches jump to it; journey members report it).
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Send a message through a Channel.
+	// +optional
+	Send *SendStep `json:"send,omitempty"`
+	// Wait for a duration or until a local time of day.
+	// +optional
+	Wait *WaitStep `json:"wait,omitempty"`
+	// Branch on a CEL condition.
+	// +optional
+	Branch *BranchStep `json:"branch,omitempty"`
+	// AwardPoints credits loyalty points.
+	// +optional
+	AwardPoints *AwardPointsStep `json:"awardPoints,omitempty"`
+	// Exit ends the journey (when the condition holds, or always without one).
+	// +optional
+	Exit *ExitStep `json:"exit,omitempty"`
+}
+
+// SendStep sends a templated message.
+type SendStep struct {
+	// ChannelRef names the Channel.
+	ChannelRef LocalObjectReference `json:"channelRef"`
+	// Template of the message.
+	Template MessageTemplate `json:"template"`
+}
+
+// MessageTemplate is a Go template over the customer: {{ .Name }}, {{ .Email }},
+// {{ .Attributes.plan }}, {{ .Features.Frequency }}, {{ .LoyaltyPoints }} ...
+// An unknown field is rejected before anything is sent.
+type MessageTemplate struct {
+	// Subject line (email) or title (webhook).
+	// +optional
+	// +kubebuilder:validation:MaxLength=998
+	Subject string `json:"subject,omitempty"`
+	// Body of the message.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=65536
+	Body string `json:"body"`
+	// HTML marks the body as HTML (escaped as HTML when rendered).
+	// +optional
+	HTML bool `json:"html,omitempty"`
+}
+
+// WaitStep waits for a duration or until a local time of day.
+// +kubebuilder:validation:XValidation:rule="has(self.duration) != has(self.until)",message="wait must set exactly one of duration or until"
+type WaitStep struct {
+	// Duration to wait, e.g. 3d.
+	// +optional
+	Duration Duration `json:"duration,omitempty"`
+	// Until is the next local time of day in the customer's time zone, e.g. "09:00".
+	// +optional
+	Until LocalTime `json:"until,omitempty"`
+}
+
+// BranchStep jumps on a condition.
+type BranchStep struct {
+	// If is a CEL expression over customer and journey returning bool.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	If string `json:"if"`
+	// Then is the step to go to when If holds.
+	// +kubebuilder:validation:MaxLength=63
+	Then string `json:"then"`
+	// Else is the step to go to otherwise (the next step when empty).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Else string `json:"else,omitempty"`
+}
+
+// AwardPointsStep credits points in a LoyaltyProgram.
+type AwardPointsStep struct {
+	// ProgramRef names the LoyaltyProgram.
+	ProgramRef LocalObjectReference `json:"programRef"`
+	// Points to award.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
+	Points int64 `json:"points"`
+	// Reason recorded in the ledger.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Reason string `json:"reason,omitempty"`
+}
+
+// ExitStep ends the journey.
+type ExitStep struct {
+	// If is a CEL condition; empty means always exit.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	If string `json:"if,omitempty"`
+}
+
+// FrequencyCap limits messages per customer.
+type FrequencyCap struct {
+	// Max messages in the period.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	Max int32 `json:"max"`
+	// Per is the period, e.g. 7d.
+	Per Duration `json:"per"`
+}
+
+// QuietHours is a nightly window without sends.
+type QuietHours struct {
+	// Start of quiet hours, e.g. "21:00".
+	Start LocalTime `json:"start"`
+	// End of quiet hours, e.g. "08:00".
+	End LocalTime `json:"end"`
+	// DefaultTimeZone for customers without one (IANA name, e.g. Europe/Berlin).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	DefaultTimeZone string `json:"defaultTimeZone,omitempty"`
+}
+
+// Goal is the conversion a journey aims for.
+// +kubebuilder:validation:XValidation:rule="has(self.event) != has(self.expression)",message="spec.goal must set exactly one of event or expression"
+type Goal struct {
+	// Event type that counts as a conversion (e.g. order_placed).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Event string `json:"event,omitempty"`
+	// Expression in CEL over customer and journey that counts as a conversion.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Expression string `json:"expression,omitempty"`
+	// Window after enrolment in which a conversion counts, e.g. 14d.
+	Window Duration `json:"window"`
+}
+
+// Workers sizes the campaign worker.
+type Workers struct {
+	// Replicas of the campaign worker (default 1); customers are split between them.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Resources of the worker container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// Conversions counts goal reaches in each arm.
+type Conversions struct {
+	// Treatment members that converted.
+	Treatment int64 `json:"treatment"`
+	// TreatmentEnrolled is the size of the treatment arm.
+	TreatmentEnrolled int64 `json:"treatmentEnrolled"`
+	// Holdout members that converted.
+	Holdout int64 `json:"holdout"`
+	// HoldoutEnrolled is the size of the holdout arm.
+	HoldoutEnrolled int64 `json:"holdoutEnrolled"`
+}
+
+// PlaybookStatus holds aggregates only.
+type PlaybookStatus struct {
+	CommonStatus `json:",inline"`
+	// Replicas the campaign worker should run now (0 while suspended).
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// Suspended is true while spec.suspend holds the worker at zero.
+	// +optional
+	Suspended bool `json:"suspended,omitempty"`
+	// Enrolled customers, ever.
+	// +optional
+	Enrolled int64 `json:"enrolled,omitempty"`
+	// Active journeys now.
+	// +optional
+	Active int64 `json:"active,omitempty"`
+	// Completed journeys.
+	// +optional
+	Completed int64 `json:"completed,omitempty"`
+	// Exited journeys (exit step or goal).
+	// +optional
+	Exited int64 `json:"exited,omitempty"`
+	// Sent messages.
+	// +optional
+	Sent int64 `json:"sent,omitempty"`
+	// Failed messages (permanent failures).
+	// +optional
+	Failed int64 `json:"failed,omitempty"`
+	// Suppressed messages by reason (consent, frequencyCap, holdout, ...).
+	// +optional
+	Suppressed map[string]int64 `json:"suppressed,omitempty"`
+	// Conversions in treatment and holdout.
+	// +optional
+	Conversions *Conversions `json:"conversions,omitempty"`
+	// Lift is the treatment minus holdout conversion rate, in percentage points.
+	// +optional
+	Lift string `json:"lift,omitempty"`
+	// LiftInterval is the 95% confidence interval of Lift, "[low, high]".
+	// +optional
+	LiftInterval string `json:"liftInterval,omitempty"`
+	// LastReportTime is when the worker last reported figures.
+	// +optional
+	LastReportTime *metav1.Time `json:"lastReportTime,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=pb,categories=retention
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Suspended",type=boolean,JSONPath=`.status.suspended`
+// +kubebuilder:printcolumn:name="Segment",type=string,JSONPath=`.spec.segmentRef.name`
+// +kubebuilder:printcolumn:name="Enrolled",type=integer,JSONPath=`.status.enrolled`
+// +kubebuilder:printcolumn:name="Sent",type=integer,JSONPath=`.status.sent`
+// +kubebuilder:printcolumn:name="Lift",type=string,JSONPath=`.status.lift`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Playbook is an outreach journey for a segment: a trigger, steps, frequency
+// caps, quiet hours, consent, a holdout group and a conversion goal. Its
+// campaign worker runs it; suspend stops it.
+type Playbook struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   PlaybookSpec   `json:"spec"`
+	Status PlaybookStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// PlaybookList is a list of Playbooks.
+type PlaybookList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Playbook `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Playbook{}, &PlaybookList{})
+}

@@ -1,0 +1,102 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// MetricName is one retention metric a Segment's metric job computes.
+// +kubebuilder:validation:Enum=retentionRate;churnRate;repeatPurchaseRate;purchaseFrequency;averageOrderValue;historicalCLV;predictedCLV;nps;cohortRetention
+type MetricName string
+
+// SegmentSpec selects customers with a CEL expression and measures them.
+type SegmentSpec struct {
+	// DataSourceRef names the DataSource holding the customers.
+	DataSourceRef LocalObjectReference `json:"dataSourceRef"`
+	// Criteria is a CEL expression over `customer` that returns true for
+	// members, e.g. `customer.recencyDays > 90.0 && customer.frequency >= 2`.
+	// Fields: id, email, timeZone, recencyDays, frequency, monetary,
+	// averageOrderValue, tenureDays, windowOrders, windowSpend, firstOrderAt,
+	// lastOrderAt, createdAt, nps (-1 when never answered), loyaltyTier,
+	// loyaltyPoints, churnProbability, predictedCLV, consentEmail, consentSMS,
+	// attributes (map of string to string).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Criteria string `json:"criteria"`
+	// Schedule of the metric job (cron). Defaults to hourly.
+	// +optional
+	// +kubebuilder:default="0 * * * *"
+	Schedule Schedule `json:"schedule,omitempty"`
+	// Window over which windowed features and metrics are computed, e.g. 90d.
+	// +optional
+	// +kubebuilder:default="90d"
+	Window Duration `json:"window,omitempty"`
+	// Metrics to compute for the members.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=9
+	Metrics []MetricName `json:"metrics,omitempty"`
+	// LoyaltyProgramRef adds loyaltyTier and loyaltyPoints to the features.
+	// +optional
+	LoyaltyProgramRef *LocalObjectReference `json:"loyaltyProgramRef,omitempty"`
+	// Suspend pauses the metric job.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// SegmentStatus holds aggregates only: never customer data.
+type SegmentStatus struct {
+	CommonStatus `json:",inline"`
+	// Size is the number of members at the last successful run.
+	// +optional
+	Size *int64 `json:"size,omitempty"`
+	// Entered is how many customers joined since the previous run.
+	// +optional
+	Entered int64 `json:"entered,omitempty"`
+	// Exited is how many customers left since the previous run.
+	// +optional
+	Exited int64 `json:"exited,omitempty"`
+	// Metrics holds the requested metrics as decimal strings (percentages for rates).
+	// +optional
+	Metrics map[string]string `json:"metrics,omitempty"`
+	// LastRunTime is when the metric job last ran, successfully or not.
+	// +optional
+	LastRunTime *metav1.Time `json:"lastRunTime,omitempty"`
+	// LastSuccessfulRunTime is when the metric job last succeeded.
+	// +optional
+	LastSuccessfulRunTime *metav1.Time `json:"lastSuccessfulRunTime,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=seg,categories=retention
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.status.size`
+// +kubebuilder:printcolumn:name="Entered",type=integer,JSONPath=`.status.entered`
+// +kubebuilder:printcolumn:name="Exited",type=integer,JSONPath=`.status.exited`
+// +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.status.metrics.retentionRate`
+// +kubebuilder:printcolumn:name="Last Run",type=date,JSONPath=`.status.lastRunTime`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Segment is a CEL expression over customer features, and the metric job
+// that computes its membership and retention metrics on a schedule.
+type Segment struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SegmentSpec   `json:"spec"`
+	Status SegmentStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// SegmentList is a list of Segments.
+type SegmentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Segment `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Segment{}, &SegmentList{})
+}
