@@ -1,0 +1,33 @@
+package journey
+
+import "hash/fnv"
+
+// HoldoutBucket maps (playbook, customer) to a uniform bucket in [0, 100) with
+// 0.01 resolution: FNV-1a-64(playbook + "\x00" + customerID) mod 10000 / 100.
+// It depends on nothing but the two names, so it is stable across restarts,
+// replicas and re-enrolments.
+func HoldoutBucket(playbook, customerID string) float64 {
+	h := fnv.New64a()
+	h.Write([]byte(playbook))
+	h.Write([]byte{0})
+	h.Write([]byte(customerID))
+	return float64(h.Sum64()%10000) / 100
+}
+
+// InHoldout reports whether the customer belongs to the playbook's holdout
+// (control) group: HoldoutBucket < percent.
+func InHoldout(playbook, customerID string, percent float64) bool {
+	return percent > 0 && HoldoutBucket(playbook, customerID) < percent
+}
+
+// Shard assigns a customer to one of n worker replicas: FNV-1a-64(customerID)
+// mod n. Replicas started with --shard i/n each own exactly the customers with
+// Shard == i, so they never overlap and need no coordination.
+func Shard(customerID string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(customerID))
+	return int(h.Sum64() % uint64(n))
+}
