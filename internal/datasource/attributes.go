@@ -1,0 +1,101 @@
+package datasource
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// parseAttributes fills dst (cleared first) from a JSON object. Flat objects
+// of plain strings, the common case, are parsed without encoding/json because
+// the features scan does this once per customer; anything else (escapes,
+// numbers, nesting) falls back to encoding/json, rendering non-string values
+// as their JSON text.
+func parseAttributes(b []byte, dst map[string]string) error {
+	clear(dst)
+	if len(b) == 0 {
+		return nil
+	}
+	if parseFlatStrings(b, dst) {
+		return nil
+	}
+	clear(dst)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("not a JSON object: %w", err)
+	}
+	for k, v := range m {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			dst[k] = s
+			continue
+		}
+		if string(v) == "null" {
+			continue
+		}
+		dst[k] = string(v)
+	}
+	return nil
+}
+
+// parseFlatStrings handles {"k":"v", ...} with no escapes; false means "use
+// the general parser".
+func parseFlatStrings(b []byte, dst map[string]string) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		k, j, ok := plainString(b, i)
+		if !ok {
+			return false
+		}
+		i = skipSpace(b, j)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		v, j2, ok := plainString(b, skipSpace(b, i+1))
+		if !ok {
+			return false
+		}
+		dst[k] = v
+		i = skipSpace(b, j2)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+func plainString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", i, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			return "", i, false
+		case '"':
+			return string(b[i+1 : j]), j + 1, true
+		}
+	}
+	return "", i, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+

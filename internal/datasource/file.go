@@ -1,0 +1,305 @@
+package datasource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+)
+
+// fileConnector reads exported files. Every scan streams its file; nothing
+// but per-customer aggregates is held in memory.
+type fileConnector struct {
+	cfg Config
+}
+
+func openFile(cfg Config) (*fileConnector, error) {
+	st, err := os.Stat(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("datasource file: path %q: %w", cfg.Path, err)
+	}
+	if cfg.Format == FormatTransactions && st.IsDir() {
+		return nil, fmt.Errorf("datasource file: path %q is a directory; format transactions reads one log file", cfg.Path)
+	}
+	if cfg.Format != FormatTransactions && !st.IsDir() {
+		return nil, fmt.Errorf("datasource file: path %q is a file; format %s reads a directory holding customers.%s, orders.%s, ...", cfg.Path, cfg.Format, cfg.Format, cfg.Format)
+	}
+	return &fileConnector{cfg: cfg}, nil
+}
+
+func (c *fileConnector) Close() error { return nil }
+
+// tablePath is dir/<table>.<format>; ok is false when the optional file is absent.
+func (c *fileConnector) tablePath(table string) (path, name string, ok bool) {
+	if c.cfg.Format == FormatTransactions {
+		return c.cfg.Path, filepath.Base(c.cfg.Path), table == "orders"
+	}
+	name = table + "." + string(c.cfg.Format)
+	path = filepath.Join(c.cfg.Path, name)
+	_, err := os.Stat(path)
+	return path, name, err == nil
+}
+
+// orderColumns applies the mapping; a transaction log without a mapping is
+// recognised by common header names or, headerless, by the CDNOW layouts
+// (5 fields: id, sample id, date, CDs, dollars; 4: id, date, CDs, dollars).
+func (c *fileConnector) orderColumns() []column {
+	m := c.cfg.Columns
+	if c.cfg.Format != FormatTransactions {
+		return []column{
+			{name: or(m.CustomerID, "customer_id"), setting: "columns.customerId"},
+			{name: or(m.OrderID, "order_id"), setting: "columns.orderId", optional: m.OrderID == ""},
+			{name: or(m.Amount, "amount"), setting: "columns.amount"},
+			{name: or(m.Timestamp, "occurred_at"), setting: "columns.timestamp"},
+		}
+	}
+	return []column{
+		{name: m.CustomerID, setting: "columns.customerId", aliases: []string{"customer_id", "customer", "customerid", "id"},
+			byWidth: map[int]int{3: 1, 4: 1, 5: 1}},
+		{name: m.OrderID, setting: "columns.orderId", optional: m.OrderID == "", aliases: []string{"order_id", "orderid"}},
+		{name: m.Amount, setting: "columns.amount", aliases: []string{"amount", "dollar_value", "dollars", "value", "revenue", "total"},
+			byWidth: map[int]int{3: 3, 4: 4, 5: 5}},
+		{name: m.Timestamp, setting: "columns.timestamp", aliases: []string{"date", "occurred_at", "timestamp", "order_date"},
+			byWidth: map[int]int{3: 2, 4: 2, 5: 3}},
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// scanOrderRows streams every order row, validated, regardless of time.
+func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
+	path, name, _ := c.tablePath("orders")
+	r, err := openRows(path, name, c.cfg.Format, c.orderColumns())
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	var o customer.Order
+	for {
+		v, line, err := r.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if v[0] == "" {
+			return fmt.Errorf("datasource file %s line %d: customer id is empty", name, line)
+		}
+		o.CustomerID = v[0]
+		o.OrderID = v[1]
+		if o.OrderID == "" {
+			o.OrderID = strconv.Itoa(line) // logs such as CDNOW have no order id; the line is unique
+		}
+		if o.Amount, err = parseAmount(v[2]); err != nil {
+			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+		}
+		if o.OccurredAt, err = parseTimestamp(v[3], c.cfg.Columns.TimestampLayout); err != nil {
+			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+		}
+		if err := fn(&o); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *fileConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
+	return c.scanOrderRows(func(o *customer.Order) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if o.OccurredAt.Before(since) {
+			return nil
+		}
+		return fn(o)
+	})
+}
+
+var customerColumns = []column{
+	{name: "id", setting: "customers file"},
+	{name: "email", optional: true}, {name: "phone", optional: true}, {name: "name", optional: true},
+	{name: "timezone", optional: true}, {name: "created_at", optional: true}, {name: "attributes", optional: true},
+	{name: "consent_email", optional: true}, {name: "consent_sms", optional: true},
+}
+
+// ScanCustomers reads the customers file; a transaction log (or a directory
+// without one) yields the distinct customer ids of the orders instead.
+func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error {
+	path, name, ok := c.tablePath("customers")
+	if !ok {
+		seen := map[string]struct{}{}
+		var ids []string
+		if err := c.scanOrderRows(func(o *customer.Order) error {
+			if _, dup := seen[o.CustomerID]; !dup {
+				seen[o.CustomerID] = struct{}{}
+				ids = append(ids, o.CustomerID)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(&customer.Customer{ID: id, Attributes: map[string]string{}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	r, err := openRows(path, name, c.cfg.Format, customerColumns)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	for {
+		v, line, err := r.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		cu, err := parseCustomer(v)
+		if err != nil {
+			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+		}
+		if err := fn(&cu); err != nil {
+			return err
+		}
+	}
+}
+
+func parseCustomer(v []string) (customer.Customer, error) {
+	cu := customer.Customer{ID: v[0], Email: v[1], Phone: v[2], Name: v[3], TimeZone: v[4], Attributes: map[string]string{}}
+	var err error
+	if cu.ID == "" {
+		return cu, fmt.Errorf("id is empty")
+	}
+	if v[5] != "" {
+		if cu.CreatedAt, err = parseTimestamp(v[5], ""); err != nil {
+			return cu, fmt.Errorf("created_at: %w", err)
+		}
+	}
+	if err := parseAttributes([]byte(v[6]), cu.Attributes); err != nil {
+		return cu, fmt.Errorf("attributes: %w", err)
+	}
+	if cu.ConsentEmail, err = parseBool(v[7]); err != nil {
+		return cu, fmt.Errorf("consent_email: %w", err)
+	}
+	if cu.ConsentSMS, err = parseBool(v[8]); err != nil {
+		return cu, fmt.Errorf("consent_sms: %w", err)
+	}
+	return cu, nil
+}
+
+var feedbackColumns = []column{
+	{name: "customer_id", setting: "feedback file"}, {name: "score", setting: "feedback file"},
+	{name: "occurred_at", setting: "feedback file"},
+}
+
+// scanFeedbackRows streams every feedback row; absent file means none.
+func (c *fileConnector) scanFeedbackRows(fn func(*customer.Feedback) error) error {
+	path, name, ok := c.tablePath("feedback")
+	if !ok {
+		return nil
+	}
+	r, err := openRows(path, name, c.cfg.Format, feedbackColumns)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	var fb customer.Feedback
+	for {
+		v, line, err := r.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fb.CustomerID = v[0]
+		score, err := strconv.Atoi(v[1])
+		if err != nil || score < 0 || score > 10 {
+			return fmt.Errorf("datasource file %s line %d: score %q is not an integer 0-10", name, line, v[1])
+		}
+		fb.Score = score
+		if fb.OccurredAt, err = parseTimestamp(v[2], ""); err != nil {
+			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+		}
+		if err := fn(&fb); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *fileConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
+	return c.scanFeedbackRows(func(fb *customer.Feedback) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if fb.OccurredAt.Before(since) {
+			return nil
+		}
+		return fn(fb)
+	})
+}
+
+var eventColumns = []column{
+	{name: "customer_id", setting: "events file"}, {name: "type", setting: "events file"},
+	{name: "occurred_at", setting: "events file"}, {name: "properties", optional: true},
+}
+
+func (c *fileConnector) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	path, name, ok := c.tablePath("events")
+	if !ok {
+		return nil
+	}
+	r, err := openRows(path, name, c.cfg.Format, eventColumns)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	var e customer.Event
+	for {
+		v, line, err := r.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e.CustomerID, e.Type = v[0], v[1]
+		if e.OccurredAt, err = parseTimestamp(v[2], ""); err != nil {
+			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+		}
+		if e.OccurredAt.Before(since) {
+			continue
+		}
+		e.Properties = map[string]string{}
+		if err := parseAttributes([]byte(v[3]), e.Properties); err != nil {
+			return fmt.Errorf("datasource file %s line %d: properties: %w", name, line, err)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,243 @@
+package datasource
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// rowReader streams one file and hands back, per row, the values of the
+// columns it was asked for (in that order) and the row's 1-based line number.
+type rowReader interface {
+	next() (vals []string, line int, err error)
+	close() error
+}
+
+// column is one column a reader must find. setting names the Config field that
+// chose it, so a missing column error says what to fix.
+type column struct {
+	name     string
+	setting  string
+	optional bool
+	// When name is empty (the mapping left it unset) the column is found by
+	// aliases in a header, or, in a headerless log, by byWidth: the 1-based
+	// position for a row of that many fields (the CDNOW layouts).
+	aliases []string
+	byWidth map[int]int
+}
+
+// openRows opens path in the given format, resolving cols against its header.
+// Missing optional columns read as "".
+func openRows(path, name string, format Format, cols []column) (rowReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasource file: %w", err)
+	}
+	var r rowReader
+	switch format {
+	case FormatNDJSON:
+		r, err = newJSONRows(f, name, cols)
+	case FormatTransactions:
+		r, err = newLogRows(f, name, cols)
+	default:
+		r, err = newCSVRows(f, name, cols)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// csvRows reads a CSV file with a header row.
+type csvRows struct {
+	f    *os.File
+	r    *csv.Reader
+	name string
+	idx  []int
+	vals []string
+}
+
+func newCSVRows(f *os.File, name string, cols []column) (*csvRows, error) {
+	r := csv.NewReader(bufio.NewReaderSize(f, 1<<16))
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("datasource file %s: empty file; expected a header row", name)
+		}
+		return nil, fmt.Errorf("datasource file %s: header: %w", name, err)
+	}
+	header = append([]string(nil), header...)
+	for i := range header {
+		header[i] = strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
+	}
+	idx, err := resolveColumns(name, header, cols, false, len(header))
+	if err != nil {
+		return nil, err
+	}
+	return &csvRows{f: f, r: r, name: name, idx: idx, vals: make([]string, len(cols))}, nil
+}
+
+func (c *csvRows) next() ([]string, int, error) {
+	for {
+		rec, err := c.r.Read()
+		line, _ := c.r.FieldPos(0)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, 0, io.EOF
+			}
+			return nil, line, fmt.Errorf("datasource file %s: %w", c.name, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if err := pick(c.vals, rec, c.idx); err != nil {
+			return nil, line, fmt.Errorf("datasource file %s line %d: %w", c.name, line, err)
+		}
+		return c.vals, line, nil
+	}
+}
+
+func (c *csvRows) close() error { return c.f.Close() }
+
+// pick copies the wanted fields of rec into vals (-1 = absent optional column).
+func pick(vals, rec []string, idx []int) error {
+	for i, j := range idx {
+		if j < 0 {
+			vals[i] = ""
+			continue
+		}
+		if j >= len(rec) {
+			return fmt.Errorf("row has %d fields, column %d is missing", len(rec), j+1)
+		}
+		vals[i] = strings.TrimSpace(rec[j])
+	}
+	return nil
+}
+
+// resolveColumns maps each wanted column to its header index. When positional
+// is set a column may also be a 1-based position ("3").
+func resolveColumns(name string, header []string, cols []column, positional bool, width int) ([]int, error) {
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		idx[i] = -1
+		names := []string{c.name}
+		if c.name == "" {
+			names = c.aliases
+		}
+	find:
+		for _, n := range names {
+			for j, h := range header {
+				if strings.EqualFold(h, n) {
+					idx[i] = j
+					break find
+				}
+			}
+		}
+		if idx[i] < 0 && c.name == "" && header == nil {
+			if p, ok := c.byWidth[width]; ok {
+				idx[i] = p - 1
+			}
+		}
+		if idx[i] < 0 && c.name == "" && !c.optional {
+			if header == nil {
+				return nil, fmt.Errorf("datasource file %s: cannot tell which of the %d columns is %s; set it to a 1-based position such as \"3\"", name, width, c.setting)
+			}
+			return nil, fmt.Errorf("datasource file %s: none of %s found for %s; the header has %s; set %s", name, strings.Join(c.aliases, ","), c.setting, strings.Join(header, ","), c.setting)
+		}
+		if idx[i] < 0 && positional {
+			if p, err := strconv.Atoi(c.name); err == nil && p >= 1 {
+				idx[i] = p - 1
+			}
+		}
+		if idx[i] < 0 && !c.optional {
+			if header == nil {
+				return nil, fmt.Errorf("datasource file %s: column %q (%s) not found; the file has no header, so give a 1-based position such as \"3\"", name, c.name, c.setting)
+			}
+			return nil, fmt.Errorf("datasource file %s: column %q (%s) not found; the header has %s", name, c.name, c.setting, strings.Join(header, ","))
+		}
+	}
+	return idx, nil
+}
+
+// jsonRows reads one JSON object per line. Non-string values are returned as
+// their JSON text (numbers, objects), null as "".
+type jsonRows struct {
+	f    *os.File
+	sc   *bufio.Scanner
+	name string
+	cols []column
+	vals []string
+	line int
+	obj  map[string]json.RawMessage
+}
+
+func newJSONRows(f *os.File, name string, cols []column) (*jsonRows, error) {
+	sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<16))
+	sc.Buffer(make([]byte, 1<<16), 16<<20)
+	return &jsonRows{f: f, sc: sc, name: name, cols: cols, vals: make([]string, len(cols))}, nil
+}
+
+func (j *jsonRows) next() ([]string, int, error) {
+	for j.sc.Scan() {
+		j.line++
+		b := bytes.TrimSpace(j.sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		clear(j.obj)
+		if err := json.Unmarshal(b, &j.obj); err != nil {
+			return nil, j.line, fmt.Errorf("datasource file %s line %d: not a JSON object: %v", j.name, j.line, err)
+		}
+		for i, c := range j.cols {
+			raw, ok := j.obj[c.name]
+			if !ok {
+				if !c.optional {
+					return nil, j.line, fmt.Errorf("datasource file %s line %d: field %q (%s) not found; the object has %s", j.name, j.line, c.name, c.setting, strings.Join(keys(j.obj), ","))
+				}
+				j.vals[i] = ""
+				continue
+			}
+			j.vals[i] = jsonText(raw)
+		}
+		return j.vals, j.line, nil
+	}
+	if err := j.sc.Err(); err != nil {
+		return nil, j.line, fmt.Errorf("datasource file %s: %w", j.name, err)
+	}
+	return nil, 0, io.EOF
+}
+
+func (j *jsonRows) close() error { return j.f.Close() }
+
+func jsonText(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	if string(raw) == "null" {
+		return ""
+	}
+	return string(raw)
+}
+
+func keys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

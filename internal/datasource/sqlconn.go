@@ -1,0 +1,204 @@
+package datasource
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// sqlConnector reads the plain tables (or their override queries) through
+// database/sql; PostgreSQL and SQLite share it.
+type sqlConnector struct {
+	db  *store.DB
+	cfg Config
+}
+
+func (c *sqlConnector) Close() error { return c.db.Close() }
+
+func (c *sqlConnector) kind() string {
+	if c.db.Dialect == store.SQLite {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// sinceFilter wraps a table read with occurred_at >= since. SQLite compares
+// instants as unixepoch() seconds because its timestamps are text in any offset.
+func (c *sqlConnector) sinceQuery(override, table, cols string, since time.Time) (string, []any) {
+	src := source(override, table)
+	if c.db.Dialect == store.SQLite {
+		return "SELECT " + cols + " FROM " + src + " t WHERE unixepoch(occurred_at, 'subsec') >= $1", []any{epochSeconds(since)}
+	}
+	return "SELECT " + cols + " FROM " + src + " t WHERE occurred_at >= $1", []any{since}
+}
+
+func epochSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+func (c *sqlConnector) ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error {
+	q := "SELECT id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms FROM " +
+		source(c.cfg.Queries.Customers, "customers") + " t"
+	rows, err := c.db.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("datasource %s: read customers: %w", c.kind(), err)
+	}
+	defer rows.Close()
+	var cu customer.Customer
+	var email, phone, name, tz sql.NullString
+	var created, attrs any
+	var ce, cs sql.NullBool
+	for n := 1; rows.Next(); n++ {
+		if err := rows.Scan(&cu.ID, &email, &phone, &name, &tz, &created, &attrs, &ce, &cs); err != nil {
+			return fmt.Errorf("datasource %s: customers row %d: %w", c.kind(), n, err)
+		}
+		cu.Email, cu.Phone, cu.Name, cu.TimeZone = email.String, phone.String, name.String, tz.String
+		cu.ConsentEmail, cu.ConsentSMS = ce.Bool, cs.Bool
+		if cu.CreatedAt, err = sqlTime(created); err != nil {
+			return fmt.Errorf("datasource %s: customers row %d: created_at: %w", c.kind(), n, err)
+		}
+		cu.Attributes = map[string]string{}
+		if err := parseAttributes(sqlBytes(attrs), cu.Attributes); err != nil {
+			return fmt.Errorf("datasource %s: customers row %d: attributes: %w", c.kind(), n, err)
+		}
+		if err := fn(&cu); err != nil {
+			return err
+		}
+	}
+	return rowsErr(rows, c.kind(), "customers")
+}
+
+func (c *sqlConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
+	q, args := c.sinceQuery(c.cfg.Queries.Orders, "orders", "customer_id, order_id, amount, occurred_at", since)
+	rows, err := c.db.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("datasource %s: read orders: %w", c.kind(), err)
+	}
+	defer rows.Close()
+	var o customer.Order
+	var at any
+	for n := 1; rows.Next(); n++ {
+		if err := rows.Scan(&o.CustomerID, &o.OrderID, &o.Amount, &at); err != nil {
+			return fmt.Errorf("datasource %s: orders row %d: %w", c.kind(), n, err)
+		}
+		if o.OccurredAt, err = sqlTime(at); err != nil {
+			return fmt.Errorf("datasource %s: orders row %d: occurred_at: %w", c.kind(), n, err)
+		}
+		if err := fn(&o); err != nil {
+			return err
+		}
+	}
+	return rowsErr(rows, c.kind(), "orders")
+}
+
+func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	q, args := c.sinceQuery(c.cfg.Queries.Events, "events", "customer_id, type, occurred_at, properties", since)
+	rows, err := c.db.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("datasource %s: read events: %w", c.kind(), err)
+	}
+	defer rows.Close()
+	var e customer.Event
+	var at, props any
+	for n := 1; rows.Next(); n++ {
+		if err := rows.Scan(&e.CustomerID, &e.Type, &at, &props); err != nil {
+			return fmt.Errorf("datasource %s: events row %d: %w", c.kind(), n, err)
+		}
+		if e.OccurredAt, err = sqlTime(at); err != nil {
+			return fmt.Errorf("datasource %s: events row %d: occurred_at: %w", c.kind(), n, err)
+		}
+		e.Properties = map[string]string{}
+		if err := parseAttributes(sqlBytes(props), e.Properties); err != nil {
+			return fmt.Errorf("datasource %s: events row %d: properties: %w", c.kind(), n, err)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rowsErr(rows, c.kind(), "events")
+}
+
+func (c *sqlConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
+	q, args := c.sinceQuery(c.cfg.Queries.Feedback, "feedback", "customer_id, score, occurred_at", since)
+	rows, err := c.db.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("datasource %s: read feedback: %w", c.kind(), err)
+	}
+	defer rows.Close()
+	var fb customer.Feedback
+	var at any
+	for n := 1; rows.Next(); n++ {
+		if err := rows.Scan(&fb.CustomerID, &fb.Score, &at); err != nil {
+			return fmt.Errorf("datasource %s: feedback row %d: %w", c.kind(), n, err)
+		}
+		if fb.OccurredAt, err = sqlTime(at); err != nil {
+			return fmt.Errorf("datasource %s: feedback row %d: occurred_at: %w", c.kind(), n, err)
+		}
+		if err := fn(&fb); err != nil {
+			return err
+		}
+	}
+	return rowsErr(rows, c.kind(), "feedback")
+}
+
+func rowsErr(rows *sql.Rows, kind, table string) error {
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("datasource %s: read %s: %w", kind, table, err)
+	}
+	return nil
+}
+
+// sqlTime accepts what drivers hand back for a timestamp: time.Time from
+// PostgreSQL, ISO text from SQLite.
+func sqlTime(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		return parseISO(t)
+	case []byte:
+		return parseISO(string(t))
+	case int64:
+		return time.Unix(t, 0).UTC(), nil
+	case float64:
+		return time.Unix(0, int64(t*1e9)).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unsupported timestamp value of type %T", v)
+}
+
+// isoLayouts are the text forms SQLite timestamps take in practice.
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+func parseISO(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range isoLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("timestamp %q is not ISO-8601 (2006-01-02T15:04:05Z)", s)
+}
+
+func sqlBytes(v any) []byte {
+	switch t := v.(type) {
+	case []byte:
+		return t
+	case string:
+		return []byte(t)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package datasource
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// sqliteConnector computes features in SQLite with the same one-query plan.
+type sqliteConnector struct {
+	sqlConnector
+}
+
+func openSQLite(ctx context.Context, cfg Config) (*sqliteConnector, error) {
+	// store.Open would create a missing file; a data source must already exist.
+	if _, err := os.Stat(cfg.Path); err != nil {
+		return nil, fmt.Errorf("datasource sqlite: path %q: %w", cfg.Path, err)
+	}
+	db, err := store.Open(ctx, "sqlite:"+cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("datasource sqlite: %w", err)
+	}
+	return &sqliteConnector{sqlConnector{db: db, cfg: cfg}}, nil
+}
+
+func (c *sqliteConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
+	rows, err := c.db.Query(ctx, FeaturesSQL(store.SQLite, c.cfg.Queries, q), q.Args...)
+	if err != nil {
+		return fmt.Errorf("datasource sqlite: features query: %w", err)
+	}
+	defer rows.Close()
+	var f customer.Features
+	f.Attributes = map[string]string{}
+	var first, last, created string
+	var attrs []byte
+	for n := 1; rows.Next(); n++ {
+		if err := rows.Scan(&f.ID, &f.Email, &f.TimeZone, &f.RecencyDays, &f.Frequency, &f.Monetary,
+			&f.AverageOrderValue, &f.TenureDays, &f.WindowOrders, &f.WindowSpend, &first, &last, &created,
+			&f.NPS, &f.ConsentEmail, &f.ConsentSMS, &attrs); err != nil {
+			return fmt.Errorf("datasource sqlite: features row %d: %w", n, err)
+		}
+		if f.FirstOrderAt, err = featureTime(first); err != nil {
+			return fmt.Errorf("datasource sqlite: features row %d: firstOrderAt: %w", n, err)
+		}
+		if f.LastOrderAt, err = featureTime(last); err != nil {
+			return fmt.Errorf("datasource sqlite: features row %d: lastOrderAt: %w", n, err)
+		}
+		if f.CreatedAt, err = featureTime(created); err != nil {
+			return fmt.Errorf("datasource sqlite: features row %d: createdAt: %w", n, err)
+		}
+		if err := parseAttributes(attrs, f.Attributes); err != nil {
+			return fmt.Errorf("datasource sqlite: features row %d: attributes: %w", n, err)
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return rowsErr(rows, "sqlite", "features")
+}
+
+// featureTime parses SQLite's ISO feature timestamps; the zero sentinel maps
+// back to Go's zero time.
+func featureTime(s string) (time.Time, error) {
+	if s == zeroISO {
+		return time.Time{}, nil
+	}
+	return parseISO(s)
+}
