@@ -17,8 +17,13 @@ type Error struct {
 	StatusCode int
 	// RetryAfter is the minimum wait the receiver asked for (HTTP Retry-After), 0 if none.
 	RetryAfter time.Duration
-	// Err is the underlying cause.
+	// Err is the underlying cause. Its text is kept free of recipient
+	// addresses and receiver-supplied text, so the error can be logged.
 	Err error
+	// Detail is the receiver's own words (HTTP response body snippet, SMTP
+	// reply text). Receivers often echo addresses or ids back, so Detail is not
+	// part of Error() and may only be logged at debug level.
+	Detail string
 }
 
 func (e *Error) Error() string {
@@ -63,3 +68,13 @@ func RetryAfter(err error) (time.Duration, bool) {
 func permanentf(format string, args ...any) error {
 	return &Error{Permanent: true, Err: fmt.Errorf(format, args...)}
 }
+
+// redactedError shows a fixed text while keeping the original error reachable
+// through errors.Is/As. Used where the library's message would name recipients.
+type redactedError struct {
+	text  string
+	cause error
+}
+
+func (r *redactedError) Error() string { return r.text }
+func (r *redactedError) Unwrap() error { return r.cause }

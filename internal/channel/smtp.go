@@ -229,16 +229,33 @@ func (s *SMTPSender) Send(ctx context.Context, msg Message) error {
 	return nil
 }
 
-// classifySMTP maps a go-mail error to a classified Error by its SMTP reply code.
+// classifySMTP maps a go-mail error to a classified Error by its SMTP reply
+// code. go-mail's message lists the affected recipients and the server's reply
+// text (which often repeats the address), so the Error text is rebuilt from the
+// phase and codes only; the full text goes to Detail.
 func classifySMTP(err error) error {
-	e := &Error{Channel: "smtp", Err: err}
+	e := &Error{Channel: "smtp", Detail: err.Error()}
+	phase := "connection or AUTH failed"
+	enhanced := ""
 	var se *mail.SendError
 	var tp *textproto.Error
 	switch {
-	case errors.As(err, &se) && se.ErrorCode() != 0:
+	case errors.As(err, &se):
+		phase = se.Reason.String() + " failed"
 		e.StatusCode = se.ErrorCode()
+		enhanced = se.EnhancedStatusCode()
 	case errors.As(err, &tp):
 		e.StatusCode = tp.Code
+	}
+	if se == nil && tp == nil {
+		// Network-level failure (dial, TLS, timeout): no server text, safe to show.
+		e.Err = err
+	} else {
+		text := fmt.Sprintf("%s: reply %d", phase, e.StatusCode)
+		if enhanced != "" {
+			text += " (" + enhanced + ")"
+		}
+		e.Err = &redactedError{text: text, cause: err}
 	}
 	switch {
 	case e.StatusCode >= 500:

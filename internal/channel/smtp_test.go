@@ -201,6 +201,10 @@ func TestSMTPErrorClassification(t *testing.T) {
 			if tc.wantStatus != 0 && (!asError(err, &ce) || ce.StatusCode != tc.wantStatus) {
 				t.Errorf("status = %v, want %d (err: %v)", ce, tc.wantStatus, err)
 			}
+			t.Logf("err text: %v", err)
+			if strings.Contains(err.Error(), tc.to) && tc.to != "not-an-address" {
+				t.Errorf("error text names the recipient: %v", err)
+			}
 			if strings.Contains(err.Error(), "s3cret-pass") {
 				t.Errorf("error echoes the password: %v", err)
 			}
@@ -239,5 +243,35 @@ func TestSMTPConfigErrors(t *testing.T) {
 				t.Errorf("error echoes the password: %v", err)
 			}
 		})
+	}
+}
+
+func TestSMTPConcurrentSends(t *testing.T) {
+	be := &recordingBackend{}
+	port := startSMTPServer(t, be, nil, false)
+	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSNone}, SMTPCredentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			errs <- s.Send(context.Background(), Message{IdempotencyKey: "k-" + string(rune('a'+i)), To: "a@example.com", Subject: "s", Body: "b"})
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	got := be.received()
+	ids := map[string]bool{}
+	for _, rm := range got {
+		m, _ := parseMail(t, rm.Data)
+		ids[m.Header.Get("X-Retention-Idempotency-Key")] = true
+	}
+	if len(got) != n || len(ids) != n {
+		t.Errorf("received %d mails with %d distinct keys, want %d and %d", len(got), len(ids), n, n)
 	}
 }

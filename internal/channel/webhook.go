@@ -163,7 +163,7 @@ func (w *WebhookSender) Send(ctx context.Context, msg Message) error {
 // classifyHTTP turns a non-2xx response into a classified Error.
 func classifyHTTP(status int, retryAfter string, body []byte, now time.Time) error {
 	e := &Error{Channel: "webhook", StatusCode: status,
-		Err: fmt.Errorf("receiver answered %s: %q", http.StatusText(status), bytes.TrimSpace(body))}
+		Err: fmt.Errorf("receiver answered %d %s", status, http.StatusText(status)), Detail: string(bytes.TrimSpace(body))}
 	switch {
 	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests:
 		e.RetryAfter = parseRetryAfter(retryAfter, now)

@@ -179,6 +179,10 @@ func TestWebhookStatusClassification(t *testing.T) {
 			if ra != tc.wantRetryAfter {
 				t.Errorf("RetryAfter = %s, want %s", ra, tc.wantRetryAfter)
 			}
+			var ce *Error
+			if !asError(err, &ce) || ce.Detail != http.StatusText(tc.code) || ce.StatusCode != tc.code {
+				t.Errorf("error = %#v, want status %d and Detail %q", ce, tc.code, http.StatusText(tc.code))
+			}
 			if n := len(rcv.requests()); n != 1 {
 				t.Errorf("receiver got %d requests, want 1 (no redirect following)", n)
 			}
