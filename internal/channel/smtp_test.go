@@ -275,3 +275,36 @@ func TestSMTPConcurrentSends(t *testing.T) {
 		t.Errorf("received %d mails with %d distinct keys, want %d and %d", len(got), len(ids), n, n)
 	}
 }
+
+func TestSMTPStartTLSPolicy(t *testing.T) {
+	tests := []struct {
+		name          string
+		opportunistic bool
+		wantErr       bool
+	}{
+		{name: "mandatory refuses a server without STARTTLS", wantErr: true},
+		{name: "opportunistic falls back to clear text", opportunistic: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			be := &recordingBackend{}
+			port := startSMTPServer(t, be, nil, false) // no certificate: STARTTLS not offered
+			s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSStartTLS,
+				Opportunistic: tc.opportunistic, Timeout: 5 * time.Second}, SMTPCredentials{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Send(context.Background(), Message{IdempotencyKey: "k", To: "a@example.com", Subject: "s", Body: "b"})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			got := be.received()
+			if tc.wantErr && len(got) != 0 {
+				t.Errorf("mail delivered in clear text despite mandatory STARTTLS")
+			}
+			if !tc.wantErr && (len(got) != 1 || got[0].TLS) {
+				t.Errorf("received %d mails (TLS=%v), want 1 in clear text", len(got), len(got) == 1 && got[0].TLS)
+			}
+		})
+	}
+}
