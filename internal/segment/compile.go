@@ -79,7 +79,9 @@ func CompileWith(expr string, opts ...Option) (*Program, error) {
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, fmt.Errorf("segment: plan %q: %w", expr, err)
+		// OptOptimize folds constant calls while planning, so a bad literal such
+		// as timestamp('') surfaces here; it is still the user's criteria to fix.
+		return nil, &CriteriaError{Message: err.Error()}
 	}
 	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey}
 	p.activations.New = func() any { return new(activation) }

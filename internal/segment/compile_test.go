@@ -44,6 +44,12 @@ func TestCompileErrors(t *testing.T) {
 			wantLine:    1, wantColumn: 1,
 		},
 		{
+			name:        "bad constant folded while planning (no position from CEL)",
+			expr:        "customer.lastOrderAt > timestamp('')",
+			wantMessage: "invalid RFC 3339 timestamp",
+			wantLine:    0, wantColumn: 0,
+		},
+		{
 			name:        "journey variable without WithJourney",
 			expr:        "journey.sends > 2",
 			wantMessage: "undeclared reference to 'journey'",
