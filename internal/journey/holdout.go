@@ -20,14 +20,23 @@ func InHoldout(playbook, customerID string, percent float64) bool {
 	return percent > 0 && HoldoutBucket(playbook, customerID) < percent
 }
 
-// Shard assigns a customer to one of n worker replicas: FNV-1a-64(customerID)
-// mod n. Replicas started with --shard i/n each own exactly the customers with
+// Buckets is how many hash buckets customers fall into for sharding.
+const Buckets = 4096
+
+// Bucket is FNV-1a-64(customerID) mod Buckets; the store keeps it beside
+// every row so a replica can select its own rows in SQL.
+func Bucket(customerID string) int {
+	h := fnv.New64a()
+	h.Write([]byte(customerID))
+	return int(h.Sum64() % Buckets)
+}
+
+// Shard assigns a customer to one of n worker replicas: Bucket mod n.
+// Replicas started with --shard i/n each own exactly the customers with
 // Shard == i, so they never overlap and need no coordination.
 func Shard(customerID string, n int) int {
 	if n <= 1 {
 		return 0
 	}
-	h := fnv.New64a()
-	h.Write([]byte(customerID))
-	return int(h.Sum64() % uint64(n))
+	return Bucket(customerID) % n
 }

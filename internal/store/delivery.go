@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/journey"
+)
+
+// Delivery statuses. A row is written pending BEFORE its effect and moves to
+// sent (or failed, permanently) after it; a worker that starts finds its
+// pending rows and performs them again with the same idempotency key.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+	// DeliveryDryRun rows record what a dry-run playbook would have sent.
+	DeliveryDryRun = "dryRun"
+)
+
+// Delivery kinds: a message through a channel, or a points award.
+const (
+	DeliveryMessage = "message"
+	DeliveryPoints  = "points"
+)
+
+// Delivery is one ledger row.
+type Delivery struct {
+	Key        string
+	Namespace  string
+	Playbook   string
+	CustomerID string
+	Step       string
+	Kind       string
+	Channel    string // channel name, or loyalty program for points
+	To         string
+	Subject    string
+	Body       string
+	HTML       string
+	Points     int64
+	Status     string
+	Attempts   int
+	CreatedAt  time.Time
+	DoneAt     time.Time
+	Error      string
+}
+
+const deliveryCols = 18
+
+// insertDeliveries writes ledger rows; a key that exists already is left as
+// is (ON CONFLICT DO NOTHING), which makes replaying a batch harmless.
+func insertDeliveries(ctx context.Context, tx *Tx, ds []Delivery) error {
+	for _, c := range chunkRows(len(ds), deliveryCols) {
+		part := ds[c[0]:c[1]]
+		args := make([]any, 0, len(part)*deliveryCols)
+		for _, d := range part {
+			args = append(args, d.Key, d.Namespace, d.Playbook, d.CustomerID, journey.Bucket(d.CustomerID), d.Step, d.Kind,
+				d.Channel, d.To, d.Subject, d.Body, d.HTML, d.Points, d.Status, d.Attempts, ms(d.CreatedAt), ms(d.DoneAt), d.Error)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO delivery_ledger (idempotency_key, namespace, playbook, customer_id, bucket,
+			step, kind, channel, recipient, subject, body, html, points, status, attempts, created_at, done_at, error)
+			VALUES `+valuesList(len(part), deliveryCols)+` ON CONFLICT (idempotency_key) DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("write delivery ledger: %w", err)
+		}
+	}
+	return nil
+}
+
+// PendingDeliveries returns the playbook's unfinished ledger rows in the
+// shard, oldest first: effects that were recorded but not confirmed.
+func (db *DB) PendingDeliveries(ctx context.Context, playbook string, shard, shards int) ([]Delivery, error) {
+	rows, err := db.Query(ctx, `SELECT idempotency_key, namespace, playbook, customer_id, step, kind, channel, recipient,
+		subject, body, html, points, status, attempts, created_at FROM delivery_ledger
+		WHERE playbook = $1 AND status = 'pending'`+shardClause(shard, shards)+` ORDER BY created_at, idempotency_key`, playbook)
+	if err != nil {
+		return nil, fmt.Errorf("load pending deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		var created int64
+		if err := rows.Scan(&d.Key, &d.Namespace, &d.Playbook, &d.CustomerID, &d.Step, &d.Kind, &d.Channel, &d.To,
+			&d.Subject, &d.Body, &d.HTML, &d.Points, &d.Status, &d.Attempts, &created); err != nil {
+			return nil, err
+		}
+		d.CreatedAt = fromMS(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeliveryOutcome is the result of performing one ledger row.
+type DeliveryOutcome struct {
+	Key    string
+	Status string // sent or failed
+	Error  string // short, customer-free reason for failed rows
+}
+
+// MarkDeliveries records outcomes at time at in one transaction; sent rows
+// are updated with one statement per chunk.
+func (db *DB) MarkDeliveries(ctx context.Context, outcomes []DeliveryOutcome, at time.Time) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var sent []any
+	for _, o := range outcomes {
+		if o.Status == DeliverySent {
+			sent = append(sent, o.Key)
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE delivery_ledger SET status = $1, error = $2, done_at = $3, attempts = attempts + 1
+			WHERE idempotency_key = $4`, o.Status, o.Error, ms(at), o.Key); err != nil {
+			return fmt.Errorf("mark delivery: %w", err)
+		}
+	}
+	for _, c := range chunkRows(len(sent), 1) {
+		part := sent[c[0]:c[1]]
+		args := append([]any{ms(at)}, part...)
+		if _, err := tx.Exec(ctx, `UPDATE delivery_ledger SET status = 'sent', done_at = $1, attempts = attempts + 1
+			WHERE idempotency_key IN (`+inList(2, len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("mark deliveries sent: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// DeliveryCounts returns the playbook's ledger rows by kind/status, e.g.
+// "message/sent": 120.
+func (db *DB) DeliveryCounts(ctx context.Context, playbook string) (map[string]int64, error) {
+	rows, err := db.Query(ctx, `SELECT kind, status, count(*) FROM delivery_ledger WHERE playbook = $1 GROUP BY kind, status`, playbook)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var kind, status string
+		var n int64
+		if err := rows.Scan(&kind, &status, &n); err != nil {
+			return nil, err
+		}
+		out[kind+"/"+status] = n
+	}
+	return out, rows.Err()
+}

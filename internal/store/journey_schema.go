@@ -1,0 +1,90 @@
+package store
+
+import "context"
+
+// journeyMigrations holds journey state, what each playbook last saw of its
+// triggers, its counters, and segment membership snapshots (version i+1 =
+// step i, append-only). Times are BIGINT milliseconds since the Unix epoch,
+// 0 = not set; booleans are INTEGER 0/1, so one set of queries serves
+// PostgreSQL and SQLite. bucket = FNV-1a-64(customer_id) mod 4096 lets
+// replicas split customers (replica i of n owns bucket % n == i).
+var journeyMigrations = []string{`
+CREATE TABLE journey_states (
+	playbook     TEXT NOT NULL,
+	customer_id  TEXT NOT NULL,
+	bucket       INTEGER NOT NULL,
+	enrolment    INTEGER NOT NULL,
+	step         INTEGER NOT NULL,
+	step_name    TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	waiting      INTEGER NOT NULL,
+	holdout      INTEGER NOT NULL,
+	entered_at   BIGINT NOT NULL,
+	due_at       BIGINT NOT NULL,
+	sends        INTEGER NOT NULL,
+	converted    INTEGER NOT NULL,
+	converted_at BIGINT NOT NULL,
+	finished_at  BIGINT NOT NULL,
+	PRIMARY KEY (playbook, customer_id)
+);
+CREATE INDEX journey_states_due ON journey_states (playbook, status, due_at);
+CREATE TABLE journey_seen (
+	playbook    TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	bucket      INTEGER NOT NULL,
+	value       TEXT NOT NULL,
+	PRIMARY KEY (playbook, customer_id)
+);
+CREATE TABLE journey_cursors (
+	playbook TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	value    TEXT NOT NULL,
+	PRIMARY KEY (playbook, name)
+);
+CREATE TABLE journey_counters (
+	playbook TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	n        BIGINT NOT NULL,
+	PRIMARY KEY (playbook, name)
+);
+CREATE TABLE IF NOT EXISTS segment_members (
+	segment     TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	PRIMARY KEY (segment, customer_id)
+)`}
+
+// deliveryMigrations is the delivery ledger: one row per intended effect
+// (message or points award), keyed by its deterministic idempotency key,
+// written BEFORE the effect and marked after it. The (namespace, customer_id,
+// created_at) index serves frequency caps across playbooks.
+var deliveryMigrations = []string{`
+CREATE TABLE delivery_ledger (
+	idempotency_key TEXT PRIMARY KEY,
+	namespace       TEXT NOT NULL,
+	playbook        TEXT NOT NULL,
+	customer_id     TEXT NOT NULL,
+	bucket          INTEGER NOT NULL,
+	step            TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	channel         TEXT NOT NULL,
+	recipient       TEXT NOT NULL,
+	subject         TEXT NOT NULL,
+	body            TEXT NOT NULL,
+	html            TEXT NOT NULL,
+	points          BIGINT NOT NULL,
+	status          TEXT NOT NULL,
+	attempts        INTEGER NOT NULL,
+	created_at      BIGINT NOT NULL,
+	done_at         BIGINT NOT NULL,
+	error           TEXT NOT NULL
+);
+CREATE INDEX delivery_ledger_cap ON delivery_ledger (namespace, customer_id, created_at);
+CREATE INDEX delivery_ledger_open ON delivery_ledger (playbook, status)`}
+
+// MigrateJourney creates or upgrades the journey and delivery tables.
+func (db *DB) MigrateJourney(ctx context.Context) error {
+	if err := db.Migrate(ctx, "journey", journeyMigrations); err != nil {
+		return err
+	}
+	return db.Migrate(ctx, "delivery", deliveryMigrations)
+}
