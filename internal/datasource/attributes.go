@@ -98,4 +98,3 @@ func skipSpace(b []byte, i int) int {
 	}
 	return i
 }
-

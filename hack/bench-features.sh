@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times the per-customer features on PostgreSQL two ways over the same data:
+#   1. psql copying the features query's rows out (\copy ... to /dev/null), the
+#      floor any client can reach;
+#   2. the Go connector (BenchmarkScanFeaturesPostgres: pgx binary scan into
+#      customer.Features).
+# Target: (2) within 1.3x of (1). Both under /usr/bin/time -v for peak RSS.
+#
+# Usage: hack/bench-features.sh            # 1M customers / 10M orders
+#        CUSTOMERS=100000 ORDERS=1000000 hack/bench-features.sh
+# The data lives in the dedicated database retention_bench (created if
+# missing) and is reloaded only when its recorded size differs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CUSTOMERS=${CUSTOMERS:-1000000}
+ORDERS=${ORDERS:-10000000}
+SEED=${SEED:-1}
+PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
+ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
+BENCH_DSN="$PGBASE/retention_bench?sslmode=disable"
+OUT=${OUT:-/tmp/retention-bench}
+mkdir -p "$OUT"
+
+go build -o "$OUT/gendata" ./hack/gendata
+go test -c -o "$OUT/datasource.test" ./internal/datasource
+
+if [ "$(psql "$ADMIN_DSN" -tAc "SELECT 1 FROM pg_database WHERE datname = 'retention_bench'")" != "1" ]; then
+  psql "$ADMIN_DSN" -qc "CREATE DATABASE retention_bench"
+fi
+
+want="$CUSTOMERS/$ORDERS/$SEED"
+have=$(psql "$BENCH_DSN" -tAc "SELECT customers || '/' || orders_target || '/' || seed FROM bench_meta
+  WHERE (SELECT count(*) FROM customers) = customers" 2>/dev/null || true)
+if [ "$have" != "$want" ]; then
+  echo "loading $CUSTOMERS customers / ~$ORDERS orders (seed $SEED) into retention_bench"
+  psql "$BENCH_DSN" -qc "DROP TABLE IF EXISTS bench_meta"
+  /usr/bin/time -f "load: %e s wall, %M KB peak RSS (gendata)" \
+    "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$BENCH_DSN"
+  psql "$BENCH_DSN" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
+else
+  echo "retention_bench already holds $want (customers/orders target/seed); not reloading"
+fi
+psql "$BENCH_DSN" -tAc "SELECT 'rows: ' || (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM feedback) || ' feedback'"
+
+# The very query the connector sends (AsOf/window literals inlined), on one
+# line because \copy takes the rest of its line.
+SQL=$("$OUT/gendata" --print-features-sql | tr '\n\t' '  ')
+
+# Warm the cache once so both timings read the same hot pages.
+psql "$BENCH_DSN" -qc "\\copy ($SQL) to /dev/null"
+
+echo "== psql \\copy (features query) to /dev/null"
+/usr/bin/time -v psql "$BENCH_DSN" -qc "\\copy ($SQL) to /dev/null" 2> "$OUT/psql.time"
+grep -E "Elapsed \(wall|Maximum resident" "$OUT/psql.time"
+
+echo "== Go: BenchmarkScanFeaturesPostgres"
+RETENTION_BENCH_POSTGRES_DSN="$BENCH_DSN" /usr/bin/time -v "$OUT/datasource.test" \
+  -test.run '^$' -test.bench BenchmarkScanFeaturesPostgres -test.benchtime 1x -test.benchmem -test.v 2> "$OUT/go.time" \
+  | grep -E "^Benchmark|customers="
+grep -E "Elapsed \(wall|Maximum resident" "$OUT/go.time"
