@@ -1,0 +1,130 @@
+package loyalty
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	engine "github.com/retention-dev/retention-operator/internal/loyalty"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+const (
+	apiToken   = "member-api-token-123"
+	adminToken = "admin-token-456"
+)
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func day(n float64) time.Time { return t0.Add(time.Duration(n * float64(24*time.Hour))) }
+
+func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, store.OpenTestSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, store.OpenTestPostgres(t)) })
+}
+
+// testServer is the real API handler on a loopback listener over a real ledger.
+type testServer struct {
+	*httptest.Server
+	points *store.Points
+	now    time.Time
+}
+
+func newTestServer(t *testing.T, db *store.DB, cfg engine.Config, now time.Time) *testServer {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(16)
+	p, err := store.OpenPoints(context.Background(), db, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tokFile, adminFile := filepath.Join(dir, "token"), filepath.Join(dir, "admin")
+	os.WriteFile(tokFile, []byte(apiToken+"\n"), 0o600)
+	os.WriteFile(adminFile, []byte(adminToken), 0o600)
+	ts := &testServer{points: p, now: now}
+	api, err := NewAPI(p, &cfg, func() time.Time { return ts.now }, tokFile, adminFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Server = httptest.NewServer(api.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type response struct {
+	code   int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (ts *testServer) do(t testing.TB, method, path, token string, body string, headers ...string) response {
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewBufferString(body)
+	}
+	req, _ := http.NewRequest(method, ts.URL+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", method, path, err)
+		return response{}
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{code: res.StatusCode, header: res.Header, body: b}
+}
+
+// sliceSource serves fixed orders and events like a connector (rows with occurred_at >= since).
+type sliceSource struct {
+	orders []customer.Order
+	events []customer.Event
+}
+
+func (s *sliceSource) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
+	for i := range s.orders {
+		if !s.orders[i].OccurredAt.Before(since) {
+			if err := fn(&s.orders[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *sliceSource) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	for i := range s.events {
+		if !s.events[i].OccurredAt.Before(since) {
+			if err := fn(&s.events[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func orderOf(member, id string, amount float64, at time.Time) *customer.Order {
+	return &customer.Order{CustomerID: member, OrderID: id, Amount: amount, OccurredAt: at}
+}
