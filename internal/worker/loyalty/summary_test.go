@@ -3,8 +3,8 @@ package loyalty
 import (
 	"context"
 	"math"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
