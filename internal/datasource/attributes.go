@@ -11,11 +11,40 @@ import (
 // numbers, nesting) falls back to encoding/json, rendering non-string values
 // as their JSON text.
 func parseAttributes(b []byte, dst map[string]string) error {
+	return parseAttributesInterned(b, dst, nil)
+}
+
+// interner hands out one string per distinct short byte sequence, so the
+// attribute keys and the handful of values ("country", "US") repeated on
+// every row are allocated once per scan instead of once per row.
+type interner map[string]string
+
+const (
+	internMaxLen     = 32
+	internMaxEntries = 4096
+)
+
+func (in interner) str(b []byte) string {
+	if in == nil || len(b) > internMaxLen {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok { // the compiler does not allocate for this lookup
+		return s
+	}
+	s := string(b)
+	if len(in) < internMaxEntries {
+		in[s] = s
+	}
+	return s
+}
+
+// parseAttributesInterned is parseAttributes sharing strings through in (nil: no sharing).
+func parseAttributesInterned(b []byte, dst map[string]string, in interner) error {
 	clear(dst)
 	if len(b) == 0 {
 		return nil
 	}
-	if parseFlatStrings(b, dst) {
+	if parseFlatStrings(b, dst, in) {
 		return nil
 	}
 	clear(dst)
@@ -39,7 +68,7 @@ func parseAttributes(b []byte, dst map[string]string) error {
 
 // parseFlatStrings handles {"k":"v", ...} with no escapes; false means "use
 // the general parser".
-func parseFlatStrings(b []byte, dst map[string]string) bool {
+func parseFlatStrings(b []byte, dst map[string]string, in interner) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -49,7 +78,7 @@ func parseFlatStrings(b []byte, dst map[string]string) bool {
 		return skipSpace(b, i+1) == len(b)
 	}
 	for {
-		k, j, ok := plainString(b, i)
+		k, j, ok := plainString(b, i, in)
 		if !ok {
 			return false
 		}
@@ -57,7 +86,7 @@ func parseFlatStrings(b []byte, dst map[string]string) bool {
 		if i >= len(b) || b[i] != ':' {
 			return false
 		}
-		v, j2, ok := plainString(b, skipSpace(b, i+1))
+		v, j2, ok := plainString(b, skipSpace(b, i+1), in)
 		if !ok {
 			return false
 		}
@@ -77,7 +106,7 @@ func parseFlatStrings(b []byte, dst map[string]string) bool {
 	}
 }
 
-func plainString(b []byte, i int) (string, int, bool) {
+func plainString(b []byte, i int, in interner) (string, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return "", i, false
 	}
@@ -86,7 +115,7 @@ func plainString(b []byte, i int) (string, int, bool) {
 		case '\\':
 			return "", i, false
 		case '"':
-			return string(b[i+1 : j]), j + 1, true
+			return in.str(b[i+1 : j]), j + 1, true
 		}
 	}
 	return "", i, false

@@ -66,8 +66,9 @@ func (c *postgresConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn
 	}
 	var f customer.Features
 	f.Attributes = map[string]string{}
+	in := interner{}
 	for rows.Next() {
-		if err := decodeFeatureRow(rows.RawValues(), cols, &f); err != nil {
+		if err := decodeFeatureRow(rows.RawValues(), cols, &f, in); err != nil {
 			return err
 		}
 		if err := fn(&f); err != nil {
@@ -121,7 +122,7 @@ func bindFeatureColumns(fds []pgconn.FieldDescription) ([]featureColumn, error) 
 // pgEpochMicros is 2000-01-01 (PostgreSQL's timestamp epoch) in Unix microseconds.
 const pgEpochMicros = 946684800 * 1_000_000
 
-func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features) error {
+func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, in interner) error {
 	for i, b := range raw {
 		col := cols[i]
 		if b == nil {
@@ -133,7 +134,7 @@ func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features) 
 		case "email":
 			f.Email = string(b)
 		case "timeZone":
-			f.TimeZone = string(b)
+			f.TimeZone = in.str(b) // a few dozen zones shared by all customers
 		case "recencyDays":
 			f.RecencyDays = pgFloat(b, col)
 		case "frequency":
@@ -164,7 +165,7 @@ func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features) 
 			if col.oid == oidJSONB && col.binary && len(b) > 0 {
 				b = b[1:] // jsonb binary format: version byte 1, then the JSON text
 			}
-			if err := parseAttributes(b, f.Attributes); err != nil {
+			if err := parseAttributesInterned(b, f.Attributes, in); err != nil {
 				return fmt.Errorf("datasource postgres: features column \"attributes\": %w", err)
 			}
 		}
