@@ -67,19 +67,7 @@ func FitBGNBD(rows []Summary) (BGNBD, FitStats, error) {
 	if !repeaters {
 		return BGNBD{}, FitStats{}, errors.New("BG/NBD fit needs at least one customer with a repeat purchase (frequency > 0): the drop-out parameters are not identified otherwise")
 	}
-	eval := func(p, grad []float64) float64 {
-		m := BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
-		var ll float64
-		clear(grad)
-		for _, g := range groups {
-			l, d := m.customerLogLikelihood(g.x, g.tx, g.T, true)
-			ll += g.weight * l
-			for i := range d {
-				grad[i] += g.weight * d[i]
-			}
-		}
-		return ll
-	}
+	eval := newBGNBDEvaluator(groups).eval
 	p, stats, err := maximizeLogParams(eval, []float64{1, 1, 1, 1}, n)
 	if err != nil {
 		return BGNBD{}, stats, fmt.Errorf("BG/NBD: %w", err)

@@ -85,19 +85,11 @@ func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
 	if len(data) < 2 {
 		return GammaGamma{}, FitStats{}, len(data), fmt.Errorf("Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value, got %d", len(data))
 	}
-	eval := func(p, grad []float64) float64 {
-		g := GammaGamma{P: p[0], Q: p[1], V: p[2]}
-		var ll float64
-		clear(grad)
-		for _, d := range data {
-			l, dg := g.customerLogLikelihood(d.x, d.m, true)
-			ll += l
-			for i := range dg {
-				grad[i] += dg[i]
-			}
-		}
-		return ll
+	xs, ms := make([]float64, len(data)), make([]float64, len(data))
+	for i, d := range data {
+		xs[i], ms[i] = d.x, d.m
 	}
+	eval := newGammaGammaEvaluator(xs, ms).eval
 	p, stats, err := maximizeLogParams(eval, []float64{1, 1, 1}, float64(len(data)))
 	if err != nil {
 		return GammaGamma{}, stats, len(data), fmt.Errorf("Gamma-Gamma: %w", err)

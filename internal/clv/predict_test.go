@@ -166,3 +166,52 @@ func TestLogLikelihoodGradientMatchesFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+// The fast evaluators used by the fits must agree with the per-customer
+// reference formulas, value and gradient.
+func TestFastEvaluatorsMatchPerCustomerFormulas(t *testing.T) {
+	rows := []weightedRFM{{0, 0, 20, 3}, {3, 12.5, 30, 1}, {1, 0.5, 2, 2}, {3, 7, 31, 1}}
+	p := []float64{0.5, 3, 1.2, 2.5}
+	m := BGNBD{p[0], p[1], p[2], p[3]}
+	var wantLL float64
+	var wantGrad [4]float64
+	for _, r := range rows {
+		l, g := m.customerLogLikelihood(r.x, r.tx, r.T, true)
+		wantLL += r.weight * l
+		for i := range g {
+			wantGrad[i] += r.weight * g[i]
+		}
+	}
+	grad := make([]float64, 4)
+	gotLL := newBGNBDEvaluator(rows).eval(p, grad)
+	if math.Abs(gotLL-wantLL) > 1e-10*math.Abs(wantLL) {
+		t.Errorf("BG/NBD fast LL %.12f, reference %.12f", gotLL, wantLL)
+	}
+	for i := range grad {
+		if math.Abs(grad[i]-wantGrad[i]) > 1e-10*max(1, math.Abs(wantGrad[i])) {
+			t.Errorf("BG/NBD fast grad[%d] %.12f, reference %.12f", i, grad[i], wantGrad[i])
+		}
+	}
+
+	xs, ms := []float64{1, 5, 1, 2}, []float64{20, 3.5, 7, 40}
+	gg := GammaGamma{4, 3, 10}
+	var ggLL float64
+	var ggGrad [3]float64
+	for i := range xs {
+		l, g := gg.customerLogLikelihood(xs[i], ms[i], true)
+		ggLL += l
+		for k := range g {
+			ggGrad[k] += g[k]
+		}
+	}
+	grad = grad[:3]
+	gotLL = newGammaGammaEvaluator(xs, ms).eval([]float64{4, 3, 10}, grad)
+	if math.Abs(gotLL-ggLL) > 1e-10*math.Abs(ggLL) {
+		t.Errorf("Gamma-Gamma fast LL %.12f, reference %.12f", gotLL, ggLL)
+	}
+	for i := range grad {
+		if math.Abs(grad[i]-ggGrad[i]) > 1e-10*max(1, math.Abs(ggGrad[i])) {
+			t.Errorf("Gamma-Gamma fast grad[%d] %.12f, reference %.12f", i, grad[i], ggGrad[i])
+		}
+	}
+}

@@ -2,6 +2,8 @@ package clv
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -32,54 +34,81 @@ func dayNumber(t time.Time) int64 {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
-// Summarize turns orders into one Summary per customer who bought on or before
-// calibrationEnd (orders after its calendar day are ignored), with durations
-// measured in unit (e.g. 7*24*time.Hour for weeks). Rows are sorted by
-// customer id. Orders need not be sorted.
-func Summarize(orders []customer.Order, calibrationEnd time.Time, unit time.Duration) ([]Summary, error) {
+// SummaryBuilder accumulates orders one at a time (in any order) into
+// Summary rows, for logs streamed from a TransactionReader. Memory is one
+// map entry per customer and distinct purchase day.
+type SummaryBuilder struct {
+	endDay   int64
+	unitDays float64
+	// perCustomer holds spend per distinct day (days since the Unix epoch).
+	perCustomer map[string]map[int64]float64
+}
+
+// NewSummaryBuilder summarises up to and including the calendar day of
+// calibrationEnd, with durations in unit (e.g. 7*24*time.Hour for weeks).
+func NewSummaryBuilder(calibrationEnd time.Time, unit time.Duration) (*SummaryBuilder, error) {
 	if unit <= 0 {
 		return nil, fmt.Errorf("unit %v must be positive, e.g. 168h for weeks", unit)
 	}
-	endDay := dayNumber(calibrationEnd)
-	// Per customer: spend per distinct day. Memory is O(distinct days).
-	perCustomer := make(map[string]map[int64]float64)
-	for _, o := range orders {
-		day := dayNumber(o.OccurredAt)
-		if day > endDay {
-			continue
-		}
-		days := perCustomer[o.CustomerID]
-		if days == nil {
-			days = make(map[int64]float64)
-			perCustomer[o.CustomerID] = days
-		}
-		days[day] += o.Amount
+	return &SummaryBuilder{
+		endDay:      dayNumber(calibrationEnd),
+		unitDays:    float64(unit) / float64(24*time.Hour),
+		perCustomer: make(map[string]map[int64]float64),
+	}, nil
+}
+
+// Add records one order; orders after the calibration end day are ignored.
+func (b *SummaryBuilder) Add(o customer.Order) {
+	day := dayNumber(o.OccurredAt)
+	if day > b.endDay {
+		return
 	}
-	unitDays := float64(unit) / float64(24*time.Hour)
-	out := make([]Summary, 0, len(perCustomer))
-	for id, days := range perCustomer {
-		first, last := int64(1<<62), int64(-1<<62)
-		for d := range days {
-			first = min(first, d)
-			last = max(last, d)
-		}
+	days := b.perCustomer[o.CustomerID]
+	if days == nil {
+		days = make(map[int64]float64)
+		b.perCustomer[o.CustomerID] = days
+	}
+	days[day] += o.Amount
+}
+
+// Rows returns one Summary per customer seen, sorted by customer id.
+func (b *SummaryBuilder) Rows() []Summary {
+	out := make([]Summary, 0, len(b.perCustomer))
+	for id, days := range b.perCustomer {
+		// Sum in day order so that the floating-point result does not depend
+		// on map iteration order.
+		ordered := slices.Sorted(maps.Keys(days))
+		first, last := ordered[0], ordered[len(ordered)-1]
 		s := Summary{
 			CustomerID: id,
 			Frequency:  float64(len(days) - 1),
-			Recency:    float64(last-first) / unitDays,
-			T:          float64(endDay-first) / unitDays,
+			Recency:    float64(last-first) / b.unitDays,
+			T:          float64(b.endDay-first) / b.unitDays,
 		}
 		if len(days) > 1 {
 			var repeat float64
-			for d, v := range days {
-				if d != first {
-					repeat += v
-				}
+			for _, d := range ordered[1:] {
+				repeat += days[d]
 			}
 			s.Monetary = repeat / s.Frequency
 		}
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
-	return out, nil
+	return out
+}
+
+// Summarize turns orders into one Summary per customer who bought on or before
+// calibrationEnd (orders after its calendar day are ignored), with durations
+// measured in unit (e.g. 7*24*time.Hour for weeks). Rows are sorted by
+// customer id. Orders need not be sorted.
+func Summarize(orders []customer.Order, calibrationEnd time.Time, unit time.Duration) ([]Summary, error) {
+	b, err := NewSummaryBuilder(calibrationEnd, unit)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	return b.Rows(), nil
 }

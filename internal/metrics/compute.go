@@ -254,22 +254,6 @@ func predictedCLV(in Input, orders []customer.Order) (float64, error) {
 	if len(orders) == 0 {
 		return 0, errors.New("no orders to fit a CLV model on and no member carries a predicted CLV")
 	}
-	const week = 7 * 24 * time.Hour
-	rows, err := clv.Summarize(orders, in.WindowEnd.Add(-time.Nanosecond), week)
-	if err != nil {
-		return 0, err
-	}
-	if len(rows) == 0 {
-		return 0, errors.New("no orders before the window end to fit a CLV model on")
-	}
-	bg, _, err := clv.FitBGNBD(rows)
-	if err != nil {
-		return 0, err
-	}
-	gg, _, _, err := clv.FitGammaGamma(rows)
-	if err != nil {
-		return 0, err
-	}
 	months, discount := in.PredictCLVMonths, in.MonthlyDiscountRate
 	if months <= 0 {
 		months = 12
@@ -277,13 +261,19 @@ func predictedCLV(in Input, orders []customer.Order) (float64, error) {
 	if discount == 0 {
 		discount = 0.01
 	}
+	// The summary's calibration end is inclusive of its day; the window is
+	// half-open, so end on the last instant inside it.
+	model, rows, err := clv.FitModel(orders, in.WindowEnd.Add(-time.Nanosecond), 7*24*time.Hour, months, discount)
+	if err != nil {
+		return 0, err
+	}
 	sum = 0
 	for _, s := range rows {
-		v, err := clv.LifetimeValue(bg, gg, s, months, discount, clv.PeriodsPerMonth(week))
+		p, err := model.Predict(s)
 		if err != nil {
 			return 0, err
 		}
-		sum += v
+		sum += p.CLV
 	}
 	return sum / float64(len(rows)), nil
 }

@@ -1,0 +1,73 @@
+package clv
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+)
+
+// Model bundles fitted BG/NBD and Gamma-Gamma models with the time unit and
+// CLV settings needed to score customers.
+type Model struct {
+	BGNBD      BGNBD
+	GammaGamma GammaGamma
+	// BGNBDStats and GammaGammaStats describe the fits (log-likelihood etc.).
+	BGNBDStats, GammaGammaStats FitStats
+	Unit                        time.Duration
+	// HorizonMonths and MonthlyDiscount parameterise LifetimeValue.
+	HorizonMonths   int
+	MonthlyDiscount float64
+}
+
+// Prediction is one customer's model output.
+type Prediction struct {
+	CustomerID string
+	// ProbabilityAlive is P(alive | x, t_x, T); ChurnProbability = 1 - it.
+	ProbabilityAlive float64
+	// ExpectedPurchasesNextMonth is E[Y(t)|x,t_x,T] for one month of units.
+	ExpectedPurchasesNextMonth float64
+	// ExpectedAverageValue is the Gamma-Gamma E[Z|x,m].
+	ExpectedAverageValue float64
+	// CLV is the discounted lifetime value over HorizonMonths.
+	CLV float64
+}
+
+// FitModel summarises orders up to calibrationEnd in unit, then fits both
+// models. horizonMonths and monthlyDiscount are stored for Predict (lifetimes'
+// defaults are 12 and 0.01).
+func FitModel(orders []customer.Order, calibrationEnd time.Time, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, []Summary, error) {
+	rows, err := Summarize(orders, calibrationEnd, unit)
+	if err != nil {
+		return Model{}, nil, err
+	}
+	bg, bgStats, err := FitBGNBD(rows)
+	if err != nil {
+		return Model{}, rows, err
+	}
+	gg, ggStats, _, err := FitGammaGamma(rows)
+	if err != nil {
+		return Model{}, rows, err
+	}
+	if horizonMonths < 0 {
+		return Model{}, rows, fmt.Errorf("horizon %d months must not be negative", horizonMonths)
+	}
+	return Model{BGNBD: bg, GammaGamma: gg, BGNBDStats: bgStats, GammaGammaStats: ggStats, Unit: unit,
+		HorizonMonths: horizonMonths, MonthlyDiscount: monthlyDiscount}, rows, nil
+}
+
+// Predict scores one customer's summary row.
+func (m Model) Predict(s Summary) (Prediction, error) {
+	perMonth := PeriodsPerMonth(m.Unit)
+	clv, err := LifetimeValue(m.BGNBD, m.GammaGamma, s, m.HorizonMonths, m.MonthlyDiscount, perMonth)
+	if err != nil {
+		return Prediction{}, err
+	}
+	return Prediction{
+		CustomerID:                 s.CustomerID,
+		ProbabilityAlive:           m.BGNBD.ProbabilityAlive(s.Frequency, s.Recency, s.T),
+		ExpectedPurchasesNextMonth: m.BGNBD.ConditionalExpectedPurchases(perMonth, s.Frequency, s.Recency, s.T),
+		ExpectedAverageValue:       m.GammaGamma.ConditionalExpectedAverageProfit(s.Frequency, s.Monetary),
+		CLV:                        clv,
+	}, nil
+}
