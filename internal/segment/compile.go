@@ -15,6 +15,9 @@ type Program struct {
 	ast     *cel.Ast
 	program cel.Program
 	journey bool
+	// fast evaluates criteria in the ToSQL subset without the interpreter;
+	// nil for anything else.
+	fast fastPredicate
 	// activations recycles evaluation inputs so Matches allocates nothing per customer.
 	activations sync.Pool
 }
@@ -83,7 +86,7 @@ func CompileWith(expr string, opts ...Option) (*Program, error) {
 		// as timestamp('') surfaces here; it is still the user's criteria to fix.
 		return nil, &CriteriaError{Message: err.Error()}
 	}
-	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey}
+	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey, fast: compileFast(ast.NativeRep())}
 	p.activations.New = func() any { return new(activation) }
 	return p, nil
 }

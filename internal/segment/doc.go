@@ -18,4 +18,10 @@
 // filter in the database. The translation is exact only because the feature
 // columns are never NULL (the connector COALESCEs every column); with NULLs,
 // SQL's three-valued logic would make NOT (x > 1) drop rows that CEL keeps.
+//
+// Speed: criteria inside that same subset are also evaluated without the CEL
+// interpreter, by a closure tree that reads the struct fields directly (zero
+// allocations, no boxing); everything else runs in cel-go with
+// cel.OptOptimize over a pooled activation that switches on the variable
+// name. Both paths give the same answers (TestFastPathAgreesWithInterpreter).
 package segment

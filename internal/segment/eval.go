@@ -30,11 +30,25 @@ func (p *Program) eval(f *customer.Features, j *Journey) (bool, error) {
 	if f == nil {
 		return false, errors.New("segment: nil customer features")
 	}
+	if p.fast != nil {
+		return p.fast(f), nil
+	}
+	return p.evalCEL(f, j)
+}
+
+// evalCEL runs the cel-go interpreter over a pooled activation.
+func (p *Program) evalCEL(f *customer.Features, j *Journey) (bool, error) {
 	a := p.activations.Get().(*activation)
 	a.f, a.j = f, j
-	out, _, err := p.program.Eval(a)
+	ok, err := p.run(a)
 	a.f, a.j = nil, nil
 	p.activations.Put(a)
+	return ok, err
+}
+
+// run evaluates the program against a filled activation.
+func (p *Program) run(a *activation) (bool, error) {
+	out, _, err := p.program.Eval(a)
 	if err != nil {
 		return false, fmt.Errorf("segment: evaluate %q: %w", p.expr, err)
 	}

@@ -50,6 +50,8 @@ var sqlComparisons = map[string]string{
 // The result matches CEL exactly only because feature columns are never NULL
 // (the connector COALESCEs them): CEL has no NULL here, and SQL's
 // three-valued logic would otherwise make NOT ("x" > $1) drop rows CEL keeps.
+// Likewise feature doubles are never NaN (PostgreSQL orders NaN above every
+// number and makes NaN = NaN true; CEL compares NaN false).
 // Comparisons in the supported subset never raise CEL errors, so CEL's
 // error-absorbing && and || agree with SQL AND and OR.
 func ToSQL(p *Program, dialect Dialect) (where string, args []any, ok bool) {
