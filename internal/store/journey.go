@@ -240,3 +240,35 @@ func (db *DB) JourneyCounters(ctx context.Context, playbook string) (map[string]
 	}
 	return out, rows.Err()
 }
+
+// JourneyTally is one group of journey_states: how many journeys (and
+// enrolments, counting re-entries) have this status, group and conversion.
+type JourneyTally struct {
+	Status     journey.Status
+	Holdout    bool
+	Converted  bool
+	Journeys   int64
+	Enrolments int64
+}
+
+// JourneyTallies groups the playbook's journeys across all shards.
+func (db *DB) JourneyTallies(ctx context.Context, playbook string) ([]JourneyTally, error) {
+	rows, err := db.Query(ctx, `SELECT status, holdout, converted, count(*), sum(enrolment) FROM journey_states
+		WHERE playbook = $1 GROUP BY status, holdout, converted`, playbook)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []JourneyTally
+	for rows.Next() {
+		var t JourneyTally
+		var status string
+		var holdout, converted int
+		if err := rows.Scan(&status, &holdout, &converted, &t.Journeys, &t.Enrolments); err != nil {
+			return nil, err
+		}
+		t.Status, t.Holdout, t.Converted = journey.Status(status), holdout == 1, converted == 1
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,100 @@
+package campaign
+
+import (
+	"context"
+	"sync"
+
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// resendPending performs the shard's ledger rows that were recorded but never
+// confirmed (a crash, or a transient failure last time) with their original
+// idempotency keys. It returns how many are still pending afterwards.
+func (w *worker) resendPending(ctx context.Context) (int, error) {
+	ds, err := w.db.PendingDeliveries(ctx, w.pb.Name, w.o.Shard, w.o.Shards)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	for start := 0; start < len(ds); start += w.o.BatchSize {
+		if err := w.deliver(ctx, ds[start:min(start+w.o.BatchSize, len(ds))]); err != nil {
+			return 0, err
+		}
+	}
+	left, err := w.db.PendingDeliveries(ctx, w.pb.Name, w.o.Shard, w.o.Shards)
+	return len(left), err
+}
+
+// deliver performs pending rows with at most Concurrency in flight and
+// records the outcomes in one transaction. Transient failures stay pending
+// (retried next tick with the same key); permanent ones are marked failed.
+func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
+	var (
+		mu       sync.Mutex
+		outcomes []store.DeliveryOutcome
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, w.o.Concurrency)
+	)
+	for i := range ds {
+		d := &ds[i]
+		if d.Status != store.DeliveryPending {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := w.perform(ctx, d)
+			var o store.DeliveryOutcome
+			switch {
+			case err == nil:
+				o = store.DeliveryOutcome{Key: d.Key, Status: store.DeliverySent}
+			case channel.IsPermanent(err):
+				o = store.DeliveryOutcome{Key: d.Key, Status: store.DeliveryFailed, Error: shortError(err)}
+			default:
+				w.o.Logger.Debug("transient delivery failure; will resend", "playbook", w.pb.Name, "step", d.Step, "err", err)
+				return
+			}
+			mu.Lock()
+			outcomes = append(outcomes, o)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(outcomes) == 0 {
+		return nil
+	}
+	return w.db.MarkDeliveries(ctx, outcomes, w.o.Clock())
+}
+
+// perform sends one message or credits one award.
+func (w *worker) perform(ctx context.Context, d *store.Delivery) error {
+	if d.Kind == store.DeliveryPoints {
+		return w.o.Award(ctx, d.Channel, d.CustomerID, d.Points, d.Key)
+	}
+	sender, ok := w.o.Channels[d.Channel]
+	if !ok {
+		return &channel.Error{Permanent: true, Err: errUnknownChannel(d.Channel)}
+	}
+	msg := channel.Message{IdempotencyKey: d.Key, To: d.To, Subject: d.Subject, Body: d.Body,
+		Metadata: channel.Metadata{Playbook: d.Playbook, Step: d.Step, CustomerID: d.CustomerID}}
+	if d.HTML != "" {
+		msg.Body, msg.HTML = d.HTML, true
+	}
+	return sender.Send(ctx, msg)
+}
+
+type errUnknownChannel string
+
+func (e errUnknownChannel) Error() string {
+	return "channel " + string(e) + " is no longer configured; the pending message cannot be sent"
+}
+
+// shortError keeps the ledger's error column small.
+func shortError(err error) string {
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}

@@ -1,0 +1,148 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// quiet discards the worker's logs in tests.
+var quiet = slog.New(slog.DiscardHandler)
+
+// receiver is a real HTTP webhook endpoint on loopback that counts requests
+// per Idempotency-Key and remembers which customer each key was for.
+type receiver struct {
+	mu       sync.Mutex
+	byKey    map[string]int
+	customer map[string]string
+	requests int
+	delay    time.Duration
+	srv      *httptest.Server
+}
+
+func newReceiver(t testing.TB, delay time.Duration) *receiver {
+	r := &receiver{byKey: map[string]int{}, customer: map[string]string{}, delay: delay}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var p struct {
+			Metadata channel.Metadata `json:"metadata"`
+		}
+		_ = json.Unmarshal(body, &p)
+		if r.delay > 0 {
+			time.Sleep(r.delay)
+		}
+		r.mu.Lock()
+		key := req.Header.Get(channel.IdempotencyHeader)
+		r.byKey[key]++
+		r.customer[key] = p.Metadata.CustomerID
+		r.requests++
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) keys() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.byKey))
+	for k, v := range r.byKey {
+		out[k] = v
+	}
+	return out
+}
+
+func (r *receiver) customers() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]int{}
+	for _, c := range r.customer {
+		out[c]++
+	}
+	return out
+}
+
+func webhookSender(t testing.TB, url string) channel.Sender {
+	s, err := channel.NewWebhookSender(channel.WebhookConfig{URL: url, Timeout: 5 * time.Second}, []byte("test-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// memSource serves fixed feature rows and events (the customer data a
+// connector would read; what the worker decides from them is real).
+type memSource struct {
+	mu     sync.Mutex
+	feats  []customer.Features
+	events []customer.Event
+}
+
+func (m *memSource) ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.feats {
+		if err := fn(&m.feats[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memSource) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.events {
+		if !m.events[i].OccurredAt.Before(since) {
+			if err := fn(&m.events[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// stepClock is a clock that moves forward by step on every reading, so
+// waits elapse without sleeping.
+type stepClock struct {
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(c.step)
+	return c.now
+}
+
+func testDBs() map[string]func(testing.TB) *store.DB {
+	return map[string]func(testing.TB) *store.DB{
+		"sqlite":   func(t testing.TB) *store.DB { return store.OpenTestSQLite(t) },
+		"postgres": func(t testing.TB) *store.DB { return store.OpenTestPostgres(t) },
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,110 @@
+// Package campaign is the campaign worker: it runs one Playbook. Each tick it
+// reads the customers' feature rows and events, decides who enters (the
+// playbook's trigger and re-entry policy), advances every due journey with
+// the journey engine, and performs the resulting effects exactly once
+// through the delivery ledger:
+//
+//  1. in ONE transaction: the new journey states and a pending ledger row per
+//     effect (deterministic idempotency key playbook/customer/enrolment/step);
+//  2. after commit: send (bounded concurrency), then mark the rows sent;
+//  3. at start and on every tick: pending rows are sent again with the SAME
+//     key, so a crash between 1 and 2 or 2 and 3 leads to a resend the
+//     receiver recognises, never to a second distinct message or a lost one.
+//
+// Replicas split the customers by hash: replica Shard of Shards owns the
+// customers with FNV-1a-64(id) mod 4096 mod Shards == Shard (journey.Shard).
+// A Deployment has no stable ordinal, so the lead runs one Deployment (or
+// StatefulSet) per shard with --shard i/n; shards never overlap and need no
+// lease. Frequency caps are kept across playbooks (and shards of other
+// playbooks) by per-customer locks in the state store (see store.JourneyTx).
+package campaign
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// Source is the part of datasource.Connector the worker reads.
+type Source interface {
+	ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error
+	ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error
+}
+
+// AwardFunc credits points for an awardPoints step; key is the idempotency
+// key (the loyalty ledger must credit once per key).
+type AwardFunc func(ctx context.Context, program, customerID string, points int64, key string) error
+
+// Options configure Run.
+type Options struct {
+	// Playbook is the engine config (converted from the Playbook resource).
+	Playbook journey.Config
+	// StoreURL is the state store (postgres://... or sqlite:PATH); ignored when DB is set.
+	StoreURL string
+	// DB, when set, is used instead of opening StoreURL (the caller closes it).
+	DB *store.DB
+	// Channels maps Channel names to senders, ChannelKinds the same names to
+	// what they deliver (decides consent and recipient).
+	Channels     map[string]channel.Sender
+	ChannelKinds map[string]journey.ChannelKind
+	// Source supplies feature rows and events.
+	Source Source
+	// InSegment decides segment membership (wire segment.Matches here); nil
+	// reads the segment_members table for Playbook.SegmentRef, and an empty
+	// SegmentRef means every customer.
+	InSegment func(*customer.Features) bool
+	// Award credits loyalty points; required when a step awards points.
+	Award AwardFunc
+	// Clock returns now; nil means time.Now.
+	Clock func() time.Time
+	// Shard and Shards split customers across replicas (0 of 1 = all).
+	Shard, Shards int
+	// PollInterval between ticks (default 30s).
+	PollInterval time.Duration
+	// BatchSize is how many journeys one transaction advances (default 1000).
+	BatchSize int
+	// Concurrency bounds in-flight sends (default 64).
+	Concurrency int
+	// Publish receives a Summary every PublishInterval (default 60s) and once
+	// on return; it holds aggregates only.
+	Publish         func(ctx context.Context, summary any) error
+	PublishInterval time.Duration
+	// ExitWhenIdle makes Run return once no journey is active and no ledger
+	// row is pending (tests, one-shot runs).
+	ExitWhenIdle bool
+	// DryRun and Suspend override the playbook's own flags when true.
+	DryRun, Suspend bool
+	Logger          *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Shards <= 0 {
+		o.Shards = 1
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 30 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	if o.PublishInterval <= 0 {
+		o.PublishInterval = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.DryRun = o.DryRun || o.Playbook.DryRun
+	o.Suspend = o.Suspend || o.Playbook.Suspend
+}

@@ -1,0 +1,108 @@
+package campaign
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/journey"
+)
+
+// Summary is what Publish receives: aggregates over the whole playbook (all
+// shards), never a customer id or address.
+type Summary struct {
+	Playbook  string    `json:"playbook"`
+	At        time.Time `json:"at"`
+	DryRun    bool      `json:"dryRun,omitempty"`
+	Suspended bool      `json:"suspended,omitempty"`
+	// Enrolled counts enrolments (re-entries included); Active, Completed and
+	// Exited count journeys by their current status.
+	Enrolled  int64 `json:"enrolled"`
+	Active    int64 `json:"active"`
+	Completed int64 `json:"completed"`
+	Exited    int64 `json:"exited"`
+	// Holdout is the number of journeys in the control group.
+	Holdout int64 `json:"holdout"`
+	// Sent, Failed, Pending count messages in the ledger; DryRun messages
+	// that a dry run would have sent; PointsAwards confirmed awards.
+	Sent         int64 `json:"sent"`
+	Failed       int64 `json:"failed"`
+	Pending      int64 `json:"pending"`
+	DryRunCount  int64 `json:"dryRunMessages,omitempty"`
+	PointsAwards int64 `json:"pointsAwards"`
+	// Suppressed by reason: consent, frequencyCap, holdout,
+	// quietHoursDeferred (deferrals, each later sent or suppressed), ...
+	Suppressed  map[string]int64 `json:"suppressed"`
+	Conversions Conversions      `json:"conversions"`
+	Lift        journey.Lift     `json:"lift"`
+}
+
+// Conversions are goal conversions per group with the group sizes.
+type Conversions struct {
+	Treatment         int64 `json:"treatment"`
+	TreatmentJourneys int64 `json:"treatmentJourneys"`
+	Holdout           int64 `json:"holdout"`
+	HoldoutJourneys   int64 `json:"holdoutJourneys"`
+}
+
+// Summarize reads the playbook's aggregates from the store.
+func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
+	s := &Summary{Playbook: w.pb.Name, At: w.o.Clock().UTC(), DryRun: w.o.DryRun, Suspended: w.o.Suspend,
+		Suppressed: map[string]int64{}}
+	tallies, err := w.db.JourneyTallies(ctx, w.pb.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tallies {
+		s.Enrolled += t.Enrolments
+		switch t.Status {
+		case journey.Active:
+			s.Active += t.Journeys
+		case journey.Completed:
+			s.Completed += t.Journeys
+		case journey.Exited:
+			s.Exited += t.Journeys
+		}
+		c := &s.Conversions
+		if t.Holdout {
+			s.Holdout += t.Journeys
+			c.HoldoutJourneys += t.Journeys
+			if t.Converted {
+				c.Holdout += t.Journeys
+			}
+		} else {
+			c.TreatmentJourneys += t.Journeys
+			if t.Converted {
+				c.Treatment += t.Journeys
+			}
+		}
+	}
+	counts, err := w.db.DeliveryCounts(ctx, w.pb.Name)
+	if err != nil {
+		return nil, err
+	}
+	s.Sent, s.Failed, s.Pending = counts["message/sent"], counts["message/failed"], counts["message/pending"]
+	s.DryRunCount, s.PointsAwards = counts["message/dryRun"], counts["points/sent"]
+	counters, err := w.db.JourneyCounters(ctx, w.pb.Name)
+	if err != nil {
+		return nil, err
+	}
+	for name, n := range counters {
+		if reason, ok := strings.CutPrefix(name, "suppressed/"); ok {
+			s.Suppressed[reason] = n
+		}
+	}
+	c := s.Conversions
+	s.Lift = journey.ComputeLift(c.Treatment, c.TreatmentJourneys, c.Holdout, c.HoldoutJourneys)
+	return s, nil
+}
+
+func (w *worker) publish(ctx context.Context) error {
+	s, err := w.Summarize(ctx)
+	if err != nil {
+		return err
+	}
+	w.o.Logger.Info("playbook summary", "playbook", s.Playbook, "enrolled", s.Enrolled, "active", s.Active,
+		"sent", s.Sent, "failed", s.Failed, "pending", s.Pending)
+	return w.o.Publish(ctx, s)
+}

@@ -1,0 +1,191 @@
+package campaign
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// tick runs one round: observe triggers, record conversions, advance every
+// due journey in batches, perform the batches' effects. It reports whether
+// it changed anything.
+func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
+	feats, err := w.loadFeatures(ctx, now)
+	if err != nil {
+		return false, err
+	}
+	members, err := w.members(ctx, feats)
+	if err != nil {
+		return false, err
+	}
+	events, eventCursor, err := w.loadEvents(ctx, now)
+	if err != nil {
+		return false, err
+	}
+	ob, err := w.observe(ctx, now, feats, members, events)
+	if err != nil {
+		return false, err
+	}
+	enrol := map[string]bool{}
+	for _, id := range ob.candidates {
+		var prev *journey.State
+		if st, ok := w.states[id]; ok {
+			prev = &st
+		}
+		if journey.CanEnter(w.pb.Reentry, prev, now) {
+			enrol[id] = true
+		}
+	}
+	convert := w.conversions(now, feats, events)
+	work := map[string]bool{}
+	for id := range enrol {
+		work[id] = true
+	}
+	for id := range convert {
+		work[id] = true
+	}
+	for id, st := range w.states {
+		if st.Status == journey.Active && !st.DueAt.After(now) {
+			work[id] = true
+		}
+	}
+	ids := make([]string, 0, len(work))
+	for id := range work {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for start := 0; start < len(ids); start += w.o.BatchSize {
+		end := min(start+w.o.BatchSize, len(ids))
+		ds, err := w.advance(ctx, now, ids[start:end], enrol, convert, feats)
+		if err != nil {
+			return false, err
+		}
+		if err := w.deliver(ctx, ds); err != nil {
+			return false, err
+		}
+	}
+	// Trigger observations are saved only after the enrolments they caused
+	// committed: a crash in between re-observes, and CanEnter refuses a
+	// second enrolment.
+	if len(ob.seen) > 0 {
+		if err := w.db.JourneyTx(ctx, w.pb.Namespace, w.pb.Name, nil, now, func(map[string]int) (*store.JourneyBatch, error) {
+			return &store.JourneyBatch{Seen: ob.seen}, nil
+		}); err != nil {
+			return false, err
+		}
+		for id, v := range ob.seen {
+			w.seen[id] = v
+		}
+	}
+	if eventCursor != "" {
+		ob.cursors[w.cursorName("events")] = eventCursor
+	}
+	for name, v := range ob.cursors {
+		if err := w.db.SetJourneyCursor(ctx, w.pb.Name, name, v); err != nil {
+			return false, err
+		}
+	}
+	return len(ids) > 0, nil
+}
+
+// conversions finds journeys whose goal was met: a goal event inside the
+// window, or the goal CEL now true. Holdout journeys convert too; that is
+// what lift compares.
+func (w *worker) conversions(now time.Time, feats map[string]*customer.Features, events []customer.Event) map[string]time.Time {
+	out := map[string]time.Time{}
+	if w.pb.Goal == nil {
+		return out
+	}
+	for _, ev := range events {
+		st, ok := w.states[ev.CustomerID]
+		if ok && w.pb.GoalEvent(&st, ev) {
+			if at, seen := out[ev.CustomerID]; !seen || ev.OccurredAt.Before(at) {
+				out[ev.CustomerID] = ev.OccurredAt
+			}
+		}
+	}
+	if w.pb.Goal.CEL != "" {
+		for id, st := range w.states {
+			if f := feats[id]; f != nil && w.pb.GoalMet(&st, f, now) {
+				out[id] = now
+			}
+		}
+	}
+	return out
+}
+
+// advance moves one batch of journeys in one transaction and returns the
+// ledger rows to perform once it has committed.
+func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol map[string]bool,
+	convert map[string]time.Time, feats map[string]*customer.Features) ([]store.Delivery, error) {
+	var ds []store.Delivery
+	var next []journey.State
+	err := w.db.JourneyTx(ctx, w.pb.Namespace, w.pb.Name, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
+		func(sent map[string]int) (*store.JourneyBatch, error) {
+			ds, next = ds[:0], next[:0]
+			counters := map[string]int64{}
+			for _, id := range ids {
+				prev, had := w.states[id]
+				st := prev
+				if enrol[id] {
+					var p *journey.State
+					if had {
+						p = &prev
+					}
+					st = w.pb.Enrol(id, p, now)
+					counters["enrolled"]++
+				} else if at, ok := convert[id]; ok && !st.Converted {
+					w.pb.Convert(&st, at)
+				}
+				f := feats[id]
+				if f == nil {
+					// The customer is gone from the source: no consent can be
+					// shown, so every send is suppressed and the journey drains.
+					f = &customer.Features{ID: id}
+				}
+				var effs []journey.Effect
+				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id]})
+				for _, e := range effs {
+					if d, ok := w.ledgerRow(id, e, now); ok {
+						ds = append(ds, d)
+					} else {
+						counters["suppressed/"+string(e.Reason)]++
+					}
+				}
+				next = append(next, st)
+			}
+			return &store.JourneyBatch{States: next, Deliveries: ds, Counters: counters}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range next {
+		w.states[st.CustomerID] = st
+	}
+	return ds, nil
+}
+
+// ledgerRow turns a send or award effect into a ledger row (false for
+// suppressions and deferrals, which are only counted).
+func (w *worker) ledgerRow(id string, e journey.Effect, now time.Time) (store.Delivery, bool) {
+	status := store.DeliveryPending
+	if w.o.DryRun {
+		status = store.DeliveryDryRun
+	}
+	d := store.Delivery{Key: e.Key, Namespace: w.pb.Namespace, Playbook: w.pb.Name, CustomerID: id, Step: e.Step,
+		Status: status, CreatedAt: now}
+	switch e.Kind {
+	case journey.EffectSend:
+		d.Kind, d.Channel, d.To = store.DeliveryMessage, e.Channel, e.Message.To
+		d.Subject, d.Body, d.HTML = e.Message.Subject, e.Message.Body, e.Message.HTML
+	case journey.EffectAward:
+		d.Kind, d.Channel, d.Points = store.DeliveryPoints, e.Program, e.Points
+	default:
+		return d, false
+	}
+	return d, true
+}

@@ -1,0 +1,173 @@
+package campaign
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/journey"
+)
+
+func featureQuery(now time.Time) datasource.FeatureQuery { return datasource.FeatureQuery{AsOf: now} }
+
+// cursorName is per shard: each replica keeps its own position.
+func (w *worker) cursorName(name string) string {
+	return name + "/" + strconv.Itoa(w.o.Shard) + "/" + strconv.Itoa(w.o.Shards)
+}
+
+// members returns the segment members among feats.
+func (w *worker) members(ctx context.Context, feats map[string]*customer.Features) (map[string]bool, error) {
+	out := map[string]bool{}
+	switch {
+	case w.o.InSegment != nil:
+		for id, f := range feats {
+			if w.o.InSegment(f) {
+				out[id] = true
+			}
+		}
+	case w.pb.SegmentRef != "":
+		stored, err := w.db.SegmentMembers(ctx, w.pb.SegmentRef)
+		if err != nil {
+			return nil, err
+		}
+		for id := range feats {
+			if stored[id] {
+				out[id] = true
+			}
+		}
+	default:
+		for id := range feats {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// observation is what the triggers found this tick: customers to enrol,
+// trigger values to remember, cursors to advance after the enrolments commit.
+type observation struct {
+	candidates []string
+	seen       map[string]string
+	cursors    map[string]string
+}
+
+// observe evaluates the playbook's trigger at now.
+func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*customer.Features,
+	members map[string]bool, events []customer.Event) (*observation, error) {
+	t := w.pb.Trigger
+	ob := &observation{seen: map[string]string{}, cursors: map[string]string{}}
+	add := func(id string) { ob.candidates = append(ob.candidates, id) }
+	switch {
+	case t.SegmentEntry:
+		prev := map[string]bool{}
+		for id, v := range w.seen {
+			prev[id] = v == "1"
+		}
+		for _, id := range journey.SegmentEntered(prev, members) {
+			add(id)
+		}
+		for id := range feats {
+			v := "0"
+			if members[id] {
+				v = "1"
+			}
+			if w.seen[id] != v {
+				ob.seen[id] = v
+			}
+		}
+	case t.Schedule != "":
+		name := w.cursorName("schedule")
+		last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)
+		if err != nil {
+			return nil, err
+		}
+		if last == "" {
+			// First start: the schedule begins now; no firing is back-filled.
+			ob.cursors[name] = now.UTC().Format(time.RFC3339Nano)
+			break
+		}
+		lastAt, _ := time.Parse(time.RFC3339Nano, last)
+		if next := w.sched.Next(lastAt); !next.After(now) {
+			for id := range members {
+				add(id)
+			}
+			ob.cursors[name] = now.UTC().Format(time.RFC3339Nano)
+		}
+	case t.Event != nil:
+		for _, ev := range events {
+			if journey.EventFires(t.Event, ev) && members[ev.CustomerID] {
+				add(ev.CustomerID)
+			}
+		}
+	case t.Inactivity != nil:
+		for id := range members {
+			if journey.InactivityFires(t.Inactivity, feats[id], now) {
+				add(id)
+			}
+		}
+	case t.Anniversary != nil:
+		for id := range members {
+			f := feats[id]
+			zone := journey.ResolveZone(f.TimeZone, w.defaultZone())
+			if ok, _ := journey.AnniversaryFires(t.Anniversary, f, now, zone); ok {
+				add(id)
+			}
+		}
+	case t.TierChange != nil:
+		for id, f := range feats {
+			if members[id] && journey.TierChanged(t.TierChange, w.seen[id], f.LoyaltyTier) {
+				add(id)
+			}
+			if w.seen[id] != f.LoyaltyTier {
+				ob.seen[id] = f.LoyaltyTier
+			}
+		}
+	}
+	sort.Strings(ob.candidates)
+	return ob, nil
+}
+
+func (w *worker) defaultZone() string {
+	if q := w.pb.QuietHours; q != nil {
+		return q.DefaultTimeZone
+	}
+	return ""
+}
+
+// loadEvents reads events since the shard's event cursor (needed by event
+// triggers and event goals); the new cursor is returned for saving after
+// the tick's batches commit. Re-reading an event is harmless: enrolment is
+// refused for an active journey and conversion is recorded once.
+func (w *worker) loadEvents(ctx context.Context, now time.Time) ([]customer.Event, string, error) {
+	if w.pb.Trigger.Event == nil && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
+		return nil, "", nil
+	}
+	name := w.cursorName("events")
+	last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)
+	if err != nil {
+		return nil, "", err
+	}
+	since := time.Time{}
+	if last != "" {
+		since, _ = time.Parse(time.RFC3339Nano, last)
+	}
+	var out []customer.Event
+	maxAt := since
+	err = w.o.Source.ScanEvents(ctx, since, func(ev *customer.Event) error {
+		if journey.Shard(ev.CustomerID, w.o.Shards) != w.o.Shard || ev.OccurredAt.After(now) {
+			return nil
+		}
+		out = append(out, customer.Event{CustomerID: ev.CustomerID, Type: ev.Type, OccurredAt: ev.OccurredAt})
+		if ev.OccurredAt.After(maxAt) {
+			maxAt = ev.OccurredAt
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, maxAt.UTC().Format(time.RFC3339Nano), nil
+}
