@@ -16,6 +16,7 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add("csv", "customer_id,date,amount\nc1,2024-01-01,5\nc1,2024-01-02T10:00:00+02:00,3.5\n")
 	f.Add("csv", "amount,date,customer_id\n-1,2024-01-01,x\n")
 	f.Add("csv", "customer_id,date,amount\nc1,2024-13-01,1e309\n")
+	f.Add("csv", "\ufeff\"customer_id\",date,amount\n\"a,\"\"b\",2024-01-01,\"2\"\n")
 	f.Fuzz(func(t *testing.T, format, input string) {
 		orders, err := ReadTransactions(strings.NewReader(input), format)
 		if err != nil {

@@ -15,7 +15,11 @@ type FitStats struct {
 	LogLikelihood float64
 	Iterations    int
 	Evaluations   int
-	Status        string
+	// Status is gonum's termination status (GradientThreshold,
+	// FunctionConvergence, ...) or FlatGradient when the line search stalled
+	// at a point with a negligible gradient, e.g. parameters drifting to a
+	// boundary where the likelihood flattens out.
+	Status string
 }
 
 // logLikelihoodGrad evaluates the total log-likelihood at natural parameters
@@ -86,6 +90,9 @@ func maximizeLogParams(eval logLikelihoodGrad, init []float64, n float64) ([]flo
 	stalled := errors.Is(err, optimize.ErrLinesearcherFailure) || errors.Is(err, optimize.ErrNoProgress) || errors.Is(err, optimize.ErrNonDescentDirection)
 	if err != nil && !(stalled && maxAbs(res.Gradient) < 1e-5) {
 		return nil, stats, fmt.Errorf("maximum-likelihood fit failed after %d iterations: %w", res.MajorIterations, err)
+	}
+	if err != nil {
+		stats.Status = "FlatGradient (line search stalled where the gradient is flat)"
 	}
 	if math.IsInf(res.F, 0) || math.IsNaN(res.F) {
 		return nil, stats, errors.New("maximum-likelihood fit found no finite log-likelihood: the data may be degenerate (e.g. no repeat purchases)")

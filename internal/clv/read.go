@@ -146,13 +146,16 @@ func (tr *TransactionReader) parseCDNOW(text string) (customer.Order, bool, erro
 	return customer.Order{CustomerID: fields[0], Amount: amount, OccurredAt: day}, true, nil
 }
 
-// parseCSV parses one non-empty CSV line; ok is false for the header. Quoted
-// fields are not supported because transaction logs hold ids, dates and
-// numbers only.
+// parseCSV parses one non-empty CSV line; ok is false for the header. Fields
+// may be double-quoted (with "" for a quote) as spreadsheet exports write
+// them, but a record must fit on one line so that errors can name it.
 func (tr *TransactionReader) parseCSV(text string) (customer.Order, bool, error) {
-	fields := strings.Split(text, ",")
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
+	if !tr.headerDone {
+		text = strings.TrimPrefix(text, "\ufeff") // byte-order mark of UTF-8 exports
+	}
+	fields, err := splitCSVLine(text)
+	if err != nil {
+		return customer.Order{}, false, err
 	}
 	if !tr.headerDone {
 		tr.headerDone = true
@@ -219,4 +222,50 @@ func parseAmount(s string) (float64, error) {
 		return 0, fmt.Errorf("amount %q is negative", s)
 	}
 	return v, nil
+}
+
+// splitCSVLine splits one CSV record on commas, unquoting double-quoted
+// fields and trimming surrounding spaces.
+func splitCSVLine(line string) ([]string, error) {
+	var fields []string
+	for {
+		line = strings.TrimLeft(line, " \t")
+		var field string
+		if strings.HasPrefix(line, `"`) {
+			var b strings.Builder
+			i := 1
+			for {
+				j := strings.IndexByte(line[i:], '"')
+				if j < 0 {
+					return nil, fmt.Errorf("field %d has an unterminated quote", len(fields)+1)
+				}
+				b.WriteString(line[i : i+j])
+				i += j + 1
+				if i < len(line) && line[i] == '"' { // "" is an escaped quote
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			field = b.String()
+			rest := strings.TrimLeft(line[i:], " \t")
+			if rest != "" && rest[0] != ',' {
+				return nil, fmt.Errorf("field %d has text after its closing quote", len(fields)+1)
+			}
+			line = rest
+		} else {
+			end := strings.IndexByte(line, ',')
+			if end < 0 {
+				end = len(line)
+			}
+			field = strings.TrimSpace(line[:end])
+			line = line[end:]
+		}
+		fields = append(fields, field)
+		if line == "" {
+			return fields, nil
+		}
+		line = line[1:] // the comma
+	}
 }

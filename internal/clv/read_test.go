@@ -45,6 +45,14 @@ func TestReadTransactions(t *testing.T) {
 				{CustomerID: "c2", OrderID: "3", Amount: 3, OccurredAt: time.Date(2024, 3, 2, 10, 0, 0, 0, time.UTC)},
 			},
 		},
+		{
+			name:   "csv with byte-order mark and quoted fields",
+			format: FormatCSV,
+			input:  "\ufeff\"customer_id\",\"date\",\"amount\"\r\n\"Smith, \"\"J\"\"\" , \"2024-03-01\",\"7.25\"\r\n",
+			want: []customer.Order{
+				{CustomerID: `Smith, "J"`, OrderID: "2", Amount: 7.25, OccurredAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+			},
+		},
 		{name: "empty csv", format: FormatCSV, input: "", want: nil},
 	}
 	for _, tc := range cases {
@@ -80,6 +88,9 @@ func TestReadTransactionsErrorsNameLineAndProblem(t *testing.T) {
 		{"cdnow wrong width", FormatCDNOW, " 00001 19970101 1\n", "line 1: has 3 columns, want 4"},
 		{"cdnow mixed widths", FormatCDNOW, " 00001 19970101 1 2\n 00001 0001 19970101 1 2\n", "line 2: has 5 columns, want 4 like the first line"},
 		{"cdnow bad cds", FormatCDNOW, " 00001 19970101 x 2\n", `line 1: number of CDs "x" is not a non-negative integer`},
+		{"unterminated quote", FormatCSV, "customer_id,date,amount\n\"c1,2024-01-01,1\n", "line 2: field 1 has an unterminated quote"},
+		{"text after quote", FormatCSV, "customer_id,date,amount\n\"c1\"x,2024-01-01,1\n", "line 2: field 1 has text after its closing quote"},
+		{"trailing empty field", FormatCSV, "customer_id,date,amount\nc1,2024-01-01,\n", `line 2: amount "" is not a finite number`},
 		{"unknown format", "xml", "", `unknown transaction format "xml"`},
 	}
 	for _, tc := range cases {
