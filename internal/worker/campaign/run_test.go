@@ -61,9 +61,14 @@ func TestRunEndToEnd(t *testing.T) {
 			cfg := twoStepPlaybook("shop/welcome", 20)
 			err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
 				Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-				InSegment: func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
+				InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
 				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 40,
-				Publish: func(_ context.Context, s any) error { mu.Lock(); summaries = append(summaries, s.(*Summary)); mu.Unlock(); return nil }})
+				Publish: func(_ context.Context, s any) error {
+					mu.Lock()
+					summaries = append(summaries, s.(*Summary))
+					mu.Unlock()
+					return nil
+				}})
 			if err != nil {
 				t.Fatal(err)
 			}
