@@ -84,12 +84,27 @@ type memberTx struct {
 	state loyalty.TierState
 	last  time.Time // last activity
 	lots  []loyalty.Lot
+	prior *priorEntry // entry under the probed source key, if any
 }
 
 // withMember runs fn in a transaction that holds memberID's lock. With create,
 // an unknown member is enrolled at enrollAt first; without, ErrUnknownMember.
 // fn returning errSkip commits nothing and returns nil.
 func (p *Points) withMember(ctx context.Context, memberID string, create bool, enrollAt, now time.Time, fn func(m *memberTx) error) error {
+	return p.lockMember(ctx, memberID, create, enrollAt, "", now, fn)
+}
+
+// priorEntry is an entry already recorded under a request's source key.
+type priorEntry struct {
+	id, points, balanceAfter int64
+	ref, reason              string
+	recordedAt               time.Time
+}
+
+// lockMember is withMember that also looks up the entry recorded under probe
+// (an idempotency source key) in the same round trip as the lock, because
+// redemptions are the hot path. The result is in m.prior (nil: none).
+func (p *Points) lockMember(ctx context.Context, memberID string, create bool, enrollAt time.Time, probe string, now time.Time, fn func(m *memberTx) error) error {
 	tx, err := p.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -101,19 +116,28 @@ func (p *Points) withMember(ctx context.Context, memberID string, create bool, e
 			return fmt.Errorf("enroll member: %w", err)
 		}
 	}
-	q := `SELECT tier, below_since, last_activity FROM points_members WHERE member_id = $1`
+	q := `SELECT m.tier, m.below_since, m.last_activity, e.id, e.points, e.balance_after, e.ref, e.reason, e.recorded_at
+		FROM points_members m LEFT JOIN points_entries e ON e.source_key = $2 AND e.member_id = m.member_id
+		WHERE m.member_id = $1`
 	if p.db.Dialect == Postgres {
-		q += ` FOR UPDATE`
+		q += ` FOR UPDATE OF m`
 	}
 	m := &memberTx{tx: tx, p: p, id: memberID, now: now}
 	var below, last int64
-	if err := tx.QueryRow(ctx, q, memberID).Scan(&m.state.Tier, &below, &last); err != nil {
+	var pid, ppoints, pbal, prec sql.NullInt64
+	var pref, preason sql.NullString
+	if err := tx.QueryRow(ctx, q, memberID, probe).Scan(&m.state.Tier, &below, &last,
+		&pid, &ppoints, &pbal, &pref, &preason, &prec); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrUnknownMember
 		}
 		return fmt.Errorf("lock member: %w", err)
 	}
 	m.state.BelowSince, m.last = fromUS(below), fromUS(last)
+	if pid.Valid && probe != "" {
+		m.prior = &priorEntry{id: pid.Int64, points: ppoints.Int64, balanceAfter: pbal.Int64,
+			ref: pref.String, reason: preason.String, recordedAt: fromUS(prec.Int64)}
+	}
 	if m.lots, err = loadLots(ctx, tx, memberID); err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -31,20 +29,14 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 		return r, false, fmt.Errorf("empty idempotency key")
 	}
 	source := "redeem:" + memberID + ":" + key
-	err = p.withMember(ctx, memberID, false, now, now, func(m *memberTx) error {
-		var prevReward string
-		var recorded int64
-		e := m.tx.QueryRow(ctx, `SELECT id, ref, -points, balance_after, recorded_at FROM points_entries WHERE source_key = $1`,
-			source).Scan(&r.ID, &prevReward, &r.Points, &r.Available, &recorded)
-		if e == nil {
-			if prevReward != reward {
+	err = p.lockMember(ctx, memberID, false, now, source, now, func(m *memberTx) error {
+		if e := m.prior; e != nil {
+			if e.ref != reward {
 				return ErrIdempotencyReuse
 			}
-			r.Reward, r.RedeemedAt, replayed = prevReward, fromUS(recorded), true
+			r = Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}
+			replayed = true
 			return nil
-		}
-		if !errors.Is(e, sql.ErrNoRows) {
-			return e
 		}
 		return m.debit(ctx, KindRedeem, source, cost, reward, "", &r)
 	})
@@ -89,16 +81,11 @@ type Adjustment struct {
 // makes retries safe: a repeated key returns the first answer.
 func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reason, key string, now time.Time) (a Adjustment, replayed bool, err error) {
 	source := "adjust:" + memberID + ":" + key
-	err = p.withMember(ctx, memberID, false, now, now, func(m *memberTx) error {
-		var recorded int64
-		e := m.tx.QueryRow(ctx, `SELECT id, points, reason, balance_after, recorded_at FROM points_entries WHERE source_key = $1`,
-			source).Scan(&a.ID, &a.Points, &a.Reason, &a.Available, &recorded)
-		if e == nil {
-			a.At, replayed = fromUS(recorded), true
+	err = p.lockMember(ctx, memberID, false, now, source, now, func(m *memberTx) error {
+		if e := m.prior; e != nil {
+			a = Adjustment{ID: e.id, Points: e.points, Reason: e.reason, Available: e.balanceAfter, At: e.recordedAt}
+			replayed = true
 			return nil
-		}
-		if !errors.Is(e, sql.ErrNoRows) {
-			return e
 		}
 		if points < 0 {
 			var r Redemption

@@ -128,3 +128,7 @@ func (s *sliceSource) ScanEvents(ctx context.Context, since time.Time, fn func(*
 func orderOf(member, id string, amount float64, at time.Time) *customer.Order {
 	return &customer.Order{CustomerID: member, OrderID: id, Amount: amount, OccurredAt: at}
 }
+
+func engineBonus(eventType string, points int64) engine.EventBonus {
+	return engine.EventBonus{EventType: eventType, Points: points}
+}
