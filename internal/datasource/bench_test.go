@@ -50,3 +50,28 @@ func BenchmarkScanFeaturesPostgres(b *testing.B) {
 	b.ReportMetric(float64(rows), "customers/op")
 	b.Logf("customers=%d total monetary=%.2f", rows, spend)
 }
+
+// BenchmarkScanFeaturesCSV times the streaming file connector on a directory
+// written by `go run ./hack/gendata --csv DIR`, named by RETENTION_BENCH_CSV_DIR.
+func BenchmarkScanFeaturesCSV(b *testing.B) {
+	dir := os.Getenv("RETENTION_BENCH_CSV_DIR")
+	if dir == "" {
+		b.Skip("set RETENTION_BENCH_CSV_DIR to a directory written by hack/gendata --csv")
+	}
+	ctx := context.Background()
+	c, err := Open(ctx, Config{Kind: KindFile, Format: FormatCSV, Path: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	q := FeatureQuery{AsOf: benchAsOf, Window: benchWindow}
+	var rows int64
+	b.ReportAllocs()
+	for b.Loop() {
+		rows = 0
+		if err := c.ScanFeatures(ctx, q, func(*customer.Features) error { rows++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows), "customers/op")
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -186,7 +187,15 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 }
 
 func parseCustomer(v []string) (customer.Customer, error) {
-	cu := customer.Customer{ID: v[0], Email: v[1], Phone: v[2], Name: v[3], TimeZone: v[4], Attributes: map[string]string{}}
+	return parseCustomerFields(v, map[string]string{}, nil)
+}
+
+// parseCustomerFields parses one customers row, attributes into attrs;
+// strings are copied (the row's values are reused by the reader), the time
+// zone through in.
+func parseCustomerFields(v []string, attrs map[string]string, in interner) (customer.Customer, error) {
+	cu := customer.Customer{ID: strings.Clone(v[0]), Email: strings.Clone(v[1]), Phone: strings.Clone(v[2]),
+		Name: strings.Clone(v[3]), TimeZone: in.str([]byte(v[4])), Attributes: attrs}
 	var err error
 	if cu.ID == "" {
 		return cu, fmt.Errorf("id is empty")
@@ -196,7 +205,7 @@ func parseCustomer(v []string) (customer.Customer, error) {
 			return cu, fmt.Errorf("created_at: %w", err)
 		}
 	}
-	if err := parseAttributes([]byte(v[6]), cu.Attributes); err != nil {
+	if err := parseAttributesInterned([]byte(v[6]), cu.Attributes, in); err != nil {
 		return cu, fmt.Errorf("attributes: %w", err)
 	}
 	if cu.ConsentEmail, err = parseBool(v[7]); err != nil {

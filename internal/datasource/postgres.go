@@ -195,15 +195,15 @@ func pgInt(b []byte, col featureColumn) int64 {
 	return 0
 }
 
-// zeroMicros is Go's zero time (0001-01-01 UTC) in PostgreSQL microseconds.
-var zeroMicros = time.Time{}.UnixMicro() - pgEpochMicros
+// pgZeroMicros is Go's zero time (0001-01-01 UTC) in PostgreSQL microseconds.
+var pgZeroMicros = time.Time{}.UnixMicro() - pgEpochMicros
 
 func pgTime(b []byte) time.Time {
 	if len(b) != 8 {
 		return time.Time{}
 	}
 	us := int64(binary.BigEndian.Uint64(b))
-	if us == zeroMicros || us == math.MaxInt64 || us == math.MinInt64 {
+	if us == pgZeroMicros || us == math.MaxInt64 || us == math.MinInt64 {
 		return time.Time{}
 	}
 	return time.UnixMicro(us + pgEpochMicros).UTC()

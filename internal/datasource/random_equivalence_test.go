@@ -27,7 +27,7 @@ func randomFixture(seed uint64, n int) fixture {
 	var fx fixture
 	for i := range n {
 		id := fmt.Sprintf("r%04d", i)
-		created := start.Add(time.Duration(r.Int64N(int64(span+60*24*time.Hour)))).Truncate(time.Second)
+		created := start.Add(time.Duration(r.Int64N(int64(span + 60*24*time.Hour)))).Truncate(time.Second)
 		fx.customers = append(fx.customers, customer.Customer{ID: id, Email: id + "@example.com",
 			TimeZone: []string{"", "Europe/Berlin", "Asia/Tokyo"}[r.IntN(3)], CreatedAt: at(created),
 			Attributes: map[string]string{"k": fmt.Sprint(r.IntN(5))}, ConsentEmail: r.IntN(2) == 0, ConsentSMS: r.IntN(3) == 0})
