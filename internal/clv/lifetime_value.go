@@ -31,21 +31,48 @@ func PeriodsPerMonth(unit time.Duration) float64 {
 // Gamma-Gamma conditional expected average profit. Each month's purchases are
 // the difference of cumulative expectations.
 func LifetimeValue(bg BGNBD, gg GammaGamma, s Summary, horizonMonths int, monthlyDiscount, periodsPerMonth float64) (float64, error) {
-	if horizonMonths < 0 {
-		return 0, fmt.Errorf("horizon %d months must not be negative", horizonMonths)
+	if err := checkCLVSettings(horizonMonths, monthlyDiscount, periodsPerMonth); err != nil {
+		return 0, err
 	}
-	if !(monthlyDiscount > -1) || math.IsInf(monthlyDiscount, 0) {
-		return 0, fmt.Errorf("monthly discount rate %v must be greater than -1 (e.g. 0.01 for 1%%)", monthlyDiscount)
+	return gg.ConditionalExpectedAverageProfit(s.Frequency, s.Monetary) *
+		discountedPurchases(bg, s.Frequency, s.Recency, s.T, horizonMonths, monthlyDiscount, periodsPerMonth), nil
+}
+
+// DiscountedPurchases is the purchase part of LifetimeValue,
+//
+//	Σ_{i=1..H} (E[Y(i·f)|x,t_x,T] - E[Y((i-1)·f)|x,t_x,T]) / (1+d)^i
+//
+// so that LifetimeValue = E[Z|x,m] · DiscountedPurchases. It depends on
+// (x, t_x, T) only, which lets callers scoring many customers compute it once
+// per distinct history.
+func DiscountedPurchases(bg BGNBD, x, tx, T float64, horizonMonths int, monthlyDiscount, periodsPerMonth float64) (float64, error) {
+	if err := checkCLVSettings(horizonMonths, monthlyDiscount, periodsPerMonth); err != nil {
+		return 0, err
 	}
-	if !(periodsPerMonth > 0) || math.IsInf(periodsPerMonth, 0) {
-		return 0, fmt.Errorf("periods per month %v must be positive (4.345 for weeks, 30 for days)", periodsPerMonth)
-	}
-	value := gg.ConditionalExpectedAverageProfit(s.Frequency, s.Monetary)
-	var clv, prev float64
+	return discountedPurchases(bg, x, tx, T, horizonMonths, monthlyDiscount, periodsPerMonth), nil
+}
+
+func discountedPurchases(bg BGNBD, x, tx, T float64, horizonMonths int, monthlyDiscount, periodsPerMonth float64) float64 {
+	var sum, prev float64
+	discount := 1.0
 	for i := 1; i <= horizonMonths; i++ {
-		cum := bg.ConditionalExpectedPurchases(float64(i)*periodsPerMonth, s.Frequency, s.Recency, s.T)
-		clv += value * (cum - prev) / math.Pow(1+monthlyDiscount, float64(i))
+		cum := bg.ConditionalExpectedPurchases(float64(i)*periodsPerMonth, x, tx, T)
+		discount /= 1 + monthlyDiscount
+		sum += (cum - prev) * discount
 		prev = cum
 	}
-	return clv, nil
+	return sum
+}
+
+func checkCLVSettings(horizonMonths int, monthlyDiscount, periodsPerMonth float64) error {
+	if horizonMonths < 0 {
+		return fmt.Errorf("horizon %d months must not be negative", horizonMonths)
+	}
+	if !(monthlyDiscount > -1) || math.IsInf(monthlyDiscount, 0) {
+		return fmt.Errorf("monthly discount rate %v must be greater than -1 (e.g. 0.01 for 1%%)", monthlyDiscount)
+	}
+	if !(periodsPerMonth > 0) || math.IsInf(periodsPerMonth, 0) {
+		return fmt.Errorf("periods per month %v must be positive (4.345 for weeks, 30 for days)", periodsPerMonth)
+	}
+	return nil
 }

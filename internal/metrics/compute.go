@@ -267,13 +267,23 @@ func predictedCLV(in Input, orders []customer.Order) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// CLV = E[Z|x,m] · DiscountedPurchases(x, t_x, T); the purchase part is
+	// the expensive one (hypergeometric functions) and many customers share a
+	// history in weekly data of day-stamped orders: compute it once each.
+	type history struct{ x, tx, T float64 }
+	purchases := make(map[history]float64)
+	perMonth := clv.PeriodsPerMonth(model.Unit)
 	sum = 0
 	for _, s := range rows {
-		p, err := model.Predict(s)
-		if err != nil {
-			return 0, err
+		h := history{s.Frequency, s.Recency, s.T}
+		n, ok := purchases[h]
+		if !ok {
+			if n, err = clv.DiscountedPurchases(model.BGNBD, h.x, h.tx, h.T, months, discount, perMonth); err != nil {
+				return 0, err
+			}
+			purchases[h] = n
 		}
-		sum += p.CLV
+		sum += model.GammaGamma.ConditionalExpectedAverageProfit(s.Frequency, s.Monetary) * n
 	}
 	return sum / float64(len(rows)), nil
 }
