@@ -142,8 +142,12 @@ func (p *Points) ApplyEvent(ctx context.Context, e *customer.Event, now time.Tim
 	return res, err
 }
 
-// refund reverses an order's points: RefundPoints(earned, orderAmount,
-// refunded), less what earlier refunds of that order already took back.
+// refund reverses an order's points. Refunds are cumulative so that several
+// partial refunds round consistently and never exceed the order:
+//
+//	before = refunded amount of earlier refunds of this order (capped at the order amount)
+//	after  = before + this refund's amount (the rest of the order when no amount is given), capped
+//	points = R(after) - R(before), R(x) = 0 for x <= 0 else RefundPoints(earned, orderAmount, x)
 func (m *memberTx) refund(ctx context.Context, source string, e *customer.Event, res *Applied) error {
 	orderID := e.Properties["orderId"]
 	if orderID == "" {
@@ -161,27 +165,30 @@ func (m *memberTx) refund(ctx context.Context, source string, e *customer.Event,
 	if err != nil {
 		return err
 	}
-	refunded := 0.0
-	if s := e.Properties["amount"]; s != "" {
-		if refunded, err = strconv.ParseFloat(s, 64); err != nil {
-			res.Ignored = true
-			return errSkip
-		}
-	}
-	pts := m.p.cfg.RefundPoints(earned, amount, refunded)
-	var already sql.NullInt64
-	if err := m.tx.QueryRow(ctx, `SELECT -SUM(points) FROM points_entries
-		WHERE kind = $1 AND ref = $2 AND member_id = $3 AND source_key LIKE 'refund:%'`, KindReverse, orderID, m.id).Scan(&already); err != nil {
+	var prev sql.NullFloat64
+	if err := m.tx.QueryRow(ctx, `SELECT -SUM(amount) FROM points_entries
+		WHERE kind = $1 AND ref = $2 AND member_id = $3 AND source_key LIKE 'refund:%'`, KindReverse, orderID, m.id).Scan(&prev); err != nil {
 		return err
 	}
-	pts = max(min(pts, earned-already.Int64), 0)
-	spend := -amount
-	if refunded > 0 && refunded < amount {
-		spend = -refunded
+	before := min(prev.Float64, amount)
+	after := amount
+	if s := e.Properties["amount"]; s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v <= 0 {
+			res.Ignored = true // not a usable amount; the event is kept out of the ledger
+			return errSkip
+		}
+		after = min(before+v, amount)
+	}
+	r := func(x float64) int64 {
+		if x <= 0 {
+			return 0
+		}
+		return m.p.cfg.RefundPoints(earned, amount, x)
 	}
 	var lotID int64
-	_ = m.tx.QueryRow(ctx, `SELECT id FROM points_lots WHERE entry_id = $1`, entryID).Scan(&lotID)
-	return m.reverse(ctx, source, lotID, pts, spend, orderID, "refund", e.OccurredAt, res)
+	_ = m.tx.QueryRow(ctx, `SELECT id FROM points_lots WHERE entry_id = $1`, entryID).Scan(&lotID) // none when the order earned 0
+	return m.reverse(ctx, source, lotID, r(after)-r(before), -(after - before), orderID, "refund", e.OccurredAt, res)
 }
 
 // reverse takes back points (the refunded order's own lot first, then oldest
@@ -263,7 +270,7 @@ func (m *memberTx) evaluateTier(ctx context.Context) error {
 // points and re-evaluate tiers (downgrades after grace happen here). It
 // returns how many members it visited.
 func (p *Points) Maintain(ctx context.Context, now time.Time) (int, error) {
-	ids, err := p.MemberIDs(ctx)
+	ids, err := p.activeMemberIDs(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -276,9 +283,20 @@ func (p *Points) Maintain(ctx context.Context, now time.Time) (int, error) {
 	return len(ids), nil
 }
 
+// activeMemberIDs lists the members time can change: those holding a tier or
+// unspent points (the rest have nothing to expire or downgrade).
+func (p *Points) activeMemberIDs(ctx context.Context) ([]string, error) {
+	return p.ids(ctx, `SELECT member_id FROM points_members m WHERE tier <> ''
+		OR EXISTS (SELECT 1 FROM points_lots l WHERE l.member_id = m.member_id AND l.remaining > 0)`)
+}
+
 // MemberIDs lists every member id (for maintenance and the member/non-member split).
 func (p *Points) MemberIDs(ctx context.Context) ([]string, error) {
-	rows, err := p.db.Query(ctx, `SELECT member_id FROM points_members`)
+	return p.ids(ctx, `SELECT member_id FROM points_members`)
+}
+
+func (p *Points) ids(ctx context.Context, query string) ([]string, error) {
+	rows, err := p.db.Query(ctx, query)
 	if err != nil {
 		return nil, err
 	}

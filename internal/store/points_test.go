@@ -237,3 +237,32 @@ func TestPointsInactivityExpiry(t *testing.T) {
 		}
 	})
 }
+
+// TestPointsPartialRefundsCumulative: partial refunds round on the running
+// total, so together they take back exactly what the order earned.
+func TestPointsPartialRefundsCumulative(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		p := openPoints(t, db, loyalty.Config{EarnRules: loyalty.EarnRules{PointsPerUnit: 1, Rounding: loyalty.RoundRound}})
+		if _, err := p.ApplyOrder(ctx, &customer.Order{CustomerID: "R", OrderID: "p1", Amount: 10, OccurredAt: day(0)}, day(0)); err != nil {
+			t.Fatal(err)
+		}
+		refund := func(id, amount string, want int64) {
+			t.Helper()
+			props := map[string]string{"id": id, "orderId": "p1"}
+			if amount != "" {
+				props["amount"] = amount
+			}
+			res, err := p.ApplyEvent(ctx, &customer.Event{CustomerID: "R", Type: "refund", OccurredAt: day(1), Properties: props}, day(1))
+			if err != nil || res.Points != want {
+				t.Fatalf("refund %s: %+v %v, want %d points", id, res, err, want)
+			}
+		}
+		refund("r1", "3.33", -3) // R(3.33) = round(3.33) = 3
+		refund("r2", "3.33", -4) // R(6.66) - R(3.33) = 7 - 3
+		refund("r3", "3.33", -3) // R(9.99) - R(6.66) = 10 - 7
+		refund("r4", "", 0)      // the rest (0.01 EUR): R(10) - R(9.99) = 10 - 10
+		refund("r5", "5", 0)     // nothing left to refund
+		wantBalance(t, p, "R", day(1), 0, 0)
+	})
+}
