@@ -1,0 +1,37 @@
+package store
+
+import "context"
+
+// SegmentComponent is the migration component of the Segment metric job.
+const SegmentComponent = "segment"
+
+// segmentMigrations hold the metric job's tables (version i+1 = step i,
+// append-only). segment_members is shared with the campaign worker, which
+// reads it through SegmentMembers; the journey migrations create the same
+// table with IF NOT EXISTS, so whichever component migrates first creates it
+// and the shapes must stay identical. segment_runs keeps one row per Segment:
+// the last run and, across failed runs, when and with what size the last
+// successful one ended. Times are BIGINT Unix milliseconds, 0 = never.
+var segmentMigrations = []string{`
+CREATE TABLE IF NOT EXISTS segment_members (
+	segment     TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	PRIMARY KEY (segment, customer_id)
+);
+CREATE TABLE segment_runs (
+	namespace       TEXT NOT NULL,
+	segment         TEXT NOT NULL,
+	last_run_at     BIGINT NOT NULL,
+	last_success_at BIGINT NOT NULL,
+	succeeded       INTEGER NOT NULL,
+	error           TEXT NOT NULL,
+	size            BIGINT NOT NULL,
+	entered         BIGINT NOT NULL,
+	exited          BIGINT NOT NULL,
+	PRIMARY KEY (namespace, segment)
+)`}
+
+// MigrateSegments creates or upgrades the metric job's tables.
+func (db *DB) MigrateSegments(ctx context.Context) error {
+	return db.Migrate(ctx, SegmentComponent, segmentMigrations)
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// SegmentDiff is what a snapshot changed: members now, and how many joined
+// and left relative to the previous snapshot (all members join on the first).
+type SegmentDiff struct {
+	Size, Entered, Exited int64
+}
+
+// snapshotBatch is how many member ids are buffered before they are copied
+// into the staging table: memory stays at one batch however large the segment.
+const snapshotBatch = 10000
+
+// ReplaceSegmentSnapshot streams a run's members into a staging table and
+// swaps them in for ref's previous snapshot, diffing in SQL:
+//
+//	exited  = |previous \ current|  (DELETE ... WHERE NOT EXISTS in staging)
+//	entered = |current \ previous|  (INSERT ... WHERE NOT EXISTS in members)
+//
+// fill runs inside the transaction and calls add once per member (ids may
+// repeat; they count once). If fill or any statement fails, the transaction
+// rolls back and the previous snapshot and last success stay as they were.
+// On success the run is recorded in segment_runs in the same transaction.
+// PostgreSQL loads the staging table with COPY, SQLite with batched inserts.
+func (db *DB) ReplaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at time.Time,
+	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	if db.Dialect == Postgres {
+		return db.replaceSnapshotPostgres(ctx, ref, at, fill)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	st := &sqliteSnapshot{tx: tx}
+	d, err := replaceSnapshot(ctx, st, ref, at, fill)
+	if err != nil {
+		return SegmentDiff{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: commit: %w", ref.Namespace, ref.Name, err)
+	}
+	return d, nil
+}
+
+// replaceSnapshotPostgres runs the snapshot on one pgx connection taken from
+// the pool, because COPY is a pgx feature database/sql does not expose.
+func (db *DB) replaceSnapshotPostgres(ctx context.Context, ref SegmentRef, at time.Time,
+	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
+	}
+	defer conn.Close()
+	var d SegmentDiff
+	err = conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
+		d, err = replaceSnapshot(ctx, &postgresSnapshot{tx: tx}, ref, at, fill)
+		if err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("segment snapshot %s/%s: commit: %w", ref.Namespace, ref.Name, err)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// execer runs a statement and returns the rows it affected.
+type execer func(ctx context.Context, query string, args ...any) (int64, error)
+
+// snapshotTx is the part of a transaction the snapshot needs in either dialect.
+type snapshotTx interface {
+	exec(ctx context.Context, query string, args ...any) (int64, error)
+	count(ctx context.Context, query string, args ...any) (int64, error)
+	createStaging(ctx context.Context) error
+	load(ctx context.Context, ids []string) error
+	staged(ctx context.Context) error
+	dropStaging(ctx context.Context) error
+}
+
+func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time.Time,
+	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	fail := func(step string, err error) (SegmentDiff, error) {
+		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %s: %w", ref.Namespace, ref.Name, step, err)
+	}
+	if err := st.createStaging(ctx); err != nil {
+		return fail("create staging table", err)
+	}
+	buf := make([]string, 0, snapshotBatch)
+	add := func(id string) error {
+		buf = append(buf, id)
+		if len(buf) < snapshotBatch {
+			return nil
+		}
+		err := st.load(ctx, buf)
+		buf = buf[:0]
+		return err
+	}
+	if err := fill(add); err != nil {
+		return SegmentDiff{}, err
+	}
+	if err := st.load(ctx, buf); err != nil {
+		return fail("load staging table", err)
+	}
+	if err := st.staged(ctx); err != nil {
+		return fail("analyze staging table", err)
+	}
+	var d SegmentDiff
+	var err error
+	d.Exited, err = st.exec(ctx, `DELETE FROM segment_members WHERE segment = $1 AND NOT EXISTS
+		(SELECT 1 FROM segment_staging s WHERE s.customer_id = segment_members.customer_id)`, ref.Name)
+	if err != nil {
+		return fail("remove exited members", err)
+	}
+	d.Entered, err = st.exec(ctx, `INSERT INTO segment_members (segment, customer_id)
+		SELECT DISTINCT $1, s.customer_id FROM segment_staging s WHERE NOT EXISTS
+		(SELECT 1 FROM segment_members m WHERE m.segment = $1 AND m.customer_id = s.customer_id)
+		ON CONFLICT (segment, customer_id) DO NOTHING`, ref.Name)
+	if err != nil {
+		return fail("add entered members", err)
+	}
+	d.Size, err = st.count(ctx, `SELECT count(*) FROM segment_members WHERE segment = $1`, ref.Name)
+	if err != nil {
+		return fail("count members", err)
+	}
+	if err := recordSegmentSuccess(ctx, st.exec, ref, at, d); err != nil {
+		return SegmentDiff{}, err
+	}
+	if err := st.dropStaging(ctx); err != nil {
+		return fail("drop staging table", err)
+	}
+	return d, nil
+}
+
+// postgresSnapshot stages ids in a temporary table dropped at commit.
+type postgresSnapshot struct {
+	tx  pgx.Tx
+	row []any // reused by the COPY source: pgx encodes each row before asking for the next
+}
+
+func (p *postgresSnapshot) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := p.tx.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (p *postgresSnapshot) count(ctx context.Context, query string, args ...any) (n int64, err error) {
+	err = p.tx.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (p *postgresSnapshot) createStaging(ctx context.Context) error {
+	_, err := p.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id text NOT NULL) ON COMMIT DROP`)
+	return err
+}
+
+func (p *postgresSnapshot) load(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if p.row == nil {
+		p.row = make([]any, 1)
+	}
+	i := -1
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		i++
+		if i >= len(ids) {
+			return nil, nil
+		}
+		p.row[0] = ids[i]
+		return p.row, nil
+	})
+	_, err := p.tx.CopyFrom(ctx, pgx.Identifier{"segment_staging"}, []string{"customer_id"}, src)
+	return err
+}
+
+// staged gives the planner the staging table's size: a fresh temporary table
+// has no statistics, and the anti-joins over a million ids need a hash plan.
+func (p *postgresSnapshot) staged(ctx context.Context) error {
+	_, err := p.tx.Exec(ctx, `ANALYZE segment_staging`)
+	return err
+}
+
+// dropStaging has nothing to do: the table is dropped at commit.
+func (p *postgresSnapshot) dropStaging(context.Context) error { return nil }
+
+// sqliteSnapshot stages ids in a connection-local temporary table.
+type sqliteSnapshot struct {
+	tx   *Tx
+	bulk *sql.Stmt
+}
+
+// sqliteInsertRows is how many ids one INSERT carries (well under SQLite's
+// 32766 bound parameters).
+const sqliteInsertRows = 500
+
+func (s *sqliteSnapshot) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := s.tx.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s *sqliteSnapshot) count(ctx context.Context, query string, args ...any) (n int64, err error) {
+	err = s.tx.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (s *sqliteSnapshot) createStaging(ctx context.Context) error {
+	if _, err := s.tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS segment_staging (customer_id TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	_, err := s.tx.Exec(ctx, `DELETE FROM segment_staging`)
+	return err
+}
+
+func (s *sqliteSnapshot) load(ctx context.Context, ids []string) error {
+	for len(ids) >= sqliteInsertRows {
+		if s.bulk == nil {
+			st, err := s.tx.PrepareContext(ctx, s.tx.db.Rebind(`INSERT INTO segment_staging (customer_id) VALUES `+valuesList(sqliteInsertRows, 1)))
+			if err != nil {
+				return err
+			}
+			s.bulk = st
+		}
+		args := make([]any, sqliteInsertRows)
+		for i := range args {
+			args[i] = ids[i]
+		}
+		if _, err := s.bulk.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		ids = ids[sqliteInsertRows:]
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i := range ids {
+		args[i] = ids[i]
+	}
+	_, err := s.tx.Exec(ctx, `INSERT INTO segment_staging (customer_id) VALUES `+valuesList(len(ids), 1), args...)
+	return err
+}
+
+// staged indexes the staging table once it is full (cheaper than per row):
+// without it SQLite's anti-join scans the table once per member.
+func (s *sqliteSnapshot) staged(ctx context.Context) error {
+	_, err := s.tx.Exec(ctx, `CREATE INDEX temp.segment_staging_id ON segment_staging (customer_id)`)
+	return err
+}
+
+func (s *sqliteSnapshot) dropStaging(ctx context.Context) error {
+	if s.bulk != nil {
+		s.bulk.Close()
+		s.bulk = nil
+	}
+	_, err := s.tx.Exec(ctx, `DROP TABLE temp.segment_staging`)
+	return err
+}
