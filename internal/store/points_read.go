@@ -240,3 +240,32 @@ func (p *Points) Totals(ctx context.Context, since, now time.Time) (LedgerTotals
 	t.Earned, t.Redeemed = earned.Int64, redeemed.Int64
 	return t, nil
 }
+
+// ForEachBalance calls fn with every member's tier and available points at
+// now (for the feature row: customer.Features.LoyaltyTier / LoyaltyPoints).
+// Lapsed points do not count, as in Member.
+func (p *Points) ForEachBalance(ctx context.Context, now time.Time, fn func(memberID, tier string, available int64) error) error {
+	cutoff := int64(-1 << 62)
+	if e := p.cfg.PointsExpiry; e != nil && e.Mode == loyalty.ExpiryInactivity {
+		cutoff = us(now.Add(-e.After.Duration))
+	}
+	rows, err := p.db.Query(ctx, `SELECT m.member_id, m.tier, COALESCE(SUM(CASE WHEN m.last_activity > $2 THEN l.remaining ELSE 0 END), 0)
+		FROM points_members m LEFT JOIN points_lots l ON l.member_id = m.member_id AND l.remaining > 0
+			AND l.available_at <= $1 AND (l.expires_at = 0 OR l.expires_at > $1)
+		GROUP BY m.member_id, m.tier ORDER BY m.member_id`, us(now), cutoff)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, tier string
+		var avail int64
+		if err := rows.Scan(&id, &tier, &avail); err != nil {
+			return err
+		}
+		if err := fn(id, tier, avail); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

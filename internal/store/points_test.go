@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -105,6 +106,13 @@ func TestPointsReplayAndRefund(t *testing.T) {
 			if n := countEntries(t, db); n != 6 {
 				t.Fatalf("pass %d: %d ledger entries, want 6", pass, n)
 			}
+		}
+		got := map[string]string{}
+		if err := p.ForEachBalance(ctx, day(15), func(id, tier string, avail int64) error {
+			got[id] = fmt.Sprintf("%s/%d", tier, avail)
+			return nil
+		}); err != nil || got["A"] != "silver/60" || got["B"] != "/14" || len(got) != 2 {
+			t.Fatalf("balances at day 15: %v %v, want A silver/60, B /14", got, err)
 		}
 		// A is below 100 qualifying points (60) but keeps silver inside the 30-day grace.
 		v := wantBalance(t, p, "A", day(15), 60, 0)

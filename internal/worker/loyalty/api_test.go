@@ -2,9 +2,11 @@ package loyalty
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
+	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -125,5 +127,38 @@ func TestAPIServiceEndpoints(t *testing.T) {
 	m := ts.do(t, "GET", "/metrics", "", "")
 	if !strings.Contains(string(m.body), `loyalty_http_requests_total{code="401",route="GET /v1/members/{id}"} 1`) {
 		t.Fatalf("metrics lack the request counter by route pattern:\n%s", m.body)
+	}
+}
+
+// TestAPITierChangesAndExpiring: the admin feeds for tierChange and
+// expiry-reminder playbooks, read with a cursor.
+func TestAPITierChangesAndExpiring(t *testing.T) {
+	cfg := redemptionConfig()
+	cfg.Tiers = []engine.Tier{{Name: "silver", Threshold: 100, Window: engine.Days(365), DowngradeGrace: engine.Days(30)}}
+	cfg.PointsExpiry = &engine.PointsExpiry{Mode: engine.ExpiryFixed, After: engine.Days(90), WarningWindow: engine.Days(14)}
+	ts := newTestServer(t, store.OpenTestSQLite(t), cfg, day(0))
+	order(t, ts, "A", "a1", 150) // silver; 150 points expire at day 90
+	order(t, ts, "B", "b1", 20)
+	var feed struct {
+		Changes []store.TierChangeRow
+		Cursor  int64
+	}
+	r := ts.do(t, "GET", "/v1/tier-changes?after=0", adminToken, "")
+	r.json(t, &feed)
+	if r.code != 200 || len(feed.Changes) != 1 || feed.Changes[0].MemberID != "A" || feed.Changes[0].To != "silver" || feed.Cursor != feed.Changes[0].ID {
+		t.Fatalf("tier changes: %d %s", r.code, r.body)
+	}
+	ts.do(t, "GET", fmt.Sprintf("/v1/tier-changes?after=%d", feed.Cursor), adminToken, "").json(t, &feed)
+	if len(feed.Changes) != 0 {
+		t.Fatalf("changes after the cursor: %+v", feed.Changes)
+	}
+	if r := ts.do(t, "GET", "/v1/tier-changes", apiToken, ""); r.code != 401 {
+		t.Fatalf("member token on the admin feed: %d", r.code)
+	}
+	ts.now = day(80) // warning window (80, 94] holds day 90
+	var exp struct{ Members []store.ExpiringMember }
+	ts.do(t, "GET", "/v1/expiring", adminToken, "").json(t, &exp)
+	if len(exp.Members) != 2 || exp.Members[0].MemberID != "A" || exp.Members[0].Points != 150 || !exp.Members[0].At.Equal(day(90)) || exp.Members[1].Points != 20 {
+		t.Fatalf("expiring: %+v", exp.Members)
 	}
 }

@@ -30,7 +30,7 @@ type Options struct {
 	// StateURL is the state store (store.Open syntax) unless DB is set.
 	StateURL string
 	DB       *store.DB
-	// MaxConns caps open database connections (default 16) so that a burst of
+	// MaxConns caps open PostgreSQL connections (default 16) so that a burst of
 	// requests queues in the pool instead of exhausting PostgreSQL's slots.
 	MaxConns int
 	Source   Source
@@ -98,7 +98,9 @@ func (o *Options) open(ctx context.Context) (*store.Points, func(), error) {
 		}
 		closeDB = func() { db.Close() }
 	}
-	db.SetMaxOpenConns(o.MaxConns)
+	if db.Dialect == store.Postgres { // SQLite keeps store.Open's pool (":memory:" needs its single connection)
+		db.SetMaxOpenConns(o.MaxConns)
+	}
 	p, err := store.OpenPoints(ctx, db, &o.Program)
 	if err != nil {
 		closeDB()
