@@ -57,6 +57,9 @@ func OpenPoints(ctx context.Context, db *DB, cfg *loyalty.Config) (*Points, erro
 	return &Points{db: db, cfg: cfg}, nil
 }
 
+// Config is the program the ledger applies.
+func (p *Points) Config() *loyalty.Config { return p.cfg }
+
 // DB returns the underlying database (for readiness checks).
 func (p *Points) DB() *DB { return p.db }
 

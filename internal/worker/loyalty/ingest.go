@@ -28,8 +28,8 @@ type streamItem struct {
 }
 
 // IngestOnce reads orders and events with occurred_at >= cursor - overlap,
-// applies them in time order (orders before events at the same instant, so a
-// refund follows its order), advances the cursor, then runs the time-driven
+// applies them in time order (at the same instant: enrollment, orders, then
+// other events, so a refund follows its order), advances the cursor, then runs the time-driven
 // maintenance (expiry, tier downgrades) at now. Replays are no-ops in the
 // ledger, which is what makes the overlap safe.
 func IngestOnce(ctx context.Context, p *store.Points, src Source, overlap time.Duration, now time.Time) (IngestStats, error) {
@@ -57,11 +57,22 @@ func IngestOnce(ctx context.Context, p *store.Points, src Source, overlap time.D
 	}); err != nil {
 		return st, fmt.Errorf("scan events: %w", err)
 	}
+	// At the same instant: enrollment, then orders, then other events (refunds).
+	enroll := p.Config().EnrollEventType
+	rank := func(it streamItem) int {
+		switch {
+		case it.event != nil && enroll != "" && it.event.Type == enroll:
+			return 0
+		case it.order != nil:
+			return 1
+		}
+		return 2
+	}
 	sort.SliceStable(items, func(i, j int) bool {
 		if !items[i].at.Equal(items[j].at) {
 			return items[i].at.Before(items[j].at)
 		}
-		return items[i].order != nil && items[j].order == nil
+		return rank(items[i]) < rank(items[j])
 	})
 	st.Cursor = cursor
 	for _, it := range items {

@@ -34,10 +34,10 @@ func summaryFixture() (engine.Config, *sliceSource) {
 			{CustomerID: "C", Type: "join", OccurredAt: day(0)},
 		},
 		orders: []customer.Order{
-			{CustomerID: "A", OrderID: "o1", Amount: 350.40, OccurredAt: day(0.5)}, // 350 -> gold
-			{CustomerID: "B", OrderID: "o2", Amount: 120, OccurredAt: day(1)},      // 120 -> silver
-			{CustomerID: "C", OrderID: "o4", Amount: 40.99, OccurredAt: day(2)},    // 40
-			{CustomerID: "D", OrderID: "o5", Amount: 10, OccurredAt: day(3)},       // not a member: no points
+			{CustomerID: "A", OrderID: "o1", Amount: 350.40, OccurredAt: day(0)}, // 350 -> gold (same instant as the join)
+			{CustomerID: "B", OrderID: "o2", Amount: 120, OccurredAt: day(1)},    // 120 -> silver
+			{CustomerID: "C", OrderID: "o4", Amount: 40.99, OccurredAt: day(2)},  // 40
+			{CustomerID: "D", OrderID: "o5", Amount: 10, OccurredAt: day(3)},     // not a member: no points
 			{CustomerID: "D", OrderID: "o6", Amount: 12, OccurredAt: day(4)},
 			{CustomerID: "E", OrderID: "o7", Amount: 9, OccurredAt: day(5)},
 			{CustomerID: "B", OrderID: "o3", Amount: 30, OccurredAt: day(25)}, // 30, pending until day 35
