@@ -186,6 +186,26 @@ func TestFeaturesWhere(t *testing.T) {
 	}
 }
 
+// TestFeaturesWhereOnAttributes: predicates reach attributes with each
+// dialect's JSON operator (jsonb ->> in PostgreSQL, json_extract in SQLite).
+func TestFeaturesWhereOnAttributes(t *testing.T) {
+	sources := openFixtureSources(t)
+	where := map[string]string{
+		"postgres": `"attributes"->>'plan' = $1 AND "consentEmail"`,
+		"sqlite":   `json_extract("attributes", '$.plan') = $1 AND "consentEmail"`,
+	}
+	for name, pred := range where {
+		c, ok := sources[name]
+		if !ok {
+			continue
+		}
+		got := collectFeatures(t, c, FeatureQuery{AsOf: fixtureAsOf, Where: pred, Args: []any{"gold"}})
+		if len(got) != 1 || got[0].ID != "c1" || got[0].Attributes["country"] != "DE" {
+			t.Errorf("%s: %+v, want only c1", name, got)
+		}
+	}
+}
+
 // TestFeaturesZeroWindow: without a window no order counts as recent.
 func TestFeaturesZeroWindow(t *testing.T) {
 	for name, c := range openFixtureSources(t) {

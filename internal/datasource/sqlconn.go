@@ -44,7 +44,7 @@ func epochSeconds(t time.Time) float64 {
 func (c *sqlConnector) ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error {
 	q := "SELECT id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms FROM " +
 		source(c.cfg.Queries.Customers, "customers") + " t"
-	rows, err := c.db.Query(ctx, q)
+	rows, err := c.query(ctx, q)
 	if err != nil {
 		return fmt.Errorf("datasource %s: read customers: %w", c.kind(), err)
 	}
@@ -75,7 +75,7 @@ func (c *sqlConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cust
 
 func (c *sqlConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Orders, "orders", "customer_id, order_id, amount, occurred_at", since)
-	rows, err := c.db.Query(ctx, q, args...)
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("datasource %s: read orders: %w", c.kind(), err)
 	}
@@ -98,7 +98,7 @@ func (c *sqlConnector) ScanOrders(ctx context.Context, since time.Time, fn func(
 
 func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Events, "events", "customer_id, type, occurred_at, properties", since)
-	rows, err := c.db.Query(ctx, q, args...)
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("datasource %s: read events: %w", c.kind(), err)
 	}
@@ -125,7 +125,7 @@ func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(
 
 func (c *sqlConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Feedback, "feedback", "customer_id, score, occurred_at", since)
-	rows, err := c.db.Query(ctx, q, args...)
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("datasource %s: read feedback: %w", c.kind(), err)
 	}

@@ -28,7 +28,7 @@ func openSQLite(ctx context.Context, cfg Config) (*sqliteConnector, error) {
 }
 
 func (c *sqliteConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	rows, err := c.db.Query(ctx, FeaturesSQL(store.SQLite, c.cfg.Queries, q), q.Args...)
+	rows, err := c.query(ctx, FeaturesSQL(store.SQLite, c.cfg.Queries, q), q.Args...)
 	if err != nil {
 		return fmt.Errorf("datasource sqlite: features query: %w", err)
 	}
