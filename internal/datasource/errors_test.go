@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // writeFile writes body to dir/name and returns the path.
@@ -121,6 +123,25 @@ func TestPostgresUnreachableNamesHostNotPassword(t *testing.T) {
 	}
 	if strings.Contains(msg, "s3cret-pw") {
 		t.Errorf("error leaks the password: %q", msg)
+	}
+}
+
+// TestPostgresRefusedNamesDatabase: the real server answers that the database
+// does not exist; the error says so and names it.
+func TestPostgresRefusedNamesDatabase(t *testing.T) {
+	dsn := os.Getenv(store.PostgresDSNEnv)
+	if dsn == "" {
+		t.Skipf("set %s to run PostgreSQL tests", store.PostgresDSNEnv)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/no_such_database_for_datasource_test"
+	_, err = Open(context.Background(), Config{Kind: KindPostgres, DSN: u.String()})
+	if err == nil || !strings.Contains(err.Error(), "refused the connection") ||
+		!strings.Contains(err.Error(), `database "no_such_database_for_datasource_test"`) {
+		t.Errorf("error = %v", err)
 	}
 }
 

@@ -108,6 +108,12 @@ const zeroISO = "0001-01-01T00:00:00.000Z"
 // SELECT * FROM (...) f WHERE <q.Where> when a predicate is given. AsOf and the
 // window start are inlined as literals so Where's $1.. bind q.Args unchanged
 // (and so psql can run the very same text for benchmarks).
+//
+// Column types a predicate sees: PostgreSQL gives text, float8, int8,
+// timestamptz, boolean and jsonb ("attributes"->>'plan'); SQLite gives TEXT,
+// REAL, INTEGER, booleans as 0/1, timestamps as ISO-8601 UTC text
+// (2024-06-30T12:00:00.000Z, which compares in time order) and attributes as
+// JSON text (json_extract("attributes", '$.plan')).
 func FeaturesSQL(d store.Dialect, qs Queries, q FeatureQuery) string {
 	asOf := q.AsOf.UTC()
 	windowStart := asOf

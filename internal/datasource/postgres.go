@@ -3,6 +3,7 @@ package datasource
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -37,6 +38,12 @@ func openPostgres(ctx context.Context, cfg Config) (*postgresConnector, error) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		cc := pcfg.ConnConfig
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			// The server answered: authentication, a missing database, ...
+			return nil, fmt.Errorf("datasource postgres: host %s port %d refused the connection (database %q, user %q): %s; check user, password and database",
+				cc.Host, cc.Port, cc.Database, cc.User, redactErr(err, cc.Password))
+		}
 		return nil, fmt.Errorf("datasource postgres: cannot reach host %s port %d (database %q, user %q): %s",
 			cc.Host, cc.Port, cc.Database, cc.User, redactErr(err, cc.Password))
 	}
