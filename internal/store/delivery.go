@@ -51,6 +51,12 @@ const deliveryCols = 18
 // insertDeliveries writes ledger rows; a key that exists already is left as
 // is (ON CONFLICT DO NOTHING), which makes replaying a batch harmless.
 func insertDeliveries(ctx context.Context, tx *Tx, ds []Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if tx.db.Dialect == Postgres {
+		return insertDeliveriesPostgres(ctx, tx, ds)
+	}
 	for _, c := range chunkRows(len(ds), deliveryCols) {
 		part := ds[c[0]:c[1]]
 		args := make([]any, 0, len(part)*deliveryCols)
@@ -116,6 +122,17 @@ func (db *DB) MarkDeliveries(ctx context.Context, outcomes []DeliveryOutcome, at
 			WHERE idempotency_key = $4`, o.Status, o.Error, ms(at), o.Key); err != nil {
 			return fmt.Errorf("mark delivery: %w", err)
 		}
+	}
+	if db.Dialect == Postgres && len(sent) > 0 {
+		keys := make([]string, len(sent))
+		for i, k := range sent {
+			keys[i] = k.(string)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE delivery_ledger SET status = 'sent', done_at = $1, attempts = attempts + 1
+			WHERE idempotency_key = ANY($2)`, ms(at), keys); err != nil {
+			return fmt.Errorf("mark deliveries sent: %w", err)
+		}
+		sent = nil
 	}
 	for _, c := range chunkRows(len(sent), 1) {
 		part := sent[c[0]:c[1]]

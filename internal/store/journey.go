@@ -96,6 +96,29 @@ func (db *DB) JourneyTx(ctx context.Context, namespace, playbook string, ids []s
 
 func countSends(ctx context.Context, tx *Tx, namespace string, ids []string, since time.Time) (map[string]int, error) {
 	counts := map[string]int{}
+	if len(ids) == 0 {
+		return counts, nil
+	}
+	if tx.db.Dialect == Postgres {
+		// One fixed statement with an array parameter: PostgreSQL plans it
+		// once, where an IN list of 1,000 placeholders is re-planned each time.
+		rows, err := tx.Query(ctx, `SELECT customer_id, count(*) FROM delivery_ledger
+			WHERE namespace = $1 AND kind = 'message' AND status IN ('pending', 'sent') AND created_at > $2
+			AND customer_id = ANY($3) GROUP BY customer_id`, namespace, ms(since), ids)
+		if err != nil {
+			return nil, fmt.Errorf("count sends for frequency cap: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				return nil, err
+			}
+			counts[id] = n
+		}
+		return counts, rows.Err()
+	}
 	for _, c := range chunkRows(len(ids), 1) {
 		part := ids[c[0]:c[1]]
 		args := []any{namespace, ms(since)}
@@ -143,7 +166,19 @@ func writeBatch(ctx context.Context, tx *Tx, namespace, playbook string, b *Jour
 
 const stateCols = 15
 
+// stateUpsertSet is the ON CONFLICT clause shared by both dialects.
+const stateUpsertSet = ` ON CONFLICT (playbook, customer_id) DO UPDATE SET enrolment = excluded.enrolment, step = excluded.step,
+	step_name = excluded.step_name, status = excluded.status, waiting = excluded.waiting, holdout = excluded.holdout,
+	entered_at = excluded.entered_at, due_at = excluded.due_at, sends = excluded.sends, converted = excluded.converted,
+	converted_at = excluded.converted_at, finished_at = excluded.finished_at`
+
 func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey.State) error {
+	if len(states) == 0 {
+		return nil
+	}
+	if tx.db.Dialect == Postgres {
+		return upsertStatesPostgres(ctx, tx, playbook, states)
+	}
 	for _, c := range chunkRows(len(states), stateCols) {
 		part := states[c[0]:c[1]]
 		args := make([]any, 0, len(part)*stateCols)
@@ -153,11 +188,7 @@ func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey
 				b2i(s.Converted), ms(s.ConvertedAt), ms(s.FinishedAt))
 		}
 		q := `INSERT INTO journey_states (playbook, customer_id, bucket, enrolment, step, step_name, status, waiting,
-			holdout, entered_at, due_at, sends, converted, converted_at, finished_at) VALUES ` + valuesList(len(part), stateCols) + `
-			ON CONFLICT (playbook, customer_id) DO UPDATE SET enrolment = excluded.enrolment, step = excluded.step,
-			step_name = excluded.step_name, status = excluded.status, waiting = excluded.waiting, holdout = excluded.holdout,
-			entered_at = excluded.entered_at, due_at = excluded.due_at, sends = excluded.sends, converted = excluded.converted,
-			converted_at = excluded.converted_at, finished_at = excluded.finished_at`
+			holdout, entered_at, due_at, sends, converted, converted_at, finished_at) VALUES ` + valuesList(len(part), stateCols) + stateUpsertSet
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("write journey states: %w", err)
 		}

@@ -58,15 +58,34 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	// Pipeline: while one batch's messages are being sent, the next batch's
+	// transaction is written. Each batch is still committed before any of its
+	// own messages leave, which is all exactly-once needs.
+	var inflight chan error
+	wait := func() error {
+		if inflight == nil {
+			return nil
+		}
+		err := <-inflight
+		inflight = nil
+		return err
+	}
 	for start := 0; start < len(ids); start += w.o.BatchSize {
 		end := min(start+w.o.BatchSize, len(ids))
 		ds, err := w.advance(ctx, now, ids[start:end], enrol, convert, feats)
 		if err != nil {
+			wait() //nolint:errcheck // the advance error is the one to report
 			return false, err
 		}
-		if err := w.deliver(ctx, ds); err != nil {
+		if err := wait(); err != nil {
 			return false, err
 		}
+		done := make(chan error, 1)
+		go func() { done <- w.deliver(ctx, ds) }()
+		inflight = done
+	}
+	if err := wait(); err != nil {
+		return false, err
 	}
 	// Trigger observations are saved only after the enrolments they caused
 	// committed: a crash in between re-observes, and CanEnter refuses a
