@@ -3,8 +3,9 @@ package segment
 import "testing"
 
 // FuzzCompile feeds arbitrary text through Compile, and whatever compiles
-// through Matches, MatchesJourney and ToSQL: none of them may panic, and a
-// failed compile must always be a positioned *CriteriaError.
+// through Matches, MatchesJourney and ToSQL: none of them may panic, a
+// failed compile must always be a *CriteriaError, and the fast path must
+// agree with the interpreter.
 func FuzzCompile(f *testing.F) {
 	for _, seed := range []string{
 		typicalCriteria,
@@ -31,7 +32,14 @@ func FuzzCompile(f *testing.F) {
 				t.Fatalf("Compile(%q) error %T %v is not a *CriteriaError", expr, err, err)
 			}
 		} else {
-			_, _ = p.Matches(row)
+			got, err := p.Matches(row)
+			if p.fast != nil {
+				// The fast path must agree with the interpreter on anything it accepts.
+				want, wantErr := p.evalCEL(row, nil)
+				if err != nil || wantErr != nil || got != want {
+					t.Fatalf("%q: fast path = %v, %v; interpreter = %v, %v", expr, got, err, want, wantErr)
+				}
+			}
 			_, _, _ = ToSQL(p, Postgres)
 			_, _, _ = ToSQL(p, SQLite)
 		}

@@ -159,6 +159,14 @@ func (g exprGenerator) expr(depth int) string {
 
 func checkSQLAgreement(t *testing.T, db *store.DB, dialect Dialect) {
 	ctx := context.Background()
+	var names []string
+	for _, c := range featureColumns {
+		names = append(names, c.name)
+	}
+	sort.Strings(names)
+	if strings.Join(names, ",") != strings.Join(PushdownColumns(), ",") {
+		t.Fatalf("test table columns %v differ from PushdownColumns() %v", names, PushdownColumns())
+	}
 	r := rand.New(rand.NewPCG(7, 11))
 	rows := generatedRows(r, 300)
 

@@ -104,3 +104,12 @@ func TestToSQLRefusesWhatItCannotTranslateExactly(t *testing.T) {
 		t.Error("ToSQL translated a journey condition, want ok=false")
 	}
 }
+
+func TestPushdownColumns(t *testing.T) {
+	want := []string{"averageOrderValue", "churnProbability", "consentEmail", "consentSMS", "email", "frequency",
+		"id", "loyaltyPoints", "loyaltyTier", "monetary", "nps", "predictedCLV", "recencyDays", "tenureDays",
+		"timeZone", "windowOrders", "windowSpend"}
+	if got := PushdownColumns(); !reflect.DeepEqual(got, want) {
+		t.Errorf("PushdownColumns() = %v, want %v", got, want)
+	}
+}
