@@ -121,6 +121,40 @@ func (g *generator) feedback(d *customerDraws, buf []feedbackRow) []feedbackRow 
 	return buf
 }
 
+// eventTypes are the behavioural events drawn, with cart_abandoned the one
+// playbooks usually trigger on.
+var eventTypes = []string{"app_open", "page_view", "page_view", "cart_abandoned", "support_ticket"}
+
+type eventRow struct {
+	typ   string
+	at    time.Time
+	props string // JSON object
+}
+
+// events draws a few behavioural events for ~20% of customers, in the last
+// 60 days of their active span.
+func (g *generator) events(d *customerDraws, buf []eventRow) []eventRow {
+	buf = buf[:0]
+	if d.rng.Float64() >= 0.2 {
+		return buf
+	}
+	from := d.activeEnd.Add(-60 * 24 * time.Hour)
+	if from.Before(d.created) {
+		from = d.created
+	}
+	span := d.activeEnd.Sub(from)
+	for range 1 + d.rng.IntN(4) {
+		typ := eventTypes[d.rng.IntN(len(eventTypes))]
+		at := from.Add(time.Duration(float64(span) * d.rng.Float64())).Truncate(time.Second)
+		props := "{}"
+		if typ == "cart_abandoned" {
+			props = fmt.Sprintf(`{"cart_value":"%.2f"}`, math.Round(math.Exp(3.7+0.6*d.rng.NormFloat64())*100)/100)
+		}
+		buf = append(buf, eventRow{typ: typ, at: at, props: props})
+	}
+	return buf
+}
+
 type feedbackRow struct {
 	score int
 	at    time.Time
@@ -133,14 +167,16 @@ func (d *customerDraws) attributes() string {
 
 // each walks customers in id order; orders/feedback are drawn after the
 // customer's own fields so the three passes stay in step.
-func (g *generator) each(fn func(d *customerDraws, orders []order, fb []feedbackRow) error) error {
+func (g *generator) each(fn func(d *customerDraws, orders []order, fb []feedbackRow, ev []eventRow) error) error {
 	var ob []order
 	var fbb []feedbackRow
+	var evb []eventRow
 	for i := 0; i < g.customers; i++ {
 		d := g.draw(i)
 		ob = g.orders(&d, ob)
 		fbb = g.feedback(&d, fbb)
-		if err := fn(&d, ob, fbb); err != nil {
+		evb = g.events(&d, evb) // drawn last so adding events left orders and feedback unchanged
+		if err := fn(&d, ob, fbb, evb); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,11 @@ func loadSQLite(ctx context.Context, path string, g *generator) (counts, error) 
 	if err != nil {
 		return n, err
 	}
-	err = g.each(func(d *customerDraws, os []order, fb []feedbackRow) error {
+	insE, err := tx.PrepareContext(ctx, db.Rebind(`INSERT INTO events (customer_id, type, occurred_at, properties) VALUES ($1,$2,$3,$4)`))
+	if err != nil {
+		return n, err
+	}
+	err = g.each(func(d *customerDraws, os []order, fb []feedbackRow, ev []eventRow) error {
 		if _, err := insC.ExecContext(ctx, d.id, d.id+"@example.com", d.tz, iso(d.created), d.attributes(), d.consentE, d.consentS); err != nil {
 			return err
 		}
@@ -65,6 +69,12 @@ func loadSQLite(ctx context.Context, path string, g *generator) (counts, error) 
 				return err
 			}
 			n.feedback++
+		}
+		for _, e := range ev {
+			if _, err := insE.ExecContext(ctx, d.id, e.typ, iso(e.at), e.props); err != nil {
+				return err
+			}
+			n.events++
 		}
 		return nil
 	})
@@ -109,8 +119,12 @@ func writeCSV(dir string, g *generator) (counts, error) {
 	if err != nil {
 		return n, err
 	}
+	ef, err := open("events.csv", "customer_id", "type", "occurred_at", "properties")
+	if err != nil {
+		return n, err
+	}
 	iso := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	err = g.each(func(d *customerDraws, os []order, fb []feedbackRow) error {
+	err = g.each(func(d *customerDraws, os []order, fb []feedbackRow, ev []eventRow) error {
 		cf.w.Write([]string{d.id, d.id + "@example.com", d.tz, iso(d.created), d.attributes(), //nolint:errcheck // checked at Flush
 			strconv.FormatBool(d.consentE), strconv.FormatBool(d.consentS)})
 		n.customers++
@@ -122,9 +136,13 @@ func writeCSV(dir string, g *generator) (counts, error) {
 			ff.w.Write([]string{d.id, strconv.Itoa(f.score), iso(f.at)}) //nolint:errcheck
 			n.feedback++
 		}
+		for _, e := range ev {
+			ef.w.Write([]string{d.id, e.typ, iso(e.at), e.props}) //nolint:errcheck
+			n.events++
+		}
 		return nil
 	})
-	for _, f := range []*file{cf, of, ff} {
+	for _, f := range []*file{cf, of, ff, ef} {
 		f.w.Flush()
 		if werr := f.w.Error(); werr != nil && err == nil {
 			err = werr

@@ -32,7 +32,7 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error)
 	t := time.Now()
 	n.customers, err = copyRows(ctx, conn, g, "customers",
 		[]string{"id", "email", "timezone", "created_at", "attributes", "consent_email", "consent_sms"},
-		func(d *customerDraws, _ []order, _ []feedbackRow, emit func([]any)) {
+		func(d *customerDraws, _ []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
 			emit([]any{d.id, d.id + "@example.com", d.tz, d.created, d.attributes(), d.consentE, d.consentS})
 		})
 	if err != nil {
@@ -41,7 +41,7 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error)
 	log.Printf("gendata: customers copied in %s", time.Since(t).Round(time.Millisecond))
 	t = time.Now()
 	n.orders, err = copyRows(ctx, conn, g, "orders", []string{"customer_id", "order_id", "amount", "occurred_at"},
-		func(d *customerDraws, os []order, _ []feedbackRow, emit func([]any)) {
+		func(d *customerDraws, os []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
 			for _, o := range os {
 				emit([]any{d.id, o.id, o.amount, o.at})
 			}
@@ -51,9 +51,18 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error)
 	}
 	log.Printf("gendata: orders copied in %s", time.Since(t).Round(time.Millisecond))
 	n.feedback, err = copyRows(ctx, conn, g, "feedback", []string{"customer_id", "score", "occurred_at"},
-		func(d *customerDraws, _ []order, fb []feedbackRow, emit func([]any)) {
+		func(d *customerDraws, _ []order, fb []feedbackRow, _ []eventRow, emit func([]any)) {
 			for _, f := range fb {
 				emit([]any{d.id, int32(f.score), f.at})
+			}
+		})
+	if err != nil {
+		return n, err
+	}
+	n.events, err = copyRows(ctx, conn, g, "events", []string{"customer_id", "type", "occurred_at", "properties"},
+		func(d *customerDraws, _ []order, _ []feedbackRow, ev []eventRow, emit func([]any)) {
+			for _, e := range ev {
+				emit([]any{d.id, e.typ, e.at, e.props})
 			}
 		})
 	if err != nil {
@@ -65,7 +74,7 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error)
 			return n, fmt.Errorf("%w (statement: %.60s)", err, stmt)
 		}
 	}
-	if _, err := conn.Exec(ctx, "ANALYZE customers, orders, feedback"); err != nil {
+	if _, err := conn.Exec(ctx, "ANALYZE customers, orders, feedback, events"); err != nil {
 		return n, err
 	}
 	log.Printf("gendata: indexes and analyze in %s", time.Since(t).Round(time.Millisecond))
@@ -76,15 +85,15 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error)
 // generator runs in a goroutine feeding a small channel of row batches so
 // drawing and COPY encoding overlap on two cores.
 func copyRows(ctx context.Context, conn *pgx.Conn, g *generator, table string, cols []string,
-	rowsOf func(*customerDraws, []order, []feedbackRow, func([]any))) (int64, error) {
+	rowsOf func(*customerDraws, []order, []feedbackRow, []eventRow, func([]any))) (int64, error) {
 	batches := make(chan [][]any, 8)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
 		defer close(batches)
 		batch := make([][]any, 0, 4096)
-		g.each(func(d *customerDraws, os []order, fb []feedbackRow) error { //nolint:errcheck // the callback never fails
-			rowsOf(d, os, fb, func(r []any) { batch = append(batch, r) })
+		g.each(func(d *customerDraws, os []order, fb []feedbackRow, ev []eventRow) error { //nolint:errcheck // the callback never fails
+			rowsOf(d, os, fb, ev, func(r []any) { batch = append(batch, r) })
 			if len(batch) >= 4096 {
 				select {
 				case batches <- batch:

@@ -1,4 +1,5 @@
 // Command gendata writes a deterministic synthetic shop (customers, orders,
+// feedback, events)
 // feedback) into PostgreSQL, SQLite or CSV files in the default datasource
 // table shapes, for tests, benchmarks and local dev mode.
 //
@@ -64,8 +65,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("gendata: %v", err)
 	}
-	log.Printf("gendata: %d customers, %d orders, %d feedback rows in %s", n.customers, n.orders, n.feedback, time.Since(start).Round(time.Millisecond))
+	log.Printf("gendata: %d customers, %d orders, %d feedback rows, %d events in %s",
+		n.customers, n.orders, n.feedback, n.events, time.Since(start).Round(time.Millisecond))
 }
 
 // counts are the rows written per table.
-type counts struct{ customers, orders, feedback int64 }
+type counts struct{ customers, orders, feedback, events int64 }
