@@ -1,7 +1,6 @@
 // Command gendata writes a deterministic synthetic shop (customers, orders,
-// feedback, events)
-// feedback) into PostgreSQL, SQLite or CSV files in the default datasource
-// table shapes, for tests, benchmarks and local dev mode.
+// feedback, events) into PostgreSQL, SQLite or CSV files in the default
+// datasource table shapes, for tests, benchmarks and local dev mode.
 //
 //	go run ./hack/gendata --customers 1000000 --orders 10000000 --seed 1 --postgres postgres://...
 //	go run ./hack/gendata --customers 1000 --orders 10000 --sqlite /tmp/shop.db
