@@ -62,7 +62,11 @@ func (c *postgresConnector) Close() error {
 // attribute keys/values the callback gets.
 func (c *postgresConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
 	sql := FeaturesSQL(store.Postgres, c.cfg.Queries, q)
-	rows, err := c.pool.Query(ctx, sql, q.Args...)
+	// The text changes with every AsOf, so caching it as a prepared statement
+	// would only fill the per-connection cache; describe-then-execute costs
+	// one round trip per scan and still returns binary columns.
+	args := append([]any{pgx.QueryExecModeDescribeExec}, q.Args...)
+	rows, err := c.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("datasource postgres: features query: %w", err)
 	}
