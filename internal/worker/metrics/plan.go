@@ -1,0 +1,97 @@
+package metrics
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/metrics"
+	"github.com/retention-dev/retention-operator/internal/segment"
+)
+
+// plan is what a Segment spec asks the run to do.
+type plan struct {
+	window  time.Duration
+	program *segment.Program
+	// where/args push the criteria down into a SQL source (pushdown = true).
+	where    string
+	args     []any
+	pushdown bool
+	// requested metric names, in spec order.
+	metrics []string
+	// orderMetrics: retention, churn or cohorts need order dates per member.
+	orderMetrics bool
+	// predict: predictedCLV is requested, or the criteria reads the model's output.
+	predict bool
+}
+
+// predictiveFields are customer fields the data source cannot compute in
+// SQL; a criteria that reads one is evaluated in Go after the model ran.
+var predictiveFields = []string{"customer.predictedCLV", "customer.churnProbability", "customer.loyaltyTier", "customer.loyaltyPoints"}
+
+// newPlan validates the spec, naming the field to fix.
+func newPlan(spec v1alpha1.SegmentSpec, kind datasource.Kind) (*plan, error) {
+	p := &plan{window: DefaultWindow}
+	if spec.Window != "" {
+		w, err := spec.Window.Parse()
+		if err != nil {
+			return nil, fmt.Errorf("spec.window: %w", err)
+		}
+		if w <= 0 {
+			return nil, fmt.Errorf("spec.window %q must be positive (e.g. 90d)", spec.Window)
+		}
+		p.window = w
+	}
+	known := map[string]bool{}
+	for _, m := range metrics.AllMetrics {
+		known[m] = true
+	}
+	for i, m := range spec.Metrics {
+		if !known[string(m)] {
+			return nil, fmt.Errorf("spec.metrics[%d]: unknown metric %q (one of %s)", i, m, strings.Join(metrics.AllMetrics, ", "))
+		}
+		p.metrics = append(p.metrics, string(m))
+		switch string(m) {
+		case metrics.MetricRetentionRate, metrics.MetricChurnRate, metrics.MetricCohortRetention:
+			p.orderMetrics = true
+		case metrics.MetricPredictedCLV:
+			p.predict = true
+		}
+	}
+	prog, err := segment.Compile(spec.Criteria)
+	if err != nil {
+		return nil, fmt.Errorf("spec.criteria: %w", err)
+	}
+	p.program = prog
+	readsModel := false
+	for _, f := range predictiveFields {
+		if strings.Contains(spec.Criteria, f) {
+			readsModel = true
+		}
+	}
+	if strings.Contains(spec.Criteria, "customer.predictedCLV") || strings.Contains(spec.Criteria, "customer.churnProbability") {
+		p.predict = true
+	}
+	if readsModel {
+		return p, nil
+	}
+	switch kind {
+	case datasource.KindPostgres:
+		p.where, p.args, p.pushdown = segment.ToSQL(prog, segment.Postgres)
+	case datasource.KindSQLite:
+		p.where, p.args, p.pushdown = segment.ToSQL(prog, segment.SQLite)
+	}
+	return p, nil
+}
+
+// wants reports whether the spec requested metric name.
+func (p *plan) wants(name string) bool {
+	for _, m := range p.metrics {
+		if m == name {
+			return true
+		}
+	}
+	return false
+}

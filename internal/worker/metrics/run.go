@@ -1,0 +1,187 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/metrics"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// Run executes one run of the metric job and returns its summary, which is
+// complete in both outcomes: on failure Succeeded is false, Error names the
+// row or setting, LastSuccess still says when a run last succeeded, and the
+// previous membership snapshot is kept (the next good run diffs against it).
+func Run(ctx context.Context, o Options) (report.Segment, error) {
+	o.defaults()
+	started := time.Now()
+	now := o.Clock().UTC()
+	sum := report.Segment{RunTime: now}
+	ref := store.SegmentRef{Namespace: o.Namespace, Name: o.Name}
+	if o.DB != nil {
+		if err := o.DB.MigrateSegments(ctx); err != nil {
+			sum.Error = fmt.Sprintf("state store: %v", err)
+			return sum, errors.New(sum.Error)
+		}
+		prev, ok, err := o.DB.LastSegmentRun(ctx, ref)
+		if err != nil {
+			sum.Error = fmt.Sprintf("state store: %v", err)
+			return sum, errors.New(sum.Error)
+		}
+		if ok && !prev.LastSuccessAt.IsZero() {
+			t := prev.LastSuccessAt
+			sum.LastSuccess = &t
+		}
+	}
+	r := &run{o: o, now: now, ref: ref}
+	err := r.execute(ctx)
+	sum.DataSourceReachable = r.reachable
+	if err != nil {
+		sum.Error = err.Error()
+		if o.DB != nil {
+			if rerr := o.DB.RecordSegmentFailure(ctx, ref, now, sum.Error); rerr != nil {
+				o.Logger.Error("record failed run", "err", rerr)
+			}
+		}
+		o.Logger.Error("segment run failed", "segment", o.Namespace+"/"+o.Name, "err", sum.Error)
+		return sum, err
+	}
+	sum.Succeeded = true
+	sum.LastSuccess = &now
+	sum.Size, sum.Entered, sum.Exited = r.diff.Size, r.diff.Entered, r.diff.Exited
+	sum.Customers = r.customers
+	sum.Metrics = r.metricStrings()
+	sum.Cohorts = r.cohorts()
+	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
+		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
+		"criteriaErrors", r.evalErrors, "duration", time.Since(started).Round(time.Millisecond).String())
+	return sum, nil
+}
+
+// run is the state of one execution.
+type run struct {
+	o    Options
+	now  time.Time
+	ref  store.SegmentRef
+	plan *plan
+
+	reachable  bool
+	customers  int64
+	evalErrors int64
+	totals     totals
+	act        *activity
+	preds      map[string]prediction
+	diff       store.SegmentDiff
+}
+
+func (r *run) execute(ctx context.Context) error {
+	kind := r.o.Source.Kind
+	p, err := newPlan(r.o.Spec, kind)
+	if err != nil {
+		return err
+	}
+	r.plan = p
+	conn := r.o.Connector
+	if conn == nil {
+		if err := r.o.Source.Validate(); err != nil {
+			return fmt.Errorf("data source config: %w", err)
+		}
+		conn, err = datasource.Open(ctx, r.o.Source)
+		if err != nil {
+			return fmt.Errorf("data source unreachable: %w", err)
+		}
+		defer conn.Close()
+	}
+	r.reachable = true
+	if p.predict {
+		r.preds, err = predictions(ctx, conn, r.now, r.o.Progress)
+		if err != nil {
+			return r.dataErr(err)
+		}
+	}
+	if p.pushdown {
+		if r.customers, err = countCustomers(ctx, r.o.Source, r.now); err != nil {
+			return r.dataErr(err)
+		}
+	}
+	if p.orderMetrics {
+		r.act, err = newActivity(r.now, p.window, p.wants(metrics.MetricCohortRetention))
+		if err != nil {
+			return err
+		}
+	}
+	fill := func(add func(id string) error) error { return r.scan(ctx, conn, add) }
+	if r.o.DB == nil {
+		return fill(func(string) error { return nil })
+	}
+	r.diff, err = r.o.DB.ReplaceSegmentSnapshot(ctx, r.ref, r.now, fill)
+	return err
+}
+
+// dataErr marks a missing file as unreachable data.
+func (r *run) dataErr(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		r.reachable = false
+	}
+	return err
+}
+
+// scan streams the feature rows once, folding members into the totals and
+// handing their ids to add, then streams the orders the activity needs.
+func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(string) error) error {
+	p := r.plan
+	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
+	var scanned int64
+	err := conn.ScanFeatures(ctx, q, func(f *customer.Features) error {
+		scanned++
+		if scanned%ProgressEvery == 0 {
+			r.o.Progress(Progress{Stage: "features", Rows: scanned})
+		}
+		if r.preds != nil {
+			pr := r.preds[f.ID]
+			f.ChurnProbability, f.PredictedCLV = pr.churn, pr.clv
+		}
+		if !p.pushdown {
+			ok, err := p.program.Matches(f)
+			if err != nil {
+				// A runtime error (e.g. a missing attribute) means "not a
+				// member"; only the count is logged, never the customer.
+				r.evalErrors++
+				return nil
+			}
+			if !ok {
+				return nil
+			}
+		}
+		r.totals.add(f)
+		if r.act != nil {
+			r.act.addMember(f)
+		}
+		return add(f.ID)
+	})
+	if err != nil {
+		return r.dataErr(err)
+	}
+	if !p.pushdown {
+		r.customers = scanned
+	}
+	if r.act == nil {
+		return nil
+	}
+	var orders int64
+	err = conn.ScanOrders(ctx, r.act.since(), func(o *customer.Order) error {
+		orders++
+		if orders%ProgressEvery == 0 {
+			r.o.Progress(Progress{Stage: "orders", Rows: orders})
+		}
+		r.act.addOrder(o)
+		return nil
+	})
+	return r.dataErr(err)
+}

@@ -1,0 +1,70 @@
+package metrics
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/retention-dev/retention-operator/internal/metrics"
+	"github.com/retention-dev/retention-operator/internal/report"
+)
+
+// metricStrings formats the requested metrics as decimal strings with two
+// decimals: rates in percent (85.50 means 85.5%), NPS on -100..100, the rest
+// in the data's currency or orders per customer. A metric without data (e.g.
+// retention when nobody was active before the window) is left out and logged.
+func (r *run) metricStrings() map[string]string {
+	values := r.totals.values()
+	if r.act != nil {
+		c := r.act.retention()
+		if v, ok := metrics.RetentionRate(c); ok {
+			values[metrics.MetricRetentionRate] = v
+		}
+		if v, ok := metrics.ChurnRate(c); ok {
+			values[metrics.MetricChurnRate] = v
+		}
+	}
+	out := map[string]string{}
+	for _, name := range r.plan.metrics {
+		if name == metrics.MetricCohortRetention {
+			continue // the matrix goes into Cohorts
+		}
+		v, ok := values[name]
+		if !ok {
+			r.o.Logger.Info("metric has no data", "metric", name)
+			continue
+		}
+		out[name] = decimal(v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// decimal formats v with two decimals ("-0.00" becomes "0.00").
+func decimal(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		return "0.00"
+	}
+	return s
+}
+
+// cohorts converts the cohort matrix to percentages rounded to two decimals.
+func (r *run) cohorts() *report.Cohorts {
+	if r.act == nil || r.act.cohort == nil {
+		return nil
+	}
+	m := r.act.cohort.Matrix()
+	c := &report.Cohorts{Labels: m.Months, Sizes: make([]int64, len(m.Sizes)), Rows: make([][]float64, len(m.Retention))}
+	for i, n := range m.Sizes {
+		c.Sizes[i] = int64(n)
+	}
+	for i, row := range m.Retention {
+		c.Rows[i] = make([]float64, len(row))
+		for k, v := range row {
+			c.Rows[i][k] = math.Round(v*10000) / 100
+		}
+	}
+	return c
+}
