@@ -1,0 +1,24 @@
+// Command gen writes config/argocd/argocd-cm-patch.yaml from the health.lua
+// files. Run from the repository root: go run ./config/argocd/gen
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/retention-dev/retention-operator/config/argocd"
+)
+
+func main() {
+	dir := filepath.Join("config", "argocd")
+	out, err := argocd.RenderConfigMapPatch(filepath.Join(dir, "health"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "argocd-cm-patch.yaml"), out, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
