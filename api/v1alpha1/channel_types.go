@@ -20,12 +20,6 @@ type ChannelSpec struct {
 	// of one replica.
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
-	// Consent is the customer consent that this channel requires:
-	// Email (consent_email), SMS (consent_sms) or None (transactional webhooks).
-	// Defaults to Email for smtp and console, None for webhook.
-	// +optional
-	// +kubebuilder:validation:Enum=Email;SMS;None
-	Consent string `json:"consent,omitempty"`
 }
 
 // WebhookChannel posts messages to an HTTPS endpoint.

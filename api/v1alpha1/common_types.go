@@ -67,6 +67,3 @@ type CommonStatus struct {
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
-
-// GetConditions returns the conditions, for the condition helpers.
-func (s *CommonStatus) GetConditions() *[]metav1.Condition { return &s.Conditions }

@@ -157,9 +157,10 @@ type SendStep struct {
 	Template MessageTemplate `json:"template"`
 }
 
-// MessageTemplate is a Go template over the customer: {{ .Name }}, {{ .Email }},
-// {{ .Attributes.plan }}, {{ .Features.Frequency }}, {{ .LoyaltyPoints }} ...
-// An unknown field is rejected before anything is sent.
+// MessageTemplate is a Go template over the customer, with the same field
+// names as CEL criteria: {{.email}}, {{.frequency}}, {{.loyaltyTier}},
+// {{.loyaltyPoints}}, {{index .attributes "firstName"}} ... A template that
+// names an unknown field is rejected before anything is sent.
 type MessageTemplate struct {
 	// Subject line (email) or title (webhook).
 	// +optional

@@ -1,0 +1,186 @@
+// Package controller holds one reconciler per kind. Each reconciles in small
+// named steps and ends in one deferred status summary; the shapes of owned
+// objects come from internal/workload, validation from the engines.
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// FieldOwner is the server-side apply field manager of everything the
+// operator writes.
+const FieldOwner = "retention-operator"
+
+// Base is what every reconciler shares.
+type Base struct {
+	client.Client
+	// APIReader reads Secrets and user ConfigMaps straight from the API server:
+	// the manager keeps no cache of them (it must never hold their contents).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	// WorkerImage runs every worker pod (defaults to the manager's own image).
+	WorkerImage string
+}
+
+// apply server-side-applies an owned object with forced ownership: the
+// operator is the only writer of the fields it sets.
+func (b *Base) apply(ctx context.Context, obj runtime.ApplyConfiguration) error {
+	return b.Client.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership)
+}
+
+// ownerOf describes a custom resource as the owner of its workloads.
+func ownerOf(obj client.Object, kind string) workload.Owner {
+	return workload.Owner{
+		APIVersion: v1alpha1.GroupVersion.String(),
+		Kind:       kind,
+		Name:       obj.GetName(),
+		Namespace:  obj.GetNamespace(),
+		UID:        obj.GetUID(),
+	}
+}
+
+// statusObject is a custom resource with conditions.
+type statusObject interface {
+	client.Object
+	conditions.Object
+}
+
+// finish is deferred by every Reconcile: it summarises the outcome into
+// Ready/Reconciling/Stalled, records an event when Ready changed, and patches
+// status only when it differs from what was read (steady state writes nothing).
+func (b *Base) finish(ctx context.Context, obj, before statusObject, outcome conditions.Outcome) error {
+	conditions.Summarise(obj, outcome)
+	b.recordTransition(obj, before)
+	patch := client.MergeFrom(before)
+	data, err := patch.Data(obj)
+	if err != nil {
+		return err
+	}
+	if string(data) == "{}" {
+		return nil
+	}
+	if err := b.Status().Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("patch status: %w", err)
+	}
+	return nil
+}
+
+// recordTransition emits an event when Ready's status or reason changed.
+func (b *Base) recordTransition(obj, before statusObject) {
+	if b.Recorder == nil {
+		return
+	}
+	now := conditions.Get(obj, v1alpha1.ConditionReady)
+	was := conditions.Get(before, v1alpha1.ConditionReady)
+	if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+		return
+	}
+	kind := corev1.EventTypeNormal
+	if now.Status != "True" {
+		kind = corev1.EventTypeWarning
+	}
+	b.Recorder.Eventf(obj, nil, kind, now.Reason, "Reconcile", "%s", now.Message)
+}
+
+// refError is a problem with a reference that resolves itself once the
+// referenced object appears or becomes Ready: a Progressing outcome.
+type refError struct {
+	reason, message string
+}
+
+func (e *refError) Error() string { return e.reason + ": " + e.message }
+
+func progressing(e *refError) conditions.Outcome {
+	return conditions.Outcome{Kind: conditions.Progressing, Reason: e.reason, Message: e.message}
+}
+
+// specError is a spec that cannot work until a person changes it: Stalled.
+type specError struct {
+	reason, message string
+}
+
+func (e *specError) Error() string { return e.reason + ": " + e.message }
+
+// outcomeOf maps a step's error onto a condition outcome; other errors are
+// transient (API errors) and keep the object Reconciling while the request is retried.
+func outcomeOf(err error) conditions.Outcome {
+	switch e := err.(type) {
+	case *refError:
+		return progressing(e)
+	case *specError:
+		return conditions.Outcome{Kind: conditions.Stalled, Reason: e.reason, Message: e.message}
+	default:
+		return conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: err.Error()}
+	}
+}
+
+// checkSecretKeys verifies that a Secret exists and has the keys, without
+// keeping or echoing its values.
+func (b *Base) checkSecretKeys(ctx context.Context, namespace, name string, keys ...string) error {
+	var secret corev1.Secret
+	if err := b.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &refError{"SecretNotFound", fmt.Sprintf("secret %q not found in namespace %q", name, namespace)}
+		}
+		return err
+	}
+	for _, k := range keys {
+		if _, ok := secret.Data[k]; !ok {
+			if _, ok := secret.StringData[k]; !ok {
+				return &refError{"SecretKeyMissing", fmt.Sprintf("secret %q has no key %q; add it or change the reference", name, k)}
+			}
+		}
+	}
+	return nil
+}
+
+// checkConfigMapKeys verifies that a user ConfigMap exists with the keys.
+func (b *Base) checkConfigMapKeys(ctx context.Context, namespace, name string, keys ...string) error {
+	var cm corev1.ConfigMap
+	if err := b.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &cm); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &refError{"ConfigMapNotFound", fmt.Sprintf("configmap %q not found in namespace %q", name, namespace)}
+		}
+		return err
+	}
+	for _, k := range keys {
+		_, inData := cm.Data[k]
+		_, inBinary := cm.BinaryData[k]
+		if !inData && !inBinary {
+			return &refError{"ConfigMapKeyMissing", fmt.Sprintf("configmap %q has no key %q", name, k)}
+		}
+	}
+	return nil
+}
+
+// getReady fetches a referenced custom resource and requires it to be Ready.
+// kind is the lower-case kind used in messages (`segment "at-risk" not found`).
+func getReady(ctx context.Context, c client.Reader, namespace, name, kind, reasonKind string, obj statusObject) error {
+	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &refError{reasonKind + "NotFound", fmt.Sprintf("%s %q not found in namespace %q", kind, name, namespace)}
+		}
+		return err
+	}
+	if !conditions.IsTrue(obj, v1alpha1.ConditionReady) {
+		msg := fmt.Sprintf("%s %q is not Ready", kind, name)
+		if c := conditions.Get(obj, v1alpha1.ConditionReady); c != nil && c.Message != "" {
+			msg += ": " + c.Message
+		}
+		return &refError{reasonKind + "NotReady", msg}
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package controller
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/conditions"
+)
+
+// DataSourceReconciler checks that a DataSource's configuration is complete:
+// the Secrets and ConfigMaps it names exist with the named keys. It owns no
+// workload; Segments and LoyaltyPrograms wait for it to be Ready.
+type DataSourceReconciler struct {
+	Base
+}
+
+// +kubebuilder:rbac:groups=retention.dev,resources=datasources,verbs=get;list;watch
+// +kubebuilder:rbac:groups=retention.dev,resources=datasources/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	ds := &v1alpha1.DataSource{}
+	if err := r.Get(ctx, req.NamespacedName, ds); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := ds.DeepCopy()
+	outcome := conditions.Outcome{Kind: conditions.Ready, Reason: "Configured", Message: "configuration complete"}
+	defer func() {
+		ds.Status.ObservedGeneration = ds.Generation
+		if err := r.finish(ctx, ds, before, outcome); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+
+	ds.Status.Type = dataSourceType(&ds.Spec)
+	if err := r.reconcileReferences(ctx, ds); err != nil {
+		outcome = outcomeOf(err)
+		return requeueFor(err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// reconcileReferences verifies every Secret and ConfigMap the spec names.
+func (r *DataSourceReconciler) reconcileReferences(ctx context.Context, ds *v1alpha1.DataSource) error {
+	ns := ds.Namespace
+	switch {
+	case ds.Spec.Postgres != nil:
+		ref := ds.Spec.Postgres.DSNSecretRef
+		if err := r.checkSecretKeys(ctx, ns, ref.Name, ref.Key); err != nil {
+			return err
+		}
+	case ds.Spec.File != nil && ds.Spec.File.ConfigMapRef != nil:
+		ref := ds.Spec.File.ConfigMapRef
+		if err := r.checkConfigMapKeys(ctx, ns, ref.Name, ref.Keys...); err != nil {
+			return err
+		}
+	}
+	if s := ds.Spec.StateStore; s != nil {
+		if err := r.checkSecretKeys(ctx, ns, s.DSNSecretRef.Name, s.DSNSecretRef.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dataSourceType(spec *v1alpha1.DataSourceSpec) string {
+	switch {
+	case spec.Postgres != nil:
+		return "Postgres"
+	case spec.SQLite != nil:
+		return "SQLite"
+	case spec.File != nil:
+		return "File"
+	}
+	return ""
+}

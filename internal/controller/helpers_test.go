@@ -1,0 +1,141 @@
+package controller_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/rand"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+const (
+	timeout  = 30 * time.Second
+	interval = 100 * time.Millisecond
+)
+
+// newNamespace creates a namespace of its own for one spec.
+func newNamespace() string {
+	name := "t-" + rand.String(6)
+	Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	return name
+}
+
+// readManifests parses every YAML document under dir into unstructured
+// objects, moved into namespace ns (when ns is not empty) and without
+// Namespace objects.
+func readManifests(dir, ns string) []*unstructured.Unstructured {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	sort.Strings(files)
+	var out []*unstructured.Unstructured
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		Expect(err).NotTo(HaveOccurred())
+		dec := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
+		for {
+			doc, err := dec.Read()
+			if err == io.EOF {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			obj := &unstructured.Unstructured{}
+			if err := utilyaml.Unmarshal(doc, &obj.Object); err != nil || len(obj.Object) == 0 {
+				continue
+			}
+			if obj.GetKind() == "Namespace" {
+				continue
+			}
+			if ns != "" {
+				obj.SetNamespace(ns)
+			}
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
+// markDeploymentsAvailable stands in for the kubelet and the deployment
+// controller (neither runs under envtest): every owned Deployment that is not
+// yet reported available at its generation gets a status saying so. It leaves
+// already-available Deployments untouched, so steady state stays steady.
+func markDeploymentsAvailable(ns string) {
+	var deps appsv1.DeploymentList
+	Expect(k8s.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{workload.ManagedByLabel: workload.ManagedBy})).To(Succeed())
+	for i := range deps.Items {
+		d := &deps.Items[i]
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		if d.Status.ObservedGeneration == d.Generation && d.Status.AvailableReplicas == want && len(d.Status.Conditions) > 0 {
+			continue
+		}
+		d.Status = appsv1.DeploymentStatus{
+			ObservedGeneration: d.Generation, Replicas: want, ReadyReplicas: want,
+			AvailableReplicas: want, UpdatedReplicas: want,
+			Conditions: []appsv1.DeploymentCondition{{
+				Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue,
+				Reason: "MinimumReplicasAvailable", LastUpdateTime: metav1.Now(), LastTransitionTime: metav1.Now(),
+			}},
+		}
+		err := k8s.Status().Update(ctx, d)
+		if err != nil && !apierrors.IsConflict(err) {
+			Expect(err).NotTo(HaveOccurred())
+		}
+	}
+}
+
+// readyCondition returns the Ready condition of a retention object.
+func readyCondition(obj conditions.Object) *metav1.Condition {
+	return meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionReady)
+}
+
+// eventuallyReady waits for obj's Ready to have the status and, when given, reason.
+func eventuallyReady(obj interface {
+	client.Object
+	conditions.Object
+}, status metav1.ConditionStatus, reason string) *metav1.Condition {
+	var got *metav1.Condition
+	Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		got = readyCondition(obj)
+		g.Expect(got).NotTo(BeNil())
+		g.Expect(got.Status).To(Equal(status), "Ready is %s/%s: %s", got.Status, got.Reason, got.Message)
+		if reason != "" {
+			g.Expect(got.Reason).To(Equal(reason), "Ready is %s/%s: %s", got.Status, got.Reason, got.Message)
+		}
+		g.Expect(got.ObservedGeneration).To(Equal(obj.GetGeneration()))
+	}, timeout, interval).Should(Succeed())
+	return got
+}
+
+// kubectl runs the real kubectl against the test API server.
+func kubectl(args ...string) string {
+	cmd := exec.Command(filepath.Join(testEnv.BinaryAssetsDirectory, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, out)
+	return string(out)
+}
+
+func describe(obj client.Object) string {
+	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
+}

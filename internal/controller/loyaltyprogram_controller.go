@@ -1,0 +1,128 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/robfig/cron/v3"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// LoyaltyPort is the loyalty API's Service port.
+const LoyaltyPort = 8080
+
+// LoyaltyProgramReconciler runs a program's loyalty API (Deployment and
+// Service) and its expiry-and-metrics CronJob, and folds the figures into status.
+type LoyaltyProgramReconciler struct {
+	Base
+}
+
+// +kubebuilder:rbac:groups=retention.dev,resources=loyaltyprograms,verbs=get;list;watch
+// +kubebuilder:rbac:groups=retention.dev,resources=loyaltyprograms/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
+
+func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	lp := &v1alpha1.LoyaltyProgram{}
+	if err := r.Get(ctx, req.NamespacedName, lp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := lp.DeepCopy()
+	var outcome conditions.Outcome
+	defer func() {
+		lp.Status.ObservedGeneration = lp.Generation
+		if err := r.finish(ctx, lp, before, outcome); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+
+	if err := r.reconcileWorkloads(ctx, lp); err != nil {
+		outcome = outcomeOf(err)
+		return requeueFor(err)
+	}
+	outcome = r.reconcileAvailability(ctx, lp)
+	r.foldReport(ctx, lp)
+	return ctrl.Result{}, nil
+}
+
+// reconcileWorkloads checks references and applies the API Deployment and
+// Service and the metrics CronJob.
+func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v1alpha1.LoyaltyProgram) error {
+	if _, err := cron.ParseStandard(string(lp.Spec.MetricsSchedule)); err != nil {
+		return &specError{"InvalidSchedule", fmt.Sprintf("spec.metricsSchedule %q: %v", lp.Spec.MetricsSchedule, err)}
+	}
+	ds := &v1alpha1.DataSource{}
+	if err := getReady(ctx, r.Client, lp.Namespace, lp.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
+		return err
+	}
+	token := lp.Spec.APITokenSecretRef
+	if err := r.checkSecretKeys(ctx, lp.Namespace, token.Name, token.Key); err != nil {
+		return err
+	}
+	owner := ownerOf(lp, "LoyaltyProgram")
+	spec := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, Spec: lp.Spec, DataSource: ds.Spec}
+	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentLoyalty, spec)
+	if err != nil {
+		return err
+	}
+	name := lp.Name + "-loyalty"
+	api := r.workerPod(owner, workload.ComponentLoyalty, "loyalty", hash, &ds.Spec)
+	api.Secrets = []workload.SecretMount{{Secret: token.Name, Dir: workerconfig.APITokenDir}}
+	api.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: LoyaltyPort}}
+	api.Probe = "/readyz"
+	if err := r.apply(ctx, workload.Deployment(owner, workload.ComponentLoyalty, name, loyaltyReplicas(lp), api)); err != nil {
+		return fmt.Errorf("apply deployment: %w", err)
+	}
+	if err := r.apply(ctx, workload.Service(owner, workload.ComponentLoyalty, name, LoyaltyPort, "http")); err != nil {
+		return fmt.Errorf("apply service: %w", err)
+	}
+	// The metrics job shares the program's spec, identity and report.
+	job := r.workerPod(owner, workload.ComponentLoyalty, "loyalty-metrics", hash, &ds.Spec)
+	cj := workload.CronJob(owner, workload.ComponentLoyaltyMetrics, name+"-metrics", string(lp.Spec.MetricsSchedule), false, job)
+	if err := r.apply(ctx, cj); err != nil {
+		return fmt.Errorf("apply cronjob: %w", err)
+	}
+	lp.Status.Endpoint = fmt.Sprintf("http://%s.%s.svc:%d", name, lp.Namespace, LoyaltyPort)
+	return nil
+}
+
+func loyaltyReplicas(lp *v1alpha1.LoyaltyProgram) int32 {
+	if lp.Spec.Replicas != nil {
+		return *lp.Spec.Replicas
+	}
+	return 1
+}
+
+// reconcileAvailability is Ready once the API Deployment is available.
+func (r *LoyaltyProgramReconciler) reconcileAvailability(ctx context.Context, lp *v1alpha1.LoyaltyProgram) conditions.Outcome {
+	return r.deploymentOutcome(ctx, lp.Namespace, lp.Name+"-loyalty", loyaltyReplicas(lp),
+		conditions.Outcome{Kind: conditions.Ready, Reason: "Available", Message: "loyalty API available at " + lp.Status.Endpoint})
+}
+
+// foldReport copies the metrics job's figures into status.
+func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.LoyaltyProgram) {
+	data, err := r.readReport(ctx, ownerOf(lp, "LoyaltyProgram"), workload.ComponentLoyalty)
+	if err != nil {
+		if !apierrors.IsNotFound(err) {
+			ctrl.LoggerFrom(ctx).Error(err, "read loyalty report")
+		}
+		return
+	}
+	var rep report.Loyalty
+	if ok, err := report.Decode(data, &rep); err != nil || !ok {
+		return
+	}
+	st := &lp.Status
+	st.Members, st.MembersPerTier, st.PointsOutstanding = rep.Members, rep.MembersPerTier, rep.PointsOutstanding
+	st.Liability, st.RedemptionRate = rep.Liability, rep.RedemptionRate
+	st.LastReportTime = metaTime(rep.ReportTime)
+}

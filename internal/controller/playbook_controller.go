@@ -1,0 +1,264 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// PlaybookReconciler validates a journey, runs its campaign worker as a
+// Deployment (scaled to zero while suspended) and folds the worker's figures
+// into status.
+type PlaybookReconciler struct {
+	Base
+}
+
+// +kubebuilder:rbac:groups=retention.dev,resources=playbooks,verbs=get;list;watch
+// +kubebuilder:rbac:groups=retention.dev,resources=playbooks/status,verbs=get;update;patch
+
+func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	pb := &v1alpha1.Playbook{}
+	if err := r.Get(ctx, req.NamespacedName, pb); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := pb.DeepCopy()
+	var outcome conditions.Outcome
+	defer func() {
+		pb.Status.ObservedGeneration = pb.Generation
+		if err := r.finish(ctx, pb, before, outcome); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+
+	refs, err := r.resolveReferences(ctx, pb)
+	if err == nil {
+		err = r.validateJourney(pb, refs)
+	}
+	if err == nil {
+		err = r.reconcileWorker(ctx, pb, refs)
+	}
+	if err != nil {
+		outcome = outcomeOf(err)
+		return requeueFor(err)
+	}
+	outcome = r.reconcileAvailability(ctx, pb)
+	r.foldReport(ctx, pb)
+	return ctrl.Result{}, nil
+}
+
+// playbookRefs is everything a Playbook points at, resolved and Ready.
+type playbookRefs struct {
+	segment    *v1alpha1.Segment
+	dataSource *v1alpha1.DataSource
+	channels   map[string]*v1alpha1.Channel
+	programs   map[string]*v1alpha1.LoyaltyProgram
+}
+
+// resolveReferences fetches the Segment (and its DataSource), every Channel
+// a send step names, and every LoyaltyProgram it awards points in or watches
+// tiers of. Each must exist and be Ready.
+func (r *PlaybookReconciler) resolveReferences(ctx context.Context, pb *v1alpha1.Playbook) (*playbookRefs, error) {
+	ns := pb.Namespace
+	refs := &playbookRefs{
+		segment: &v1alpha1.Segment{}, dataSource: &v1alpha1.DataSource{},
+		channels: map[string]*v1alpha1.Channel{}, programs: map[string]*v1alpha1.LoyaltyProgram{},
+	}
+	if err := getReady(ctx, r.Client, ns, pb.Spec.SegmentRef.Name, "segment", "Segment", refs.segment); err != nil {
+		return nil, err
+	}
+	if err := getReady(ctx, r.Client, ns, refs.segment.Spec.DataSourceRef.Name, "datasource", "DataSource", refs.dataSource); err != nil {
+		return nil, err
+	}
+	for _, name := range channelRefs(&pb.Spec) {
+		ch := &v1alpha1.Channel{}
+		if err := getReady(ctx, r.Client, ns, name, "channel", "Channel", ch); err != nil {
+			return nil, err
+		}
+		refs.channels[name] = ch
+	}
+	for _, name := range programRefs(&pb.Spec) {
+		lp := &v1alpha1.LoyaltyProgram{}
+		if err := getReady(ctx, r.Client, ns, name, "loyaltyprogram", "LoyaltyProgram", lp); err != nil {
+			return nil, err
+		}
+		refs.programs[name] = lp
+	}
+	return refs, nil
+}
+
+// validateJourney compiles the journey with the engine the worker runs:
+// CEL branches, exits and goals, templates (an unknown field is an error, not
+// an empty string), waits and quiet hours. Nothing runs until it passes.
+func (r *PlaybookReconciler) validateJourney(pb *v1alpha1.Playbook, refs *playbookRefs) error {
+	cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
+	if err != nil {
+		return &specError{"InvalidSpec", err.Error()}
+	}
+	kinds := map[string]journey.ChannelKind{}
+	for name, ch := range refs.channels {
+		kinds[name] = specmap.ChannelKind(&ch.Spec)
+	}
+	if _, err := journey.Compile(cfg, kinds); err != nil {
+		return &specError{"InvalidJourney", err.Error()}
+	}
+	return nil
+}
+
+// reconcileWorker applies the campaign worker: spec, identity, and a
+// Deployment with zero replicas while suspended.
+func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.Playbook, refs *playbookRefs) error {
+	owner := ownerOf(pb, "Playbook")
+	spec := workerconfig.Playbook{
+		Namespace: pb.Namespace, Name: pb.Name, Spec: pb.Spec,
+		Segment:  workerconfig.Segment{Namespace: pb.Namespace, Name: refs.segment.Name, Spec: refs.segment.Spec, DataSource: refs.dataSource.Spec},
+		Channels: map[string]v1alpha1.ChannelSpec{},
+	}
+	for name, ch := range refs.channels {
+		spec.Channels[name] = ch.Spec
+	}
+	for name, lp := range refs.programs {
+		if spec.LoyaltyPrograms == nil {
+			spec.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
+		}
+		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.APITokenSecretRef.Key}
+	}
+	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentCampaign, spec)
+	if err != nil {
+		return err
+	}
+	pod := r.workerPod(owner, workload.ComponentCampaign, "campaign", hash, &refs.dataSource.Spec)
+	pod.Secrets = campaignSecrets(refs)
+	if w := pb.Spec.Workers; w != nil {
+		pod.Resources = &w.Resources
+	}
+	replicas := playbookReplicas(pb)
+	if err := r.apply(ctx, workload.Deployment(owner, workload.ComponentCampaign, pb.Name+"-campaign", replicas, pod)); err != nil {
+		return fmt.Errorf("apply deployment: %w", err)
+	}
+	pb.Status.Replicas = replicas
+	pb.Status.Suspended = pb.Spec.Suspend
+	return nil
+}
+
+// campaignSecrets mounts each channel's credentials and each program's API
+// token where the worker looks for them.
+func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
+	var mounts []workload.SecretMount
+	for _, name := range sortedKeys(refs.channels) {
+		ch := refs.channels[name]
+		dir := workerconfig.ChannelSecretsDir + "/" + name
+		switch {
+		case ch.Spec.Webhook != nil:
+			mounts = append(mounts, workload.SecretMount{Secret: ch.Spec.Webhook.SigningSecretRef.Name, Dir: dir})
+		case ch.Spec.SMTP != nil && ch.Spec.SMTP.CredentialsSecretRef != nil:
+			mounts = append(mounts, workload.SecretMount{Secret: ch.Spec.SMTP.CredentialsSecretRef.Name, Dir: dir})
+		}
+	}
+	for _, name := range sortedKeys(refs.programs) {
+		lp := refs.programs[name]
+		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.APITokenSecretRef.Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
+	}
+	return mounts
+}
+
+func playbookReplicas(pb *v1alpha1.Playbook) int32 {
+	if pb.Spec.Suspend {
+		return 0
+	}
+	if w := pb.Spec.Workers; w != nil && w.Replicas != nil {
+		return *w.Replicas
+	}
+	return 1
+}
+
+// reconcileAvailability: suspended playbooks are Ready (nothing should run);
+// others once the worker Deployment is available.
+func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1alpha1.Playbook) conditions.Outcome {
+	if pb.Spec.Suspend {
+		return conditions.Outcome{Kind: conditions.Ready, Reason: "Suspended", Message: "suspended: campaign worker scaled to 0"}
+	}
+	msg := "campaign worker running"
+	if pb.Spec.DryRun {
+		msg += " (dry run: nothing is sent)"
+	}
+	return r.deploymentOutcome(ctx, pb.Namespace, pb.Name+"-campaign", playbookReplicas(pb),
+		conditions.Outcome{Kind: conditions.Ready, Reason: "Running", Message: msg})
+}
+
+// foldReport copies the worker's figures into status.
+func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbook) {
+	data, err := r.readReport(ctx, ownerOf(pb, "Playbook"), workload.ComponentCampaign)
+	if err != nil {
+		if !apierrors.IsNotFound(err) {
+			ctrl.LoggerFrom(ctx).Error(err, "read campaign report")
+		}
+		return
+	}
+	var rep report.Playbook
+	if ok, err := report.Decode(data, &rep); err != nil || !ok {
+		return
+	}
+	st := &pb.Status
+	st.Enrolled, st.Active, st.Completed, st.Exited = rep.Enrolled, rep.Active, rep.Completed, rep.Exited
+	st.Sent, st.Failed, st.Suppressed = rep.Sent, rep.Failed, rep.Suppressed
+	st.Conversions = &v1alpha1.Conversions{
+		Treatment: rep.Treatment.Converted, TreatmentEnrolled: rep.Treatment.Enrolled,
+		Holdout: rep.Holdout.Converted, HoldoutEnrolled: rep.Holdout.Enrolled,
+	}
+	st.Lift, st.LiftInterval = "", ""
+	if rep.Lift != nil {
+		st.Lift = strconv.FormatFloat(*rep.Lift, 'f', 2, 64) + "pp"
+		if rep.LiftLow != nil && rep.LiftHigh != nil {
+			st.LiftInterval = fmt.Sprintf("[%.2f, %.2f]", *rep.LiftLow, *rep.LiftHigh)
+		}
+	}
+	st.LastReportTime = metaTime(rep.ReportTime)
+}
+
+// channelRefs lists the Channels a Playbook's send steps name, sorted and unique.
+func channelRefs(spec *v1alpha1.PlaybookSpec) []string {
+	set := map[string]bool{}
+	for _, s := range spec.Steps {
+		if s.Send != nil {
+			set[s.Send.ChannelRef.Name] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// programRefs lists the LoyaltyPrograms a Playbook awards points in or whose
+// tier changes trigger it.
+func programRefs(spec *v1alpha1.PlaybookSpec) []string {
+	set := map[string]bool{}
+	for _, s := range spec.Steps {
+		if s.AwardPoints != nil {
+			set[s.AwardPoints.ProgramRef.Name] = true
+		}
+	}
+	if t := spec.Trigger.TierChange; t != nil {
+		set[t.ProgramRef.Name] = true
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// workerNames are the names of everything one custom resource's worker uses.
+type workerNames struct {
+	spec, report, identity string
+}
+
+func namesFor(owner workload.Owner, component string) workerNames {
+	base := owner.Name + "-" + component
+	return workerNames{spec: base, report: base + "-report", identity: base + "-worker"}
+}
+
+// reconcileWorkerBase applies the objects every worker needs before it can
+// run: its spec ConfigMap, an empty report ConfigMap, and an identity allowed
+// to write only that report. It returns the spec's hash for the pod template.
+func (b *Base) reconcileWorkerBase(ctx context.Context, owner workload.Owner, component string, spec any) (string, error) {
+	n := namesFor(owner, component)
+	data, err := workerconfig.Render(spec)
+	if err != nil {
+		return "", err
+	}
+	if err := b.apply(ctx, workload.SpecConfigMap(owner, component, n.spec, data)); err != nil {
+		return "", fmt.Errorf("apply spec configmap: %w", err)
+	}
+	if err := b.apply(ctx, workload.ReportConfigMap(owner, component, n.report)); err != nil {
+		return "", fmt.Errorf("apply report configmap: %w", err)
+	}
+	if err := b.apply(ctx, workload.WorkerServiceAccount(owner, component, n.identity)); err != nil {
+		return "", fmt.Errorf("apply service account: %w", err)
+	}
+	if err := b.apply(ctx, workload.WorkerRole(owner, component, n.identity, n.report)); err != nil {
+		return "", fmt.Errorf("apply role: %w", err)
+	}
+	if err := b.apply(ctx, workload.WorkerRoleBinding(owner, component, n.identity)); err != nil {
+		return "", fmt.Errorf("apply role binding: %w", err)
+	}
+	return workload.Hash(data), nil
+}
+
+// workerPod describes a worker container for one command.
+func (b *Base) workerPod(owner workload.Owner, component, command, specHash string, ds *v1alpha1.DataSourceSpec) workload.Pod {
+	n := namesFor(owner, component)
+	pod := workload.Pod{
+		Image:          b.WorkerImage,
+		Args:           []string{command, "--spec=" + workload.SpecFile},
+		SpecConfigMap:  n.spec,
+		SpecHash:       specHash,
+		ServiceAccount: n.identity,
+		Env: []corev1.EnvVar{
+			{Name: workerconfig.EnvNamespace, Value: owner.Namespace},
+			{Name: workerconfig.EnvReportConfigMap, Value: n.report},
+		},
+	}
+	if ds != nil {
+		pod.Env = append(pod.Env, dataSourceEnv(ds)...)
+		if ds.File != nil && ds.File.ConfigMapRef != nil {
+			pod.DataConfigMap = ds.File.ConfigMapRef.Name
+		}
+	}
+	return pod
+}
+
+// dataSourceEnv passes the data source and state store DSNs from their
+// Secrets; the manager itself never reads them.
+func dataSourceEnv(ds *v1alpha1.DataSourceSpec) []corev1.EnvVar {
+	var env []corev1.EnvVar
+	if ds.Postgres != nil {
+		env = append(env, secretEnv(workerconfig.EnvDataSourceDSN, ds.Postgres.DSNSecretRef))
+	}
+	if ds.StateStore != nil {
+		env = append(env, secretEnv(workerconfig.EnvStateStore, ds.StateStore.DSNSecretRef))
+	} else {
+		env = append(env, corev1.EnvVar{Name: workerconfig.EnvStateStore, Value: workload.DefaultState})
+	}
+	return env
+}
+
+func secretEnv(name string, ref v1alpha1.SecretKeySelector) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name}, Key: ref.Key,
+	}}}
+}
+
+// readReport reads the worker's summary from its report ConfigMap (cached).
+func (b *Base) readReport(ctx context.Context, owner workload.Owner, component string) (map[string]string, error) {
+	var cm corev1.ConfigMap
+	err := b.Get(ctx, types.NamespacedName{Namespace: owner.Namespace, Name: namesFor(owner, component).report}, &cm)
+	if err != nil {
+		return nil, err
+	}
+	return cm.Data, nil
+}

@@ -1,0 +1,104 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Key is the ConfigMap data key holding the summary.
+const Key = "summary.json"
+
+// Publisher delivers a summary.
+type Publisher interface {
+	Publish(ctx context.Context, summary any) error
+}
+
+// PublisherFunc adapts a function.
+type PublisherFunc func(ctx context.Context, summary any) error
+
+// Publish calls f.
+func (f PublisherFunc) Publish(ctx context.Context, summary any) error { return f(ctx, summary) }
+
+// FileEnv and ConfigMapEnv select the publisher (see workerconfig).
+const (
+	FileEnv      = "RETENTION_REPORT_FILE"
+	ConfigMapEnv = "RETENTION_REPORT_CONFIGMAP"
+	NamespaceEnv = "RETENTION_NAMESPACE"
+)
+
+// FromEnv picks the publisher the controller configured: a report ConfigMap
+// (in a cluster, or locally through KUBECONFIG), or a file.
+func FromEnv() (Publisher, error) {
+	if path := os.Getenv(FileEnv); path != "" {
+		return File(path), nil
+	}
+	name, ns := os.Getenv(ConfigMapEnv), os.Getenv(NamespaceEnv)
+	if name == "" || ns == "" {
+		return nil, fmt.Errorf("no report destination: set %s and %s (the controller does), or %s", ConfigMapEnv, NamespaceEnv, FileEnv)
+	}
+	// Same loading rules as kubectl: in-cluster service account first, then KUBECONFIG.
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		clientcmd.NewDefaultClientConfigLoadingRules(), &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("report ConfigMap %s/%s: %w", ns, name, err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return ConfigMap(cs, ns, name), nil
+}
+
+// File writes the summary atomically to path.
+func File(path string) Publisher {
+	return PublisherFunc(func(_ context.Context, summary any) error {
+		b, err := json.MarshalIndent(summary, "", "  ")
+		if err != nil {
+			return err
+		}
+		tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, path)
+	})
+}
+
+// ConfigMap merge-patches the summary into data[Key] of an existing ConfigMap.
+func ConfigMap(cs kubernetes.Interface, namespace, name string) Publisher {
+	return PublisherFunc(func(ctx context.Context, summary any) error {
+		b, err := json.Marshal(summary)
+		if err != nil {
+			return err
+		}
+		patch, err := json.Marshal(map[string]any{"data": map[string]string{Key: string(b)}})
+		if err != nil {
+			return err
+		}
+		_, err = cs.CoreV1().ConfigMaps(namespace).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "retention-worker"})
+		if err != nil {
+			return fmt.Errorf("publish report to ConfigMap %s/%s: %w", namespace, name, err)
+		}
+		return nil
+	})
+}
+
+// Decode reads a summary from ConfigMap data; ok is false when there is none yet.
+func Decode(data map[string]string, v any) (ok bool, err error) {
+	raw, found := data[Key]
+	if !found || raw == "" {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return false, fmt.Errorf("report %s: %w", Key, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,83 @@
+// Package report carries a worker's compact summary (aggregates only, never
+// customer data) back to the controller. The worker writes JSON into a report
+// ConfigMap that the controller created and owns; the controller folds it into
+// the custom resource's status.
+//
+// Why a ConfigMap and not the container termination message: the campaign and
+// loyalty workers are long-running Deployments that never terminate, the
+// summary must survive pod garbage collection, and the local run (no kubelet,
+// workers as processes) has no pod status to carry a termination message. One
+// mechanism serves all three workers, the CLI's report command reads the same
+// data, and the worker's RBAC is limited to that one ConfigMap by name.
+package report
+
+import (
+	"time"
+)
+
+// Segment is the metric job's summary.
+type Segment struct {
+	RunTime   time.Time `json:"runTime"`
+	Succeeded bool      `json:"succeeded"`
+	// Error says why a run failed (names the row or setting, never customer data).
+	Error string `json:"error,omitempty"`
+	// DataSourceReachable is false when the run could not reach its data.
+	DataSourceReachable bool              `json:"dataSourceReachable"`
+	Size                int64             `json:"size"`
+	Entered             int64             `json:"entered"`
+	Exited              int64             `json:"exited"`
+	Customers           int64             `json:"customers"`
+	Metrics             map[string]string `json:"metrics,omitempty"`
+	// Cohorts is the monthly cohort retention matrix, in percent, for the report command.
+	Cohorts *Cohorts `json:"cohorts,omitempty"`
+	// LastSuccess is when a run last succeeded (kept across failed runs).
+	LastSuccess *time.Time `json:"lastSuccess,omitempty"`
+}
+
+// Cohorts is a cohort retention matrix: Rows[i][k] is the percentage of the
+// customers whose first order fell in month Labels[i] who ordered in month i+k.
+type Cohorts struct {
+	Labels []string    `json:"labels"`
+	Sizes  []int64     `json:"sizes"`
+	Rows   [][]float64 `json:"rows"`
+}
+
+// Playbook is the campaign worker's summary.
+type Playbook struct {
+	ReportTime time.Time        `json:"reportTime"`
+	Enrolled   int64            `json:"enrolled"`
+	Active     int64            `json:"active"`
+	Completed  int64            `json:"completed"`
+	Exited     int64            `json:"exited"`
+	Sent       int64            `json:"sent"`
+	Failed     int64            `json:"failed"`
+	Suppressed map[string]int64 `json:"suppressed,omitempty"`
+	Treatment  Arm              `json:"treatment"`
+	Holdout    Arm              `json:"holdout"`
+	// Lift and its 95% interval in percentage points; nil until both arms have members.
+	Lift     *float64 `json:"lift,omitempty"`
+	LiftLow  *float64 `json:"liftLow,omitempty"`
+	LiftHigh *float64 `json:"liftHigh,omitempty"`
+	// Steps counts active journeys per step (for `retentionctl journey members`).
+	Steps map[string]int64 `json:"steps,omitempty"`
+	Error string           `json:"error,omitempty"`
+}
+
+// Arm is one side of the holdout experiment.
+type Arm struct {
+	Enrolled  int64 `json:"enrolled"`
+	Converted int64 `json:"converted"`
+}
+
+// Loyalty is the loyalty metrics job's summary.
+type Loyalty struct {
+	ReportTime           time.Time        `json:"reportTime"`
+	Members              int64            `json:"members"`
+	MembersPerTier       map[string]int64 `json:"membersPerTier,omitempty"`
+	PointsOutstanding    int64            `json:"pointsOutstanding"`
+	Liability            string           `json:"liability"`
+	RedemptionRate       string           `json:"redemptionRate"`
+	RepeatRateMembers    string           `json:"repeatRateMembers,omitempty"`
+	RepeatRateNonMembers string           `json:"repeatRateNonMembers,omitempty"`
+	Error                string           `json:"error,omitempty"`
+}

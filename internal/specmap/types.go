@@ -1,0 +1,5 @@
+package specmap
+
+import "time"
+
+type durationT = time.Duration

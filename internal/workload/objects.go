@@ -1,0 +1,129 @@
+package workload
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
+)
+
+// ReportKey is the key of a report ConfigMap that the worker writes its JSON
+// summary (aggregates only) to.
+const ReportKey = "summary.json"
+
+// SpecConfigMap holds the rendered spec the worker reads from SpecFile.
+func SpecConfigMap(owner Owner, component, name string, data map[string]string) *corev1ac.ConfigMapApplyConfiguration {
+	return corev1ac.ConfigMap(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner)).
+		WithData(data)
+}
+
+// ReportConfigMap is created empty by the controller; the worker owns its data
+// (server-side apply leaves fields this manager never set alone), and the
+// controller folds that data into the custom resource's status.
+func ReportConfigMap(owner Owner, component, name string) *corev1ac.ConfigMapApplyConfiguration {
+	return corev1ac.ConfigMap(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner))
+}
+
+// Hash is a short, stable digest of a ConfigMap's data.
+func Hash(data map[string]string) string {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(data[k]))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// CronJob runs a worker pod on a schedule. Forbid keeps runs from overlapping;
+// a short history keeps the namespace tidy.
+func CronJob(owner Owner, component, name, schedule string, suspend bool, pod Pod) *batchv1ac.CronJobApplyConfiguration {
+	labels := Labels(owner, component)
+	return batchv1ac.CronJob(name, owner.Namespace).
+		WithLabels(labels).
+		WithOwnerReferences(ownerReference(owner)).
+		WithSpec(batchv1ac.CronJobSpec().
+			WithSchedule(schedule).
+			WithSuspend(suspend).
+			WithConcurrencyPolicy(batchv1.ForbidConcurrent).
+			WithSuccessfulJobsHistoryLimit(3).
+			WithFailedJobsHistoryLimit(3).
+			WithJobTemplate(batchv1ac.JobTemplateSpec().
+				WithLabels(labels).
+				WithSpec(batchv1ac.JobSpec().
+					WithBackoffLimit(2).
+					WithTTLSecondsAfterFinished(86400).
+					WithTemplate(PodTemplate(pod, labels, corev1.RestartPolicyNever)))))
+}
+
+// Deployment runs long-lived worker replicas.
+func Deployment(owner Owner, component, name string, replicas int32, pod Pod) *appsv1ac.DeploymentApplyConfiguration {
+	return appsv1ac.Deployment(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner)).
+		WithSpec(appsv1ac.DeploymentSpec().
+			WithReplicas(replicas).
+			WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(owner, component))).
+			WithTemplate(PodTemplate(pod, Labels(owner, component), corev1.RestartPolicyAlways)))
+}
+
+// Service exposes a Deployment's named port.
+func Service(owner Owner, component, name string, port int32, targetPort string) *corev1ac.ServiceApplyConfiguration {
+	return corev1ac.Service(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner)).
+		WithSpec(corev1ac.ServiceSpec().
+			WithSelector(SelectorLabels(owner, component)).
+			WithPorts(corev1ac.ServicePort().
+				WithName(targetPort).
+				WithPort(port).
+				WithTargetPort(intstr.FromString(targetPort)).
+				WithProtocol(corev1.ProtocolTCP)))
+}
+
+// WorkerServiceAccount is the identity of one custom resource's workers.
+func WorkerServiceAccount(owner Owner, component, name string) *corev1ac.ServiceAccountApplyConfiguration {
+	return corev1ac.ServiceAccount(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner))
+}
+
+// WorkerRole lets a worker read and write only its own report ConfigMap:
+// nothing else in the namespace, and no Secrets (those come as mounts).
+func WorkerRole(owner Owner, component, name, reportConfigMap string) *rbacv1ac.RoleApplyConfiguration {
+	return rbacv1ac.Role(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner)).
+		WithRules(rbacv1ac.PolicyRule().
+			WithAPIGroups("").
+			WithResources("configmaps").
+			WithResourceNames(reportConfigMap).
+			WithVerbs("get", "update", "patch"))
+}
+
+// WorkerRoleBinding binds WorkerRole to WorkerServiceAccount.
+func WorkerRoleBinding(owner Owner, component, name string) *rbacv1ac.RoleBindingApplyConfiguration {
+	return rbacv1ac.RoleBinding(name, owner.Namespace).
+		WithLabels(Labels(owner, component)).
+		WithOwnerReferences(ownerReference(owner)).
+		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup("rbac.authorization.k8s.io").WithKind("Role").WithName(name)).
+		WithSubjects(rbacv1ac.Subject().WithKind("ServiceAccount").WithName(name).WithNamespace(owner.Namespace))
+}

@@ -1,0 +1,143 @@
+package workload
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+)
+
+// Paths inside every worker container.
+const (
+	WorkerBinary  = "/worker"
+	SpecDir       = "/etc/retention"
+	SpecFile      = SpecDir + "/spec.json"
+	SecretsDir    = "/var/run/secrets/retention"
+	DataDir       = "/var/lib/retention/data"
+	StateDir      = "/var/lib/retention/state"
+	DefaultState  = "sqlite:" + StateDir + "/state.db"
+	containerName = "worker"
+	uid           = int64(65532) // distroless nonroot
+)
+
+// SecretMount mounts one Secret read-only under SecretsDir/<Dir>.
+type SecretMount struct {
+	Secret string
+	Dir    string
+}
+
+// Pod is what a worker pod needs; the builders turn it into a restricted pod template.
+type Pod struct {
+	Image          string
+	Args           []string
+	SpecConfigMap  string
+	SpecHash       string
+	ServiceAccount string
+	Env            []corev1.EnvVar
+	Secrets        []SecretMount
+	// DataConfigMap, when set, is mounted at DataDir (file data sources).
+	DataConfigMap string
+	Resources     *corev1.ResourceRequirements
+	Ports         []corev1.ContainerPort
+	// Probe, when set, is the HTTP path of readiness and liveness probes on the first port.
+	Probe string
+}
+
+// PodTemplate builds a pod template that meets the restricted Pod Security
+// Standard: non-root, no privilege escalation, all capabilities dropped,
+// RuntimeDefault seccomp, read-only root filesystem (state and /tmp are emptyDirs).
+func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) *corev1ac.PodTemplateSpecApplyConfiguration {
+	container := corev1ac.Container().
+		WithName(containerName).
+		WithImage(p.Image).
+		WithCommand(WorkerBinary).
+		WithArgs(p.Args...).
+		WithSecurityContext(corev1ac.SecurityContext().
+			WithAllowPrivilegeEscalation(false).
+			WithReadOnlyRootFilesystem(true).
+			WithRunAsNonRoot(true).
+			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithVolumeMounts(
+			corev1ac.VolumeMount().WithName("spec").WithMountPath(SpecDir).WithReadOnly(true),
+			corev1ac.VolumeMount().WithName("state").WithMountPath(StateDir),
+			corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp"),
+		).
+		WithTerminationMessagePolicy(corev1.TerminationMessageFallbackToLogsOnError)
+	for _, e := range p.Env {
+		container.WithEnv(envVar(e))
+	}
+	for _, port := range p.Ports {
+		container.WithPorts(corev1ac.ContainerPort().WithName(port.Name).WithContainerPort(port.ContainerPort).WithProtocol(corev1.ProtocolTCP))
+	}
+	if p.Probe != "" && len(p.Ports) > 0 {
+		probe := func() *corev1ac.ProbeApplyConfiguration {
+			return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
+				WithPath(p.Probe).WithPort(intOrStringName(p.Ports[0].Name)))
+		}
+		container.WithReadinessProbe(probe()).WithLivenessProbe(probe().WithInitialDelaySeconds(10))
+	}
+	if p.Resources != nil {
+		res := corev1ac.ResourceRequirements()
+		if len(p.Resources.Limits) > 0 {
+			res.WithLimits(p.Resources.Limits)
+		}
+		if len(p.Resources.Requests) > 0 {
+			res.WithRequests(p.Resources.Requests)
+		}
+		container.WithResources(res)
+	}
+
+	volumes := []*corev1ac.VolumeApplyConfiguration{
+		corev1ac.Volume().WithName("spec").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(p.SpecConfigMap)),
+		corev1ac.Volume().WithName("state").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+		corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+	}
+	for i, s := range p.Secrets {
+		name := secretVolumeName(i)
+		volumes = append(volumes, corev1ac.Volume().WithName(name).
+			WithSecret(corev1ac.SecretVolumeSource().WithSecretName(s.Secret)))
+		container.WithVolumeMounts(corev1ac.VolumeMount().WithName(name).
+			WithMountPath(SecretsDir + "/" + s.Dir).WithReadOnly(true))
+	}
+	if p.DataConfigMap != "" {
+		volumes = append(volumes, corev1ac.Volume().WithName("data").
+			WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(p.DataConfigMap)))
+		container.WithVolumeMounts(corev1ac.VolumeMount().WithName("data").WithMountPath(DataDir).WithReadOnly(true))
+	}
+
+	spec := corev1ac.PodSpec().
+		WithServiceAccountName(p.ServiceAccount).
+		WithAutomountServiceAccountToken(true). // the worker writes its report ConfigMap
+		WithRestartPolicy(restart).
+		WithSecurityContext(corev1ac.PodSecurityContext().
+			WithRunAsNonRoot(true).
+			WithRunAsUser(uid).
+			WithRunAsGroup(uid).
+			WithFSGroup(uid).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithContainers(container).
+		WithVolumes(volumes...)
+
+	meta := corev1ac.PodTemplateSpec().WithLabels(labels)
+	if p.SpecHash != "" {
+		meta.WithAnnotations(map[string]string{SpecHashAnnotation: p.SpecHash})
+	}
+	return meta.WithSpec(spec)
+}
+
+func envVar(e corev1.EnvVar) *corev1ac.EnvVarApplyConfiguration {
+	ac := corev1ac.EnvVar().WithName(e.Name)
+	if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+		ref := e.ValueFrom.SecretKeyRef
+		return ac.WithValueFrom(corev1ac.EnvVarSource().WithSecretKeyRef(
+			corev1ac.SecretKeySelector().WithName(ref.Name).WithKey(ref.Key)))
+	}
+	if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+		return ac.WithValueFrom(corev1ac.EnvVarSource().WithFieldRef(
+			corev1ac.ObjectFieldSelector().WithFieldPath(e.ValueFrom.FieldRef.FieldPath)))
+	}
+	return ac.WithValue(e.Value)
+}
+
+func secretVolumeName(i int) string {
+	return "secret-" + string(rune('a'+i))
+}
