@@ -60,12 +60,16 @@ for run in $(seq "$RUNS"); do
 done
 wall() { awk -F': ' '/Elapsed \(wall/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$1"; }
 rss() { awk -F': ' '/Maximum resident/ {print $2}' "$1"; }
-best_psql=""; best_go=""
+best_psql=""; best_go=""; all_psql=""; all_go=""
 for run in $(seq "$RUNS"); do
   p=$(wall "$OUT/psql.$run.time"); g=$(wall "$OUT/go.$run.time")
   echo "run $run: psql \\copy ${p}s (peak RSS $(rss "$OUT/psql.$run.time") KB)   Go scan ${g}s (peak RSS $(rss "$OUT/go.$run.time") KB)"
   grep -E "^BenchmarkScanFeaturesPostgres" "$OUT/go.$run.out"
+  all_psql="$all_psql $p"; all_go="$all_go $g"
   best_psql=$(printf '%s\n' $best_psql $p | sort -g | head -1)
   best_go=$(printf '%s\n' $best_go $g | sort -g | head -1)
 done
 awk -v p="$best_psql" -v g="$best_go" 'BEGIN { printf "best: psql %.2fs, Go %.2fs, ratio Go/psql %.2f (target <= 1.30)\n", p, g, g / p }'
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# shellcheck disable=SC2086 # word splitting of the lists is intended
+awk -v p="$(median $all_psql)" -v g="$(median $all_go)" 'BEGIN { printf "median: psql %.2fs, Go %.2fs, ratio Go/psql %.2f\n", p, g, g / p }'
