@@ -51,7 +51,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	lastPublish := time.Time{}
 	for {
-		idle := false
+		// A suspended playbook keeps its state and only reports; for a
+		// one-shot run that means it is immediately idle.
+		idle := o.Suspend
 		if !o.Suspend {
 			// Finish what a previous run (or a transient failure) left pending
 			// before deciding anything new.
