@@ -5,8 +5,8 @@
 package workload
 
 import (
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
 // Labels put on everything the operator owns; the manager's cache is filtered
