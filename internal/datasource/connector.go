@@ -14,6 +14,7 @@ import (
 // the scan and is returned as is.
 type Connector interface {
 	// ScanFeatures computes one feature row per customer as of q.AsOf.
+	// Databases return rows in no particular order; files in id order.
 	ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error
 	ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error
 	// ScanOrders, ScanEvents and ScanFeedback return rows with occurred_at >= since.

@@ -49,6 +49,8 @@ func TestFileErrorsNameRowAndSetting(t *testing.T) {
 			`orders.csv line 3: timestamp "yesterday" matches none of`},
 		{"short row", valid + "c1,o2\n", ColumnMapping{},
 			`orders.csv line 3: row has 2 fields, column 3 is missing`},
+		{"broken quoting", valid + "c1,\"o2,1,2024-01-03\n", ColumnMapping{},
+			`orders.csv: parse error on line 3, column 21: extraneous or missing " in quoted-field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,13 +90,14 @@ func newCSVRows(f *os.File, name string, cols []column) (*csvRows, error) {
 func (c *csvRows) next() ([]string, int, error) {
 	for {
 		rec, err := c.r.Read()
-		line, _ := c.r.FieldPos(0)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, 0, io.EOF
 			}
-			return nil, line, fmt.Errorf("datasource file %s: %w", c.name, err)
+			// csv.ParseError already says "record on line N".
+			return nil, 0, fmt.Errorf("datasource file %s: %w", c.name, err)
 		}
+		line, _ := c.r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
