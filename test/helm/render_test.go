@@ -335,22 +335,21 @@ func TestRenderLeastPrivilegeRBAC(t *testing.T) {
 		return out
 	}
 	crud := []string{"create", "get", "list", "watch", "update", "patch", "delete"}
+	sortedCRUD := []string{"create", "delete", "get", "list", "patch", "update", "watch"}
 	cases := []struct {
 		role string
 		kind string
 		want []rule
 	}{
 		{role: fullname + "-manager", kind: "ClusterRole", want: []rule{
-			{APIGroups: []string{"retention.dev"}, Resources: kinds, Verbs: []string{"get", "list", "watch", "update", "patch"}},
-			{APIGroups: []string{"retention.dev"}, Resources: sub("status"), Verbs: []string{"get", "update", "patch"}},
-			{APIGroups: []string{"retention.dev"}, Resources: sub("finalizers"), Verbs: []string{"update"}},
-			{APIGroups: []string{""}, Resources: []string{"configmaps", "services", "serviceaccounts"}, Verbs: crud},
+			{APIGroups: []string{""}, Resources: []string{"configmaps", "serviceaccounts", "services"}, Verbs: sortedCRUD},
 			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
-			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: crud},
-			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: crud},
-			{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
-			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"create", "get", "list", "watch", "update", "patch"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: sortedCRUD},
+			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: sortedCRUD},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings", "roles"}, Verbs: sortedCRUD},
+			{APIGroups: []string{"retention.dev"}, Resources: kinds, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{"retention.dev"}, Resources: sub("status"), Verbs: []string{"get", "patch", "update"}},
 		}},
 		{role: fullname + "-leader-election", kind: "Role", want: []rule{
 			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: crud},
