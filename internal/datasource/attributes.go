@@ -53,12 +53,12 @@ func parseAttributesInterned(b []byte, dst map[string]string, in interner) error
 		return fmt.Errorf("not a JSON object: %w", err)
 	}
 	for k, v := range m {
+		if string(v) == "null" {
+			continue // absent, like SQL NULL (Unmarshal would give "")
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
 			dst[k] = s
-			continue
-		}
-		if string(v) == "null" {
 			continue
 		}
 		dst[k] = string(v)
