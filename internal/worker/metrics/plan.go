@@ -23,8 +23,10 @@ type plan struct {
 	metrics []string
 	// orderMetrics: retention, churn or cohorts need order dates per member.
 	orderMetrics bool
-	// predict: predictedCLV is requested, or the criteria reads the model's output.
-	predict bool
+	// predict: predictedCLV is requested, or the criteria reads the model's
+	// output (criteriaPredicts: then a failed fit fails the run; otherwise
+	// only the metric is left out).
+	predict, criteriaPredicts bool
 }
 
 // predictiveFields are customer fields the data source cannot compute in
@@ -72,7 +74,7 @@ func newPlan(spec v1alpha1.SegmentSpec, kind datasource.Kind) (*plan, error) {
 		}
 	}
 	if strings.Contains(spec.Criteria, "customer.predictedCLV") || strings.Contains(spec.Criteria, "customer.churnProbability") {
-		p.predict = true
+		p.predict, p.criteriaPredicts = true, true
 	}
 	if readsModel {
 		return p, nil

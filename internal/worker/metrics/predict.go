@@ -51,15 +51,15 @@ func predictions(ctx context.Context, conn datasource.Connector, asOf time.Time,
 	}
 	rows := b.Rows()
 	if len(rows) == 0 {
-		return map[string]prediction{}, nil
+		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
 	bg, _, err := clv.FitBGNBD(rows)
 	if err != nil {
-		return nil, fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)
+		return nil, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
 	}
 	gg, _, _, err := clv.FitGammaGamma(rows)
 	if err != nil {
-		return nil, fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)
+		return nil, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
 	}
 	model := clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
 	out := make(map[string]prediction, len(rows))
@@ -72,3 +72,10 @@ func predictions(ctx context.Context, conn datasource.Connector, asOf time.Time,
 	}
 	return out, nil
 }
+
+// fitError is a model that could not be fitted to the data (as opposed to
+// data that could not be read).
+type fitError struct{ err error }
+
+func (e *fitError) Error() string { return e.err.Error() }
+func (e *fitError) Unwrap() error { return e.err }

@@ -21,7 +21,9 @@ import (
 func Run(ctx context.Context, o Options) (report.Segment, error) {
 	o.defaults()
 	started := time.Now()
-	now := o.Clock().UTC()
+	// Milliseconds: segment_runs stores them, so a carried-over lastSuccess
+	// equals the runTime it was reported with.
+	now := o.Clock().UTC().Truncate(time.Millisecond)
 	sum := report.Segment{RunTime: now}
 	ref := store.SegmentRef{Namespace: o.Namespace, Name: o.Name}
 	if o.DB != nil {
@@ -77,7 +79,9 @@ type run struct {
 	totals     totals
 	act        *activity
 	preds      map[string]prediction
-	diff       store.SegmentDiff
+	// noPrediction: the model could not be fitted; predictedCLV is left out.
+	noPrediction bool
+	diff         store.SegmentDiff
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -101,7 +105,13 @@ func (r *run) execute(ctx context.Context) error {
 	r.reachable = true
 	if p.predict {
 		r.preds, err = predictions(ctx, conn, r.now, r.o.Progress)
-		if err != nil {
+		var fit *fitError
+		switch {
+		case errors.As(err, &fit) && !p.criteriaPredicts:
+			// Membership does not depend on the model: report the rest.
+			r.o.Logger.Warn("predicted CLV left out", "reason", err.Error())
+			r.preds, r.noPrediction = nil, true
+		case err != nil:
 			return r.dataErr(err)
 		}
 	}

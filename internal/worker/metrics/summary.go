@@ -14,6 +14,9 @@ import (
 // retention when nobody was active before the window) is left out and logged.
 func (r *run) metricStrings() map[string]string {
 	values := r.totals.values()
+	if r.preds == nil {
+		delete(values, metrics.MetricPredictedCLV) // not fitted: the zeros mean nothing
+	}
 	if r.act != nil {
 		c := r.act.retention()
 		if v, ok := metrics.RetentionRate(c); ok {
