@@ -65,8 +65,17 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	ctx := context.Background()
 
 	start := time.Now()
-	x.mustHelm("install", releaseName, chartDir(t), "--namespace", releaseNS, "--create-namespace")
+	notes := x.mustHelm("install", releaseName, chartDir(t), "--namespace", releaseNS, "--create-namespace")
 	t.Logf("helm install took %s", time.Since(start).Round(time.Millisecond))
+	for _, want := range []string{
+		"kubectl -n " + releaseNS + " rollout status deployment/" + fullname,
+		"They are kept on `helm uninstall` (helm.sh/resource-policy: keep)",
+		"bind ClusterRole " + fullname + "-metrics-reader to your scraper",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("install NOTES lack %q:\n%s", want, notes)
+		}
+	}
 
 	for _, name := range crdNames {
 		crd := waitEstablished(t, dyn, name)
