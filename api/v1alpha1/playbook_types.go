@@ -290,9 +290,10 @@ type PlaybookStatus struct {
 	// Replicas the campaign worker should run now (0 while suspended).
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
-	// Suspended is true while spec.suspend holds the worker at zero.
+	// Suspended is true while spec.suspend holds the worker at zero (always
+	// present, so printer columns and health checks read true or false).
 	// +optional
-	Suspended bool `json:"suspended,omitempty"`
+	Suspended bool `json:"suspended"`
 	// Enrolled customers, ever.
 	// +optional
 	Enrolled int64 `json:"enrolled,omitempty"`

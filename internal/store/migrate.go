@@ -11,10 +11,7 @@ import (
 // separated by ";\n" so a step may hold several. Versions are append-only:
 // never edit a released step, add a new one.
 func (db *DB) Migrate(ctx context.Context, component string, migrations []string) error {
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		component TEXT NOT NULL,
-		version   INTEGER NOT NULL,
-		PRIMARY KEY (component, version))`); err != nil {
+	if err := db.ensureMigrationsTable(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", component, err)
 	}
 	for i, step := range migrations {
@@ -53,6 +50,33 @@ func (db *DB) migrateStep(ctx context.Context, component string, version int, st
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (component, version) VALUES ($1, $2)`,
 		component, version); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ensureMigrationsTable creates schema_migrations. On PostgreSQL two workers
+// starting at once would both try CREATE TABLE IF NOT EXISTS and one fails on
+// the catalog's unique index, so the create runs under a transaction-scoped
+// advisory lock.
+func (db *DB) ensureMigrationsTable(ctx context.Context) error {
+	const ddl = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		component TEXT NOT NULL,
+		version   INTEGER NOT NULL,
+		PRIMARY KEY (component, version))`
+	if db.Dialect != Postgres {
+		_, err := db.Exec(ctx, ddl)
+		return err
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('schema_migrations'))`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return err
 	}
 	return tx.Commit()

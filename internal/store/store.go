@@ -73,12 +73,35 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Rebind rewrites $N placeholders for the DB's dialect.
+// Rebind rewrites $N placeholders for the DB's dialect. Only a $ followed by
+// a digit outside quotes is a placeholder: JSON paths such as '$.plan' and
+// quoted identifiers are left alone.
 func (db *DB) Rebind(query string) string {
-	if db.Dialect != SQLite {
+	if db.Dialect != SQLite || !strings.Contains(query, "$") {
 		return query
 	}
-	return strings.ReplaceAll(query, "$", "?")
+	return rebindSQLite(query)
+}
+
+func rebindSQLite(query string) string {
+	var b strings.Builder
+	b.Grow(len(query))
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '$' && i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9':
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // Exec, Query and QueryRow rebind before delegating, so callers write one query.

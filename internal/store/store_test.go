@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 )
 
@@ -31,5 +32,30 @@ func TestMigrateIsIdempotentOnBothDialects(t *testing.T) {
 				t.Fatalf("versions=%d err=%v", versions, err)
 			}
 		})
+	}
+}
+
+func TestRebindLeavesQuotedDollarsAlone(t *testing.T) {
+	db := &DB{Dialect: SQLite}
+	got := db.Rebind(`SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = $1 AND n > $12`)
+	want := `SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = ?1 AND n > ?12`
+	if got != want {
+		t.Fatalf("Rebind:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestConcurrentFirstMigrationsOnPostgres(t *testing.T) {
+	db := OpenTestPostgres(t)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			errs <- db.Migrate(ctx, "race", []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS race_%d (id TEXT)", i%1)})
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent migrate: %v", err)
+		}
 	}
 }

@@ -1,0 +1,85 @@
+package controller_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/controller"
+	"github.com/retention-dev/retention-operator/internal/report"
+)
+
+var _ = Describe("Segment metric job", func() {
+	It("folds a completed run into status and keeps figures when a run fails", func() {
+		ns := newNamespace()
+		fixture(ns)
+		seg := newSegment(ns, "at-risk", "customer.recencyDays > 60.0")
+		Expect(k8s.Create(ctx, seg)).To(Succeed())
+		eventuallyReady(seg, metav1.ConditionTrue, "Scheduled")
+
+		cj := &batchv1.CronJob{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "at-risk-metrics"}, cj)).To(Succeed())
+		Expect(cj.Spec.Schedule).To(Equal("0 * * * *"))
+		Expect(cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args).To(Equal([]string{"metrics", "--spec=/etc/retention/spec.json"}))
+
+		run := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+		writeReport(ns, "at-risk-metrics-report", report.Segment{
+			RunTime: run, Succeeded: true, DataSourceReachable: true, LastSuccess: &run,
+			Size: 412, Entered: 37, Exited: 12, Customers: 5000,
+			Metrics: map[string]string{"retentionRate": "71.20", "nps": "32.00"},
+		})
+		eventuallyReady(seg, metav1.ConditionTrue, "Measured")
+		Expect(*seg.Status.Size).To(Equal(int64(412)))
+		Expect(seg.Status.Entered).To(Equal(int64(37)))
+		Expect(seg.Status.Exited).To(Equal(int64(12)))
+		Expect(seg.Status.Metrics).To(HaveKeyWithValue("retentionRate", "71.20"))
+		Expect(seg.Status.LastSuccessfulRunTime.Time.Equal(run)).To(BeTrue())
+		Expect(kubectl("get", "segment", "at-risk", "-n", ns)).To(MatchRegexp(`at-risk\s+True\s+412\s+37\s+12\s+71.20`))
+
+		failed := run.Add(time.Hour)
+		writeReport(ns, "at-risk-metrics-report", report.Segment{
+			RunTime: failed, Succeeded: false, DataSourceReachable: false, LastSuccess: &run,
+			Error: "data source unreachable: dial tcp 10.0.0.5:5432: connect: connection refused",
+		})
+		cond := eventuallyReady(seg, metav1.ConditionFalse, "MetricJobFailed")
+		Expect(cond.Message).To(ContainSubstring("connection refused"))
+		Expect(*seg.Status.Size).To(Equal(int64(412)), "previous figures are kept")
+		Expect(seg.Status.LastRunTime.Time.Equal(failed)).To(BeTrue())
+		Expect(seg.Status.LastSuccessfulRunTime.Time.Equal(run)).To(BeTrue())
+		reach := findCondition(seg, controller.ConditionDataSourceReachable)
+		Expect(reach.Status).To(Equal(metav1.ConditionFalse))
+		Expect(findCondition(seg, controller.ConditionLastRunSucceeded).Status).To(Equal(metav1.ConditionFalse))
+		Expect(kstatusOf(seg).Status).To(Equal(status.FailedStatus))
+	})
+
+	It("suspends its CronJob", func() {
+		ns := newNamespace()
+		fixture(ns)
+		seg := newSegment(ns, "vips", "customer.monetary > 500.0")
+		seg.Spec.Suspend = true
+		Expect(k8s.Create(ctx, seg)).To(Succeed())
+		eventuallyReady(seg, metav1.ConditionTrue, "Suspended")
+		cj := &batchv1.CronJob{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "vips-metrics"}, cj)).To(Succeed())
+		Expect(cj.Spec.Suspend).To(HaveValue(BeTrue()))
+	})
+})
+
+func findCondition(obj interface {
+	GetConditions() *[]metav1.Condition
+}, t string) *metav1.Condition {
+	for i, c := range *obj.GetConditions() {
+		if c.Type == t {
+			return &(*obj.GetConditions())[i]
+		}
+	}
+	return nil
+}
+
+var _ = v1alpha1.ConditionReady
