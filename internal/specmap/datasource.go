@@ -52,13 +52,15 @@ func fileSource(f *v1alpha1.FileSource) (datasource.Config, error) {
 	case f.Path != "":
 		cfg.Path = f.Path
 	case f.ConfigMapRef != nil:
-		cfg.Path = workload.DataDir
+		// workload.Path: a local run has no kubelet to mount the ConfigMap and
+		// puts the files under $RETENTION_LOCAL_ROOT instead.
+		cfg.Path = workload.Path(workload.DataDir)
 		if cfg.Format == datasource.FormatTransactions {
 			// A transaction log is one file: the ConfigMap key that holds it.
 			if len(f.ConfigMapRef.Keys) != 1 {
 				return cfg, fmt.Errorf("spec.file.configMapRef.keys: a Transactions source needs exactly one key (the log file), got %d", len(f.ConfigMapRef.Keys))
 			}
-			cfg.Path = filepath.Join(workload.DataDir, f.ConfigMapRef.Keys[0])
+			cfg.Path = filepath.Join(workload.Path(workload.DataDir), f.ConfigMapRef.Keys[0])
 		}
 	default:
 		return cfg, fmt.Errorf("spec.file needs path or configMapRef")
