@@ -34,6 +34,9 @@ type LoyaltyProgramReconciler struct {
 func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	lp := &v1alpha1.LoyaltyProgram{}
 	if err := r.Get(ctx, req.NamespacedName, lp); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetMetrics(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := lp.DeepCopy()
@@ -125,4 +128,8 @@ func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.
 	st.Members, st.MembersPerTier, st.PointsOutstanding = rep.Members, rep.MembersPerTier, rep.PointsOutstanding
 	st.Liability, st.RedemptionRate = rep.Liability, rep.RedemptionRate
 	st.LastReportTime = metaTime(rep.ReportTime)
+	setFromDecimal(loyaltyLiability.WithLabelValues(lp.Namespace, lp.Name, lp.Spec.Currency), rep.Liability)
+	for tier, n := range rep.MembersPerTier {
+		loyaltyMembers.WithLabelValues(lp.Namespace, lp.Name, tier).Set(float64(n))
+	}
 }

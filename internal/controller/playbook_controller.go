@@ -32,6 +32,9 @@ type PlaybookReconciler struct {
 func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	pb := &v1alpha1.Playbook{}
 	if err := r.Get(ctx, req.NamespacedName, pb); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetMetrics(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := pb.DeepCopy()
@@ -226,6 +229,13 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 		}
 	}
 	st.LastReportTime = metaTime(rep.ReportTime)
+	campaignSent.WithLabelValues(pb.Namespace, pb.Name).Set(float64(rep.Sent))
+	for reason, n := range rep.Suppressed {
+		campaignSuppressed.WithLabelValues(pb.Namespace, pb.Name, reason).Set(float64(n))
+	}
+	if rep.Lift != nil {
+		campaignLift.WithLabelValues(pb.Namespace, pb.Name).Set(*rep.Lift)
+	}
 }
 
 // channelRefs lists the Channels a Playbook's send steps name, sorted and unique.

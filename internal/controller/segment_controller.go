@@ -41,6 +41,9 @@ type SegmentReconciler struct {
 func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	seg := &v1alpha1.Segment{}
 	if err := r.Get(ctx, req.NamespacedName, seg); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetMetrics(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := seg.DeepCopy()
@@ -147,6 +150,10 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 	conditions.Set(seg, ConditionLastRunSucceeded, metav1.ConditionTrue, "RunSucceeded", fmt.Sprintf("%d members", rep.Size))
 	size := rep.Size
 	st.Size, st.Entered, st.Exited, st.Metrics = &size, rep.Entered, rep.Exited, rep.Metrics
+	segmentSize.WithLabelValues(seg.Namespace, seg.Name).Set(float64(size))
+	for name, value := range rep.Metrics {
+		setFromDecimal(segmentMetric.WithLabelValues(seg.Namespace, seg.Name, name), value)
+	}
 	if seg.Spec.Suspend {
 		return ready
 	}

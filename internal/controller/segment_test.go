@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/controller"
@@ -41,6 +43,8 @@ var _ = Describe("Segment metric job", func() {
 		Expect(seg.Status.Metrics).To(HaveKeyWithValue("retentionRate", "71.20"))
 		Expect(seg.Status.LastSuccessfulRunTime.Time.Equal(run)).To(BeTrue())
 		Expect(kubectl("get", "segment", "at-risk", "-n", ns)).To(MatchRegexp(`at-risk\s+True\s+412\s+37\s+12\s+71.20`))
+		Expect(gauge("retention_segment_size", map[string]string{"namespace": ns, "segment": "at-risk"})).To(Equal(412.0))
+		Expect(gauge("retention_segment_metric", map[string]string{"namespace": ns, "segment": "at-risk", "metric": "retentionRate"})).To(Equal(71.2))
 
 		failed := run.Add(time.Hour)
 		writeReport(ns, "at-risk-metrics-report", report.Segment{
@@ -83,3 +87,29 @@ func findCondition(obj interface {
 }
 
 var _ = v1alpha1.ConditionReady
+
+// gauge reads a gauge the manager exports on its metrics endpoint.
+func gauge(name string, labels map[string]string) float64 {
+	families, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue series
+				}
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	Fail(fmt.Sprintf("no series %s%v", name, labels))
+	return 0
+}
