@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/segment"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+)
+
+// checkDomain runs the operator's own validation on a schema-valid object:
+// what the controller would reject with Ready=False after the API server
+// accepted it.
+func (l *linter) checkDomain(d *document) {
+	switch d.kind {
+	case "Segment":
+		seg, ok := typed[v1alpha1.Segment](d)
+		if !ok {
+			return
+		}
+		l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
+		l.checkCron(d, "spec.schedule", string(seg.Spec.Schedule))
+		l.checkDuration(d, "spec.window", seg.Spec.Window)
+	case "LoyaltyProgram":
+		lp, ok := typed[v1alpha1.LoyaltyProgram](d)
+		if !ok {
+			return
+		}
+		l.checkCron(d, "spec.metricsSchedule", string(lp.Spec.MetricsSchedule))
+		l.checkDuration(d, "spec.pendingPeriod", lp.Spec.PendingPeriod)
+		if e := lp.Spec.PointsExpiry; e != nil {
+			l.checkDuration(d, "spec.pointsExpiry.after", e.After)
+			l.checkDuration(d, "spec.pointsExpiry.warningWindow", e.WarningWindow)
+		}
+		for i, t := range lp.Spec.Tiers {
+			l.checkDuration(d, fmt.Sprintf("spec.tiers[%d].downgradeGrace", i), t.DowngradeGrace)
+		}
+	case "DataSource":
+		ds, ok := typed[v1alpha1.DataSource](d)
+		if !ok {
+			return
+		}
+		// The DSN lives in a Secret the linter never reads; any non-empty
+		// value lets the conversion check everything else.
+		if _, err := specmap.DataSource(ds.Spec, "postgres://lint.invalid/db"); err != nil {
+			l.report(d, "spec", "%v", err)
+		}
+	case "Channel":
+		ch, ok := typed[v1alpha1.Channel](d)
+		if !ok {
+			return
+		}
+		if w := ch.Spec.Webhook; w != nil {
+			l.checkDuration(d, "spec.webhook.timeout", w.Timeout)
+		}
+	case "Playbook":
+		pb, ok := typed[v1alpha1.Playbook](d)
+		if !ok {
+			return
+		}
+		if s := pb.Spec.Trigger.Schedule; s != nil {
+			l.checkCron(d, "spec.trigger.schedule.cron", string(s.Cron))
+		}
+		l.checkJourney(d, pb)
+	}
+}
+
+// checkCron parses a schedule as Kubernetes CronJobs and the operator's
+// workers do (five fields or a @descriptor).
+func (l *linter) checkCron(d *document, path, expr string) {
+	if expr == "" {
+		return
+	}
+	if _, err := cron.ParseStandard(expr); err != nil {
+		l.report(d, path, "invalid cron schedule %q: %v (five fields: minute hour day-of-month month day-of-week, e.g. \"0 6 * * 1\")", expr, err)
+	}
+}
+
+func (l *linter) checkDuration(d *document, path string, v v1alpha1.Duration) {
+	if v == "" {
+		return
+	}
+	if _, err := v.Parse(); err != nil {
+		l.report(d, path, "invalid duration %q: %v (e.g. 90d, 36h, 1h30m)", string(v), err)
+	}
+}
+
+// checkCriteria compiles a segment criteria and points at the line of the
+// mistake inside the expression (multi-line block scalars included).
+func (l *linter) checkCriteria(d *document, path, expr string) {
+	if expr == "" {
+		return
+	}
+	if _, err := segment.Compile(expr); err != nil {
+		l.reportCEL(d, path, err)
+	}
+}
+
+// reportCEL reports a CEL compile error at the line of the expression where
+// CEL found it.
+func (l *linter) reportCEL(d *document, path string, err error) {
+	line := lineOf(d.root, path)
+	if ce, ok := segment.AsCriteriaError(err); ok && ce.Line > 0 {
+		if n := nodeAt(d.root, path); n != nil {
+			line = n.Line + ce.Line - 1
+			if n.Style == yaml.LiteralStyle || n.Style == yaml.FoldedStyle {
+				line++ // block scalars start below their indicator
+			}
+		}
+	}
+	l.reportAt(d, line, path, "invalid CEL: %v", err)
+}
+
+// checkJourney converts the Playbook as the controller does and compiles it
+// with the journey engine (templates with unknown fields, CEL conditions,
+// branch targets, ...). Channels come from the linted files; a channel that
+// is not there is left to the reference check, so it is not reported twice.
+func (l *linter) checkJourney(d *document, pb *v1alpha1.Playbook) {
+	cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
+	if err != nil {
+		l.report(d, "spec", "%v", err)
+		return
+	}
+	channels := map[string]journey.ChannelKind{}
+	for _, s := range cfg.Steps {
+		if s.Send != nil {
+			channels[s.Send.ChannelRef] = journey.KindConsole
+		}
+	}
+	for _, o := range l.docs {
+		if o.kind == "Channel" && o.namespace == d.namespace {
+			if ch, ok := typed[v1alpha1.Channel](o); ok {
+				channels[ch.Name] = specmap.ChannelKind(&ch.Spec)
+			}
+		}
+	}
+	_, err = journey.Compile(cfg, channels)
+	if err == nil {
+		return
+	}
+	verr, ok := err.(*journey.ValidationError)
+	if !ok {
+		l.report(d, "spec", "%v", err)
+		return
+	}
+	for _, p := range verr.Problems {
+		path := specPath(p.Field)
+		if strings.HasSuffix(path, ".if") || path == "spec.goal.expression" {
+			l.reportCEL(d, path, celCause(p, d, path))
+			continue
+		}
+		l.report(d, path, "%s", p.Reason)
+	}
+}
+
+// celCause recompiles the condition at path to get the structured CEL error
+// (the journey's FieldError only keeps its text).
+func celCause(p *journey.FieldError, d *document, path string) error {
+	if n := nodeAt(d.root, path); n != nil {
+		if _, err := journey.CompileCondition(n.Value); err != nil {
+			if ce, ok := segment.AsCriteriaError(err); ok {
+				return ce
+			}
+		}
+	}
+	return fmt.Errorf("%s", p.Reason)
+}
+
+// journeyRenames maps the engine's Config field names to the Playbook
+// spec's where they differ.
+var journeyRenames = map[string]string{
+	"goal.cel":                    "goal.expression",
+	"goal.eventType":              "goal.event",
+	"trigger.inactivity.duration": "trigger.inactivity.after",
+	"trigger.schedule":            "trigger.schedule.cron",
+	"reentry.after":               "reentry.cooldown",
+	"name":                        "metadata.name",
+}
+
+var waitLocalTime = regexp.MustCompile(`\.wait\.localTime$`)
+
+// specPath turns an engine field path (steps[2].wait.localTime) into the
+// manifest's (spec.steps[2].wait.until).
+func specPath(p string) string {
+	if to, ok := journeyRenames[p]; ok {
+		if strings.HasPrefix(to, "metadata.") {
+			return to
+		}
+		return "spec." + to
+	}
+	p = waitLocalTime.ReplaceAllString(p, ".wait.until")
+	return "spec." + p
+}
+
+// nodeAt returns the value node at path, or nil.
+func nodeAt(root *yaml.Node, path string) *yaml.Node {
+	n := root
+	for _, s := range parseFieldPath(path) {
+		var next *yaml.Node
+		switch {
+		case s.index >= 0 && n.Kind == yaml.SequenceNode && s.index < len(n.Content):
+			next = n.Content[s.index]
+		case s.index < 0 && n.Kind == yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == s.key {
+					next = n.Content[i+1]
+					break
+				}
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}

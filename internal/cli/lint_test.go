@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// validObjects is a complete, valid set of objects every bad case is linted
+// together with, so a case reports only its own mistake.
+const validObjects = `apiVersion: retention.dev/v1alpha1
+kind: DataSource
+metadata: {name: shop-data, namespace: shop}
+spec:
+  file: {format: CSV, path: /data}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Channel
+metadata: {name: email, namespace: shop}
+spec:
+  console: {}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: at-risk, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  criteria: customer.recencyDays > 90.0
+---
+apiVersion: retention.dev/v1alpha1
+kind: LoyaltyProgram
+metadata: {name: rewards, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  currency: EUR
+  pointValue: "0.01"
+  earnRules: {pointsPerUnit: 1}
+  apiTokenSecretRef: {name: loyalty-token, key: token}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: loyalty-token, namespace: shop}
+stringData: {token: x}
+`
+
+// playbookHead starts a Playbook whose steps the cases append (steps: is
+// on line 9 of the case file).
+const playbookHead = `apiVersion: retention.dev/v1alpha1
+kind: Playbook
+metadata: {name: winback, namespace: shop}
+spec:
+  segmentRef: {name: at-risk}
+  trigger:
+    segmentEntry: {}
+  holdoutPercent: 10
+  steps:
+`
+
+func lintStrings(t *testing.T, allowExternal bool, files map[string]string) []problem {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	l, err := newLinter(allowExternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files2, err := yamlFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files2) != len(paths) {
+		t.Fatalf("yamlFiles found %d files, want %d", len(files2), len(paths))
+	}
+	probs := l.lintFiles(context.Background(), files2, nil)
+	// Make file names relative so expectations can name them.
+	for i := range probs {
+		probs[i].File = filepath.Base(probs[i].File)
+	}
+	return probs
+}
+
+func TestLintReportsEachMistakeAtItsLine(t *testing.T) {
+	cases := []struct {
+		name string
+		body string // the case file, case.yaml
+		// want: every error must appear, as file:line: kind/name: field: and a message fragment.
+		wantPrefix []string
+		wantMsg    []string
+	}{
+		{
+			name: "bad cron",
+			body: `apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: nightly, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  criteria: customer.frequency >= 1
+  schedule: "0 0 31 2-1 *"
+`,
+			wantPrefix: []string{"case.yaml:7: Segment/nightly: spec.schedule: "},
+			wantMsg:    []string{`invalid cron schedule "0 0 31 2-1 *"`},
+		},
+		{
+			name: "holdoutPercent 80",
+			body: strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: "Hello"}
+`,
+			wantPrefix: []string{"case.yaml:8: Playbook/winback: spec.holdoutPercent: "},
+			wantMsg:    []string{"less than or equal to 50"},
+		},
+		{
+			name: "duplicate tier names",
+			body: `apiVersion: retention.dev/v1alpha1
+kind: LoyaltyProgram
+metadata: {name: club, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  currency: EUR
+  pointValue: "0.01"
+  earnRules: {pointsPerUnit: 1}
+  apiTokenSecretRef: {name: loyalty-token, key: token}
+  tiers:
+    - {name: silver, threshold: 0}
+    - {name: silver, threshold: 500}
+`,
+			wantPrefix: []string{"case.yaml:12: LoyaltyProgram/club: spec.tiers[1]: "},
+			wantMsg:    []string{`Duplicate value: {"name":"silver"}`},
+		},
+		{
+			name: "step with two actions",
+			body: playbookHead + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: "Hello"}
+    - name: pause-and-mail
+      wait: {duration: 3d}
+      exit: {}
+`,
+			wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[1]: "},
+			wantMsg:    []string{"each step must set exactly one of send, wait, branch, awardPoints, exit"},
+		},
+		{
+			name: "branch to unknown step",
+			body: playbookHead + `    - name: check
+      branch: {if: "customer.frequency >= 2", then: vip-offer}
+    - name: done
+      exit: {}
+`,
+			wantPrefix: []string{
+				"case.yaml:4: Playbook/winback: spec: ",                    // the CRD rule, on spec
+				"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
+			},
+			wantMsg: []string{"must name a step in spec.steps", `no step named "vip-offer"`},
+		},
+		{
+			name: "DataSource with two kinds",
+			body: `apiVersion: retention.dev/v1alpha1
+kind: DataSource
+metadata: {name: two, namespace: shop}
+spec:
+  sqlite: {path: /data/shop.db}
+  file: {format: CSV, path: /data}
+`,
+			wantPrefix: []string{"case.yaml:4: DataSource/two: spec: "},
+			wantMsg:    []string{"exactly one of spec.postgres, spec.sqlite or spec.file must be set"},
+		},
+		{
+			name: "unknown template field",
+			body: playbookHead + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template:
+          subject: "Hi {{.firstName}}"
+          body: Hello
+`,
+			wantPrefix: []string{"case.yaml:13: Playbook/winback: spec.steps[0].send.template: "},
+			wantMsg:    []string{`unknown field "firstName"`},
+		},
+		{
+			name: "invalid CEL branch",
+			body: playbookHead + `    - name: check
+      branch:
+        if: |
+          customer.frequency >= 2 &&
+          customer.recencyDayz < 30.0
+        then: done
+    - name: done
+      exit: {}
+`,
+			// The mistake is on the second line of the block scalar.
+			wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].branch.if: "},
+			wantMsg:    []string{"undeclared reference to 'customer.recencyDayz'"},
+		},
+		{
+			name: "invalid segment criteria",
+			body: `apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: typo, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  criteria: customer.frequency >= "two"
+`,
+			wantPrefix: []string{"case.yaml:6: Segment/typo: spec.criteria: "},
+			wantMsg:    []string{"no matching overload"},
+		},
+		{
+			name: "unknown field",
+			body: `apiVersion: retention.dev/v1alpha1
+kind: Channel
+metadata: {name: hook, namespace: shop}
+spec:
+  console: {}
+  retries: 3
+`,
+			wantPrefix: []string{"case.yaml:6: Channel/hook: spec.retries: "},
+			wantMsg:    []string{"unknown field"},
+		},
+		{
+			name: "reference to an undefined segment",
+			body: strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: "Hello"}
+`,
+			wantPrefix: []string{"case.yaml:5: Playbook/winback: spec.segmentRef.name: "},
+			wantMsg:    []string{`Segment "lapsed" is not defined in the linted files`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			probs := lintStrings(t, false, map[string]string{"valid.yaml": validObjects, "case.yaml": tc.body})
+			var lines []string
+			for _, p := range probs {
+				if !p.Warning {
+					lines = append(lines, p.String())
+				}
+			}
+			if len(lines) != len(tc.wantPrefix) {
+				t.Fatalf("got %d errors, want %d:\n%s", len(lines), len(tc.wantPrefix), strings.Join(lines, "\n"))
+			}
+			for i, prefix := range tc.wantPrefix {
+				if !strings.HasPrefix(lines[i], prefix) || !strings.Contains(lines[i], tc.wantMsg[i]) {
+					t.Errorf("error %d = %q\nwant prefix %q containing %q", i, lines[i], prefix, tc.wantMsg[i])
+				}
+			}
+		})
+	}
+}
+
+func TestLintAllowExternalRefs(t *testing.T) {
+	pb := playbookHead + `    - name: hello
+      send:
+        channelRef: {name: sms}
+        template: {subject: Hi, body: "Hello"}
+`
+	if probs := lintStrings(t, false, map[string]string{"pb.yaml": pb}); countErrors(probs) != 2 {
+		t.Fatalf("without --allow-external-refs: want 2 errors (segment, channel), got %v", probs)
+	}
+	if probs := lintStrings(t, true, map[string]string{"pb.yaml": pb}); countErrors(probs) != 0 {
+		t.Fatalf("with --allow-external-refs: want no errors, got %v", probs)
+	}
+}
+
+func TestLintDuplicateObject(t *testing.T) {
+	probs := lintStrings(t, false, map[string]string{"a.yaml": validObjects, "b.yaml": validObjects})
+	dups := 0
+	for _, p := range probs {
+		if strings.Contains(p.Message, "is defined twice") {
+			dups++
+		}
+	}
+	if dups != 5 {
+		t.Fatalf("want 5 duplicate findings (every object of b.yaml), got %d: %v", dups, probs)
+	}
+}
+
+func TestLintYAMLSyntaxError(t *testing.T) {
+	probs := lintStrings(t, false, map[string]string{"broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n"})
+	if len(probs) != 1 || probs[0].Line != 5 || !strings.Contains(probs[0].Message, "invalid YAML") {
+		t.Fatalf("want one invalid YAML error at line 5, got %v", probs)
+	}
+}
+
+// TestLintSamplesPass lints every shipped sample: all must pass with no
+// errors and no warnings (the samples define their Secrets and ConfigMaps).
+func TestLintSamplesPass(t *testing.T) {
+	l, err := newLinter(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := yamlFiles([]string{"../../config/samples"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found only %d sample files", len(files))
+	}
+	probs := l.lintFiles(context.Background(), files, nil)
+	for _, p := range probs {
+		t.Errorf("%s", p)
+	}
+	kinds := map[string]int{}
+	for _, d := range l.docs {
+		kinds[d.kind]++
+	}
+	for _, k := range []string{"DataSource", "Channel", "Segment", "LoyaltyProgram", "Playbook"} {
+		if kinds[k] == 0 {
+			t.Errorf("samples contain no %s: the lint test would not cover it", k)
+		}
+	}
+}
