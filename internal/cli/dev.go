@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/devrun"
+)
+
+// newDevCommand is `retentionctl dev`: the whole operator on this machine
+// (a real kube-apiserver and etcd, the real manager, workers as local
+// processes, messages on the console). See docs/local-run.md.
+func newDevCommand() *cobra.Command {
+	var o devrun.Options
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the operator end to end locally: API server, manager, workers as processes, console channel",
+		Long: `dev starts a real kube-apiserver and etcd (bin/k8s), the operator's manager,
+and config/samples with demo data generated to end now. Worker pods run as local
+processes with exactly their pod's command, arguments and environment, and
+messages sent through the console channel appear in the live view.
+
+Poke at it from another terminal:
+  kubectl --kubeconfig .dev/kubeconfig get playbooks,segments -n shop
+
+Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			o.Out = cmd.OutOrStdout()
+			return devrun.Run(ctx, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Once, "once", false, "print the table once every resource is Ready and every job ran once, then stop (exit 1 on --timeout)")
+	f.DurationVar(&o.Timeout, "timeout", 0, "stop after this long (0: run until Ctrl-C)")
+	f.StringVar(&o.RepoDir, "repo", ".", "the repository checkout (config/, hack/gendata, bin/)")
+	f.StringVar(&o.WorkDir, "workdir", "", "where the kubeconfig, pod directories, state and logs go (default: <repo>/.dev)")
+	f.StringVar(&o.WorkerBinary, "worker", "", "the worker binary that stands in for the image's /worker (default: <repo>/bin/worker)")
+	f.IntVar(&o.Customers, "customers", 250, "demo customers to generate")
+	f.IntVar(&o.Orders, "orders", 1200, "demo orders to generate (about)")
+	f.Uint64Var(&o.Seed, "seed", 7, "demo data seed")
+	return cmd
+}

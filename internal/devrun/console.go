@@ -1,0 +1,77 @@
+package devrun
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// consolePrefix starts every line the console channel prints (internal/channel.ConsoleSender).
+const consolePrefix = "[console] "
+
+// consoleLine is one message sent through a console Channel.
+type consoleLine struct {
+	Owner string // the Playbook whose campaign worker sent it
+	Text  string
+}
+
+// consoleLog collects console channel messages from every worker: each is
+// echoed to the terminal at once (prefixed with its Playbook), appended to
+// logs/console.log, and kept in a short ring for the live view.
+type consoleLog struct {
+	out  *syncWriter
+	file io.WriteCloser
+
+	mu     sync.Mutex
+	recent []consoleLine
+	total  int
+	echo   bool
+}
+
+const recentConsoleLines = 6
+
+func newConsoleLog(out *syncWriter, path string) (*consoleLog, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &consoleLog{out: out, file: f, echo: true}, nil
+}
+
+func (c *consoleLog) add(owner, text string) {
+	c.mu.Lock()
+	c.total++
+	c.recent = append(c.recent, consoleLine{owner, text})
+	if len(c.recent) > recentConsoleLines {
+		c.recent = c.recent[len(c.recent)-recentConsoleLines:]
+	}
+	echo := c.echo
+	c.mu.Unlock()
+	line := fmt.Sprintf("%s | %s\n", owner, text)
+	_, _ = io.WriteString(c.file, line)
+	if echo {
+		_, _ = io.WriteString(c.out, line)
+	}
+}
+
+// snapshot returns the last few messages and the count so far.
+func (c *consoleLog) snapshot() ([]consoleLine, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]consoleLine(nil), c.recent...), c.total
+}
+
+func (c *consoleLog) close() error { return c.file.Close() }
+
+// syncWriter serializes writers to the terminal (console echo and the view).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
