@@ -158,7 +158,7 @@ spec:
       exit: {}
 `,
 			wantPrefix: []string{
-				"case.yaml:4: Playbook/winback: spec: ",                    // the CRD rule, on spec
+				"case.yaml:4: Playbook/winback: spec: ",                       // the CRD rule, on spec
 				"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
 			},
 			wantMsg: []string{"must name a step in spec.steps", `no step named "vip-offer"`},
