@@ -1,0 +1,182 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/segment"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/worker/campaign"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// campaignFlags are the campaign command's own flags.
+type campaignFlags struct {
+	shard string
+	once  bool
+	poll  time.Duration
+}
+
+// campaignCommand is the Playbook Deployment: it runs the playbook until
+// SIGTERM (or, with --once, until nothing is left to do).
+func campaignCommand(g *globals) *cobra.Command {
+	var f campaignFlags
+	c := &cobra.Command{
+		Use:   "campaign",
+		Short: "Campaign worker: run a Playbook's journeys and send through its Channels",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, closeSrc, err := campaignOptions(cmd.Context(), g, f)
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			return campaign.Run(cmd.Context(), o)
+		},
+	}
+	c.Flags().StringVar(&f.shard, "shard", "0/1", "this replica's share of the customers, i/n (one Deployment per shard)")
+	c.Flags().BoolVar(&f.once, "once", false, "return once no journey is active and nothing is pending (local runs, tests)")
+	c.Flags().DurationVar(&f.poll, "poll-interval", 30*time.Second, "pause between ticks (trigger checks, due steps, resends)")
+	return c
+}
+
+// campaignOptions reads the spec, environment and mounted Secrets into the
+// runner's Options.
+func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campaign.Options, closeSrc func(), err error) {
+	var spec workerconfig.Playbook
+	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+		return o, nil, err
+	}
+	shard, shards, err := parseShard(f.shard)
+	if err != nil {
+		return o, nil, err
+	}
+	pb, err := specmap.Playbook(spec.Namespace, spec.Name, &spec.Spec)
+	if err != nil {
+		return o, nil, fmt.Errorf("playbook %s/%s: %w", spec.Namespace, spec.Name, err)
+	}
+	inSegment, err := segmentMatcher(spec.Segment, g)
+	if err != nil {
+		return o, nil, err
+	}
+	senders, kinds, err := channelSenders(spec.Channels, g)
+	if err != nil {
+		return o, nil, err
+	}
+	url, err := stateStoreURL()
+	if err != nil {
+		return o, nil, err
+	}
+	pub, err := report.FromEnv()
+	if err != nil {
+		return o, nil, err
+	}
+	src, err := openSource(ctx, spec.Segment.DataSource)
+	if err != nil {
+		return o, nil, err
+	}
+	o = campaign.Options{
+		Playbook:     pb,
+		StoreURL:     url,
+		Channels:     senders,
+		ChannelKinds: kinds,
+		Source:       src,
+		InSegment:    inSegment,
+		Shard:        shard,
+		Shards:       shards,
+		ExitWhenIdle: f.once,
+		PollInterval: f.poll,
+		Logger:       g.logger,
+		Publish: func(ctx context.Context, summary any) error {
+			s, ok := summary.(*campaign.Summary)
+			if !ok {
+				return fmt.Errorf("campaign summary has type %T, want *campaign.Summary", summary)
+			}
+			return pub.Publish(ctx, playbookReport(s))
+		},
+	}
+	if len(spec.LoyaltyPrograms) > 0 {
+		o.Award = newLoyaltyAwarder(spec.LoyaltyPrograms).Award
+	}
+	return o, func() { src.Close() }, nil
+}
+
+// segmentMatcher evaluates the Segment's criteria on each feature row the
+// campaign reads. Evaluating here (instead of reading the metric job's
+// stored snapshot) keeps entry current between metric runs and works when the
+// metric job's SQLite state lives in another pod.
+func segmentMatcher(seg workerconfig.Segment, g *globals) (func(*customer.Features) bool, error) {
+	if seg.Spec.Criteria == "" {
+		return nil, nil // no segment: every customer
+	}
+	prog, err := segment.Compile(seg.Spec.Criteria)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s criteria: %w", seg.Name, err)
+	}
+	return func(f *customer.Features) bool {
+		ok, err := prog.Matches(f)
+		if err != nil {
+			// Evaluation errors come from the data of one customer; say so
+			// only at debug, where customer ids may appear.
+			g.logger.Debug("segment criteria failed for a customer; treated as not a member", "segment", seg.Name,
+				"customer", f.ID, "err", err)
+			return false
+		}
+		return ok
+	}, nil
+}
+
+// channelSenders builds a sender per Channel, with its Secret mounted at
+// workload.SecretsDir/channels/<name>. The console sender prints to stdout.
+func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[string]channel.Sender, map[string]journey.ChannelKind, error) {
+	senders := map[string]channel.Sender{}
+	kinds := map[string]journey.ChannelKind{}
+	names := make([]string, 0, len(specs))
+	for name := range specs {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first error is the same on every start
+	for _, name := range names {
+		spec := specs[name]
+		cfg, err := specmap.Channel(&spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		if cfg.Type == channel.TypeConsole {
+			cfg.ConsoleOutput = g.stdout
+		}
+		s, err := channel.New(cfg, channel.DirSecrets(secretsDir(workerconfig.ChannelSecretsDir, name)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		senders[name] = s
+		kinds[name] = specmap.ChannelKind(&spec)
+	}
+	return senders, kinds, nil
+}
+
+// parseShard reads "i/n" with 0 <= i < n.
+func parseShard(s string) (shard, shards int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		shard, err = strconv.Atoi(a)
+		if err == nil {
+			shards, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || shards < 1 || shard < 0 || shard >= shards {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, e.g. 0/1", s)
+	}
+	return shard, shards, nil
+}

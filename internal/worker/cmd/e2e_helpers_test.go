@@ -1,0 +1,211 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// workerBin is the worker binary, built once by TestMain.
+var workerBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "worker-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	workerBin = filepath.Join(dir, "worker")
+	build := exec.Command("go", "build", "-o", workerBin, "github.com/retention-dev/retention-operator/cmd/worker")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build worker: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The shop fixture, relative to the test's now (the worker uses the real
+// clock). Customers are created 400 days ago.
+//
+//	a  a@example.com  consent  orders: 5d ago $30, 10d ago $50
+//	b  b@example.com  consent  orders: 20d ago $40
+//	c  c@example.com  no consent  orders: 200d ago $300
+//	d  d@example.com  consent  no orders
+type shopOrder struct {
+	customer, id string
+	daysAgo      int
+	amount       float64
+}
+
+var shopOrders = []shopOrder{{"a", "o1", 5, 30}, {"a", "o2", 10, 50}, {"b", "o3", 20, 40}, {"c", "o4", 200, 300}}
+
+// shopSource is the fixture as a file DataSource from a ConfigMap: the
+// worker reads it under workload.DataDir.
+var shopSource = v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV,
+	ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "shop-data", Keys: []string{"customers.csv", "orders.csv"}}}}
+
+// localRun is one worker's container filesystem under RETENTION_LOCAL_ROOT,
+// laid out as the controller's pod template mounts it.
+type localRun struct {
+	root, report string
+	env          []string
+}
+
+func newLocalRun(t *testing.T, spec any) *localRun {
+	t.Helper()
+	root := t.TempDir()
+	r := &localRun{root: root, report: filepath.Join(root, "report.json")}
+	data, err := workerconfig.Render(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.write(t, workload.SpecFile, data["spec.json"])
+	r.writeShop(t)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RETENTION_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
+			r.env = append(r.env, kv)
+		}
+	}
+	r.env = append(r.env,
+		workload.LocalRootEnv+"="+root,
+		workerconfig.EnvNamespace+"=shop",
+		workerconfig.EnvReportFile+"="+r.report,
+		// The container path: the worker must root it under RETENTION_LOCAL_ROOT.
+		workerconfig.EnvStateStore+"="+workload.DefaultState)
+	return r
+}
+
+// write puts content at a container path.
+func (r *localRun) write(t *testing.T, containerPath, content string) {
+	t.Helper()
+	path := filepath.Join(r.root, containerPath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *localRun) writeShop(t *testing.T) {
+	t.Helper()
+	now := time.Now().UTC()
+	created := now.AddDate(0, 0, -400).Format(time.RFC3339)
+	customers := [][]string{{"id", "email", "created_at", "consent_email"}}
+	for _, c := range []struct {
+		id      string
+		consent bool
+	}{{"a", true}, {"b", true}, {"c", false}, {"d", true}} {
+		customers = append(customers, []string{c.id, c.id + "@example.com", created, strconv.FormatBool(c.consent)})
+	}
+	orders := [][]string{{"customer_id", "order_id", "amount", "occurred_at"}}
+	for _, o := range shopOrders {
+		orders = append(orders, []string{o.customer, o.id, strconv.FormatFloat(o.amount, 'f', 2, 64),
+			now.AddDate(0, 0, -o.daysAgo).Format(time.RFC3339)})
+	}
+	r.write(t, workload.DataDir+"/customers.csv", csvText(t, customers))
+	r.write(t, workload.DataDir+"/orders.csv", csvText(t, orders))
+}
+
+func csvText(t *testing.T, rows [][]string) string {
+	t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// run runs the worker to completion with the controller's arguments.
+func (r *localRun) run(t *testing.T, sub string, extra ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, sub, extra...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// command is exactly what the pod runs: /worker <sub> --spec=<SpecFile>.
+func (r *localRun) command(ctx context.Context, sub string, extra ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, workerBin, append([]string{sub, "--spec=" + workload.SpecFile}, extra...)...)
+	cmd.Env = r.env
+	return cmd
+}
+
+// readReport decodes the published summary.
+func (r *localRun) readReport(t *testing.T, v any) {
+	t.Helper()
+	b, err := os.ReadFile(r.report)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("report %s: %v", b, err)
+	}
+}
+
+// logLines collects a running worker's JSON log lines from stderr.
+type logLines struct {
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   []string
+}
+
+func (l *logLines) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var m map[string]any
+		_ = json.Unmarshal(sc.Bytes(), &m)
+		l.mu.Lock()
+		l.lines = append(l.lines, m)
+		l.raw = append(l.raw, sc.Text())
+		l.mu.Unlock()
+	}
+}
+
+// waitFor returns the first log line with msg, polling until timeout.
+func (l *logLines) waitFor(t *testing.T, msg string, timeout time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		l.mu.Lock()
+		for _, m := range l.lines {
+			if m != nil && m["msg"] == msg {
+				l.mu.Unlock()
+				return m
+			}
+		}
+		l.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no log line %q within %v; stderr:\n%s", msg, timeout, l.String())
+	return nil
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.raw, "\n")
+}

@@ -1,0 +1,291 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// shopSegment: members a and b (frequency >= 1, monetary < 150), over a
+// 30-day window that holds a's two orders ($30, $50) and b's one ($40).
+func shopSegment() workerconfig.Segment {
+	return workerconfig.Segment{Namespace: "shop", Name: "active-small",
+		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"},
+			Criteria: `customer.frequency >= 1 && customer.monetary < 150.0`, Window: "30d",
+			Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV"}},
+		DataSource: shopSource}
+}
+
+// `worker metrics` run twice as the CronJob would: the report file holds
+// hand-computed figures, and the second run sees the first run's snapshot in
+// the SQLite state store, which must live under RETENTION_LOCAL_ROOT.
+//
+//	customers 4; members {a, b}: size 2
+//	repeatPurchaseRate: window buyers a b, repeaters a -> 1/2 = 50.00
+//	purchaseFrequency:  3 window orders / 2 buyers = 1.50
+//	averageOrderValue:  $120 / 3 orders = 40.00
+//	historicalCLV:      ($80 + $40) / 2 members = 60.00
+func TestMetricsCommand(t *testing.T) {
+	r := newLocalRun(t, shopSegment())
+	wantMetrics := map[string]string{"repeatPurchaseRate": "50.00", "purchaseFrequency": "1.50",
+		"averageOrderValue": "40.00", "historicalCLV": "60.00"}
+	for i, want := range []struct{ entered int64 }{{entered: 2}, {entered: 0}} {
+		_, stderr, err := r.run(t, "metrics")
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, stderr)
+		}
+		var rep report.Segment
+		r.readReport(t, &rep)
+		if !rep.Succeeded || !rep.DataSourceReachable || rep.Error != "" {
+			t.Fatalf("run %d: report %+v", i+1, rep)
+		}
+		if rep.Size != 2 || rep.Customers != 4 || rep.Entered != want.entered || rep.Exited != 0 {
+			t.Errorf("run %d: size %d customers %d entered %d exited %d, want 2 4 %d 0",
+				i+1, rep.Size, rep.Customers, rep.Entered, rep.Exited, want.entered)
+		}
+		if !reflect.DeepEqual(rep.Metrics, wantMetrics) {
+			t.Errorf("run %d: metrics %v, want %v", i+1, rep.Metrics, wantMetrics)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.root, workload.StateDir, "state.db")); err != nil {
+		t.Errorf("state store not under the local root: %v", err)
+	}
+}
+
+// A failing run exits non-zero, says why on stderr as JSON, and still
+// publishes the failed summary for the controller.
+func TestMetricsCommandFailure(t *testing.T) {
+	seg := shopSegment()
+	seg.Spec.Criteria = `customer.shoeSize > 42`
+	r := newLocalRun(t, seg)
+	_, stderr, err := r.run(t, "metrics")
+	if err == nil {
+		t.Fatal("want a non-zero exit")
+	}
+	var last map[string]any
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if json.Unmarshal([]byte(lines[len(lines)-1]), &last) != nil || last["msg"] != "worker failed" ||
+		!strings.Contains(last["err"].(string), "spec.criteria") {
+		t.Fatalf("last stderr line is not the JSON error naming the field:\n%s", stderr)
+	}
+	var rep report.Segment
+	r.readReport(t, &rep)
+	if rep.Succeeded || !strings.Contains(rep.Error, "spec.criteria") {
+		t.Errorf("report %+v, want a failed run naming spec.criteria", rep)
+	}
+}
+
+// shopProgram: 1 point per EUR (Floor), silver from 50 points, a 50-point
+// voucher, 0.01 EUR per point. Ledger after ingest: a 80 (silver), b 40,
+// c 300 (silver; its order 200 days ago is inside the 365d tier window).
+func shopProgram() workerconfig.Loyalty {
+	return workerconfig.Loyalty{Namespace: "shop", Name: "rewards", DataSource: shopSource,
+		Spec: v1alpha1.LoyaltyProgramSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"},
+			Currency: "EUR", PointValue: "0.01", EarnRules: v1alpha1.EarnRules{PointsPerUnit: 1},
+			Tiers:             []v1alpha1.Tier{{Name: "silver", Threshold: 50}},
+			Rewards:           []v1alpha1.Reward{{Name: "voucher", Cost: 50}},
+			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"}}}
+}
+
+// `worker loyalty` serves the member API from the ingested ledger and stops
+// cleanly on SIGTERM; `worker loyalty-metrics` then reports the same ledger.
+func TestLoyaltyCommands(t *testing.T) {
+	r := newLocalRun(t, shopProgram())
+	const token = "shop-token-1"
+	r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token+"\n")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, "loyalty", "--listen=127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logLines{}
+	go logs.read(stderr)
+	defer cmd.Process.Kill() //nolint:errcheck // after a failed assertion only
+
+	base := "http://" + logs.waitFor(t, "loyalty API listening", 30*time.Second)["addr"].(string)
+	logs.waitFor(t, "loyalty ingest pass", 30*time.Second)
+	if code, body := get(t, base+"/readyz", ""); code != 200 {
+		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	code, body := get(t, base+"/v1/members/a", token)
+	var member struct {
+		ID        string `json:"id"`
+		Available int64  `json:"available"`
+		Pending   int64  `json:"pending"`
+		Tier      string `json:"tier"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &member) != nil {
+		t.Fatalf("GET member: %d %s", code, body)
+	}
+	if member.ID != "a" || member.Available != 80 || member.Pending != 0 || member.Tier != "silver" {
+		t.Errorf("member a = %+v, want 80 available points, tier silver", member)
+	}
+	if code, _ := get(t, base+"/v1/members/a", "wrong"); code != 401 {
+		t.Errorf("wrong token: status %d, want 401", code)
+	}
+	if code, body := post(t, base+"/v1/members/a/redemptions", token, "redeem-1", `{"reward":"voucher"}`); code != 201 {
+		t.Fatalf("redeem: %d %s", code, body)
+	}
+	if _, body := get(t, base+"/metrics", ""); !strings.Contains(body, `loyalty_members{tier="silver"} 2`) {
+		t.Errorf("/metrics lacks loyalty_members{tier=\"silver\"} 2:\n%s", body)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("loyalty after SIGTERM: %v\n%s", err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("loyalty did not stop within 15s of SIGTERM\n%s", logs)
+	}
+
+	// Same ledger: 420 earned, 50 redeemed, 370 outstanding.
+	//   liability 370 * 0.01 = 3.70; redemption rate 50/420 = 11.90%
+	//   repeat purchase (365d): buyers a b c are all members, repeater a -> 33.33%
+	if _, stderr, err := r.run(t, "loyalty-metrics"); err != nil {
+		t.Fatalf("loyalty-metrics: %v\n%s", err, stderr)
+	}
+	var rep report.Loyalty
+	r.readReport(t, &rep)
+	want := report.Loyalty{ReportTime: rep.ReportTime, Members: 3, MembersPerTier: map[string]int64{"silver": 2, "none": 1},
+		PointsOutstanding: 370, Liability: "3.70", RedemptionRate: "11.90", RepeatRateMembers: "33.33"}
+	if !reflect.DeepEqual(rep, want) {
+		t.Errorf("report\n got %+v\nwant %+v", rep, want)
+	}
+	if time.Since(rep.ReportTime) > time.Minute {
+		t.Errorf("reportTime %v is not this run's", rep.ReportTime)
+	}
+}
+
+// loyalty-metrics on its own (a CronJob pod with a fresh SQLite state store)
+// ingests before it reports, so it never publishes an empty program.
+func TestLoyaltyMetricsIngestsFirst(t *testing.T) {
+	r := newLocalRun(t, shopProgram())
+	if _, stderr, err := r.run(t, "loyalty-metrics"); err != nil {
+		t.Fatalf("loyalty-metrics: %v\n%s", err, stderr)
+	}
+	var rep report.Loyalty
+	r.readReport(t, &rep)
+	if rep.Members != 3 || rep.PointsOutstanding != 420 || rep.Liability != "4.20" || rep.RedemptionRate != "0.00" {
+		t.Errorf("report %+v, want 3 members, 420 points, 4.20 liability, 0.00%% redeemed", rep)
+	}
+}
+
+// The loyalty API refuses to start without its token file, naming the path.
+func TestLoyaltyCommandMissingToken(t *testing.T) {
+	r := newLocalRun(t, shopProgram())
+	_, stderr, err := r.run(t, "loyalty", "--listen=127.0.0.1:0")
+	if err == nil || !strings.Contains(stderr, filepath.Join(r.root, workload.SecretsDir, "api-token", "token")) {
+		t.Fatalf("err %v, stderr should name the token file under the local root:\n%s", err, stderr)
+	}
+}
+
+// `worker campaign --once` with a console channel: every customer is in the
+// segment (email set); a, b and d have e-mail consent and get the message on
+// stdout, c has none and is suppressed.
+func TestCampaignCommand(t *testing.T) {
+	seg := shopSegment()
+	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "everyone", `customer.email != ""`, nil
+	pb := workerconfig.Playbook{Namespace: "shop", Name: "welcome", Segment: seg,
+		Channels: map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
+		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "everyone"},
+			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
+			Steps: []v1alpha1.Step{{Name: "hello", Send: &v1alpha1.SendStep{
+				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
+				Template:   v1alpha1.MessageTemplate{Subject: "Welcome", Body: "Hi {{.email}}"}}}}}}
+	r := newLocalRun(t, pb)
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign: %v\n%s", err, stderr)
+	}
+	line := regexp.MustCompile(`^\[console\] to=(\S+) subject="Welcome" step=hello key=([0-9a-f]{32})$`)
+	var to []string
+	keys := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("unexpected stdout line %q", l)
+		}
+		to, keys[m[2]] = append(to, m[1]), true
+	}
+	sort.Strings(to)
+	if !reflect.DeepEqual(to, []string{"a***", "b***", "d***"}) || len(keys) != 3 {
+		t.Errorf("sent to %v with %d distinct keys, want masked a b d with 3", to, len(keys))
+	}
+	if strings.Contains(stdout, "@example.com") || strings.Contains(stdout, "Hi ") {
+		t.Errorf("console output carries an address or the body:\n%s", stdout)
+	}
+	var rep report.Playbook
+	r.readReport(t, &rep)
+	if rep.Enrolled != 4 || rep.Sent != 3 || rep.Failed != 0 || rep.Active != 0 || rep.Suppressed["consent"] != 1 ||
+		rep.Treatment.Enrolled != 4 || rep.Holdout.Enrolled != 0 || rep.Lift != nil {
+		t.Errorf("report %+v", rep)
+	}
+
+	// A second run finds everything done: nothing is sent again.
+	stdout, stderr, err = r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil || strings.TrimSpace(stdout) != "" {
+		t.Fatalf("second run: err %v, stdout %q\n%s", err, stdout, stderr)
+	}
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return do(t, req)
+}
+
+func post(t *testing.T, url, token, key, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

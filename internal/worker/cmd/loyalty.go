@@ -1,0 +1,150 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// loyaltyCommand is the LoyaltyProgram Deployment: the member API on
+// --listen (the pod's port "http", probed on /readyz, Prometheus on /metrics)
+// plus the ingest loop, until SIGTERM.
+func loyaltyCommand(g *globals) *cobra.Command {
+	var listen string
+	c := &cobra.Command{
+		Use:   "loyalty",
+		Short: "Loyalty program: member HTTP API, /metrics, and points ingest from the data source",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, closeSrc, err := loyaltyOptions(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			o.Listen = listen
+			return loyalty.Run(cmd.Context(), o)
+		},
+	}
+	c.Flags().StringVar(&listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
+	return c
+}
+
+// loyaltyMetricsCommand is the LoyaltyProgram CronJob: expiry and tier
+// maintenance, then the aggregates published as a report.Loyalty.
+func loyaltyMetricsCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "loyalty-metrics",
+		Short: "Loyalty program job: expire points, re-evaluate tiers, publish the program summary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pub, err := report.FromEnv()
+			if err != nil {
+				return err
+			}
+			o, closeSrc, err := loyaltyOptions(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			// A failed run publishes nothing: the controller copies the report
+			// into status field by field, and an empty report would zero the
+			// last good figures. The failure shows as the Job's.
+			o.Publish = func(ctx context.Context, summary any) error {
+				s, ok := summary.(loyalty.Summary)
+				if !ok {
+					return fmt.Errorf("loyalty summary has type %T, want loyalty.Summary", summary)
+				}
+				return pub.Publish(ctx, loyaltyReport(s))
+			}
+			db, err := ingestOnce(cmd.Context(), &o, g)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o.DB = db
+			s, err := loyalty.RunMetrics(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			g.logger.Info("loyalty summary published", "members", s.Members, "pointsOutstanding", s.PointsOutstanding,
+				"redemptionRate", s.RedemptionRate)
+			return nil
+		},
+	}
+}
+
+// ingestOverlap is how far before its cursor an ingest pass re-reads
+// (the loyalty worker's default): late rows are caught, replays are no-ops.
+const ingestOverlap = 24 * time.Hour
+
+// ingestOnce opens the ledger and applies the data source's new orders and
+// events before the job summarises. The job must not depend on the API
+// Deployment's ingest: with the default SQLite state store each pod has its
+// own ledger, and even with a shared PostgreSQL store the summary would lag
+// the data by up to one poll interval. Ingest is idempotent per source row,
+// so running it here as well never credits twice.
+func ingestOnce(ctx context.Context, o *loyalty.Options, g *globals) (*store.DB, error) {
+	db, err := store.Open(ctx, o.StateURL)
+	if err != nil {
+		return nil, err
+	}
+	p, err := store.OpenPoints(ctx, db, &o.Program)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	st, err := loyalty.IngestOnce(ctx, p, o.Source, ingestOverlap, time.Now())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("loyalty ingest: %w", err)
+	}
+	g.logger.Info("loyalty ingest pass", "orders", st.Orders, "events", st.Events, "applied", st.Applied,
+		"duplicates", st.Duplicates, "ignored", st.Ignored)
+	return db, nil
+}
+
+// loyaltyOptions reads the spec and the environment into the runner's
+// Options; closeSrc closes the data source connection.
+func loyaltyOptions(ctx context.Context, g *globals) (o loyalty.Options, closeSrc func(), err error) {
+	var spec workerconfig.Loyalty
+	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+		return o, nil, err
+	}
+	prog, err := specmap.Loyalty(&spec.Spec)
+	if err != nil {
+		return o, nil, fmt.Errorf("loyalty program %s/%s: %w", spec.Namespace, spec.Name, err)
+	}
+	url, err := stateStoreURL()
+	if err != nil {
+		return o, nil, err
+	}
+	src, err := openSource(ctx, spec.DataSource)
+	if err != nil {
+		return o, nil, err
+	}
+	token := ""
+	if key := spec.Spec.APITokenSecretRef.Key; key != "" {
+		token = filepath.Join(secretsDir(workerconfig.APITokenDir), key)
+	}
+	o = loyalty.Options{
+		Program:   prog,
+		StateURL:  url,
+		Source:    src,
+		TokenFile: token,
+		// The program has one token (spec.apiTokenSecretRef), and Playbooks'
+		// awardPoints steps credit points with it through the admin route
+		// POST /v1/members/{id}/adjustments; so it is the admin token too.
+		AdminTokenFile: token,
+		Logger:         g.logger,
+	}
+	return o, func() { src.Close() }, nil
+}

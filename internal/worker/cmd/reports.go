@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"strconv"
+
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/worker/campaign"
+	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
+)
+
+// loyaltyReport maps the loyalty worker's summary to what the LoyaltyProgram
+// controller folds into status. Rates become percent with two decimals
+// (redemptionRate 0.25 -> "25.00"), the liability two decimals of the
+// currency; repeat rates are set only when the run read the orders.
+func loyaltyReport(s loyalty.Summary) report.Loyalty {
+	r := report.Loyalty{
+		ReportTime:        s.AsOf.UTC(),
+		Members:           s.Members,
+		MembersPerTier:    s.MembersPerTier,
+		PointsOutstanding: s.PointsOutstanding,
+		Liability:         decimal2(s.Liability),
+		RedemptionRate:    decimal2(100 * s.RedemptionRate),
+	}
+	if s.Repeat != nil {
+		if s.Repeat.MemberBuyers > 0 {
+			r.RepeatRateMembers = decimal2(100 * s.Repeat.MemberRate)
+		}
+		if s.Repeat.NonMemberBuyers > 0 {
+			r.RepeatRateNonMembers = decimal2(100 * s.Repeat.NonMemberRate)
+		}
+	}
+	return r
+}
+
+// playbookReport maps the campaign worker's summary to what the Playbook
+// controller folds into status. Arms count journeys (treatment = not in the
+// holdout); lift and its 95% interval are in percentage points,
+// 100 * (pT - pH), and only set once both arms have journeys.
+func playbookReport(s *campaign.Summary) report.Playbook {
+	c := s.Conversions
+	r := report.Playbook{
+		ReportTime: s.At.UTC(),
+		Enrolled:   s.Enrolled,
+		Active:     s.Active,
+		Completed:  s.Completed,
+		Exited:     s.Exited,
+		Sent:       s.Sent,
+		Failed:     s.Failed,
+		Treatment:  report.Arm{Enrolled: c.TreatmentJourneys, Converted: c.Treatment},
+		Holdout:    report.Arm{Enrolled: c.HoldoutJourneys, Converted: c.Holdout},
+	}
+	if len(s.Suppressed) > 0 {
+		r.Suppressed = s.Suppressed
+	}
+	if s.Lift.Valid {
+		lift, low, high := 100*s.Lift.Difference, 100*s.Lift.Low, 100*s.Lift.High
+		r.Lift, r.LiftLow, r.LiftHigh = &lift, &low, &high
+	}
+	return r
+}
+
+// decimal2 formats v with two decimals ("-0.00" becomes "0.00").
+func decimal2(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		return "0.00"
+	}
+	return s
+}
