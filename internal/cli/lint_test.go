@@ -88,17 +88,17 @@ func lintStrings(t *testing.T, allowExternal bool, files map[string]string) []pr
 	return probs
 }
 
-func TestLintReportsEachMistakeAtItsLine(t *testing.T) {
-	cases := []struct {
-		name string
-		body string // the case file, case.yaml
-		// want: every error must appear, as file:line: kind/name: field: and a message fragment.
-		wantPrefix []string
-		wantMsg    []string
-	}{
-		{
-			name: "bad cron",
-			body: `apiVersion: retention.dev/v1alpha1
+// lintCases are manifests with one mistake each and what lint must say.
+var lintCases = []struct {
+	name string
+	body string // the case file, case.yaml
+	// want: every error must appear, as file:line: kind/name: field: and a message fragment.
+	wantPrefix []string
+	wantMsg    []string
+}{
+	{
+		name: "bad cron",
+		body: `apiVersion: retention.dev/v1alpha1
 kind: Segment
 metadata: {name: nightly, namespace: shop}
 spec:
@@ -106,22 +106,22 @@ spec:
   criteria: customer.frequency >= 1
   schedule: "0 0 31 2-1 *"
 `,
-			wantPrefix: []string{"case.yaml:7: Segment/nightly: spec.schedule: "},
-			wantMsg:    []string{`invalid cron schedule "0 0 31 2-1 *"`},
-		},
-		{
-			name: "holdoutPercent 80",
-			body: strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
+		wantPrefix: []string{"case.yaml:7: Segment/nightly: spec.schedule: "},
+		wantMsg:    []string{`invalid cron schedule "0 0 31 2-1 *"`},
+	},
+	{
+		name: "holdoutPercent 80",
+		body: strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
       send:
         channelRef: {name: email}
         template: {subject: Hi, body: "Hello"}
 `,
-			wantPrefix: []string{"case.yaml:8: Playbook/winback: spec.holdoutPercent: "},
-			wantMsg:    []string{"less than or equal to 50"},
-		},
-		{
-			name: "duplicate tier names",
-			body: `apiVersion: retention.dev/v1alpha1
+		wantPrefix: []string{"case.yaml:8: Playbook/winback: spec.holdoutPercent: "},
+		wantMsg:    []string{"less than or equal to 50"},
+	},
+	{
+		name: "duplicate tier names",
+		body: `apiVersion: retention.dev/v1alpha1
 kind: LoyaltyProgram
 metadata: {name: club, namespace: shop}
 spec:
@@ -134,12 +134,12 @@ spec:
     - {name: silver, threshold: 0}
     - {name: silver, threshold: 500}
 `,
-			wantPrefix: []string{"case.yaml:12: LoyaltyProgram/club: spec.tiers[1]: "},
-			wantMsg:    []string{`Duplicate value: {"name":"silver"}`},
-		},
-		{
-			name: "step with two actions",
-			body: playbookHead + `    - name: hello
+		wantPrefix: []string{"case.yaml:12: LoyaltyProgram/club: spec.tiers[1]: "},
+		wantMsg:    []string{`Duplicate value: {"name":"silver"}`},
+	},
+	{
+		name: "step with two actions",
+		body: playbookHead + `    - name: hello
       send:
         channelRef: {name: email}
         template: {subject: Hi, body: "Hello"}
@@ -147,49 +147,49 @@ spec:
       wait: {duration: 3d}
       exit: {}
 `,
-			wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[1]: "},
-			wantMsg:    []string{"each step must set exactly one of send, wait, branch, awardPoints, exit"},
-		},
-		{
-			name: "branch to unknown step",
-			body: playbookHead + `    - name: check
+		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[1]: "},
+		wantMsg:    []string{"each step must set exactly one of send, wait, branch, awardPoints, exit"},
+	},
+	{
+		name: "branch to unknown step",
+		body: playbookHead + `    - name: check
       branch: {if: "customer.frequency >= 2", then: vip-offer}
     - name: done
       exit: {}
 `,
-			wantPrefix: []string{
-				"case.yaml:4: Playbook/winback: spec: ",                       // the CRD rule, on spec
-				"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
-			},
-			wantMsg: []string{"must name a step in spec.steps", `no step named "vip-offer"`},
+		wantPrefix: []string{
+			"case.yaml:4: Playbook/winback: spec: ",                       // the CRD rule, on spec
+			"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
 		},
-		{
-			name: "DataSource with two kinds",
-			body: `apiVersion: retention.dev/v1alpha1
+		wantMsg: []string{"must name a step in spec.steps", `no step named "vip-offer"`},
+	},
+	{
+		name: "DataSource with two kinds",
+		body: `apiVersion: retention.dev/v1alpha1
 kind: DataSource
 metadata: {name: two, namespace: shop}
 spec:
   sqlite: {path: /data/shop.db}
   file: {format: CSV, path: /data}
 `,
-			wantPrefix: []string{"case.yaml:4: DataSource/two: spec: "},
-			wantMsg:    []string{"exactly one of spec.postgres, spec.sqlite or spec.file must be set"},
-		},
-		{
-			name: "unknown template field",
-			body: playbookHead + `    - name: hello
+		wantPrefix: []string{"case.yaml:4: DataSource/two: spec: "},
+		wantMsg:    []string{"exactly one of spec.postgres, spec.sqlite or spec.file must be set"},
+	},
+	{
+		name: "unknown template field",
+		body: playbookHead + `    - name: hello
       send:
         channelRef: {name: email}
         template:
           subject: "Hi {{.firstName}}"
           body: Hello
 `,
-			wantPrefix: []string{"case.yaml:13: Playbook/winback: spec.steps[0].send.template: "},
-			wantMsg:    []string{`unknown field "firstName"`},
-		},
-		{
-			name: "invalid CEL branch",
-			body: playbookHead + `    - name: check
+		wantPrefix: []string{"case.yaml:13: Playbook/winback: spec.steps[0].send.template: "},
+		wantMsg:    []string{`unknown field "firstName"`},
+	},
+	{
+		name: "invalid CEL branch",
+		body: playbookHead + `    - name: check
       branch:
         if: |
           customer.frequency >= 2 &&
@@ -198,46 +198,48 @@ spec:
     - name: done
       exit: {}
 `,
-			// The mistake is on the second line of the block scalar.
-			wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].branch.if: "},
-			wantMsg:    []string{"undeclared reference to 'customer.recencyDayz'"},
-		},
-		{
-			name: "invalid segment criteria",
-			body: `apiVersion: retention.dev/v1alpha1
+		// The mistake is on the second line of the block scalar.
+		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].branch.if: "},
+		wantMsg:    []string{"undeclared reference to 'customer.recencyDayz'"},
+	},
+	{
+		name: "invalid segment criteria",
+		body: `apiVersion: retention.dev/v1alpha1
 kind: Segment
 metadata: {name: typo, namespace: shop}
 spec:
   dataSourceRef: {name: shop-data}
   criteria: customer.frequency >= "two"
 `,
-			wantPrefix: []string{"case.yaml:6: Segment/typo: spec.criteria: "},
-			wantMsg:    []string{"no matching overload"},
-		},
-		{
-			name: "unknown field",
-			body: `apiVersion: retention.dev/v1alpha1
+		wantPrefix: []string{"case.yaml:6: Segment/typo: spec.criteria: "},
+		wantMsg:    []string{"no matching overload"},
+	},
+	{
+		name: "unknown field",
+		body: `apiVersion: retention.dev/v1alpha1
 kind: Channel
 metadata: {name: hook, namespace: shop}
 spec:
   console: {}
   retries: 3
 `,
-			wantPrefix: []string{"case.yaml:6: Channel/hook: spec.retries: "},
-			wantMsg:    []string{"unknown field"},
-		},
-		{
-			name: "reference to an undefined segment",
-			body: strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + `    - name: hello
+		wantPrefix: []string{"case.yaml:6: Channel/hook: spec.retries: "},
+		wantMsg:    []string{"unknown field"},
+	},
+	{
+		name: "reference to an undefined segment",
+		body: strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + `    - name: hello
       send:
         channelRef: {name: email}
         template: {subject: Hi, body: "Hello"}
 `,
-			wantPrefix: []string{"case.yaml:5: Playbook/winback: spec.segmentRef.name: "},
-			wantMsg:    []string{`Segment "lapsed" is not defined in the linted files`},
-		},
-	}
-	for _, tc := range cases {
+		wantPrefix: []string{"case.yaml:5: Playbook/winback: spec.segmentRef.name: "},
+		wantMsg:    []string{`Segment "lapsed" is not defined in the linted files`},
+	},
+}
+
+func TestLintReportsEachMistakeAtItsLine(t *testing.T) {
+	for _, tc := range lintCases {
 		t.Run(tc.name, func(t *testing.T) {
 			probs := lintStrings(t, false, map[string]string{"valid.yaml": validObjects, "case.yaml": tc.body})
 			var lines []string

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/render"
+	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+func newReportCommand(opts *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Show a Segment's, Playbook's or LoyaltyProgram's figures from the cluster",
+		Long: `report reads a resource's status and the summary its worker wrote into the
+report ConfigMap (<name>-<component>-report, key summary.json), and prints the
+figures; for a Segment also a cohort retention heatmap and retention curve.`,
+	}
+	cmd.AddCommand(newReportSegmentCommand(opts), newReportPlaybookCommand(opts), newReportLoyaltyCommand(opts))
+	return cmd
+}
+
+// segmentReport is what `report segment` prints with -o json|yaml.
+type segmentReport struct {
+	Name    string                 `json:"name"`
+	Status  v1alpha1.SegmentStatus `json:"status"`
+	Summary *report.Segment        `json:"summary,omitempty"`
+	// RetentionCurve is the size-weighted average retention by month since
+	// first order, from the cohort matrix.
+	RetentionCurve []float64 `json:"retentionCurve,omitempty"`
+}
+
+func newReportSegmentCommand(opts *globalOptions) *cobra.Command {
+	var pngFile, htmlFile string
+	cmd := &cobra.Command{
+		Use:   "segment NAME",
+		Short: "Segment size, metrics, cohort heatmap and retention curve",
+		Example: `  retentionctl report segment at-risk -n shop
+  retentionctl report segment at-risk -n shop --png cohorts.png --html cohorts.html
+  retentionctl report segment at-risk -n shop -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, ns, err := kubeClient(opts)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var seg v1alpha1.Segment
+			if err := getObject(ctx, c, ns, args[0], "Segment", &seg); err != nil {
+				return err
+			}
+			rep := segmentReport{Name: ns + "/" + seg.Name, Status: seg.Status}
+			var sum report.Segment
+			ok, err := readSummary(ctx, c, ns, seg.Name, workload.ComponentMetrics, &sum)
+			if err != nil {
+				return err
+			}
+			if ok {
+				rep.Summary = &sum
+				if sum.Cohorts != nil {
+					rep.RetentionCurve = render.RetentionCurve(sum.Cohorts)
+				}
+			}
+			if err := writeHeatmapFiles(cmd, rep, pngFile, htmlFile); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if done, err := printStructured(out, opts.output, rep); done {
+				return err
+			}
+			return printSegmentReport(out, rep, terminalOptions(out))
+		},
+	}
+	cmd.Flags().StringVar(&pngFile, "png", "", "write the cohort heatmap as a PNG image to this file")
+	cmd.Flags().StringVar(&htmlFile, "html", "", "write the cohort heatmap as a self-contained HTML page to this file")
+	return cmd
+}
+
+// writeHeatmapFiles writes --png and --html when asked.
+func writeHeatmapFiles(cmd *cobra.Command, rep segmentReport, pngFile, htmlFile string) error {
+	if pngFile == "" && htmlFile == "" {
+		return nil
+	}
+	if rep.Summary == nil || rep.Summary.Cohorts == nil || len(rep.Summary.Cohorts.Rows) == 0 {
+		return fmt.Errorf("segment %s has no cohort matrix yet: add cohortRetention to spec.metrics and wait for a metric run", rep.Name)
+	}
+	write := func(path string, fn func(f *os.File) error) error {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", path)
+		return nil
+	}
+	if pngFile != "" {
+		if err := write(pngFile, func(f *os.File) error { return render.WritePNG(f, rep.Summary.Cohorts) }); err != nil {
+			return err
+		}
+	}
+	if htmlFile != "" {
+		page := render.HTMLPage{Title: "Segment " + rep.Name, Figures: segmentFigures(rep)}
+		if err := write(htmlFile, func(f *os.File) error { return render.WriteHTML(f, rep.Summary.Cohorts, page) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// terminalOptions: colour only on a terminal and without NO_COLOR; width
+// from $COLUMNS, at most 100.
+func terminalOptions(w any) render.TextOptions {
+	o := render.TextOptions{Width: 100}
+	if f, ok := w.(*os.File); ok && isTerminal(f) && os.Getenv("NO_COLOR") == "" {
+		o.Color = true
+	}
+	var cols int
+	if _, err := fmt.Sscan(os.Getenv("COLUMNS"), &cols); err == nil && cols >= 40 && cols < 100 {
+		o.Width = cols
+	}
+	return o
+}
+
+// playbookReport is what `report playbook` prints with -o json|yaml.
+type playbookReport struct {
+	Name    string                  `json:"name"`
+	Steps   []string                `json:"steps"`
+	Status  v1alpha1.PlaybookStatus `json:"status"`
+	Summary *report.Playbook        `json:"summary,omitempty"`
+}
+
+func newReportPlaybookCommand(opts *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:     "playbook NAME",
+		Short:   "Playbook enrolment, sends, suppressions, conversions by arm, lift, and journeys per step",
+		Example: "  retentionctl report playbook at-risk-winback -n shop",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, ns, err := kubeClient(opts)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var pb v1alpha1.Playbook
+			if err := getObject(ctx, c, ns, args[0], "Playbook", &pb); err != nil {
+				return err
+			}
+			rep := playbookReport{Name: ns + "/" + pb.Name, Status: pb.Status}
+			for _, s := range pb.Spec.Steps {
+				rep.Steps = append(rep.Steps, s.Name)
+			}
+			var sum report.Playbook
+			ok, err := readSummary(ctx, c, ns, pb.Name, workload.ComponentCampaign, &sum)
+			if err != nil {
+				return err
+			}
+			if ok {
+				rep.Summary = &sum
+			}
+			out := cmd.OutOrStdout()
+			if done, err := printStructured(out, opts.output, rep); done {
+				return err
+			}
+			return printPlaybookReport(out, rep)
+		},
+	}
+}
+
+// loyaltyReport is what `report loyalty` prints with -o json|yaml.
+type loyaltyReport struct {
+	Name    string                        `json:"name"`
+	Status  v1alpha1.LoyaltyProgramStatus `json:"status"`
+	Summary *report.Loyalty               `json:"summary,omitempty"`
+}
+
+func newReportLoyaltyCommand(opts *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:     "loyalty NAME",
+		Short:   "LoyaltyProgram members per tier, points outstanding, liability and redemption rate",
+		Example: "  retentionctl report loyalty rewards -n shop",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, ns, err := kubeClient(opts)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var lp v1alpha1.LoyaltyProgram
+			if err := getObject(ctx, c, ns, args[0], "LoyaltyProgram", &lp); err != nil {
+				return err
+			}
+			rep := loyaltyReport{Name: ns + "/" + lp.Name, Status: lp.Status}
+			var sum report.Loyalty
+			ok, err := readSummary(ctx, c, ns, lp.Name, workload.ComponentLoyalty, &sum)
+			if err != nil {
+				return err
+			}
+			if ok {
+				rep.Summary = &sum
+			}
+			out := cmd.OutOrStdout()
+			if done, err := printStructured(out, opts.output, rep); done {
+				return err
+			}
+			return printLoyaltyReport(out, rep, lp.Spec)
+		},
+	}
+}
