@@ -170,7 +170,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	pb.Status = v1alpha1.PlaybookStatus{Enrolled: 1000, Active: 300, Completed: 600, Exited: 100, Sent: 1500, Failed: 2,
-		Suppressed: map[string]int64{"consent": 40, "frequencyCap": 7},
+		Suppressed:  map[string]int64{"consent": 40, "frequencyCap": 7},
 		Conversions: &v1alpha1.Conversions{Treatment: 90, TreatmentEnrolled: 900, Holdout: 5, HoldoutEnrolled: 100},
 		Lift:        "5.0", LiftInterval: "[0.1, 9.9]"}
 	if err := c.Status().Update(ctx, pb); err != nil {

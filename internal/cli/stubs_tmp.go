@@ -3,4 +3,3 @@ package cli
 import "github.com/spf13/cobra"
 
 func newPreviewCommand(*globalOptions) *cobra.Command { return &cobra.Command{Use: "preview"} }
-func newJourneyCommand(*globalOptions) *cobra.Command { return &cobra.Command{Use: "journey"} }
