@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+)
+
+// previewInputs are the manifests a preview runs: the Playbook, its
+// Segment and DataSource, the Channels that were given, and any ConfigMap
+// (demo data sources keep their CSV files in one).
+type previewInputs struct {
+	playbook   *v1alpha1.Playbook
+	segment    *v1alpha1.Segment
+	dataSource *v1alpha1.DataSource
+	channels   map[string]journey.ChannelKind
+	// defaulted lists channels not given, previewed as email.
+	defaulted  []string
+	configMaps map[string]map[string]any
+}
+
+// loadPreviewInputs lints the files (as `lint --allow-external-refs`, so
+// nothing is previewed that the cluster would reject) and picks the objects.
+func loadPreviewInputs(ctx context.Context, playbookFile, segmentFile string, dataSourceFiles, channelFiles []string, playbookName string) (*previewInputs, []problem, error) {
+	files := append([]string{playbookFile, segmentFile}, dataSourceFiles...)
+	files = append(files, channelFiles...)
+	l, err := newLinter(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]bool{}
+	var unique []string
+	for _, f := range files {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			unique = append(unique, f)
+		}
+	}
+	probs := l.lintFiles(ctx, unique, nil)
+	if countErrors(probs) > 0 {
+		return nil, probs, fmt.Errorf("the manifests have errors; fix them first")
+	}
+	in := &previewInputs{channels: map[string]journey.ChannelKind{}, configMaps: map[string]map[string]any{}}
+	var playbooks []*document
+	for _, d := range l.docs {
+		switch {
+		case d.kind == "Playbook" && d.file == playbookFile:
+			playbooks = append(playbooks, d)
+		case d.kind == "Channel":
+			if ch, ok := typed[v1alpha1.Channel](d); ok {
+				in.channels[ch.Name] = specmap.ChannelKind(&ch.Spec)
+			}
+		case d.kind == "ConfigMap" && d.apiVersion == "v1":
+			data, _ := d.obj["data"].(map[string]any)
+			in.configMaps[d.name] = data
+		}
+	}
+	pbDoc, err := pick(playbooks, playbookName, "Playbook", playbookFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.playbook, _ = typed[v1alpha1.Playbook](pbDoc)
+	segDoc, err := findByName(l.docs, "Segment", in.playbook.Spec.SegmentRef.Name, segmentFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.segment, _ = typed[v1alpha1.Segment](segDoc)
+	dsDoc, err := findByName(l.docs, "DataSource", in.segment.Spec.DataSourceRef.Name, strings.Join(dataSourceFiles, ", "))
+	if err != nil {
+		return nil, nil, err
+	}
+	in.dataSource, _ = typed[v1alpha1.DataSource](dsDoc)
+	for _, s := range in.playbook.Spec.Steps {
+		if s.Send == nil {
+			continue
+		}
+		name := s.Send.ChannelRef.Name
+		if _, ok := in.channels[name]; !ok {
+			in.channels[name] = journey.KindEmail
+			in.defaulted = append(in.defaulted, name)
+		}
+	}
+	return in, probs, nil
+}
+
+// pick chooses the Playbook: the only one in the file, or the one named.
+func pick(docs []*document, name, kind, file string) (*document, error) {
+	if name != "" {
+		for _, d := range docs {
+			if d.name == name {
+				return d, nil
+			}
+		}
+		return nil, fmt.Errorf("no %s named %q in %s", kind, name, file)
+	}
+	switch len(docs) {
+	case 0:
+		return nil, fmt.Errorf("no %s in %s", kind, file)
+	case 1:
+		return docs[0], nil
+	}
+	names := make([]string, len(docs))
+	for i, d := range docs {
+		names[i] = d.name
+	}
+	return nil, fmt.Errorf("%s holds %d Playbooks (%s); choose one with --name", file, len(docs), strings.Join(names, ", "))
+}
+
+func findByName(docs []*document, kind, name, where string) (*document, error) {
+	for _, d := range docs {
+		if d.kind == kind && d.name == name {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("%s %q is not in %s", kind, name, where)
+}
+
+// dataSourceConfig turns the DataSource into a connector configuration
+// for this machine: --data overrides the file or directory; a source kept
+// in a ConfigMap is unpacked into a temporary directory when the ConfigMap
+// is among the given files; a PostgreSQL source needs --dsn (or
+// RETENTION_DATASOURCE_DSN). cleanup removes what was unpacked.
+func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.Config, describe string, cleanup func(), err error) {
+	cleanup = func() {}
+	spec := in.dataSource.Spec
+	if dsn == "" {
+		dsn = os.Getenv("RETENTION_DATASOURCE_DSN")
+	}
+	if spec.Postgres != nil && dsn == "" {
+		return cfg, "", cleanup, fmt.Errorf("DataSource %s reads PostgreSQL: pass --dsn postgres://... (the value of Secret %s key %s)",
+			in.dataSource.Name, spec.Postgres.DSNSecretRef.Name, spec.Postgres.DSNSecretRef.Key)
+	}
+	cfg, err = specmap.DataSource(spec, dsn)
+	if err != nil {
+		return cfg, "", cleanup, err
+	}
+	switch {
+	case spec.Postgres != nil:
+		return cfg, "PostgreSQL (--dsn)", cleanup, nil
+	case dataPath != "":
+		cfg.Path = dataPath
+		return cfg, dataPath, cleanup, nil
+	case spec.File != nil && spec.File.ConfigMapRef != nil:
+		ref := spec.File.ConfigMapRef
+		data, ok := in.configMaps[ref.Name]
+		if !ok {
+			return cfg, "", cleanup, fmt.Errorf("DataSource %s reads ConfigMap %s: pass the file that defines it with --datasource, or the data with --data DIR", in.dataSource.Name, ref.Name)
+		}
+		dir, err := os.MkdirTemp("", "retentionctl-preview")
+		if err != nil {
+			return cfg, "", cleanup, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		for key, v := range data {
+			s, _ := v.(string)
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(key)), []byte(s), 0o600); err != nil {
+				return cfg, "", cleanup, err
+			}
+		}
+		cfg.Path = dir
+		if cfg.Format == datasource.FormatTransactions {
+			cfg.Path = filepath.Join(dir, ref.Keys[0])
+		}
+		return cfg, "ConfigMap " + ref.Name, cleanup, nil
+	}
+	return cfg, cfg.Path, cleanup, nil
+}
