@@ -3,15 +3,15 @@ package cli
 import "github.com/spf13/cobra"
 
 // extraCommands are the verbs other files of this package contribute:
-// segment.go (newSegmentCommand), clv.go (newCLVCommand) and, for local
-// runs, dev.go (newDevCommand).
+// dev.go (newDevCommand, local runs), and — when they land — segment.go
+// (newSegmentCommand) and clv.go (newCLVCommand).
 //
-// PLACE FOR newDevCommand: when internal/cli/dev.go exists, add
-// newDevCommand() to the list below.
+// PLACE FOR newSegmentCommand and newCLVCommand: when internal/cli/segment.go
+// and internal/cli/clv.go exist, uncomment them below.
 func extraCommands() []*cobra.Command {
 	return []*cobra.Command{
+		newDevCommand(),
 		// newSegmentCommand(),
 		// newCLVCommand(),
-		// newDevCommand(),
 	}
 }
