@@ -185,8 +185,22 @@ func runPreview(ctx context.Context, in *previewInputs, conn datasource.Connecto
 	case cfg.Trigger.Event != nil, cfg.Trigger.Anniversary != nil, cfg.Trigger.TierChange != nil:
 		res.Notes = append(res.Notes, "the trigger fires per event or date: the audience is every segment member who could enter")
 	}
-	if in.segment.Spec.LoyaltyProgramRef != nil {
-		res.Notes = append(res.Notes, "loyaltyTier and loyaltyPoints come from the loyalty ledger and are empty in a preview")
+	// Features the workers add from elsewhere are empty offline: say so when
+	// the criteria or a template uses them.
+	text := in.segment.Spec.Criteria
+	for _, s := range in.playbook.Spec.Steps {
+		if s.Send != nil {
+			text += s.Send.Template.Subject + s.Send.Template.Body
+		}
+		if s.Branch != nil {
+			text += s.Branch.If
+		}
+	}
+	if strings.Contains(text, "loyaltyTier") || strings.Contains(text, "loyaltyPoints") {
+		res.Notes = append(res.Notes, "loyaltyTier and loyaltyPoints come from the loyalty ledger: empty in a preview")
+	}
+	if strings.Contains(text, "churnProbability") || strings.Contains(text, "predictedCLV") {
+		res.Notes = append(res.Notes, "churnProbability and predictedCLV come from the metric job's CLV model: 0 in a preview")
 	}
 	return res, nil
 }
