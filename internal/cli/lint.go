@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -25,6 +26,19 @@ type linter struct {
 	// schemaFields are the fields of the current document the schema check
 	// reported; the operator's checks skip them so nothing is said twice.
 	schemaFields map[string]bool
+	// stdin is read for the file name "-".
+	stdin io.Reader
+}
+
+// readInput reads a file, or stdin for "-".
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	if name == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(name)
 }
 
 func newLinter(allowExternalRefs bool) (*linter, error) {
@@ -38,7 +52,7 @@ func newLinter(allowExternalRefs bool) (*linter, error) {
 // lintFiles reads and checks every file, then the references across them.
 func (l *linter) lintFiles(ctx context.Context, files []string, progress func(done int)) []problem {
 	for i, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readInput(f, l.stdin)
 		if err != nil {
 			l.probs = append(l.probs, problem{File: f, Message: err.Error()})
 			continue

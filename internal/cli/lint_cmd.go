@@ -22,7 +22,7 @@ func ExitCode(err error) int {
 func newLintCommand(opts *globalOptions) *cobra.Command {
 	var allowExternal bool
 	cmd := &cobra.Command{
-		Use:   "lint [FILES|DIRS...]",
+		Use:   "lint [FILES|DIRS|-]...",
 		Short: "Check manifests offline: CRD schemas and rules, CEL criteria, journeys, cron schedules, references",
 		Long: `lint checks retention.dev manifests without a cluster, for a GitOps CI step.
 
@@ -38,7 +38,8 @@ ConfigMaps are warnings. Findings are printed as
 and the exit status is 1 when there is any error.`,
 		Example: `  retentionctl lint config/samples
   retentionctl lint deploy/playbooks --allow-external-refs
-  retentionctl lint -o json deploy/ > lint.json`,
+  retentionctl lint -o json deploy/ > lint.json
+  kustomize build overlays/prod | retentionctl lint -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files, err := yamlFiles(args)
@@ -49,6 +50,7 @@ and the exit status is 1 when there is any error.`,
 			if err != nil {
 				return err
 			}
+			l.stdin = cmd.InOrStdin()
 			bar := newProgress(cmd.ErrOrStderr(), "lint", len(files))
 			probs := l.lintFiles(cmd.Context(), files, bar.Set)
 			bar.Done()

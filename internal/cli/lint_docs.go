@@ -34,6 +34,10 @@ func (d *document) id() string { return d.kind + "/" + d.name }
 func yamlFiles(args []string) ([]string, error) {
 	var out []string
 	for _, arg := range args {
+		if arg == "-" {
+			out = append(out, arg) // standard input, e.g. kustomize build | retentionctl lint -
+			continue
+		}
 		st, err := os.Stat(arg)
 		if err != nil {
 			return nil, err

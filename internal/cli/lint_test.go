@@ -322,3 +322,21 @@ func TestLintSamplesPass(t *testing.T) {
 		}
 	}
 }
+
+func TestLintStdin(t *testing.T) {
+	root := NewRootCommand("retentionctl")
+	var out, errOut strings.Builder
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(validObjects + "---\n" + strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 99", 1) +
+		"    - name: hello\n      exit: {}\n"))
+	root.SetArgs([]string{"lint", "-"})
+	err := root.Execute()
+	if ExitCode(err) != 1 || !IsSilent(err) {
+		t.Fatalf("err = %v, want exit status 1", err)
+	}
+	// validObjects is 33 lines and the separator one more: the Playbook starts at 35, holdoutPercent is its line 8.
+	if want := "-:42: Playbook/winback: spec.holdoutPercent: Invalid value: 99"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("stdout %q, want prefix %q", out.String(), want)
+	}
+}

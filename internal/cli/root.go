@@ -5,6 +5,8 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -16,11 +18,14 @@ type globalOptions struct {
 }
 
 // NewRootCommand builds retentionctl. name is the command name shown in
-// help: "retentionctl" or "kubectl retention".
+// help: "retentionctl" or, for the kubectl plugin, "kubectl retention".
 func NewRootCommand(name string) *cobra.Command {
 	opts := &globalOptions{}
 	root := &cobra.Command{
-		Use:           name,
+		// Cobra takes a command's name from the first word of Use; a plugin
+		// shows its two-word name through the display-name annotation.
+		Use:           strings.ReplaceAll(name, " ", "-"),
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: name},
 		Short:         "Lint, preview and report on retention.dev playbooks, segments and loyalty programs",
 		SilenceUsage:  true,
 		SilenceErrors: true,
