@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // loadSQLite replaces the SQLite file and inserts in one transaction per

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 func sortFeatures(fs []customer.Features) {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // writeFile writes body to dir/name and returns the path.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // Feature column names, in the order the features query returns them. Where

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // postgresConnector computes features with pgx directly (binary protocol,

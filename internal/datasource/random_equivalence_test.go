@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // randomFixture draws n customers with random histories around fixtureAsOf:

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // sqlConnector reads the plain tables (or their override queries) through

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // sqliteConnector computes features in SQLite with the same one-query plan.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // The agreement tests run translated WHERE clauses in a real database over

@@ -1,155 +1,63 @@
-// Package store opens the worker state store (PostgreSQL, or embedded SQLite
-// by default) and runs each component's versioned schema migrations. The tables
-// themselves belong to the components that use them (segment snapshots,
-// journey state and delivery ledger, points ledger); this file only knows how
-// to reach a database and speak both dialects.
+// Package store holds the workers' state: segment membership snapshots,
+// journey state and the delivery ledger, and the points ledger. Each
+// component owns its tables and migrations; reaching the database and
+// speaking both dialects is package sqldb's job (a leaf package, so engines'
+// tests can use a real database without importing the components here).
 package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"strings"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" driver
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
-// Dialect says which SQL flavour a DB speaks.
-type Dialect int
-
-const (
-	Postgres Dialect = iota
-	SQLite
-)
-
-// DB is a database/sql handle that knows its dialect. Queries are written with
-// PostgreSQL placeholders ($1, $2, ...); Rebind turns them into SQLite's
-// numbered ?NNN form, which binds the same positional arguments.
+// DB is a state store handle; the components add their methods to it.
 type DB struct {
-	*sql.DB
-	Dialect Dialect
+	*sqldb.DB
 }
 
-// Open connects to url: "postgres://..." or "postgresql://..." for PostgreSQL,
-// "sqlite:PATH" (or a bare file path) for embedded SQLite, ":memory:" for a
-// throwaway in-memory SQLite database.
-func Open(ctx context.Context, url string) (*DB, error) {
-	var db *DB
-	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		raw, err := sql.Open("pgx", url)
-		if err != nil {
-			return nil, fmt.Errorf("state store: %w", err)
-		}
-		db = &DB{DB: raw, Dialect: Postgres}
-	default:
-		path := strings.TrimPrefix(url, "sqlite:")
-		if path == "" {
-			return nil, fmt.Errorf("state store: empty SQLite path; set it to a file such as sqlite:/var/lib/retention/state.db")
-		}
-		// WAL lets readers proceed while the worker writes; busy_timeout makes
-		// concurrent writers wait instead of failing with SQLITE_BUSY.
-		dsn := path
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		dsn += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
-		raw, err := sql.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("state store: %w", err)
-		}
-		if path == ":memory:" {
-			// Every connection to :memory: is its own database; keep one.
-			raw.SetMaxOpenConns(1)
-		}
-		db = &DB{DB: raw, Dialect: SQLite}
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("state store unreachable (%s): %w", redact(url), err)
-	}
-	return db, nil
-}
-
-// Rebind rewrites $N placeholders for the DB's dialect. Only a $ followed by
-// a digit outside quotes is a placeholder: JSON paths such as '$.plan' and
-// quoted identifiers are left alone.
-func (db *DB) Rebind(query string) string {
-	if db.Dialect != SQLite || !strings.Contains(query, "$") {
-		return query
-	}
-	return rebindSQLite(query)
-}
-
-func rebindSQLite(query string) string {
-	var b strings.Builder
-	b.Grow(len(query))
-	var quote byte
-	for i := 0; i < len(query); i++ {
-		c := query[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '$' && i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9':
-			c = '?'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-// Exec, Query and QueryRow rebind before delegating, so callers write one query.
-func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.DB.ExecContext(ctx, db.Rebind(query), args...)
-}
-
-func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return db.DB.QueryContext(ctx, db.Rebind(query), args...)
-}
-
-func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.DB.QueryRowContext(ctx, db.Rebind(query), args...)
-}
-
-// Tx is a transaction that rebinds like DB.
+// Tx is a transaction that rebinds like DB and knows its DB.
 type Tx struct {
-	*sql.Tx
+	*sqldb.Tx
 	db *DB
+}
+
+type (
+	// Dialect is Postgres or SQLite.
+	Dialect = sqldb.Dialect
+	// TB is the part of testing.TB the test helpers need.
+	TB = sqldb.TB
+)
+
+// Dialects.
+const (
+	Postgres = sqldb.Postgres
+	SQLite   = sqldb.SQLite
+)
+
+// PostgresDSNEnv names the environment variable PostgreSQL tests read.
+const PostgresDSNEnv = sqldb.PostgresDSNEnv
+
+// Open connects to a state store URL (see sqldb.Open).
+func Open(ctx context.Context, url string) (*DB, error) {
+	d, err := sqldb.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{d}, nil
 }
 
 // Begin starts a transaction.
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := db.DB.BeginTx(ctx, nil)
+	tx, err := db.DB.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &Tx{Tx: tx, db: db}, nil
 }
 
-func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(ctx, tx.db.Rebind(query), args...)
-}
+// OpenTestPostgres opens a throwaway schema in the test PostgreSQL.
+func OpenTestPostgres(t TB) *DB { return &DB{sqldb.OpenTestPostgres(t)} }
 
-func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.Tx.QueryContext(ctx, tx.db.Rebind(query), args...)
-}
-
-func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.db.Rebind(query), args...)
-}
-
-// redact drops a password from a URL before it reaches an error message.
-func redact(url string) string {
-	at := strings.LastIndex(url, "@")
-	scheme := strings.Index(url, "://")
-	if at < 0 || scheme < 0 {
-		return url
-	}
-	return url[:scheme+3] + "***" + url[at:]
-}
+// OpenTestSQLite opens a SQLite file in the test's temp dir.
+func OpenTestSQLite(t TB) *DB { return &DB{sqldb.OpenTestSQLite(t)} }

@@ -126,7 +126,7 @@ func writeCSVFile(t *testing.T, path string, rows [][]string) {
 func loadShopSQL(t *testing.T, db *store.DB, s shop) {
 	t.Helper()
 	ctx := context.Background()
-	if err := datasource.CreateTables(ctx, db, true); err != nil {
+	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
 		t.Fatal(err)
 	}
 	tv := func(x time.Time) any {
