@@ -1,0 +1,370 @@
+// Package dev_test runs `retentionctl dev` end to end: a real kube-apiserver
+// and etcd, the production manager, config/samples with freshly generated
+// data, and the built worker binary run as local processes by the local
+// kubelet. Nothing is faked: figures come from the metric jobs and campaign
+// workers themselves.
+package dev_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/devrun"
+	"github.com/retention-dev/retention-operator/internal/operator"
+)
+
+const repo = "../.."
+
+// buildWorker builds cmd/worker once per test binary.
+var (
+	workerOnce sync.Once
+	workerBin  string
+	workerErr  error
+)
+
+func buildWorker(t *testing.T) string {
+	t.Helper()
+	workerOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "devrun-worker-")
+		if err != nil {
+			workerErr = err
+			return
+		}
+		workerBin = filepath.Join(dir, "worker")
+		cmd := exec.Command("go", "build", "-o", workerBin, "./cmd/worker")
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			workerErr = errors.New("go build ./cmd/worker: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if workerErr != nil {
+		t.Fatal(workerErr)
+	}
+	return workerBin
+}
+
+func requireAssets(t *testing.T) {
+	t.Helper()
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		assets = filepath.Join(repo, "bin", "k8s")
+	}
+	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
+		t.Fatalf("no kube-apiserver in %s: run `make k8s-binaries` first (%v)", assets, err)
+	}
+}
+
+// syncBuffer collects the run's terminal output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The runs happen in child processes (this test binary re-executed with
+// DEVRUN_CHILD set) because that is how a user runs them: a process that gets
+// SIGINT on Ctrl-C and an exit code. (It is also needed: controller-runtime
+// refuses a second manager with the same controller names in one process.)
+const childEnv = "DEVRUN_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	os.Exit(m.Run())
+}
+
+// runChild is `retentionctl dev` as internal/cli/dev.go wires it.
+func runChild() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := devrun.Run(ctx, devrun.Options{
+		RepoDir: repo, WorkDir: os.Getenv("DEVRUN_WORKDIR"), WorkerBinary: os.Getenv("DEVRUN_WORKER"),
+		Once: os.Getenv("DEVRUN_ONCE") != "", Timeout: 3 * time.Minute, Refresh: 500 * time.Millisecond,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		return 1
+	}
+	return 0
+}
+
+// startChild starts a run; its stdout and stderr go to out.
+func startChild(t *testing.T, work string, once bool, out io.Writer) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "DEVRUN_WORKDIR="+work, "DEVRUN_WORKER="+buildWorker(t))
+	if once {
+		cmd.Env = append(cmd.Env, "DEVRUN_ONCE=1")
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// TestOnce is `retentionctl dev --once`: it returns nil after printing a table
+// in which every sample is Ready with real figures, each line fitting 100 columns.
+func TestOnce(t *testing.T) {
+	requireAssets(t)
+	g := NewWithT(t)
+	work := t.TempDir()
+	out := &syncBuffer{}
+	cmd := startChild(t, work, true, out)
+	g.Expect(cmd.Wait()).To(Succeed(), out.String())
+	text := out.String()
+	table := text[strings.LastIndex(text, "KIND "):]
+	for _, line := range strings.Split(table, "\n") {
+		g.Expect(len([]rune(line))).To(BeNumerically("<=", 100), line)
+	}
+	// 1 DataSource, 3 Channels, 7 Segments, 1 LoyaltyProgram, 8 Playbooks, all Ready.
+	rows := 0
+	for _, line := range strings.Split(table, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 3 || !strings.Contains("DataSource Channel Segment LoyaltyProgram Playbook", f[0]) {
+			continue
+		}
+		rows++
+		g.Expect(f[2]).To(Equal("True"), line)
+		if f[0] == "Segment" {
+			g.Expect(line).To(MatchRegexp(`size=\d+ entered=\d+ exited=\d+`))
+		}
+	}
+	g.Expect(rows).To(Equal(20), table)
+	g.Expect(table).To(MatchRegexp(`LoyaltyProgram rewards +True +members=[1-9]\d* liability=\d+\.\d\d EUR`))
+	// Logs are kept after the run.
+	for _, f := range []string{"manager.log", "console.log", "at-risk-metrics.log", "rewards-loyalty-0.log"} {
+		g.Expect(filepath.Join(work, "logs", f)).To(BeAnExistingFile())
+	}
+}
+
+// TestLocalRun drives a live run like a user in a second terminal: it reads
+// the cluster through .dev/kubeconfig, checks what the local kubelet started,
+// suspends and resumes a Playbook, edits it, kills a worker, and stops the
+// run, which must leave no worker process behind.
+func TestLocalRun(t *testing.T) {
+	requireAssets(t)
+	g := NewWithT(t)
+	work := t.TempDir()
+	out := &syncBuffer{}
+	worker := buildWorker(t)
+	cmd := startChild(t, work, false, out)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	kubeconfig := filepath.Join(work, "kubeconfig")
+	g.Eventually(func() string { return kubeconfig }, time.Minute, 200*time.Millisecond).Should(BeAnExistingFile())
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	k8s, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	g.Expect(err).NotTo(HaveOccurred())
+	ctxT := context.Background()
+	key := func(name string) client.ObjectKey { return client.ObjectKey{Namespace: "shop", Name: name} }
+
+	// Every sample Ready; every Segment measured by its metric job (a process
+	// the local kubelet ran); the console channel printed messages, each
+	// prefixed with the Playbook that sent it.
+	g.Eventually(func(g Gomega) {
+		for _, list := range []client.ObjectList{&v1alpha1.DataSourceList{}, &v1alpha1.ChannelList{},
+			&v1alpha1.SegmentList{}, &v1alpha1.LoyaltyProgramList{}, &v1alpha1.PlaybookList{}} {
+			g.Expect(k8s.List(ctxT, list, client.InNamespace("shop"))).To(Succeed())
+			items, _ := meta.ExtractList(list)
+			g.Expect(items).NotTo(BeEmpty())
+			for _, it := range items {
+				obj := it.(interface {
+					client.Object
+					GetConditions() *[]metav1.Condition
+				})
+				c := meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionReady)
+				g.Expect(c).NotTo(BeNil(), obj.GetName())
+				g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s %s", obj.GetName(), c.Reason, c.Message)
+			}
+		}
+		var segs v1alpha1.SegmentList
+		g.Expect(k8s.List(ctxT, &segs, client.InNamespace("shop"))).To(Succeed())
+		for _, s := range segs.Items {
+			g.Expect(s.Status.Size).NotTo(BeNil(), "segment %s has not been measured", s.Name)
+			g.Expect(s.Status.LastRunTime).NotTo(BeNil())
+		}
+		g.Expect(out.String()).To(MatchRegexp(`(?m)^[a-z-]+ \| \[console\] to=\S+ subject=".+" step=\S+ key=\S+$`))
+	}, 2*time.Minute, time.Second).Should(Succeed(), func() string { return out.String() + runState(done) })
+
+	var atRisk v1alpha1.Segment
+	g.Expect(k8s.Get(ctxT, key("at-risk"), &atRisk)).To(Succeed())
+	g.Expect(*atRisk.Status.Size).To(BeNumerically(">", 0), "demo data ends now, so some customers are at risk")
+
+	// The campaign worker runs exactly its pod's command, args and env.
+	var dep appsv1.Deployment
+	g.Expect(k8s.Get(ctxT, key("at-risk-winback-campaign"), &dep)).To(Succeed())
+	ctr := dep.Spec.Template.Spec.Containers[0]
+	first := readCommand(g, work, "at-risk-winback-campaign-0")
+	g.Expect(first.Args).To(Equal(append([]string{worker}, ctr.Args...)))
+	g.Expect(ctr.Command).To(Equal([]string{"/worker"}))
+	var podEnv []string
+	for _, e := range ctr.Env {
+		g.Expect(e.ValueFrom).To(BeNil(), "samples use plain env; %s", e.Name)
+		podEnv = append(podEnv, e.Name+"="+e.Value)
+	}
+	root := filepath.Join(work, "pods", "at-risk-winback-campaign-0")
+	g.Expect(first.Env).To(Equal(append(podEnv,
+		"RETENTION_LOCAL_ROOT="+root,
+		"KUBECONFIG="+filepath.Join(work, "identities", "shop-"+dep.Spec.Template.Spec.ServiceAccountName+".kubeconfig"),
+		"TMPDIR="+filepath.Join(root, "tmp"))))
+	g.Expect(first.Env).To(ContainElements("RETENTION_NAMESPACE=shop", "RETENTION_REPORT_CONFIGMAP=at-risk-winback-campaign-report"))
+	g.Expect(filepath.Join(root, "etc", "retention", "spec.json")).To(BeAnExistingFile())
+	g.Expect(filepath.Join(root, "var", "run", "secrets", "retention", "loyalty", "rewards", "token")).To(BeAnExistingFile())
+	state, err := os.Readlink(filepath.Join(root, "var", "lib", "retention", "state"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(state).To(Equal(filepath.Join(work, "state", "shop")), "one state store per namespace")
+	g.Expect(alive(first.PID)).To(BeTrue())
+
+	// Suspend: the Deployment goes to zero and the process is stopped.
+	setSuspend(g, k8s, "at-risk-winback", true)
+	g.Eventually(func() bool { return alive(first.PID) }, 30*time.Second, 200*time.Millisecond).Should(BeFalse())
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctxT, key("at-risk-winback-campaign"), &dep)).To(Succeed())
+		g.Expect(*dep.Spec.Replicas).To(BeZero())
+		g.Expect(dep.Status.Replicas).To(BeZero())
+	}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
+
+	// Resume: a new process, the Deployment available, the Playbook Ready.
+	setSuspend(g, k8s, "at-risk-winback", false)
+	resumed := waitNewProcess(g, work, "at-risk-winback-campaign-0", first.PID)
+	waitAvailable(g, k8s, "at-risk-winback-campaign")
+
+	// A spec edit changes the pod template's spec hash: the pod is replaced.
+	var pb v1alpha1.Playbook
+	g.Expect(k8s.Get(ctxT, key("at-risk-winback"), &pb)).To(Succeed())
+	pb.Spec.HoldoutPercent = 25
+	g.Expect(k8s.Update(ctxT, &pb)).To(Succeed())
+	edited := waitNewProcess(g, work, "at-risk-winback-campaign-0", resumed.PID)
+	g.Expect(alive(resumed.PID)).To(BeFalse())
+	spec, err := os.ReadFile(filepath.Join(root, "etc", "retention", "spec.json"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(spec)).To(ContainSubstring(`"holdoutPercent": 25`))
+
+	// A crash is restarted, like a kubelet with restartPolicy Always.
+	g.Expect(syscall.Kill(edited.PID, syscall.SIGKILL)).To(Succeed())
+	restarted := waitNewProcess(g, work, "at-risk-winback-campaign-0", edited.PID)
+	waitAvailable(g, k8s, "at-risk-winback-campaign")
+	logText, err := os.ReadFile(filepath.Join(work, "logs", "at-risk-winback-campaign-0.log"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(logText)).To(ContainSubstring("exit: signal: killed"))
+
+	// Stopping the run stops every worker and keeps the logs.
+	pids := allPIDs(g, work)
+	g.Expect(pids).To(ContainElement(restarted.PID))
+	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed()) // Ctrl-C
+	g.Eventually(done, time.Minute).Should(Receive(BeNil()), out.String())
+	g.Expect(out.String()).To(ContainSubstring("stopping workers"))
+	for pod, pid := range pids {
+		g.Expect(alive(pid)).To(BeFalse(), "%s (pid %d) still running", pod, pid)
+	}
+	g.Expect(filepath.Join(work, "logs", "console.log")).To(BeAnExistingFile())
+	g.Expect(filepath.Join(work, "kubeconfig")).To(BeAnExistingFile())
+}
+
+// runState says whether Run has returned, for failure messages.
+func runState(done chan error) string {
+	select {
+	case err := <-done:
+		done <- err
+		return fmt.Sprintf("\nRun returned early: %v", err)
+	default:
+		return "\nRun is still running"
+	}
+}
+
+func readCommand(g Gomega, work, pod string) devrun.Command {
+	var c devrun.Command
+	b, err := os.ReadFile(filepath.Join(work, "pods", pod, devrun.CommandFile))
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	g.ExpectWithOffset(1, json.Unmarshal(b, &c)).To(Succeed())
+	return c
+}
+
+func waitNewProcess(g Gomega, work, pod string, oldPID int) devrun.Command {
+	var c devrun.Command
+	g.EventuallyWithOffset(1, func(g Gomega) {
+		c = readCommand(g, work, pod)
+		g.Expect(c.PID).NotTo(Equal(oldPID))
+		g.Expect(alive(c.PID)).To(BeTrue())
+	}, time.Minute, 200*time.Millisecond).Should(Succeed())
+	return c
+}
+
+func waitAvailable(g Gomega, k8s client.Client, name string) {
+	g.EventuallyWithOffset(1, func(g Gomega) {
+		var dep appsv1.Deployment
+		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: name}, &dep)).To(Succeed())
+		g.Expect(dep.Status.ObservedGeneration).To(Equal(dep.Generation))
+		g.Expect(dep.Status.AvailableReplicas).To(Equal(*dep.Spec.Replicas))
+		g.Expect(*dep.Spec.Replicas).To(BeNumerically(">", 0))
+	}, time.Minute, 200*time.Millisecond).Should(Succeed())
+}
+
+func setSuspend(g Gomega, k8s client.Client, name string, suspend bool) {
+	var pb v1alpha1.Playbook
+	g.ExpectWithOffset(1, k8s.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: name}, &pb)).To(Succeed())
+	pb.Spec.Suspend = suspend
+	g.ExpectWithOffset(1, k8s.Update(context.Background(), &pb)).To(Succeed())
+}
+
+// allPIDs is the last process of every local pod.
+func allPIDs(g Gomega, work string) map[string]int {
+	entries, err := os.ReadDir(filepath.Join(work, "pods"))
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	out := map[string]int{}
+	for _, e := range entries {
+		out[e.Name()] = readCommand(g, work, e.Name()).PID
+	}
+	return out
+}
+
+// alive reports whether a process exists (the local kubelet reaps its children).
+func alive(pid int) bool {
+	return syscall.Kill(pid, 0) == nil
+}
