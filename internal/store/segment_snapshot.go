@@ -89,7 +89,10 @@ type snapshotTx interface {
 	exec(ctx context.Context, query string, args ...any) (int64, error)
 	count(ctx context.Context, query string, args ...any) (int64, error)
 	createStaging(ctx context.Context) error
+	// load takes ownership of ids.
 	load(ctx context.Context, ids []string) error
+	// finish completes the loads; it runs even when fill failed.
+	finish(ctx context.Context) error
 	staged(ctx context.Context) error
 	dropStaging(ctx context.Context) error
 }
@@ -109,13 +112,18 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 			return nil
 		}
 		err := st.load(ctx, buf)
-		buf = buf[:0]
+		buf = make([]string, 0, snapshotBatch)
 		return err
 	}
 	if err := fill(add); err != nil {
+		st.finish(ctx) //nolint:errcheck // the fill's error is the one to report
 		return SegmentDiff{}, err
 	}
 	if err := st.load(ctx, buf); err != nil {
+		st.finish(ctx) //nolint:errcheck
+		return fail("load staging table", err)
+	}
+	if err := st.finish(ctx); err != nil {
 		return fail("load staging table", err)
 	}
 	if err := st.staged(ctx); err != nil {
@@ -148,10 +156,14 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 	return d, nil
 }
 
-// postgresSnapshot stages ids in a temporary table dropped at commit.
+// postgresSnapshot stages ids in a temporary table dropped at commit. One
+// COPY runs for the whole fill in its own goroutine, fed batch by batch, so
+// PostgreSQL ingests ids while the caller is still producing them.
 type postgresSnapshot struct {
-	tx  pgx.Tx
-	row []any // reused by the COPY source: pgx encodes each row before asking for the next
+	tx      pgx.Tx
+	batches chan []string
+	stopped chan struct{} // closed when the COPY returned
+	copyErr error         // valid after stopped is closed
 }
 
 func (p *postgresSnapshot) exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -165,28 +177,58 @@ func (p *postgresSnapshot) count(ctx context.Context, query string, args ...any)
 }
 
 func (p *postgresSnapshot) createStaging(ctx context.Context) error {
-	_, err := p.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id text NOT NULL) ON COMMIT DROP`)
-	return err
+	if _, err := p.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id text NOT NULL) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	batches := make(chan []string, 4)
+	p.batches, p.stopped = batches, make(chan struct{})
+	var batch []string
+	i := 0
+	row := make([]any, 1) // reused: pgx encodes each row before asking for the next
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		for i >= len(batch) {
+			next, ok := <-batches
+			if !ok {
+				return nil, nil
+			}
+			batch, i = next, 0
+		}
+		row[0] = batch[i]
+		i++
+		return row, nil
+	})
+	go func() {
+		defer close(p.stopped)
+		_, p.copyErr = p.tx.CopyFrom(ctx, pgx.Identifier{"segment_staging"}, []string{"customer_id"}, src)
+	}()
+	return nil
 }
 
-func (p *postgresSnapshot) load(ctx context.Context, ids []string) error {
+// load hands ids (now owned by the COPY) to the running COPY.
+func (p *postgresSnapshot) load(_ context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if p.row == nil {
-		p.row = make([]any, 1)
-	}
-	i := -1
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		i++
-		if i >= len(ids) {
-			return nil, nil
+	select {
+	case p.batches <- ids:
+		return nil
+	case <-p.stopped:
+		if p.copyErr != nil {
+			return p.copyErr
 		}
-		p.row[0] = ids[i]
-		return p.row, nil
-	})
-	_, err := p.tx.CopyFrom(ctx, pgx.Identifier{"segment_staging"}, []string{"customer_id"}, src)
-	return err
+		return fmt.Errorf("staging COPY ended early")
+	}
+}
+
+// finish ends the COPY and waits for it; the connection is free afterwards.
+func (p *postgresSnapshot) finish(context.Context) error {
+	if p.batches == nil {
+		return nil
+	}
+	close(p.batches)
+	p.batches = nil
+	<-p.stopped
+	return p.copyErr
 }
 
 // staged gives the planner the staging table's size: a fresh temporary table
@@ -258,6 +300,8 @@ func (s *sqliteSnapshot) load(ctx context.Context, ids []string) error {
 	_, err := s.tx.Exec(ctx, `INSERT INTO segment_staging (customer_id) VALUES `+valuesList(len(ids), 1), args...)
 	return err
 }
+
+func (s *sqliteSnapshot) finish(context.Context) error { return nil }
 
 // staged indexes the staging table once it is full (cheaper than per row):
 // without it SQLite's anti-join scans the table once per member.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -115,18 +116,26 @@ func (r *run) execute(ctx context.Context) error {
 			return r.dataErr(err)
 		}
 	}
+	// The count reads only the customers table: run it beside the scan.
+	var counted sync.WaitGroup
+	var countErr error
 	if p.pushdown {
-		if r.customers, err = countCustomers(ctx, r.o.Source, r.now); err != nil {
-			return r.dataErr(err)
-		}
+		counted.Go(func() { r.customers, countErr = countCustomers(ctx, r.o.Source, r.now) })
 	}
+	defer counted.Wait()
 	if p.orderMetrics {
 		r.act, err = newActivity(r.now, p.window, p.wants(metrics.MetricCohortRetention))
 		if err != nil {
 			return err
 		}
 	}
-	fill := func(add func(id string) error) error { return r.scan(ctx, conn, add) }
+	fill := func(add func(id string) error) error {
+		if err := r.scan(ctx, conn, add); err != nil {
+			return err
+		}
+		counted.Wait() // a failed count fails the run before the snapshot commits
+		return countErr
+	}
 	if r.o.DB == nil {
 		return fill(func(string) error { return nil })
 	}

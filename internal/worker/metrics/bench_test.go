@@ -1,0 +1,84 @@
+package metrics
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// benchEnv names the database hack/bench-features.sh loads with hack/gendata
+// (1M customers, 10M orders); benchAsOf and the 90-day window are gendata's
+// defaults, so the job computes the same features as
+// `gendata --print-features-sql`, the query psql copies out for comparison.
+const benchEnv = "RETENTION_BENCH_POSTGRES_DSN"
+
+var benchAsOf = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// benchSegments are the job variants hack/bench-metric-job.sh times (select
+// one with -test.bench 'BenchmarkMetricJobPostgres/<name>'):
+//   - pushdown: criteria translated to SQL, feature-based metrics;
+//   - goeval: criteria on attributes, so every customer's row comes back and
+//     CEL decides in Go (the same rows psql copies out);
+//   - orders: pushdown plus retention, churn and cohorts, which stream the
+//     members' orders of the last two windows.
+var benchSegments = map[string]v1alpha1.SegmentSpec{
+	"pushdown": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
+		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
+	"goeval": {Criteria: `customer.attributes["plan"] != "basic" && customer.frequency >= 2`, Window: "90d",
+		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
+	"orders": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
+		Metrics: []v1alpha1.MetricName{"retentionRate", "churnRate", "repeatPurchaseRate", "averageOrderValue", "nps", "cohortRetention"}},
+}
+
+// BenchmarkMetricJobPostgres runs the whole job (features scan, criteria,
+// metrics, snapshot COPY and diff in a PostgreSQL state store) on the
+// gendata database. The state store is the schema retention_state of the
+// same database, so a repeated run diffs against the previous snapshot.
+func BenchmarkMetricJobPostgres(b *testing.B) {
+	dsn := os.Getenv(benchEnv)
+	if dsn == "" {
+		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-job.sh)", benchEnv)
+	}
+	ctx := context.Background()
+	admin, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS retention_state`); err != nil {
+		b.Fatal(err)
+	}
+	admin.Close()
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	state, err := store.Open(ctx, dsn+sep+"search_path=retention_state")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer state.Close()
+	for _, name := range []string{"pushdown", "goeval", "orders"} {
+		b.Run(name, func(b *testing.B) {
+			opts := Options{Namespace: "bench", Name: name, Spec: benchSegments[name], DB: state,
+				Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+				Clock:  func() time.Time { return benchAsOf }}
+			var size, customers int64
+			for b.Loop() {
+				sum, err := Run(ctx, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size, customers = sum.Size, sum.Customers
+				b.Logf("customers=%d size=%d entered=%d exited=%d metrics=%v", sum.Customers, sum.Size, sum.Entered, sum.Exited, sum.Metrics)
+			}
+			b.ReportMetric(float64(customers), "customers/op")
+			b.ReportMetric(float64(size), "members/op")
+		})
+	}
+}
