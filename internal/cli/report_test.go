@@ -198,3 +198,30 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 		}
 	}
 }
+
+// A Segment whose metric job has not reported yet: figures from status,
+// a clear note instead of the heatmap, and --png refuses with the fix.
+func TestReportSegmentBeforeFirstRun(t *testing.T) {
+	c, kubeconfig := apiServer(t)
+	ctx := context.Background()
+	ns := "report-new"
+	ensureNamespace(t, c, ns)
+	seg := &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Name: "fresh", Namespace: ns},
+		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop-data"}, Criteria: "customer.frequency >= 1"}}
+	if err := c.Create(ctx, seg); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, "report", "segment", "fresh", "-n", ns, "--kubeconfig", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Ready=Unknown (no status yet)", "last run never", "size                -", "no cohort matrix yet (add cohortRetention to spec.metrics)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	_, _, err = runCLI(t, "report", "segment", "fresh", "-n", ns, "--kubeconfig", kubeconfig, "--png", filepath.Join(t.TempDir(), "x.png"))
+	if err == nil || !strings.Contains(err.Error(), "no cohort matrix yet: add cohortRetention to spec.metrics") {
+		t.Errorf("--png without cohorts: %v", err)
+	}
+}
