@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Times the Segment metric job end to end on PostgreSQL against psql copying
+# out the same per-customer features (one GROUP BY) over the same data:
+#   1. psql "\copy (features query) to /dev/null" — the floor any client reaches;
+#   2. the job (BenchmarkMetricJobPostgres/<variant>: features scan, CEL or SQL
+#      criteria, metrics, membership COPY and diff in a PostgreSQL state store).
+# Target: (2) within 1.3x of (1). Both run under /usr/bin/time -v (peak RSS),
+# alternating, RUNS times each; best and median are compared.
+#
+# Usage: hack/bench-metric-job.sh                      # 1M customers / 10M orders
+#        CUSTOMERS=100000 ORDERS=1000000 hack/bench-metric-job.sh
+#        VARIANTS="pushdown goeval orders" RUNS=3 hack/bench-metric-job.sh
+# Data is loaded by hack/bench-features.sh's loader (hack/gendata) into the
+# database retention_bench; it is reloaded only when its recorded size differs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CUSTOMERS=${CUSTOMERS:-1000000}
+ORDERS=${ORDERS:-10000000}
+SEED=${SEED:-1}
+PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
+ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
+BENCH_DSN="$PGBASE/retention_bench?sslmode=disable"
+OUT=${OUT:-/tmp/retention-bench-metric-job}
+RUNS=${RUNS:-3}
+VARIANTS=${VARIANTS:-pushdown goeval}
+mkdir -p "$OUT"
+
+go build -o "$OUT/gendata" ./hack/gendata
+go test -c -o "$OUT/metrics.test" ./internal/worker/metrics
+
+if [ "$(psql "$ADMIN_DSN" -tAc "SELECT 1 FROM pg_database WHERE datname = 'retention_bench'")" != "1" ]; then
+  psql "$ADMIN_DSN" -qc "CREATE DATABASE retention_bench"
+fi
+want="$CUSTOMERS/$ORDERS/$SEED"
+have=$(psql "$BENCH_DSN" -tAc "SELECT customers || '/' || orders_target || '/' || seed FROM bench_meta
+  WHERE (SELECT count(*) FROM customers) = customers" 2>/dev/null || true)
+if [ "$have" != "$want" ]; then
+  echo "loading $CUSTOMERS customers / ~$ORDERS orders (seed $SEED) into retention_bench"
+  psql "$BENCH_DSN" -qc "DROP TABLE IF EXISTS bench_meta"
+  /usr/bin/time -f "load: %e s wall, %M KB peak RSS (gendata)" \
+    "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$BENCH_DSN"
+  psql "$BENCH_DSN" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
+  # A reload invalidates the stored snapshots.
+  psql "$BENCH_DSN" -qc "DROP SCHEMA IF EXISTS retention_state CASCADE"
+else
+  echo "retention_bench already holds $want (customers/orders target/seed); not reloading"
+fi
+psql "$BENCH_DSN" -tAc "SELECT 'rows: ' || (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders'"
+
+# The features query as of gendata's --end with its 90-day window (the job's
+# AsOf and window in the benchmark), on one line for \copy.
+SQL=$("$OUT/gendata" --print-features-sql | tr '\n\t' '  ')
+
+job() { # variant run
+  RETENTION_BENCH_POSTGRES_DSN="$BENCH_DSN" /usr/bin/time -v "$OUT/metrics.test" \
+    -test.run '^$' -test.bench "BenchmarkMetricJobPostgres/$1\$" -test.benchtime 1x -test.benchmem -test.v \
+    > "$OUT/job.$1.$2.out" 2> "$OUT/job.$1.$2.time"
+}
+# Warm the cache, and give every variant a stored snapshot so the timed runs
+# are the steady state (diff against the previous run), as on a schedule.
+psql "$BENCH_DSN" -qc "\\copy ($SQL) to /dev/null"
+for v in $VARIANTS; do job "$v" warm; done
+
+wall() { awk -F': ' '/Elapsed \(wall/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$1"; }
+rss() { awk -F': ' '/Maximum resident/ {print $2}' "$1"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+all_psql=""
+declare -A all_job
+for run in $(seq "$RUNS"); do
+  /usr/bin/time -v psql "$BENCH_DSN" -qc "\\copy ($SQL) to /dev/null" 2> "$OUT/psql.$run.time"
+  p=$(wall "$OUT/psql.$run.time"); all_psql="$all_psql $p"
+  echo "run $run: psql \\copy ${p}s (peak RSS $(rss "$OUT/psql.$run.time") KB)"
+  for v in $VARIANTS; do
+    job "$v" "$run"
+    g=$(wall "$OUT/job.$v.$run.time"); all_job[$v]="${all_job[$v]:-} $g"
+    echo "run $run: job $v ${g}s (peak RSS $(rss "$OUT/job.$v.$run.time") KB)"
+    grep -E "^BenchmarkMetricJobPostgres|customers=" "$OUT/job.$v.$run.out" | sed 's/^ */    /'
+  done
+done
+# shellcheck disable=SC2086 # word splitting of the lists is intended
+best_psql=$(printf '%s\n' $all_psql | sort -g | head -1)
+for v in $VARIANTS; do
+  # shellcheck disable=SC2086
+  best=$(printf '%s\n' ${all_job[$v]} | sort -g | head -1)
+  # shellcheck disable=SC2086
+  awk -v v="$v" -v p="$best_psql" -v g="$best" -v mp="$(median $all_psql)" -v mg="$(median ${all_job[$v]})" 'BEGIN {
+    printf "%s: best psql %.2fs, job %.2fs, ratio job/psql %.2f (target <= 1.30); median psql %.2fs, job %.2fs, ratio %.2f\n",
+      v, p, g, g / p, mp, mg, mg / mp }'
+done
