@@ -137,7 +137,10 @@ func (r *run) execute(ctx context.Context) error {
 		return countErr
 	}
 	if r.o.DB == nil {
-		return fill(func(string) error { return nil })
+		// No snapshot to diff against: everyone counts, nobody entered.
+		err := fill(func(string) error { return nil })
+		r.diff.Size = r.totals.members
+		return err
 	}
 	r.diff, err = r.o.DB.ReplaceSegmentSnapshot(ctx, r.ref, r.now, fill)
 	return err
