@@ -16,8 +16,8 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	metricjob "github.com/retention-dev/retention-operator/internal/worker/metrics"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // segmentEvalResult is what `retentionctl segment eval` prints: aggregates
