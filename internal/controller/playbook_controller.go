@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -215,6 +216,7 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 		return
 	}
 	st := &pb.Status
+	r.recordFailureSpike(pb, st.Sent, st.Failed, rep.Sent, rep.Failed)
 	st.Enrolled, st.Active, st.Completed, st.Exited = rep.Enrolled, rep.Active, rep.Completed, rep.Exited
 	st.Sent, st.Failed, st.Suppressed = rep.Sent, rep.Failed, rep.Suppressed
 	st.Conversions = &v1alpha1.Conversions{
@@ -236,6 +238,25 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 	if rep.Lift != nil {
 		campaignLift.WithLabelValues(pb.Namespace, pb.Name).Set(*rep.Lift)
 	}
+}
+
+// failureSpike is the share of failed messages, among those attempted since
+// the last report, above which a Warning event is raised (with at least
+// failureSpikeMin failures, so one bounce in three sends is not a spike).
+const (
+	failureSpike    = 0.10
+	failureSpikeMin = 10
+)
+
+// recordFailureSpike raises a Warning event when permanent failures jumped
+// since the previous report: a bad template, a rejected sender, a dead endpoint.
+func (r *PlaybookReconciler) recordFailureSpike(pb *v1alpha1.Playbook, sentBefore, failedBefore, sent, failed int64) {
+	newFailed, newSent := failed-failedBefore, sent-sentBefore
+	if r.Recorder == nil || newFailed < failureSpikeMin || float64(newFailed) < failureSpike*float64(newFailed+newSent) {
+		return
+	}
+	r.Recorder.Eventf(pb, nil, corev1.EventTypeWarning, "FailureSpike", "Send",
+		"%d of %d messages failed permanently since the last report", newFailed, newFailed+newSent)
 }
 
 // channelRefs lists the Channels a Playbook's send steps name, sorted and unique.

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -111,6 +112,21 @@ var _ = Describe("Playbook", func() {
 		Expect(pb.Status.Conversions).To(Equal(&v1alpha1.Conversions{Treatment: 180, TreatmentEnrolled: 900, Holdout: 15, HoldoutEnrolled: 100}))
 		Expect(pb.Status.Lift).To(Equal("4.50pp"))
 		Expect(pb.Status.LiftInterval).To(Equal("[1.25, 7.75]"))
+
+		// 60 of the next 160 attempts fail: a spike worth an event.
+		writeReport(ns, "winback-campaign-report", report.Playbook{Enrolled: 1000, Sent: 1800, Failed: 63,
+			Treatment: report.Arm{Enrolled: 900, Converted: 180}, Holdout: report.Arm{Enrolled: 100, Converted: 15}})
+		Eventually(func(g Gomega) {
+			var events eventsv1.EventList
+			g.Expect(k8s.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range events.Items {
+				if e.Reason == "FailureSpike" && e.Regarding.Name == "winback" {
+					notes = append(notes, e.Note)
+				}
+			}
+			g.Expect(notes).To(ContainElement("60 of 160 messages failed permanently since the last report"))
+		}, timeout, interval).Should(Succeed())
 	})
 })
 

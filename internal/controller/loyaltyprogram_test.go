@@ -1,0 +1,62 @@
+package controller_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/report"
+)
+
+var _ = Describe("LoyaltyProgram", func() {
+	It("runs its API and folds the metrics job's figures into status", func() {
+		ns := newNamespace()
+		fixture(ns)
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
+			StringData: map[string]string{"token": "t"}})).To(Succeed())
+		lp := &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
+			DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
+			EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
+			Tiers:             []v1alpha1.Tier{{Name: "bronze"}, {Name: "gold", Threshold: 1000}},
+			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "api", Key: "token"},
+		}}
+		Expect(k8s.Create(ctx, lp)).To(Succeed())
+		// No deployment controller runs here: the Deployment never reports
+		// having observed its generation, so the program waits, Progressing.
+		cond := eventuallyReady(lp, metav1.ConditionFalse, "RollingOut")
+		Expect(cond.Message).To(Equal(`deployment "rewards-loyalty" rolling out`))
+
+		Eventually(func(g Gomega) {
+			markDeploymentsAvailable(ns)
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(lp), lp)).To(Succeed())
+			g.Expect(readyCondition(lp).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
+		Expect(lp.Status.Endpoint).To(Equal("http://rewards-loyalty." + ns + ".svc:8080"))
+
+		dep := &appsv1.Deployment{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, dep)).To(Succeed())
+		c := dep.Spec.Template.Spec.Containers[0]
+		Expect(c.Args).To(Equal([]string{"loyalty", "--spec=/etc/retention/spec.json"}))
+		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
+		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/api-token")))
+
+		// Hand-checked figures: 440 points outstanding at 0.01 EUR = 4.40 EUR.
+		writeReport(ns, "rewards-loyalty-report", report.Loyalty{
+			Members: 3, MembersPerTier: map[string]int64{"bronze": 2, "gold": 1},
+			PointsOutstanding: 440, Liability: "4.40", RedemptionRate: "18.52",
+		})
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(lp), lp)).To(Succeed())
+			g.Expect(lp.Status.Members).To(Equal(int64(3)))
+		}, timeout, interval).Should(Succeed())
+		Expect(lp.Status.MembersPerTier).To(Equal(map[string]int64{"bronze": 2, "gold": 1}))
+		Expect(lp.Status.PointsOutstanding).To(Equal(int64(440)))
+		Expect(lp.Status.Liability).To(Equal("4.40"))
+		Expect(kubectl("get", "loyaltyprogram", "rewards", "-n", ns)).To(MatchRegexp(`rewards\s+True\s+3\s+440\s+4.40\s+EUR`))
+		Expect(gauge("retention_loyalty_liability", map[string]string{"namespace": ns, "program": "rewards", "currency": "EUR"})).To(Equal(4.40))
+	})
+})
