@@ -12,9 +12,9 @@ import (
 
 // controlPlane is a real kube-apiserver and etcd (the envtest binaries) with
 // the retention CRDs installed. There is no kubelet, scheduler or
-// controller-manager: the local kubelet in this package runs the workers, and
-// nothing garbage-collects owned objects (deleting a custom resource leaves
-// its Deployment, which the local kubelet then keeps running; delete both).
+// kube-controller-manager: the local kubelet in this package runs the
+// workers and garbage-collects what the operator owns. (Namespaces are not
+// finalized: a deleted namespace stays Terminating.)
 type controlPlane struct {
 	env *envtest.Environment
 	cfg *rest.Config

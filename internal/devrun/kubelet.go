@@ -24,8 +24,8 @@ import (
 // code free of informer plumbing.
 const syncInterval = time.Second
 
-// kubelet stands in for the kubelet, the deployment controller and the
-// CronJob controller, for the workloads the operator owns (labelled
+// kubelet stands in for the kubelet, the deployment controller, the CronJob
+// controller and the garbage collector, for the workloads the operator owns (labelled
 // app.kubernetes.io/managed-by=retention-operator): it runs their pods as
 // local processes and writes back the status those controllers would.
 type kubelet struct {
@@ -55,7 +55,10 @@ func newKubelet(o Options, c client.Client, cp *controlPlane, console *consoleLo
 func (k *kubelet) run(ctx context.Context) {
 	tick := time.NewTicker(syncInterval)
 	defer tick.Stop()
-	for {
+	for n := 0; ; n++ {
+		if n%gcEvery == gcEvery-1 {
+			k.collectGarbage(ctx)
+		}
 		k.sync(ctx)
 		select {
 		case <-ctx.Done():

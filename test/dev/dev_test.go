@@ -24,6 +24,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -293,6 +294,15 @@ func TestLocalRun(t *testing.T) {
 	logText, err := os.ReadFile(filepath.Join(work, "logs", "at-risk-winback-campaign-0.log"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(logText)).To(ContainSubstring("exit: signal: killed"))
+
+	// Deleting a Playbook garbage-collects its Deployment, which stops its worker.
+	survey := readCommand(g, work, "nps-survey-campaign-0")
+	g.Expect(alive(survey.PID)).To(BeTrue())
+	g.Expect(k8s.Delete(ctxT, &v1alpha1.Playbook{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "nps-survey"}})).To(Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(k8s.Get(ctxT, key("nps-survey-campaign"), &appsv1.Deployment{}))
+	}, 30*time.Second, 200*time.Millisecond).Should(BeTrue())
+	g.Eventually(func() bool { return alive(survey.PID) }, 30*time.Second, 200*time.Millisecond).Should(BeFalse())
 
 	// Stopping the run stops every worker and keeps the logs.
 	pids := allPIDs(g, work)
