@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -66,6 +67,7 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 	for _, name := range []string{"pushdown", "goeval", "orders"} {
 		b.Run(name, func(b *testing.B) {
 			opts := Options{Namespace: "bench", Name: name, Spec: benchSegments[name], DB: state,
+				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 				Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
 				Clock:  func() time.Time { return benchAsOf }}
 			var size, customers int64

@@ -63,7 +63,8 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
 		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
-		"criteriaErrors", r.evalErrors, "duration", time.Since(started).Round(time.Millisecond).String())
+		"criteriaErrors", r.evalErrors, "duration", time.Since(started).Round(time.Millisecond).String(),
+		"scan", r.scanTime.Round(time.Millisecond).String(), "snapshot", r.snapshotTime.Round(time.Millisecond).String())
 	return sum, nil
 }
 
@@ -82,7 +83,10 @@ type run struct {
 	preds      map[string]prediction
 	// noPrediction: the model could not be fitted; predictedCLV is left out.
 	noPrediction bool
-	diff         store.SegmentDiff
+	// scanTime is the data source scans, snapshotTime the membership COPY
+	// tail, diff and commit after them.
+	scanTime, snapshotTime time.Duration
+	diff                   store.SegmentDiff
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -130,6 +134,8 @@ func (r *run) execute(ctx context.Context) error {
 		}
 	}
 	fill := func(add func(id string) error) error {
+		start := time.Now()
+		defer func() { r.scanTime = time.Since(start) }()
 		if err := r.scan(ctx, conn, add); err != nil {
 			return err
 		}
@@ -142,7 +148,9 @@ func (r *run) execute(ctx context.Context) error {
 		r.diff.Size = r.totals.members
 		return err
 	}
+	start := time.Now()
 	r.diff, err = r.o.DB.ReplaceSegmentSnapshot(ctx, r.ref, r.now, fill)
+	r.snapshotTime = time.Since(start) - r.scanTime
 	return err
 }
 
