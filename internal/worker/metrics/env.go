@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/report"
@@ -51,7 +52,8 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 	}
 	url := os.Getenv(workerconfig.EnvStateStore)
 	if url == "" {
-		url = workload.DefaultState
+		// The embedded default, under $RETENTION_LOCAL_ROOT in a local run.
+		url = "sqlite:" + workload.Path(strings.TrimPrefix(workload.DefaultState, "sqlite:"))
 	}
 	db, err := store.Open(ctx, url)
 	if err != nil {
