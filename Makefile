@@ -59,10 +59,11 @@ dev: build k8s-binaries ## Run the operator end to end locally: API server, mana
 ##@ Build
 
 .PHONY: build
-build: ## Build manager, worker and retentionctl into bin/.
+build: ## Build manager, worker, retentionctl and the kubectl-retention plugin into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/worker ./cmd/worker
 	go build -o $(LOCALBIN)/retentionctl ./cmd/retentionctl
+	go build -o $(LOCALBIN)/kubectl-retention ./cmd/kubectl-retention
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the cluster in ~/.kube/config.

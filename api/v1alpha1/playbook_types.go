@@ -104,14 +104,11 @@ type AnniversaryTrigger struct {
 type TierChangeTrigger struct {
 	// ProgramRef names the LoyaltyProgram.
 	ProgramRef LocalObjectReference `json:"programRef"`
-	// To restricts to changes into this tier (any tier when empty).
-	// +optional
+	// To is the tier whose entry triggers the journey (e.g. gold for an upgrade
+	// thank-you, bronze for a downgrade save).
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	To string `json:"to,omitempty"`
-	// Direction restricts to Upgrade or Downgrade (both when empty).
-	// +optional
-	// +kubebuilder:validation:Enum=Upgrade;Downgrade
-	Direction string `json:"direction,omitempty"`
+	To string `json:"to"`
 }
 
 // Reentry policy.
