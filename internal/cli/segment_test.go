@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // segmentShopCSV is a six-customer shop (all created 2024-01-01). As of
@@ -135,5 +140,64 @@ func TestSegmentEvalErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v, want it to contain %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestSegmentEvalPostgres runs the same shop from PostgreSQL through --dsn
+// (the criteria is pushed down into the features query) and requires the
+// same hand-computed results as the CSV run.
+func TestSegmentEvalPostgres(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	ctx := context.Background()
+	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"customers", "orders", "feedback"} {
+		rows := strings.Split(strings.TrimSpace(segmentShopCSV[table+".csv"]), "\n")
+		cols := rows[0]
+		for _, row := range rows[1:] {
+			vals := strings.Split(row, ",")
+			ph := make([]string, len(vals))
+			args := make([]any, len(vals))
+			for i, v := range vals {
+				ph[i], args[i] = fmt.Sprintf("$%d", i+1), v
+			}
+			if _, err := db.Exec(ctx, "INSERT INTO "+table+" ("+cols+") VALUES ("+strings.Join(ph, ",")+")", args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var schema string
+	if err := db.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	dsn := os.Getenv(store.PostgresDSNEnv)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	dir := t.TempDir()
+	pgDS := strings.Replace(evalDataSourceYAML, `  file:
+    format: CSV
+    configMapRef:
+      name: shop-data
+      keys: [customers.csv, orders.csv, feedback.csv]
+`, `  postgres:
+    dsnSecretRef: {name: shop-db, key: dsn}
+`, 1)
+	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": pgDS})
+	t.Setenv("RETENTION_DATASOURCE_DSN", dsn+sep+"search_path="+schema)
+	out, _, err := runVerb(t, newSegmentCommand(), "segment", "eval", "-f", filepath.Join(dir, "segment.yaml"),
+		"--datasource", filepath.Join(dir, "pg.yaml"), "--as-of", "2024-06-30", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res segmentEvalResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("decode %q: %v", out, err)
+	}
+	want := map[string]string{"retentionRate": "66.67", "repeatPurchaseRate": "33.33", "nps": "25.00"}
+	if res.Customers != 6 || res.Size != 4 || !maps.Equal(res.Metrics, want) {
+		t.Errorf("result %+v, want 6 customers, size 4, metrics %v", res, want)
 	}
 }
