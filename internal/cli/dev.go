@@ -31,6 +31,9 @@ Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The first Ctrl-C stops everything in order; a second one, while
+			// that is under way, kills retentionctl (and, on Linux, its workers).
+			go func() { <-ctx.Done(); stop() }()
 			o.Out = cmd.OutOrStdout()
 			return devrun.Run(ctx, o)
 		},

@@ -11,6 +11,7 @@ import (
 // terminal reaches only retentionctl, which then stops workers in order.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // signalGroup signals the worker's whole process group.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -57,7 +58,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer mgrLog.Close()
-	ctrl.SetLogger(zap.New(zap.WriteTo(mgrLog)))
+	// The manager's and client-go's logs go to a file: the terminal is the view's.
+	logger := zap.New(zap.WriteTo(mgrLog))
+	ctrl.SetLogger(logger)
+	klog.SetLogger(logger)
 
 	say("starting kube-apiserver and etcd (%s)", o.AssetsDir)
 	cp, err := startControlPlane(o)
