@@ -24,6 +24,10 @@ import (
 // resends after a crash or a transient failure never credit twice.
 type loyaltyAwarder struct {
 	programs map[string]workerconfig.LoyaltyEndpoint
+	// reason is recorded in the ledger with each award. It names the
+	// playbook: spec.steps[].awardPoints.reason does not reach the AwardFunc
+	// (journey.AwardPointsStep has no reason).
+	reason string
 	// secrets returns the Secret source mounted for a program
 	// (workload.SecretsDir/loyalty/<program>); the token is re-read per call
 	// so a rotated Secret takes effect without a restart.
@@ -31,9 +35,10 @@ type loyaltyAwarder struct {
 	client  *http.Client
 }
 
-func newLoyaltyAwarder(programs map[string]workerconfig.LoyaltyEndpoint) *loyaltyAwarder {
+func newLoyaltyAwarder(playbook string, programs map[string]workerconfig.LoyaltyEndpoint) *loyaltyAwarder {
 	return &loyaltyAwarder{
 		programs: programs,
+		reason:   "awardPoints step of playbook " + playbook,
 		secrets: func(program string) channel.SecretSource {
 			return channel.DirSecrets(secretsDir(workerconfig.LoyaltyTokensDir, program))
 		},
@@ -55,7 +60,7 @@ func (a *loyaltyAwarder) Award(ctx context.Context, program, customerID string, 
 	if err != nil {
 		return &channel.Error{Channel: "loyalty", Permanent: true, Err: fmt.Errorf("program %s API token: %w", program, err)}
 	}
-	body, err := json.Marshal(map[string]any{"points": points, "reason": "playbook awardPoints step"})
+	body, err := json.Marshal(map[string]any{"points": points, "reason": a.reason})
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		},
 	}
 	if len(spec.LoyaltyPrograms) > 0 {
-		o.Award = newLoyaltyAwarder(spec.LoyaltyPrograms).Award
+		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms).Award
 	}
 	return o, func() { src.Close() }, nil
 }

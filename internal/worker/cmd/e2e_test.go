@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -109,22 +111,8 @@ func TestLoyaltyCommands(t *testing.T) {
 	const token = "shop-token-1"
 	r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token+"\n")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := r.command(ctx, "loyalty", "--listen=127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	logs := &logLines{}
-	go logs.read(stderr)
-	defer cmd.Process.Kill() //nolint:errcheck // after a failed assertion only
-
-	base := "http://" + logs.waitFor(t, "loyalty API listening", 30*time.Second)["addr"].(string)
-	logs.waitFor(t, "loyalty ingest pass", 30*time.Second)
+	lw := startLoyalty(t, r)
+	base := lw.base
 	if code, body := get(t, base+"/readyz", ""); code != 200 {
 		t.Fatalf("/readyz: %d %s", code, body)
 	}
@@ -151,19 +139,7 @@ func TestLoyaltyCommands(t *testing.T) {
 		t.Errorf("/metrics lacks loyalty_members{tier=\"silver\"} 2:\n%s", body)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("loyalty after SIGTERM: %v\n%s", err, logs)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("loyalty did not stop within 15s of SIGTERM\n%s", logs)
-	}
+	lw.stop(t)
 
 	// Same ledger: 420 earned, 50 redeemed, 370 outstanding.
 	//   liability 370 * 0.01 = 3.70; redemption rate 50/420 = 11.90%
@@ -255,6 +231,52 @@ func TestCampaignCommand(t *testing.T) {
 	}
 }
 
+// loyaltyWorker is a running `worker loyalty`.
+type loyaltyWorker struct {
+	cmd  *exec.Cmd
+	logs *logLines
+	base string // http://127.0.0.1:port
+}
+
+// startLoyalty starts `worker loyalty` on a free loopback port and waits
+// until it listens and has ingested the data once.
+func startLoyalty(t *testing.T, r *localRun) *loyaltyWorker {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel) // kills the process if a test fails before stop
+	cmd := r.command(ctx, "loyalty", "--listen=127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := &loyaltyWorker{cmd: cmd, logs: &logLines{}}
+	go w.logs.read(stderr)
+	w.base = "http://" + w.logs.waitFor(t, "loyalty API listening", 30*time.Second)["addr"].(string)
+	w.logs.waitFor(t, "loyalty ingest pass", 30*time.Second)
+	return w
+}
+
+// stop sends SIGTERM, as the kubelet does, and wants a clean exit.
+func (w *loyaltyWorker) stop(t *testing.T) {
+	t.Helper()
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("loyalty after SIGTERM: %v\n%s", err, w.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("loyalty did not stop within 15s of SIGTERM\n%s", w.logs)
+	}
+}
+
 func get(t *testing.T, url, token string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -288,4 +310,78 @@ func do(t *testing.T, req *http.Request) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// A Playbook's awardPoints step credits points through a running loyalty
+// worker with the program's token mounted at loyalty/<program>/<key>, once
+// per journey even when the campaign worker runs again.
+func TestCampaignAwardsPoints(t *testing.T) {
+	const token = "shop-token-2"
+	lr := newLocalRun(t, shopProgram())
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lw := startLoyalty(t, lr)
+	defer lw.stop(t)
+
+	seg := shopSegment()
+	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
+	pb := workerconfig.Playbook{Namespace: "shop", Name: "bonus", Segment: seg,
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
+			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
+			Steps: []v1alpha1.Step{{Name: "bonus", AwardPoints: &v1alpha1.AwardPointsStep{
+				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, Points: 15}}}}}
+	cr := newLocalRun(t, pb)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	for i := 0; i < 2; i++ {
+		if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
+			t.Fatalf("campaign run %d: %v\n%s", i+1, err, stderr)
+		}
+	}
+	_, body := get(t, lw.base+"/v1/members/a", token)
+	var member struct {
+		Available int64 `json:"available"`
+	}
+	if err := json.Unmarshal([]byte(body), &member); err != nil || member.Available != 80+15 {
+		t.Errorf("member a: %s, want 95 available (80 earned + one award of 15)", body)
+	}
+	var rep report.Playbook
+	cr.readReport(t, &rep)
+	if rep.Enrolled != 1 || rep.Completed != 1 || rep.Failed != 0 {
+		t.Errorf("report %+v, want 1 enrolled and completed, nothing failed", rep)
+	}
+}
+
+// With a PostgreSQL state store the URL reaches the worker unchanged (no
+// local-root mapping) and the snapshot lives in PostgreSQL.
+func TestMetricsCommandPostgresState(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	var schema string
+	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	dsn := os.Getenv(store.PostgresDSNEnv)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	r := newLocalRun(t, shopSegment())
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn+sep+"search_path="+schema)
+	if _, stderr, err := r.run(t, "metrics"); err != nil {
+		t.Fatalf("metrics: %v\n%s", err, stderr)
+	}
+	var rep report.Segment
+	r.readReport(t, &rep)
+	if !rep.Succeeded || rep.Size != 2 || rep.Entered != 2 {
+		t.Fatalf("report %+v, want size 2, entered 2", rep)
+	}
+	var n int
+	if err := db.QueryRow(context.Background(), "SELECT count(*) FROM segment_members").Scan(&n); err != nil {
+		t.Fatalf("segment_members in PostgreSQL: %v", err)
+	}
+	if n != 2 {
+		t.Errorf("segment_members has %d rows, want 2", n)
+	}
+	if _, err := os.Stat(filepath.Join(r.root, workload.StateDir, "state.db")); err == nil {
+		t.Error("a SQLite state file was created although the state store is PostgreSQL")
+	}
 }
