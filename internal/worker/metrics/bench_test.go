@@ -27,7 +27,9 @@ var benchAsOf = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 //   - goeval: criteria on attributes, so every customer's row comes back and
 //     CEL decides in Go (the same rows psql copies out);
 //   - orders: pushdown plus retention, churn and cohorts, which stream the
-//     members' orders of the last two windows.
+//     members' orders of the last two windows;
+//   - predict: pushdown plus predicted CLV, which streams every order into
+//     per-customer summaries and fits BG/NBD and Gamma-Gamma on all buyers.
 var benchSegments = map[string]v1alpha1.SegmentSpec{
 	"pushdown": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
 		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
@@ -35,6 +37,8 @@ var benchSegments = map[string]v1alpha1.SegmentSpec{
 		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
 	"orders": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
 		Metrics: []v1alpha1.MetricName{"retentionRate", "churnRate", "repeatPurchaseRate", "averageOrderValue", "nps", "cohortRetention"}},
+	"predict": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
+		Metrics: []v1alpha1.MetricName{"predictedCLV", "averageOrderValue"}},
 }
 
 // BenchmarkMetricJobPostgres runs the whole job (features scan, criteria,
@@ -64,7 +68,7 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer state.Close()
-	for _, name := range []string{"pushdown", "goeval", "orders"} {
+	for _, name := range []string{"pushdown", "goeval", "orders", "predict"} {
 		b.Run(name, func(b *testing.B) {
 			opts := Options{Namespace: "bench", Name: name, Spec: benchSegments[name], DB: state,
 				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
