@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -182,20 +183,70 @@ func TestLoyaltyCommandMissingToken(t *testing.T) {
 	}
 }
 
-// `worker campaign --once` with a console channel: every customer is in the
-// segment (email set); a, b and d have e-mail consent and get the message on
-// stdout, c has none and is suppressed.
-func TestCampaignCommand(t *testing.T) {
+// welcomePlaybook sends one console message to everyone (email set) on
+// segment entry.
+func welcomePlaybook() workerconfig.Playbook {
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "everyone", `customer.email != ""`, nil
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "welcome", Segment: seg,
+	return workerconfig.Playbook{Namespace: "shop", Name: "welcome", Segment: seg,
 		Channels: map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "everyone"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
 			Steps: []v1alpha1.Step{{Name: "hello", Send: &v1alpha1.SendStep{
 				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
 				Template:   v1alpha1.MessageTemplate{Subject: "Welcome", Body: "Hi {{.email}}"}}}}}}
-	r := newLocalRun(t, pb)
+}
+
+// As a Deployment (no --once) the campaign worker keeps polling until
+// SIGTERM, then publishes its summary and exits 0.
+func TestCampaignCommandStopsOnSIGTERM(t *testing.T) {
+	r := newLocalRun(t, welcomePlaybook())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for i := 0; i < 3; i++ {
+		if !sc.Scan() {
+			t.Fatalf("stdout ended after %d messages\n%s", i, stderr.String())
+		}
+	}
+	// stdout ends when the process does; it must not end by itself after a
+	// few idle ticks.
+	exited := make(chan struct{})
+	go func() { io.Copy(io.Discard, stdout); close(exited) }() //nolint:errcheck
+	select {
+	case <-exited:
+		t.Fatalf("the worker exited without --once or SIGTERM\n%s", stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("campaign after SIGTERM: %v\n%s", err, stderr.String())
+	}
+	var rep report.Playbook
+	r.readReport(t, &rep)
+	if rep.Sent != 3 || rep.Enrolled != 4 {
+		t.Errorf("report after shutdown %+v, want 3 sent, 4 enrolled", rep)
+	}
+}
+
+// `worker campaign --once` with a console channel: every customer is in the
+// segment (email set); a, b and d have e-mail consent and get the message on
+// stdout, c has none and is suppressed.
+func TestCampaignCommand(t *testing.T) {
+	r := newLocalRun(t, welcomePlaybook())
 	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
 	if err != nil {
 		t.Fatalf("campaign: %v\n%s", err, stderr)
