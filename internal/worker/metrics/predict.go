@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
@@ -18,19 +19,37 @@ const (
 	predictDiscount = 0.01
 )
 
-// prediction is what the model says about one customer, held for every
-// buyer while the features stream.
-type prediction struct {
-	churn, clv float64
+// predictor scores customers on demand: the fitted models and every buyer's
+// summary row, sorted by id (a slice searched in O(log n), lighter than a map).
+// Scoring lazily means that when only the predictedCLV metric is asked for,
+// just the members are scored, not every buyer.
+type predictor struct {
+	model clv.Model
+	rows  []clv.Summary
 }
 
-// predictions fits BG/NBD and Gamma-Gamma on every customer's orders up to
-// asOf (the whole base, so that a small segment still gets a stable fit) and
-// scores each buyer: churnProbability = 1 - P(alive | x, t_x, T), predictedCLV
-// the discounted 12-month CLV. Customers who never ordered get no entry and
-// keep zeros. Memory is one SummaryBuilder entry per customer and purchase
-// day, then one prediction per buyer.
-func predictions(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (map[string]prediction, error) {
+// predict fills f's ChurnProbability = 1 - P(alive | x, t_x, T) and
+// PredictedCLV (discounted 12-month CLV). Customers who never ordered keep
+// zeros: the model says nothing about them.
+func (p *predictor) predict(f *customer.Features) error {
+	i := sort.Search(len(p.rows), func(i int) bool { return p.rows[i].CustomerID >= f.ID })
+	if i == len(p.rows) || p.rows[i].CustomerID != f.ID {
+		f.ChurnProbability, f.PredictedCLV = 0, 0
+		return nil
+	}
+	pr, err := p.model.Predict(p.rows[i])
+	if err != nil {
+		return fmt.Errorf("predicted CLV: %w", err)
+	}
+	f.ChurnProbability, f.PredictedCLV = 1-pr.ProbabilityAlive, pr.CLV
+	return nil
+}
+
+// newPredictor fits BG/NBD and Gamma-Gamma on every customer's orders up to
+// asOf (the whole base, so that a small segment still gets a stable fit).
+// Memory is one SummaryBuilder entry per customer and purchase day while the
+// orders stream, then one summary row per buyer.
+func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (*predictor, error) {
 	b, err := clv.NewSummaryBuilder(asOf, predictUnit)
 	if err != nil {
 		return nil, fmt.Errorf("predicted CLV: %w", err)
@@ -49,7 +68,7 @@ func predictions(ctx context.Context, conn datasource.Connector, asOf time.Time,
 	}); err != nil {
 		return nil, err
 	}
-	rows := b.Rows()
+	rows := b.Rows() // sorted by customer id
 	if len(rows) == 0 {
 		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
@@ -62,15 +81,7 @@ func predictions(ctx context.Context, conn datasource.Connector, asOf time.Time,
 		return nil, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
 	}
 	model := clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
-	out := make(map[string]prediction, len(rows))
-	for _, s := range rows {
-		p, err := model.Predict(s)
-		if err != nil {
-			return nil, fmt.Errorf("predicted CLV: %w", err)
-		}
-		out[s.CustomerID] = prediction{churn: 1 - p.ProbabilityAlive, clv: p.CLV}
-	}
-	return out, nil
+	return &predictor{model: model, rows: rows}, nil
 }
 
 // fitError is a model that could not be fitted to the data (as opposed to

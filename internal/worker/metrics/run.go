@@ -80,9 +80,8 @@ type run struct {
 	evalErrors int64
 	totals     totals
 	act        *activity
-	preds      map[string]prediction
-	// noPrediction: the model could not be fitted; predictedCLV is left out.
-	noPrediction bool
+	// preds scores customers; nil when not asked for or not fitted.
+	preds *predictor
 	// scanTime is the data source scans, snapshotTime the membership COPY
 	// tail, diff and commit after them.
 	scanTime, snapshotTime time.Duration
@@ -109,13 +108,13 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	r.reachable = true
 	if p.predict {
-		r.preds, err = predictions(ctx, conn, r.now, r.o.Progress)
+		r.preds, err = newPredictor(ctx, conn, r.now, r.o.Progress)
 		var fit *fitError
 		switch {
 		case errors.As(err, &fit) && !p.criteriaPredicts:
 			// Membership does not depend on the model: report the rest.
 			r.o.Logger.Warn("predicted CLV left out", "reason", err.Error())
-			r.preds, r.noPrediction = nil, true
+			r.preds = nil
 		case err != nil:
 			return r.dataErr(err)
 		}
@@ -173,9 +172,10 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 		if scanned%ProgressEvery == 0 {
 			r.o.Progress(Progress{Stage: "features", Rows: scanned})
 		}
-		if r.preds != nil {
-			pr := r.preds[f.ID]
-			f.ChurnProbability, f.PredictedCLV = pr.churn, pr.clv
+		if r.preds != nil && p.criteriaPredicts {
+			if err := r.preds.predict(f); err != nil {
+				return err
+			}
 		}
 		if !p.pushdown {
 			ok, err := p.program.Matches(f)
@@ -187,6 +187,12 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 			}
 			if !ok {
 				return nil
+			}
+		}
+		if r.preds != nil && !p.criteriaPredicts {
+			// Only the metric needs the model: score members alone.
+			if err := r.preds.predict(f); err != nil {
+				return err
 			}
 		}
 		r.totals.add(f)
