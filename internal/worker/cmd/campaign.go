@@ -54,12 +54,12 @@ func campaignCommand(g *globals) *cobra.Command {
 // campaignOptions reads the spec, environment and mounted Secrets into the
 // runner's Options.
 func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campaign.Options, closeSrc func(), err error) {
-	var spec workerconfig.Playbook
-	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
-		return o, nil, err
-	}
 	shard, shards, err := parseShard(f.shard)
 	if err != nil {
+		return o, nil, err
+	}
+	var spec workerconfig.Playbook
+	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
 		return o, nil, err
 	}
 	pb, err := specmap.Playbook(spec.Namespace, spec.Name, &spec.Spec)

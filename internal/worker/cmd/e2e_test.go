@@ -436,3 +436,30 @@ func TestMetricsCommandPostgresState(t *testing.T) {
 		t.Error("a SQLite state file was created although the state store is PostgreSQL")
 	}
 }
+
+func TestVersionAndUsageErrors(t *testing.T) {
+	out, err := exec.Command(workerBin, "version").Output()
+	if err != nil || !regexp.MustCompile(`^worker dev \(commit \S+, go1\.\d+`).Match(out) {
+		t.Errorf("version: %q, %v", out, err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nonsense"}, `unknown command \"nonsense\"`},
+		{[]string{"metrics", "extra-arg"}, `unknown command \"extra-arg\"`},
+		{[]string{"campaign", "--shard=2/2"}, `--shard \"2/2\"`},
+		{[]string{"--log-level=loud", "version"}, `--log-level \"loud\"`},
+		{[]string{"loyalty-metrics"}, `read worker spec`},
+	} {
+		args := tt.args
+		cmd := exec.Command(workerBin, args...)
+		cmd.Env = []string{workload.LocalRootEnv + "=" + t.TempDir(), workerconfig.EnvReportFile + "=" + filepath.Join(t.TempDir(), "r.json")}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), `"msg":"worker failed"`) ||
+			!strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%v: err %v, stderr %s; want a non-zero exit with the JSON error containing %s", args, err, stderr.String(), tt.want)
+		}
+	}
+}
