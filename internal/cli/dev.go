@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,11 +31,37 @@ Poke at it from another terminal:
 Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			// The first Ctrl-C stops everything in order; a second one, while
-			// that is under way, kills retentionctl (and, on Linux, its workers).
-			go func() { <-ctx.Done(); stop() }()
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			// The first Ctrl-C (or SIGTERM) stops workers, manager and control
+			// plane in order. A second one kills the workers at once instead of
+			// granting them their 5 s, and still stops the API server and etcd;
+			// a third exits immediately (and may leave those two running).
+			sigs := make(chan os.Signal, 3)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			force := make(chan struct{})
+			o.Force = force
+			finished := make(chan struct{})
+			defer close(finished)
+			go func() {
+				for n := 1; ; n++ {
+					select {
+					case <-finished:
+						return
+					case <-sigs:
+					}
+					switch n {
+					case 1:
+						cancel()
+					case 2:
+						fmt.Fprintln(cmd.ErrOrStderr(), "dev: killing workers now; stopping the API server and etcd (Ctrl-C again to exit at once)")
+						close(force)
+					default:
+						os.Exit(130)
+					}
+				}
+			}()
 			o.Out = cmd.OutOrStdout()
 			return devrun.Run(ctx, o)
 		},

@@ -41,6 +41,10 @@ type Options struct {
 	Out io.Writer
 	// Width is the table width in columns (default 100).
 	Width int
+	// Force, when closed while the run is stopping, cuts the workers'
+	// termination grace short (SIGKILL now); the manager and control plane
+	// still stop in order, so no kube-apiserver or etcd is left behind.
+	Force <-chan struct{}
 }
 
 // withDefaults fills the zero fields and makes paths absolute (workers run

@@ -137,6 +137,9 @@ func (p *localPod) runOnce(ctx context.Context) error {
 		case <-time.After(terminationGrace):
 			_ = signalGroup(cmd, syscall.SIGKILL)
 			werr = <-waited
+		case <-p.k.o.Force:
+			_ = signalGroup(cmd, syscall.SIGKILL)
+			werr = <-waited
 		}
 	}
 	stopProbe()

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -94,46 +93,44 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// The runs happen in child processes (this test binary re-executed with
-// DEVRUN_CHILD set) because that is how a user runs them: a process that gets
-// SIGINT on Ctrl-C and an exit code. (It is also needed: controller-runtime
-// refuses a second manager with the same controller names in one process.)
-const childEnv = "DEVRUN_CHILD"
+// buildCLI builds cmd/retentionctl once: the tests run `retentionctl dev` as
+// a user does, as a process that gets SIGINT on Ctrl-C and has an exit code.
+var (
+	cliOnce sync.Once
+	cliBin  string
+	cliErr  error
+)
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(runChild())
-	}
-	os.Exit(m.Run())
-}
-
-// runChild is `retentionctl dev` as internal/cli/dev.go wires it.
-func runChild() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := devrun.Run(ctx, devrun.Options{
-		RepoDir: repo, WorkDir: os.Getenv("DEVRUN_WORKDIR"), WorkerBinary: os.Getenv("DEVRUN_WORKER"),
-		Once: os.Getenv("DEVRUN_ONCE") != "", Timeout: 3 * time.Minute, Refresh: 500 * time.Millisecond,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "dev:", err)
-		return 1
-	}
-	return 0
-}
-
-// startChild starts a run; its stdout and stderr go to out.
-func startChild(t *testing.T, work string, once bool, out io.Writer) *exec.Cmd {
+func buildCLI(t *testing.T) string {
 	t.Helper()
-	self, err := os.Executable()
+	cliOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "devrun-cli-")
+		if err != nil {
+			cliErr = err
+			return
+		}
+		cliBin = filepath.Join(dir, "retentionctl")
+		cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/retentionctl")
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cliErr = errors.New("go build ./cmd/retentionctl: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if cliErr != nil {
+		t.Fatal(cliErr)
+	}
+	return cliBin
+}
+
+// startDev starts `retentionctl dev`; its stdout and stderr go to out.
+func startDev(t *testing.T, work string, out io.Writer, extra ...string) *exec.Cmd {
+	t.Helper()
+	abs, err := filepath.Abs(repo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "DEVRUN_WORKDIR="+work, "DEVRUN_WORKER="+buildWorker(t))
-	if once {
-		cmd.Env = append(cmd.Env, "DEVRUN_ONCE=1")
-	}
+	args := append([]string{"dev", "--repo", abs, "--workdir", work, "--worker", buildWorker(t)}, extra...)
+	cmd := exec.Command(buildCLI(t), args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -147,14 +144,14 @@ func startChild(t *testing.T, work string, once bool, out io.Writer) *exec.Cmd {
 	return cmd
 }
 
-// TestOnce is `retentionctl dev --once`: it returns nil after printing a table
+// TestOnce is `retentionctl dev --once`: it exits 0 after printing a table
 // in which every sample is Ready with real figures, each line fitting 100 columns.
 func TestOnce(t *testing.T) {
 	requireAssets(t)
 	g := NewWithT(t)
 	work := t.TempDir()
 	out := &syncBuffer{}
-	cmd := startChild(t, work, true, out)
+	cmd := startDev(t, work, out, "--once", "--timeout", "3m")
 	g.Expect(cmd.Wait()).To(Succeed(), out.String())
 	text := out.String()
 	table := text[strings.LastIndex(text, "KIND "):]
@@ -192,7 +189,7 @@ func TestLocalRun(t *testing.T) {
 	work := t.TempDir()
 	out := &syncBuffer{}
 	worker := buildWorker(t)
-	cmd := startChild(t, work, false, out)
+	cmd := startDev(t, work, out, "--timeout", "4m")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
@@ -377,4 +374,45 @@ func allPIDs(g Gomega, work string) map[string]int {
 // alive reports whether a process exists (the local kubelet reaps its children).
 func alive(pid int) bool {
 	return syscall.Kill(pid, 0) == nil
+}
+
+// TestSecondInterrupt: a second Ctrl-C kills a worker that ignores SIGTERM
+// at once instead of after its 5 s grace, and the run still stops the API
+// server and etcd and exits 0.
+func TestSecondInterrupt(t *testing.T) {
+	requireAssets(t)
+	g := NewWithT(t)
+	work := t.TempDir()
+	// A worker that ignores SIGTERM, as a stuck one would.
+	stubborn := filepath.Join(t.TempDir(), "worker")
+	g.Expect(os.WriteFile(stubborn, []byte("#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"), 0o755)).To(Succeed())
+	out := &syncBuffer{}
+	cmd := startDev(t, work, out, "--timeout", "3m", "--worker", stubborn)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var loyalty devrun.Command
+	g.Eventually(func(g Gomega) {
+		loyalty = readCommand(g, work, "rewards-loyalty-0")
+		g.Expect(alive(loyalty.PID)).To(BeTrue())
+	}, 2*time.Minute, 200*time.Millisecond).Should(Succeed(), out.String())
+	kubeconfig, err := os.ReadFile(filepath.Join(work, "kubeconfig"))
+	g.Expect(err).NotTo(HaveOccurred())
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed())
+	// Apart, so the kernel does not merge them into one pending signal.
+	time.Sleep(500 * time.Millisecond)
+	g.Expect(alive(loyalty.PID)).To(BeTrue(), "SIGTERM is ignored; only SIGKILL stops it")
+	start := time.Now()
+	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed())
+	g.Eventually(done, 30*time.Second).Should(Receive(BeNil()), out.String())
+	g.Expect(alive(loyalty.PID)).To(BeFalse())
+	g.Expect(time.Since(start)).To(BeNumerically("<", 4500*time.Millisecond), "the 5 s grace was not cut short")
+	g.Expect(out.String()).To(ContainSubstring("killing workers now"))
+	// The API server is gone too.
+	cfg.Timeout = 2 * time.Second
+	k8s, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(k8s.List(context.Background(), &v1alpha1.PlaybookList{})).NotTo(Succeed())
 }
