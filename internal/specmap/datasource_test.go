@@ -72,17 +72,3 @@ func TestDataSource(t *testing.T) {
 		})
 	}
 }
-
-// TestDataSourceLocalRoot: in a local run (no kubelet) the ConfigMap's files
-// live under $RETENTION_LOCAL_ROOT, where the dev runner writes them.
-func TestDataSourceLocalRoot(t *testing.T) {
-	t.Setenv("RETENTION_LOCAL_ROOT", "/tmp/dev")
-	got, err := DataSource(v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
-		ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "cdnow", Keys: []string{"log.txt"}}}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Path != "/tmp/dev/var/lib/retention/data/log.txt" {
-		t.Errorf("path %q, want /tmp/dev/var/lib/retention/data/log.txt", got.Path)
-	}
-}
