@@ -82,6 +82,10 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
+	window, err := segmentWindow(&spec.Segment.Spec)
+	if err != nil {
+		return o, nil, err
+	}
 	src, err := openSource(ctx, spec.Segment.DataSource)
 	if err != nil {
 		return o, nil, err
@@ -91,7 +95,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		StoreURL:     url,
 		Channels:     senders,
 		ChannelKinds: kinds,
-		Source:       src,
+		Source:       windowedSource{Connector: src, window: window},
 		InSegment:    inSegment,
 		Shard:        shard,
 		Shards:       shards,

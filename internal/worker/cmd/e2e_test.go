@@ -437,6 +437,22 @@ func TestMetricsCommandPostgresState(t *testing.T) {
 	}
 }
 
+// Segment criteria over windowed features select the same customers in the
+// campaign worker as in the metric job: with the segment's 30-day window only
+// a has two window orders.
+func TestCampaignSegmentWindow(t *testing.T) {
+	pb := welcomePlaybook()
+	pb.Segment.Spec.Criteria = `customer.windowOrders >= 2`
+	r := newLocalRun(t, pb)
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign: %v\n%s", err, stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "[console] to=a*** ") {
+		t.Errorf("stdout %q, want one message to a", stdout)
+	}
+}
+
 func TestVersionAndUsageErrors(t *testing.T) {
 	out, err := exec.Command(workerBin, "version").Output()
 	if err != nil || !regexp.MustCompile(`^worker dev \(commit \S+, go1\.\d+`).Match(out) {
