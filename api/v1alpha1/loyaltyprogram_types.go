@@ -43,8 +43,14 @@ type LoyaltyProgramSpec struct {
 	// return window passes, e.g. 30d.
 	// +optional
 	PendingPeriod Duration `json:"pendingPeriod,omitempty"`
-	// APITokenSecretRef holds the bearer token the shop uses to call the loyalty API.
+	// APITokenSecretRef holds the bearer token the shop uses to call the loyalty
+	// API (balances, history, redemptions).
 	APITokenSecretRef SecretKeySelector `json:"apiTokenSecretRef"`
+	// AdminTokenSecretRef holds the token for admin calls (adjustments, tier
+	// changes, expiring points), which playbooks' awardPoints steps use.
+	// Without it the API token is also the admin token.
+	// +optional
+	AdminTokenSecretRef *SecretKeySelector `json:"adminTokenSecretRef,omitempty"`
 	// MetricsSchedule is when the expiry and metrics job runs (cron, default every 15 minutes).
 	// +optional
 	// +kubebuilder:default="*/15 * * * *"

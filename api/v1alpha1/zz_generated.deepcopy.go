@@ -610,6 +610,11 @@ func (in *LoyaltyProgramSpec) DeepCopyInto(out *LoyaltyProgramSpec) {
 		**out = **in
 	}
 	out.APITokenSecretRef = in.APITokenSecretRef
+	if in.AdminTokenSecretRef != nil {
+		in, out := &in.AdminTokenSecretRef, &out.AdminTokenSecretRef
+		*out = new(SecretKeySelector)
+		**out = **in
+	}
 	if in.Replicas != nil {
 		in, out := &in.Replicas, &out.Replicas
 		*out = new(int32)

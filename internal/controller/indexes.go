@@ -36,7 +36,8 @@ func registerIndexes(mgr manager.Manager) error {
 			return []string{o.(*v1alpha1.LoyaltyProgram).Spec.DataSourceRef.Name}
 		}},
 		{&v1alpha1.LoyaltyProgram{}, indexSecret, func(o client.Object) []string {
-			return []string{o.(*v1alpha1.LoyaltyProgram).Spec.APITokenSecretRef.Name}
+			lp := o.(*v1alpha1.LoyaltyProgram)
+			return []string{lp.Spec.APITokenSecretRef.Name, adminToken(lp).Name}
 		}},
 		{&v1alpha1.Playbook{}, indexSegment, func(o client.Object) []string {
 			return []string{o.(*v1alpha1.Playbook).Spec.SegmentRef.Name}

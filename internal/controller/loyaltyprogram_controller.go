@@ -71,6 +71,10 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	if err := r.checkSecretKeys(ctx, lp.Namespace, token.Name, token.Key); err != nil {
 		return err
 	}
+	admin := adminToken(lp)
+	if err := r.checkSecretKeys(ctx, lp.Namespace, admin.Name, admin.Key); err != nil {
+		return err
+	}
 	owner := ownerOf(lp, "LoyaltyProgram")
 	spec := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, Spec: lp.Spec, DataSource: ds.Spec}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentLoyalty, spec)
@@ -79,7 +83,10 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	}
 	name := lp.Name + "-loyalty"
 	api := r.workerPod(owner, workload.ComponentLoyalty, "loyalty", hash, &ds.Spec)
-	api.Secrets = []workload.SecretMount{{Secret: token.Name, Dir: workerconfig.APITokenDir}}
+	api.Secrets = []workload.SecretMount{
+		{Secret: token.Name, Dir: workerconfig.APITokenDir},
+		{Secret: admin.Name, Dir: workerconfig.AdminTokenDir},
+	}
 	api.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: LoyaltyPort}}
 	api.Probe = "/readyz"
 	if err := r.apply(ctx, workload.Deployment(owner, workload.ComponentLoyalty, name, loyaltyReplicas(lp), api)); err != nil {
@@ -96,6 +103,14 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	}
 	lp.Status.Endpoint = fmt.Sprintf("http://%s.%s.svc:%d", name, lp.Namespace, LoyaltyPort)
 	return nil
+}
+
+// adminToken is the Secret key of the admin token: its own, or the API token.
+func adminToken(lp *v1alpha1.LoyaltyProgram) v1alpha1.SecretKeySelector {
+	if lp.Spec.AdminTokenSecretRef != nil {
+		return *lp.Spec.AdminTokenSecretRef
+	}
+	return lp.Spec.APITokenSecretRef
 }
 
 func loyaltyReplicas(lp *v1alpha1.LoyaltyProgram) int32 {

@@ -137,7 +137,7 @@ func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.P
 		if spec.LoyaltyPrograms == nil {
 			spec.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
 		}
-		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.APITokenSecretRef.Key}
+		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: adminToken(lp).Key}
 	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentCampaign, spec)
 	if err != nil {
@@ -173,7 +173,7 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 	}
 	for _, name := range sortedKeys(refs.programs) {
 		lp := refs.programs[name]
-		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.APITokenSecretRef.Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
+		mounts = append(mounts, workload.SecretMount{Secret: adminToken(lp).Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
 	}
 	return mounts
 }

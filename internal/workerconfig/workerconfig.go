@@ -32,6 +32,7 @@ const (
 const (
 	ChannelSecretsDir = "channels" // channels/<channel name>/<key>
 	APITokenDir       = "api-token"
+	AdminTokenDir     = "admin-token"
 	LoyaltyTokensDir  = "loyalty" // loyalty/<program name>/<key>, for awardPoints steps
 )
 
@@ -55,7 +56,8 @@ type Playbook struct {
 	LoyaltyPrograms map[string]LoyaltyEndpoint `json:"loyaltyPrograms,omitempty"`
 }
 
-// LoyaltyEndpoint is how a campaign worker reaches a loyalty worker.
+// LoyaltyEndpoint is how a campaign worker reaches a loyalty worker: its URL
+// and the key of the admin token mounted at loyalty/<program>/<TokenKey>.
 type LoyaltyEndpoint struct {
 	URL      string `json:"url"`
 	TokenKey string `json:"tokenKey"`
