@@ -11,9 +11,10 @@ COPY cmd/ cmd/
 COPY internal/ internal/
 COPY config/crd/ config/crd/
 # Static binaries: the SQLite driver is pure Go, so CGO stays off.
-ARG TARGETOS=linux TARGETARCH=amd64
+ARG TARGETOS=linux TARGETARCH=amd64 VERSION=dev
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o /out/manager ./cmd/manager && \
-    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o /out/worker ./cmd/worker && \
+    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath \
+      -ldflags="-s -w -X github.com/retention-dev/retention-operator/internal/worker/cmd.Version=${VERSION}" -o /out/worker ./cmd/worker && \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o /out/retentionctl ./cmd/retentionctl
 
 FROM gcr.io/distroless/static:nonroot

@@ -1,6 +1,8 @@
 # retention-operator Makefile (kubebuilder v4 conventions).
 
 IMG ?= ghcr.io/retention-dev/retention-operator:dev
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS ?= -X github.com/retention-dev/retention-operator/internal/worker/cmd.Version=$(VERSION)
 LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
@@ -61,7 +63,7 @@ dev: build k8s-binaries ## Run the operator end to end locally: API server, mana
 .PHONY: build
 build: ## Build manager, worker, retentionctl and the kubectl-retention plugin into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
-	go build -o $(LOCALBIN)/worker ./cmd/worker
+	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/worker ./cmd/worker
 	go build -o $(LOCALBIN)/retentionctl ./cmd/retentionctl
 	go build -o $(LOCALBIN)/kubectl-retention ./cmd/kubectl-retention
 
@@ -71,7 +73,7 @@ run: manifests generate fmt vet ## Run the manager against the cluster in ~/.kub
 
 .PHONY: docker-build
 docker-build: ## Build the image (needs a container engine; none runs on the CI machines).
-	docker build -t $(IMG) .
+	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
 
 ##@ Deployment
 
