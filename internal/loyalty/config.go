@@ -89,6 +89,9 @@ type Reward struct {
 	Name        string `json:"name"`
 	Cost        int64  `json:"cost"`
 	Description string `json:"description,omitempty"`
+	// MinTier restricts the reward to members of this tier or above (in the
+	// order of Config.Tiers); empty means every member may redeem it.
+	MinTier string `json:"minTier,omitempty"`
 }
 
 // PointsExpiry says when points lapse.
@@ -213,6 +216,9 @@ func (c *Config) Validate() error {
 		rewards[r.Name] = true
 		if r.Cost <= 0 {
 			return &FieldError{fmt.Sprintf("rewards[%d].cost", i), "must be > 0"}
+		}
+		if r.MinTier != "" && c.tierIndex(r.MinTier) < 0 {
+			return &FieldError{fmt.Sprintf("rewards[%d].minTier", i), fmt.Sprintf("%q names no tier in tiers", r.MinTier)}
 		}
 	}
 	if e := c.PointsExpiry; e != nil {

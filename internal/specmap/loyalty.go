@@ -27,8 +27,9 @@ const DefaultTierWindow = 365 * 24 * time.Hour
 //   - enum values are capitalised in the CRD (Floor, Fixed) and lower-case in
 //     the engine (floor, fixed).
 //
-// Not carried over: tiers[].benefits (display text the engine never reads)
-// and rewards[].minTier (the engine has no tier restriction on rewards).
+// Not carried over: tiers[].benefits (display text the engine never reads).
+// rewards[].minTier is carried over as is: the engine refuses a redemption
+// by a member below that tier (tier order = spec.tiers order).
 func Loyalty(spec *v1alpha1.LoyaltyProgramSpec) (loyalty.Config, error) {
 	cfg := loyalty.Config{Currency: spec.Currency}
 	if spec.PointValue == "" {
@@ -47,7 +48,8 @@ func Loyalty(spec *v1alpha1.LoyaltyProgramSpec) (loyalty.Config, error) {
 		return cfg, err
 	}
 	for _, r := range spec.Rewards {
-		cfg.Rewards = append(cfg.Rewards, loyalty.Reward{Name: r.Name, Cost: r.Cost, Description: r.Description})
+		cfg.Rewards = append(cfg.Rewards, loyalty.Reward{Name: r.Name, Cost: r.Cost, Description: r.Description,
+			MinTier: r.MinTier})
 	}
 	if e := spec.PointsExpiry; e != nil {
 		exp := &loyalty.PointsExpiry{}

@@ -60,7 +60,7 @@ func TestLoyalty(t *testing.T) {
 					{Name: "silver", Threshold: 500, Basis: loyalty.BasisSpend, Window: dur(180 * day), DowngradeGrace: dur(30 * day)},
 					{Name: "gold", Threshold: 2000, Basis: loyalty.BasisSpend, Window: dur(180 * day), DowngradeGrace: dur(7*day + 12*time.Hour)},
 				},
-				Rewards: []loyalty.Reward{{Name: "voucher-5", Cost: 500, Description: "5 EUR off"}, {Name: "lounge", Cost: 3000}},
+				Rewards: []loyalty.Reward{{Name: "voucher-5", Cost: 500, Description: "5 EUR off"}, {Name: "lounge", Cost: 3000, MinTier: "gold"}},
 				PointsExpiry: &loyalty.PointsExpiry{Mode: loyalty.ExpiryInactivity, After: dur(365 * day),
 					WarningWindow: dur(30 * day)},
 				PendingPeriod: dur(14 * day),
@@ -107,6 +107,9 @@ func TestLoyalty(t *testing.T) {
 				s.EarnRules.TierMultipliers = append(s.EarnRules.TierMultipliers, v1alpha1.TierMultiplier{Tier: "platinum", Percent: 200})
 			},
 			wantErr: "spec.earnRules.tierMultipliers.platinum: names no tier"},
+		{name: "engine validation: reward minTier that is not listed",
+			spec:    func(s *v1alpha1.LoyaltyProgramSpec) { s.Rewards[1].MinTier = "platinum" },
+			wantErr: `spec.rewards[1].minTier: "platinum" names no tier in tiers`},
 		{name: "engine validation: expiry without a lifetime",
 			spec:    func(s *v1alpha1.LoyaltyProgramSpec) { s.PointsExpiry.After = "" },
 			wantErr: "spec.pointsExpiry.after: must be a positive duration"},
