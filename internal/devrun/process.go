@@ -116,9 +116,10 @@ func (p *localPod) runOnce(ctx context.Context) error {
 	}
 	p.k.started(p, cmd)
 	p.running.Store(true)
-	probeDone := make(chan struct{})
+	probeDone := make(chan struct{}, 2)
 	probeCtx, stopProbe := context.WithCancel(ctx)
-	go func() { defer close(probeDone); p.probe(probeCtx) }()
+	go func() { defer func() { probeDone <- struct{}{} }(); p.probe(probeCtx) }()
+	go func() { defer func() { probeDone <- struct{}{} }(); p.refreshVolumes(probeCtx, log) }()
 	copied := make(chan struct{})
 	go func() { defer close(copied); p.copyStdout(stdout, log) }()
 
@@ -143,6 +144,7 @@ func (p *localPod) runOnce(ctx context.Context) error {
 		}
 	}
 	stopProbe()
+	<-probeDone
 	<-probeDone
 	p.running.Store(false)
 	p.ready.Store(false)
@@ -170,6 +172,35 @@ func (p *localPod) copyStdout(r io.Reader, log io.Writer) {
 		}
 	}
 	_, _ = io.Copy(log, r) // a line longer than the buffer: keep the rest in the log
+}
+
+// volumeRefresh is how often a running pod's ConfigMap and Secret volumes
+// are brought up to date (the kubelet's sync period is a minute; locally
+// quicker is nicer).
+const volumeRefresh = 2 * time.Second
+
+// refreshVolumes keeps ConfigMap and Secret files current while the process
+// runs, as the kubelet does for mounted volumes (a rotated Secret reaches a
+// running worker without a restart). A failure is logged and retried.
+func (p *localPod) refreshVolumes(ctx context.Context, log io.Writer) {
+	tick := time.NewTicker(volumeRefresh)
+	defer tick.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		msg := ""
+		if err := materializeVolumes(ctx, p.k.c, p.k.o, p.namespace, p.root(), &p.spec); err != nil && ctx.Err() == nil {
+			msg = err.Error()
+		}
+		if msg != last && msg != "" {
+			fmt.Fprintf(log, "=== %s volume refresh: %s\n", time.Now().UTC().Format(time.RFC3339), msg)
+		}
+		last = msg
+	}
 }
 
 // probe marks the pod ready like the kubelet: at once when the container has

@@ -23,6 +23,8 @@ import (
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -230,6 +232,20 @@ func TestLocalRun(t *testing.T) {
 		g.Expect(out.String()).To(MatchRegexp(`(?m)^[a-z-]+ \| \[console\] to=\S+ subject=".+" step=\S+ key=\S+$`))
 	}, 2*time.Minute, time.Second).Should(Succeed(), func() string { return out.String() + runState(done) })
 
+	// A Segment on an every-minute schedule: its job runs at once, then again
+	// at the next minute (checked near the end, to overlap the waiting).
+	g.Expect(k8s.Create(ctxT, &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "every-minute"},
+		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"},
+			Criteria: "customer.frequency >= 1", Schedule: "* * * * *", Window: "30d"}})).To(Succeed())
+	var firstRun time.Time
+	g.Eventually(func(g Gomega) {
+		var cj batchv1.CronJob
+		g.Expect(k8s.Get(ctxT, key("every-minute-metrics"), &cj)).To(Succeed())
+		g.Expect(cj.Status.LastScheduleTime).NotTo(BeNil())
+		g.Expect(cj.Status.LastSuccessfulTime).NotTo(BeNil())
+		firstRun = cj.Status.LastScheduleTime.Time
+	}, time.Minute, 200*time.Millisecond).Should(Succeed(), func() string { return out.String() + runState(done) })
+
 	var atRisk v1alpha1.Segment
 	g.Expect(k8s.Get(ctxT, key("at-risk"), &atRisk)).To(Succeed())
 	g.Expect(*atRisk.Status.Size).To(BeNumerically(">", 0), "demo data ends now, so some customers are at risk")
@@ -291,6 +307,32 @@ func TestLocalRun(t *testing.T) {
 	logText, err := os.ReadFile(filepath.Join(work, "logs", "at-risk-winback-campaign-0.log"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(logText)).To(ContainSubstring("exit: signal: killed"))
+
+	// A rotated Secret reaches the running loyalty API's mounted file
+	// without a restart, as a kubelet refreshes Secret volumes.
+	loyalty := readCommand(g, work, "rewards-loyalty-0")
+	var token corev1.Secret
+	g.Expect(k8s.Get(ctxT, key("loyalty-api-token"), &token)).To(Succeed())
+	token.Data = map[string][]byte{"token": []byte("rotated-token")}
+	g.Expect(k8s.Update(ctxT, &token)).To(Succeed())
+	tokenFile := filepath.Join(work, "pods", "rewards-loyalty-0", "var", "run", "secrets", "retention", "api-token", "token")
+	g.Eventually(func() string { b, _ := os.ReadFile(tokenFile); return string(b) }, 15*time.Second, 200*time.Millisecond).
+		Should(Equal("rotated-token"))
+	g.Expect(readCommand(g, work, "rewards-loyalty-0").PID).To(Equal(loyalty.PID))
+
+	// The every-minute Segment's job ran again on its schedule, and its
+	// figures are in status.
+	g.Eventually(func(g Gomega) {
+		var cj batchv1.CronJob
+		g.Expect(k8s.Get(ctxT, key("every-minute-metrics"), &cj)).To(Succeed())
+		g.Expect(cj.Status.LastScheduleTime.Time).To(BeTemporally(">", firstRun))
+		next := firstRun.Truncate(time.Minute).Add(time.Minute)
+		g.Expect(cj.Status.LastScheduleTime.Time).To(BeTemporally("~", next, 5*time.Second), "runs at the minute")
+	}, 75*time.Second, 500*time.Millisecond).Should(Succeed())
+	var everyMinute v1alpha1.Segment
+	g.Expect(k8s.Get(ctxT, key("every-minute"), &everyMinute)).To(Succeed())
+	g.Expect(everyMinute.Status.Size).NotTo(BeNil())
+	g.Expect(*everyMinute.Status.Size).To(BeNumerically(">", 0))
 
 	// Deleting a Playbook garbage-collects its Deployment, which stops its worker.
 	survey := readCommand(g, work, "nps-survey-campaign-0")
