@@ -15,6 +15,11 @@ type SegmentRef struct {
 	Namespace, Name string
 }
 
+// Key is how a Segment's members are keyed in segment_members:
+// "namespace/name", so Segments of the same name in two namespaces sharing a
+// PostgreSQL state store never mix.
+func (r SegmentRef) Key() string { return r.Namespace + "/" + r.Name }
+
 // SegmentRun is the stored outcome of a Segment's latest run.
 type SegmentRun struct {
 	LastRunAt time.Time

@@ -132,18 +132,18 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 	var d SegmentDiff
 	var err error
 	d.Exited, err = st.exec(ctx, `DELETE FROM segment_members WHERE segment = $1 AND NOT EXISTS
-		(SELECT 1 FROM segment_staging s WHERE s.customer_id = segment_members.customer_id)`, ref.Name)
+		(SELECT 1 FROM segment_staging s WHERE s.customer_id = segment_members.customer_id)`, ref.Key())
 	if err != nil {
 		return fail("remove exited members", err)
 	}
 	d.Entered, err = st.exec(ctx, `INSERT INTO segment_members (segment, customer_id)
 		SELECT $1, s.customer_id FROM segment_staging s WHERE NOT EXISTS
 		(SELECT 1 FROM segment_members m WHERE m.segment = $1 AND m.customer_id = s.customer_id)
-		ON CONFLICT (segment, customer_id) DO NOTHING`, ref.Name)
+		ON CONFLICT (segment, customer_id) DO NOTHING`, ref.Key())
 	if err != nil {
 		return fail("add entered members", err)
 	}
-	d.Size, err = st.count(ctx, `SELECT count(*) FROM segment_members WHERE segment = $1`, ref.Name)
+	d.Size, err = st.count(ctx, `SELECT count(*) FROM segment_members WHERE segment = $1`, ref.Key())
 	if err != nil {
 		return fail("count members", err)
 	}

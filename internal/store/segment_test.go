@@ -61,7 +61,7 @@ func TestSegmentSnapshot(t *testing.T) {
 			if err := db.RecordSegmentFailure(ctx, ref, t2.Add(time.Hour), boom.Error()); err != nil {
 				t.Fatal(err)
 			}
-			members, err := db.SegmentMembers(ctx, ref.Name)
+			members, err := db.SegmentMembers(ctx, ref.Key())
 			if err != nil {
 				t.Fatal(err)
 			}

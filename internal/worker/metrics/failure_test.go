@@ -72,7 +72,7 @@ func TestFailedRunKeepsSnapshot(t *testing.T) {
 			if sum.LastSuccess == nil || !sum.LastSuccess.Equal(asOf) || !sum.RunTime.Equal(asOf.Add(time.Hour)) {
 				t.Errorf("lastSuccess %v runTime %v, want %v and %v", sum.LastSuccess, sum.RunTime, asOf, asOf.Add(time.Hour))
 			}
-			members, err := src.db.SegmentMembers(t.Context(), "buyers")
+			members, err := src.db.SegmentMembers(t.Context(), "shop/buyers")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,7 +35,7 @@ func TestSameResultAcrossSources(t *testing.T) {
 			if !sum.RunTime.Equal(asOf) || sum.LastSuccess == nil || !sum.LastSuccess.Equal(asOf) {
 				t.Errorf("runTime %v lastSuccess %v, want both %v", sum.RunTime, sum.LastSuccess, asOf)
 			}
-			members, err := src.db.SegmentMembers(t.Context(), "buyers")
+			members, err := src.db.SegmentMembers(t.Context(), "shop/buyers")
 			if err != nil {
 				t.Fatal(err)
 			}
