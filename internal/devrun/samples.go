@@ -59,7 +59,8 @@ func isCommittedDemoData(obj *unstructured.Unstructured) bool {
 }
 
 // applySamples creates the samples as a user would with kubectl, the fresh
-// demo data ConfigMap right after the Namespace.
+// demo data ConfigMap right after the Namespace. With data nil the committed
+// demo data is applied as it is.
 func applySamples(ctx context.Context, c client.Client, dir string, data map[string]string) (int, error) {
 	objs, err := readSamples(dir)
 	if err != nil {
@@ -75,10 +76,10 @@ func applySamples(ctx context.Context, c client.Client, dir string, data map[str
 	}
 	dataDone := false
 	for _, obj := range objs {
-		if isCommittedDemoData(obj) {
+		if isCommittedDemoData(obj) && data != nil {
 			continue
 		}
-		if obj.GetKind() != "Namespace" && !dataDone {
+		if obj.GetKind() != "Namespace" && !dataDone && data != nil {
 			if err := create(demoDataConfigMap(data)); err != nil {
 				return n, err
 			}

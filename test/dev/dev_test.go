@@ -175,6 +175,20 @@ func TestOnce(t *testing.T) {
 	}
 	g.Expect(rows).To(Equal(20), table)
 	g.Expect(table).To(MatchRegexp(`LoyaltyProgram rewards +True +members=[1-9]\d* liability=\d+\.\d\d EUR`))
+	// The demo data was generated to end now, not at the committed date.
+	orders, err := os.ReadFile(filepath.Join(work, "data", "orders.csv"))
+	g.Expect(err).NotTo(HaveOccurred())
+	var latest time.Time
+	for _, line := range strings.Split(strings.TrimSpace(string(orders)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		at, err := time.Parse(time.RFC3339, f[len(f)-1])
+		g.Expect(err).NotTo(HaveOccurred(), line)
+		if at.After(latest) {
+			latest = at
+		}
+	}
+	g.Expect(latest).To(BeTemporally("<=", time.Now()))
+	g.Expect(latest).To(BeTemporally(">", time.Now().AddDate(0, 0, -7)), "the newest order should be recent")
 	// Logs are kept after the run.
 	for _, f := range []string{"manager.log", "console.log", "at-risk-metrics.log", "rewards-loyalty-0.log"} {
 		g.Expect(filepath.Join(work, "logs", f)).To(BeAnExistingFile())
