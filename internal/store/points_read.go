@@ -20,6 +20,9 @@ type MemberView struct {
 	// ExpiringPoints lapse within the warning window, first at ExpiringAt.
 	ExpiringPoints int64      `json:"expiringPoints"`
 	ExpiringAt     *time.Time `json:"expiringAt,omitempty"`
+	// Rewards names the rewards the member's tier may redeem (rewards whose
+	// minTier is above it are left out), whatever the balance.
+	Rewards []string `json:"rewards"`
 }
 
 // Member reads memberID's balance at now without writing: lots past their
@@ -58,6 +61,7 @@ func (p *Points) Member(ctx context.Context, memberID string, now time.Time) (Me
 		return v, err
 	}
 	v.Progress = p.cfg.ProgressToNext(v.Tier, metric)
+	v.Rewards = p.cfg.RewardsFor(v.Tier)
 	return v, nil
 }
 

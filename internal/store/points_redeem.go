@@ -24,6 +24,13 @@ type Redemption struct {
 // and nothing is deducted; for a different reward, ErrIdempotencyReuse. A
 // balance below cost gives an *InsufficientError and records nothing (so a
 // retry after earning more can succeed).
+//
+// A reward with a MinTier the member's current tier does not reach gives a
+// *loyalty.TierRequiredError and, like a short balance, records nothing: the
+// key stays unused, so the same key retried after the member moves up can
+// succeed. The tier is checked under the member lock, after the replay check:
+// a key that already succeeded replays its answer even if the member has
+// since moved down (the reward was theirs when it was redeemed).
 func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
 	if key == "" {
 		return r, false, fmt.Errorf("empty idempotency key")
@@ -37,6 +44,11 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 			r = Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}
 			replayed = true
 			return nil
+		}
+		if rw, ok := p.cfg.Reward(reward); ok {
+			if err := p.cfg.CanRedeem(rw, m.state.Tier); err != nil {
+				return err
+			}
 		}
 		return m.debit(ctx, KindRedeem, source, cost, reward, "", &r)
 	})

@@ -118,17 +118,25 @@ func (a *API) adminOnly(h func(w http.ResponseWriter, r *http.Request, id string
 			writeError(w, 403, "admin routes are disabled: no admin token file is configured", "Authorization")
 			return
 		}
-		if !a.admin.matches(bearer(r)) {
+		tok := bearer(r)
+		switch {
+		case a.admin.matches(tok): // checked first: without a separate admin token both files hold the same token
+			h(w, r, r.PathValue("id"))
+		case a.token.matches(tok):
+			// Authenticated, but the shop's token: a separate admin token
+			// (spec.adminTokenSecretRef) keeps adjustments and program-wide
+			// lists away from it, so this is forbidden, not unauthenticated.
+			writeError(w, 403, "the API token does not authorize admin routes; use the admin token (spec.adminTokenSecretRef)", "Authorization")
+		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="loyalty-admin"`)
 			writeError(w, 401, "missing or wrong admin bearer token", "Authorization")
-			return
 		}
-		h(w, r, r.PathValue("id"))
 	}
 }
 
 func (a *API) storeError(w http.ResponseWriter, err error) {
 	var insufficient *store.InsufficientError
+	var tierRequired *engine.TierRequiredError
 	switch {
 	case errors.Is(err, store.ErrUnknownMember):
 		writeError(w, 404, "unknown member", "id")
@@ -138,6 +146,13 @@ func (a *API) storeError(w http.ResponseWriter, err error) {
 			Available int64 `json:"available"`
 			Needed    int64 `json:"needed"`
 		}{apiError{Error: insufficient.Error(), Field: "points"}, insufficient.Available, insufficient.Needed})
+	case errors.As(err, &tierRequired):
+		writeJSON(w, 403, struct {
+			apiError
+			Reward  string `json:"reward"`
+			MinTier string `json:"minTier"`
+			Tier    string `json:"tier"`
+		}{apiError{Error: tierRequired.Error(), Field: "reward"}, tierRequired.Reward, tierRequired.MinTier, tierRequired.Tier})
 	case errors.Is(err, store.ErrIdempotencyReuse):
 		writeError(w, 422, "this Idempotency-Key was already used for a different reward; use a new key", "Idempotency-Key")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -238,8 +253,12 @@ func (a *API) postRedemption(w http.ResponseWriter, r *http.Request, id string) 
 	red, replayed, err := a.points.Redeem(r.Context(), id, reward.Name, reward.Cost, key, a.now())
 	a.metrics.redeemSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
-		if errors.Is(err, store.ErrInsufficientPoints) {
+		var tierRequired *engine.TierRequiredError
+		switch {
+		case errors.Is(err, store.ErrInsufficientPoints):
 			a.metrics.redemptions.WithLabelValues("insufficient").Inc()
+		case errors.As(err, &tierRequired):
+			a.metrics.redemptions.WithLabelValues("tier").Inc()
 		}
 		a.storeError(w, err)
 		return

@@ -20,7 +20,7 @@ func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
 			Name: "loyalty_http_requests_total", Help: "Loyalty API requests by route pattern and status code.",
 		}, []string{"route", "code"}),
 		redemptions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "loyalty_redemptions_total", Help: "Redemption requests by result (ok, replayed, insufficient).",
+			Name: "loyalty_redemptions_total", Help: "Redemption requests by result (ok, replayed, insufficient, tier: the reward needs a higher tier).",
 		}, []string{"result"}),
 		redeemSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "loyalty_redemption_duration_seconds", Help: "Time to run one redemption transaction.",

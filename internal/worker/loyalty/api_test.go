@@ -25,7 +25,8 @@ func TestAPIRefusals(t *testing.T) {
 			{"no token", "GET", "/v1/members/A", "", "", nil, 401, "Authorization", "bearer token"},
 			{"wrong token", "GET", "/v1/members/A", "member-api-token-124", "", nil, 401, "Authorization", "bearer token"},
 			{"token prefix only", "GET", "/v1/members/A", "member-api-token-12", "", nil, 401, "Authorization", "bearer token"},
-			{"member token on admin route", "POST", "/v1/members/A/adjustments", apiToken, `{"points": 5, "reason": "x"}`, nil, 401, "Authorization", "admin"},
+			{"member token on admin route", "POST", "/v1/members/A/adjustments", apiToken, `{"points": 5, "reason": "x"}`, nil, 403, "Authorization", "does not authorize admin routes"},
+			{"wrong token on admin route", "POST", "/v1/members/A/adjustments", "nope", `{"points": 5, "reason": "x"}`, nil, 401, "Authorization", "admin"},
 			{"no token on redemption", "POST", "/v1/members/A/redemptions", "", `{"reward": "mug"}`, []string{"Idempotency-Key", "k"}, 401, "Authorization", ""},
 			{"unknown member", "GET", "/v1/members/nobody", apiToken, "", nil, 404, "id", "unknown member"},
 			{"unknown member history", "GET", "/v1/members/nobody/history", apiToken, "", nil, 404, "id", "unknown member"},
@@ -152,8 +153,8 @@ func TestAPITierChangesAndExpiring(t *testing.T) {
 	if len(feed.Changes) != 0 {
 		t.Fatalf("changes after the cursor: %+v", feed.Changes)
 	}
-	if r := ts.do(t, "GET", "/v1/tier-changes", apiToken, ""); r.code != 401 {
-		t.Fatalf("member token on the admin feed: %d", r.code)
+	if r := ts.do(t, "GET", "/v1/tier-changes", apiToken, ""); r.code != 403 {
+		t.Fatalf("member token on the admin feed: %d, want 403 (separate admin token)", r.code)
 	}
 	ts.now = day(80) // warning window (80, 94] holds day 90
 	var exp struct{ Members []store.ExpiringMember }

@@ -40,6 +40,13 @@ type testServer struct {
 
 func newTestServer(t *testing.T, db *store.DB, cfg engine.Config, now time.Time) *testServer {
 	t.Helper()
+	return newTestServerTokens(t, db, cfg, now, false)
+}
+
+// newTestServerTokens is newTestServer; with sharedAdmin the admin token file
+// is the API token file (a program without spec.adminTokenSecretRef).
+func newTestServerTokens(t *testing.T, db *store.DB, cfg engine.Config, now time.Time, sharedAdmin bool) *testServer {
+	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +59,9 @@ func newTestServer(t *testing.T, db *store.DB, cfg engine.Config, now time.Time)
 	tokFile, adminFile := filepath.Join(dir, "token"), filepath.Join(dir, "admin")
 	os.WriteFile(tokFile, []byte(apiToken+"\n"), 0o600)
 	os.WriteFile(adminFile, []byte(adminToken), 0o600)
+	if sharedAdmin {
+		adminFile = tokFile
+	}
 	ts := &testServer{points: p, now: now}
 	api, err := NewAPI(p, &cfg, func() time.Time { return ts.now }, tokFile, adminFile, nil)
 	if err != nil {

@@ -13,6 +13,9 @@ var openAPIDocument = []byte(`{
         "field": {"type": "string", "description": "the field, header or parameter at fault"}}},
       "Insufficient": {"allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "properties": {
         "available": {"type": "integer"}, "needed": {"type": "integer"}}}]},
+      "TierRequired": {"allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "properties": {
+        "reward": {"type": "string"}, "minTier": {"type": "string", "description": "lowest tier that may redeem the reward"},
+        "tier": {"type": "string", "description": "the member's tier, empty below every tier"}}}]},
       "Member": {"type": "object", "properties": {
         "id": {"type": "string"}, "available": {"type": "integer"}, "pending": {"type": "integer"},
         "tier": {"type": "string", "description": "empty below every tier"},
@@ -20,7 +23,8 @@ var openAPIDocument = []byte(`{
           "nextTier": {"type": "string"}, "basis": {"type": "string", "enum": ["points", "spend"]},
           "current": {"type": "number"}, "threshold": {"type": "number"}, "remaining": {"type": "number"},
           "fraction": {"type": "number"}}},
-        "expiringPoints": {"type": "integer"}, "expiringAt": {"type": "string", "format": "date-time"}}},
+        "expiringPoints": {"type": "integer"}, "expiringAt": {"type": "string", "format": "date-time"},
+        "rewards": {"type": "array", "items": {"type": "string"}, "description": "rewards the member's tier may redeem (whatever the balance)"}}},
       "Entry": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["earn", "bonus", "redeem", "expire", "adjust", "reverse"]},
         "points": {"type": "integer"}, "amount": {"type": "number"}, "ref": {"type": "string"}, "reason": {"type": "string"},
@@ -35,7 +39,8 @@ var openAPIDocument = []byte(`{
     "responses": {
       "BadRequest": {"description": "invalid request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unauthorized": {"description": "missing or wrong bearer token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "NotFound": {"description": "unknown member or reward", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+      "NotFound": {"description": "unknown member or reward", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "AdminForbidden": {"description": "the API token on an admin route while a separate admin token (spec.adminTokenSecretRef) is configured", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
     "parameters": {
       "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 200}}
@@ -65,7 +70,8 @@ var openAPIDocument = []byte(`{
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Redemption"}}}},
         "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
         "404": {"$ref": "#/components/responses/NotFound"},
-        "409": {"description": "insufficient points", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Insufficient"}}}},
+        "403": {"description": "the reward's minTier is above the member's tier; nothing is deducted and the Idempotency-Key stays unused, so the same key may be retried after the member moves up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TierRequired"}}}},
+        "409": {"description": "insufficient points; nothing is deducted and the Idempotency-Key stays unused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Insufficient"}}}},
         "422": {"description": "Idempotency-Key reused for a different reward", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/v1/members/{id}/adjustments": {"post": {"summary": "Admin credit or debit (admin token)",
       "parameters": [{"$ref": "#/components/parameters/id"},
@@ -74,7 +80,7 @@ var openAPIDocument = []byte(`{
         "additionalProperties": false, "properties": {"points": {"type": "integer"}, "reason": {"type": "string"}}}}}},
       "responses": {"201": {"description": "adjusted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Adjustment"}}}},
         "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
-        "404": {"$ref": "#/components/responses/NotFound"},
+        "403": {"$ref": "#/components/responses/AdminForbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
         "409": {"description": "debit larger than the available balance", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Insufficient"}}}}}}},
     "/v1/tier-changes": {"get": {"summary": "Tier changes after a cursor, oldest first (admin token; for tierChange playbooks)",
       "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer", "default": 0}},
@@ -83,12 +89,12 @@ var openAPIDocument = []byte(`{
           "cursor": {"type": "integer"}, "changes": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "memberId": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
             "direction": {"type": "string", "enum": ["up", "down"]}, "at": {"type": "string", "format": "date-time"}}}}}}}}},
-        "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/AdminForbidden"}}}},
     "/v1/expiring": {"get": {"summary": "Members whose points lapse within the warning window (admin token; for reminder playbooks)",
       "responses": {"200": {"description": "members", "content": {"application/json": {"schema": {"type": "object", "properties": {
           "members": {"type": "array", "items": {"type": "object", "properties": {
             "memberId": {"type": "string"}, "points": {"type": "integer"}, "expiresAt": {"type": "string", "format": "date-time"}}}}}}}}},
-        "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/AdminForbidden"}}}},
     "/healthz": {"get": {"security": [], "summary": "liveness", "responses": {"200": {"description": "alive"}}}},
     "/readyz": {"get": {"security": [], "summary": "readiness (state store reachable)", "responses": {"200": {"description": "ready"}, "503": {"description": "state store unreachable"}}}},
     "/metrics": {"get": {"security": [], "summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition"}}}},
