@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -131,19 +130,13 @@ func loyaltyOptions(ctx context.Context, g *globals) (o loyalty.Options, closeSr
 	if err != nil {
 		return o, nil, err
 	}
-	token := ""
-	if key := spec.Spec.APITokenSecretRef.Key; key != "" {
-		token = filepath.Join(secretsDir(workerconfig.APITokenDir), key)
-	}
+	token, admin := loyaltyTokenFiles(&spec.Spec)
 	o = loyalty.Options{
-		Program:   prog,
-		StateURL:  url,
-		Source:    src,
-		TokenFile: token,
-		// The program has one token (spec.apiTokenSecretRef), and Playbooks'
-		// awardPoints steps credit points with it through the admin route
-		// POST /v1/members/{id}/adjustments; so it is the admin token too.
-		AdminTokenFile: token,
+		Program:        prog,
+		StateURL:       url,
+		Source:         src,
+		TokenFile:      token,
+		AdminTokenFile: admin,
 		Logger:         g.logger,
 	}
 	return o, func() { src.Close() }, nil

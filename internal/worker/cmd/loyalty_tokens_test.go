@@ -1,0 +1,118 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// TestLoyaltyTokenFiles: the admin token is read from admin-token/<key>, key
+// from adminTokenSecretRef when set, else from apiTokenSecretRef.
+func TestLoyaltyTokenFiles(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(workload.LocalRootEnv, root)
+	at := func(dir, key string) string { return filepath.Join(root, workload.SecretsDir, dir, key) }
+	apiFile := at(workerconfig.APITokenDir, "token")
+	tests := []struct {
+		name      string
+		admin     *v1alpha1.SecretKeySelector
+		mounted   []string // admin-token keys present
+		wantAdmin string
+	}{
+		{"separate admin token", &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}, []string{"admin"},
+			at(workerconfig.AdminTokenDir, "admin")},
+		{"separate admin token not mounted: still its path, so the API refuses to start", &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}, nil,
+			at(workerconfig.AdminTokenDir, "admin")},
+		{"no admin ref: the API token's Secret mounted at admin-token", nil, []string{"token"},
+			at(workerconfig.AdminTokenDir, "token")},
+		{"no admin ref, no admin-token mount: the API token file", nil, nil, apiFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.RemoveAll(filepath.Join(root, workload.SecretsDir))
+			for _, k := range tt.mounted {
+				writeFile(t, at(workerconfig.AdminTokenDir, k), "x")
+			}
+			spec := v1alpha1.LoyaltyProgramSpec{APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"},
+				AdminTokenSecretRef: tt.admin}
+			token, admin := loyaltyTokenFiles(&spec)
+			if token != apiFile || admin != tt.wantAdmin {
+				t.Errorf("files = %s, %s; want %s, %s", token, admin, apiFile, tt.wantAdmin)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoyaltyAdminTokenRoutes runs `worker loyalty` as the pod does: with
+// spec.adminTokenSecretRef the shop token gets 403 on the admin routes and the
+// admin token works; without it the API token (mounted at both api-token and
+// admin-token, as the controller does) is the admin token.
+func TestLoyaltyAdminTokenRoutes(t *testing.T) {
+	const shop, admin = "shop-token-7", "admin-token-7"
+	adjust := `{"points": 5, "reason": "goodwill"}`
+	t.Run("separate", func(t *testing.T) {
+		prog := shopProgram()
+		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
+		r := newLocalRun(t, prog)
+		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", admin+"\n")
+		lw := startLoyalty(t, r)
+		defer lw.stop(t)
+		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "adminTokenSecretRef") {
+			t.Errorf("shop token adjusts: %d %s, want 403", code, body)
+		}
+		for _, path := range []string{"/v1/tier-changes", "/v1/expiring"} {
+			if code, body := get(t, lw.base+path, shop); code != 403 {
+				t.Errorf("shop token GET %s: %d %s, want 403", path, code, body)
+			}
+			if code, body := get(t, lw.base+path, admin); code != 200 {
+				t.Errorf("admin token GET %s: %d %s, want 200", path, code, body)
+			}
+		}
+		if code, body := post(t, lw.base+"/v1/members/a/adjustments", admin, "k2", adjust); code != 201 || !strings.Contains(body, `"available":85`) {
+			t.Errorf("admin token adjusts: %d %s, want 201 with 80+5 available", code, body)
+		}
+		if code, body := get(t, lw.base+"/v1/members/a", shop); code != 200 || !strings.Contains(body, `"available":85`) {
+			t.Errorf("shop token reads member: %d %s", code, body)
+		}
+	})
+	t.Run("shared", func(t *testing.T) {
+		r := newLocalRun(t, shopProgram())
+		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/token", shop+"\n")
+		lw := startLoyalty(t, r)
+		defer lw.stop(t)
+		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 201 {
+			t.Errorf("API token as admin token adjusts: %d %s, want 201", code, body)
+		}
+		if code, body := get(t, lw.base+"/v1/expiring", shop); code != 200 {
+			t.Errorf("API token as admin token GET /v1/expiring: %d %s", code, body)
+		}
+	})
+	t.Run("separate but not mounted", func(t *testing.T) {
+		prog := shopProgram()
+		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
+		r := newLocalRun(t, prog)
+		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
+		_, stderr, err := r.run(t, "loyalty", "--listen=127.0.0.1:0")
+		want := filepath.Join(r.root, workload.SecretsDir, workerconfig.AdminTokenDir, "admin")
+		if err == nil || !strings.Contains(stderr, want) {
+			t.Errorf("worker without its admin token file: err %v, stderr %s; want a failure naming %s", err, stderr, want)
+		}
+	})
+}
