@@ -91,13 +91,15 @@ func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha
 	if err := getReady(ctx, r.Client, seg.Namespace, seg.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
 		return err
 	}
-	if ref := seg.Spec.LoyaltyProgramRef; ref != nil {
-		if err := getReady(ctx, r.Client, seg.Namespace, ref.Name, "loyaltyprogram", "LoyaltyProgram", &v1alpha1.LoyaltyProgram{}); err != nil {
-			return err
-		}
-	}
 	owner := ownerOf(seg, "Segment")
 	spec := workerconfig.Segment{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, DataSource: ds.Spec}
+	if ref := seg.Spec.LoyaltyProgramRef; ref != nil {
+		lp := &v1alpha1.LoyaltyProgram{}
+		if err := getReady(ctx, r.Client, seg.Namespace, ref.Name, "loyaltyprogram", "LoyaltyProgram", lp); err != nil {
+			return err
+		}
+		spec.LoyaltyProgram = &lp.Spec
+	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentMetrics, spec)
 	if err != nil {
 		return err

@@ -42,6 +42,9 @@ type Segment struct {
 	Name       string                  `json:"name"`
 	Spec       v1alpha1.SegmentSpec    `json:"spec"`
 	DataSource v1alpha1.DataSourceSpec `json:"dataSource"`
+	// LoyaltyProgram is the spec of spec.loyaltyProgramRef, whose ledger in
+	// the shared state store supplies customer.loyaltyTier and loyaltyPoints.
+	LoyaltyProgram *v1alpha1.LoyaltyProgramSpec `json:"loyaltyProgram,omitempty"`
 }
 
 // Playbook is what the campaign worker reads.

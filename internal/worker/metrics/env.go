@@ -60,5 +60,14 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 		return report.Segment{Error: err.Error()}, err
 	}
 	defer db.Close()
-	return Run(ctx, Options{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg, DB: db, Logger: logger})
+	opts := Options{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg, DB: db, Logger: logger}
+	if seg.LoyaltyProgram != nil {
+		lc, err := specmap.Loyalty(seg.LoyaltyProgram)
+		if err != nil {
+			msg := "loyalty program config: " + err.Error()
+			return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
+		}
+		opts.Loyalty = &lc
+	}
+	return Run(ctx, opts)
 }

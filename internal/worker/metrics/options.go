@@ -16,6 +16,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -31,6 +32,10 @@ type Options struct {
 	// DB is the state store (migrated by Run). Nil evaluates without storing a
 	// snapshot (retentionctl segment eval): entered/exited stay 0.
 	DB *store.DB
+	// Loyalty, when set, is the program of spec.loyaltyProgramRef: members'
+	// tiers and available points are read from its ledger in DB (the state
+	// store the loyalty worker shares) into customer.loyaltyTier/loyaltyPoints.
+	Loyalty *loyalty.Config
 	// Clock returns now, the AsOf of the run; nil means time.Now.
 	Clock func() time.Time
 	// Logger gets stage timings and counts (never ids); nil discards.

@@ -82,6 +82,8 @@ type run struct {
 	act        *activity
 	// preds scores customers; nil when not asked for or not fitted.
 	preds *predictor
+	// balances are loyalty members' tiers and points; nil without a program.
+	balances map[string]balance
 	// scanTime is the data source scans, snapshotTime the membership COPY
 	// tail, diff and commit after them.
 	scanTime, snapshotTime time.Duration
@@ -107,6 +109,11 @@ func (r *run) execute(ctx context.Context) error {
 		defer conn.Close()
 	}
 	r.reachable = true
+	if r.o.Loyalty != nil && r.o.DB != nil {
+		if r.balances, err = loadBalances(ctx, r.o.DB, r.o.Loyalty, r.now); err != nil {
+			return err
+		}
+	}
 	if p.predict {
 		r.preds, err = newPredictor(ctx, conn, r.now, r.o.Progress)
 		var fit *fitError
@@ -169,6 +176,10 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 	var scanned int64
 	err := conn.ScanFeatures(ctx, q, func(f *customer.Features) error {
 		scanned++
+		if r.balances != nil {
+			b := r.balances[f.ID]
+			f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
+		}
 		if scanned%ProgressEvery == 0 {
 			r.o.Progress(Progress{Stage: "features", Rows: scanned})
 		}
