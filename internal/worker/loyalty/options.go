@@ -38,6 +38,8 @@ type Options struct {
 	Listen string
 	// TokenFile holds the bearer token for the member API; AdminTokenFile the
 	// token for adjustments and program-wide lists (empty: admin routes refuse).
+	// When the files hold different tokens, the API token gets 403 on admin
+	// routes; pointing both at one file makes the API token the admin token.
 	TokenFile, AdminTokenFile string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
