@@ -29,6 +29,11 @@ func (w *worker) resendPending(ctx context.Context) (int, error) {
 // records the outcomes in one transaction. Transient failures stay pending
 // (retried next tick with the same key); permanent ones are marked failed.
 func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
+	if !w.holdsLease() {
+		// The rows stay pending; whoever holds the shard now sends them
+		// with the same keys.
+		return store.ErrLeaseLost
+	}
 	var (
 		mu       sync.Mutex
 		outcomes []store.DeliveryOutcome

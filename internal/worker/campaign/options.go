@@ -11,12 +11,12 @@
 //     key, so a crash between 1 and 2 or 2 and 3 leads to a resend the
 //     receiver recognises, never to a second distinct message or a lost one.
 //
-// Replicas split the customers by hash: replica Shard of Shards owns the
-// customers with FNV-1a-64(id) mod 4096 mod Shards == Shard (journey.Shard).
-// A Deployment has no stable ordinal, so the lead runs one Deployment (or
-// StatefulSet) per shard with --shard i/n; shards never overlap and need no
-// lease. Frequency caps are kept across playbooks (and shards of other
-// playbooks) by per-customer locks in the state store (see store.JourneyTx).
+// Replicas split the customers by hash: shard s of n owns the customers
+// with FNV-1a-64(id) mod 4096 mod n == s (journey.Shard). A Deployment has
+// no per-pod ordinal, so identical replicas lease shards in the state store
+// (Options.Leases, leases.go); --shard i/n pins one shard without a lease.
+// Frequency caps are kept across playbooks (and shards of other playbooks)
+// by per-customer locks in the state store (see store.JourneyTx).
 package campaign
 
 import (
@@ -63,8 +63,12 @@ type Options struct {
 	Award AwardFunc
 	// Clock returns now; nil means time.Now.
 	Clock func() time.Time
-	// Shard and Shards split customers across replicas (0 of 1 = all).
+	// Shard and Shards split customers across replicas (0 of 1 = all): the
+	// explicit --shard i/n override. Ignored when Leases is set.
 	Shard, Shards int
+	// Leases, when set, makes identical replicas share the customers by
+	// shard leases in the state store (see LeaseOptions).
+	Leases *LeaseOptions
 	// PollInterval between ticks (default 30s).
 	PollInterval time.Duration
 	// BatchSize is how many journeys one transaction advances (default 1000).
@@ -104,6 +108,11 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Leases != nil {
+		l := *o.Leases
+		l.defaults(o.PollInterval)
+		o.Leases = &l
 	}
 	o.DryRun = o.DryRun || o.Playbook.DryRun
 	o.Suspend = o.Suspend || o.Playbook.Suspend

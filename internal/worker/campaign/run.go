@@ -12,9 +12,10 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
-// worker holds one replica's view: its shard's journey states (the store is
-// the truth; this is a write-through cache rebuilt at start) and the last
-// observed trigger values.
+// worker holds one shard's view: its journey states (the store is the
+// truth; this is a write-through cache rebuilt when the shard is taken) and
+// the last observed trigger values. A replica runs one worker per shard it
+// owns: the --shard override's one, or one per leased shard.
 type worker struct {
 	o      Options
 	db     *store.DB
@@ -22,6 +23,10 @@ type worker struct {
 	sched  cron.Schedule
 	states map[string]journey.State
 	seen   map[string]string
+	// lease guards every write of a leased shard (nil with --shard i/n);
+	// leaseValid says whether the last renewal is still in force.
+	lease      *store.ShardLease
+	leaseValid func() bool
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -42,33 +47,56 @@ func Run(ctx context.Context, o Options) error {
 	if err := db.MigrateJourney(ctx); err != nil {
 		return err
 	}
-	w := &worker{o: o, db: db, pb: pb, sched: sched}
-	if w.states, err = db.LoadJourneyStates(ctx, pb.Name, o.Shard, o.Shards); err != nil {
-		return err
+	base := &worker{o: o, db: db, pb: pb, sched: sched}
+	var set shardSet
+	if o.Leases != nil {
+		if err := db.MigrateShardLeases(ctx); err != nil {
+			return err
+		}
+		set = &leasedSet{base: base, l: *o.Leases, workers: map[int]*worker{}}
+	} else {
+		w, err := base.forShard(ctx, o.Shard, o.Shards, nil)
+		if err != nil {
+			return err
+		}
+		set = staticSet{w}
 	}
-	if w.seen, err = db.LoadJourneySeen(ctx, pb.Name, o.Shard, o.Shards); err != nil {
-		return err
-	}
+	// Leases are released on every return, so the others take over at once;
+	// a crash leaves them to expire.
+	defer func() {
+		if err := set.release(context.WithoutCancel(ctx)); err != nil {
+			o.Logger.Warn("releasing shard leases failed; other replicas take over when they expire", "playbook", pb.Name, "err", err)
+		}
+	}()
 	lastPublish := time.Time{}
 	for {
 		// A suspended playbook keeps its state and only reports; for a
 		// one-shot run that means it is immediately idle.
 		idle := o.Suspend
 		if !o.Suspend {
-			// Finish what a previous run (or a transient failure) left pending
-			// before deciding anything new.
-			pending, err := w.resendPending(ctx)
+			workers, err := set.current(ctx)
 			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
 				return err
 			}
-			worked, err := w.tick(ctx, o.Clock())
-			if err != nil {
-				return err
+			idle = true
+			for _, w := range workers {
+				busy, err := w.round(ctx)
+				if isLeaseLost(err) {
+					o.Logger.Info("shard lease lost; another replica continues the shard", "playbook", pb.Name, "shard", w.o.Shard)
+					set.drop(w)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				idle = idle && !busy
 			}
-			idle = pending == 0 && !worked && w.activeCount() == 0
 		}
 		if now := o.Clock(); o.Publish != nil && (now.Sub(lastPublish) >= o.PublishInterval || idle && o.ExitWhenIdle) {
-			if err := w.publish(ctx); err != nil {
+			if err := base.publish(ctx); err != nil {
 				o.Logger.Warn("publishing summary failed", "playbook", pb.Name, "err", err)
 			}
 			lastPublish = now
@@ -78,13 +106,29 @@ func Run(ctx context.Context, o Options) error {
 		}
 		select {
 		case <-ctx.Done():
-			if o.Publish != nil {
-				w.publish(context.WithoutCancel(ctx)) //nolint:errcheck // best effort on shutdown
-			}
-			return nil
 		case <-time.After(o.PollInterval):
+			continue
 		}
+		break
 	}
+	if o.Publish != nil {
+		base.publish(context.WithoutCancel(ctx)) //nolint:errcheck // best effort on shutdown
+	}
+	return nil
+}
+
+// round finishes what a previous run (or a transient failure) left pending,
+// then runs one tick. busy reports anything pending, changed or active.
+func (w *worker) round(ctx context.Context) (busy bool, err error) {
+	pending, err := w.resendPending(ctx)
+	if err != nil {
+		return false, err
+	}
+	worked, err := w.tick(ctx, w.o.Clock())
+	if err != nil {
+		return false, err
+	}
+	return pending > 0 || worked || w.activeCount() > 0, nil
 }
 
 func (w *worker) activeCount() int {

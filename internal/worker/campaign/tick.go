@@ -91,7 +91,7 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	// committed: a crash in between re-observes, and CanEnter refuses a
 	// second enrolment.
 	if len(ob.seen) > 0 {
-		if err := w.db.JourneyTx(ctx, w.pb.Namespace, w.pb.Name, nil, now, func(map[string]int) (*store.JourneyBatch, error) {
+		if err := w.journeyTx(ctx, nil, now, func(map[string]int) (*store.JourneyBatch, error) {
 			return &store.JourneyBatch{Seen: ob.seen}, nil
 		}); err != nil {
 			return false, err
@@ -143,7 +143,7 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 	convert map[string]time.Time, feats map[string]*customer.Features) ([]store.Delivery, error) {
 	var ds []store.Delivery
 	var next []journey.State
-	err := w.db.JourneyTx(ctx, w.pb.Namespace, w.pb.Name, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
+	err := w.journeyTx(ctx, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
 		func(sent map[string]int) (*store.JourneyBatch, error) {
 			ds, next = ds[:0], next[:0]
 			counters := map[string]int64{}

@@ -23,6 +23,8 @@ import (
 
 // campaignFlags are the campaign command's own flags.
 type campaignFlags struct {
+	// shard is the explicit --shard i/n override; "" means identical
+	// replicas share the customers by shard lease (spec.workers.replicas shards).
 	shard string
 	once  bool
 	poll  time.Duration
@@ -45,7 +47,8 @@ func campaignCommand(g *globals) *cobra.Command {
 			return campaign.Run(cmd.Context(), o)
 		},
 	}
-	c.Flags().StringVar(&f.shard, "shard", "0/1", "this replica's share of the customers, i/n (one Deployment per shard)")
+	c.Flags().StringVar(&f.shard, "shard", "", "pin this replica to shard i of n (i/n) instead of leasing shards "+
+		"(default: replicas lease spec.workers.replicas shards in the state store)")
 	c.Flags().BoolVar(&f.once, "once", false, "return once no journey is active and nothing is pending (local runs, tests)")
 	c.Flags().DurationVar(&f.poll, "poll-interval", 30*time.Second, "pause between ticks (trigger checks, due steps, resends)")
 	return c
@@ -54,9 +57,11 @@ func campaignCommand(g *globals) *cobra.Command {
 // campaignOptions reads the spec, environment and mounted Secrets into the
 // runner's Options.
 func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campaign.Options, closeSrc func(), err error) {
-	shard, shards, err := parseShard(f.shard)
-	if err != nil {
-		return o, nil, err
+	shard, shards := 0, 1
+	if f.shard != "" {
+		if shard, shards, err = parseShard(f.shard); err != nil {
+			return o, nil, err
+		}
 	}
 	var spec workerconfig.Playbook
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
@@ -109,6 +114,9 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 			}
 			return pub.Publish(ctx, playbookReport(s))
 		},
+	}
+	if f.shard == "" {
+		o.Leases = &campaign.LeaseOptions{Shards: replicaCount(&spec.Spec)}
 	}
 	if len(spec.LoyaltyPrograms) > 0 {
 		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms).Award
@@ -168,6 +176,15 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 		kinds[name] = specmap.ChannelKind(&spec)
 	}
 	return senders, kinds, nil
+}
+
+// replicaCount is spec.workers.replicas (default 1): the number of shards
+// the replicas lease, so each replica ends up with one.
+func replicaCount(spec *v1alpha1.PlaybookSpec) int {
+	if spec.Workers == nil || spec.Workers.Replicas == nil || *spec.Workers.Replicas < 1 {
+		return 1
+	}
+	return int(*spec.Workers.Replicas)
 }
 
 // parseShard reads "i/n" with 0 <= i < n.

@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// JourneyTxLeased is JourneyTx for a replica that works by shard lease: the
+// same transaction first re-checks that the replica still holds lease, and
+// returns ErrLeaseLost (writing nothing) when it does not. A replica that
+// stalled past its lease therefore cannot record states or ledger rows for
+// customers another replica has taken over. A nil lease is plain JourneyTx.
+func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace, playbook string, ids []string,
+	capSince time.Time, fn func(sentInWindow map[string]int) (*JourneyBatch, error)) error {
+	if lease == nil {
+		return db.JourneyTx(ctx, namespace, playbook, ids, capSince, fn)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("journey batch: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	// The lease row lock comes before the customer locks, in every
+	// transaction that takes both, so the order is the same everywhere.
+	if err := checkLease(ctx, tx, lease); err != nil {
+		return err
+	}
+	sorted := append([]string(nil), ids...)
+	sort.Strings(sorted)
+	if db.Dialect == Postgres && len(sorted) > 0 {
+		if _, err := tx.Exec(ctx, `SELECT count(pg_advisory_xact_lock(hashtext($1 || '/' || x)))
+			FROM (SELECT unnest($2::text[]) AS x ORDER BY 1) AS ids`, namespace, sorted); err != nil {
+			return fmt.Errorf("journey batch: lock customers: %w", err)
+		}
+	}
+	counts, err := countSends(ctx, tx, namespace, sorted, capSince)
+	if err != nil {
+		return err
+	}
+	batch, err := fn(counts)
+	if err != nil {
+		return err
+	}
+	if batch != nil {
+		if err := writeBatch(ctx, tx, namespace, playbook, batch); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
