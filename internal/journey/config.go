@@ -126,6 +126,9 @@ type BranchStep struct {
 type AwardPointsStep struct {
 	ProgramRef string
 	Points     int64
+	// Reason is recorded with the ledger entry ("" lets the worker name the
+	// playbook instead).
+	Reason string
 }
 
 // ExitStep ends the journey when If (CEL) is true; an empty If always exits.

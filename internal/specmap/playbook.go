@@ -102,7 +102,8 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 	case s.Branch != nil:
 		out.Branch = &journey.BranchStep{If: s.Branch.If, Then: s.Branch.Then, Else: s.Branch.Else}
 	case s.AwardPoints != nil:
-		out.AwardPoints = &journey.AwardPointsStep{ProgramRef: s.AwardPoints.ProgramRef.Name, Points: s.AwardPoints.Points}
+		out.AwardPoints = &journey.AwardPointsStep{ProgramRef: s.AwardPoints.ProgramRef.Name, Points: s.AwardPoints.Points,
+			Reason: s.AwardPoints.Reason}
 	case s.Exit != nil:
 		out.Exit = &journey.ExitStep{If: s.Exit.If}
 	}

@@ -142,7 +142,7 @@ func TestPropertyWorkerNeverSendsWithoutConsent(t *testing.T) {
 				Channels:     map[string]channel.Sender{"mail": check(journey.KindEmail), "text": check(journey.KindSMS), "hook": hook},
 				ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail, "text": journey.KindSMS, "hook": journey.KindWebhook},
 				InSegment:    func(f *customer.Features) bool { return f.Monetary < 40 },
-				Award: func(_ context.Context, _, id string, _ int64, _ string) error {
+				Award: func(_ context.Context, _, id string, _ int64, _, _ string) error {
 					if journey.InHoldout(cfg.Name, id, cfg.HoldoutPercent) {
 						mu.Lock()
 						violations = append(violations, cfg.Name+": holdout customer awarded points")

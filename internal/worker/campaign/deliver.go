@@ -75,7 +75,7 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 // perform sends one message or credits one award.
 func (w *worker) perform(ctx context.Context, d *store.Delivery) error {
 	if d.Kind == store.DeliveryPoints {
-		return w.o.Award(ctx, d.Channel, d.CustomerID, d.Points, d.Key)
+		return w.o.Award(ctx, d.Channel, d.CustomerID, d.Points, w.awardReason(d.Step), d.Key)
 	}
 	sender, ok := w.o.Channels[d.Channel]
 	if !ok {
@@ -87,6 +87,18 @@ func (w *worker) perform(ctx context.Context, d *store.Delivery) error {
 		msg.Body, msg.HTML = d.HTML, true
 	}
 	return sender.Send(ctx, msg)
+}
+
+// awardReason is the reason configured on the awardPoints step named step.
+// It is looked up by name at send time (the ledger row has no reason column):
+// a resend after a spec change records the current reason.
+func (w *worker) awardReason(step string) string {
+	for _, s := range w.o.Playbook.Steps {
+		if s.Name == step && s.AwardPoints != nil {
+			return s.AwardPoints.Reason
+		}
+	}
+	return ""
 }
 
 type errUnknownChannel string

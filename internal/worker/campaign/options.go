@@ -37,9 +37,10 @@ type Source interface {
 	ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error
 }
 
-// AwardFunc credits points for an awardPoints step; key is the idempotency
-// key (the loyalty ledger must credit once per key).
-type AwardFunc func(ctx context.Context, program, customerID string, points int64, key string) error
+// AwardFunc credits points for an awardPoints step; reason is the step's
+// spec.steps[].awardPoints.reason ("" when unset), key the idempotency key
+// (the loyalty ledger must credit once per key).
+type AwardFunc func(ctx context.Context, program, customerID string, points int64, reason, key string) error
 
 // Options configure Run.
 type Options struct {

@@ -24,9 +24,8 @@ import (
 // resends after a crash or a transient failure never credit twice.
 type loyaltyAwarder struct {
 	programs map[string]workerconfig.LoyaltyEndpoint
-	// reason is recorded in the ledger with each award. It names the
-	// playbook: spec.steps[].awardPoints.reason does not reach the AwardFunc
-	// (journey.AwardPointsStep has no reason).
+	// reason is recorded in the ledger with an award whose step sets no
+	// spec.steps[].awardPoints.reason; it names the playbook.
 	reason string
 	// secrets returns the Secret source mounted for a program
 	// (workload.SecretsDir/loyalty/<program>); the token is re-read per call
@@ -50,7 +49,7 @@ func newLoyaltyAwarder(playbook string, programs map[string]workerconfig.Loyalty
 // errors: permanent when the API refused the request itself (4xx other than
 // 408 and 429, or a missing program or token), transient otherwise, so the
 // worker marks the delivery failed or resends it with the same key.
-func (a *loyaltyAwarder) Award(ctx context.Context, program, customerID string, points int64, key string) error {
+func (a *loyaltyAwarder) Award(ctx context.Context, program, customerID string, points int64, reason, key string) error {
 	ep, ok := a.programs[program]
 	if !ok {
 		return &channel.Error{Channel: "loyalty", Permanent: true,
@@ -60,7 +59,10 @@ func (a *loyaltyAwarder) Award(ctx context.Context, program, customerID string, 
 	if err != nil {
 		return &channel.Error{Channel: "loyalty", Permanent: true, Err: fmt.Errorf("program %s API token: %w", program, err)}
 	}
-	body, err := json.Marshal(map[string]any{"points": points, "reason": a.reason})
+	if reason == "" {
+		reason = a.reason
+	}
+	body, err := json.Marshal(map[string]any{"points": points, "reason": reason})
 	if err != nil {
 		return err
 	}

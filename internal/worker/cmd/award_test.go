@@ -72,7 +72,7 @@ func TestAwardCreditsOncePerKey(t *testing.T) {
 	a := awarder(t, srv.URL+"/", "tok") // a trailing slash in the endpoint is fine
 	ctx := context.Background()
 	for i, key := range []string{"k1", "k1", "k2"} {
-		if err := a.Award(ctx, "rewards", "m1", 25, key); err != nil {
+		if err := a.Award(ctx, "rewards", "m1", 25, "", key); err != nil {
 			t.Fatalf("award %d: %v", i, err)
 		}
 	}
@@ -126,7 +126,7 @@ func TestAwardErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := awarder(t, tt.url, tt.token).Award(context.Background(), tt.program, tt.member, 5, "key-1")
+			err := awarder(t, tt.url, tt.token).Award(context.Background(), tt.program, tt.member, 5, "", "key-1")
 			if err == nil {
 				t.Fatal("want an error")
 			}
