@@ -17,3 +17,18 @@ func (o *LoyaltyProgram) GetConditions() *[]metav1.Condition { return &o.Status.
 
 // GetConditions returns the Playbook's conditions.
 func (o *Playbook) GetConditions() *[]metav1.Condition { return &o.Status.Conditions }
+
+// ObserveGeneration records that the status describes the current spec.
+func (o *DataSource) ObserveGeneration() { o.Status.ObservedGeneration = o.Generation }
+
+// ObserveGeneration records that the status describes the current spec.
+func (o *Channel) ObserveGeneration() { o.Status.ObservedGeneration = o.Generation }
+
+// ObserveGeneration records that the status describes the current spec.
+func (o *Segment) ObserveGeneration() { o.Status.ObservedGeneration = o.Generation }
+
+// ObserveGeneration records that the status describes the current spec.
+func (o *LoyaltyProgram) ObserveGeneration() { o.Status.ObservedGeneration = o.Generation }
+
+// ObserveGeneration records that the status describes the current spec.
+func (o *Playbook) ObserveGeneration() { o.Status.ObservedGeneration = o.Generation }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -56,6 +57,39 @@ func ownerOf(obj client.Object, kind string) workload.Owner {
 type statusObject interface {
 	client.Object
 	conditions.Object
+	ObserveGeneration()
+}
+
+// reconcileStatus is the frame of every Reconcile: fetch the object, let run
+// reconcile it and decide the outcome, then write status once (observed
+// generation, summarised conditions, an event on a Ready transition) and only
+// if it changed. A step's error becomes the outcome (refError: Progressing,
+// specError: Stalled, anything else: retried with backoff).
+func (b *Base) reconcileStatus(ctx context.Context, req ctrl.Request, obj statusObject,
+	run func() (conditions.Outcome, error)) (ctrl.Result, error) {
+	if err := b.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetMetrics(req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := obj.DeepCopyObject().(statusObject)
+	outcome, err := run()
+	result, retErr := ctrl.Result{}, error(nil)
+	if err != nil {
+		outcome = outcomeOf(err)
+		result, retErr = requeueFor(err)
+	}
+	obj.ObserveGeneration()
+	if err := b.finish(ctx, obj, before, outcome); err != nil && retErr == nil {
+		retErr = err
+	}
+	return result, retErr
+}
+
+// ready is the outcome of a reconcile that found everything in place.
+func ready(reason, message string) conditions.Outcome {
+	return conditions.Outcome{Kind: conditions.Ready, Reason: reason, Message: message}
 }
 
 // finish is deferred by every Reconcile: it summarises the outcome into

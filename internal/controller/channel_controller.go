@@ -4,7 +4,6 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -25,26 +24,15 @@ const (
 // +kubebuilder:rbac:groups=retention.dev,resources=channels,verbs=get;list;watch
 // +kubebuilder:rbac:groups=retention.dev,resources=channels/status,verbs=get;update;patch
 
-func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ch := &v1alpha1.Channel{}
-	if err := r.Get(ctx, req.NamespacedName, ch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := ch.DeepCopy()
-	outcome := conditions.Outcome{Kind: conditions.Ready, Reason: "Configured", Message: "channel ready to send"}
-	defer func() {
-		ch.Status.ObservedGeneration = ch.Generation
-		if err := r.finish(ctx, ch, before, outcome); err != nil && retErr == nil {
-			retErr = err
+	return r.reconcileStatus(ctx, req, ch, func() (conditions.Outcome, error) {
+		ch.Status.Type = channelType(&ch.Spec)
+		if err := r.reconcileCredentials(ctx, ch); err != nil {
+			return conditions.Outcome{}, err
 		}
-	}()
-
-	ch.Status.Type = channelType(&ch.Spec)
-	if err := r.reconcileCredentials(ctx, ch); err != nil {
-		outcome = outcomeOf(err)
-		return requeueFor(err)
-	}
-	return ctrl.Result{}, nil
+		return ready("Configured", "channel ready to send"), nil
+	})
 }
 
 // reconcileCredentials verifies the signing key or SMTP credentials exist.

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -22,26 +21,15 @@ type DataSourceReconciler struct {
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
-func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ds := &v1alpha1.DataSource{}
-	if err := r.Get(ctx, req.NamespacedName, ds); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := ds.DeepCopy()
-	outcome := conditions.Outcome{Kind: conditions.Ready, Reason: "Configured", Message: "configuration complete"}
-	defer func() {
-		ds.Status.ObservedGeneration = ds.Generation
-		if err := r.finish(ctx, ds, before, outcome); err != nil && retErr == nil {
-			retErr = err
+	return r.reconcileStatus(ctx, req, ds, func() (conditions.Outcome, error) {
+		ds.Status.Type = dataSourceType(&ds.Spec)
+		if err := r.reconcileReferences(ctx, ds); err != nil {
+			return conditions.Outcome{}, err
 		}
-	}()
-
-	ds.Status.Type = dataSourceType(&ds.Spec)
-	if err := r.reconcileReferences(ctx, ds); err != nil {
-		outcome = outcomeOf(err)
-		return requeueFor(err)
-	}
-	return ctrl.Result{}, nil
+		return ready("Configured", "configuration complete"), nil
+	})
 }
 
 // reconcileReferences verifies every Secret and ConfigMap the spec names.

@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -31,30 +30,15 @@ type LoyaltyProgramReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
 
-func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	lp := &v1alpha1.LoyaltyProgram{}
-	if err := r.Get(ctx, req.NamespacedName, lp); err != nil {
-		if apierrors.IsNotFound(err) {
-			forgetMetrics(req.Namespace, req.Name)
+	return r.reconcileStatus(ctx, req, lp, func() (conditions.Outcome, error) {
+		if err := r.reconcileWorkloads(ctx, lp); err != nil {
+			return conditions.Outcome{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := lp.DeepCopy()
-	var outcome conditions.Outcome
-	defer func() {
-		lp.Status.ObservedGeneration = lp.Generation
-		if err := r.finish(ctx, lp, before, outcome); err != nil && retErr == nil {
-			retErr = err
-		}
-	}()
-
-	if err := r.reconcileWorkloads(ctx, lp); err != nil {
-		outcome = outcomeOf(err)
-		return requeueFor(err)
-	}
-	outcome = r.reconcileAvailability(ctx, lp)
-	r.foldReport(ctx, lp)
-	return ctrl.Result{}, nil
+		r.foldReport(ctx, lp)
+		return r.reconcileAvailability(ctx, lp), nil
+	})
 }
 
 // reconcileWorkloads checks references and applies the API Deployment and
@@ -123,7 +107,7 @@ func loyaltyReplicas(lp *v1alpha1.LoyaltyProgram) int32 {
 // reconcileAvailability is Ready once the API Deployment is available.
 func (r *LoyaltyProgramReconciler) reconcileAvailability(ctx context.Context, lp *v1alpha1.LoyaltyProgram) conditions.Outcome {
 	return r.deploymentOutcome(ctx, lp.Namespace, lp.Name+"-loyalty", loyaltyReplicas(lp),
-		conditions.Outcome{Kind: conditions.Ready, Reason: "Available", Message: "loyalty API available at " + lp.Status.Endpoint})
+		ready("Available", "loyalty API available at "+lp.Status.Endpoint))
 }
 
 // foldReport copies the metrics job's figures into status.

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -30,37 +29,22 @@ type PlaybookReconciler struct {
 // +kubebuilder:rbac:groups=retention.dev,resources=playbooks,verbs=get;list;watch
 // +kubebuilder:rbac:groups=retention.dev,resources=playbooks/status,verbs=get;update;patch
 
-func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	pb := &v1alpha1.Playbook{}
-	if err := r.Get(ctx, req.NamespacedName, pb); err != nil {
-		if apierrors.IsNotFound(err) {
-			forgetMetrics(req.Namespace, req.Name)
+	return r.reconcileStatus(ctx, req, pb, func() (conditions.Outcome, error) {
+		refs, err := r.resolveReferences(ctx, pb)
+		if err != nil {
+			return conditions.Outcome{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := pb.DeepCopy()
-	var outcome conditions.Outcome
-	defer func() {
-		pb.Status.ObservedGeneration = pb.Generation
-		if err := r.finish(ctx, pb, before, outcome); err != nil && retErr == nil {
-			retErr = err
+		if err := r.validateJourney(pb, refs); err != nil {
+			return conditions.Outcome{}, err
 		}
-	}()
-
-	refs, err := r.resolveReferences(ctx, pb)
-	if err == nil {
-		err = r.validateJourney(pb, refs)
-	}
-	if err == nil {
-		err = r.reconcileWorker(ctx, pb, refs)
-	}
-	if err != nil {
-		outcome = outcomeOf(err)
-		return requeueFor(err)
-	}
-	outcome = r.reconcileAvailability(ctx, pb)
-	r.foldReport(ctx, pb)
-	return ctrl.Result{}, nil
+		if err := r.reconcileWorker(ctx, pb, refs); err != nil {
+			return conditions.Outcome{}, err
+		}
+		r.foldReport(ctx, pb)
+		return r.reconcileAvailability(ctx, pb), nil
+	})
 }
 
 // playbookRefs is everything a Playbook points at, resolved and Ready.
@@ -192,14 +176,14 @@ func playbookReplicas(pb *v1alpha1.Playbook) int32 {
 // others once the worker Deployment is available.
 func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1alpha1.Playbook) conditions.Outcome {
 	if pb.Spec.Suspend {
-		return conditions.Outcome{Kind: conditions.Ready, Reason: "Suspended", Message: "suspended: campaign worker scaled to 0"}
+		return ready("Suspended", "suspended: campaign worker scaled to 0")
 	}
 	msg := "campaign worker running"
 	if pb.Spec.DryRun {
 		msg += " (dry run: nothing is sent)"
 	}
 	return r.deploymentOutcome(ctx, pb.Namespace, pb.Name+"-campaign", playbookReplicas(pb),
-		conditions.Outcome{Kind: conditions.Ready, Reason: "Running", Message: msg})
+		ready("Running", msg))
 }
 
 // foldReport copies the worker's figures into status.

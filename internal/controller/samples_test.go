@@ -165,28 +165,10 @@ type statusObj interface {
 
 func statusItems(list client.ObjectList) []statusObj {
 	var out []statusObj
-	switch l := list.(type) {
-	case *v1alpha1.DataSourceList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.ChannelList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.SegmentList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.LoyaltyProgramList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.PlaybookList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	}
+	ExpectWithOffset(1, meta.EachListItem(list, func(o runtime.Object) error {
+		out = append(out, o.(statusObj))
+		return nil
+	})).To(Succeed())
 	return out
 }
 

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -38,35 +37,17 @@ type SegmentReconciler struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	seg := &v1alpha1.Segment{}
-	if err := r.Get(ctx, req.NamespacedName, seg); err != nil {
-		if apierrors.IsNotFound(err) {
-			forgetMetrics(req.Namespace, req.Name)
+	return r.reconcileStatus(ctx, req, seg, func() (conditions.Outcome, error) {
+		if err := r.validateSpec(ctx, seg); err != nil {
+			return conditions.Outcome{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := seg.DeepCopy()
-	outcome := conditions.Outcome{Kind: conditions.Ready, Reason: "Scheduled", Message: "metric job scheduled"}
-	defer func() {
-		seg.Status.ObservedGeneration = seg.Generation
-		if err := r.finish(ctx, seg, before, outcome); err != nil && retErr == nil {
-			retErr = err
+		if err := r.reconcileMetricJob(ctx, seg); err != nil {
+			return conditions.Outcome{}, err
 		}
-	}()
-
-	steps := []func(context.Context, *v1alpha1.Segment) error{
-		r.validateSpec,
-		r.reconcileMetricJob,
-	}
-	for _, step := range steps {
-		if err := step(ctx, seg); err != nil {
-			outcome = outcomeOf(err)
-			return requeueFor(err)
-		}
-	}
-	outcome = r.foldReport(ctx, seg)
-	return ctrl.Result{}, nil
+		return r.foldReport(ctx, seg), nil
+	})
 }
 
 // validateSpec compiles the criteria and parses the schedule and window
@@ -116,14 +97,14 @@ func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha
 // the outcome: a failed run keeps the previous figures and stalls the Segment
 // with the job's own error (which names the row or setting at fault).
 func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segment) conditions.Outcome {
-	ready := conditions.Outcome{Kind: conditions.Ready, Reason: "Scheduled", Message: "metric job scheduled; waiting for its first run"}
+	waiting := ready("Scheduled", "metric job scheduled; waiting for its first run")
 	if seg.Spec.Suspend {
-		ready = conditions.Outcome{Kind: conditions.Ready, Reason: "Suspended", Message: "metric job suspended"}
+		waiting = ready("Suspended", "metric job suspended")
 	}
 	data, err := r.readReport(ctx, ownerOf(seg, "Segment"), workload.ComponentMetrics)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return ready
+			return waiting
 		}
 		return outcomeOf(err)
 	}
@@ -133,7 +114,7 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 		return conditions.Outcome{Kind: conditions.Stalled, Reason: "InvalidReport", Message: err.Error()}
 	}
 	if !ok {
-		return ready
+		return waiting
 	}
 	st := &seg.Status
 	st.LastRunTime = metaTime(rep.RunTime)
@@ -157,9 +138,9 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 		setFromDecimal(segmentMetric.WithLabelValues(seg.Namespace, seg.Name, name), value)
 	}
 	if seg.Spec.Suspend {
-		return ready
+		return waiting
 	}
-	return conditions.Outcome{Kind: conditions.Ready, Reason: "Measured", Message: fmt.Sprintf("%d members at last run", rep.Size)}
+	return ready("Measured", fmt.Sprintf("%d members at last run", rep.Size))
 }
 
 // metaTime converts a report time, truncated to seconds as the API stores it
