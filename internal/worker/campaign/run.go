@@ -89,6 +89,11 @@ func Run(ctx context.Context, o Options) error {
 					set.drop(w)
 					continue
 				}
+				if err != nil && ctx.Err() != nil {
+					// Stopped mid-tick: the open transaction rolled back and
+					// committed rows still pending are resent on the next start.
+					break
+				}
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,7 +33,9 @@ type Summary struct {
 	PointsAwards int64 `json:"pointsAwards"`
 	// Suppressed by reason: consent, frequencyCap, holdout,
 	// quietHoursDeferred (deferrals, each later sent or suppressed), ...
-	Suppressed  map[string]int64 `json:"suppressed"`
+	Suppressed map[string]int64 `json:"suppressed"`
+	// Steps counts active journeys by the step they are at (step name).
+	Steps       map[string]int64 `json:"steps,omitempty"`
 	Conversions Conversions      `json:"conversions"`
 	Lift        journey.Lift     `json:"lift"`
 }
@@ -92,9 +95,34 @@ func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
 			s.Suppressed[reason] = n
 		}
 	}
+	if s.Steps, err = w.activeByStep(ctx); err != nil {
+		return nil, err
+	}
 	c := s.Conversions
 	s.Lift = journey.ComputeLift(c.Treatment, c.TreatmentJourneys, c.Holdout, c.HoldoutJourneys)
 	return s, nil
+}
+
+// activeByStep counts the playbook's active journeys (all shards) per step
+// name. It reads journey_states directly: an aggregate the store has no
+// method for, over columns the journey schema documents.
+func (w *worker) activeByStep(ctx context.Context) (map[string]int64, error) {
+	rows, err := w.db.Query(ctx, `SELECT step_name, count(*) FROM journey_states WHERE playbook = $1 AND status = $2
+		GROUP BY step_name`, w.pb.Name, string(journey.Active))
+	if err != nil {
+		return nil, fmt.Errorf("count active journeys per step: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("count active journeys per step: %w", err)
+		}
+		out[name] = n
+	}
+	return out, rows.Err()
 }
 
 func (w *worker) publish(ctx context.Context) error {

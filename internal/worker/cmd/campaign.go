@@ -112,7 +112,11 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 			if !ok {
 				return fmt.Errorf("campaign summary has type %T, want *campaign.Summary", summary)
 			}
-			return pub.Publish(ctx, playbookReport(s))
+			r := playbookReport(s)
+			if len(s.Steps) > 0 {
+				r.Steps = s.Steps
+			}
+			return pub.Publish(ctx, r)
 		},
 	}
 	if f.shard == "" {
