@@ -25,6 +25,8 @@ type cronRun struct {
 	runs, failed atomic.Int32
 	// suspended mirrors spec.suspend at the last look.
 	suspended atomic.Bool
+	// active is true while a job's process runs.
+	active atomic.Bool
 }
 
 func (c *cronRun) stop() {
@@ -97,7 +99,9 @@ func (k *kubelet) schedule(ctx context.Context, key types.NamespacedName, run *c
 		run.suspended.Store(suspended)
 		if !suspended {
 			started := metav1.Now()
+			run.active.Store(true)
 			ok := k.runJob(ctx, &cj)
+			run.active.Store(false)
 			if ctx.Err() != nil {
 				return
 			}
@@ -167,6 +171,29 @@ func (k *kubelet) logLine(pod, line string) {
 	}
 	defer f.Close()
 	fmt.Fprintf(f, "=== %s %s\n", time.Now().UTC().Format(time.RFC3339), line)
+}
+
+// podSummary counts the Deployments' worker processes for the view's status
+// line: how many run, how many should, how many restarts there were (a
+// climbing count is a crash loop: see the pod's log), and running jobs.
+func (k *kubelet) podSummary() (running, want, restarts, jobs int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, d := range k.deployments {
+		for _, r := range d.snapshot() {
+			want++
+			if r.pod.running.Load() {
+				running++
+			}
+			restarts += int(r.pod.restarts.Load())
+		}
+	}
+	for _, c := range k.cronJobs {
+		if c.active.Load() {
+			jobs++
+		}
+	}
+	return running, want, restarts, jobs
 }
 
 // cronProgress says whether every CronJob that is not suspended has finished

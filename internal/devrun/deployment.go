@@ -14,9 +14,11 @@ import (
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
-// deploymentRun is one Deployment's local pods at one pod template.
+// deploymentRun is one Deployment's local pods at one pod template. Only
+// the sync loop changes pods; mu lets the view read them meanwhile.
 type deploymentRun struct {
 	hash string
+	mu   sync.Mutex
 	pods []*podRunner
 }
 
@@ -27,14 +29,25 @@ type podRunner struct {
 	done   chan struct{}
 }
 
+// snapshot returns the current replicas.
+func (d *deploymentRun) snapshot() []*podRunner {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*podRunner(nil), d.pods...)
+}
+
+// stop stops every replica at once and waits for them.
 func (d *deploymentRun) stop() {
+	d.mu.Lock()
+	pods := d.pods
+	d.pods = nil
+	d.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, r := range d.pods {
+	for _, r := range pods {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.stop() }()
 	}
 	wg.Wait()
-	d.pods = nil
 }
 
 func (r *podRunner) stop() {
@@ -66,13 +79,18 @@ func (k *kubelet) syncDeployments(ctx context.Context, items []appsv1.Deployment
 			k.deployments[key] = run
 			k.mu.Unlock()
 		}
-		for int32(len(run.pods)) > want { // scaled down (a suspended Playbook goes to 0)
+		for have := int32(len(run.snapshot())); have > want; have-- { // scaled down (a suspended Playbook goes to 0)
+			run.mu.Lock()
 			last := run.pods[len(run.pods)-1]
-			last.stop()
 			run.pods = run.pods[:len(run.pods)-1]
+			run.mu.Unlock()
+			last.stop()
 		}
-		for int32(len(run.pods)) < want {
-			run.pods = append(run.pods, k.startDeploymentPod(ctx, d, len(run.pods)))
+		for have := int32(len(run.snapshot())); have < want; have++ {
+			r := k.startDeploymentPod(ctx, d, int(have))
+			run.mu.Lock()
+			run.pods = append(run.pods, r)
+			run.mu.Unlock()
 		}
 		k.writeDeploymentStatus(ctx, d, want, run)
 	}
@@ -127,7 +145,7 @@ func (k *kubelet) startDeploymentPod(ctx context.Context, d *appsv1.Deployment, 
 // and the operator sees no spurious events.
 func (k *kubelet) writeDeploymentStatus(ctx context.Context, d *appsv1.Deployment, want int32, run *deploymentRun) {
 	var running, ready int32
-	for _, r := range run.pods {
+	for _, r := range run.snapshot() {
 		if r.pod.running.Load() {
 			running++
 		}

@@ -156,9 +156,13 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 		if err == nil {
 			total, pending := k.cronProgress()
 			settled := allReady(rows) && pending == 0 && total > 0
-			note := "Ctrl-C stops"
+			running, want, restarts, jobs := k.podSummary()
+			note := fmt.Sprintf("workers %d/%d up, %d restarts, %d jobs running", running, want, restarts, jobs)
 			if pending > 0 {
-				note = fmt.Sprintf("%d of %d jobs still on their first run", pending, total)
+				note += fmt.Sprintf(", %d of %d jobs on their first run", pending, total)
+			}
+			if !o.Once {
+				note += "  Ctrl-C stops"
 			}
 			recent, count := console.snapshot()
 			var b strings.Builder

@@ -155,7 +155,7 @@ func render(w io.Writer, width int, now time.Time, kubeconfig string, rows []row
 		return fmt.Sprintf("%-*s %-*s %-*s %s", kindWidth, fit(kind, kindWidth), nameWidth, fit(name, nameWidth),
 			readyWidth, fit(ready, readyWidth), fit(figures, figWidth))
 	}
-	line(fmt.Sprintf("retention-operator local run  %s  %s", now.Format("15:04:05"), note))
+	line(fmt.Sprintf("retentionctl dev  %s  %s", now.Format("15:04:05"), note))
 	line("kubectl --kubeconfig " + kubeconfig + " get retention -A")
 	line("")
 	line(cell("KIND", "NAME", "READY", "FIGURES"))

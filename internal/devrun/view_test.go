@@ -49,7 +49,7 @@ func TestRenderFitsTheWidth(t *testing.T) {
 	render(&b, 100, time.Date(2026, 11, 25, 1, 2, 3, 0, time.UTC), ".dev/kubeconfig", rows, console, 24, "Ctrl-C stops")
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	want := []string{
-		"retention-operator local run  01:02:03  Ctrl-C stops",
+		"retentionctl dev  01:02:03  Ctrl-C stops",
 		"kubectl --kubeconfig .dev/kubeconfig get retention -A",
 		"",
 		"KIND           NAME                     READY  FIGURES",
