@@ -42,6 +42,20 @@ type Source interface {
 // (the loyalty ledger must credit once per key).
 type AwardFunc func(ctx context.Context, program, customerID string, points int64, reason, key string) error
 
+// BalancesFunc calls fn with every loyalty member's tier and available points at now.
+type BalancesFunc func(ctx context.Context, now time.Time, fn func(memberID, tier string, available int64) error) error
+
+// TierChange is one recorded loyalty tier change; ID orders them.
+type TierChange struct {
+	ID       int64
+	MemberID string
+	From, To string
+}
+
+// TierChangesFunc returns the recorded tier changes with ID > after, oldest
+// first (one page; callers call again with the last ID until none are left).
+type TierChangesFunc func(ctx context.Context, after int64) ([]TierChange, error)
+
 // Options configure Run.
 type Options struct {
 	// Playbook is the engine config (converted from the Playbook resource).
@@ -62,6 +76,15 @@ type Options struct {
 	InSegment func(*customer.Features) bool
 	// Award credits loyalty points; required when a step awards points.
 	Award AwardFunc
+	// LoyaltyBalances, when set, fills Features.LoyaltyTier and
+	// LoyaltyPoints of every feature row each tick, before segment criteria,
+	// triggers and templates see them (wire store.Points.ForEachBalance of
+	// the program's ledger here).
+	LoyaltyBalances BalancesFunc
+	// TierChanges, when set, feeds a tierChange trigger from the program's
+	// recorded tier changes (the loyalty API's change log) instead of
+	// diffing LoyaltyTier between ticks.
+	TierChanges TierChangesFunc
 	// Clock returns now; nil means time.Now.
 	Clock func() time.Time
 	// Shard and Shards split customers across replicas (0 of 1 = all): the

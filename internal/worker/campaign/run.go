@@ -165,5 +165,18 @@ func (w *worker) loadFeatures(ctx context.Context, now time.Time) (map[string]*c
 	if err != nil {
 		return nil, fmt.Errorf("read customers: %w", err)
 	}
+	if w.o.LoyaltyBalances != nil {
+		// Members without a feature row (not in the data source) are
+		// skipped: nothing could be sent to them.
+		err := w.o.LoyaltyBalances(ctx, now, func(id, tier string, points int64) error {
+			if f := out[id]; f != nil {
+				f.LoyaltyTier, f.LoyaltyPoints = tier, points
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read loyalty balances: %w", err)
+		}
+	}
 	return out, nil
 }

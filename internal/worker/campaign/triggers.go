@@ -116,6 +116,20 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 				add(id)
 			}
 		}
+	case t.TierChange != nil && w.o.TierChanges != nil:
+		changed, cursor, err := w.tierChanges(ctx)
+		if err != nil {
+			// The loyalty API may be restarting: try again next tick from
+			// the same cursor; nothing is lost.
+			w.o.Logger.Warn("reading loyalty tier changes failed; retrying next tick", "playbook", w.pb.Name, "err", err)
+			break
+		}
+		for _, id := range changed {
+			if members[id] {
+				add(id)
+			}
+		}
+		ob.cursors[w.cursorName("tierChanges")] = cursor
 	case t.TierChange != nil:
 		for id, f := range feats {
 			if members[id] && journey.TierChanged(t.TierChange, w.seen[id], f.LoyaltyTier) {

@@ -125,7 +125,21 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if len(spec.LoyaltyPrograms) > 0 {
 		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms).Award
 	}
-	return o, func() { src.Close() }, nil
+	if tc := spec.Spec.Trigger.TierChange; tc != nil {
+		feed, err := newTierChangeFeed(tc.ProgramRef.Name, spec.LoyaltyPrograms)
+		if err != nil {
+			src.Close()
+			return o, nil, err
+		}
+		o.TierChanges = feed.Changes
+	}
+	closeAll := func() { src.Close() }
+	if loyaltyReferenced(&spec) {
+		b := &ledgerBalances{url: url, log: func(msg string, args ...any) { g.logger.Info(msg, args...) }}
+		o.LoyaltyBalances = b.ForEachBalance
+		closeAll = func() { b.Close(); src.Close() }
+	}
+	return o, closeAll, nil
 }
 
 // segmentMatcher evaluates the Segment's criteria on each feature row the

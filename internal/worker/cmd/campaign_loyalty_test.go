@@ -1,0 +1,94 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
+)
+
+// pgStateURL is the test PostgreSQL DSN pointed at db's schema.
+func pgStateURL(t *testing.T, db *store.DB) string {
+	t.Helper()
+	var schema string
+	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	dsn := os.Getenv(store.PostgresDSNEnv)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
+}
+
+// A tierChange playbook against a running loyalty worker that shares the
+// PostgreSQL state store: the first run only positions the cursor (a and c
+// became silver before the playbook existed); b's new order lifts b to
+// silver (40 + 30 = 70 >= 50), and the next run enrols b, with b's tier and
+// points from the shared ledger in segment criteria and the message.
+func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	state := pgStateURL(t, db)
+	const token = "shop-token-4"
+	lr := newLocalRun(t, shopProgram())
+	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lw := startLoyalty(t, lr)
+	defer lw.stop(t)
+
+	seg := shopSegment()
+	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "silver", `customer.loyaltyTier == "silver"`, nil
+	seg.Spec.LoyaltyProgramRef = &v1alpha1.LocalObjectReference{Name: "rewards"}
+	pb := workerconfig.Playbook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
+		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "silver"},
+			Trigger: v1alpha1.Trigger{TierChange: &v1alpha1.TierChangeTrigger{
+				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, To: "silver"}},
+			Steps: []v1alpha1.Step{{Name: "welcome", Send: &v1alpha1.SendStep{
+				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
+				Template:   v1alpha1.MessageTemplate{Subject: "{{.loyaltyTier}} with {{.loyaltyPoints}} points", Body: "hi"}}}}}}
+	cr := newLocalRun(t, pb)
+	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign run 1: %v\n%s", err, stderr)
+	}
+	if strings.TrimSpace(stdout) != "" {
+		t.Fatalf("first run sent %q, want nothing (tier changes before the first run are not back-filled)", stdout)
+	}
+	// b orders for 30 more; the loyalty-metrics job ingests it into the shared ledger.
+	orders := [][]string{{"customer_id", "order_id", "amount", "occurred_at"}}
+	now := time.Now().UTC()
+	for _, o := range append(append([]shopOrder(nil), shopOrders...), shopOrder{"b", "o5", 1, 30}) {
+		orders = append(orders, []string{o.customer, o.id, strconv.FormatFloat(o.amount, 'f', 2, 64),
+			now.AddDate(0, 0, -o.daysAgo).Format(time.RFC3339)})
+	}
+	lr.write(t, workload.DataDir+"/orders.csv", csvText(t, orders))
+	if _, stderr, err := lr.run(t, "loyalty-metrics"); err != nil {
+		t.Fatalf("loyalty-metrics: %v\n%s", err, stderr)
+	}
+	for i := 2; i <= 3; i++ {
+		stdout, stderr, err = cr.run(t, "campaign", "--once", "--poll-interval=50ms")
+		if err != nil {
+			t.Fatalf("campaign run %d: %v\n%s", i, err, stderr)
+		}
+		t.Logf("run %d stdout %q", i, stdout)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		switch {
+		case i == 2 && (len(lines) != 1 || !strings.HasPrefix(lines[0], `[console] to=b*** subject="silver with 70 points" step=welcome`)):
+			t.Errorf("run 2 stdout %q, want one message to b: silver with 70 points", stdout)
+		case i == 3 && strings.TrimSpace(stdout) != "":
+			t.Errorf("run 3 stdout %q, want nothing (the change was consumed)", stdout)
+		}
+	}
+}
