@@ -80,7 +80,9 @@ func (db *DB) ClaimShards(ctx context.Context, r ShardLeaseRequest) (held []int,
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	if db.Dialect == Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('shard_leases/' || $1))`, r.Playbook); err != nil {
+		// The two-key form is a lock space of its own: it can never collide
+		// with the one-key customer locks of JourneyTx.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('shard_leases'), hashtext($1))`, r.Playbook); err != nil {
 			return nil, 0, fmt.Errorf("claim shards of %s: lock: %w", r.Playbook, err)
 		}
 	}

@@ -80,6 +80,16 @@ func TestShardLeases(t *testing.T) {
 			if err := write(guard); !errors.Is(err, ErrLeaseLost) {
 				t.Fatalf("b writing after losing shard 2: err %v, want ErrLeaseLost", err)
 			}
+			if err := db.SetJourneyCursorsLeased(ctx, guard, "shop/p", map[string]string{"events/2/4": "x"}); !errors.Is(err, ErrLeaseLost) {
+				t.Fatalf("b moving a cursor after losing shard 2: err %v, want ErrLeaseLost", err)
+			}
+			cGuard := &ShardLease{Playbook: "shop/p", Shard: 2, Shards: 4, Holder: "c", Now: func() time.Time { return later }}
+			if err := db.SetJourneyCursorsLeased(ctx, cGuard, "shop/p", map[string]string{"events/2/4": "y"}); err != nil {
+				t.Fatalf("c moving its cursor: %v", err)
+			}
+			if v, err := db.JourneyCursor(ctx, "shop/p", "events/2/4"); err != nil || v != "y" {
+				t.Fatalf("cursor %q (%v), want y", v, err)
+			}
 			// A replica started with another shard count waits for the old leases.
 			held, _, err := db.ClaimShards(ctx, ShardLeaseRequest{Playbook: "shop/p", Shards: 2, Holder: "d", Now: later, TTL: 10 * time.Second})
 			if err != nil || held != nil {

@@ -50,3 +50,34 @@ func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace,
 	}
 	return tx.Commit()
 }
+
+// SetJourneyCursorsLeased stores named cursors if lease is still held
+// (ErrLeaseLost otherwise), so a replica that lost its shard cannot move
+// the new holder's cursors. A nil lease writes unconditionally.
+func (db *DB) SetJourneyCursorsLeased(ctx context.Context, lease *ShardLease, playbook string, cursors map[string]string) error {
+	if len(cursors) == 0 {
+		return nil
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("journey cursors: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if lease != nil {
+		if err := checkLease(ctx, tx, lease); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(cursors))
+	for name := range cursors {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, err := tx.Exec(ctx, `INSERT INTO journey_cursors (playbook, name, value) VALUES ($1, $2, $3)
+			ON CONFLICT (playbook, name) DO UPDATE SET value = excluded.value`, playbook, name, cursors[name]); err != nil {
+			return fmt.Errorf("journey cursor %s: %w", name, err)
+		}
+	}
+	return tx.Commit()
+}

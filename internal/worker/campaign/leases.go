@@ -120,6 +120,11 @@ func (s *leasedSet) current(ctx context.Context) ([]*worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !s.renewedAt.IsZero() && !r.Now.Before(s.renewedAt.Add(s.l.TTL)) {
+		// Our leases lapsed before this renewal: another replica may have
+		// held the shards meanwhile, so the cached states are reloaded.
+		clear(s.workers)
+	}
 	s.renewedAt = r.Now
 	keep := map[int]bool{}
 	for _, sh := range held {

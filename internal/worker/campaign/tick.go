@@ -103,10 +103,8 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	if eventCursor != "" {
 		ob.cursors[w.cursorName("events")] = eventCursor
 	}
-	for name, v := range ob.cursors {
-		if err := w.db.SetJourneyCursor(ctx, w.pb.Name, name, v); err != nil {
-			return false, err
-		}
+	if err := w.db.SetJourneyCursorsLeased(ctx, w.lease, w.pb.Name, ob.cursors); err != nil {
+		return false, err
 	}
 	return len(ids) > 0, nil
 }
