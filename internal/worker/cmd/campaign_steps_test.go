@@ -1,0 +1,53 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/report"
+)
+
+// The published report counts active journeys per step: after the welcome
+// message all four customers (c without consent too) wait at "pause".
+func TestCampaignReportCountsSteps(t *testing.T) {
+	pb := welcomePlaybook()
+	pb.Spec.Steps = append(pb.Spec.Steps, v1alpha1.Step{Name: "pause", Wait: &v1alpha1.WaitStep{Duration: "24h"}})
+	r := newLocalRun(t, pb)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for i := 0; i < 3; i++ {
+		if !sc.Scan() {
+			t.Fatalf("stdout ended after %d messages\n%s", i, stderr.String())
+		}
+	}
+	go io.Copy(io.Discard, stdout) //nolint:errcheck
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("campaign after SIGTERM: %v\n%s", err, stderr.String())
+	}
+	var rep report.Playbook
+	r.readReport(t, &rep)
+	if want := map[string]int64{"pause": 4}; !reflect.DeepEqual(rep.Steps, want) || rep.Active != 4 {
+		t.Errorf("report steps %v active %d, want %v and 4 active", rep.Steps, rep.Active, want)
+	}
+}
