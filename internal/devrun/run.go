@@ -186,11 +186,14 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 		}
 		select {
 		case <-ctx.Done():
-			if o.Once {
-				fmt.Fprint(out, last)
-				return fmt.Errorf("%w (%v)", ErrNotReady, ctx.Err())
+			if !o.Once {
+				return nil
 			}
-			return nil
+			fmt.Fprint(out, last)
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%w (%s)", ErrNotReady, o.Timeout)
+			}
+			return errors.New("interrupted before every resource was Ready")
 		case <-tick.C:
 		}
 	}

@@ -472,3 +472,22 @@ func TestSecondInterrupt(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(k8s.List(context.Background(), &v1alpha1.PlaybookList{})).NotTo(Succeed())
 }
+
+// TestOnceTimeout: when workers cannot run, --once fails after --timeout,
+// printing the last table (which says what is not Ready and why).
+func TestOnceTimeout(t *testing.T) {
+	requireAssets(t)
+	g := NewWithT(t)
+	work := t.TempDir()
+	out := &syncBuffer{}
+	cmd := startDev(t, work, out, "--once", "--timeout", "20s", "--worker", "/bin/false")
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), "%v\n%s", err, out.String())
+	g.Expect(exit.ExitCode()).NotTo(BeZero())
+	text := out.String()
+	g.Expect(text).To(ContainSubstring("not every resource became Ready before the timeout (20s)"))
+	g.Expect(text).To(MatchRegexp(`LoyaltyProgram +rewards +False +WorkloadNotAvailable: deployment "rewards-loyalty"`))
+	g.Expect(text).To(MatchRegexp(`Playbook +at-risk-winback +False `))
+	g.Expect(text).To(MatchRegexp(`workers 0/\d+ up, [1-9]\d* restarts`))
+}
