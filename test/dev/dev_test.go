@@ -38,6 +38,21 @@ import (
 
 const repo = "../.."
 
+// binDir holds the binaries the tests build, removed after the tests.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "devrun-test-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // buildWorker builds cmd/worker once per test binary.
 var (
 	workerOnce sync.Once
@@ -48,12 +63,7 @@ var (
 func buildWorker(t *testing.T) string {
 	t.Helper()
 	workerOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "devrun-worker-")
-		if err != nil {
-			workerErr = err
-			return
-		}
-		workerBin = filepath.Join(dir, "worker")
+		workerBin = filepath.Join(binDir, "worker")
 		cmd := exec.Command("go", "build", "-o", workerBin, "./cmd/worker")
 		cmd.Dir = repo
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -106,12 +116,7 @@ var (
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "devrun-cli-")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliBin = filepath.Join(dir, "retentionctl")
+		cliBin = filepath.Join(binDir, "retentionctl")
 		cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/retentionctl")
 		cmd.Dir = repo
 		if out, err := cmd.CombinedOutput(); err != nil {
