@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -93,6 +94,7 @@ type leasedSet struct {
 	workers   map[int]*worker
 	renewedAt time.Time
 	started   bool
+	held      []int
 }
 
 func (s *leasedSet) request() store.ShardLeaseRequest {
@@ -116,9 +118,14 @@ func (s *leasedSet) current(ctx context.Context) ([]*worker, error) {
 		}
 	}
 	r := s.request()
-	held, _, err := s.base.db.ClaimShards(ctx, r)
+	held, live, err := s.base.db.ClaimShards(ctx, r)
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Equal(held, s.held) {
+		s.base.o.Logger.Info("shard leases changed", "playbook", s.base.pb.Name, "holder", s.l.Holder,
+			"shards", s.l.Shards, "held", held, "liveReplicas", live)
+		s.held = held
 	}
 	if !s.renewedAt.IsZero() && !r.Now.Before(s.renewedAt.Add(s.l.TTL)) {
 		// Our leases lapsed before this renewal: another replica may have

@@ -1,11 +1,13 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,47 +31,84 @@ func TestCampaignReplicasShareShards(t *testing.T) {
 	r := newLocalRun(t, pb)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	outs := make([]strings.Builder, 3)
+	to := regexp.MustCompile(`^\[console\] to=([a-z])\*\*\* `)
+	var (
+		mu    sync.Mutex
+		byRep = make([][]string, 3) // customers each replica printed
+		total int
+		wg    sync.WaitGroup
+	)
 	errs := make([]strings.Builder, 3)
-	var wg sync.WaitGroup
-	for i := range outs {
-		cmd := r.command(ctx, "campaign", "--once", "--poll-interval=50ms")
+	var procs []func() error
+	for i := range byRep {
+		cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
 		cmd.Env = append(append([]string(nil), r.env...), workerconfig.EnvStateStore+"="+state,
-			"HOSTNAME=silver-welcome-campaign-"+string(rune('a'+i)),
+			"HOSTNAME=welcome-campaign-"+string(rune('a'+i)),
 			workerconfig.EnvReportFile+"="+filepath.Join(t.TempDir(), "report.json"))
-		cmd.Stdout, cmd.Stderr = &outs[i], &errs[i]
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = &errs[i]
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := cmd.Wait(); err != nil {
-				t.Errorf("replica %d: %v\n%s", i, err, errs[i].String())
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				mu.Lock()
+				if m := to.FindStringSubmatch(sc.Text()); m != nil {
+					byRep[i] = append(byRep[i], m[1])
+				} else {
+					byRep[i] = append(byRep[i], "unexpected: "+sc.Text())
+				}
+				total++
+				mu.Unlock()
 			}
 		}()
+		procs = append(procs, func() error {
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				return err
+			}
+			return nil
+		}, cmd.Wait)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := total
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate would show up by now
+	for j := 0; j < len(procs); j += 2 {
+		if err := procs[j](); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for j := 1; j < len(procs); j += 2 {
+		if err := procs[j](); err != nil {
+			t.Errorf("replica %d after SIGTERM: %v\n%s", j/2, err, errs[j/2].String())
+		}
 	}
 	wg.Wait()
-	to := regexp.MustCompile(`^\[console\] to=([a-z])\*\*\* `)
-	total := map[string]int{}
-	for i := range outs {
+	count := map[string]int{}
+	for i, ids := range byRep {
 		shards := map[int]bool{}
-		for _, line := range strings.Split(strings.TrimSpace(outs[i].String()), "\n") {
-			if line == "" {
-				continue
-			}
-			m := to.FindStringSubmatch(line)
-			if m == nil {
-				t.Fatalf("replica %d printed %q, want console messages", i, line)
-			}
-			total[m[1]]++
-			shards[journey.Shard(m[1], 3)] = true
+		for _, id := range ids {
+			count[id]++
+			shards[journey.Shard(id, 3)] = true
 		}
 		if len(shards) > 1 {
-			t.Errorf("replica %d served customers of shards %v, want one shard", i, shards)
+			t.Errorf("replica %d printed %v (shards %v), want customers of one shard\n%s", i, ids, shards, errs[i].String())
 		}
 	}
-	if len(total) != 3 || total["a"] != 1 || total["b"] != 1 || total["d"] != 1 {
-		t.Errorf("messages per customer %v, want a, b and d once each", total)
+	if len(count) != 3 || count["a"] != 1 || count["b"] != 1 || count["d"] != 1 {
+		t.Errorf("messages per customer %v, want a, b and d once each", count)
 	}
 }
