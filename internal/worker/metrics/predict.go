@@ -3,7 +3,9 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
@@ -47,9 +49,57 @@ func (p *predictor) predict(f *customer.Features) error {
 
 // newPredictor fits BG/NBD and Gamma-Gamma on every customer's orders up to
 // asOf (the whole base, so that a small segment still gets a stable fit).
-// Memory is one SummaryBuilder entry per customer and purchase day while the
-// orders stream, then one summary row per buyer.
+// A database aggregates the orders into purchase days itself (one GROUP BY),
+// so memory is one summary row per buyer; files stream their orders through
+// a SummaryBuilder (one entry per customer and purchase day).
 func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (*predictor, error) {
+	var rows []clv.Summary
+	var err error
+	if pd, ok := conn.(datasource.PurchaseDayScanner); ok {
+		rows, err = summariesFromDays(ctx, pd, asOf, progress)
+	} else {
+		rows, err = summariesFromOrders(ctx, conn, asOf, progress)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
+	}
+	bg, _, err := clv.FitBGNBD(rows)
+	if err != nil {
+		return nil, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
+	}
+	gg, _, _, err := clv.FitGammaGamma(rows)
+	if err != nil {
+		return nil, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
+	}
+	model := clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
+	return &predictor{model: model, rows: rows}, nil
+}
+
+// summariesFromDays builds the summary rows from the database's per-customer
+// purchase days, sorted by customer id for predict's binary search.
+func summariesFromDays(ctx context.Context, pd datasource.PurchaseDayScanner, asOf time.Time, progress func(Progress)) ([]clv.Summary, error) {
+	endDay := clv.DayNumber(asOf.UTC())
+	var rows []clv.Summary
+	err := pd.ScanPurchaseDays(ctx, asOf, func(p *datasource.PurchaseDays) error {
+		rows = append(rows, clv.SummaryFromDays(strings.Clone(p.CustomerID), p.Days, p.FirstDay, p.LastDay, endDay, p.RepeatSpend, predictUnit))
+		if len(rows)%ProgressEvery == 0 {
+			progress(Progress{Stage: "predictions", Rows: int64(len(rows))})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b clv.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	return slices.Clip(rows), nil
+}
+
+// summariesFromOrders streams every order at or before asOf into a
+// SummaryBuilder (files, which cannot aggregate).
+func summariesFromOrders(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) ([]clv.Summary, error) {
 	b, err := clv.NewSummaryBuilder(asOf, predictUnit)
 	if err != nil {
 		return nil, fmt.Errorf("predicted CLV: %w", err)
@@ -68,20 +118,7 @@ func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time
 	}); err != nil {
 		return nil, err
 	}
-	rows := b.Rows() // sorted by customer id
-	if len(rows) == 0 {
-		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
-	}
-	bg, _, err := clv.FitBGNBD(rows)
-	if err != nil {
-		return nil, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
-	}
-	gg, _, _, err := clv.FitGammaGamma(rows)
-	if err != nil {
-		return nil, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
-	}
-	model := clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
-	return &predictor{model: model, rows: rows}, nil
+	return b.Rows(), nil // sorted by customer id
 }
 
 // fitError is a model that could not be fitted to the data (as opposed to
