@@ -1,24 +1,11 @@
 // Command retentionctl lints, previews and reports on retention.dev
-// resources. See docs/cli.md.
+// resources, and runs the operator locally (retentionctl dev). See docs/cli.md.
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
 
 	"github.com/retention-dev/retention-operator/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := cli.NewRootCommand("retentionctl").ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		if msg := err.Error(); !cli.IsSilent(err) {
-			fmt.Fprintln(os.Stderr, "error:", msg)
-		}
-		os.Exit(cli.ExitCode(err))
-	}
-}
+func main() { os.Exit(cli.Main("retentionctl")) }

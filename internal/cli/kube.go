@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spf13/cobra"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -77,4 +78,18 @@ func readSummary(ctx context.Context, c client.Client, ns, owner, component stri
 		return false, fmt.Errorf("report ConfigMap %s/%s key %s: %w", ns, name, report.Key, err)
 	}
 	return true, nil
+}
+
+// loadReport fetches the named resource into obj and its worker's summary into
+// summary; ok is false until the worker has published one.
+func loadReport(cmd *cobra.Command, opts *globalOptions, name, kind, component string, obj client.Object, summary any) (ns string, ok bool, err error) {
+	c, ns, err := kubeClient(opts)
+	if err != nil {
+		return "", false, err
+	}
+	if err := getObject(cmd.Context(), c, ns, name, kind, obj); err != nil {
+		return "", false, err
+	}
+	ok, err = readSummary(cmd.Context(), c, ns, obj.GetName(), component, summary)
+	return ns, ok, err
 }

@@ -44,21 +44,13 @@ func newReportSegmentCommand(opts *globalOptions) *cobra.Command {
   retentionctl report segment at-risk -n shop -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ns, err := kubeClient(opts)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
 			var seg v1alpha1.Segment
-			if err := getObject(ctx, c, ns, args[0], "Segment", &seg); err != nil {
+			var sum report.Segment
+			ns, ok, err := loadReport(cmd, opts, args[0], "Segment", workload.ComponentMetrics, &seg, &sum)
+			if err != nil {
 				return err
 			}
 			rep := segmentReport{Name: ns + "/" + seg.Name, Status: seg.Status}
-			var sum report.Segment
-			ok, err := readSummary(ctx, c, ns, seg.Name, workload.ComponentMetrics, &sum)
-			if err != nil {
-				return err
-			}
 			if ok {
 				rep.Summary = &sum
 				if sum.Cohorts != nil {
@@ -146,23 +138,15 @@ func newReportPlaybookCommand(opts *globalOptions) *cobra.Command {
 		Example: "  retentionctl report playbook at-risk-winback -n shop",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ns, err := kubeClient(opts)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
 			var pb v1alpha1.Playbook
-			if err := getObject(ctx, c, ns, args[0], "Playbook", &pb); err != nil {
+			var sum report.Playbook
+			ns, ok, err := loadReport(cmd, opts, args[0], "Playbook", workload.ComponentCampaign, &pb, &sum)
+			if err != nil {
 				return err
 			}
 			rep := playbookReport{Name: ns + "/" + pb.Name, Status: pb.Status}
 			for _, s := range pb.Spec.Steps {
 				rep.Steps = append(rep.Steps, s.Name)
-			}
-			var sum report.Playbook
-			ok, err := readSummary(ctx, c, ns, pb.Name, workload.ComponentCampaign, &sum)
-			if err != nil {
-				return err
 			}
 			if ok {
 				rep.Summary = &sum
@@ -190,21 +174,13 @@ func newReportLoyaltyCommand(opts *globalOptions) *cobra.Command {
 		Example: "  retentionctl report loyalty rewards -n shop",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ns, err := kubeClient(opts)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
 			var lp v1alpha1.LoyaltyProgram
-			if err := getObject(ctx, c, ns, args[0], "LoyaltyProgram", &lp); err != nil {
+			var sum report.Loyalty
+			ns, ok, err := loadReport(cmd, opts, args[0], "LoyaltyProgram", workload.ComponentLoyalty, &lp, &sum)
+			if err != nil {
 				return err
 			}
 			rep := loyaltyReport{Name: ns + "/" + lp.Name, Status: lp.Status}
-			var sum report.Loyalty
-			ok, err := readSummary(ctx, c, ns, lp.Name, workload.ComponentLoyalty, &sum)
-			if err != nil {
-				return err
-			}
 			if ok {
 				rep.Summary = &sum
 			}

@@ -5,6 +5,10 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,4 +52,18 @@ func NewRootCommand(name string) *cobra.Command {
 	// segment, clv, and dev.
 	root.AddCommand(extraCommands()...)
 	return root
+}
+
+// Main runs the CLI as the command name (retentionctl, or "kubectl retention"
+// for the plugin) and returns the process exit code.
+func Main(name string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := NewRootCommand(name).ExecuteContext(ctx); err != nil {
+		if !IsSilent(err) {
+			fmt.Fprintln(os.Stderr, "error:", err.Error())
+		}
+		return ExitCode(err)
+	}
+	return 0
 }
