@@ -169,7 +169,8 @@ func (r *run) dataErr(err error) error {
 }
 
 // scan streams the feature rows once, folding members into the totals and
-// handing their ids to add, then streams the orders the activity needs.
+// handing their ids to add, then reads the order activity the retention and
+// cohort metrics need (aggregated by the database when it can).
 func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(string) error) error {
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
@@ -221,14 +222,5 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 	if r.act == nil {
 		return nil
 	}
-	var orders int64
-	err = conn.ScanOrders(ctx, r.act.since(), func(o *customer.Order) error {
-		orders++
-		if orders%ProgressEvery == 0 {
-			r.o.Progress(Progress{Stage: "orders", Rows: orders})
-		}
-		r.act.addOrder(o)
-		return nil
-	})
-	return r.dataErr(err)
+	return r.dataErr(r.fillActivity(ctx, conn))
 }
