@@ -65,33 +65,7 @@ func (db *DB) LoadJourneyStates(ctx context.Context, playbook string, shard, sha
 // frequency cap holds across concurrent playbooks.
 func (db *DB) JourneyTx(ctx context.Context, namespace, playbook string, ids []string, capSince time.Time,
 	fn func(sentInWindow map[string]int) (*JourneyBatch, error)) error {
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("journey batch: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	sorted := append([]string(nil), ids...)
-	sort.Strings(sorted)
-	if db.Dialect == Postgres && len(sorted) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT count(pg_advisory_xact_lock(hashtext($1 || '/' || x)))
-			FROM (SELECT unnest($2::text[]) AS x ORDER BY 1) AS ids`, namespace, sorted); err != nil {
-			return fmt.Errorf("journey batch: lock customers: %w", err)
-		}
-	}
-	counts, err := countSends(ctx, tx, namespace, sorted, capSince)
-	if err != nil {
-		return err
-	}
-	batch, err := fn(counts)
-	if err != nil {
-		return err
-	}
-	if batch != nil {
-		if err := writeBatch(ctx, tx, namespace, playbook, batch); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return db.JourneyTxLeased(ctx, nil, namespace, playbook, ids, capSince, fn)
 }
 
 func countSends(ctx context.Context, tx *Tx, namespace string, ids []string, since time.Time) (map[string]int, error) {

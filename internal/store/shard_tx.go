@@ -11,12 +11,10 @@ import (
 // same transaction first re-checks that the replica still holds lease, and
 // returns ErrLeaseLost (writing nothing) when it does not. A replica that
 // stalled past its lease therefore cannot record states or ledger rows for
-// customers another replica has taken over. A nil lease is plain JourneyTx.
+// customers another replica has taken over. A nil lease skips the check
+// (JourneyTx).
 func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace, playbook string, ids []string,
 	capSince time.Time, fn func(sentInWindow map[string]int) (*JourneyBatch, error)) error {
-	if lease == nil {
-		return db.JourneyTx(ctx, namespace, playbook, ids, capSince, fn)
-	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("journey batch: %w", err)
@@ -24,8 +22,10 @@ func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace,
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	// The lease row lock comes before the customer locks, in every
 	// transaction that takes both, so the order is the same everywhere.
-	if err := checkLease(ctx, tx, lease); err != nil {
-		return err
+	if lease != nil {
+		if err := checkLease(ctx, tx, lease); err != nil {
+			return err
+		}
 	}
 	sorted := append([]string(nil), ids...)
 	sort.Strings(sorted)
