@@ -6,13 +6,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
-
-type eventUpdate = event.UpdateEvent
 
 // registerIndexes declares, per kind, which names each object refers to.
 func registerIndexes(mgr manager.Manager) error {

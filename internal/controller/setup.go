@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -120,14 +121,13 @@ type readyConditionChanged struct {
 	predicate.Funcs
 }
 
-func (readyConditionChanged) Update(e eventUpdate) bool {
+func (readyConditionChanged) Update(e event.UpdateEvent) bool {
 	oldObj, ok1 := e.ObjectOld.(statusObject)
 	newObj, ok2 := e.ObjectNew.(statusObject)
 	if !ok1 || !ok2 {
 		return true
 	}
-	o, n := readyOf(oldObj), readyOf(newObj)
-	return o != n
+	return readyOf(oldObj) != readyOf(newObj)
 }
 
 func readyOf(obj statusObject) string {
