@@ -65,7 +65,7 @@ func (r *run) fillActivity(ctx context.Context, conn datasource.Connector) error
 			return as.ScanOrderActivity(ctx, q, func(o *datasource.OrderActivity) error {
 				n++
 				if n%ProgressEvery == 0 {
-					r.o.Progress(Progress{Stage: "orders", Rows: n})
+					r.progress(Progress{Stage: "orders", Rows: n})
 				}
 				r.act.addActivity(o)
 				return nil
@@ -76,7 +76,7 @@ func (r *run) fillActivity(ctx context.Context, conn datasource.Connector) error
 	return conn.ScanOrders(ctx, r.act.since(), func(o *customer.Order) error {
 		orders++
 		if orders%ProgressEvery == 0 {
-			r.o.Progress(Progress{Stage: "orders", Rows: orders})
+			r.progress(Progress{Stage: "orders", Rows: orders})
 		}
 		r.act.addOrder(o)
 		return nil

@@ -146,3 +146,22 @@ func TestPredictedCLVFitFails(t *testing.T) {
 		t.Errorf("error %q, want the Gamma-Gamma fit named", got.Error)
 	}
 }
+
+// TestPredictedCLVFitFailsEverySource: the fit that fails on the six-customer
+// fixture leaves predictedCLV out on every source, also where the database
+// aggregates the purchase days beside the features scan.
+func TestPredictedCLVFitFailsEverySource(t *testing.T) {
+	spec := fixtureSeg
+	spec.Metrics = []v1alpha1.MetricName{"predictedCLV", "nps"}
+	for name, open := range sources(t, fixtureShop()) {
+		t.Run(name, func(t *testing.T) {
+			got, err := runAt(t, open(t), spec, asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := got.Metrics["predictedCLV"]; ok || got.Metrics["nps"] != "25.00" || got.Size != 4 {
+				t.Errorf("summary %+v, want nps 25.00, size 4 and no predictedCLV", got)
+			}
+		})
+	}
+}

@@ -82,6 +82,10 @@ type run struct {
 	act        *activity
 	// preds scores customers; nil when not asked for or not fitted.
 	preds *predictor
+	// fit is the model fitted beside the scan when only the metric needs it.
+	fit *pendingFit
+	// progress is o.Progress, serialised when a fit runs beside the scan.
+	progress func(Progress)
 	// balances are loyalty members' tiers and points; nil without a program.
 	balances map[string]balance
 	// scanTime is the data source scans, snapshotTime the membership COPY
@@ -114,7 +118,14 @@ func (r *run) execute(ctx context.Context) error {
 			return err
 		}
 	}
-	if p.predict {
+	r.progress = r.o.Progress
+	_, aggregates := conn.(datasource.PurchaseDayScanner)
+	if p.predict && !p.criteriaPredicts && aggregates {
+		// The database does the heavy part of the fit: overlap it with the
+		// features scan.
+		r.fit = startFit(ctx, conn, r)
+		defer r.fit.stop()
+	} else if p.predict {
 		r.preds, err = newPredictor(ctx, conn, r.now, r.o.Progress)
 		var fit *fitError
 		switch {
@@ -144,6 +155,11 @@ func (r *run) execute(ctx context.Context) error {
 		defer func() { r.scanTime = time.Since(start) }()
 		if err := r.scan(ctx, conn, add); err != nil {
 			return err
+		}
+		if r.fit != nil {
+			if err := r.fit.finish(r); err != nil {
+				return err
+			}
 		}
 		counted.Wait() // a failed count fails the run before the snapshot commits
 		return countErr
@@ -182,7 +198,7 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 			f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
 		}
 		if scanned%ProgressEvery == 0 {
-			r.o.Progress(Progress{Stage: "features", Rows: scanned})
+			r.progress(Progress{Stage: "features", Rows: scanned})
 		}
 		if r.preds != nil && p.criteriaPredicts {
 			if err := r.preds.predict(f); err != nil {
@@ -201,8 +217,12 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 				return nil
 			}
 		}
-		if r.preds != nil && !p.criteriaPredicts {
-			// Only the metric needs the model: score members alone.
+		switch {
+		case r.fit != nil:
+			// Only the metric needs the model: score members alone, once
+			// the fit running beside this scan is in.
+			r.fit.add(f.ID)
+		case r.preds != nil && !p.criteriaPredicts:
 			if err := r.preds.predict(f); err != nil {
 				return err
 			}

@@ -1,0 +1,79 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+)
+
+// pendingFit is a model being fitted while the features stream. When only
+// the predictedCLV metric needs the model (the criteria does not read it),
+// the database's purchase-day aggregate and the features scan run side by
+// side, the members' ids are kept, and they are scored once the fit is in —
+// still before the snapshot commits, so a read error fails the run cleanly.
+type pendingFit struct {
+	done   chan struct{}
+	preds  *predictor
+	err    error
+	cancel context.CancelFunc
+	// members waiting to be scored.
+	members []string
+}
+
+// startFit fits in the background; wait must be called on every path.
+func startFit(ctx context.Context, conn datasource.Connector, r *run) *pendingFit {
+	ctx, cancel := context.WithCancel(ctx)
+	pf := &pendingFit{done: make(chan struct{}), cancel: cancel}
+	var mu sync.Mutex // Progress is called from the scan too
+	progress := func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		r.o.Progress(p)
+	}
+	r.progress = progress
+	go func() {
+		defer close(pf.done)
+		pf.preds, pf.err = newPredictor(ctx, conn, r.now, progress)
+	}()
+	return pf
+}
+
+// add keeps a member's id for scoring.
+func (pf *pendingFit) add(id string) { pf.members = append(pf.members, strings.Clone(id)) }
+
+// stop cancels an unfinished fit (a failed scan) and waits for it.
+func (pf *pendingFit) stop() {
+	pf.cancel()
+	<-pf.done
+}
+
+// finish waits for the fit and adds the members' predicted CLV to the
+// totals. A model that cannot be fitted leaves the metric out (r.preds nil).
+func (pf *pendingFit) finish(r *run) error {
+	<-pf.done
+	pf.cancel()
+	var fit *fitError
+	switch {
+	case errors.As(pf.err, &fit):
+		r.o.Logger.Warn("predicted CLV left out", "reason", pf.err.Error())
+		r.preds = nil
+		return nil
+	case pf.err != nil:
+		return r.dataErr(pf.err)
+	}
+	r.preds = pf.preds
+	var f customer.Features
+	for _, id := range pf.members {
+		f.ID = id
+		if err := r.preds.predict(&f); err != nil {
+			return err
+		}
+		r.totals.predictedCLV += f.PredictedCLV
+	}
+	pf.members = nil
+	return nil
+}
