@@ -9,7 +9,7 @@
 #
 # Usage: hack/bench-metric-job.sh                      # 1M customers / 10M orders
 #        CUSTOMERS=100000 ORDERS=1000000 hack/bench-metric-job.sh
-#        VARIANTS="pushdown goeval orders" RUNS=3 hack/bench-metric-job.sh
+#        VARIANTS="pushdown goeval orders predict" RUNS=3 hack/bench-metric-job.sh
 # Data is loaded by hack/bench-features.sh's loader (hack/gendata) into the
 # database retention_bench; it is reloaded only when its recorded size differs.
 set -euo pipefail

@@ -10,7 +10,8 @@ import (
 
 // activity holds the per-member state behind retention, churn and the cohort
 // matrix: one byte of flags per member plus the cohort builder's bitset, fed
-// by one streamed pass over the orders since the period before the window.
+// by one per-customer SQL aggregate of the orders since the period before the
+// window (activity_sql.go), or for files by one streamed pass over them.
 //
 // The metrics package's window is half-open, [start, end); the features'
 // window is (AsOf - W, AsOf]. Shifting by a nanosecond, start = AsOf - W + 1ns

@@ -26,10 +26,12 @@ var benchAsOf = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 //   - pushdown: criteria translated to SQL, feature-based metrics;
 //   - goeval: criteria on attributes, so every customer's row comes back and
 //     CEL decides in Go (the same rows psql copies out);
-//   - orders: pushdown plus retention, churn and cohorts, which stream the
-//     members' orders of the last two windows;
-//   - predict: pushdown plus predicted CLV, which streams every order into
-//     per-customer summaries and fits BG/NBD and Gamma-Gamma on all buyers.
+//   - orders: pushdown plus retention, churn and cohorts, which add one SQL
+//     aggregate of the last two windows' orders per customer (active at the
+//     window start, months with an order);
+//   - predict: pushdown plus predicted CLV: one SQL aggregate of every
+//     buyer's purchase days (run beside the features scan) and BG/NBD and
+//     Gamma-Gamma fits on all buyers.
 var benchSegments = map[string]v1alpha1.SegmentSpec{
 	"pushdown": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
 		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
