@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RETENTION_TEST_POSTGRES_DSN="${RETENTION_TEST_POSTGRES_DSN:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 run() { echo "\$ go test $*"; go test "$@"; }
-run -run '^$' -bench 'MatchesTypical' -cpu 1 -benchtime 1s -count 3 ./internal/segment/
+run -run '^$' -bench 'MatchesTypical|MatchesMapBaseline' -cpu 1 -benchtime 1s -count 3 ./internal/segment/
 run -run '^$' -bench 'FitBGNBDCDNOWSample|FitGammaGamma' -benchtime 50x -count 3 ./internal/clv/
 run -run '^$' -bench 'WebhookSend' -benchtime 1s -count 2 ./internal/channel/
 run -run '^$' -bench 'CampaignSendWebhookPostgres' -benchtime 3x -count 3 ./internal/worker/campaign/
