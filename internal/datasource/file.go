@@ -2,9 +2,7 @@ package datasource
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,20 +79,8 @@ func or(s, def string) string {
 // scanOrderRows streams every order row, validated, regardless of time.
 func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
 	path, name, _ := c.tablePath("orders")
-	r, err := openRows(path, name, c.cfg.Format, c.orderColumns())
-	if err != nil {
-		return err
-	}
-	defer r.close()
 	var o customer.Order
-	for {
-		v, line, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachRow(path, name, c.cfg.Format, c.orderColumns(), func(v []string, line int) (err error) {
 		if v[0] == "" {
 			return fmt.Errorf("datasource file %s line %d: customer id is empty", name, line)
 		}
@@ -109,22 +95,12 @@ func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
 		if o.OccurredAt, err = parseTimestamp(v[3], c.cfg.Columns.TimestampLayout); err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
-		if err := fn(&o); err != nil {
-			return err
-		}
-	}
+		return fn(&o)
+	})
 }
 
 func (c *fileConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
-	return c.scanOrderRows(func(o *customer.Order) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if o.OccurredAt.Before(since) {
-			return nil
-		}
-		return fn(o)
-	})
+	return c.scanOrderRows(from(ctx, since, func(o *customer.Order) time.Time { return o.OccurredAt }, fn))
 }
 
 var customerColumns = []column{
@@ -160,19 +136,7 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		}
 		return nil
 	}
-	r, err := openRows(path, name, c.cfg.Format, customerColumns)
-	if err != nil {
-		return err
-	}
-	defer r.close()
-	for {
-		v, line, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachRow(path, name, c.cfg.Format, customerColumns, func(v []string, line int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -180,10 +144,8 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
-		if err := fn(&cu); err != nil {
-			return err
-		}
-	}
+		return fn(&cu)
+	})
 }
 
 func parseCustomer(v []string) (customer.Customer, error) {
@@ -228,20 +190,8 @@ func (c *fileConnector) scanFeedbackRows(fn func(*customer.Feedback) error) erro
 	if !ok {
 		return nil
 	}
-	r, err := openRows(path, name, c.cfg.Format, feedbackColumns)
-	if err != nil {
-		return err
-	}
-	defer r.close()
 	var fb customer.Feedback
-	for {
-		v, line, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachRow(path, name, c.cfg.Format, feedbackColumns, func(v []string, line int) (err error) {
 		fb.CustomerID = v[0]
 		score, err := strconv.Atoi(v[1])
 		if err != nil || score < 0 || score > 10 {
@@ -251,22 +201,12 @@ func (c *fileConnector) scanFeedbackRows(fn func(*customer.Feedback) error) erro
 		if fb.OccurredAt, err = parseTimestamp(v[2], ""); err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
-		if err := fn(&fb); err != nil {
-			return err
-		}
-	}
+		return fn(&fb)
+	})
 }
 
 func (c *fileConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
-	return c.scanFeedbackRows(func(fb *customer.Feedback) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if fb.OccurredAt.Before(since) {
-			return nil
-		}
-		return fn(fb)
-	})
+	return c.scanFeedbackRows(from(ctx, since, func(fb *customer.Feedback) time.Time { return fb.OccurredAt }, fn))
 }
 
 var eventColumns = []column{
@@ -279,20 +219,8 @@ func (c *fileConnector) ScanEvents(ctx context.Context, since time.Time, fn func
 	if !ok {
 		return nil
 	}
-	r, err := openRows(path, name, c.cfg.Format, eventColumns)
-	if err != nil {
-		return err
-	}
-	defer r.close()
 	var e customer.Event
-	for {
-		v, line, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachRow(path, name, c.cfg.Format, eventColumns, func(v []string, line int) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -301,14 +229,12 @@ func (c *fileConnector) ScanEvents(ctx context.Context, since time.Time, fn func
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
 		if e.OccurredAt.Before(since) {
-			continue
+			return nil
 		}
 		e.Properties = map[string]string{}
 		if err := parseAttributes([]byte(v[3]), e.Properties); err != nil {
 			return fmt.Errorf("datasource file %s line %d: properties: %w", name, line, err)
 		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-	}
+		return fn(&e)
+	})
 }

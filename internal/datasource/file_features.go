@@ -2,9 +2,7 @@ package datasource
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -129,20 +127,8 @@ func (c *fileConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn fun
 // readCustomerAggs reads the customers file into aggs, validating every
 // field but keeping attributes as their JSON text.
 func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string, asOf time.Time, aggs map[string]*customerAgg, in interner) error {
-	r, err := openRows(path, name, c.cfg.Format, customerColumns)
-	if err != nil {
-		return err
-	}
-	defer r.close()
 	scratch := map[string]string{}
-	for {
-		v, line, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachRow(path, name, c.cfg.Format, customerColumns, func(v []string, line int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -151,11 +137,12 @@ func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string,
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
 		if !cu.CreatedAt.IsZero() && cu.CreatedAt.After(asOf) {
-			continue // not a customer yet as of AsOf
+			return nil // not a customer yet as of AsOf
 		}
 		aggs[cu.ID] = &customerAgg{email: cu.Email, timeZone: cu.TimeZone, created: cu.CreatedAt.UnixMicro(),
 			consentE: cu.ConsentEmail, consentS: cu.ConsentSMS, attributes: strings.Clone(v[6]), nps: -1}
-	}
+		return nil
+	})
 }
 
 func fillFeatures(f *customer.Features, id string, a *customerAgg, asOf time.Time) {

@@ -3,6 +3,7 @@ package datasource
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // rowReader streams one file and hands back, per row, the values of the
@@ -241,4 +243,40 @@ func keys(m map[string]json.RawMessage) []string {
 	}
 	sortStrings(out)
 	return out
+}
+
+// eachRow streams the rows of one file through fn, which gets the mapped
+// values and the line number to name in errors.
+func eachRow(path, name string, format Format, cols []column, fn func(v []string, line int) error) error {
+	r, err := openRows(path, name, format, cols)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	for {
+		v, line, err := r.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(v, line); err != nil {
+			return err
+		}
+	}
+}
+
+// from passes on the rows that happened at or after since, and stops when
+// ctx ends.
+func from[T any](ctx context.Context, since time.Time, at func(*T) time.Time, fn func(*T) error) func(*T) error {
+	return func(x *T) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if at(x).Before(since) {
+			return nil
+		}
+		return fn(x)
+	}
 }
