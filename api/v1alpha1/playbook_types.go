@@ -80,11 +80,18 @@ type ScheduleTrigger struct {
 }
 
 // EventTrigger enrols on an event type.
+// +kubebuilder:validation:XValidation:rule="!has(self.programRef) || self.type == 'points_expiring'",message="spec.trigger.event.programRef supports type points_expiring only"
 type EventTrigger struct {
-	// Type of the event, e.g. cart_abandoned or survey_answered.
+	// Type of the event, e.g. cart_abandoned or survey_answered (events in
+	// the DataSource), or points_expiring with programRef.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	Type string `json:"type"`
+	// ProgramRef takes the events from a LoyaltyProgram instead of the
+	// DataSource: points_expiring fires for members whose points expire
+	// within the program's pointsExpiry.warningWindow.
+	// +optional
+	ProgramRef *LocalObjectReference `json:"programRef,omitempty"`
 }
 
 // InactivityTrigger enrols after a quiet period.

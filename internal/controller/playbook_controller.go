@@ -254,8 +254,8 @@ func channelRefs(spec *v1alpha1.PlaybookSpec) []string {
 	return sortedKeys(set)
 }
 
-// programRefs lists the LoyaltyPrograms a Playbook awards points in or whose
-// tier changes trigger it.
+// programRefs lists the LoyaltyPrograms a Playbook awards points in, or whose
+// tier changes or expiring points trigger it.
 func programRefs(spec *v1alpha1.PlaybookSpec) []string {
 	set := map[string]bool{}
 	for _, s := range spec.Steps {
@@ -265,6 +265,9 @@ func programRefs(spec *v1alpha1.PlaybookSpec) []string {
 	}
 	if t := spec.Trigger.TierChange; t != nil {
 		set[t.ProgramRef.Name] = true
+	}
+	if e := spec.Trigger.Event; e != nil && e.ProgramRef != nil {
+		set[e.ProgramRef.Name] = true
 	}
 	return sortedKeys(set)
 }
