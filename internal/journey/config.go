@@ -55,7 +55,13 @@ type Trigger struct {
 }
 
 // EventTrigger fires on an event type.
-type EventTrigger struct{ Type string }
+type EventTrigger struct {
+	Type string
+	// ProgramRef, when set, names the LoyaltyProgram whose points_expiring
+	// list supplies the events (read by the worker) instead of the
+	// DataSource's events.
+	ProgramRef string
+}
 
 // InactivityTrigger fires after Duration without an order.
 type InactivityTrigger struct{ Duration time.Duration }

@@ -63,6 +63,9 @@ func trigger(t *v1alpha1.Trigger) (journey.Trigger, error) {
 		out.Schedule = string(t.Schedule.Cron)
 	case t.Event != nil:
 		out.Event = &journey.EventTrigger{Type: t.Event.Type}
+		if t.Event.ProgramRef != nil {
+			out.Event.ProgramRef = t.Event.ProgramRef.Name
+		}
 	case t.Inactivity != nil:
 		d, err := duration("spec.trigger.inactivity.after", t.Inactivity.After)
 		if err != nil {

@@ -56,6 +56,18 @@ type TierChange struct {
 // first (one page; callers call again with the last ID until none are left).
 type TierChangesFunc func(ctx context.Context, after int64) ([]TierChange, error)
 
+// ExpiringPoints is one loyalty member whose points lapse within the
+// program's warning window: Points lapse first at ExpiresAt.
+type ExpiringPoints struct {
+	MemberID  string
+	Points    int64
+	ExpiresAt time.Time
+}
+
+// ExpiringFunc lists every member of the program whose points lapse within
+// the warning window now (the loyalty API's GET /v1/expiring).
+type ExpiringFunc func(ctx context.Context) ([]ExpiringPoints, error)
+
 // Options configure Run.
 type Options struct {
 	// Playbook is the engine config (converted from the Playbook resource).
@@ -85,6 +97,9 @@ type Options struct {
 	// recorded tier changes (the loyalty API's change log) instead of
 	// diffing LoyaltyTier between ticks.
 	TierChanges TierChangesFunc
+	// PointsExpiring feeds an event trigger with a programRef
+	// (points_expiring): required for such a trigger.
+	PointsExpiring ExpiringFunc
 	// Clock returns now; nil means time.Now.
 	Clock func() time.Time
 	// Shard and Shards split customers across replicas (0 of 1 = all): the

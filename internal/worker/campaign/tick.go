@@ -40,6 +40,11 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			enrol[id] = true
 		}
 	}
+	for id, v := range ob.seenIfEnrolled {
+		if enrol[id] {
+			ob.seen[id] = v
+		}
+	}
 	convert := w.conversions(now, feats, events)
 	work := map[string]bool{}
 	for id := range enrol {

@@ -51,14 +51,17 @@ func (w *worker) members(ctx context.Context, feats map[string]*customer.Feature
 type observation struct {
 	candidates []string
 	seen       map[string]string
-	cursors    map[string]string
+	// seenIfEnrolled are trigger values remembered only for candidates the
+	// re-entry policy let in (points_expiring: the expiry a reminder was for).
+	seenIfEnrolled map[string]string
+	cursors        map[string]string
 }
 
 // observe evaluates the playbook's trigger at now.
 func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*customer.Features,
 	members map[string]bool, events []customer.Event) (*observation, error) {
 	t := w.pb.Trigger
-	ob := &observation{seen: map[string]string{}, cursors: map[string]string{}}
+	ob := &observation{seen: map[string]string{}, seenIfEnrolled: map[string]string{}, cursors: map[string]string{}}
 	add := func(id string) { ob.candidates = append(ob.candidates, id) }
 	switch {
 	case t.SegmentEntry:
@@ -95,6 +98,12 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 				add(id)
 			}
 			ob.cursors[name] = now.UTC().Format(time.RFC3339Nano)
+		}
+	case t.Event != nil && t.Event.ProgramRef != "":
+		if err := w.pointsExpiring(ctx, members, ob); err != nil {
+			// The loyalty API may be restarting: the list is read whole
+			// every tick, so the next tick sees the same members.
+			w.o.Logger.Warn("reading expiring loyalty points failed; retrying next tick", "playbook", w.pb.Name, "err", err)
 		}
 	case t.Event != nil:
 		for _, ev := range events {
@@ -156,7 +165,8 @@ func (w *worker) defaultZone() string {
 // the tick's batches commit. Re-reading an event is harmless: enrolment is
 // refused for an active journey and conversion is recorded once.
 func (w *worker) loadEvents(ctx context.Context, now time.Time) ([]customer.Event, string, error) {
-	if w.pb.Trigger.Event == nil && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
+	dataEvents := w.pb.Trigger.Event != nil && w.pb.Trigger.Event.ProgramRef == ""
+	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
 		return nil, "", nil
 	}
 	name := w.cursorName("events")

@@ -40,6 +40,16 @@ func Validate(o Options) (*journey.Playbook, cron.Schedule, error) {
 				Reason: fmt.Sprintf("step %q awards points but the worker has no loyalty program connection", s.Name)})
 		}
 	}
+	if ev := o.Playbook.Trigger.Event; ev != nil && ev.ProgramRef != "" {
+		switch {
+		case ev.Type != PointsExpiringEvent:
+			probs = append(probs, &journey.FieldError{Field: "trigger.event.programRef",
+				Reason: fmt.Sprintf("a loyalty program supplies %s events only, not %q", PointsExpiringEvent, ev.Type)})
+		case o.PointsExpiring == nil:
+			probs = append(probs, &journey.FieldError{Field: "trigger.event.programRef",
+				Reason: fmt.Sprintf("the worker has no connection to loyalty program %q", ev.ProgramRef)})
+		}
+	}
 	if o.Source == nil {
 		probs = append(probs, &journey.FieldError{Field: "segmentRef", Reason: "no data source connected"})
 	}
