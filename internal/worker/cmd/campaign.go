@@ -133,6 +133,14 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		}
 		o.TierChanges = feed.Changes
 	}
+	if ev := spec.Spec.Trigger.Event; ev != nil && ev.ProgramRef != nil {
+		feed, err := newExpiringFeed(ev.ProgramRef.Name, spec.LoyaltyPrograms)
+		if err != nil {
+			src.Close()
+			return o, nil, err
+		}
+		o.PointsExpiring = feed.Members
+	}
 	closeAll := func() { src.Close() }
 	if loyaltyReferenced(&spec) {
 		b := &ledgerBalances{url: url, log: func(msg string, args ...any) { g.logger.Info(msg, args...) }}

@@ -26,6 +26,8 @@ import (
 //     worker uses, and its change log is ordered by id, so the campaign keeps
 //     the last id in its journey cursors table and never misses or repeats
 //     a change.
+//   - Expiring points (trigger.event points_expiring with programRef) come
+//     from the same API, GET {url}/v1/expiring (expiring.go).
 //   - Tier and points on the feature rows (customer.loyaltyTier,
 //     {{.loyaltyPoints}}) come from the points ledger tables in the
 //     campaign's own state store (store.Points.ForEachBalance, one query per
@@ -40,9 +42,12 @@ import (
 
 // loyaltyReferenced reports whether the playbook reads loyalty data: its
 // segment adds loyalty features, a step awards points or the trigger is a
-// tier change.
+// tier change or points expiring.
 func loyaltyReferenced(spec *workerconfig.Playbook) bool {
 	if spec.Segment.Spec.LoyaltyProgramRef != nil || spec.Spec.Trigger.TierChange != nil {
+		return true
+	}
+	if ev := spec.Spec.Trigger.Event; ev != nil && ev.ProgramRef != nil {
 		return true
 	}
 	for _, s := range spec.Spec.Steps {
@@ -117,45 +122,68 @@ func (b *ledgerBalances) Close() {
 	}
 }
 
-// tierChangeFeed pages the program's tier change log through its API.
-type tierChangeFeed struct {
+// programAPI calls a loyalty program's admin routes with the admin token
+// mounted at loyalty/<program>/<tokenKey> (re-read on every call, so a
+// rotated Secret applies without a restart).
+type programAPI struct {
 	program string
 	ep      workerconfig.LoyaltyEndpoint
 	secrets channel.SecretSource
 	client  *http.Client
 }
 
-func newTierChangeFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint) (*tierChangeFeed, error) {
+// newProgramAPI finds the program's endpoint; field names the spec field
+// that referenced the program, for the error.
+func newProgramAPI(field, program string, programs map[string]workerconfig.LoyaltyEndpoint) (*programAPI, error) {
 	ep, ok := programs[program]
 	if !ok {
-		return nil, fmt.Errorf("trigger.tierChange.programRef %q: the worker spec has no loyaltyPrograms entry for it "+
-			"(the controller adds one per referenced LoyaltyProgram with an admin token)", program)
+		return nil, fmt.Errorf("%s %q: the worker spec has no loyaltyPrograms entry for it "+
+			"(the controller adds one per referenced LoyaltyProgram with an admin token)", field, program)
 	}
-	return &tierChangeFeed{program: program, ep: ep, client: &http.Client{Timeout: 15 * time.Second},
+	return &programAPI{program: program, ep: ep, client: &http.Client{Timeout: 15 * time.Second},
 		secrets: channel.DirSecrets(secretsDir(workerconfig.LoyaltyTokensDir, program))}, nil
 }
 
-// Changes implements campaign.TierChangesFunc.
-func (f *tierChangeFeed) Changes(ctx context.Context, after int64) ([]campaign.TierChange, error) {
-	tok, err := f.secrets.Secret(f.ep.TokenKey)
+// get decodes the JSON answer of GET {url}{pathQuery}; what names the
+// resource in errors.
+func (a *programAPI) get(ctx context.Context, pathQuery, what string, v any) error {
+	tok, err := a.secrets.Secret(a.ep.TokenKey)
 	if err != nil {
-		return nil, fmt.Errorf("program %s admin token: %w", f.program, err)
+		return fmt.Errorf("program %s admin token: %w", a.program, err)
 	}
-	u := strings.TrimSuffix(f.ep.URL, "/") + "/v1/tier-changes?limit=1000&after=" + strconv.FormatInt(after, 10)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(a.ep.URL, "/")+pathQuery, nil)
 	if err != nil {
-		return nil, fmt.Errorf("program %s URL %q: %w", f.program, f.ep.URL, err)
+		return fmt.Errorf("program %s URL %q: %w", a.program, a.ep.URL, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+string(tok))
-	resp, err := f.client.Do(req)
+	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("program %s tier changes: %w", f.program, err)
+		return fmt.Errorf("program %s %s: %w", a.program, what, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("program %s tier changes: HTTP %d: %s", f.program, resp.StatusCode, strings.TrimSpace(string(detail)))
+		return fmt.Errorf("program %s %s: HTTP %d: %s", a.program, what, resp.StatusCode, strings.TrimSpace(string(detail)))
 	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("program %s %s: %w", a.program, what, err)
+	}
+	return nil
+}
+
+// tierChangeFeed pages the program's tier change log through its API.
+type tierChangeFeed struct{ api *programAPI }
+
+func newTierChangeFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint) (*tierChangeFeed, error) {
+	api, err := newProgramAPI("trigger.tierChange.programRef", program, programs)
+	if err != nil {
+		return nil, err
+	}
+	return &tierChangeFeed{api: api}, nil
+}
+
+// Changes implements campaign.TierChangesFunc.
+func (f *tierChangeFeed) Changes(ctx context.Context, after int64) ([]campaign.TierChange, error) {
 	var page struct {
 		Changes []struct {
 			ID       int64  `json:"id"`
@@ -164,8 +192,8 @@ func (f *tierChangeFeed) Changes(ctx context.Context, after int64) ([]campaign.T
 			To       string `json:"to"`
 		} `json:"changes"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return nil, fmt.Errorf("program %s tier changes: %w", f.program, err)
+	if err := f.api.get(ctx, "/v1/tier-changes?limit=1000&after="+strconv.FormatInt(after, 10), "tier changes", &page); err != nil {
+		return nil, err
 	}
 	out := make([]campaign.TierChange, len(page.Changes))
 	for i, c := range page.Changes {
