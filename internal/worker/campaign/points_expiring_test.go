@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // expiringAPI stands in for the loyalty API's GET /v1/expiring on loopback:
@@ -198,5 +199,62 @@ func TestValidatePointsExpiringWiring(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// Two shards over one list and one state store: each listed member is
+// reminded once, by the shard that owns it (journey.Shard), and each
+// shard remembers only its own members' expiries.
+func TestPointsExpiringShards(t *testing.T) {
+	ctx := context.Background()
+	db := store.OpenTestSQLite(t)
+	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	exp := now.Add(3 * 24 * time.Hour)
+	api := newExpiringAPI(t)
+	var listed []map[string]any
+	for _, f := range customers(12) {
+		listed = append(listed, expiring(f.ID, 10, exp))
+	}
+	api.set(false, listed...)
+	recv := newBodyReceiver(t)
+	cfg := journey.Config{Name: "shop/expiry", Namespace: "shop",
+		Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: PointsExpiringEvent, ProgramRef: "rewards"}},
+		Steps: []journey.Step{{Name: "remind", Send: &journey.SendStep{ChannelRef: "hook",
+			Template: journey.Template{Body: "soon"}}}}}
+	for round := 0; round < 2; round++ {
+		for shard := 0; shard < 2; shard++ {
+			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(12)},
+				Clock:          func() time.Time { return now },
+				Channels:       map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
+				ChannelKinds:   map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+				PointsExpiring: api.fetch, Shard: shard, Shards: 2,
+				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
+			if err != nil {
+				t.Fatalf("round %d shard %d: %v", round, shard, err)
+			}
+		}
+	}
+	want := map[string][]string{}
+	for i, f := range customers(12) {
+		if i%3 != 2 { // customers(n) withholds webhook consent from every third
+			want[f.ID] = []string{"soon"}
+		}
+	}
+	if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+		t.Errorf("messages %v, want one per consenting customer: %v", got, want)
+	}
+	for shard := 0; shard < 2; shard++ {
+		seen, err := db.LoadJourneySeen(ctx, cfg.Name, shard, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := range seen {
+			if journey.Shard(id, 2) != shard {
+				t.Errorf("shard %d remembered %s, owned by shard %d", shard, id, journey.Shard(id, 2))
+			}
+		}
+		if len(seen) == 0 {
+			t.Errorf("shard %d remembered no expiry (12 customers should spread over both shards)", shard)
+		}
 	}
 }
