@@ -1,18 +1,38 @@
-// Package argocd renders the argocd-cm patch that installs the retention.dev
-// health checks into Argo CD from the per-kind health.lua files under health/,
-// Argo CD's resource_customizations layout. The Lua files are the source;
-// argocd-cm-patch.yaml is generated (go run ./config/argocd/gen) and a test
-// fails when the two drift apart.
+// Package argocd renders the retention.dev health checks for Argo CD: one
+// template (health.lua.tmpl) becomes the per-kind health.lua files under
+// health/ (Argo CD's resource_customizations layout, which wants a file per
+// kind) and the argocd-cm patch that installs them. Both are generated
+// (go run ./config/argocd/gen) and a test fails when they drift apart.
 package argocd
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/template"
 )
+
+//go:embed health.lua.tmpl
+var healthTemplate string
+
+var healthLua = template.Must(template.New("health.lua").Parse(healthTemplate))
+
+// suspendable kinds report status.suspended, which Argo CD shows as Suspended.
+var suspendable = map[string]bool{"Playbook": true}
+
+// RenderHealth returns the health.lua of one kind.
+func RenderHealth(kind string) ([]byte, error) {
+	var b bytes.Buffer
+	err := healthLua.Execute(&b, struct {
+		Kind        string
+		Suspendable bool
+	}{kind, suspendable[kind]})
+	return b.Bytes(), err
+}
 
 // Group is the API group whose kinds get health checks.
 const Group = "retention.dev"

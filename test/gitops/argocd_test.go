@@ -122,6 +122,20 @@ func TestArgoCDHealthOnAPIObjects(t *testing.T) {
 	}
 }
 
+// TestArgoCDHealthFilesMatchTemplate fails when a health.lua was edited by
+// hand instead of through health.lua.tmpl and the generator.
+func TestArgoCDHealthFilesMatchTemplate(t *testing.T) {
+	for _, kind := range kinds {
+		want, err := argocd.RenderHealth(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if readLua(t, kind) != string(want) {
+			t.Errorf("%s/health.lua differs from health.lua.tmpl: run `go run ./config/argocd/gen`", kind)
+		}
+	}
+}
+
 // TestArgoCDConfigMapPatchInSync fails when argocd-cm-patch.yaml was not
 // regenerated after a health.lua changed, and checks that YAML parsing gives
 // back each script byte for byte.
