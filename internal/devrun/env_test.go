@@ -9,16 +9,19 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-func createNamespace(t *testing.T, name string) {
+// createNamespace creates a namespace named after prefix and unique, so the
+// tests can run repeatedly (go test -count=N) against one API server.
+func createNamespace(t *testing.T, prefix string) string {
 	t.Helper()
-	if err := testC.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
+	if err := testC.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
+	return ns.Name
 }
 
 func TestPodEnvResolvesFromTheAPIServer(t *testing.T) {
-	ns := "env-test"
-	createNamespace(t, ns)
+	ns := createNamespace(t, "env-test")
 	must(t, testC.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: ns},
 		Data: map[string][]byte{"dsn": []byte("postgres://u:p@db/shop")}}))
 	must(t, testC.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns},
@@ -55,7 +58,7 @@ func TestPodEnvResolvesFromTheAPIServer(t *testing.T) {
 				corev1.EnvVar{Name: "NS", ValueFrom: field("metadata.namespace")},
 				corev1.EnvVar{Name: "SA", ValueFrom: field("spec.serviceAccountName")},
 				corev1.EnvVar{Name: "IP", ValueFrom: field("status.podIP")}),
-			want: []string{"POD=pod-0", "NS=env-test", "SA=sa", "IP=127.0.0.1"}},
+			want: []string{"POD=pod-0", "NS=" + ns, "SA=sa", "IP=127.0.0.1"}},
 		{name: "$(VAR) refers to earlier variables, $$ escapes",
 			spec: env(corev1.EnvVar{Name: "HOST", Value: "db"}, corev1.EnvVar{Name: "URL", Value: "pg://$(HOST)/x?$$(HOST)&$(NOPE)"}),
 			want: []string{"HOST=db", "URL=pg://db/x?$(HOST)&$(NOPE)"}},

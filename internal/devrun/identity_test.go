@@ -19,8 +19,7 @@ import (
 // the operator grants it is enforced by the real API server's RBAC: it may
 // patch its report ConfigMap and nothing else.
 func TestServiceAccountKubeconfigHasThePodsPermissions(t *testing.T) {
-	ns := "identity-test"
-	createNamespace(t, ns)
+	ns := createNamespace(t, "identity-test")
 	owner := workload.Owner{APIVersion: "retention.dev/v1alpha1", Kind: "Playbook", Name: "pb", Namespace: ns, UID: "uid-1"}
 	for _, obj := range []runtime.ApplyConfiguration{
 		workload.WorkerServiceAccount(owner, workload.ComponentCampaign, "pb-worker"),

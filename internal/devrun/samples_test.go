@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -16,6 +17,10 @@ import (
 func TestApplySamples(t *testing.T) {
 	dir := filepath.Join(testOpts.RepoDir, "config", "samples")
 	key := client.ObjectKey{Namespace: demoNamespace, Name: demoConfigMap}
+	// Start without the demo data, as a fresh local run does (and as a
+	// repeated test run otherwise would not).
+	stale := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: demoConfigMap, Namespace: demoNamespace}}
+	must(t, client.IgnoreNotFound(testC.Delete(ctx, stale)))
 
 	n, err := applySamples(ctx, testC, dir, nil)
 	must(t, err)

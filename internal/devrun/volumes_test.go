@@ -38,8 +38,7 @@ func workerPodSpec() *corev1.PodSpec {
 }
 
 func TestMaterializeVolumes(t *testing.T) {
-	ns := "volumes-test"
-	createNamespace(t, ns)
+	ns := createNamespace(t, "volumes-test")
 	spec := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "pb-campaign", Namespace: ns},
 		Data: map[string]string{"spec.json": `{"v":1}`, "extra.txt": "x"}}
 	must(t, testC.Create(ctx, spec))
@@ -81,8 +80,7 @@ func TestMaterializeVolumes(t *testing.T) {
 }
 
 func TestMaterializeVolumesErrors(t *testing.T) {
-	ns := "volumes-errors"
-	createNamespace(t, ns)
+	ns := createNamespace(t, "volumes-errors")
 	pod := func(mounts []corev1.VolumeMount, volumes ...corev1.Volume) *corev1.PodSpec {
 		return &corev1.PodSpec{Containers: []corev1.Container{{Name: "w", VolumeMounts: mounts}}, Volumes: volumes}
 	}
