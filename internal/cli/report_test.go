@@ -37,12 +37,24 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
+// ensureNamespace creates ns unless it exists (dry-run tests share "shop").
 func ensureNamespace(t *testing.T, c client.Client, ns string) {
 	t.Helper()
 	err := c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
+}
+
+// newNamespace creates a uniquely named namespace, so the tests repeat
+// (go test -count=N) against one API server.
+func newNamespace(t *testing.T, c client.Client, prefix string) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
+	if err := c.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
 }
 
 // cohorts24 is a 24-cohort triangular matrix with known values:
@@ -66,8 +78,7 @@ var ansiCodes = regexp.MustCompile("\x1b\\[[0-9;]*m")
 func TestReportSegmentFromCluster(t *testing.T) {
 	c, kubeconfig := apiServer(t)
 	ctx := context.Background()
-	ns := "report-seg"
-	ensureNamespace(t, c, ns)
+	ns := newNamespace(t, c, "report-seg")
 	seg := &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Name: "at-risk", Namespace: ns},
 		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop-data"},
 			Criteria: "customer.recencyDays > 90.0", Metrics: []v1alpha1.MetricName{"retentionRate", "cohortRetention"}}}
@@ -156,8 +167,7 @@ func TestReportSegmentFromCluster(t *testing.T) {
 func TestReportPlaybookFromCluster(t *testing.T) {
 	c, kubeconfig := apiServer(t)
 	ctx := context.Background()
-	ns := "report-pb"
-	ensureNamespace(t, c, ns)
+	ns := newNamespace(t, c, "report-pb")
 	pb := &v1alpha1.Playbook{ObjectMeta: metav1.ObjectMeta{Name: "winback", Namespace: ns},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "at-risk"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
@@ -204,8 +214,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 func TestReportSegmentBeforeFirstRun(t *testing.T) {
 	c, kubeconfig := apiServer(t)
 	ctx := context.Background()
-	ns := "report-new"
-	ensureNamespace(t, c, ns)
+	ns := newNamespace(t, c, "report-new")
 	seg := &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Name: "fresh", Namespace: ns},
 		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop-data"}, Criteria: "customer.frequency >= 1"}}
 	if err := c.Create(ctx, seg); err != nil {
