@@ -106,7 +106,7 @@ func TestReportSegmentFromCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"Segment report-seg/at-risk  Ready=True (Succeeded): metric job ran",
+		"Segment " + ns + "/at-risk  Ready=True (Succeeded): metric job ran",
 		"size                      1234", "entered (last run)        12", "customers in data source  5000",
 		"retentionRate             34.5",
 		"2025-12  123 ", // last cohort row: label, size
@@ -137,7 +137,7 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(page), "<title>Segment report-seg/at-risk</title>") || !strings.Contains(string(page), "<dt>retentionRate</dt><dd>34.5</dd>") {
+	if !strings.Contains(string(page), "<title>Segment "+ns+"/at-risk</title>") || !strings.Contains(string(page), "<dt>retentionRate</dt><dd>34.5</dd>") {
 		t.Errorf("HTML page lacks the title or figures")
 	}
 
@@ -159,7 +159,7 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	}
 
 	_, _, err = runCLI(t, "report", "segment", "missing", "-n", ns, "--kubeconfig", kubeconfig)
-	if err == nil || !strings.Contains(err.Error(), "Segment report-seg/missing not found") {
+	if err == nil || !strings.Contains(err.Error(), "Segment "+ns+"/missing not found") {
 		t.Errorf("missing segment: err = %v", err)
 	}
 }
