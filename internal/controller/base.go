@@ -30,7 +30,6 @@ type Base struct {
 	// APIReader reads Secrets and user ConfigMaps straight from the API server:
 	// the manager keeps no cache of them (it must never hold their contents).
 	APIReader client.Reader
-	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
 	// WorkerImage runs every worker pod (defaults to the manager's own image).
 	WorkerImage string
@@ -130,9 +129,12 @@ func (b *Base) recordTransition(obj, before statusObject) {
 }
 
 // refError is a problem with a reference that resolves itself once the
-// referenced object appears or becomes Ready: a Progressing outcome.
+// referenced object appears or becomes Ready: a Progressing outcome. poll is
+// set for references nothing watches (user ConfigMaps), which are looked at
+// again after referencePoll instead.
 type refError struct {
 	reason, message string
+	poll            bool
 }
 
 func (e *refError) Error() string { return e.reason + ": " + e.message }
@@ -167,14 +169,14 @@ func (b *Base) checkSecretKeys(ctx context.Context, namespace, name string, keys
 	var secret corev1.Secret
 	if err := b.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &secret); err != nil {
 		if apierrors.IsNotFound(err) {
-			return &refError{"SecretNotFound", fmt.Sprintf("secret %q not found in namespace %q", name, namespace)}
+			return &refError{reason: "SecretNotFound", message: fmt.Sprintf("secret %q not found in namespace %q", name, namespace)}
 		}
 		return err
 	}
 	for _, k := range keys {
 		if _, ok := secret.Data[k]; !ok {
 			if _, ok := secret.StringData[k]; !ok {
-				return &refError{"SecretKeyMissing", fmt.Sprintf("secret %q has no key %q; add it or change the reference", name, k)}
+				return &refError{reason: "SecretKeyMissing", message: fmt.Sprintf("secret %q has no key %q; add it or change the reference", name, k)}
 			}
 		}
 	}
@@ -186,7 +188,7 @@ func (b *Base) checkConfigMapKeys(ctx context.Context, namespace, name string, k
 	var cm corev1.ConfigMap
 	if err := b.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &cm); err != nil {
 		if apierrors.IsNotFound(err) {
-			return &refError{"ConfigMapNotFound", fmt.Sprintf("configmap %q not found in namespace %q", name, namespace)}
+			return &refError{reason: "ConfigMapNotFound", message: fmt.Sprintf("configmap %q not found in namespace %q", name, namespace), poll: true}
 		}
 		return err
 	}
@@ -194,7 +196,7 @@ func (b *Base) checkConfigMapKeys(ctx context.Context, namespace, name string, k
 		_, inData := cm.Data[k]
 		_, inBinary := cm.BinaryData[k]
 		if !inData && !inBinary {
-			return &refError{"ConfigMapKeyMissing", fmt.Sprintf("configmap %q has no key %q", name, k)}
+			return &refError{reason: "ConfigMapKeyMissing", message: fmt.Sprintf("configmap %q has no key %q", name, k), poll: true}
 		}
 	}
 	return nil
@@ -205,7 +207,7 @@ func (b *Base) checkConfigMapKeys(ctx context.Context, namespace, name string, k
 func getReady(ctx context.Context, c client.Reader, namespace, name, kind, reasonKind string, obj statusObject) error {
 	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			return &refError{reasonKind + "NotFound", fmt.Sprintf("%s %q not found in namespace %q", kind, name, namespace)}
+			return &refError{reason: reasonKind + "NotFound", message: fmt.Sprintf("%s %q not found in namespace %q", kind, name, namespace)}
 		}
 		return err
 	}
@@ -214,7 +216,7 @@ func getReady(ctx context.Context, c client.Reader, namespace, name, kind, reaso
 		if c := conditions.Get(obj, v1alpha1.ConditionReady); c != nil && c.Message != "" {
 			msg += ": " + c.Message
 		}
-		return &refError{reasonKind + "NotReady", msg}
+		return &refError{reason: reasonKind + "NotReady", message: msg}
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func requeueFor(err error) (ctrl.Result, error) {
 	case *specError:
 		return ctrl.Result{}, nil
 	case *refError:
-		if e.reason == "ConfigMapNotFound" || e.reason == "ConfigMapKeyMissing" {
+		if e.poll {
 			return ctrl.Result{RequeueAfter: referencePoll}, nil
 		}
 		return ctrl.Result{}, nil

@@ -21,14 +21,6 @@ func compile(t *testing.T, cfg Config) *Playbook {
 	return p
 }
 
-func kinds(effs []Effect) []EffectKind {
-	var out []EffectKind
-	for _, e := range effs {
-		out = append(out, e.Kind)
-	}
-	return out
-}
-
 func TestAdvanceWalksStepsWithWaitBranchAwardExit(t *testing.T) {
 	p := compile(t, Config{Name: "ns/welcome", Trigger: Trigger{SegmentEntry: true}, Steps: []Step{
 		sendStep("hello", "mail", "Hello {{.email}}"),

@@ -108,7 +108,6 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 	base := controller.Base{
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
-		Scheme:      scheme,
 		Recorder:    mgr.GetEventRecorder("retention-operator"),
 		WorkerImage: o.WorkerImage,
 	}

@@ -28,11 +28,6 @@ type htmlRow struct {
 	Cells       []htmlCell
 }
 
-type htmlStop struct {
-	Label string
-	BG    template.CSS
-}
-
 var htmlTmpl = template.Must(template.New("heatmap").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>

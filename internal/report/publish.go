@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // Key is the ConfigMap data key holding the summary.
@@ -27,22 +29,15 @@ type PublisherFunc func(ctx context.Context, summary any) error
 // Publish calls f.
 func (f PublisherFunc) Publish(ctx context.Context, summary any) error { return f(ctx, summary) }
 
-// FileEnv and ConfigMapEnv select the publisher (see workerconfig).
-const (
-	FileEnv      = "RETENTION_REPORT_FILE"
-	ConfigMapEnv = "RETENTION_REPORT_CONFIGMAP"
-	NamespaceEnv = "RETENTION_NAMESPACE"
-)
-
 // FromEnv picks the publisher the controller configured: a report ConfigMap
 // (in a cluster, or locally through KUBECONFIG), or a file.
 func FromEnv() (Publisher, error) {
-	if path := os.Getenv(FileEnv); path != "" {
+	if path := os.Getenv(workerconfig.EnvReportFile); path != "" {
 		return File(path), nil
 	}
-	name, ns := os.Getenv(ConfigMapEnv), os.Getenv(NamespaceEnv)
+	name, ns := os.Getenv(workerconfig.EnvReportConfigMap), os.Getenv(workerconfig.EnvNamespace)
 	if name == "" || ns == "" {
-		return nil, fmt.Errorf("no report destination: set %s and %s (the controller does), or %s", ConfigMapEnv, NamespaceEnv, FileEnv)
+		return nil, fmt.Errorf("no report destination: set %s and %s (the controller does), or %s", workerconfig.EnvReportConfigMap, workerconfig.EnvNamespace, workerconfig.EnvReportFile)
 	}
 	// Same loading rules as kubectl: in-cluster service account first, then KUBECONFIG.
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(

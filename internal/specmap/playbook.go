@@ -2,6 +2,7 @@ package specmap
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -113,7 +114,7 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 	return out, nil
 }
 
-func duration(field string, d v1alpha1.Duration) (dur durationT, err error) {
+func duration(field string, d v1alpha1.Duration) (time.Duration, error) {
 	v, err := d.Parse()
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", field, err)

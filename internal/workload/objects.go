@@ -15,10 +15,6 @@ import (
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
 )
 
-// ReportKey is the key of a report ConfigMap that the worker writes its JSON
-// summary (aggregates only) to.
-const ReportKey = "summary.json"
-
 // SpecConfigMap holds the rendered spec the worker reads from SpecFile.
 func SpecConfigMap(owner Owner, component, name string, data map[string]string) *corev1ac.ConfigMapApplyConfiguration {
 	return corev1ac.ConfigMap(name, owner.Namespace).

@@ -1,5 +1,0 @@
-package specmap
-
-import "time"
-
-type durationT = time.Duration
