@@ -46,6 +46,11 @@ type SegmentSpec struct {
 // SegmentStatus holds aggregates only: never customer data.
 type SegmentStatus struct {
 	CommonStatus `json:",inline"`
+	// RunSpecHash is the hash of the worker spec whose first metric run the
+	// operator has started; a new or changed spec runs at once, not at its
+	// next scheduled time.
+	// +optional
+	RunSpecHash string `json:"runSpecHash,omitempty"`
 	// Size is the number of members at the last successful run.
 	// +optional
 	Size *int64 `json:"size,omitempty"`

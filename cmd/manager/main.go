@@ -2,12 +2,17 @@
 package main
 
 import (
+	// The time-zone database is compiled in: quiet hours and local-time waits
+	// must work in a minimal image that ships no zoneinfo.
+	_ "time/tzdata"
+
 	"flag"
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/retention-dev/retention-operator/internal/controller"
 	"github.com/retention-dev/retention-operator/internal/operator"
 )
 
@@ -24,6 +29,10 @@ func main() {
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Elect a leader so only one replica reconciles.")
 	flag.StringVar(&o.LeaderNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the pod's).")
 	flag.StringVar(&o.WorkerImage, "worker-image", envOr("RETENTION_WORKER_IMAGE", defaultWorkerImage), "Image of worker pods (defaults to the manager's own).")
+	flag.StringVar(&o.StateStore.SecretName, "state-store-secret", "", "Secret (in each resource's namespace) holding the shared state store's postgres:// URL, used when a DataSource sets no spec.stateStore: the production setting.")
+	flag.StringVar(&o.StateStore.SecretKey, "state-store-secret-key", controller.DefaultStateStoreKey, "Key of the state store URL in --state-store-secret.")
+	flag.StringVar(&o.StateStore.URL, "state-store-url", "", "State store URL given to every worker as it is (local runs: one shared SQLite file).")
+	flag.BoolVar(&o.StateStore.AllowPrivate, "allow-private-state", false, "Evaluation only: let each worker pod keep private state (restarts re-send, replicas send twice, figures reset).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -4,6 +4,10 @@
 package main
 
 import (
+	// The time-zone database is compiled in: quiet hours and local-time waits
+	// must work in a minimal image that ships no zoneinfo.
+	_ "time/tzdata"
+
 	"os"
 
 	"github.com/retention-dev/retention-operator/internal/worker/cmd"

@@ -5,6 +5,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +34,8 @@ type Base struct {
 	Recorder  events.EventRecorder
 	// WorkerImage runs every worker pod (defaults to the manager's own image).
 	WorkerImage string
+	// StateStore says where stateful workers keep state by default.
+	StateStore StateStorePolicy
 }
 
 // apply server-side-applies an owned object with forced ownership: the
@@ -59,31 +62,55 @@ type statusObject interface {
 	ObserveGeneration()
 }
 
-// reconcileStatus is the frame of every Reconcile: fetch the object, let run
-// reconcile it and decide the outcome, then write status once (observed
-// generation, summarised conditions, an event on a Ready transition) and only
-// if it changed. A step's error becomes the outcome (refError: Progressing,
-// specError: Stalled, anything else: retried with backoff).
+// reconcileStatus is the frame of every Reconcile, in Flux's shape: fetch the
+// object; let go if it is being deleted (the garbage collector removes what it
+// owns, and re-applying children would race it: foreground deletion and
+// Argo CD's prune would never finish); otherwise let run reconcile it, and
+// write status in a real defer, so a panic or an early return in a step still
+// leaves status written. A step's error becomes the outcome through its type
+// (refError: Progressing, specError: Stalled, anything else: transient and
+// retried with backoff), matched with errors.As so wrapping never changes it.
 func (b *Base) reconcileStatus(ctx context.Context, req ctrl.Request, obj statusObject,
-	run func() (conditions.Outcome, error)) (ctrl.Result, error) {
+	run func() (conditions.Outcome, error)) (result ctrl.Result, retErr error) {
 	if err := b.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			forgetMetrics(req.Namespace, req.Name)
+			forgetMetrics(obj, req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		forgetMetrics(obj, req.Namespace, req.Name)
+		return ctrl.Result{}, nil
+	}
 	before := obj.DeepCopyObject().(statusObject)
-	outcome, err := run()
-	result, retErr := ctrl.Result{}, error(nil)
+	outcome := conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: "reconcile did not finish"}
+	defer func() {
+		if p := recover(); p != nil {
+			outcome = conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: "internal error while reconciling; retrying"}
+			retErr = fmt.Errorf("panic while reconciling: %v", p)
+		}
+		if final(outcome) {
+			obj.ObserveGeneration()
+		}
+		if err := b.finish(ctx, obj, before, outcome); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+	var err error
+	outcome, err = run()
 	if err != nil {
 		outcome = outcomeOf(err)
 		result, retErr = requeueFor(err)
 	}
-	obj.ObserveGeneration()
-	if err := b.finish(ctx, obj, before, outcome); err != nil && retErr == nil {
-		retErr = err
-	}
 	return result, retErr
+}
+
+// final reports whether an outcome settles the current generation: Ready or
+// Stalled. Anything still in progress (a transient error, a reference not yet
+// Ready, a rollout) leaves observedGeneration where it was, so kstatus and
+// `kubectl wait` do not take the new generation as reconciled too early.
+func final(o conditions.Outcome) bool {
+	return o.Kind == conditions.Ready || o.Kind == conditions.Stalled
 }
 
 // ready is the outcome of a reconcile that found everything in place.
@@ -121,8 +148,10 @@ func (b *Base) recordTransition(obj, before statusObject) {
 	if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
 		return
 	}
+	// Warnings are for things a person must look at: a stalled object. Waiting
+	// for a reference or a rollout is ordinary progress.
 	kind := corev1.EventTypeNormal
-	if now.Status != "True" {
+	if conditions.IsTrue(obj, v1alpha1.ConditionStalled) {
 		kind = corev1.EventTypeWarning
 	}
 	b.Recorder.Eventf(obj, nil, kind, now.Reason, "Reconcile", "%s", now.Message)
@@ -151,13 +180,16 @@ type specError struct {
 func (e *specError) Error() string { return e.reason + ": " + e.message }
 
 // outcomeOf maps a step's error onto a condition outcome; other errors are
-// transient (API errors) and keep the object Reconciling while the request is retried.
+// transient (API errors) and keep the object Reconciling while the request is
+// retried.
 func outcomeOf(err error) conditions.Outcome {
-	switch e := err.(type) {
-	case *refError:
-		return progressing(e)
-	case *specError:
-		return conditions.Outcome{Kind: conditions.Stalled, Reason: e.reason, Message: e.message}
+	var ref *refError
+	var spec *specError
+	switch {
+	case errors.As(err, &ref):
+		return progressing(ref)
+	case errors.As(err, &spec):
+		return conditions.Outcome{Kind: conditions.Stalled, Reason: spec.reason, Message: spec.message}
 	default:
 		return conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: err.Error()}
 	}

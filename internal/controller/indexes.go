@@ -34,7 +34,11 @@ func registerIndexes(mgr manager.Manager) error {
 		}},
 		{&v1alpha1.LoyaltyProgram{}, indexSecret, func(o client.Object) []string {
 			lp := o.(*v1alpha1.LoyaltyProgram)
-			return []string{lp.Spec.APITokenSecretRef.Name, adminToken(lp).Name}
+			names := []string{lp.Spec.APITokenSecretRef.Name}
+			if admin := lp.Spec.AdminTokenSecretRef; admin != nil {
+				names = append(names, admin.Name)
+			}
+			return names
 		}},
 		{&v1alpha1.Playbook{}, indexSegment, func(o client.Object) []string {
 			return []string{o.(*v1alpha1.Playbook).Spec.SegmentRef.Name}

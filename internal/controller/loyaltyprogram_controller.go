@@ -6,7 +6,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -36,8 +35,10 @@ func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		if err := r.reconcileWorkloads(ctx, lp); err != nil {
 			return conditions.Outcome{}, err
 		}
-		r.foldReport(ctx, lp)
-		return r.reconcileAvailability(ctx, lp), nil
+		if err := r.foldReport(ctx, lp); err != nil {
+			return conditions.Outcome{}, err
+		}
+		return r.reconcileAvailability(ctx, lp)
 	})
 }
 
@@ -51,15 +52,22 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	if err := getReady(ctx, r.Client, lp.Namespace, lp.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
 		return err
 	}
+	state, err := r.resolveStateStore(ctx, lp.Namespace, ds.Name, &ds.Spec)
+	if err != nil {
+		return err
+	}
 	token := lp.Spec.APITokenSecretRef
 	if err := r.checkSecretKeys(ctx, lp.Namespace, token.Name, token.Key); err != nil {
 		return err
 	}
-	admin := adminToken(lp)
-	if admin != token { // without its own admin token the API token was just checked
+	secrets := []workload.SecretMount{{Secret: token.Name, Dir: workerconfig.APITokenDir}}
+	// Admin routes (adjustments, member listings, the change feed) exist only
+	// with an admin token of their own: the shop's API token never grants them.
+	if admin := lp.Spec.AdminTokenSecretRef; admin != nil {
 		if err := r.checkSecretKeys(ctx, lp.Namespace, admin.Name, admin.Key); err != nil {
 			return err
 		}
+		secrets = append(secrets, workload.SecretMount{Secret: admin.Name, Dir: workerconfig.AdminTokenDir})
 	}
 	owner := ownerOf(lp, "LoyaltyProgram")
 	spec := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, Spec: lp.Spec, DataSource: ds.Spec}
@@ -68,11 +76,8 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 		return err
 	}
 	name := lp.Name + "-loyalty"
-	api := r.workerPod(owner, workload.ComponentLoyalty, "loyalty", hash, &ds.Spec)
-	api.Secrets = []workload.SecretMount{
-		{Secret: token.Name, Dir: workerconfig.APITokenDir},
-		{Secret: admin.Name, Dir: workerconfig.AdminTokenDir},
-	}
+	api := r.workerPod(owner, workload.ComponentLoyalty, "loyalty", hash, &ds.Spec, state)
+	api.Secrets = secrets
 	api.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: LoyaltyPort}}
 	api.Probe = "/readyz"
 	if err := r.apply(ctx, workload.Deployment(owner, workload.ComponentLoyalty, name, loyaltyReplicas(lp), api)); err != nil {
@@ -82,21 +87,13 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 		return fmt.Errorf("apply service: %w", err)
 	}
 	// The metrics job shares the program's spec, identity and report.
-	job := r.workerPod(owner, workload.ComponentLoyalty, "loyalty-metrics", hash, &ds.Spec)
+	job := r.workerPod(owner, workload.ComponentLoyalty, "loyalty-metrics", hash, &ds.Spec, state)
 	cj := workload.CronJob(owner, workload.ComponentLoyaltyMetrics, name+"-metrics", string(lp.Spec.MetricsSchedule), false, job)
 	if err := r.apply(ctx, cj); err != nil {
 		return fmt.Errorf("apply cronjob: %w", err)
 	}
 	lp.Status.Endpoint = fmt.Sprintf("http://%s.%s.svc:%d", name, lp.Namespace, LoyaltyPort)
 	return nil
-}
-
-// adminToken is the Secret key of the admin token: its own, or the API token.
-func adminToken(lp *v1alpha1.LoyaltyProgram) v1alpha1.SecretKeySelector {
-	if lp.Spec.AdminTokenSecretRef != nil {
-		return *lp.Spec.AdminTokenSecretRef
-	}
-	return lp.Spec.APITokenSecretRef
 }
 
 func loyaltyReplicas(lp *v1alpha1.LoyaltyProgram) int32 {
@@ -107,23 +104,16 @@ func loyaltyReplicas(lp *v1alpha1.LoyaltyProgram) int32 {
 }
 
 // reconcileAvailability is Ready once the API Deployment is available.
-func (r *LoyaltyProgramReconciler) reconcileAvailability(ctx context.Context, lp *v1alpha1.LoyaltyProgram) conditions.Outcome {
+func (r *LoyaltyProgramReconciler) reconcileAvailability(ctx context.Context, lp *v1alpha1.LoyaltyProgram) (conditions.Outcome, error) {
 	return r.deploymentOutcome(ctx, lp.Namespace, lp.Name+"-loyalty", loyaltyReplicas(lp),
 		ready("Available", "loyalty API available at "+lp.Status.Endpoint))
 }
 
 // foldReport copies the metrics job's figures into status.
-func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.LoyaltyProgram) {
-	data, err := r.readReport(ctx, ownerOf(lp, "LoyaltyProgram"), workload.ComponentLoyalty)
-	if err != nil {
-		if !apierrors.IsNotFound(err) {
-			ctrl.LoggerFrom(ctx).Error(err, "read loyalty report")
-		}
-		return
-	}
-	var rep report.Loyalty
-	if ok, err := report.Decode(data, &rep); err != nil || !ok {
-		return
+func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.LoyaltyProgram) error {
+	rep, ok, err := decodeReport[report.Loyalty](ctx, &r.Base, ownerOf(lp, "LoyaltyProgram"), workload.ComponentLoyalty)
+	if err != nil || !ok {
+		return err
 	}
 	st := &lp.Status
 	st.Members, st.MembersPerTier, st.PointsOutstanding = rep.Members, rep.MembersPerTier, rep.PointsOutstanding
@@ -133,4 +123,5 @@ func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.
 	for tier, n := range rep.MembersPerTier {
 		loyaltyMembers.WithLabelValues(lp.Namespace, lp.Name, tier).Set(float64(n))
 	}
+	return nil
 }

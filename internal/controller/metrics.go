@@ -4,7 +4,10 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
 // Domain figures the manager exports from the reports it folds into status,
@@ -40,17 +43,21 @@ func init() {
 		campaignLift, loyaltyLiability, loyaltyMembers)
 }
 
-// forgetMetrics drops every series of a deleted resource.
-func forgetMetrics(namespace, name string) {
-	for _, vec := range []struct {
-		v     *prometheus.GaugeVec
-		label string
-	}{
-		{segmentSize, "segment"}, {segmentMetric, "segment"}, {campaignSent, "playbook"},
-		{campaignSuppressed, "playbook"}, {campaignLift, "playbook"},
-		{loyaltyLiability, "program"}, {loyaltyMembers, "program"},
-	} {
-		vec.v.DeletePartialMatch(prometheus.Labels{"namespace": namespace, vec.label: name})
+// forgetMetrics drops every series of a deleted resource, of its own kind
+// only: deleting Channel "x" must not wipe Segment "x"'s series.
+func forgetMetrics(obj client.Object, namespace, name string) {
+	var vecs []*prometheus.GaugeVec
+	var label string
+	switch obj.(type) {
+	case *v1alpha1.Segment:
+		vecs, label = []*prometheus.GaugeVec{segmentSize, segmentMetric}, "segment"
+	case *v1alpha1.Playbook:
+		vecs, label = []*prometheus.GaugeVec{campaignSent, campaignSuppressed, campaignLift}, "playbook"
+	case *v1alpha1.LoyaltyProgram:
+		vecs, label = []*prometheus.GaugeVec{loyaltyLiability, loyaltyMembers}, "program"
+	}
+	for _, v := range vecs {
+		v.DeletePartialMatch(prometheus.Labels{"namespace": namespace, label: name})
 	}
 }
 

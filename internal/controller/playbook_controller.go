@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -42,8 +41,10 @@ func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		if err := r.reconcileWorker(ctx, pb, refs); err != nil {
 			return conditions.Outcome{}, err
 		}
-		r.foldReport(ctx, pb)
-		return r.reconcileAvailability(ctx, pb), nil
+		if err := r.foldReport(ctx, pb); err != nil {
+			return conditions.Outcome{}, err
+		}
+		return r.reconcileAvailability(ctx, pb)
 	})
 }
 
@@ -82,6 +83,12 @@ func (r *PlaybookReconciler) resolveReferences(ctx context.Context, pb *v1alpha1
 		if err := getReady(ctx, r.Client, ns, name, "loyaltyprogram", "LoyaltyProgram", lp); err != nil {
 			return nil, err
 		}
+		// Awarding points and reading tier changes or expiring points are admin
+		// routes: the program must have an admin token of its own.
+		if lp.Spec.AdminTokenSecretRef == nil {
+			return nil, &specError{"AdminTokenRequired", fmt.Sprintf(
+				"loyaltyprogram %q has no spec.adminTokenSecretRef; this playbook awards points in it or reads its tier changes or expiring points, which needs the program's admin token: add one to the LoyaltyProgram", name)}
+		}
 		refs.programs[name] = lp
 	}
 	return refs, nil
@@ -108,6 +115,10 @@ func (r *PlaybookReconciler) validateJourney(pb *v1alpha1.Playbook, refs *playbo
 // reconcileWorker applies the campaign worker: spec, identity, and a
 // Deployment with zero replicas while suspended.
 func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.Playbook, refs *playbookRefs) error {
+	state, err := r.resolveStateStore(ctx, pb.Namespace, refs.dataSource.Name, &refs.dataSource.Spec)
+	if err != nil {
+		return err
+	}
 	owner := ownerOf(pb, "Playbook")
 	spec := workerconfig.Playbook{
 		Namespace: pb.Namespace, Name: pb.Name, Spec: pb.Spec,
@@ -121,13 +132,13 @@ func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.P
 		if spec.LoyaltyPrograms == nil {
 			spec.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
 		}
-		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: adminToken(lp).Key}
+		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
 	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentCampaign, spec)
 	if err != nil {
 		return err
 	}
-	pod := r.workerPod(owner, workload.ComponentCampaign, "campaign", hash, &refs.dataSource.Spec)
+	pod := r.workerPod(owner, workload.ComponentCampaign, "campaign", hash, &refs.dataSource.Spec, state)
 	pod.Secrets = campaignSecrets(refs)
 	if w := pb.Spec.Workers; w != nil {
 		pod.Resources = &w.Resources
@@ -157,7 +168,7 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 	}
 	for _, name := range sortedKeys(refs.programs) {
 		lp := refs.programs[name]
-		mounts = append(mounts, workload.SecretMount{Secret: adminToken(lp).Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
+		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.AdminTokenSecretRef.Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
 	}
 	return mounts
 }
@@ -174,9 +185,9 @@ func playbookReplicas(pb *v1alpha1.Playbook) int32 {
 
 // reconcileAvailability: suspended playbooks are Ready (nothing should run);
 // others once the worker Deployment is available.
-func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1alpha1.Playbook) conditions.Outcome {
+func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1alpha1.Playbook) (conditions.Outcome, error) {
 	if pb.Spec.Suspend {
-		return ready("Suspended", "suspended: campaign worker scaled to 0")
+		return ready("Suspended", "suspended: campaign worker scaled to 0"), nil
 	}
 	msg := "campaign worker running"
 	if pb.Spec.DryRun {
@@ -187,17 +198,10 @@ func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1al
 }
 
 // foldReport copies the worker's figures into status.
-func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbook) {
-	data, err := r.readReport(ctx, ownerOf(pb, "Playbook"), workload.ComponentCampaign)
-	if err != nil {
-		if !apierrors.IsNotFound(err) {
-			ctrl.LoggerFrom(ctx).Error(err, "read campaign report")
-		}
-		return
-	}
-	var rep report.Playbook
-	if ok, err := report.Decode(data, &rep); err != nil || !ok {
-		return
+func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbook) error {
+	rep, ok, err := decodeReport[report.Playbook](ctx, &r.Base, ownerOf(pb, "Playbook"), workload.ComponentCampaign)
+	if err != nil || !ok {
+		return err
 	}
 	st := &pb.Status
 	r.recordFailureSpike(pb, st.Sent, st.Failed, rep.Sent, rep.Failed)
@@ -222,6 +226,7 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 	if rep.Lift != nil {
 		campaignLift.WithLabelValues(pb.Namespace, pb.Name).Set(*rep.Lift)
 	}
+	return nil
 }
 
 // failureSpike is the share of failed messages, among those attempted since

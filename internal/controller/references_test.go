@@ -101,7 +101,7 @@ var _ = Describe("references", func() {
 
 		seg.Spec.Criteria = "customer.recencyDays > 90.0 && customer.frequency >= 2"
 		Expect(k8s.Update(ctx, seg)).To(Succeed())
-		eventuallyReady(seg, metav1.ConditionTrue, "Scheduled")
+		eventuallyReady(seg, metav1.ConditionFalse, "FirstRun")
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "typo-metrics"}, &batchv1.CronJob{})).To(Succeed())
 	})
 })

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,11 +17,13 @@ const referencePoll = 30 * time.Second
 // wakes the object); user ConfigMaps are polled; other errors go to the
 // rate-limited queue.
 func requeueFor(err error) (ctrl.Result, error) {
-	switch e := err.(type) {
-	case *specError:
+	var ref *refError
+	var spec *specError
+	switch {
+	case errors.As(err, &spec):
 		return ctrl.Result{}, nil
-	case *refError:
-		if e.poll {
+	case errors.As(err, &ref):
+		if ref.poll {
 			return ctrl.Result{RequeueAfter: referencePoll}, nil
 		}
 		return ctrl.Result{}, nil

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -43,10 +42,11 @@ func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		if err := r.validateSpec(ctx, seg); err != nil {
 			return conditions.Outcome{}, err
 		}
-		if err := r.reconcileMetricJob(ctx, seg); err != nil {
+		hash, err := r.reconcileMetricJob(ctx, seg)
+		if err != nil {
 			return conditions.Outcome{}, err
 		}
-		return r.foldReport(ctx, seg), nil
+		return r.foldReport(ctx, seg, hash)
 	})
 }
 
@@ -65,70 +65,97 @@ func (r *SegmentReconciler) validateSpec(_ context.Context, seg *v1alpha1.Segmen
 	return nil
 }
 
-// reconcileMetricJob resolves the DataSource and applies the worker's
-// ConfigMaps, identity and CronJob.
-func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha1.Segment) error {
+// reconcileMetricJob resolves the DataSource and the state store and applies
+// the worker's ConfigMaps, identity and CronJob, plus a one-off Job for a spec
+// that has not run yet. It returns the spec's hash.
+func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha1.Segment) (string, error) {
 	ds := &v1alpha1.DataSource{}
 	if err := getReady(ctx, r.Client, seg.Namespace, seg.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
-		return err
+		return "", err
+	}
+	state, err := r.resolveStateStore(ctx, seg.Namespace, ds.Name, &ds.Spec)
+	if err != nil {
+		return "", err
 	}
 	owner := ownerOf(seg, "Segment")
 	spec := workerconfig.Segment{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, DataSource: ds.Spec}
 	if ref := seg.Spec.LoyaltyProgramRef; ref != nil {
 		lp := &v1alpha1.LoyaltyProgram{}
 		if err := getReady(ctx, r.Client, seg.Namespace, ref.Name, "loyaltyprogram", "LoyaltyProgram", lp); err != nil {
-			return err
+			return "", err
 		}
 		spec.LoyaltyProgram = &lp.Spec
 	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentMetrics, spec)
 	if err != nil {
-		return err
+		return "", err
 	}
-	pod := r.workerPod(owner, workload.ComponentMetrics, "metrics", hash, &ds.Spec)
+	pod := r.workerPod(owner, workload.ComponentMetrics, "metrics", hash, &ds.Spec, state)
 	job := workload.CronJob(owner, workload.ComponentMetrics, seg.Name+"-metrics", string(seg.Spec.Schedule), seg.Spec.Suspend, pod)
 	if err := r.apply(ctx, job); err != nil {
-		return fmt.Errorf("apply cronjob: %w", err)
+		return "", fmt.Errorf("apply cronjob: %w", err)
 	}
+	if err := r.reconcileFirstRun(ctx, seg, owner, hash, pod); err != nil {
+		return "", err
+	}
+	return hash, nil
+}
+
+// reconcileFirstRun starts the metric job now for a spec that has never run
+// (a new Segment, a changed criteria or data source), so figures arrive within
+// a minute rather than at the next scheduled time, which may be a week away.
+// The Job's name carries the spec hash: applying it again is a no-op, and a
+// spec runs once this way however often it is reconciled.
+func (r *SegmentReconciler) reconcileFirstRun(ctx context.Context, seg *v1alpha1.Segment, owner workload.Owner, hash string, pod workload.Pod) error {
+	if seg.Spec.Suspend || seg.Status.RunSpecHash == hash {
+		return nil
+	}
+	if err := r.apply(ctx, workload.Job(owner, workload.ComponentMetrics, firstRunJobName(seg.Name, hash), pod)); err != nil {
+		return fmt.Errorf("apply first-run job: %w", err)
+	}
+	seg.Status.RunSpecHash = hash
 	return nil
 }
 
+// firstRunJobName is "<segment>-metrics-<first 8 of the spec hash>".
+func firstRunJobName(segment, hash string) string {
+	return segment + "-metrics-" + hash[:8]
+}
+
 // foldReport copies the metric job's latest summary into status and decides
-// the outcome: a failed run keeps the previous figures and stalls the Segment
-// with the job's own error (which names the row or setting at fault).
-func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segment) conditions.Outcome {
-	waiting := ready("Scheduled", "metric job scheduled; waiting for its first run")
+// the outcome: Ready once figures exist; a failed run keeps the previous
+// figures and stalls the Segment with the job's own error (which names the
+// row or setting at fault). A report that cannot be read stalls it too, the
+// same policy as every kind.
+func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segment, hash string) (conditions.Outcome, error) {
+	waiting := conditions.Outcome{Kind: conditions.Progressing, Reason: "FirstRun",
+		Message: fmt.Sprintf("waiting for the first metric run (job %q)", firstRunJobName(seg.Name, hash))}
 	if seg.Spec.Suspend {
 		waiting = ready("Suspended", "metric job suspended")
 	}
-	data, err := r.readReport(ctx, ownerOf(seg, "Segment"), workload.ComponentMetrics)
+	rep, ok, err := decodeReport[report.Segment](ctx, &r.Base, ownerOf(seg, "Segment"), workload.ComponentMetrics)
 	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return waiting
-		}
-		return outcomeOf(err)
-	}
-	var rep report.Segment
-	ok, err := report.Decode(data, &rep)
-	if err != nil {
-		return conditions.Outcome{Kind: conditions.Stalled, Reason: "InvalidReport", Message: err.Error()}
+		return conditions.Outcome{}, err
 	}
 	if !ok {
-		return waiting
+		return waiting, nil
 	}
 	st := &seg.Status
 	st.LastRunTime = metaTime(rep.RunTime)
 	if rep.LastSuccess != nil {
 		st.LastSuccessfulRunTime = metaTime(*rep.LastSuccess)
 	}
-	reachable, reachReason := metav1.ConditionTrue, "Reachable"
-	if !rep.DataSourceReachable {
-		reachable, reachReason = metav1.ConditionFalse, "Unreachable"
+	// Reachable says whether the data source answered; a run that reached it
+	// and then failed on a row is reachable, and its error belongs to
+	// LastRunSucceeded, not here.
+	if rep.DataSourceReachable {
+		conditions.Set(seg, ConditionDataSourceReachable, metav1.ConditionTrue, "Reachable", "data source answered")
+	} else {
+		conditions.Set(seg, ConditionDataSourceReachable, metav1.ConditionFalse, "Unreachable", firstNonEmpty(rep.Error, "data source did not answer"))
 	}
-	conditions.Set(seg, ConditionDataSourceReachable, reachable, reachReason, firstNonEmpty(rep.Error, "data source answered"))
 	if !rep.Succeeded {
 		conditions.Set(seg, ConditionLastRunSucceeded, metav1.ConditionFalse, "RunFailed", rep.Error)
-		return conditions.Outcome{Kind: conditions.Stalled, Reason: "MetricJobFailed", Message: "last metric run failed (previous figures kept): " + rep.Error}
+		return conditions.Outcome{Kind: conditions.Stalled, Reason: "MetricJobFailed", Message: "last metric run failed (previous figures kept): " + rep.Error}, nil
 	}
 	conditions.Set(seg, ConditionLastRunSucceeded, metav1.ConditionTrue, "RunSucceeded", fmt.Sprintf("%d members", rep.Size))
 	size := rep.Size
@@ -138,9 +165,9 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 		setFromDecimal(segmentMetric.WithLabelValues(seg.Namespace, seg.Name, name), value)
 	}
 	if seg.Spec.Suspend {
-		return waiting
+		return waiting, nil
 	}
-	return ready("Measured", fmt.Sprintf("%d members at last run", rep.Size))
+	return ready("Measured", fmt.Sprintf("%d members at last run", rep.Size)), nil
 }
 
 // metaTime converts a report time, truncated to seconds as the API stores it

@@ -23,7 +23,17 @@ var _ = Describe("Segment metric job", func() {
 		fixture(ns)
 		seg := newSegment(ns, "at-risk", "customer.recencyDays > 60.0")
 		Expect(k8s.Create(ctx, seg)).To(Succeed())
-		eventuallyReady(seg, metav1.ConditionTrue, "Scheduled")
+		// No figures yet: not Ready, and the first run was started at once
+		// rather than at the next scheduled time.
+		cond := eventuallyReady(seg, metav1.ConditionFalse, "FirstRun")
+		Expect(cond.Message).To(ContainSubstring("waiting for the first metric run"))
+		var jobs batchv1.JobList
+		Expect(k8s.List(ctx, &jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items).To(HaveLen(1))
+		first := jobs.Items[0]
+		Expect(first.Name).To(HavePrefix("at-risk-metrics-"))
+		Expect(first.Spec.Template.Spec.Containers[0].Args).To(Equal([]string{"metrics", "--spec=/etc/retention/spec.json"}))
+		Expect(*first.Spec.ActiveDeadlineSeconds).To(BeNumerically(">", 0), "every worker Job has a deadline")
 
 		cj := &batchv1.CronJob{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "at-risk-metrics"}, cj)).To(Succeed())
@@ -51,7 +61,7 @@ var _ = Describe("Segment metric job", func() {
 			RunTime: failed, Succeeded: false, DataSourceReachable: false, LastSuccess: &run,
 			Error: "data source unreachable: dial tcp 10.0.0.5:5432: connect: connection refused",
 		})
-		cond := eventuallyReady(seg, metav1.ConditionFalse, "MetricJobFailed")
+		cond = eventuallyReady(seg, metav1.ConditionFalse, "MetricJobFailed")
 		Expect(cond.Message).To(ContainSubstring("connection refused"))
 		Expect(*seg.Status.Size).To(Equal(int64(412)), "previous figures are kept")
 		Expect(seg.Status.LastRunTime.Time.Equal(failed)).To(BeTrue())
@@ -60,6 +70,22 @@ var _ = Describe("Segment metric job", func() {
 		Expect(reach.Status).To(Equal(metav1.ConditionFalse))
 		Expect(findCondition(seg, controller.ConditionLastRunSucceeded).Status).To(Equal(metav1.ConditionFalse))
 		Expect(kstatusOf(seg).Status).To(Equal(status.FailedStatus))
+
+		// A run that reached the data source and failed on a row is reachable:
+		// the row error belongs to LastRunSucceeded, not to DataSourceReachable.
+		rowFailed := failed.Add(time.Hour)
+		writeReport(ns, "at-risk-metrics-report", report.Segment{
+			RunTime: rowFailed, Succeeded: false, DataSourceReachable: true, LastSuccess: &run,
+			Error: `orders.csv line 12: timestamp "2024-13-01" is not a date`,
+		})
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(seg), seg)).To(Succeed())
+			g.Expect(seg.Status.LastRunTime.Time.Equal(rowFailed)).To(BeTrue())
+		}, timeout, interval).Should(Succeed())
+		reach = findCondition(seg, controller.ConditionDataSourceReachable)
+		Expect(reach.Status).To(Equal(metav1.ConditionTrue))
+		Expect(reach.Message).NotTo(ContainSubstring("line 12"))
+		Expect(findCondition(seg, controller.ConditionLastRunSucceeded).Message).To(ContainSubstring("line 12"))
 	})
 
 	It("suspends its CronJob", func() {

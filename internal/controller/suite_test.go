@@ -16,7 +16,9 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/retention-dev/retention-operator/internal/controller"
 	"github.com/retention-dev/retention-operator/internal/operator"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // The suite runs the production manager (operator.NewManager) against a real
@@ -67,7 +69,11 @@ var _ = BeforeSuite(func() {
 	kubeconfig = filepath.Join(GinkgoT().TempDir(), "kubeconfig")
 	Expect(os.WriteFile(kubeconfig, raw, 0o600)).To(Succeed())
 
-	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: workerImage})
+	// No kubelet runs here, so no worker shares or loses state: the suite
+	// declares one state store URL the way a local run does. The policy that
+	// refuses private state is tested on its own (statestore_test.go).
+	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: workerImage,
+		StateStore: controller.StateStorePolicy{URL: workload.DefaultState}})
 	Expect(err).NotTo(HaveOccurred())
 	go func() {
 		defer GinkgoRecover()

@@ -5,9 +5,11 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -50,7 +52,7 @@ func (b *Base) reconcileWorkerBase(ctx context.Context, owner workload.Owner, co
 }
 
 // workerPod describes a worker container for one command.
-func (b *Base) workerPod(owner workload.Owner, component, command, specHash string, ds *v1alpha1.DataSourceSpec) workload.Pod {
+func (b *Base) workerPod(owner workload.Owner, component, command, specHash string, ds *v1alpha1.DataSourceSpec, state []corev1.EnvVar) workload.Pod {
 	n := namesFor(owner, component)
 	pod := workload.Pod{
 		Image:          b.WorkerImage,
@@ -65,6 +67,7 @@ func (b *Base) workerPod(owner workload.Owner, component, command, specHash stri
 	}
 	if ds != nil {
 		pod.Env = append(pod.Env, dataSourceEnv(ds)...)
+		pod.Env = append(pod.Env, state...)
 		if ds.File != nil && ds.File.ConfigMapRef != nil {
 			pod.DataConfigMap = ds.File.ConfigMapRef.Name
 		}
@@ -72,17 +75,12 @@ func (b *Base) workerPod(owner workload.Owner, component, command, specHash stri
 	return pod
 }
 
-// dataSourceEnv passes the data source and state store DSNs from their
-// Secrets; the manager itself never reads them.
+// dataSourceEnv passes the data source DSN from its Secret; the manager
+// itself never reads it. (The state store comes from resolveStateStore.)
 func dataSourceEnv(ds *v1alpha1.DataSourceSpec) []corev1.EnvVar {
 	var env []corev1.EnvVar
 	if ds.Postgres != nil {
 		env = append(env, secretEnv(workerconfig.EnvDataSourceDSN, ds.Postgres.DSNSecretRef))
-	}
-	if ds.StateStore != nil {
-		env = append(env, secretEnv(workerconfig.EnvStateStore, ds.StateStore.DSNSecretRef))
-	} else {
-		env = append(env, corev1.EnvVar{Name: workerconfig.EnvStateStore, Value: workload.DefaultState})
 	}
 	return env
 }
@@ -91,6 +89,25 @@ func secretEnv(name string, ref v1alpha1.SecretKeySelector) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name}, Key: ref.Key,
 	}}}
+}
+
+// decodeReport reads and decodes a worker's report: ok is false while the
+// worker has written none. One policy for every kind: a report that cannot be
+// decoded is a specError (the object stalls, naming it), an API error is
+// returned as it is and retried.
+func decodeReport[T any](ctx context.Context, b *Base, owner workload.Owner, component string) (rep T, ok bool, err error) {
+	data, err := b.readReport(ctx, owner, component)
+	if apierrors.IsNotFound(err) {
+		return rep, false, nil
+	}
+	if err != nil {
+		return rep, false, err
+	}
+	ok, err = report.Decode(data, &rep)
+	if err != nil {
+		return rep, false, &specError{"InvalidReport", fmt.Sprintf("report ConfigMap %q: %v", namesFor(owner, component).report, err)}
+	}
+	return rep, ok, nil
 }
 
 // readReport reads the worker's summary from its report ConfigMap (cached).

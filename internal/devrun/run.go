@@ -14,7 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/retention-dev/retention-operator/internal/controller"
 	"github.com/retention-dev/retention-operator/internal/operator"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // LocalWorkerImage is the image name the manager puts in pod templates; the
@@ -78,7 +80,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 
-	mgr, err := operator.NewManager(cp.cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: LocalWorkerImage})
+	// The local run declares its one shared state store: every local process
+	// opens the same SQLite file, since each namespace's state directory is
+	// one directory on this machine (materializeVolumes).
+	mgr, err := operator.NewManager(cp.cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: LocalWorkerImage,
+		StateStore: controller.StateStorePolicy{URL: workload.DefaultState}})
 	if err != nil {
 		return fmt.Errorf("build manager: %w", err)
 	}

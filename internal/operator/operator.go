@@ -37,6 +37,8 @@ type Options struct {
 	LeaderElection  bool
 	LeaderNamespace string
 	WorkerImage     string
+	// StateStore says where stateful workers keep state by default.
+	StateStore controller.StateStorePolicy
 }
 
 // Scheme knows the built-in kinds and retention.dev/v1alpha1.
@@ -110,6 +112,7 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("retention-operator"),
 		WorkerImage: o.WorkerImage,
+		StateStore:  o.StateStore,
 	}
 	return mgr, controller.SetupAll(mgr, base)
 }

@@ -49,6 +49,20 @@ func Hash(data map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// JobDeadline bounds every run of a worker Job: a run that hangs (a stuck
+// database, a pathological expression that slipped past its cost limit) is
+// stopped, so it cannot block later runs of a CronJob that forbids overlap.
+const JobDeadline = int64(3600)
+
+// jobSpec is the one shape of every worker run, scheduled or not.
+func jobSpec(pod Pod, labels map[string]string) *batchv1ac.JobSpecApplyConfiguration {
+	return batchv1ac.JobSpec().
+		WithBackoffLimit(2).
+		WithActiveDeadlineSeconds(JobDeadline).
+		WithTTLSecondsAfterFinished(86400).
+		WithTemplate(PodTemplate(pod, labels, corev1.RestartPolicyNever))
+}
+
 // CronJob runs a worker pod on a schedule. Forbid keeps runs from overlapping;
 // a short history keeps the namespace tidy.
 func CronJob(owner Owner, component, name, schedule string, suspend bool, pod Pod) *batchv1ac.CronJobApplyConfiguration {
@@ -64,10 +78,18 @@ func CronJob(owner Owner, component, name, schedule string, suspend bool, pod Po
 			WithFailedJobsHistoryLimit(3).
 			WithJobTemplate(batchv1ac.JobTemplateSpec().
 				WithLabels(labels).
-				WithSpec(batchv1ac.JobSpec().
-					WithBackoffLimit(2).
-					WithTTLSecondsAfterFinished(86400).
-					WithTemplate(PodTemplate(pod, labels, corev1.RestartPolicyNever)))))
+				WithSpec(jobSpec(pod, labels))))
+}
+
+// Job runs a worker pod once, now: the first run of a new spec, so a new or
+// changed Segment has figures within a minute instead of at its next
+// scheduled time. Its name carries the spec hash, so each spec runs once.
+func Job(owner Owner, component, name string, pod Pod) *batchv1ac.JobApplyConfiguration {
+	labels := Labels(owner, component)
+	return batchv1ac.Job(name, owner.Namespace).
+		WithLabels(labels).
+		WithOwnerReferences(ownerReference(owner)).
+		WithSpec(jobSpec(pod, labels))
 }
 
 // Deployment runs long-lived worker replicas.

@@ -2,6 +2,7 @@ package workload
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 )
 
@@ -75,16 +76,7 @@ func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) 
 		}
 		container.WithReadinessProbe(probe()).WithLivenessProbe(probe().WithInitialDelaySeconds(10))
 	}
-	if p.Resources != nil {
-		res := corev1ac.ResourceRequirements()
-		if len(p.Resources.Limits) > 0 {
-			res.WithLimits(p.Resources.Limits)
-		}
-		if len(p.Resources.Requests) > 0 {
-			res.WithRequests(p.Resources.Requests)
-		}
-		container.WithResources(res)
-	}
+	container.WithResources(resources(p.Resources))
 
 	volumes := []*corev1ac.VolumeApplyConfiguration{
 		corev1ac.Volume().WithName("spec").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(p.SpecConfigMap)),
@@ -122,6 +114,32 @@ func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) 
 		meta.WithAnnotations(map[string]string{SpecHashAnnotation: p.SpecHash})
 	}
 	return meta.WithSpec(spec)
+}
+
+// DefaultResources are every worker's requests and limits unless its resource
+// sets its own: a worker without requests is the first to be evicted and
+// schedules anywhere; without a memory limit one bad run can starve the node.
+var DefaultResources = corev1.ResourceRequirements{
+	Requests: corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse("50m"),
+		corev1.ResourceMemory: resource.MustParse("64Mi"),
+	},
+	Limits: corev1.ResourceList{
+		corev1.ResourceMemory: resource.MustParse("1Gi"),
+	},
+}
+
+// resources is the resource's own requirements, each list falling back to
+// the default when it is empty.
+func resources(own *corev1.ResourceRequirements) *corev1ac.ResourceRequirementsApplyConfiguration {
+	requests, limits := DefaultResources.Requests, DefaultResources.Limits
+	if own != nil && len(own.Requests) > 0 {
+		requests = own.Requests
+	}
+	if own != nil && len(own.Limits) > 0 {
+		limits = own.Limits
+	}
+	return corev1ac.ResourceRequirements().WithRequests(requests).WithLimits(limits)
 }
 
 func envVar(e corev1.EnvVar) *corev1ac.EnvVarApplyConfiguration {

@@ -1,0 +1,51 @@
+package controller_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+)
+
+var _ = Describe("Deletion", func() {
+	// Foreground deletion (kubectl delete --cascade=foreground, Argo CD's
+	// prune) keeps the object, with a deletionTimestamp, until the garbage
+	// collector has removed its children. No garbage collector runs under
+	// envtest, so a finalizer of the test's own holds the Playbook in that
+	// state: the reconciler must let go and never re-create a child.
+	It("lets go of a Playbook that is being deleted", func() {
+		ns := newNamespace()
+		fixture(ns)
+		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
+		pb := newPlaybook(ns, "hello", "all")
+		controllerutil.AddFinalizer(pb, "test.retention.dev/hold")
+		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		Eventually(func(g Gomega) {
+			markDeploymentsAvailable(ns)
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			g.Expect(readyCondition(pb)).NotTo(BeNil())
+			g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
+
+		Expect(k8s.Delete(ctx, pb, client.PropagationPolicy(metav1.DeletePropagationForeground))).To(Succeed())
+		dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello-campaign"}}
+		Expect(k8s.Delete(ctx, dep)).To(Succeed()) // the garbage collector's part
+		Consistently(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(dep), &appsv1.Deployment{}))
+		}, 3*time.Second, 200*time.Millisecond).Should(BeTrue(), "the campaign Deployment was re-created during deletion")
+
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+		controllerutil.RemoveFinalizer(pb, "test.retention.dev/hold")
+		Expect(k8s.Update(ctx, pb)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(pb), &v1alpha1.Playbook{}))
+		}, timeout, interval).Should(BeTrue())
+	})
+})
