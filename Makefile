@@ -50,6 +50,10 @@ vet: ## go vet.
 test: manifests generate fmt vet k8s-binaries ## Run every test against a real kube-apiserver, etcd and (when RETENTION_TEST_POSTGRES_DSN is set) PostgreSQL.
 	go test $(GOTEST_FLAGS) ./...
 
+.PHONY: e2e
+e2e: ## Run the operator on a real single-node Kubernetes (kubelet, containerd, Helm, samples) and tear it down.
+	hack/e2e.sh
+
 .PHONY: bench
 bench: k8s-binaries ## Run the Go benchmarks recorded in BENCHMARKS.md.
 	hack/bench.sh

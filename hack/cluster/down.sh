@@ -57,13 +57,6 @@ for p in /proc/[0-9]*; do
   log "killing leftover shim $pid"; kill -KILL "$pid" 2>/dev/null
 done
 
-# 4b. The PostgreSQL relay operator.sh pgstate may have started.
-if [[ -f $PIDS/pg-proxy.pid ]]; then
-  pid=$(cat "$PIDS/pg-proxy.pid")
-  [[ "$(readlink /proc/$pid/exe 2>/dev/null)" == "$(command -v socat)" ]] && { log "stopping pg relay (pid $pid)"; kill -TERM "$pid"; }
-  rm -f "$PIDS/pg-proxy.pid"
-fi
-
 # 5. Control plane.
 stop kube-scheduler kube-scheduler 10
 stop kube-controller-manager kube-controller-manager 10
@@ -112,8 +105,6 @@ fi
 
 if [[ ${1:-} == --purge ]]; then
   rm -rf "$RUN" /run/retention-e2e
-  # the database operator.sh pgstate created on the shared PostgreSQL
-  command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -qc 'drop database if exists realcluster' 2>/dev/null
   log "state purged ($RUN)"
 fi
 left=$(for p in /proc/[0-9]*; do readlink "$p/exe" 2>/dev/null; done | grep -c "^$BIN/" || true)

@@ -1,0 +1,416 @@
+//go:build e2e
+
+// Package e2e runs the operator on a real single-node cluster (kubelet,
+// containerd, runc, kube-proxy, CoreDNS) brought up by hack/e2e.sh: the
+// chart installed with Helm, the samples applied in a namespace that enforces
+// restricted Pod Security, and each check named and printed with its figure.
+// The test only talks to the cluster from outside (kubectl, helm) and to the
+// messages the workers send (a webhook receiver on the node address).
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	ns        = "shop"
+	opNS      = "retention-system"
+	release   = "retention"
+	webhookPB = "e2e-webhook"
+	quietPB   = "e2e-quiet-hours"
+)
+
+func TestEndToEnd(t *testing.T) {
+	e := loadEnv(t)
+	rcv, err := startReceiver(e.nodeIP + ":" + e.receiverPort)
+	if err != nil {
+		t.Fatalf("receiver on the node address: %v", err)
+	}
+	defer rcv.close()
+
+	install(t, e)
+	steps := []struct {
+		name string
+		f    func(*testing.T, env, *receiver)
+	}{
+		{"1-samples-ready", checkSamplesReady},
+		{"5-no-warnings", checkNoWarnings},
+		{"2-no-resend", checkNoResend},
+		{"6-quiet-hours", checkQuietHours},
+		{"3-points-reach-status", checkPointsInStatus},
+		{"7-manager-failover", checkManagerFailover},
+		{"4-deletion", checkDeletion},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, func(t *testing.T) { s.f(t, e, rcv) }) {
+			dumpState(e)
+			t.FailNow()
+		}
+	}
+}
+
+// install puts the operator in the cluster the way a user does: the chart,
+// with the production state-store setting, two manager replicas (leader
+// election), the image imported into the node; then the samples, in a
+// namespace that enforces restricted Pod Security.
+func install(t *testing.T, e env) {
+	repo, tag, _ := strings.Cut(e.image, ":")
+	for _, n := range []string{ns, opNS} {
+		e.apply(t, fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/warn: restricted
+`, n))
+	}
+	e.apply(t, fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata: {name: retention-state, namespace: %s}
+stringData: {dsn: %q}
+`, ns, e.stateDSN))
+	if _, err := run("", e.helm, "upgrade", "--install", release, filepath.Join(e.root, "charts/retention-operator"),
+		"--kubeconfig", e.kubeconfig, "-n", opNS, "--wait", "--timeout", "180s",
+		"--set", "image.repository="+repo, "--set", "image.tag="+tag, "--set", "image.pullPolicy=Never",
+		"--set", "replicaCount=2", "--set", "stateStore.secretName=retention-state"); err != nil {
+		t.Fatal(err)
+	}
+	samples, err := filepath.Glob(filepath.Join(e.root, "config/samples/*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(samples)
+	for _, f := range samples {
+		if strings.HasSuffix(f, "00-namespace.yaml") {
+			continue // created above with its Pod Security labels
+		}
+		e.mustK(t, "apply", "--server-side", "-f", f)
+	}
+	e.apply(t, extras(e))
+}
+
+// extras are the test's own Channel and Playbooks: one that sends every
+// active customer one webhook (for counting re-sends), one whose quiet hours
+// cover the current time in Berlin and not in New York.
+func extras(e env) string {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Now().In(berlin)
+	start := now.Add(-time.Hour).Format("15:04")
+	end := now.Add(2 * time.Hour).Format("15:04")
+	return fmt.Sprintf(`apiVersion: retention.dev/v1alpha1
+kind: Channel
+metadata: {name: receiver, namespace: %[1]s}
+spec:
+  webhook:
+    url: http://%[2]s:%[3]s/hook
+    signingSecretRef: {name: crm-webhook-signing, key: secret}
+  rateLimit: {perSecond: 200}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Playbook
+metadata: {name: %[4]s, namespace: %[1]s}
+spec:
+  segmentRef: {name: active-customers}
+  trigger: {segmentEntry: {}}
+  steps:
+    - name: hello
+      send:
+        channelRef: {name: receiver}
+        template: {subject: "Hello", body: "You ordered {{.frequency}} times."}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Playbook
+metadata: {name: %[5]s, namespace: %[1]s}
+spec:
+  segmentRef: {name: active-customers}
+  trigger: {segmentEntry: {}}
+  quietHours: {start: %[6]q, end: %[7]q, defaultTimeZone: Europe/Berlin}
+  steps:
+    - name: quiet
+      send:
+        channelRef: {name: receiver}
+        template: {subject: "Quiet", body: "Hello"}
+`, ns, e.nodeIP, e.receiverPort, webhookPB, quietPB, start, end)
+}
+
+// checkSamplesReady: every retention object Ready within 3 minutes, every
+// worker pod Running under restricted Pod Security with no FailedCreate, and
+// every metric CronJob, run by hand, completes with figures in status.
+func checkSamplesReady(t *testing.T, e env, _ *receiver) {
+	took := eventually(t, 3*time.Minute, "every retention object Ready", func() error {
+		var l list
+		e.getJSON(t, &l, "get", "retention", "-n", ns)
+		var notReady []string
+		for _, o := range l.Items {
+			if st, reason, msg := condition(o, "Ready"); st != "True" {
+				notReady = append(notReady, fmt.Sprintf("%s/%s %s %s: %s", o.Kind, o.Metadata.Name, st, reason, msg))
+			}
+		}
+		if len(l.Items) == 0 || len(notReady) > 0 {
+			return fmt.Errorf("%d objects, not Ready: %s", len(l.Items), strings.Join(notReady, "; "))
+		}
+		return nil
+	})
+	var objs list
+	e.getJSON(t, &objs, "get", "retention", "-n", ns)
+	figure(t, "samples-ready", "%d objects Ready in %s", len(objs.Items), took.Round(time.Second))
+
+	var pods list
+	e.getJSON(t, &pods, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/managed-by=retention-operator")
+	running := 0
+	for _, p := range pods.Items {
+		if p.Status["phase"] == "Running" || p.Status["phase"] == "Succeeded" {
+			running++
+		}
+	}
+	failedCreate := e.mustK(t, "get", "events", "-n", ns, "--field-selector", "reason=FailedCreate", "-o", "name")
+	if strings.TrimSpace(failedCreate) != "" {
+		t.Errorf("FailedCreate events (restricted Pod Security refused a pod?):\n%s", e.mustK(t, "get", "events", "-n", ns, "--field-selector", "reason=FailedCreate"))
+	}
+	figure(t, "pods-restricted", "%d/%d worker pods Running or Succeeded under enforce=restricted, 0 FailedCreate", running, len(pods.Items))
+
+	cronjobs := strings.Fields(e.mustK(t, "get", "cronjobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"))
+	for _, cj := range cronjobs {
+		e.mustK(t, "create", "job", "-n", ns, "--from=cronjob/"+cj, cj+"-by-hand")
+	}
+	for _, cj := range cronjobs {
+		e.mustK(t, "wait", "-n", ns, "--for=condition=Complete", "--timeout=180s", "job/"+cj+"-by-hand")
+	}
+	var segs list
+	e.getJSON(t, &segs, "get", "segments", "-n", ns)
+	for _, s := range segs.Items {
+		size, ok := s.Status["size"]
+		if !ok {
+			t.Errorf("segment %s has no size after its run", s.Metadata.Name)
+		}
+		metrics, _ := s.Status["metrics"].(map[string]any)
+		figure(t, "segment-figures", "%s: size %v, %d metrics", s.Metadata.Name, size, len(metrics))
+	}
+	figure(t, "metric-jobs", "%d CronJobs run by hand, all Complete", len(cronjobs))
+}
+
+// checkNoWarnings: a clean install emits no Warning event.
+func checkNoWarnings(t *testing.T, e env, _ *receiver) {
+	out := e.mustK(t, "get", "events", "-A", "--field-selector", "type=Warning",
+		"-o", "custom-columns=NS:.metadata.namespace,KIND:.regarding.kind,NAME:.regarding.name,REASON:.reason,NOTE:.note", "--no-headers")
+	var ours []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line != "" && (strings.HasPrefix(line, ns+" ") || strings.HasPrefix(line, opNS+" ")) {
+			ours = append(ours, line)
+		}
+	}
+	if len(ours) > 0 {
+		t.Errorf("Warning events on a clean install:\n%s", strings.Join(ours, "\n"))
+	}
+	figure(t, "no-warnings", "%d Warning events in %s and %s", len(ours), ns, opNS)
+}
+
+// waitSent waits until the receiver has the playbook's messages and their
+// number stopped growing, and returns it.
+func waitSent(t *testing.T, r *receiver, playbook string, atLeast int) int {
+	last, stable := -1, 0
+	eventually(t, 3*time.Minute, playbook+" messages settle", func() error {
+		n, _ := r.counts(playbook)
+		if n >= atLeast && n == last {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = n
+		if stable < 10 {
+			return fmt.Errorf("%d messages so far", n)
+		}
+		return nil
+	})
+	return last
+}
+
+// checkNoResend: deleting the campaign pod, rolling the Playbook out and
+// scaling it to two replicas re-send nothing already acknowledged, and every
+// message the worker counted as sent arrived.
+func checkNoResend(t *testing.T, e env, r *receiver) {
+	sent := waitSent(t, r, webhookPB, 1)
+	figure(t, "first-send", "%d messages received for %s", sent, webhookPB)
+
+	e.mustK(t, "delete", "pod", "-n", ns, "-l", "app.kubernetes.io/instance="+webhookPB+",app.kubernetes.io/component=campaign", "--wait=true")
+	e.mustK(t, "rollout", "status", "-n", ns, "deployment/"+webhookPB+"-campaign", "--timeout=120s")
+	time.Sleep(20 * time.Second)
+	afterDelete, resent := r.counts(webhookPB)
+	figure(t, "pod-deleted", "%d unique, %d re-sent", afterDelete, resent)
+
+	e.mustK(t, "patch", "playbook", webhookPB, "-n", ns, "--type=merge", "-p",
+		`{"spec":{"steps":[{"name":"hello","send":{"channelRef":{"name":"receiver"},"template":{"subject":"Hello again","body":"You ordered {{.frequency}} times."}}}]}}`)
+	e.mustK(t, "rollout", "status", "-n", ns, "deployment/"+webhookPB+"-campaign", "--timeout=120s")
+	time.Sleep(20 * time.Second)
+	afterRollout, resent := r.counts(webhookPB)
+	figure(t, "rolled-out", "%d unique, %d re-sent", afterRollout, resent)
+
+	e.mustK(t, "patch", "playbook", webhookPB, "-n", ns, "--type=merge", "-p", `{"spec":{"workers":{"replicas":2}}}`)
+	e.mustK(t, "rollout", "status", "-n", ns, "deployment/"+webhookPB+"-campaign", "--timeout=120s")
+	time.Sleep(20 * time.Second)
+	afterScale, resent := r.counts(webhookPB)
+	figure(t, "scaled-to-2", "%d unique, %d re-sent", afterScale, resent)
+	if resent != 0 {
+		t.Errorf("%d messages re-sent after restart, rollout and scale-out", resent)
+	}
+
+	// Every message the workers counted as sent arrived (status comes from
+	// the merged report of both replicas).
+	eventually(t, 2*time.Minute, "status.sent equals the messages received", func() error {
+		var pb object
+		e.getJSON(t, &pb, "get", "playbook", webhookPB, "-n", ns)
+		got, _ := r.counts(webhookPB)
+		s, _ := pb.Status["sent"].(float64)
+		if int(s) != got {
+			return fmt.Errorf("status.sent %v, received %d", pb.Status["sent"], got)
+		}
+		return nil
+	})
+	figure(t, "sent-equals-received", "status.sent = %d = unique keys received", afterScale)
+}
+
+// checkQuietHours: the quiet-hours Playbook's window covers now in Berlin,
+// not in New York; from the minimal image (no zoneinfo on disk) Berlin
+// customers are held back and New York customers are sent to.
+func checkQuietHours(t *testing.T, e env, r *receiver) {
+	zones := customerZones(t, e)
+	waitSent(t, r, quietPB, 1)
+	byZone := map[string]int{}
+	for _, c := range r.customersOf(quietPB) {
+		byZone[zones[c]]++
+	}
+	if byZone["Europe/Berlin"] != 0 {
+		t.Errorf("%d Berlin customers were messaged inside their quiet hours", byZone["Europe/Berlin"])
+	}
+	if byZone["America/New_York"] == 0 {
+		t.Errorf("no New York customer was messaged (outside their quiet hours): %v", byZone)
+	}
+	figure(t, "quiet-hours", "Europe/Berlin %d sent (window covers now), America/New_York %d sent", byZone["Europe/Berlin"], byZone["America/New_York"])
+}
+
+// customerZones reads the demo customers' time zones from the sample data.
+func customerZones(t *testing.T, e env) map[string]string {
+	var cm struct {
+		Data map[string]string `json:"data"`
+	}
+	e.getJSON(t, &cm, "get", "configmap", "shop-demo-data", "-n", ns)
+	zones := map[string]string{}
+	for i, line := range strings.Split(cm.Data["customers.csv"], "\n") {
+		f := strings.Split(line, ",")
+		if i == 0 || len(f) < 3 {
+			continue
+		}
+		zones[f[0]] = f[2]
+	}
+	return zones
+}
+
+// checkPointsInStatus: points the win-back playbook awarded reach the
+// LoyaltyProgram's status after its next metrics run.
+func checkPointsInStatus(t *testing.T, e env, _ *receiver) {
+	var outstanding float64
+	eventually(t, 4*time.Minute, "awarded points in the LoyaltyProgram's status", func() error {
+		name := "rewards-loyalty-metrics-" + strconv.FormatInt(time.Now().Unix(), 10)
+		if _, err := e.k("create", "job", "-n", ns, "--from=cronjob/rewards-loyalty-metrics", name); err != nil {
+			return err
+		}
+		if _, err := e.k("wait", "-n", ns, "--for=condition=Complete", "--timeout=120s", "job/"+name); err != nil {
+			return err
+		}
+		var lp object
+		e.getJSON(t, &lp, "get", "loyaltyprogram", "rewards", "-n", ns)
+		outstanding, _ = lp.Status["pointsOutstanding"].(float64)
+		if outstanding <= 0 {
+			return fmt.Errorf("pointsOutstanding %v", lp.Status["pointsOutstanding"])
+		}
+		return nil
+	})
+	figure(t, "points-in-status", "LoyaltyProgram rewards: pointsOutstanding %.0f", outstanding)
+}
+
+// checkManagerFailover: killing the leading manager pod hands over to the
+// standby, and figures keep updating.
+func checkManagerFailover(t *testing.T, e env, _ *receiver) {
+	leader := strings.TrimSpace(e.mustK(t, "get", "lease", "-n", opNS, "retention-operator.retention.dev", "-o", "jsonpath={.spec.holderIdentity}"))
+	pod, _, _ := strings.Cut(leader, "_")
+	e.mustK(t, "delete", "pod", "-n", opNS, pod, "--grace-period=0", "--force")
+	took := eventually(t, 90*time.Second, "a new leader", func() error {
+		now := strings.TrimSpace(e.mustK(t, "get", "lease", "-n", opNS, "retention-operator.retention.dev", "-o", "jsonpath={.spec.holderIdentity}"))
+		if now == "" || strings.HasPrefix(now, pod+"_") {
+			return fmt.Errorf("holder %q", now)
+		}
+		return nil
+	})
+	figure(t, "leader-handover", "leader %s killed, new leader in %s", pod, took.Round(time.Second))
+
+	var before object
+	e.getJSON(t, &before, "get", "segment", "active-customers", "-n", ns)
+	e.mustK(t, "create", "job", "-n", ns, "--from=cronjob/active-customers-metrics", "active-customers-after-failover")
+	e.mustK(t, "wait", "-n", ns, "--for=condition=Complete", "--timeout=180s", "job/active-customers-after-failover")
+	eventually(t, time.Minute, "figures updated by the new leader", func() error {
+		var after object
+		e.getJSON(t, &after, "get", "segment", "active-customers", "-n", ns)
+		if after.Status["lastRunTime"] == before.Status["lastRunTime"] {
+			return fmt.Errorf("lastRunTime still %v", after.Status["lastRunTime"])
+		}
+		return nil
+	})
+	figure(t, "figures-after-failover", "segment active-customers lastRunTime moved after the hand-over")
+}
+
+// checkDeletion: foreground deletion of each kind completes within 60 s and
+// nothing it owned comes back; deleting the namespace completes and the
+// manager logs no error on the way.
+func checkDeletion(t *testing.T, e env, _ *receiver) {
+	for _, obj := range []string{"playbook/" + webhookPB, "loyaltyprogram/rewards", "segment/lapsed", "channel/smtp-relay"} {
+		start := time.Now()
+		if _, err := e.k("delete", obj, "-n", ns, "--cascade=foreground", "--timeout=60s"); err != nil {
+			t.Errorf("foreground delete of %s: %v", obj, err)
+			continue
+		}
+		figure(t, "foreground-delete", "%s gone in %s", obj, time.Since(start).Round(100*time.Millisecond))
+	}
+	time.Sleep(5 * time.Second)
+	for _, child := range []string{"deployment/" + webhookPB + "-campaign", "deployment/rewards-loyalty", "cronjob/lapsed-metrics"} {
+		if out, err := e.k("get", child, "-n", ns, "-o", "name", "--ignore-not-found"); err != nil || strings.TrimSpace(out) != "" {
+			t.Errorf("%s exists after its owner was deleted: %q %v", child, out, err)
+		}
+	}
+	start := time.Now()
+	if _, err := e.k("delete", "namespace", ns, "--timeout=120s"); err != nil {
+		t.Errorf("deleting namespace %s: %v", ns, err)
+	}
+	figure(t, "namespace-delete", "namespace %s gone in %s", ns, time.Since(start).Round(100*time.Millisecond))
+	logs := e.mustK(t, "logs", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator", "--tail=-1", "--prefix")
+	var errorsLogged []string
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"level":"error"`) || strings.Contains(line, "\tERROR\t") {
+			errorsLogged = append(errorsLogged, line)
+		}
+	}
+	if len(errorsLogged) > 0 {
+		t.Errorf("manager logged %d errors:\n%s", len(errorsLogged), strings.Join(errorsLogged[:min(10, len(errorsLogged))], "\n"))
+	}
+	figure(t, "manager-error-logs", "%d error lines in the managers' logs", len(errorsLogged))
+}
+
+// dumpState prints what a person debugging a failed run looks at first.
+func dumpState(e env) {
+	for _, args := range [][]string{
+		{"get", "retention,pods,jobs,deployments", "-n", ns, "-o", "wide"},
+		{"get", "events", "-n", ns, "--sort-by=.lastTimestamp"},
+		{"get", "pods", "-n", opNS},
+		{"logs", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator", "--tail=50"},
+	} {
+		out, err := run("", e.kubectl, args...)
+		fmt.Fprintf(os.Stderr, "--- kubectl %s\n%s%v\n", strings.Join(args, " "), out, err)
+	}
+}
