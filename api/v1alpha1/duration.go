@@ -55,7 +55,15 @@ func ParseDuration(s string) (time.Duration, error) {
 		default:
 			return 0, fmt.Errorf("duration %q: unknown unit %q (use ms, s, m, h, d or w)", s, unit)
 		}
-		total += time.Duration(num * float64(scale))
+		part := num * float64(scale)
+		if part > float64(MaxDuration) || float64(total)+part > float64(MaxDuration) {
+			return 0, fmt.Errorf("duration %q is longer than the longest accepted, 100 years (5200w)", s)
+		}
+		total += time.Duration(part)
 	}
 	return total, nil
 }
+
+// MaxDuration is the longest duration any field accepts: longer ones are
+// typos, and past ~292 years they would overflow into negative durations.
+const MaxDuration = 100 * 52 * 7 * 24 * time.Hour

@@ -200,6 +200,7 @@ type LoyaltyProgramStatus struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 36",message="metadata.name must be at most 36 characters: its CronJob <name>-loyalty-metrics must fit 52 characters"
 // +kubebuilder:resource:shortName=lp,categories=retention
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Members",type=integer,JSONPath=`.status.members`

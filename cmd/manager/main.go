@@ -8,6 +8,7 @@ import (
 
 	"flag"
 	"os"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -33,9 +34,16 @@ func main() {
 	flag.StringVar(&o.StateStore.SecretKey, "state-store-secret-key", controller.DefaultStateStoreKey, "Key of the state store URL in --state-store-secret.")
 	flag.StringVar(&o.StateStore.URL, "state-store-url", "", "State store URL given to every worker as it is (local runs: one shared SQLite file).")
 	flag.BoolVar(&o.StateStore.AllowPrivate, "allow-private-state", false, "Evaluation only: let each worker pod keep private state (restarts re-send, replicas send twice, figures reset).")
+	var watch string
+	flag.StringVar(&watch, "watch-namespaces", "", "Comma-separated namespaces to watch (empty: the whole cluster).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	for _, ns := range strings.Split(watch, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			o.WatchNamespaces = append(o.WatchNamespaces, ns)
+		}
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 

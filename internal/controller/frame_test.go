@@ -118,4 +118,3 @@ func TestStateStorePolicy(t *testing.T) {
 		t.Fatalf("evaluation (private state): %v %+v", err, env)
 	}
 }
-

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/robfig/cron/v3"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -45,8 +44,8 @@ func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 // reconcileWorkloads checks references and applies the API Deployment and
 // Service and the metrics CronJob.
 func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v1alpha1.LoyaltyProgram) error {
-	if _, err := cron.ParseStandard(string(lp.Spec.MetricsSchedule)); err != nil {
-		return &specError{"InvalidSchedule", fmt.Sprintf("spec.metricsSchedule %q: %v", lp.Spec.MetricsSchedule, err)}
+	if err := checkSchedule("spec.metricsSchedule", string(lp.Spec.MetricsSchedule)); err != nil {
+		return err
 	}
 	ds := &v1alpha1.DataSource{}
 	if err := getReady(ctx, r.Client, lp.Namespace, lp.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {

@@ -32,6 +32,7 @@ type SegmentReconciler struct {
 // +kubebuilder:rbac:groups=retention.dev,resources=segments,verbs=get;list;watch
 // +kubebuilder:rbac:groups=retention.dev,resources=segments/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=batch,resources=cronjobs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -56,11 +57,15 @@ func (r *SegmentReconciler) validateSpec(_ context.Context, seg *v1alpha1.Segmen
 	if _, err := segment.Compile(seg.Spec.Criteria); err != nil {
 		return &specError{"InvalidCriteria", fmt.Sprintf("spec.criteria: %v", err)}
 	}
-	if _, err := cron.ParseStandard(string(seg.Spec.Schedule)); err != nil {
-		return &specError{"InvalidSchedule", fmt.Sprintf("spec.schedule %q: %v", seg.Spec.Schedule, err)}
+	if err := checkSchedule("spec.schedule", string(seg.Spec.Schedule)); err != nil {
+		return err
 	}
-	if _, err := seg.Spec.Window.Parse(); err != nil {
+	window, err := seg.Spec.Window.Parse()
+	if err != nil {
 		return &specError{"InvalidWindow", fmt.Sprintf("spec.window: %v", err)}
+	}
+	if window <= 0 && seg.Spec.Window != "" {
+		return &specError{"InvalidWindow", fmt.Sprintf("spec.window %q: must be longer than zero (e.g. 90d)", seg.Spec.Window)}
 	}
 	return nil
 }
@@ -168,6 +173,20 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 		return waiting, nil
 	}
 	return ready("Measured", fmt.Sprintf("%d members at last run", rep.Size)), nil
+}
+
+// checkSchedule parses a cron schedule and refuses one that can never fire
+// (e.g. "0 0 30 2 *", February 30th), which would otherwise look Scheduled
+// forever.
+func checkSchedule(field, schedule string) error {
+	sched, err := cron.ParseStandard(schedule)
+	if err != nil {
+		return &specError{"InvalidSchedule", fmt.Sprintf("%s %q: %v", field, schedule, err)}
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return &specError{"InvalidSchedule", fmt.Sprintf("%s %q never fires (no such date); fix the day of month or month", field, schedule)}
+	}
+	return nil
 }
 
 // metaTime converts a report time, truncated to seconds as the API stores it

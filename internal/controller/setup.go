@@ -38,7 +38,9 @@ func SetupAll(mgr manager.Manager, base Base) error {
 		return err
 	}
 	c := mgr.GetClient()
-	opts := crcontroller.Options{RateLimiter: rateLimiter()}
+	// Several workers per kind: one slow object (a large spec to render and
+	// check) must not hold up every other object of its kind.
+	opts := crcontroller.Options{RateLimiter: rateLimiter(), MaxConcurrentReconciles: 4}
 	readyChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyConditionChanged{}))
 	secretMeta := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
 

@@ -9,6 +9,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -39,6 +40,26 @@ type Options struct {
 	WorkerImage     string
 	// StateStore says where stateful workers keep state by default.
 	StateStore controller.StateStorePolicy
+	// WatchNamespaces, when set, limits the manager to these namespaces (the
+	// chart then grants it Roles there and nothing cluster-wide).
+	WatchNamespaces []string
+}
+
+// secretMetadata is the metadata-only form of a Secret the manager watches.
+func secretMetadata() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
+}
+
+// keepIdentityOnly drops everything but identity from a cached Secret's
+// metadata: annotations, labels and managed fields may echo its data.
+func keepIdentityOnly(obj any) (any, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return obj, nil
+	}
+	m.ObjectMeta = metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID,
+		ResourceVersion: m.ResourceVersion, Generation: m.Generation}
+	return m, nil
 }
 
 // Scheme knows the built-in kinds and retention.dev/v1alpha1.
@@ -68,6 +89,13 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{workload.ManagedByLabel: workload.ManagedBy})}
+	var namespaces map[string]cache.Config
+	for _, ns := range o.WatchNamespaces {
+		if namespaces == nil {
+			namespaces = map[string]cache.Config{}
+		}
+		namespaces[ns] = cache.Config{}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metrics,
@@ -79,8 +107,14 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Cache: cache.Options{
 			// Cache only what the operator owns; managed fields are dropped
 			// because nothing here reads them and they double the memory.
-			DefaultTransform: cache.TransformStripManagedFields(),
+			DefaultTransform:  cache.TransformStripManagedFields(),
+			DefaultNamespaces: namespaces,
 			ByObject: map[client.Object]cache.ByObject{
+				// Secrets are watched by metadata only, to wake the objects
+				// that refer to them; even so their annotations may carry
+				// contents (kubectl's last-applied-configuration), so the cache
+				// keeps a Secret's name, namespace and version and nothing else.
+				secretMetadata():         {Transform: keepIdentityOnly},
 				&appsv1.Deployment{}:     owned,
 				&batchv1.CronJob{}:       owned,
 				&corev1.ConfigMap{}:      owned,

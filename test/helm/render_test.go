@@ -3,6 +3,7 @@ package helm
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -345,7 +346,7 @@ func TestRenderLeastPrivilegeRBAC(t *testing.T) {
 			{APIGroups: []string{""}, Resources: []string{"configmaps", "serviceaccounts", "services"}, Verbs: sortedCRUD},
 			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: sortedCRUD},
-			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: sortedCRUD},
+			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: sortedCRUD},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings", "roles"}, Verbs: sortedCRUD},
 			{APIGroups: []string{"retention.dev"}, Resources: kinds, Verbs: []string{"get", "list", "watch"}},
@@ -391,6 +392,49 @@ func TestRenderLeastPrivilegeRBAC(t *testing.T) {
 	}
 	if got := render(t, "rbac.create=false"); find(got, "ClusterRole", fullname+"-manager") != nil {
 		t.Error("rbac.create=false still renders the manager ClusterRole")
+	}
+}
+
+// TestRenderWatchNamespaces: a namespaced install renders a Role and
+// RoleBinding per watched namespace and no ClusterRole that grants Secrets
+// (a tenant's operator cannot read another namespace's credentials).
+func TestRenderWatchNamespaces(t *testing.T) {
+	objs := render(t, "watchNamespaces={shop,billing}")
+	for _, o := range objs {
+		if o.GetKind() != "ClusterRole" {
+			continue
+		}
+		for _, r := range rulesOf(t, o) {
+			for _, res := range r.Resources {
+				if res == "secrets" {
+					t.Errorf("ClusterRole %s grants %v on secrets with watchNamespaces set", o.GetName(), r.Verbs)
+				}
+			}
+		}
+	}
+	for _, ns := range []string{"shop", "billing"} {
+		var role, binding *unstructured.Unstructured
+		for _, o := range objs {
+			if o.GetNamespace() == ns && o.GetName() == fullname+"-manager" {
+				switch o.GetKind() {
+				case "Role":
+					role = o
+				case "RoleBinding":
+					binding = o
+				}
+			}
+		}
+		if role == nil || binding == nil {
+			t.Fatalf("namespace %s: Role %v, RoleBinding %v", ns, role != nil, binding != nil)
+		}
+		if len(rulesOf(t, role)) != 8 {
+			t.Errorf("Role in %s has %d rules, want the manager's 8", ns, len(rulesOf(t, role)))
+		}
+	}
+	dep := find(objs, "Deployment", fullname)
+	args, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
+	if !strings.Contains(fmt.Sprint(args), "--watch-namespaces=shop,billing") {
+		t.Errorf("manager args do not carry --watch-namespaces: %v", args)
 	}
 }
 
