@@ -37,7 +37,7 @@ func TestFileErrorsNameRowAndSetting(t *testing.T) {
 			ColumnMapping{TimestampLayout: "2006-01-02"},
 			`orders.csv line 12: timestamp "2024-13-01" does not match layout 2006-01-02`},
 		{"negative amount", valid + "c1,o2,-3.5,2024-01-03\n", ColumnMapping{},
-			`orders.csv line 3: amount "-3.5" is negative`},
+			`orders.csv line 3: amount -3.5 is negative`},
 		{"amount not a number", valid + "c1,o2,ten,2024-01-03\n", ColumnMapping{},
 			`orders.csv line 3: amount "ten" is not a decimal number`},
 		{"unknown column", "customer_id,date,amount\nc1,2024-01-02,10\n",

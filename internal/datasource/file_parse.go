@@ -86,7 +86,8 @@ func parseAmount(s string) (float64, error) {
 		return 0, fmt.Errorf("amount %s is not a decimal number (such as 12.50)", cell(s))
 	}
 	if v < 0 {
-		return 0, fmt.Errorf("amount %s is negative; file sources do not accept refunds, remove the row or net it into its order", cell(s))
+		// s passed decimalNumber: a number, safe to show as is.
+		return 0, fmt.Errorf("amount %s is negative; file sources do not accept refunds, remove the row or net it into its order", s)
 	}
 	if v > maxAmount {
 		return 0, fmt.Errorf("amount %s is above %g; check the unit (cents?) and the column mapping", cell(s), float64(maxAmount))

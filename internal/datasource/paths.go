@@ -57,7 +57,8 @@ func confinePath(setting, path, root string) (string, error) {
 	}
 	rootResolved, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return "", fmt.Errorf("data directory %s: %w", root, err)
+		// No data mounted: nothing can be inside it.
+		rootResolved = filepath.Clean(root)
 	}
 	if !within(resolved, rootResolved) {
 		return "", fmt.Errorf("%s %q is outside the data directory %s (directly or through a symlink); mount the data there (file.configMapRef) and give a path inside it", setting, path, root)
