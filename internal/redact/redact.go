@@ -28,9 +28,14 @@ const (
 // TestSecretEnvMatchesWorkerConfig keeps them in step.
 var SecretEnv = []string{"RETENTION_DATASOURCE_DSN", "RETENTION_STATE_STORE"}
 
-// minSecretLen keeps short values (an empty variable, "sqlite:") from
-// shredding ordinary words out of every message.
-const minSecretLen = 6
+// minSecretLen keeps short environment values (an empty variable,
+// "sqlite:") from shredding ordinary words out of every message. A caller's
+// explicit secrets (a password it holds) are cut from minExplicitLen: a
+// shorter one would cut single letters, and is no secret worth the name.
+const (
+	minSecretLen   = 6
+	minExplicitLen = 3
+)
 
 var (
 	// scheme://user:password@host -> scheme://[redacted]@host
@@ -62,8 +67,11 @@ func Error(err error, secrets ...string) string {
 // assignments, email addresses and phone numbers replaced by placeholders,
 // control bytes and invalid UTF-8 dropped, and the result cut to MaxLen.
 func Message(s string, secrets ...string) string {
-	for _, v := range append(secretEnvValues(), secrets...) {
-		s = cutValue(s, v)
+	for _, v := range secretEnvValues() {
+		s = cutValue(s, v, minSecretLen)
+	}
+	for _, v := range secrets {
+		s = cutValue(s, v, minExplicitLen)
 	}
 	s = strings.ToValidUTF8(s, "")
 	s = stripControl(s)
@@ -87,14 +95,14 @@ func secretEnvValues() []string {
 
 // cutValue removes every occurrence of v from s, and of the passwords inside
 // it (a driver may quote the password alone).
-func cutValue(s, v string) string {
+func cutValue(s, v string, minLen int) string {
 	v = strings.TrimSpace(v)
-	if len(v) < minSecretLen {
+	if len(v) < minLen {
 		return s
 	}
 	s = strings.ReplaceAll(s, v, Secret)
 	for _, pw := range passwords(v) {
-		if len(pw) >= minSecretLen/2 {
+		if len(pw) >= minExplicitLen {
 			s = strings.ReplaceAll(s, pw, Secret)
 		}
 	}
