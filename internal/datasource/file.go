@@ -159,6 +159,8 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		}
 		return nil
 	}
+	// A repeated id keeps its first row, as in ScanFeatures (which counts it).
+	seen := map[string]struct{}{}
 	return c.eachRow(path, name, customerColumns, func(v []string, line int) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -167,6 +169,10 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
+		if _, dup := seen[cu.ID]; dup {
+			return nil
+		}
+		seen[cu.ID] = struct{}{}
 		return fn(&cu)
 	})
 }

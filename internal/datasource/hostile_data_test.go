@@ -186,6 +186,16 @@ func TestRepeatedRowsAreCountedNotFolded(t *testing.T) {
 	if got := c.(IssueReporter).DataIssues(); !maps.Equal(got, want) {
 		t.Errorf("second scan DataIssues = %v, want %v again", got, want)
 	}
+	// ScanCustomers keeps the first row of a repeated id too.
+	var firsts []string
+	if err := c.ScanCustomers(context.Background(), func(cu *customer.Customer) error {
+		if cu.ID == "c1" {
+			firsts = append(firsts, cu.Email)
+		}
+		return nil
+	}); err != nil || len(firsts) != 1 || firsts[0] != "a@example.com" {
+		t.Errorf("ScanCustomers gave c1 as %v (err %v), want its first row once", firsts, err)
+	}
 	// Every scan skips the repeat, so order-based figures agree.
 	var orders int
 	if err := c.ScanOrders(context.Background(), time.Time{}, func(o *customer.Order) error {
