@@ -17,7 +17,7 @@ func BenchmarkWebhookSend(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
-	w, err := NewWebhookSender(WebhookConfig{URL: srv.URL}, []byte("whsec_bench"))
+	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: srv.URL}, []byte("whsec_bench"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -55,6 +55,10 @@ func New(cfg Config, secrets SecretSource) (Sender, error) {
 func newBase(cfg Config, secrets SecretSource) (Sender, error) {
 	switch cfg.Type {
 	case TypeWebhook:
+		// The target first: a refused URL is a spec error, whatever the Secret holds.
+		if err := ValidateWebhookURL(cfg.Webhook.URL, cfg.Webhook.AllowLoopback); err != nil {
+			return nil, err
+		}
 		if cfg.Webhook.SigningSecretKey == "" {
 			return nil, errors.New("webhook: SigningSecretKey is empty; name the secret key holding the HMAC signing secret")
 		}

@@ -16,8 +16,8 @@ func TestNewErrors(t *testing.T) {
 		wantErr string
 	}{
 		{name: "unknown type", cfg: Config{Type: "sms"}, wantErr: `channel type "sms"`},
-		{name: "webhook without key name", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{URL: "http://127.0.0.1/"}}, wantErr: "SigningSecretKey is empty"},
-		{name: "webhook secret missing", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{URL: "http://127.0.0.1/", SigningSecretKey: "nope"}}, wantErr: `secret "nope" is missing`},
+		{name: "webhook without key name", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/"}}, wantErr: "SigningSecretKey is empty"},
+		{name: "webhook secret missing", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/", SigningSecretKey: "nope"}}, wantErr: `secret "nope" is missing`},
 		{name: "smtp half credentials", cfg: Config{Type: TypeSMTP, SMTP: SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user"}}, wantErr: "both UsernameKey and PasswordKey"},
 		{name: "smtp password missing", cfg: Config{Type: TypeSMTP, SMTP: SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user", PasswordKey: "smtp-password"}}, wantErr: `secret "smtp-password" is missing`},
 		{name: "webhook bad url", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{URL: "nope", SigningSecretKey: "hook"}}, wantErr: `url "nope"`},
@@ -40,7 +40,7 @@ func TestNewWebhookStackRetriesAndSigns(t *testing.T) {
 	secrets := writeSecrets(t, map[string][]byte{"hook": []byte("whsec_value_123\n")})
 	s, err := New(Config{
 		Type:      TypeWebhook,
-		Webhook:   WebhookConfig{URL: rcv.srv.URL, SigningSecretKey: "hook"},
+		Webhook:   WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL, SigningSecretKey: "hook"},
 		RateLimit: RateLimit{PerSecond: 1000, Burst: 10},
 		Retry:     RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
 	}, secrets)

@@ -60,7 +60,7 @@ func TestRetryAgainstWebhookReceiver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := newWebhookReceiver(t, tc.script...)
-			w, err := NewWebhookSender(WebhookConfig{URL: rcv.srv.URL}, testSecret)
+			w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
 			if err != nil {
 				t.Fatal(err)
 			}

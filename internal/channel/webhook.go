@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 )
@@ -27,6 +26,9 @@ type WebhookConfig struct {
 	// MaxIdleConnsPerHost is how many keep-alive connections to keep per host.
 	// Default 256: enough for thousands of concurrent senders without redialing.
 	MaxIdleConnsPerHost int
+	// AllowLoopback lets URL target a loopback address (127.0.0.0/8, ::1,
+	// localhost); see ValidateWebhookURL for what is refused regardless.
+	AllowLoopback bool
 }
 
 // webhookPayload is the JSON body of a webhook request.
@@ -52,9 +54,8 @@ const defaultWebhookTimeout = 10 * time.Second
 
 // NewWebhookSender builds a webhook sender. secret signs the requests and must not be empty.
 func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook: url %q must be an absolute http(s) URL", cfg.URL)
+	if err := ValidateWebhookURL(cfg.URL, cfg.AllowLoopback); err != nil {
+		return nil, err
 	}
 	if len(secret) == 0 {
 		return nil, errors.New("webhook: signing secret is empty; set SigningSecretKey to a non-empty secret")
@@ -78,7 +79,7 @@ func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) 
 		headers: cfg.Headers,
 		client: &http.Client{
 			Timeout:   timeout,
-			Transport: newWebhookTransport(perHost),
+			Transport: newWebhookTransport(perHost, cfg.AllowLoopback),
 			// Redirects are not followed: a 301/302 would turn the POST into a
 			// GET and drop the signed body. The 3xx is reported as permanent.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -90,10 +91,13 @@ func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) 
 // newWebhookTransport tunes keep-alive reuse. The default transport keeps only
 // 2 idle connections per host, so with more than 2 concurrent senders most
 // requests would dial (and on loopback exhaust ephemeral ports in TIME_WAIT).
-func newWebhookTransport(perHost int) *http.Transport {
+// Every dial passes dialGuard, the target policy applied to the resolved
+// address.
+func newWebhookTransport(perHost int, allowLoopback bool) *http.Transport {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: dialGuard(allowLoopback)}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          perHost * 4,
 		MaxIdleConnsPerHost:   perHost,

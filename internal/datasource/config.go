@@ -41,8 +41,14 @@ type Config struct {
 	// DSN is the PostgreSQL connection URL (postgres://user@host:5432/db).
 	DSN string
 	// Path is the SQLite database file, the directory of a csv/ndjson source,
-	// or the transaction log file.
+	// or the transaction log file. Relative paths are taken inside Root.
 	Path string
+	// Root, when set, is the directory Path must resolve inside (symlinks
+	// followed): the worker sets it to the pod's data mount, so a tenant's
+	// spec cannot read other files of the pod (/proc/self/environ holds the
+	// Secret-fed environment). Empty confines nothing but /proc, /sys and
+	// /dev, which are refused everywhere.
+	Root string
 	// Format is the file layout (files only).
 	Format Format
 	// Columns maps the order/transaction fields to the file's column names.

@@ -39,7 +39,7 @@ func TestFileErrorsNameRowAndSetting(t *testing.T) {
 		{"negative amount", valid + "c1,o2,-3.5,2024-01-03\n", ColumnMapping{},
 			`orders.csv line 3: amount -3.5 is negative`},
 		{"amount not a number", valid + "c1,o2,ten,2024-01-03\n", ColumnMapping{},
-			`orders.csv line 3: amount "ten" is not a number`},
+			`orders.csv line 3: amount "ten" is not a decimal number`},
 		{"unknown column", "customer_id,date,amount\nc1,2024-01-02,10\n",
 			ColumnMapping{Timestamp: "date", Amount: "amt"},
 			`column "amt" (columns.amount) not found; the header has customer_id,date,amount`},

@@ -16,10 +16,21 @@ import (
 // but per-customer aggregates is held in memory.
 type fileConnector struct {
 	cfg Config
+	// dir is cfg.Path resolved and confined to cfg.Root (confinePath).
+	dir string
+	// issues are the rows the last ScanFeatures skipped, by kind.
+	issues issueCounts
 }
 
+// DataIssues implements IssueReporter.
+func (c *fileConnector) DataIssues() map[string]int64 { return c.issues.snapshot() }
+
 func openFile(cfg Config) (*fileConnector, error) {
-	st, err := os.Stat(cfg.Path)
+	dir, err := confinePath("path", cfg.Path, cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("datasource file: %w", err)
+	}
+	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("datasource file: path %q: %w", cfg.Path, err)
 	}
@@ -29,7 +40,7 @@ func openFile(cfg Config) (*fileConnector, error) {
 	if cfg.Format != FormatTransactions && !st.IsDir() {
 		return nil, fmt.Errorf("datasource file: path %q is a file; format %s reads a directory holding customers.%s, orders.%s, ...", cfg.Path, cfg.Format, cfg.Format, cfg.Format)
 	}
-	return &fileConnector{cfg: cfg}, nil
+	return &fileConnector{cfg: cfg, dir: dir}, nil
 }
 
 func (c *fileConnector) Close() error { return nil }
@@ -37,10 +48,10 @@ func (c *fileConnector) Close() error { return nil }
 // tablePath is dir/<table>.<format>; ok is false when the optional file is absent.
 func (c *fileConnector) tablePath(table string) (path, name string, ok bool) {
 	if c.cfg.Format == FormatTransactions {
-		return c.cfg.Path, filepath.Base(c.cfg.Path), table == "orders"
+		return c.dir, filepath.Base(c.cfg.Path), table == "orders"
 	}
 	name = table + "." + string(c.cfg.Format)
-	path = filepath.Join(c.cfg.Path, name)
+	path = filepath.Join(c.dir, name)
 	_, err := os.Stat(path)
 	return path, name, err == nil
 }
@@ -76,11 +87,20 @@ func or(s, def string) string {
 	return s
 }
 
-// scanOrderRows streams every order row, validated, regardless of time.
-func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
+// scanOrderRows streams every order row, validated, regardless of time. A
+// row repeating an earlier row's customer and order id is skipped (every
+// scan, so all figures agree) and counted in issues when it is not nil.
+func (c *fileConnector) scanOrderRows(issues *issueCounts, fn func(*customer.Order) error) error {
 	path, name, _ := c.tablePath("orders")
 	var o customer.Order
-	return eachRow(path, name, c.cfg.Format, c.orderColumns(), func(v []string, line int) (err error) {
+	keys := newOrderKeys()
+	var repeats int64
+	defer func() {
+		if issues != nil {
+			issues.add(IssueDuplicateOrder, repeats)
+		}
+	}()
+	return c.eachRow(path, name, c.orderColumns(), func(v []string, line int) (err error) {
 		if v[0] == "" {
 			return fmt.Errorf("datasource file %s line %d: customer id is empty", name, line)
 		}
@@ -88,6 +108,9 @@ func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
 		o.OrderID = v[1]
 		if o.OrderID == "" {
 			o.OrderID = strconv.Itoa(line) // logs such as CDNOW have no order id; the line is unique
+		} else if keys.repeat(o.CustomerID, o.OrderID) {
+			repeats++
+			return nil
 		}
 		if o.Amount, err = parseAmount(v[2]); err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
@@ -100,7 +123,7 @@ func (c *fileConnector) scanOrderRows(fn func(*customer.Order) error) error {
 }
 
 func (c *fileConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
-	return c.scanOrderRows(from(ctx, since, func(o *customer.Order) time.Time { return o.OccurredAt }, fn))
+	return c.scanOrderRows(nil, from(ctx, since, func(o *customer.Order) time.Time { return o.OccurredAt }, fn))
 }
 
 var customerColumns = []column{
@@ -117,7 +140,7 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 	if !ok {
 		seen := map[string]struct{}{}
 		var ids []string
-		if err := c.scanOrderRows(func(o *customer.Order) error {
+		if err := c.scanOrderRows(nil, func(o *customer.Order) error {
 			if _, dup := seen[o.CustomerID]; !dup {
 				seen[o.CustomerID] = struct{}{}
 				ids = append(ids, o.CustomerID)
@@ -136,7 +159,9 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		}
 		return nil
 	}
-	return eachRow(path, name, c.cfg.Format, customerColumns, func(v []string, line int) error {
+	// A repeated id keeps its first row, as in ScanFeatures (which counts it).
+	seen := map[string]struct{}{}
+	return c.eachRow(path, name, customerColumns, func(v []string, line int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -144,6 +169,10 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
+		if _, dup := seen[cu.ID]; dup {
+			return nil
+		}
+		seen[cu.ID] = struct{}{}
 		return fn(&cu)
 	})
 }
@@ -163,7 +192,7 @@ func parseCustomerFields(v []string, attrs map[string]string, in interner) (cust
 		return cu, fmt.Errorf("id is empty")
 	}
 	if v[5] != "" {
-		if cu.CreatedAt, err = parseTimestamp(v[5], ""); err != nil {
+		if cu.CreatedAt, err = parseTimestampShown(v[5], "", withheld); err != nil {
 			return cu, fmt.Errorf("created_at: %w", err)
 		}
 	}
@@ -191,11 +220,11 @@ func (c *fileConnector) scanFeedbackRows(fn func(*customer.Feedback) error) erro
 		return nil
 	}
 	var fb customer.Feedback
-	return eachRow(path, name, c.cfg.Format, feedbackColumns, func(v []string, line int) (err error) {
+	return c.eachRow(path, name, feedbackColumns, func(v []string, line int) (err error) {
 		fb.CustomerID = v[0]
 		score, err := strconv.Atoi(v[1])
 		if err != nil || score < 0 || score > 10 {
-			return fmt.Errorf("datasource file %s line %d: score %q is not an integer 0-10", name, line, v[1])
+			return fmt.Errorf("datasource file %s line %d: score %s is not an integer 0-10", name, line, cell(v[1]))
 		}
 		fb.Score = score
 		if fb.OccurredAt, err = parseTimestamp(v[2], ""); err != nil {
@@ -220,7 +249,7 @@ func (c *fileConnector) ScanEvents(ctx context.Context, since time.Time, fn func
 		return nil
 	}
 	var e customer.Event
-	return eachRow(path, name, c.cfg.Format, eventColumns, func(v []string, line int) (err error) {
+	return c.eachRow(path, name, eventColumns, func(v []string, line int) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -45,22 +45,31 @@ func (c *fileConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn fun
 	if q.Window > 0 {
 		windowStart = asOf.Add(-q.Window)
 	}
+	c.issues.reset()
 	aggs := map[string]*customerAgg{}
+	// later holds customers created after AsOf: their orders are not orphans.
+	later := map[string]struct{}{}
 	in := interner{}
 	path, name, haveCustomers := c.tablePath("customers")
 	if haveCustomers {
-		if err := c.readCustomerAggs(ctx, path, name, asOf, aggs, in); err != nil {
+		if err := c.readCustomerAggs(ctx, path, name, asOf, aggs, later, in); err != nil {
 			return err
 		}
 	}
-	err := c.scanOrderRows(func(o *customer.Order) error {
+	var orphans int64
+	err := c.scanOrderRows(&c.issues, func(o *customer.Order) error {
 		if o.OccurredAt.After(asOf) {
 			return nil
 		}
 		a := aggs[o.CustomerID]
 		if a == nil {
 			if haveCustomers {
-				return nil // an order of an unknown customer, as the SQL join drops it
+				// An order of an unknown customer: dropped, as the SQL join
+				// drops it, but counted.
+				if _, ok := later[o.CustomerID]; !ok {
+					orphans++
+				}
+				return nil
 			}
 			a = &customerAgg{nps: -1, created: zeroMicros}
 			aggs[strings.Clone(o.CustomerID)] = a // the row string is reused; keep only the id
@@ -80,6 +89,7 @@ func (c *fileConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn fun
 		}
 		return nil
 	})
+	c.issues.add(IssueOrphanOrder, orphans)
 	if err != nil {
 		return err
 	}
@@ -124,11 +134,14 @@ func (c *fileConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn fun
 	return nil
 }
 
-// readCustomerAggs reads the customers file into aggs, validating every
-// field but keeping attributes as their JSON text.
-func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string, asOf time.Time, aggs map[string]*customerAgg, in interner) error {
+// readCustomerAggs reads the customers file into aggs (customers created
+// after asOf into later), validating every field but keeping attributes as
+// their JSON text. A repeated id keeps its first row and is counted.
+func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string, asOf time.Time, aggs map[string]*customerAgg, later map[string]struct{}, in interner) error {
 	scratch := map[string]string{}
-	return eachRow(path, name, c.cfg.Format, customerColumns, func(v []string, line int) error {
+	var repeats int64
+	defer func() { c.issues.add(IssueDuplicateCustomer, repeats) }()
+	return c.eachRow(path, name, customerColumns, func(v []string, line int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -136,8 +149,17 @@ func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string,
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
 		}
+		if _, dup := aggs[cu.ID]; dup {
+			repeats++
+			return nil
+		}
+		if _, dup := later[cu.ID]; dup {
+			repeats++
+			return nil
+		}
 		if !cu.CreatedAt.IsZero() && cu.CreatedAt.After(asOf) {
-			return nil // not a customer yet as of AsOf
+			later[cu.ID] = struct{}{} // not a customer yet as of AsOf
+			return nil
 		}
 		aggs[cu.ID] = &customerAgg{email: cu.Email, timeZone: cu.TimeZone, created: cu.CreatedAt.UnixMicro(),
 			consentE: cu.ConsentEmail, consentS: cu.ConsentSMS, attributes: strings.Clone(v[6]), nps: -1}

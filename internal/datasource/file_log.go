@@ -17,6 +17,7 @@ type logRows struct {
 	sc    *bufio.Scanner
 	name  string
 	comma bool
+	cols  []column
 	idx   []int
 	vals  []string
 	line  int
@@ -26,8 +27,8 @@ type logRows struct {
 
 func newLogRows(f *os.File, name string, cols []column) (*logRows, error) {
 	sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<16))
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	l := &logRows{f: f, sc: sc, name: name, vals: make([]string, len(cols))}
+	sc.Buffer(make([]byte, 1<<16), maxLineBytes)
+	l := &logRows{f: f, sc: sc, name: name, cols: cols, vals: make([]string, len(cols))}
 	var first string
 	for sc.Scan() {
 		l.line++
@@ -36,13 +37,16 @@ func newLogRows(f *os.File, name string, cols []column) (*logRows, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("datasource file %s: %w", name, err)
+		return nil, scanErr(name, l.line+1, err)
 	}
 	if first == "" {
 		return nil, fmt.Errorf("datasource file %s: empty transaction log", name)
 	}
 	l.comma = strings.Contains(first, ",")
 	fields := l.split(first)
+	if err := validUTF8(fields, nil); err != nil {
+		return nil, fmt.Errorf("datasource file %s line %d: %w", name, l.line, err)
+	}
 	var header []string
 	if !anyNumber(fields) {
 		header = fields
@@ -92,13 +96,13 @@ func (l *logRows) next() ([]string, int, error) {
 		return l.row(s, l.line)
 	}
 	if err := l.sc.Err(); err != nil {
-		return nil, l.line, fmt.Errorf("datasource file %s: %w", l.name, err)
+		return nil, l.line + 1, scanErr(l.name, l.line+1, err)
 	}
 	return nil, 0, io.EOF
 }
 
 func (l *logRows) row(s string, line int) ([]string, int, error) {
-	if err := pick(l.vals, l.split(s), l.idx); err != nil {
+	if err := pick(l.vals, l.split(s), l.idx, l.cols); err != nil {
 		return nil, line, fmt.Errorf("datasource file %s line %d: %w", l.name, line, err)
 	}
 	return l.vals, line, nil

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // rowReader streams one file and hands back, per row, the values of the
@@ -37,8 +38,8 @@ type column struct {
 
 // openRows opens path in the given format, resolving cols against its header.
 // Missing optional columns read as "".
-func openRows(path, name string, format Format, cols []column) (rowReader, error) {
-	f, err := os.Open(path)
+func openRows(path, name, root string, format Format, cols []column) (rowReader, error) {
+	f, err := openConfined(name, path, root)
 	if err != nil {
 		return nil, fmt.Errorf("datasource file: %w", err)
 	}
@@ -61,22 +62,34 @@ func openRows(path, name string, format Format, cols []column) (rowReader, error
 // csvRows reads a CSV file with a header row.
 type csvRows struct {
 	f    *os.File
+	br   *bufio.Reader
+	lim  *boundedReader
 	r    *csv.Reader
 	name string
+	cols []column
 	idx  []int
 	vals []string
+	// line is the line of the last record read, for the record-size error.
+	line int
 }
 
 func newCSVRows(f *os.File, name string, cols []column) (*csvRows, error) {
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<16))
+	lim := newBoundedReader(f)
+	br := bufio.NewReaderSize(lim, 1<<16)
+	r := csv.NewReader(br) // uses br itself, so br.Buffered() is what csv has not parsed yet
 	r.ReuseRecord = true
 	r.FieldsPerRecord = -1
+	c := &csvRows{f: f, br: br, lim: lim, r: r, name: name, cols: cols}
+	c.markRecord()
 	header, err := r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("datasource file %s: empty file; expected a header row", name)
 		}
-		return nil, fmt.Errorf("datasource file %s: header: %w", name, err)
+		return nil, c.readErr(err, "header: ")
+	}
+	if err := validUTF8(header, nil); err != nil {
+		return nil, fmt.Errorf("datasource file %s line 1: header: %w", name, err)
 	}
 	header = append([]string(nil), header...)
 	for i := range header {
@@ -86,24 +99,41 @@ func newCSVRows(f *os.File, name string, cols []column) (*csvRows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &csvRows{f: f, r: r, name: name, idx: idx, vals: make([]string, len(cols))}, nil
+	c.idx, c.vals, c.line = idx, make([]string, len(cols)), 1
+	return c, nil
+}
+
+// markRecord tells the bounded reader where the next record starts.
+func (c *csvRows) markRecord() {
+	c.lim.markRecord(c.lim.total-int64(c.br.Buffered()), c.line+1)
+}
+
+// readErr names the file, and the line for an oversized line or record.
+func (c *csvRows) readErr(err error, prefix string) error {
+	var long *tooLongError
+	if errors.As(err, &long) {
+		return fmt.Errorf("datasource file %s line %d: %s%s", c.name, long.line, prefix, long)
+	}
+	// csv.ParseError already says "record on line N".
+	return fmt.Errorf("datasource file %s: %s%w", c.name, prefix, err)
 }
 
 func (c *csvRows) next() ([]string, int, error) {
 	for {
+		c.markRecord()
 		rec, err := c.r.Read()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, 0, io.EOF
 			}
-			// csv.ParseError already says "record on line N".
-			return nil, 0, fmt.Errorf("datasource file %s: %w", c.name, err)
+			return nil, 0, c.readErr(err, "")
 		}
 		line, _ := c.r.FieldPos(0)
+		c.line = line
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if err := pick(c.vals, rec, c.idx); err != nil {
+		if err := pick(c.vals, rec, c.idx, c.cols); err != nil {
 			return nil, line, fmt.Errorf("datasource file %s line %d: %w", c.name, line, err)
 		}
 		return c.vals, line, nil
@@ -112,8 +142,10 @@ func (c *csvRows) next() ([]string, int, error) {
 
 func (c *csvRows) close() error { return c.f.Close() }
 
-// pick copies the wanted fields of rec into vals (-1 = absent optional column).
-func pick(vals, rec []string, idx []int) error {
+// pick copies the wanted fields of rec into vals (-1 = absent optional
+// column), refusing invalid UTF-8: it would reach names, attributes and
+// messages garbled, and JSON would silently replace it.
+func pick(vals, rec []string, idx []int, cols []column) error {
 	for i, j := range idx {
 		if j < 0 {
 			vals[i] = ""
@@ -123,8 +155,34 @@ func pick(vals, rec []string, idx []int) error {
 			return fmt.Errorf("row has %d fields, column %d is missing", len(rec), j+1)
 		}
 		vals[i] = strings.TrimSpace(rec[j])
+		if !utf8.ValidString(vals[i]) {
+			return fmt.Errorf("column %s is not valid UTF-8; re-export the file as UTF-8", cols[i].label())
+		}
 	}
 	return nil
+}
+
+// validUTF8 refuses a row with a field that is not UTF-8, naming the field by
+// position (or by names[i] when given).
+func validUTF8(fields []string, names []string) error {
+	for i, f := range fields {
+		if !utf8.ValidString(f) {
+			if i < len(names) {
+				return fmt.Errorf("field %s is not valid UTF-8; re-export the file as UTF-8", names[i])
+			}
+			return fmt.Errorf("field %d is not valid UTF-8; re-export the file as UTF-8", i+1)
+		}
+	}
+	return nil
+}
+
+// label names the column in an error: its configured or default name, else
+// the setting that would name it.
+func (c column) label() string {
+	if c.name != "" {
+		return strconv.Quote(c.name)
+	}
+	return c.setting
 }
 
 // resolveColumns maps each wanted column to its header index. When positional
@@ -155,7 +213,7 @@ func resolveColumns(name string, header []string, cols []column, positional bool
 			if header == nil {
 				return nil, fmt.Errorf("datasource file %s: cannot tell which of the %d columns is %s; set it to a 1-based position such as \"3\"", name, width, c.setting)
 			}
-			return nil, fmt.Errorf("datasource file %s: none of %s found for %s; the header has %s; set %s", name, strings.Join(c.aliases, ","), c.setting, strings.Join(header, ","), c.setting)
+			return nil, fmt.Errorf("datasource file %s: none of %s found for %s; the header has %s; set %s", name, strings.Join(c.aliases, ","), c.setting, cellList(header), c.setting)
 		}
 		if idx[i] < 0 && positional {
 			if p, err := strconv.Atoi(c.name); err == nil && p >= 1 {
@@ -166,7 +224,7 @@ func resolveColumns(name string, header []string, cols []column, positional bool
 			if header == nil {
 				return nil, fmt.Errorf("datasource file %s: column %q (%s) not found; the file has no header, so give a 1-based position such as \"3\"", name, c.name, c.setting)
 			}
-			return nil, fmt.Errorf("datasource file %s: column %q (%s) not found; the header has %s", name, c.name, c.setting, strings.Join(header, ","))
+			return nil, fmt.Errorf("datasource file %s: column %q (%s) not found; the header has %s", name, c.name, c.setting, cellList(header))
 		}
 	}
 	return idx, nil
@@ -186,7 +244,7 @@ type jsonRows struct {
 
 func newJSONRows(f *os.File, name string, cols []column) (*jsonRows, error) {
 	sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<16))
-	sc.Buffer(make([]byte, 1<<16), 16<<20)
+	sc.Buffer(make([]byte, 1<<16), maxLineBytes)
 	return &jsonRows{f: f, sc: sc, name: name, cols: cols, vals: make([]string, len(cols))}, nil
 }
 
@@ -197,6 +255,9 @@ func (j *jsonRows) next() ([]string, int, error) {
 		if len(b) == 0 {
 			continue
 		}
+		if !utf8.Valid(b) {
+			return nil, j.line, fmt.Errorf("datasource file %s line %d: not valid UTF-8; re-export the file as UTF-8", j.name, j.line)
+		}
 		clear(j.obj)
 		if err := json.Unmarshal(b, &j.obj); err != nil {
 			return nil, j.line, fmt.Errorf("datasource file %s line %d: not a JSON object: %v", j.name, j.line, err)
@@ -205,7 +266,7 @@ func (j *jsonRows) next() ([]string, int, error) {
 			raw, ok := j.obj[c.name]
 			if !ok {
 				if !c.optional {
-					return nil, j.line, fmt.Errorf("datasource file %s line %d: field %q (%s) not found; the object has %s", j.name, j.line, c.name, c.setting, strings.Join(keys(j.obj), ","))
+					return nil, j.line, fmt.Errorf("datasource file %s line %d: field %q (%s) not found; the object has %s", j.name, j.line, c.name, c.setting, cellList(keys(j.obj)))
 				}
 				j.vals[i] = ""
 				continue
@@ -215,12 +276,21 @@ func (j *jsonRows) next() ([]string, int, error) {
 		return j.vals, j.line, nil
 	}
 	if err := j.sc.Err(); err != nil {
-		return nil, j.line, fmt.Errorf("datasource file %s: %w", j.name, err)
+		return nil, j.line + 1, scanErr(j.name, j.line+1, err)
 	}
 	return nil, 0, io.EOF
 }
 
 func (j *jsonRows) close() error { return j.f.Close() }
+
+// scanErr names file and line of a bufio.Scanner failure; a line over
+// maxLineBytes is the one a reader can do something about.
+func scanErr(name string, line int, err error) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("datasource file %s line %d: line is longer than %d MiB; split the record or fix the line breaks", name, line, maxLineBytes>>20)
+	}
+	return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
+}
 
 func jsonText(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
@@ -247,8 +317,8 @@ func keys(m map[string]json.RawMessage) []string {
 
 // eachRow streams the rows of one file through fn, which gets the mapped
 // values and the line number to name in errors.
-func eachRow(path, name string, format Format, cols []column, fn func(v []string, line int) error) error {
-	r, err := openRows(path, name, format, cols)
+func (c *fileConnector) eachRow(path, name string, cols []column, fn func(v []string, line int) error) error {
+	r, err := openRows(path, name, c.cfg.Root, c.cfg.Format, cols)
 	if err != nil {
 		return err
 	}

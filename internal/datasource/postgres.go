@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -29,11 +30,11 @@ func openPostgres(ctx context.Context, cfg Config) (*postgresConnector, error) {
 	pcfg, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		// pgx's parse errors can quote the DSN; say what is wrong without it.
-		return nil, fmt.Errorf("datasource postgres: dsn is not a valid connection URL (expected postgres://user@host:5432/db): %s", redactErr(err, cfg.DSN))
+		return nil, fmt.Errorf("datasource postgres: dsn is not a valid connection URL (expected postgres://user@host:5432/db): %s", redact.Error(err, cfg.DSN))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return nil, fmt.Errorf("datasource postgres: %s", redactErr(err, cfg.DSN))
+		return nil, fmt.Errorf("datasource postgres: %s", redact.Error(err, cfg.DSN))
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
@@ -42,10 +43,10 @@ func openPostgres(ctx context.Context, cfg Config) (*postgresConnector, error) {
 		if errors.As(err, &pgErr) {
 			// The server answered: authentication, a missing database, ...
 			return nil, fmt.Errorf("datasource postgres: host %s port %d refused the connection (database %q, user %q): %s; check user, password and database",
-				cc.Host, cc.Port, cc.Database, cc.User, redactErr(err, cc.Password))
+				cc.Host, cc.Port, cc.Database, cc.User, redact.Error(err, cc.Password))
 		}
 		return nil, fmt.Errorf("datasource postgres: cannot reach host %s port %d (database %q, user %q): %s",
-			cc.Host, cc.Port, cc.Database, cc.User, redactErr(err, cc.Password))
+			cc.Host, cc.Port, cc.Database, cc.User, redact.Error(err, cc.Password))
 	}
 	db := &store.DB{DB: stdlib.OpenDBFromPool(pool), Dialect: store.Postgres}
 	return &postgresConnector{sqlConnector: sqlConnector{db: db, cfg: cfg}, pool: pool}, nil

@@ -17,10 +17,14 @@ type sqliteConnector struct {
 
 func openSQLite(ctx context.Context, cfg Config) (*sqliteConnector, error) {
 	// store.Open would create a missing file; a data source must already exist.
-	if _, err := os.Stat(cfg.Path); err != nil {
+	path, err := confinePath("path", cfg.Path, cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("datasource sqlite: %w", err)
+	}
+	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("datasource sqlite: path %q: %w", cfg.Path, err)
 	}
-	db, err := store.Open(ctx, "sqlite:"+cfg.Path)
+	db, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		return nil, fmt.Errorf("datasource sqlite: %w", err)
 	}

@@ -52,10 +52,10 @@ func FromEnv() (Publisher, error) {
 	return ConfigMap(cs, ns, name), nil
 }
 
-// File writes the summary atomically to path.
+// File writes the summary atomically to path, its error redacted.
 func File(path string) Publisher {
 	return PublisherFunc(func(_ context.Context, summary any) error {
-		b, err := json.MarshalIndent(summary, "", "  ")
+		b, err := json.MarshalIndent(redacted(summary), "", "  ")
 		if err != nil {
 			return err
 		}
@@ -67,10 +67,11 @@ func File(path string) Publisher {
 	})
 }
 
-// ConfigMap merge-patches the summary into data[Key] of an existing ConfigMap.
+// ConfigMap merge-patches the summary, its error redacted, into data[Key] of
+// an existing ConfigMap.
 func ConfigMap(cs kubernetes.Interface, namespace, name string) Publisher {
 	return PublisherFunc(func(ctx context.Context, summary any) error {
-		b, err := json.Marshal(summary)
+		b, err := json.Marshal(redacted(summary))
 		if err != nil {
 			return err
 		}

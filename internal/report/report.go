@@ -19,8 +19,13 @@ import (
 type Segment struct {
 	RunTime   time.Time `json:"runTime"`
 	Succeeded bool      `json:"succeeded"`
-	// Error says why a run failed (names the row or setting, never customer data).
+	// Error says why a run failed (names the row or setting, never customer
+	// data); publishers pass it through redact.Message.
 	Error string `json:"error,omitempty"`
+	// DataIssues counts the data rows the run skipped instead of folding them
+	// into the figures, by kind (datasource.IssueDuplicateOrder,
+	// IssueDuplicateCustomer, IssueOrphanOrder); empty when there were none.
+	DataIssues map[string]int64 `json:"dataIssues,omitempty"`
 	// DataSourceReachable is false when the run could not reach its data.
 	DataSourceReachable bool              `json:"dataSourceReachable"`
 	Size                int64             `json:"size"`

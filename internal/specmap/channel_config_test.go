@@ -90,7 +90,7 @@ func TestChannel(t *testing.T) {
 func TestChannelBuildsSender(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/hmac", "s3cret\n")
-	cfg, err := Channel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "http://127.0.0.1:9/h",
+	cfg, err := Channel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "http://10.0.0.9:9/h",
 		SigningSecretRef: v1alpha1.SecretKeySelector{Name: "hook", Key: "hmac"}}})
 	if err != nil {
 		t.Fatal(err)

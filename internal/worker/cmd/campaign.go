@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // campaignFlags are the campaign command's own flags.
@@ -193,6 +195,12 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 		}
 		if cfg.Type == channel.TypeConsole {
 			cfg.ConsoleOutput = g.stdout
+		}
+		if cfg.Type == channel.TypeWebhook && os.Getenv(workload.LocalRootEnv) != "" {
+			// A local run (retentionctl dev) is a process on the user's own
+			// machine, where a loopback receiver is the user's own; in a pod
+			// loopback is the pod itself and stays refused.
+			cfg.Webhook.AllowLoopback = true
 		}
 		s, err := channel.New(cfg, channel.DirSecrets(secretsDir(workerconfig.ChannelSecretsDir, name)))
 		if err != nil {

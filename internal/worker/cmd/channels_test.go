@@ -71,3 +71,27 @@ func TestChannelSenders(t *testing.T) {
 		t.Errorf("error %v, want the channel and the missing key named", err)
 	}
 }
+
+// In a pod (no local root) a Channel may not reach the cloud metadata
+// service nor loopback; in a local run loopback receivers are the user's own.
+func TestChannelSendersApplyTheWebhookPolicy(t *testing.T) {
+	root := t.TempDir()
+	r := &localRun{root: root}
+	r.write(t, workload.SecretsDir+"/channels/hook/hmac", "hook-secret\n")
+	g := &globals{stdout: io.Discard, logger: slog.New(slog.DiscardHandler)}
+	hook := func(url string) map[string]v1alpha1.ChannelSpec {
+		return map[string]v1alpha1.ChannelSpec{"hook": {Webhook: &v1alpha1.WebhookChannel{URL: url,
+			SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}}}
+	}
+	t.Setenv(workload.LocalRootEnv, root)
+	if _, _, err := channelSenders(hook("http://169.254.169.254/latest/meta-data/"), g); err == nil || !strings.Contains(err.Error(), "link-local") {
+		t.Errorf("metadata target in a local run: err %v, want refused", err)
+	}
+	if _, _, err := channelSenders(hook("http://127.0.0.1:9/hook"), g); err != nil {
+		t.Errorf("loopback in a local run: %v, want allowed", err)
+	}
+	t.Setenv(workload.LocalRootEnv, "")
+	if _, _, err := channelSenders(hook("http://127.0.0.1:9/hook"), g); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("loopback in a pod: err %v, want refused", err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -83,8 +84,10 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	// The pod's log is also its termination message (FallbackToLogsOnError),
+	// which lands in the pod's status: redacted like every report.
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	logger.Error("worker failed", "command", cmd.Name(), "err", err.Error())
+	logger.Error("worker failed", "command", cmd.Name(), "err", redact.Error(err))
 	return 1
 }
 

@@ -2,12 +2,17 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -33,11 +38,16 @@ func RunFromEnv(ctx context.Context, specPath string) error {
 	}
 	if err := pub.Publish(ctx, sum); err != nil {
 		if runErr != nil {
-			return fmt.Errorf("%w (and publishing the summary failed: %v)", runErr, err)
+			return fmt.Errorf("%s (and publishing the summary failed: %s)", redact.Error(runErr), redact.Error(err))
 		}
-		return err
+		return errors.New(redact.Error(err))
 	}
-	return runErr
+	if runErr != nil {
+		// The process's error ends up in the pod's log and, through
+		// FallbackToLogsOnError, its termination message.
+		return errors.New(redact.Error(runErr))
+	}
+	return nil
 }
 
 func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (report.Segment, error) {
@@ -45,18 +55,18 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 	if err := workerconfig.Load(specPath, &seg); err != nil {
 		return report.Segment{Error: err.Error()}, err
 	}
-	cfg, err := specmap.DataSource(seg.DataSource, os.Getenv(workerconfig.EnvDataSourceDSN))
+	cfg, err := SourceFromEnv(seg.DataSource)
 	if err != nil {
 		msg := "data source config: " + err.Error()
 		return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
 	}
-	url := os.Getenv(workerconfig.EnvStateStore)
-	if url == "" {
-		// The embedded default, under $RETENTION_LOCAL_ROOT in a local run.
-		url = "sqlite:" + workload.Path(strings.TrimPrefix(workload.DefaultState, "sqlite:"))
+	url, err := StateStoreURL()
+	if err != nil {
+		return report.Segment{Error: err.Error()}, err
 	}
 	db, err := store.Open(ctx, url)
 	if err != nil {
+		err = errors.New(redact.Error(err, url))
 		return report.Segment{Error: err.Error()}, err
 	}
 	defer db.Close()
@@ -70,4 +80,62 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 		opts.Loyalty = &lc
 	}
 	return Run(ctx, opts)
+}
+
+// SourceFromEnv is the data source a worker opens: the spec mapped by
+// specmap.DataSource with the PostgreSQL DSN from
+// workerconfig.EnvDataSourceDSN, and file and SQLite paths confined to the
+// data mount (datasource.Config.Root). In a pod the data mount is
+// workload.DataDir, the only data the pod has, so a spec naming any other
+// file (/proc/self/environ holds the Secret-fed environment) is refused. A
+// local run (workload.LocalRootEnv set) reads the user's own files on the
+// user's own machine, where no tenant boundary exists: only /proc, /sys and
+// /dev are refused there.
+func SourceFromEnv(spec v1alpha1.DataSourceSpec) (datasource.Config, error) {
+	cfg, err := specmap.DataSource(spec, os.Getenv(workerconfig.EnvDataSourceDSN))
+	if err != nil {
+		return cfg, err
+	}
+	if os.Getenv(workload.LocalRootEnv) == "" {
+		cfg.Root = workload.DataDir
+	}
+	return cfg, nil
+}
+
+// StateStoreURL is workerconfig.EnvStateStore (default
+// workload.DefaultState), checked and with a sqlite: path mapped through
+// workload.Path, because the controller writes the container path
+// (sqlite:/var/lib/retention/state/state.db) and a local run keeps that
+// file under RETENTION_LOCAL_ROOT. In a local run the directory of the
+// SQLite file is created (in a pod it is the state emptyDir, which always
+// exists).
+//
+// The variable is either the controller's own sqlite: default or the value
+// of the DataSource's stateStore.dsnSecretRef, which a tenant may point at
+// any Secret of the namespace. So only a postgres:// URL or a sqlite: URL is
+// accepted; anything else is refused without being echoed (it may be some
+// other Secret's value), never taken as a file path.
+func StateStoreURL() (string, error) {
+	url := os.Getenv(workerconfig.EnvStateStore)
+	if url == "" {
+		url = workload.DefaultState
+	}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return url, nil
+	}
+	path, ok := strings.CutPrefix(url, "sqlite:")
+	if !ok {
+		return "", fmt.Errorf("state store: stateStore dsnSecretRef value is not a postgres:// URL; set the Secret's key to postgres://user:password@host:5432/db (the value is not shown)")
+	}
+	if path == ":memory:" || path == "" {
+		return url, nil // store.Open explains an empty path
+	}
+	path = workload.Path(path)
+	if os.Getenv(workload.LocalRootEnv) != "" {
+		file, _, _ := strings.Cut(path, "?")
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return "", fmt.Errorf("%s: state directory: %w", workerconfig.EnvStateStore, err)
+		}
+	}
+	return "sqlite:" + path, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // writeSpec renders the worker spec the controller would mount.
@@ -40,7 +41,10 @@ func TestRunFromEnvPublishesReport(t *testing.T) {
 	writeShopCSV(t, dataDir, fixtureShop())
 	reportPath := filepath.Join(dir, "summary.json")
 	t.Setenv(workerconfig.EnvReportFile, reportPath)
-	t.Setenv(workerconfig.EnvStateStore, "sqlite:"+filepath.Join(dir, "state.db"))
+	// A local run: the explicit data path is the user's own directory (in
+	// a pod it would have to be under the data mount).
+	t.Setenv(workload.LocalRootEnv, dir)
+	t.Setenv(workerconfig.EnvStateStore, "sqlite:/state.db")
 	spec := fixtureSeg
 	// Time-independent metrics: the job runs as of now, long after the fixture.
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV", "nps"}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/redact"
 )
 
 // pendingFit is a model being fitted while the features stream. When only
@@ -60,7 +61,7 @@ func (pf *pendingFit) finish(r *run) error {
 	var fit *fitError
 	switch {
 	case errors.As(pf.err, &fit):
-		r.o.Logger.Warn("predicted CLV left out", "reason", pf.err.Error())
+		r.o.Logger.Warn("predicted CLV left out", "reason", redact.Error(pf.err))
 		r.preds = nil
 		return nil
 	case pf.err != nil:

@@ -11,6 +11,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
@@ -29,12 +30,12 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	ref := store.SegmentRef{Namespace: o.Namespace, Name: o.Name}
 	if o.DB != nil {
 		if err := o.DB.MigrateSegments(ctx); err != nil {
-			sum.Error = fmt.Sprintf("state store: %v", err)
+			sum.Error = redact.Message(fmt.Sprintf("state store: %v", err))
 			return sum, errors.New(sum.Error)
 		}
 		prev, ok, err := o.DB.LastSegmentRun(ctx, ref)
 		if err != nil {
-			sum.Error = fmt.Sprintf("state store: %v", err)
+			sum.Error = redact.Message(fmt.Sprintf("state store: %v", err))
 			return sum, errors.New(sum.Error)
 		}
 		if ok && !prev.LastSuccessAt.IsZero() {
@@ -45,11 +46,14 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	r := &run{o: o, now: now, ref: ref}
 	err := r.execute(ctx)
 	sum.DataSourceReachable = r.reachable
+	sum.DataIssues = r.issues
 	if err != nil {
-		sum.Error = err.Error()
+		// Redacted here, not only when published: the text is also stored
+		// in segment_runs and logged.
+		sum.Error = redact.Error(err)
 		if o.DB != nil {
 			if rerr := o.DB.RecordSegmentFailure(ctx, ref, now, sum.Error); rerr != nil {
-				o.Logger.Error("record failed run", "err", rerr)
+				o.Logger.Error("record failed run", "err", redact.Error(rerr))
 			}
 		}
 		o.Logger.Error("segment run failed", "segment", o.Namespace+"/"+o.Name, "err", sum.Error)
@@ -63,7 +67,7 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
 		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
-		"criteriaErrors", r.evalErrors, "duration", time.Since(started).Round(time.Millisecond).String(),
+		"criteriaErrors", r.evalErrors, "dataIssues", r.issues, "duration", time.Since(started).Round(time.Millisecond).String(),
 		"scan", r.scanTime.Round(time.Millisecond).String(), "snapshot", r.snapshotTime.Round(time.Millisecond).String())
 	return sum, nil
 }
@@ -75,8 +79,11 @@ type run struct {
 	ref  store.SegmentRef
 	plan *plan
 
-	reachable  bool
-	customers  int64
+	reachable bool
+	customers int64
+	// issues are the data rows the source skipped and counted, by kind
+	// (datasource.IssueReporter); nil when none or not a file source.
+	issues     map[string]int64
 	evalErrors int64
 	totals     totals
 	act        *activity
@@ -131,7 +138,7 @@ func (r *run) execute(ctx context.Context) error {
 		switch {
 		case errors.As(err, &fit) && !p.criteriaPredicts:
 			// Membership does not depend on the model: report the rest.
-			r.o.Logger.Warn("predicted CLV left out", "reason", err.Error())
+			r.o.Logger.Warn("predicted CLV left out", "reason", redact.Error(err))
 			r.preds = nil
 		case err != nil:
 			return r.dataErr(err)
@@ -235,6 +242,9 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 	})
 	if err != nil {
 		return r.dataErr(err)
+	}
+	if ir, ok := conn.(datasource.IssueReporter); ok {
+		r.issues = ir.DataIssues()
 	}
 	if !p.pushdown {
 		r.customers = scanned

@@ -1,0 +1,112 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestValidateWebhookURL: cloud metadata, link-local, unspecified and
+// multicast targets are refused whatever the setting; loopback only without
+// AllowLoopback; public and private-network receivers are accepted.
+func TestValidateWebhookURL(t *testing.T) {
+	tests := []struct {
+		url           string
+		allowLoopback bool
+		want          string // "" = accepted
+	}{
+		{"http://169.254.169.254/latest/meta-data/iam/security-credentials/", false, "link-local"},
+		{"http://169.254.169.254/latest/meta-data/", true, "link-local"},
+		{"http://[fe80::1%25eth0]:8080/", true, "link-local"},
+		{"http://[::ffff:169.254.169.254]/", true, "link-local"},
+		{"http://[64:ff9b::a9fe:a9fe]/", true, "link-local"},
+		{"http://[fd00:ec2::254]/", true, "cloud metadata"},
+		{"http://100.100.100.200/latest/meta-data/", true, "cloud metadata"},
+		{"http://metadata.google.internal/computeMetadata/v1/", true, "cloud metadata"},
+		{"http://Metadata.Google.Internal./computeMetadata/v1/", true, "cloud metadata"},
+		{"http://0.0.0.0:8080/", true, "unspecified"},
+		{"http://[::]:8080/", true, "unspecified"},
+		{"http://239.1.2.3/", true, "multicast"},
+		{"http://127.0.0.1:8080/hook", false, "loopback"},
+		{"http://127.1.2.3/hook", false, "loopback"},
+		{"http://[::1]:8080/hook", false, "loopback"},
+		{"http://localhost:8080/hook", false, "loopback"},
+		{"http://api.localhost/hook", false, "loopback"},
+		{"ftp://hooks.example.com/", false, "absolute http(s) URL"},
+		{"/hook", false, "absolute http(s) URL"},
+		{"http://127.0.0.1:8080/hook", true, ""},
+		{"http://localhost:8080/hook", true, ""},
+		{"https://hooks.shop.example/retention", false, ""},
+		{"http://10.96.0.12:8080/hook", false, ""},
+		{"http://receiver.shop.svc.cluster.local/hook", false, ""},
+		{"http://[fd12:3456::1]/hook", false, ""},
+	}
+	for _, tt := range tests {
+		err := ValidateWebhookURL(tt.url, tt.allowLoopback)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s (allowLoopback %v): %v, want accepted", tt.url, tt.allowLoopback, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s (allowLoopback %v): %v, want an error containing %q", tt.url, tt.allowLoopback, err, tt.want)
+		}
+	}
+	if err := ValidateWebhookURL("http://127.0.0.1/", false); err == nil || !strings.Contains(err.Error(), "spec.webhook.allowLoopback") {
+		t.Errorf("loopback error %v does not name the setting that allows it", err)
+	}
+}
+
+// TestSenderRefusesMetadataTargets: the sender refuses to be built for a
+// metadata URL, and a name that resolves to a refused address is refused at
+// dial time (DNS rebinding cannot bypass the check on the URL).
+func TestSenderRefusesMetadataTargets(t *testing.T) {
+	if _, err := NewWebhookSender(WebhookConfig{URL: "http://169.254.169.254/latest/meta-data/", AllowLoopback: true}, testSecret); err == nil {
+		t.Fatal("a sender for the metadata address was built")
+	}
+
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits++ }))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	// "localhost" passes the URL check only with AllowLoopback; a hostname
+	// the check cannot judge (it resolves later) is the rebinding case:
+	// the dial guard sees the resolved loopback address and refuses it.
+	w, err := NewWebhookSender(WebhookConfig{URL: "http://rebind.test:" + port + "/hook"}, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.client.Transport.(*http.Transport).DialContext = rebindingDial(w.client.Transport.(*http.Transport).DialContext, "127.0.0.1")
+	err = w.Send(context.Background(), Message{IdempotencyKey: "k1", To: "c1", Body: "hi"})
+	if err == nil || !strings.Contains(err.Error(), "loopback") || hits != 0 {
+		t.Errorf("Send to a name resolving to loopback: err %v, receiver hits %d; want refused at dial", err, hits)
+	}
+	var chErr *Error
+	if !errors.As(err, &chErr) {
+		t.Errorf("error %T is not a channel error", err)
+	}
+
+	// With AllowLoopback the same resolved address is reached.
+	w, err = NewWebhookSender(WebhookConfig{URL: "http://rebind.test:" + port + "/hook", AllowLoopback: true}, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.client.Transport.(*http.Transport).DialContext = rebindingDial(w.client.Transport.(*http.Transport).DialContext, "127.0.0.1")
+	if err := w.Send(context.Background(), Message{IdempotencyKey: "k2", To: "c1", Body: "hi"}); err != nil || hits != 1 {
+		t.Errorf("Send with AllowLoopback: err %v, hits %d; want delivered", err, hits)
+	}
+}
+
+// rebindingDial stands in for a DNS answer: it dials ip instead of the
+// name, through the sender's own dialer (and so its guard).
+func rebindingDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), ip string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		return dial(ctx, network, net.JoinHostPort(ip, port))
+	}
+}
