@@ -37,6 +37,12 @@ type WebhookChannel struct {
 	// Timeout of one request (default 10s).
 	// +optional
 	Timeout Duration `json:"timeout,omitempty"`
+	// AllowLoopback lets the URL target a loopback address (127.0.0.0/8, ::1,
+	// localhost), e.g. a sidecar receiver. Cloud-metadata, link-local and
+	// unspecified addresses are refused whatever this says; private networks
+	// are always allowed (in-cluster receivers live there).
+	// +optional
+	AllowLoopback bool `json:"allowLoopback,omitempty"`
 }
 
 // SMTPTLSMode selects transport security.

@@ -46,6 +46,11 @@ type SegmentSpec struct {
 // SegmentStatus holds aggregates only: never customer data.
 type SegmentStatus struct {
 	CommonStatus `json:",inline"`
+	// DataIssues counts, by kind (duplicateOrderId, duplicateCustomerId,
+	// orphanOrder), the data rows the last run skipped instead of folding
+	// them into the figures.
+	// +optional
+	DataIssues map[string]int64 `json:"dataIssues,omitempty"`
 	// RunSpecHash is the hash of the worker spec whose first metric run the
 	// operator has started; a new or changed spec runs at once, not at its
 	// next scheduled time.

@@ -1,6 +1,8 @@
 package channel
 
 import (
+	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
+
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +58,7 @@ func newBase(cfg Config, secrets SecretSource) (Sender, error) {
 	switch cfg.Type {
 	case TypeWebhook:
 		// The target first: a refused URL is a spec error, whatever the Secret holds.
-		if err := ValidateWebhookURL(cfg.Webhook.URL, cfg.Webhook.AllowLoopback); err != nil {
+		if err := urlpolicy.Validate(cfg.Webhook.URL, cfg.Webhook.AllowLoopback); err != nil {
 			return nil, err
 		}
 		if cfg.Webhook.SigningSecretKey == "" {

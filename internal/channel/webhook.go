@@ -1,6 +1,8 @@
 package channel
 
 import (
+	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,7 +29,7 @@ type WebhookConfig struct {
 	// Default 256: enough for thousands of concurrent senders without redialing.
 	MaxIdleConnsPerHost int
 	// AllowLoopback lets URL target a loopback address (127.0.0.0/8, ::1,
-	// localhost); see ValidateWebhookURL for what is refused regardless.
+	// localhost); see urlpolicy.Validate for what is refused regardless.
 	AllowLoopback bool
 }
 
@@ -54,7 +56,7 @@ const defaultWebhookTimeout = 10 * time.Second
 
 // NewWebhookSender builds a webhook sender. secret signs the requests and must not be empty.
 func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) {
-	if err := ValidateWebhookURL(cfg.URL, cfg.AllowLoopback); err != nil {
+	if err := urlpolicy.Validate(cfg.URL, cfg.AllowLoopback); err != nil {
 		return nil, err
 	}
 	if len(secret) == 0 {
@@ -91,10 +93,10 @@ func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) 
 // newWebhookTransport tunes keep-alive reuse. The default transport keeps only
 // 2 idle connections per host, so with more than 2 concurrent senders most
 // requests would dial (and on loopback exhaust ephemeral ports in TIME_WAIT).
-// Every dial passes dialGuard, the target policy applied to the resolved
+// Every dial passes urlpolicy.DialGuard, the target policy applied to the resolved
 // address.
 func newWebhookTransport(perHost int, allowLoopback bool) *http.Transport {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: dialGuard(allowLoopback)}
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: urlpolicy.DialGuard(allowLoopback)}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -191,7 +192,8 @@ func outcomeOf(err error) conditions.Outcome {
 	case errors.As(err, &spec):
 		return conditions.Outcome{Kind: conditions.Stalled, Reason: spec.reason, Message: spec.message}
 	default:
-		return conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: err.Error()}
+		// API errors can quote what they were given; redact before status.
+		return conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: redact.Error(err)}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
 	"github.com/retention-dev/retention-operator/internal/conditions"
 )
 
@@ -28,11 +29,26 @@ func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	ch := &v1alpha1.Channel{}
 	return r.reconcileStatus(ctx, req, ch, func() (conditions.Outcome, error) {
 		ch.Status.Type = channelType(&ch.Spec)
+		if err := validateTarget(ch); err != nil {
+			return conditions.Outcome{}, err
+		}
 		if err := r.reconcileCredentials(ctx, ch); err != nil {
 			return conditions.Outcome{}, err
 		}
 		return ready("Configured", "channel ready to send"), nil
 	})
+}
+
+// validateTarget applies the webhook target policy the sender applies again
+// at dial time, so a Channel aimed at cloud metadata or link-local addresses
+// is refused here, before any pod holds its signing key.
+func validateTarget(ch *v1alpha1.Channel) error {
+	if w := ch.Spec.Webhook; w != nil {
+		if err := urlpolicy.Validate(w.URL, w.AllowLoopback); err != nil {
+			return &specError{"InvalidURL", "spec.webhook.url: " + err.Error()}
+		}
+	}
+	return nil
 }
 
 // reconcileCredentials verifies the signing key or SMTP credentials exist.

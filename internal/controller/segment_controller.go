@@ -11,6 +11,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/segment"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -145,7 +146,11 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 	if !ok {
 		return waiting, nil
 	}
+	// The worker writes its own report; its text is redacted again before it
+	// reaches status and events.
+	rep.Error = redact.Message(rep.Error)
 	st := &seg.Status
+	st.DataIssues = rep.DataIssues
 	st.LastRunTime = metaTime(rep.RunTime)
 	if rep.LastSuccess != nil {
 		st.LastSuccessfulRunTime = metaTime(*rep.LastSuccess)

@@ -32,7 +32,7 @@ func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 		}
 		cfg.Type = channel.TypeWebhook
 		cfg.Webhook = channel.WebhookConfig{URL: w.URL, SigningSecretKey: w.SigningSecretRef.Key,
-			Headers: w.Headers, Timeout: timeout}
+			Headers: w.Headers, Timeout: timeout, AllowLoopback: w.AllowLoopback}
 	}
 	if s := spec.SMTP; s != nil {
 		set++

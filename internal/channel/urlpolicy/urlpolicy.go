@@ -1,4 +1,7 @@
-package channel
+// Package urlpolicy decides which webhook targets a Channel may reach. It is a
+// leaf (standard library only) so the manager can check a Channel without
+// linking the senders.
+package urlpolicy
 
 import (
 	"fmt"
@@ -34,7 +37,7 @@ var metadataAddrs = []netip.Addr{
 // reaches 169.254.169.254 through a NAT64 gateway.
 var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 
-// ValidateWebhookURL is the webhook target policy: an absolute http(s) URL
+// Validate is the webhook target policy: an absolute http(s) URL
 // whose host is not a cloud metadata service, a link-local address
 // (169.254.0.0/16, fe80::/10), an unspecified address (0.0.0.0, ::), a
 // multicast or broadcast address, nor, unless allowLoopback, a loopback
@@ -42,11 +45,11 @@ var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 // 192.168/16, fc00::/7) are allowed: in-cluster receivers live there.
 //
 // It checks the URL as written; names are checked again after DNS by the
-// sender's dialer (see dialGuard), so a name that resolves (or rebinds) to a
+// sender's dialer (see DialGuard), so a name that resolves (or rebinds) to a
 // refused address is refused at connect time too. The controller calls it
 // to decide whether a Channel is Ready; errors name spec.webhook.url and the
 // fix.
-func ValidateWebhookURL(raw string, allowLoopback bool) error {
+func Validate(raw string, allowLoopback bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("webhook: url %q must be an absolute http(s) URL", raw)
@@ -101,10 +104,10 @@ func loopbackErr(host string) error {
 	return fmt.Errorf("webhook: url host %s is a loopback address, which in a worker pod reaches the pod itself; set spec.webhook.allowLoopback: true if a receiver really runs there", host)
 }
 
-// dialGuard is a net.Dialer Control hook: it runs after DNS resolution, on
+// DialGuard is a net.Dialer Control hook: it runs after DNS resolution, on
 // the address actually being connected to, so a hostname that resolves to a
 // refused address (or is rebound to one between check and use) is refused.
-func dialGuard(allowLoopback bool) func(network, address string, _ syscall.RawConn) error {
+func DialGuard(allowLoopback bool) func(network, address string, _ syscall.RawConn) error {
 	return func(network, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {
