@@ -113,7 +113,8 @@ var _ = Describe("config/samples", Ordered, func() {
 	It("writes nothing in steady state", func() {
 		before := resourceVersions(ns)
 		mgrClient := k8s
-		base := controller.Base{Client: mgrClient, APIReader: mgrClient, WorkerImage: workerImage}
+		base := controller.Base{Client: mgrClient, APIReader: mgrClient, WorkerImage: workerImage,
+			StateStore: controller.StateStorePolicy{URL: workload.DefaultState}}
 		reconcilers := map[string]interface {
 			Reconcile(ctx2 context.Context, req ctrl.Request) (ctrl.Result, error)
 		}{
