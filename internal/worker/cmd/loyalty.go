@@ -107,7 +107,7 @@ func ingestOnce(ctx context.Context, o *loyalty.Options, g *globals) (*store.DB,
 		return nil, fmt.Errorf("loyalty ingest: %w", err)
 	}
 	g.logger.Info("loyalty ingest pass", "orders", st.Orders, "events", st.Events, "applied", st.Applied,
-		"duplicates", st.Duplicates, "ignored", st.Ignored)
+		"duplicates", st.Duplicates, "ignored", st.Ignored, "refused", st.Refused)
 	return db, nil
 }
 
