@@ -21,6 +21,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	api.log = o.Logger
 	gauges := newSummaryGauges(o.Registry)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
