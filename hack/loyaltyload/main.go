@@ -83,8 +83,8 @@ func setup(args []string) error {
 	files := map[string]string{
 		workload.SpecFile: data["spec.json"],
 		filepath.Join(workload.SecretsDir, workerconfig.APITokenDir, "token"): *token + "\n",
-		workload.DataDir + "/customers.csv":                                    csvText(customers),
-		workload.DataDir + "/orders.csv":                                       csvText(orders),
+		workload.DataDir + "/customers.csv":                                   csvText(customers),
+		workload.DataDir + "/orders.csv":                                      csvText(orders),
 	}
 	for p, content := range files {
 		full := filepath.Join(*root, p)
