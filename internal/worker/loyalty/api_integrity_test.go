@@ -212,3 +212,19 @@ func TestAPILogsServerErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIStatesTheBounds: the OpenAPI document repeats the request
+// bounds as literals; this keeps them equal to the constants the API enforces.
+func TestOpenAPIStatesTheBounds(t *testing.T) {
+	doc := string(openAPIDocument)
+	for _, want := range []string{
+		fmt.Sprintf(`"minimum": %d, "maximum": %d`, -engine.MaxAdjustment, engine.MaxAdjustment),
+		fmt.Sprintf(`"maxLength": %d`, maxReasonBytes),
+		fmt.Sprintf("larger than %d KiB", maxBodyBytes>>10),
+		fmt.Sprintf("maximum of %d points", engine.MaxBalance),
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("openapi.json lacks %q", want)
+		}
+	}
+}

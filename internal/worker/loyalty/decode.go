@@ -59,7 +59,11 @@ func decodeBody(body io.Reader, limit int64, fields bodyFields) *bodyError {
 		name, _ := tok.(string)
 		dest, ok := fields[name]
 		if !ok {
-			return &bodyError{400, fmt.Sprintf("unknown field %q: this route accepts %s", clip(name), names(fields)), clip(name)}
+			field := clip(name)
+			if field == "" {
+				field = "body" // an empty name cannot name the field
+			}
+			return &bodyError{400, fmt.Sprintf("unknown field %q: this route accepts %s", clip(name), names(fields)), field}
 		}
 		if seen[name] {
 			return &bodyError{400, fmt.Sprintf("field %q appears twice: send it once", name), name}
