@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,8 +58,19 @@ func (p *Points) ApplyOrder(ctx context.Context, o *customer.Order, now time.Tim
 	}
 	err = p.withMember(ctx, o.CustomerID, true, o.OccurredAt, now, func(m *memberTx) error {
 		source := "order:" + o.OrderID
+		// A non-finite amount has no points (its int64 conversion differs by
+		// CPU); a huge one converts to an out-of-range value the bounds refuse.
+		if math.IsNaN(o.Amount) || math.IsInf(o.Amount, 0) {
+			res.Refused = true
+			return errSkip
+		}
 		if o.Amount < 0 {
-			return m.reverse(ctx, source, 0, p.cfg.UnlinkedRefundPoints(o.Amount), o.Amount, o.OrderID, "refund order", o.OccurredAt, &res)
+			pts := p.cfg.UnlinkedRefundPoints(o.Amount)
+			if pts < 0 || pts > loyalty.MaxBalance {
+				res.Refused = true
+				return errSkip
+			}
+			return m.reverse(ctx, source, 0, pts, o.Amount, o.OrderID, "refund order", o.OccurredAt, &res)
 		}
 		pts := p.cfg.OrderPoints(o.Amount, m.state.Tier)
 		if loyalty.CheckCredit("amount", m.balance(), pts) != nil {
