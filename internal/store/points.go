@@ -115,7 +115,7 @@ func (p *Points) withMember(ctx context.Context, memberID string, create bool, e
 	return p.lockMember(ctx, memberID, create, enrollAt, "", "", now, fn)
 }
 
-// priorEntry is an entry already recorded under a request's source key.
+// priorEntry is an entry already recorded under a request's key (kind and Idempotency-Key).
 type priorEntry struct {
 	id, points, balanceAfter int64
 	ref, reason              string

@@ -228,3 +228,41 @@ func TestOpenAPIStatesTheBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestAPILogsPanicsAndUnready: a handler panic answers a logged 500 and a
+// failed readiness check a logged 503.
+func TestAPILogsPanicsAndUnready(t *testing.T) {
+	ts := newTestServer(t, store.OpenTestSQLite(t), redemptionConfig(), day(0))
+	tok := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tok, []byte(apiToken), 0o600)
+	cfg := redemptionConfig()
+	api, err := NewAPI(ts.points, &cfg, time.Now, tok, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	api.log = slog.New(slog.NewTextHandler(&logs, nil))
+	calls := 0
+	api.readyCheck = func(context.Context) error {
+		calls++
+		if calls == 1 {
+			panic("boom")
+		}
+		return fmt.Errorf("state store down")
+	}
+	srv := httptest.NewServer(api.Handler())
+	defer srv.Close()
+	probe := &testServer{Server: srv}
+	if r := probe.do(t, "GET", "/readyz", "", ""); r.code != 500 {
+		t.Fatalf("panicking handler: %d %s, want 500", r.code, r.body)
+	}
+	if r := probe.do(t, "GET", "/readyz", "", ""); r.code != 503 {
+		t.Fatalf("unready: %d %s, want 503", r.code, r.body)
+	}
+	out := logs.String()
+	for _, want := range []string{"panic: boom", "status=500", "state store down", "status=503", `route="GET /readyz"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
