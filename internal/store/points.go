@@ -15,11 +15,29 @@ import (
 const (
 	KindEarn    = "earn"    // order points; source "order:<orderID>"
 	KindBonus   = "bonus"   // event bonus; source "event:<eventKey>"
-	KindRedeem  = "redeem"  // reward; source "redeem:<memberID>:<Idempotency-Key>"
+	KindRedeem  = "redeem"  // reward; request key: the Idempotency-Key (unique per member)
 	KindExpire  = "expire"  // lapse of one lot; source "expire:<lotID>"
-	KindAdjust  = "adjust"  // admin correction; source "adjust:<memberID>:<key>"
+	KindAdjust  = "adjust"  // admin correction; request key: the Idempotency-Key (unique per member)
 	KindReverse = "reverse" // refund; source "refund:<eventKey>" or "order:<orderID>" for negative orders
 )
+
+// entryKey is what makes an entry idempotent: a source row (source_key,
+// unique across the ledger) or a client request (request_key, unique per
+// member and kind, in its own column so no two members' keys can meet).
+// Exactly one of the two is set.
+type entryKey struct {
+	source  string
+	request string
+}
+
+func sourceKey(s string) entryKey  { return entryKey{source: s} }
+func requestKey(k string) entryKey { return entryKey{request: k} }
+
+// errRequestRaced: a request's entry was committed by a concurrent request
+// with the same key after this transaction looked for it (PostgreSQL's READ
+// COMMITTED lock wait does not re-read the joined entry). The caller retries
+// in a new transaction, which finds the entry and replays its answer.
+var errRequestRaced = errors.New("request recorded concurrently")
 
 // Errors the API maps to status codes.
 var (
@@ -94,20 +112,21 @@ type memberTx struct {
 // an unknown member is enrolled at enrollAt first; without, ErrUnknownMember.
 // fn returning errSkip commits nothing and returns nil.
 func (p *Points) withMember(ctx context.Context, memberID string, create bool, enrollAt, now time.Time, fn func(m *memberTx) error) error {
-	return p.lockMember(ctx, memberID, create, enrollAt, "", now, fn)
+	return p.lockMember(ctx, memberID, create, enrollAt, "", "", now, fn)
 }
 
-// priorEntry is an entry already recorded under a request's source key.
+// priorEntry is an entry already recorded under a request's key (kind and Idempotency-Key).
 type priorEntry struct {
 	id, points, balanceAfter int64
 	ref, reason              string
 	recordedAt               time.Time
 }
 
-// lockMember is withMember that also looks up the entry recorded under probe
-// (an idempotency source key) in the same round trip as the lock, because
-// redemptions are the hot path. The result is in m.prior (nil: none).
-func (p *Points) lockMember(ctx context.Context, memberID string, create bool, enrollAt time.Time, probe string, now time.Time, fn func(m *memberTx) error) error {
+// lockMember is withMember that also looks up the member's entry of kind
+// recorded under request key probe (an Idempotency-Key; "" for none) in the
+// same round trip as the lock, because redemptions are the hot path. The
+// result is in m.prior (nil: none).
+func (p *Points) lockMember(ctx context.Context, memberID string, create bool, enrollAt time.Time, kind, probe string, now time.Time, fn func(m *memberTx) error) error {
 	tx, err := p.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -120,7 +139,7 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 		}
 	}
 	q := `SELECT m.tier, m.below_since, m.last_activity, e.id, e.points, e.balance_after, e.ref, e.reason, e.recorded_at
-		FROM points_members m LEFT JOIN points_entries e ON e.source_key = $2 AND e.member_id = m.member_id
+		FROM points_members m LEFT JOIN points_entries e ON e.member_id = m.member_id AND e.kind = $2 AND e.request_key = $3
 		WHERE m.member_id = $1`
 	if p.db.Dialect == Postgres {
 		q += ` FOR UPDATE OF m`
@@ -129,7 +148,7 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 	var below, last int64
 	var pid, ppoints, pbal, prec sql.NullInt64
 	var pref, preason sql.NullString
-	if err := tx.QueryRow(ctx, q, memberID, probe).Scan(&m.state.Tier, &below, &last,
+	if err := tx.QueryRow(ctx, q, memberID, kind, probe).Scan(&m.state.Tier, &below, &last,
 		&pid, &ppoints, &pbal, &pref, &preason, &prec); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrUnknownMember
@@ -213,21 +232,23 @@ func (m *memberTx) expire(ctx context.Context) error {
 				at = l.ExpiresAt
 			}
 		}
-		if _, err := m.insertEntry(ctx, KindExpire, fmt.Sprintf("expire:%d", t.LotID), -t.Points, 0, "", "expired", 0, at); err != nil {
+		if _, err := m.insertEntry(ctx, KindExpire, sourceKey(fmt.Sprintf("expire:%d", t.LotID)), -t.Points, 0, "", "expired", 0, at); err != nil {
 			return err
 		}
 	}
 	return m.take(ctx, takes)
 }
 
-// insertEntry appends a ledger entry; inserted is false when the source key
-// was already recorded (a replay), in which case nothing else must change.
-func (m *memberTx) insertEntry(ctx context.Context, kind, source string, points int64, amount float64, ref, reason string, balanceAfter int64, occurred time.Time) (id int64, err error) {
+// insertEntry appends a ledger entry; id is 0 when its key was already
+// recorded (a replay), in which case nothing else must change. The conflict
+// target is left implicit: it is source_key or (member_id, kind, request_key),
+// whichever key is set.
+func (m *memberTx) insertEntry(ctx context.Context, kind string, key entryKey, points int64, amount float64, ref, reason string, balanceAfter int64, occurred time.Time) (id int64, err error) {
 	err = m.tx.QueryRow(ctx, `INSERT INTO points_entries
-		(member_id, kind, source_key, points, amount, ref, reason, balance_after, occurred_at, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (source_key) DO NOTHING RETURNING id`,
-		m.id, kind, source, points, amount, ref, reason, balanceAfter, us(occurred), us(m.now)).Scan(&id)
+		(member_id, kind, source_key, request_key, points, amount, ref, reason, balance_after, occurred_at, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		m.id, kind, nullable(key.source), nullable(key.request), points, amount, ref, reason, balanceAfter, us(occurred), us(m.now)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -271,4 +292,14 @@ func (m *memberTx) touch(ctx context.Context, t time.Time) error {
 func (m *memberTx) available() int64 {
 	a, _ := loyalty.Balance(m.lots, m.now)
 	return a
+}
+
+// nullable stores "" as NULL (unique columns hold many NULLs, not many "").
+func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// balance is the member's available plus pending points at now (what a
+// credit is bounded against).
+func (m *memberTx) balance() int64 {
+	a, p := loyalty.Balance(m.lots, m.now)
+	return a + p
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ type Applied struct {
 	Points    int64 // signed change to the member's points (0 for a replay)
 	Duplicate bool  // the source key was already recorded
 	Ignored   bool  // nothing to do (not a member, no bonus, unknown order)
+	// Refused: the credit would take the member's balance past
+	// loyalty.MaxBalance (an absurd amount); nothing was recorded.
+	Refused bool
 }
 
 // enrolled reports whether customerID may earn at t, enrolling them first when
@@ -54,11 +58,26 @@ func (p *Points) ApplyOrder(ctx context.Context, o *customer.Order, now time.Tim
 	}
 	err = p.withMember(ctx, o.CustomerID, true, o.OccurredAt, now, func(m *memberTx) error {
 		source := "order:" + o.OrderID
+		// A non-finite amount has no points (its int64 conversion differs by
+		// CPU); a huge one converts to an out-of-range value the bounds refuse.
+		if math.IsNaN(o.Amount) || math.IsInf(o.Amount, 0) {
+			res.Refused = true
+			return errSkip
+		}
 		if o.Amount < 0 {
-			return m.reverse(ctx, source, 0, p.cfg.UnlinkedRefundPoints(o.Amount), o.Amount, o.OrderID, "refund order", o.OccurredAt, &res)
+			pts := p.cfg.UnlinkedRefundPoints(o.Amount)
+			if pts < 0 || pts > loyalty.MaxBalance {
+				res.Refused = true
+				return errSkip
+			}
+			return m.reverse(ctx, source, 0, pts, o.Amount, o.OrderID, "refund order", o.OccurredAt, &res)
 		}
 		pts := p.cfg.OrderPoints(o.Amount, m.state.Tier)
-		id, err := m.insertEntry(ctx, KindEarn, source, pts, o.Amount, o.OrderID, "", 0, o.OccurredAt)
+		if loyalty.CheckCredit("amount", m.balance(), pts) != nil {
+			res.Refused = true
+			return errSkip
+		}
+		id, err := m.insertEntry(ctx, KindEarn, sourceKey(source), pts, o.Amount, o.OrderID, "", 0, o.OccurredAt)
 		if err != nil {
 			return err
 		}
@@ -118,7 +137,11 @@ func (p *Points) ApplyEvent(ctx context.Context, e *customer.Event, now time.Tim
 		if e.Type == loyalty.RefundEventType {
 			return m.refund(ctx, "refund:"+key, e, &res)
 		}
-		id, err := m.insertEntry(ctx, KindBonus, "event:"+key, bonus, 0, e.Type, "", 0, e.OccurredAt)
+		if loyalty.CheckCredit("eventBonuses.points", m.balance(), bonus) != nil {
+			res.Refused = true
+			return errSkip
+		}
+		id, err := m.insertEntry(ctx, KindBonus, sourceKey("event:"+key), bonus, 0, e.Type, "", 0, e.OccurredAt)
 		if err != nil {
 			return err
 		}
@@ -200,7 +223,7 @@ func (m *memberTx) reverse(ctx context.Context, source string, lotID, points int
 	if short > 0 {
 		reason = fmt.Sprintf("%s (shortfall %d: already spent)", reason, short)
 	}
-	id, err := m.insertEntry(ctx, KindReverse, source, -taken, spend, orderID, reason, 0, at)
+	id, err := m.insertEntry(ctx, KindReverse, sourceKey(source), -taken, spend, orderID, reason, 0, at)
 	if err != nil {
 		return err
 	}

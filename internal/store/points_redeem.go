@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,8 +36,7 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 	if key == "" {
 		return r, false, fmt.Errorf("empty idempotency key")
 	}
-	source := "redeem:" + memberID + ":" + key
-	err = p.lockMember(ctx, memberID, false, now, source, now, func(m *memberTx) error {
+	err = p.request(ctx, memberID, KindRedeem, key, now, func(m *memberTx) error {
 		if e := m.prior; e != nil {
 			if e.ref != reward {
 				return ErrIdempotencyReuse
@@ -50,13 +50,38 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 				return err
 			}
 		}
-		return m.debit(ctx, KindRedeem, source, cost, reward, "", &r)
+		return m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
 	})
 	return r, replayed, err
 }
 
-// debit takes points from available lots FIFO and appends the entry.
-func (m *memberTx) debit(ctx context.Context, kind, source string, cost int64, ref, reason string, r *Redemption) error {
+// requestAttempts bounds request's retries after errRequestRaced: the second
+// attempt sees the racing request's committed entry, so more are never needed
+// unless the database misbehaves, and then a bounded error beats a loop.
+const requestAttempts = 3
+
+// request runs fn for a client request (kind, Idempotency-Key) under the
+// member lock with the entry already recorded for that key in m.prior. When a
+// concurrent request with the same key committed first (errRequestRaced), it
+// runs again in a new transaction, which finds that entry: a retry racing its
+// own first request gets the first answer, not an error.
+func (p *Points) request(ctx context.Context, memberID, kind, key string, now time.Time, fn func(m *memberTx) error) error {
+	var err error
+	for range requestAttempts {
+		err = p.lockMember(ctx, memberID, false, now, kind, key, now, fn)
+		if !errors.Is(err, errRequestRaced) {
+			return err
+		}
+	}
+	return fmt.Errorf("%s request: %w %d times in a row", kind, err, requestAttempts)
+}
+
+// debit takes points from available lots FIFO and appends the entry under
+// request key key.
+func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref, reason string, r *Redemption) error {
+	if cost <= 0 {
+		return fmt.Errorf("debit of %d points: must be positive", cost) // callers bound it; never a credit in disguise
+	}
 	takes, ok := loyalty.PlanRedemption(m.lots, cost, m.now)
 	if !ok {
 		return &InsufficientError{Available: m.available(), Needed: cost}
@@ -65,12 +90,12 @@ func (m *memberTx) debit(ctx context.Context, kind, source string, cost int64, r
 		return err
 	}
 	after := m.available()
-	id, err := m.insertEntry(ctx, kind, source, -cost, 0, ref, reason, after, m.now)
+	id, err := m.insertEntry(ctx, kind, requestKey(key), -cost, 0, ref, reason, after, m.now)
 	if err != nil {
 		return err
 	}
 	if id == 0 {
-		return fmt.Errorf("source key %q recorded concurrently", source) // impossible under the member lock
+		return errRequestRaced // rolls back the lot deductions above
 	}
 	if err := m.touch(ctx, m.now); err != nil {
 		return err
@@ -91,9 +116,18 @@ type Adjustment struct {
 // Adjust credits (points > 0: a lot available at once) or debits (points < 0:
 // oldest lots first, refused below zero) memberID with an admin reason. key
 // makes retries safe: a repeated key returns the first answer.
+//
+// points must pass loyalty.CheckAdjustment and a credit must leave the
+// balance (available plus pending) within loyalty.MaxBalance
+// (*loyalty.BalanceBoundError otherwise), so no sum of lots can overflow.
 func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reason, key string, now time.Time) (a Adjustment, replayed bool, err error) {
-	source := "adjust:" + memberID + ":" + key
-	err = p.lockMember(ctx, memberID, false, now, source, now, func(m *memberTx) error {
+	if key == "" {
+		return a, false, fmt.Errorf("empty idempotency key")
+	}
+	if err := loyalty.CheckAdjustment(points); err != nil {
+		return a, false, err
+	}
+	err = p.request(ctx, memberID, KindAdjust, key, now, func(m *memberTx) error {
 		if e := m.prior; e != nil {
 			a = Adjustment{ID: e.id, Points: e.points, Reason: e.reason, Available: e.balanceAfter, At: e.recordedAt}
 			replayed = true
@@ -101,15 +135,21 @@ func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reas
 		}
 		if points < 0 {
 			var r Redemption
-			if err := m.debit(ctx, KindAdjust, source, -points, "", reason, &r); err != nil {
+			if err := m.debit(ctx, KindAdjust, key, -points, "", reason, &r); err != nil {
 				return err
 			}
 			a = Adjustment{ID: r.ID, Points: points, Reason: reason, Available: r.Available, At: now}
 			return nil
 		}
-		id, err := m.insertEntry(ctx, KindAdjust, source, points, 0, "", reason, 0, now)
+		if err := loyalty.CheckCredit("points", m.balance(), points); err != nil {
+			return err
+		}
+		id, err := m.insertEntry(ctx, KindAdjust, requestKey(key), points, 0, "", reason, 0, now)
 		if err != nil {
 			return err
+		}
+		if id == 0 {
+			return errRequestRaced // never credit without the entry that records it
 		}
 		if err := m.addLot(ctx, id, points, now, false); err != nil {
 			return err

@@ -5,7 +5,8 @@ import "strings"
 // pointsMigrations is the loyalty ledger schema, version i+1 = step i
 // (append-only). Times are BIGINT microseconds since the Unix epoch (UTC) so
 // that one schema and one set of queries work in PostgreSQL and SQLite; 0 means
-// "not set". {{ID}} becomes each dialect's auto-increment primary key.
+// "not set". {{ID}} becomes each dialect's auto-increment primary key. A step
+// the dialects cannot share has a SQLite variant in pointsSQLiteSteps.
 var pointsMigrations = []string{`
 CREATE TABLE points_members (
 	member_id     TEXT PRIMARY KEY,
@@ -53,7 +54,53 @@ CREATE TABLE points_tier_changes (
 CREATE TABLE points_cursors (
 	name TEXT PRIMARY KEY,
 	at   BIGINT NOT NULL
-)`}
+)`, `
+ALTER TABLE points_entries ADD COLUMN request_key TEXT;
+ALTER TABLE points_entries ALTER COLUMN source_key DROP NOT NULL;
+UPDATE points_entries SET ` + requestKeyFromSource + `, source_key = NULL WHERE ` + isRequestSource + `;
+` + requestIndex}
+
+// Version 2 stores a client request's Idempotency-Key in its own column,
+// unique per (member, kind), instead of in source_key as
+// "redeem:<member>:<key>": joined with ':', member "x" key "y:k" and member
+// "x:y" key "k" were the same source key. Request entries have no source key.
+// Existing rows are split using their own member_id, so each keeps its key.
+const (
+	isRequestSource = `kind IN ('redeem', 'adjust')
+	AND substr(source_key, 1, length(kind) + length(member_id) + 2) = kind || ':' || member_id || ':'`
+	requestKeyFromSource = `request_key = substr(source_key, length(kind) + length(member_id) + 3)`
+	requestIndex         = `CREATE UNIQUE INDEX points_entries_request ON points_entries (member_id, kind, request_key)
+	WHERE request_key IS NOT NULL`
+)
+
+// pointsSQLiteSteps replaces steps SQLite cannot run as written: it cannot
+// drop NOT NULL, so version 2 rebuilds points_entries (and its indexes).
+var pointsSQLiteSteps = map[int]string{1: `
+CREATE TABLE points_entries_v2 (
+	id            {{ID}},
+	member_id     TEXT NOT NULL,
+	kind          TEXT NOT NULL,
+	source_key    TEXT UNIQUE,
+	request_key   TEXT,
+	points        BIGINT NOT NULL,
+	amount        DOUBLE PRECISION NOT NULL DEFAULT 0,
+	ref           TEXT NOT NULL DEFAULT '',
+	reason        TEXT NOT NULL DEFAULT '',
+	balance_after BIGINT NOT NULL DEFAULT 0,
+	occurred_at   BIGINT NOT NULL,
+	recorded_at   BIGINT NOT NULL
+);
+INSERT INTO points_entries_v2 (id, member_id, kind, source_key, request_key, points, amount, ref, reason,
+	balance_after, occurred_at, recorded_at)
+SELECT id, member_id, kind, source_key, NULL, points, amount, ref, reason, balance_after, occurred_at, recorded_at
+FROM points_entries;
+UPDATE points_entries_v2 SET ` + requestKeyFromSource + `, source_key = NULL WHERE ` + isRequestSource + `;
+DROP TABLE points_entries;
+ALTER TABLE points_entries_v2 RENAME TO points_entries;
+CREATE INDEX points_entries_member ON points_entries (member_id, id);
+CREATE INDEX points_entries_member_time ON points_entries (member_id, occurred_at);
+CREATE INDEX points_entries_kind_time ON points_entries (kind, occurred_at);
+` + requestIndex}
 
 // pointsSchema renders the migrations for the DB's dialect.
 func (db *DB) pointsSchema() []string {
@@ -63,6 +110,9 @@ func (db *DB) pointsSchema() []string {
 	}
 	out := make([]string, len(pointsMigrations))
 	for i, m := range pointsMigrations {
+		if alt, ok := pointsSQLiteSteps[i]; ok && db.Dialect == SQLite {
+			m = alt
+		}
 		out[i] = strings.ReplaceAll(m, "{{ID}}", id)
 	}
 	return out

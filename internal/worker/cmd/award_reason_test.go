@@ -13,8 +13,9 @@ import (
 // running loyalty worker; a step without a reason records the playbook.
 func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 	const token = "shop-token-3"
-	lr := newLocalRun(t, shopProgram())
+	lr := newLocalRun(t, withAdminToken(shopProgram()))
 	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
@@ -22,7 +23,7 @@ func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
 	program := v1alpha1.LocalObjectReference{Name: "rewards"}
 	pb := workerconfig.Playbook{Namespace: "shop", Name: "reasons", Segment: seg,
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
 			Steps: []v1alpha1.Step{
@@ -30,7 +31,7 @@ func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 				{Name: "extra", AwardPoints: &v1alpha1.AwardPointsStep{ProgramRef: program, Points: 5}},
 			}}}
 	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
 		t.Fatalf("campaign: %v\n%s", err, stderr)
 	}

@@ -22,8 +22,8 @@ import (
 )
 
 // loyaltyAPI serves the real loyalty API over a SQLite ledger with member
-// "m1" (one 10 EUR order = 10 points), with token as the program's one token
-// (API and admin, as the loyalty command configures it).
+// "m1" (one 10 EUR order = 10 points), with token as the program's admin
+// token (adjustments need one separate from the API token).
 func loyaltyAPI(t *testing.T, token string) (*httptest.Server, *store.Points) {
 	t.Helper()
 	ctx := context.Background()
@@ -39,11 +39,15 @@ func loyaltyAPI(t *testing.T, token string) (*httptest.Server, *store.Points) {
 	if _, err := p.ApplyOrder(ctx, &customer.Order{CustomerID: "m1", OrderID: "o1", Amount: 10, OccurredAt: now.Add(-time.Hour)}, now); err != nil {
 		t.Fatal(err)
 	}
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+	dir := t.TempDir()
+	tokenFile, adminFile := filepath.Join(dir, "token"), filepath.Join(dir, "admin")
+	if err := os.WriteFile(tokenFile, []byte("shop-"+token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	api, err := loyalty.NewAPI(p, &cfg, time.Now, tokenFile, tokenFile, prometheus.NewRegistry())
+	if err := os.WriteFile(adminFile, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api, err := loyalty.NewAPI(p, &cfg, time.Now, tokenFile, adminFile, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,9 +38,10 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	db := store.OpenTestPostgres(t)
 	state := pgStateURL(t, db)
 	const token = "shop-token-4"
-	lr := newLocalRun(t, shopProgram())
+	lr := newLocalRun(t, withAdminToken(shopProgram()))
 	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
 	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
@@ -49,7 +50,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	seg.Spec.LoyaltyProgramRef = &v1alpha1.LocalObjectReference{Name: "rewards"}
 	pb := workerconfig.Playbook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "silver"},
 			Trigger: v1alpha1.Trigger{TierChange: &v1alpha1.TierChangeTrigger{
 				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, To: "silver"}},
@@ -58,7 +59,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 				Template:   v1alpha1.MessageTemplate{Subject: "{{.loyaltyTier}} with {{.loyaltyPoints}} points", Body: "hi"}}}}}}
 	cr := newLocalRun(t, pb)
 	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
 	if err != nil {
 		t.Fatalf("campaign run 1: %v\n%s", err, stderr)

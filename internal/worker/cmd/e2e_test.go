@@ -368,21 +368,22 @@ func do(t *testing.T, req *http.Request) (int, string) {
 // per journey even when the campaign worker runs again.
 func TestCampaignAwardsPoints(t *testing.T) {
 	const token = "shop-token-2"
-	lr := newLocalRun(t, shopProgram())
+	lr := newLocalRun(t, withAdminToken(shopProgram()))
 	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
 	pb := workerconfig.Playbook{Namespace: "shop", Name: "bonus", Segment: seg,
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
 			Steps: []v1alpha1.Step{{Name: "bonus", AwardPoints: &v1alpha1.AwardPointsStep{
 				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, Points: 15}}}}}
 	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 0; i < 2; i++ {
 		if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
 			t.Fatalf("campaign run %d: %v\n%s", i+1, err, stderr)

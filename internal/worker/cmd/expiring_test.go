@@ -31,14 +31,15 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 	const token = "shop-token-5"
 	prog := shopProgram()
 	prog.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Fixed", After: "30d", WarningWindow: "14d"}
-	lr := newLocalRun(t, prog)
+	lr := newLocalRun(t, withAdminToken(prog))
 	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
 	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
 	// The fixture as the loyalty API lists it (what the campaign reads).
-	code, body := get(t, lw.base+"/v1/expiring", token)
+	code, body := get(t, lw.base+"/v1/expiring", e2eAdminToken)
 	var listed struct {
 		Members []struct {
 			MemberID  string    `json:"memberId"`
@@ -55,7 +56,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 
 	pb := workerconfig.Playbook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "token"}},
+		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
 			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
 				ProgramRef: &v1alpha1.LocalObjectReference{Name: "rewards"}}},
@@ -65,7 +66,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 				Template:   v1alpha1.MessageTemplate{Subject: "{{.loyaltyPoints}} points expire soon", Body: "spend them"}}}}}}
 	cr := newLocalRun(t, pb)
 	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", token)
+	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 1; i <= 2; i++ {
 		stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 // plus the ingest loop, until SIGTERM.
 func loyaltyCommand(g *globals) *cobra.Command {
 	var listen string
+	var pool loyalty.Pool
 	c := &cobra.Command{
 		Use:   "loyalty",
 		Short: "Loyalty program: member HTTP API, /metrics, and points ingest from the data source",
@@ -30,10 +31,17 @@ func loyaltyCommand(g *globals) *cobra.Command {
 			}
 			defer closeSrc()
 			o.Listen = listen
+			o.Pool = pool
 			return loyalty.Run(cmd.Context(), o)
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
+	c.Flags().IntVar(&pool.MaxOpen, "db-max-open-conns", loyalty.DefaultPoolSize,
+		"most PostgreSQL connections the API opens; requests beyond them wait in the pool")
+	c.Flags().IntVar(&pool.MaxIdle, "db-max-idle-conns", 0,
+		"PostgreSQL connections kept open while idle (0: as many as --db-max-open-conns, so a busy API never reconnects)")
+	c.Flags().DurationVar(&pool.MaxIdleTime, "db-conn-max-idle-time", 0,
+		"close a PostgreSQL connection idle this long (0: never)")
 	return c
 }
 
@@ -107,7 +115,7 @@ func ingestOnce(ctx context.Context, o *loyalty.Options, g *globals) (*store.DB,
 		return nil, fmt.Errorf("loyalty ingest: %w", err)
 	}
 	g.logger.Info("loyalty ingest pass", "orders", st.Orders, "events", st.Events, "applied", st.Applied,
-		"duplicates", st.Duplicates, "ignored", st.Ignored)
+		"duplicates", st.Duplicates, "ignored", st.Ignored, "refused", st.Refused)
 	return db, nil
 }
 

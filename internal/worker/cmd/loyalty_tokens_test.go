@@ -11,8 +11,9 @@ import (
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
-// TestLoyaltyTokenFiles: the admin token is read from admin-token/<key>, key
-// from adminTokenSecretRef when set, else from apiTokenSecretRef.
+// TestLoyaltyTokenFiles: the admin token is read from admin-token/<key> of
+// adminTokenSecretRef; without that ref there is no admin token file, even
+// when the API token's Secret is mounted at admin-token (as the controller did).
 func TestLoyaltyTokenFiles(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv(workload.LocalRootEnv, root)
@@ -28,9 +29,8 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 			at(workerconfig.AdminTokenDir, "admin")},
 		{"separate admin token not mounted: still its path, so the API refuses to start", &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}, nil,
 			at(workerconfig.AdminTokenDir, "admin")},
-		{"no admin ref: the API token's Secret mounted at admin-token", nil, []string{"token"},
-			at(workerconfig.AdminTokenDir, "token")},
-		{"no admin ref, no admin-token mount: the API token file", nil, nil, apiFile},
+		{"no admin ref, the API token's Secret mounted at admin-token: no admin token", nil, []string{"token"}, ""},
+		{"no admin ref, no admin-token mount: no admin token", nil, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +48,19 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 	}
 }
 
+// e2eAdminToken is the admin token the e2e tests mount with withAdminToken.
+const e2eAdminToken = "admin-token-e2e"
+
+// withAdminToken gives prog a separate admin token (spec.adminTokenSecretRef,
+// key "admin"): adjustments, tier changes and expiring points, and so the
+// awardPoints, tierChange and points_expiring playbooks, need one. Callers
+// write e2eAdminToken to admin-token/admin for the loyalty worker and to
+// loyalty/<program>/admin for the campaign worker, as the controller mounts it.
+func withAdminToken(prog workerconfig.Loyalty) workerconfig.Loyalty {
+	prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
+	return prog
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -60,8 +73,7 @@ func writeFile(t *testing.T, path, content string) {
 
 // TestLoyaltyAdminTokenRoutes runs `worker loyalty` as the pod does: with
 // spec.adminTokenSecretRef the shop token gets 403 on the admin routes and the
-// admin token works; without it the API token (mounted at both api-token and
-// admin-token, as the controller does) is the admin token.
+// admin token works; without it the admin routes are off, for every token.
 func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	const shop, admin = "shop-token-7", "admin-token-7"
 	adjust := `{"points": 5, "reason": "goodwill"}`
@@ -91,17 +103,22 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 			t.Errorf("shop token reads member: %d %s", code, body)
 		}
 	})
+	// Without adminTokenSecretRef the admin routes are off, even with the API
+	// token's Secret mounted at admin-token as the controller does.
 	t.Run("shared", func(t *testing.T) {
 		r := newLocalRun(t, shopProgram())
 		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
 		r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/token", shop+"\n")
 		lw := startLoyalty(t, r)
 		defer lw.stop(t)
-		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 201 {
-			t.Errorf("API token as admin token adjusts: %d %s, want 201", code, body)
+		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "admin routes") {
+			t.Errorf("API token adjusts without an admin token: %d %s, want 403 saying admin routes are off", code, body)
 		}
-		if code, body := get(t, lw.base+"/v1/expiring", shop); code != 200 {
-			t.Errorf("API token as admin token GET /v1/expiring: %d %s", code, body)
+		if code, body := get(t, lw.base+"/v1/expiring", shop); code != 403 {
+			t.Errorf("API token GET /v1/expiring without an admin token: %d %s, want 403", code, body)
+		}
+		if code, body := get(t, lw.base+"/v1/members/a", shop); code != 200 || !strings.Contains(body, `"available":80`) {
+			t.Errorf("shop token reads member: %d %s, want 80 available (nothing credited)", code, body)
 		}
 	})
 	t.Run("separate but not mounted", func(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 // TestAdminToken: with a separate admin token the shop's API token is refused
 // (403) on every admin route while the admin token works there and on member
-// routes; without one (the admin file is the API token file, as when
-// spec.adminTokenSecretRef is unset) the API token is the admin token.
+// routes; without one (no admin file, or the admin file holds the API token)
+// the admin routes are off for every token.
 func TestAdminToken(t *testing.T) {
 	adminRoutes := []struct{ method, path, body string }{
 		{"POST", "/v1/members/A/adjustments", `{"points": 5, "reason": "goodwill"}`},
@@ -40,19 +40,34 @@ func TestAdminToken(t *testing.T) {
 				t.Errorf("admin token on a member route: %d %s", r.code, r.body)
 			}
 		})
-		t.Run("shared", func(t *testing.T) {
-			ts := newTestServerTokens(t, db, redemptionConfig(), day(0), true)
-			order(t, ts, "B", "b1", 50)
-			for _, rt := range adminRoutes {
-				path := strings.Replace(rt.path, "/A/", "/B/", 1)
-				if r := ts.do(t, rt.method, path, apiToken, rt.body, "Idempotency-Key", "shop-1"); r.code != adminOK[rt.method] {
-					t.Errorf("API token as admin token on %s %s: %d %s", rt.method, path, r.code, r.body)
+		// Without a separate admin token (the admin file is the API token file,
+		// or there is none) the admin routes are off: the shop's token once
+		// credited any member any number of points.
+		for name, shared := range map[string]bool{"shared": true, "none": false} {
+			t.Run(name, func(t *testing.T) {
+				var ts *testServer
+				if shared {
+					ts = newTestServerTokens(t, db, redemptionConfig(), day(0), true)
+				} else {
+					ts = newTestServerNoAdmin(t, db, redemptionConfig(), day(0))
 				}
-			}
-			if r := ts.do(t, "GET", "/v1/expiring", adminToken, ""); r.code != 401 {
-				t.Errorf("a token that is neither: %d %s, want 401", r.code, r.body)
-			}
-			wantAvailable(t, ts, "B", 55)
-		})
+				order(t, ts, "B", "b1", 50)
+				for _, rt := range adminRoutes {
+					path := strings.Replace(rt.path, "/A/", "/B/", 1)
+					r := ts.do(t, rt.method, path, apiToken, rt.body, "Idempotency-Key", "shop-1")
+					var e struct{ Error, Field string }
+					if r.code == 403 {
+						r.json(t, &e)
+					}
+					if r.code != 403 || e.Field != "Authorization" || !strings.Contains(e.Error, "admin routes") || !strings.Contains(e.Error, "spec.adminTokenSecretRef") {
+						t.Errorf("API token on %s %s without an admin token: %d %s, want 403 saying admin routes are off", rt.method, path, r.code, r.body)
+					}
+				}
+				if r := ts.do(t, "GET", "/v1/members/B", apiToken, ""); r.code != 200 {
+					t.Errorf("member route: %d %s", r.code, r.body)
+				}
+				wantAvailable(t, ts, "B", 50) // the refused adjustment credited nothing
+			})
+		}
 	})
 }

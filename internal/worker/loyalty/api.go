@@ -1,12 +1,14 @@
 package loyalty
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -29,6 +31,9 @@ type API struct {
 	metrics     *apiMetrics
 	readyCheck  func(ctx context.Context) error
 	maxBodySize int64
+	// log receives every 5xx with its cause (route pattern, never the path,
+	// which holds the member id).
+	log *slog.Logger
 }
 
 // NewAPI builds the handler; tokenFile is required, adminTokenFile optional.
@@ -49,7 +54,7 @@ func NewAPI(points *store.Points, cfg *engine.Config, now func() time.Time, toke
 	}
 	return &API{points: points, cfg: cfg, now: now, token: tok, admin: admin, registry: reg,
 		metrics: newAPIMetrics(reg), readyCheck: func(ctx context.Context) error { return points.DB().PingContext(ctx) },
-		maxBodySize: 1 << 16}, nil
+		maxBodySize: maxBodyBytes, log: slog.Default()}, nil
 }
 
 // Handler routes the API (Go 1.22 method and wildcard patterns).
@@ -68,14 +73,39 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := a.readyCheck(r.Context()); err != nil {
+			a.serverError(r, 503, err)
 			writeError(w, 503, "state store unreachable", "")
 			return
 		}
 		writeJSON(w, 200, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
-	return a.metrics.instrument(mux)
+	return a.recoverPanics(a.metrics.instrument(mux))
 }
+
+// recoverPanics turns a handler panic into a logged 500 instead of a dropped
+// connection with the stack on stderr only.
+func (a *API) recoverPanics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.serverError(r, 500, fmt.Errorf("panic: %v", v))
+				writeError(w, 500, "internal error", "")
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Request bounds: member ids and Idempotency-Keys are stored and indexed, a
+// reason is stored with every adjustment.
+const (
+	maxKeyBytes    = 200
+	maxReasonBytes = 1000
+)
 
 // apiError is the JSON error body: what is wrong and which field.
 type apiError struct {
@@ -104,8 +134,8 @@ func (a *API) member(h func(w http.ResponseWriter, r *http.Request, id string)) 
 			return
 		}
 		id := r.PathValue("id")
-		if id == "" || len(id) > 200 {
-			writeError(w, 400, "member id must be 1 to 200 characters", "id")
+		if id == "" || len(id) > maxKeyBytes {
+			writeError(w, 400, fmt.Sprintf("member id must be 1 to %d characters", maxKeyBytes), "id")
 			return
 		}
 		h(w, r, id)
@@ -114,13 +144,13 @@ func (a *API) member(h func(w http.ResponseWriter, r *http.Request, id string)) 
 
 func (a *API) adminOnly(h func(w http.ResponseWriter, r *http.Request, id string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.admin == nil {
-			writeError(w, 403, "admin routes are disabled: no admin token file is configured", "Authorization")
+		if !a.adminConfigured() {
+			writeError(w, 403, adminOffMessage, "Authorization")
 			return
 		}
 		tok := bearer(r)
 		switch {
-		case a.admin.matches(tok): // checked first: without a separate admin token both files hold the same token
+		case a.admin.matches(tok):
 			h(w, r, r.PathValue("id"))
 		case a.token.matches(tok):
 			// Authenticated, but the shop's token: a separate admin token
@@ -134,10 +164,39 @@ func (a *API) adminOnly(h func(w http.ResponseWriter, r *http.Request, id string
 	}
 }
 
-func (a *API) storeError(w http.ResponseWriter, err error) {
+// adminOffMessage answers every admin route while no separate admin token is
+// configured.
+const adminOffMessage = "admin routes (adjustments, tier changes, expiring points) are off: " +
+	"they need an admin token different from the API token; set spec.adminTokenSecretRef to a Secret holding one"
+
+// adminConfigured reports whether admin routes are on: an admin token is
+// configured and differs from the API token. Without this, a program with no
+// adminTokenSecretRef (the sample's) made the shop's API token an admin
+// token that could credit any member any number of points. Checked per
+// request because both token files are re-read when their Secrets rotate.
+func (a *API) adminConfigured() bool {
+	if a.admin == nil {
+		return false
+	}
+	admin, err := a.admin.token()
+	if err != nil {
+		return false
+	}
+	api, err := a.token.token()
+	return err == nil && !bytes.Equal(admin, api)
+}
+
+func (a *API) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	var insufficient *store.InsufficientError
 	var tierRequired *engine.TierRequiredError
+	var bound *engine.BalanceBoundError
 	switch {
+	case errors.As(err, &bound):
+		writeJSON(w, 422, struct {
+			apiError
+			Available  int64 `json:"balance"`
+			MaxBalance int64 `json:"maxBalance"`
+		}{apiError{Error: bound.Error(), Field: bound.Field}, bound.Balance, engine.MaxBalance})
 	case errors.Is(err, store.ErrUnknownMember):
 		writeError(w, 404, "unknown member", "id")
 	case errors.As(err, &insufficient):
@@ -156,8 +215,10 @@ func (a *API) storeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrIdempotencyReuse):
 		writeError(w, 422, "this Idempotency-Key was already used for a different reward; use a new key", "Idempotency-Key")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		a.serverError(r, 503, err)
 		writeError(w, 503, "request cancelled", "")
 	default:
+		a.serverError(r, 500, err)
 		writeError(w, 500, "internal error", "") // details stay in the server log, not the response
 	}
 }
@@ -165,7 +226,7 @@ func (a *API) storeError(w http.ResponseWriter, err error) {
 func (a *API) getMember(w http.ResponseWriter, r *http.Request, id string) {
 	v, err := a.points.Member(r.Context(), id, a.now())
 	if err != nil {
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	writeJSON(w, 200, v)
@@ -196,7 +257,7 @@ func (a *API) getHistory(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	entries, err := a.points.History(r.Context(), id, before, int(limit))
 	if err != nil {
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	resp := struct {
@@ -209,35 +270,15 @@ func (a *API) getHistory(w http.ResponseWriter, r *http.Request, id string) {
 	writeJSON(w, 200, resp)
 }
 
-// decode reads a JSON body strictly; on failure it writes a 400 naming the field.
-func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, a.maxBodySize))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr):
-			writeError(w, 400, "field "+typeErr.Field+" must be a JSON "+typeErr.Type.String(), typeErr.Field)
-		case errors.Is(err, io.EOF):
-			writeError(w, 400, "request body is empty: send a JSON object", "body")
-		default:
-			writeError(w, 400, "request body is not valid JSON for this route: "+err.Error(), "body")
-		}
-		return false
-	}
-	return true
-}
-
 func (a *API) postRedemption(w http.ResponseWriter, r *http.Request, id string) {
 	key := r.Header.Get("Idempotency-Key")
-	if key == "" || len(key) > 200 {
-		writeError(w, 400, "Idempotency-Key header is required (1 to 200 characters, unique per redemption attempt)", "Idempotency-Key")
+	if key == "" || len(key) > maxKeyBytes {
+		writeError(w, 400, fmt.Sprintf("Idempotency-Key header is required (1 to %d characters, unique per redemption attempt)", maxKeyBytes), "Idempotency-Key")
 		return
 	}
-	var body struct {
-		Reward string `json:"reward"`
-	}
-	if !a.decode(w, r, &body) {
+	var body struct{ Reward string }
+	if e := decodeBody(r.Body, a.maxBodySize, bodyFields{"reward": &body.Reward}); e != nil {
+		writeBodyError(w, e)
 		return
 	}
 	if body.Reward == "" {
@@ -260,7 +301,7 @@ func (a *API) postRedemption(w http.ResponseWriter, r *http.Request, id string) 
 		case errors.As(err, &tierRequired):
 			a.metrics.redemptions.WithLabelValues("tier").Inc()
 		}
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	if replayed {
@@ -274,21 +315,26 @@ func (a *API) postRedemption(w http.ResponseWriter, r *http.Request, id string) 
 
 func (a *API) postAdjustment(w http.ResponseWriter, r *http.Request, id string) {
 	var body struct {
-		Points int64  `json:"points"`
-		Reason string `json:"reason"`
+		Points int64
+		Reason string
 	}
-	if !a.decode(w, r, &body) {
+	if e := decodeBody(r.Body, a.maxBodySize, bodyFields{"points": &body.Points, "reason": &body.Reason}); e != nil {
+		writeBodyError(w, e)
 		return
 	}
-	if body.Points == 0 {
-		writeError(w, 400, "points must be a non-zero integer (positive credits, negative debits)", "points")
+	if err := engine.CheckAdjustment(body.Points); err != nil {
+		writeError(w, 400, err.Error(), "points")
 		return
 	}
-	if body.Reason == "" {
-		writeError(w, 400, "reason is required for the audit trail", "reason")
+	if body.Reason == "" || len(body.Reason) > maxReasonBytes {
+		writeError(w, 400, fmt.Sprintf("reason is required for the audit trail (1 to %d bytes)", maxReasonBytes), "reason")
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxKeyBytes {
+		writeError(w, 400, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxKeyBytes), "Idempotency-Key")
+		return
+	}
 	if key == "" {
 		var b [12]byte
 		rand.Read(b[:]) //nolint:errcheck // never fails
@@ -296,7 +342,7 @@ func (a *API) postAdjustment(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	adj, replayed, err := a.points.Adjust(r.Context(), id, body.Points, body.Reason, key, a.now())
 	if err != nil {
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	if replayed {
@@ -318,7 +364,7 @@ func (a *API) getTierChanges(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 	changes, err := a.points.TierChangesSince(r.Context(), after, int(limit))
 	if err != nil {
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	next := after
@@ -331,8 +377,15 @@ func (a *API) getTierChanges(w http.ResponseWriter, r *http.Request, _ string) {
 func (a *API) getExpiring(w http.ResponseWriter, r *http.Request, _ string) {
 	members, err := a.points.Expiring(r.Context(), a.now())
 	if err != nil {
-		a.storeError(w, err)
+		a.storeError(w, r, err)
 		return
 	}
 	writeJSON(w, 200, map[string]any{"members": members})
+}
+
+// serverError logs a 5xx with its cause. The route pattern names the route
+// without the member id in the path; store errors carry no member ids, keys
+// or token values (database errors name constraints, not row values).
+func (a *API) serverError(r *http.Request, code int, err error) {
+	a.log.Error("loyalty API request failed", "route", r.Pattern, "method", r.Method, "status", code, "err", err)
 }

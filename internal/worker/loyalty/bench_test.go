@@ -76,14 +76,13 @@ func benchConfig() engine.Config {
 }
 
 // benchLedger opens a PostgreSQL ledger with benchMembers members holding
-// 1,000,000 points each (one lot), enough for any b.N.
+// 1,000,000 points each (one lot), enough for any b.N. The pool is the one
+// the worker ships (Options defaults), not one tuned for the benchmark.
 func benchLedger(b *testing.B) (*store.Points, time.Time) {
 	db := store.OpenTestPostgres(b)
 	ctx := context.Background()
-	cfg := benchConfig()
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
-	p, err := store.OpenPoints(ctx, db, &cfg)
+	o := Options{Program: benchConfig(), DB: db}
+	p, _, err := o.open(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

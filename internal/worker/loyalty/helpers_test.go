@@ -72,6 +72,20 @@ func newTestServerTokens(t *testing.T, db *store.DB, cfg engine.Config, now time
 	return ts
 }
 
+// newTestServerNoAdmin is newTestServer without an admin token file.
+func newTestServerNoAdmin(t *testing.T, db *store.DB, cfg engine.Config, now time.Time) *testServer {
+	t.Helper()
+	ts := newTestServerTokens(t, db, cfg, now, false)
+	tokFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokFile, []byte(apiToken), 0o600)
+	api, err := NewAPI(ts.points, ts.points.Config(), func() time.Time { return ts.now }, tokFile, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = api.Handler()
+	return ts
+}
+
 type response struct {
 	code   int
 	header http.Header

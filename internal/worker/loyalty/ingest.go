@@ -16,7 +16,9 @@ const ingestCursor = "ingest"
 // IngestStats counts what one pass did (aggregates only, safe to log).
 type IngestStats struct {
 	Orders, Events, Applied, Duplicates, Ignored int
-	Cursor                                       time.Time
+	// Refused rows would have taken a balance past loyalty.MaxBalance.
+	Refused int
+	Cursor  time.Time
 }
 
 // streamItem is an order or an event, merged by time so an enrollment or a
@@ -93,6 +95,8 @@ func IngestOnce(ctx context.Context, p *store.Points, src Source, overlap time.D
 		switch {
 		case res.Duplicate:
 			st.Duplicates++
+		case res.Refused:
+			st.Refused++
 		case res.Ignored:
 			st.Ignored++
 		default:

@@ -40,7 +40,7 @@ var openAPIDocument = []byte(`{
       "BadRequest": {"description": "invalid request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unauthorized": {"description": "missing or wrong bearer token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NotFound": {"description": "unknown member or reward", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "AdminForbidden": {"description": "the API token on an admin route while a separate admin token (spec.adminTokenSecretRef) is configured", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+      "AdminForbidden": {"description": "the API token on an admin route, or any token while admin routes are off (no admin token separate from the API token: set spec.adminTokenSecretRef)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
     "parameters": {
       "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 200}}
@@ -77,11 +77,13 @@ var openAPIDocument = []byte(`{
       "parameters": [{"$ref": "#/components/parameters/id"},
         {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}}],
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["points", "reason"],
-        "additionalProperties": false, "properties": {"points": {"type": "integer"}, "reason": {"type": "string"}}}}}},
+        "additionalProperties": false, "properties": {"points": {"type": "integer", "minimum": -1000000000, "maximum": 1000000000, "not": {"enum": [0]}}, "reason": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
       "responses": {"201": {"description": "adjusted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Adjustment"}}}},
         "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
         "403": {"$ref": "#/components/responses/AdminForbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
-        "409": {"description": "debit larger than the available balance", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Insufficient"}}}}}}},
+        "409": {"description": "debit larger than the available balance", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Insufficient"}}}},
+        "413": {"description": "request body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "422": {"description": "the credit would take the member's balance above the maximum of 1000000000000 points", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/v1/tier-changes": {"get": {"summary": "Tier changes after a cursor, oldest first (admin token; for tierChange playbooks)",
       "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer", "default": 0}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "maximum": 1000}}],

@@ -21,6 +21,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	api.log = o.Logger
 	gauges := newSummaryGauges(o.Registry)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -41,7 +42,7 @@ func Run(ctx context.Context, o Options) error {
 				o.Logger.Error("loyalty ingest pass failed; retrying next interval", "err", err)
 			} else if err == nil {
 				o.Logger.Info("loyalty ingest pass", "orders", st.Orders, "events", st.Events,
-					"applied", st.Applied, "duplicates", st.Duplicates, "ignored", st.Ignored)
+					"applied", st.Applied, "duplicates", st.Duplicates, "ignored", st.Ignored, "refused", st.Refused)
 			}
 		}
 		if s, err := Summarize(ctx, p, &o.Program, nil, o.MetricsWindow, o.Now()); err == nil {

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Black-box load of the loyalty API as shipped: builds the real worker
+# (go build ./cmd/worker), runs `worker loyalty` with its DEFAULT flags
+# against a fresh PostgreSQL database, seeds MEMBERS members through the
+# worker's own ingest (a file DataSource, one 100-point order each), fires
+# REQUESTS redemptions on distinct members over HTTP on loopback from
+# CONCURRENCY connections (bounded by TIMEOUT), and prints redemptions/s,
+# p50/p99 and the PostgreSQL sessions the worker opened during the load
+# (pg_stat_database.sessions delta of its database).
+#
+#   hack/bench-loyalty-api.sh                 # defaults below
+#   EXTRA_FLAGS=--db-max-idle-conns=2 hack/bench-loyalty-api.sh   # the old pool, for comparison
+#
+# Environment: PGURL (server, default postgres://postgres@127.0.0.1:5432),
+# MEMBERS (4000), REQUESTS (4000), CONCURRENCY (32), TIMEOUT (60s), PORT (18080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
+MEMBERS=${MEMBERS:-4000}
+REQUESTS=${REQUESTS:-4000}
+CONCURRENCY=${CONCURRENCY:-32}
+TIMEOUT=${TIMEOUT:-60s}
+PORT=${PORT:-18080}
+EXTRA_FLAGS=${EXTRA_FLAGS:-}
+DB=bench_loyalty_$$
+work=$(mktemp -d)
+worker_pid=
+
+cleanup() {
+	if [ -n "$worker_pid" ]; then kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true; fi
+	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+sessions() { # sessions established to $DB so far (counted by PostgreSQL's statistics)
+	psql -qAt "$PGURL/postgres?sslmode=disable" -c "SELECT pg_stat_clear_snapshot(); SELECT sessions FROM pg_stat_database WHERE datname = '$DB'" | tail -1
+}
+
+echo "== build"
+GOTOOLCHAIN=local go build -o "$work/worker" ./cmd/worker
+GOTOOLCHAIN=local go build -o "$work/loyaltyload" ./hack/loyaltyload
+
+echo "== database $DB and $MEMBERS members"
+psql -q "$PGURL/postgres?sslmode=disable" -c "CREATE DATABASE $DB" >/dev/null
+"$work/loyaltyload" setup -root "$work/root" -members "$MEMBERS"
+
+echo "== worker loyalty --listen=127.0.0.1:$PORT $EXTRA_FLAGS"
+# shellcheck disable=SC2086 # EXTRA_FLAGS is a list of flags
+RETENTION_LOCAL_ROOT="$work/root" RETENTION_NAMESPACE=bench \
+	RETENTION_STATE_STORE="$PGURL/$DB?sslmode=disable" \
+	"$work/worker" loyalty --listen="127.0.0.1:$PORT" $EXTRA_FLAGS >"$work/worker.log" 2>&1 &
+worker_pid=$!
+for _ in $(seq 1 600); do # the first ingest pass seeds the members
+	grep -q '"loyalty ingest pass"\|loyalty ingest pass' "$work/worker.log" && break
+	kill -0 "$worker_pid" 2>/dev/null || { cat "$work/worker.log"; exit 1; }
+	sleep 0.5
+done
+grep -m1 'loyalty ingest pass' "$work/worker.log" || { echo "no ingest pass in 300 s"; cat "$work/worker.log"; exit 1; }
+
+sleep 11 # PostgreSQL flushes idle backends' statistics within 10 s
+before=$(sessions)
+echo "== load: $REQUESTS redemptions, $CONCURRENCY connections, machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$work/loyaltyload" fire -url "http://127.0.0.1:$PORT" -token-file "$work/root/var/run/secrets/retention/api-token/token" \
+	-members "$MEMBERS" -requests "$REQUESTS" -concurrency "$CONCURRENCY" -timeout "$TIMEOUT" || status=$?
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+sleep 11
+after=$(sessions)
+backends=$(psql -qAt "$PGURL/postgres?sslmode=disable" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB'")
+echo "postgres_sessions_opened_during_load=$((after - before)) backends_now=$backends"
+if grep -q '"level":"ERROR"\|level=ERROR' "$work/worker.log"; then
+	echo "worker logged errors:"; grep 'ERROR' "$work/worker.log" | head -5
+fi
+exit "${status:-0}"
