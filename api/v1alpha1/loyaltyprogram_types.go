@@ -48,7 +48,8 @@ type LoyaltyProgramSpec struct {
 	APITokenSecretRef SecretKeySelector `json:"apiTokenSecretRef"`
 	// AdminTokenSecretRef holds the token for admin calls (adjustments, tier
 	// changes, expiring points), which playbooks' awardPoints steps use.
-	// Without it the API token is also the admin token.
+	// Without it the admin routes are off, and Playbooks that award points or
+	// read tier changes or expiring points in this program are not Ready.
 	// +optional
 	AdminTokenSecretRef *SecretKeySelector `json:"adminTokenSecretRef,omitempty"`
 	// MetricsSchedule is when the expiry and metrics job runs (cron, default every 15 minutes).
