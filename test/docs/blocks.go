@@ -5,6 +5,7 @@ package docs
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,10 @@ type Block struct {
 	// "" (run it), "needs-cluster", "needs-dev" or "skip"; Reason is what
 	// follows it.
 	Mark, Reason string
+	// Exact (<!-- doc-test: exact -->) compares the output line for line
+	// instead of by shape: for output whose every character is the point,
+	// such as lint's file:line findings.
+	Exact bool
 }
 
 // Marks an annotation may carry, and what each means in the test's report.
@@ -25,6 +30,7 @@ var Marks = map[string]string{
 	"needs-cluster": "needs a Kubernetes cluster",
 	"needs-dev":     "needs `make dev` running",
 	"skip":          "skipped",
+	"exact":         "", // runs; output compared exactly
 }
 
 // annotation is the HTML comment that marks a block the test cannot run:
@@ -42,7 +48,7 @@ func ParseBlocks(file, markdown string) ([]Block, error) {
 		line := strings.TrimRight(lines[i], " \t\r")
 		if m := annotation.FindStringSubmatch(line); m != nil {
 			if _, ok := Marks[m[1]]; !ok {
-				return nil, fmt.Errorf("%s:%d: unknown doc-test mark %q; use needs-cluster, needs-dev or skip: reason", file, i+1, m[1])
+				return nil, fmt.Errorf("%s:%d: unknown doc-test mark %q; use needs-cluster, needs-dev, skip: reason or exact", file, i+1, m[1])
 			}
 			if m[1] == "skip" && m[2] == "" {
 				return nil, fmt.Errorf("%s:%d: doc-test skip needs a reason: <!-- doc-test: skip: why -->", file, i+1)
@@ -66,8 +72,12 @@ func ParseBlocks(file, markdown string) ([]Block, error) {
 			return nil, fmt.Errorf("%s:%d: unclosed ``` fence", file, start+1)
 		}
 		if lang == "sh" || lang == "console" {
-			blocks = append(blocks, Block{File: file, Line: start + 1, Lang: lang, Text: strings.Join(body, "\n"),
-				Mark: pendingMark, Reason: pendingReason})
+			b := Block{File: file, Line: start + 1, Lang: lang, Text: strings.Join(body, "\n"),
+				Mark: pendingMark, Reason: pendingReason}
+			if b.Mark == "exact" {
+				b.Mark, b.Exact = "", true
+			}
+			blocks = append(blocks, b)
 		} else if pendingMark != "" {
 			return nil, fmt.Errorf("%s:%d: doc-test annotation on a %q block; only sh and console blocks are run", file, pendingLine, lang)
 		}
@@ -81,6 +91,9 @@ type Command struct {
 	Line   int // line in the markdown file
 	Script string
 	Output []string // nil when the docs show none
+	// Exit is the exit status the docs show with a following "$ echo $?"
+	// (0 when they show none).
+	Exit int
 }
 
 // Commands splits a block into what to run. An sh block is one script (its
@@ -109,15 +122,32 @@ func (b Block) Commands() []Command {
 		}
 		cmds = append(cmds, c)
 	}
-	return cmds
+	return foldExitStatus(cmds)
+}
+
+// foldExitStatus turns "$ echo $?" and the number shown under it into the
+// expected exit status of the command before it.
+func foldExitStatus(cmds []Command) []Command {
+	var out []Command
+	for _, c := range cmds {
+		if c.Script == "echo $?" && len(out) > 0 && len(c.Output) > 0 {
+			if n, err := strconv.Atoi(strings.TrimSpace(c.Output[0])); err == nil {
+				out[len(out)-1].Exit = n
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // ShapeMismatch compares output with what the docs show, by shape: every
 // line the docs show (except blank lines and "...", which stands for lines
 // left out) must be matched, in order, by a line of the output that starts
-// with the same word, numbers and dates counting as one word ("#"); a
-// header line (words in capitals, e.g. "SEND STEP  CHANNEL  KIND") must
-// match word for word. It returns the first documented line not matched,
+// with the same two words (digits runs count as one digit, so "8 files,"
+// matches "26 files," and "c0000000" matches "c0000001"); a header line
+// (words in capitals, e.g. "SEND STEP  CHANNEL  KIND") must match word for
+// word. It returns the first documented line not matched,
 // or "" when the shapes agree.
 func ShapeMismatch(documented, output []string) string {
 	j := 0
@@ -132,7 +162,7 @@ func ShapeMismatch(documented, output []string) string {
 			if len(got) == 0 {
 				continue
 			}
-			if isHeader(ws) && equal(ws, got) || !isHeader(ws) && got[0] == ws[0] {
+			if isHeader(ws) && equal(ws, got) || !isHeader(ws) && equal(head(ws), head(got)) {
 				found = true
 				j++
 				break
@@ -145,13 +175,49 @@ func ShapeMismatch(documented, output []string) string {
 	return ""
 }
 
-// shape is a line's words with every word holding a digit replaced by "#".
+// digits is a run of digits, which shape counts as one.
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// ExactMismatch is ShapeMismatch for exact blocks: each documented line
+// must appear in order as an output line; one ending in "..." (a long line
+// cut short) matches the output lines that start with what precedes it.
+func ExactMismatch(documented, output []string) string {
+	j := 0
+	for _, want := range documented {
+		want = strings.TrimRight(want, " ")
+		if strings.TrimSpace(want) == "" || strings.TrimSpace(want) == "..." {
+			continue
+		}
+		prefix, cut := strings.CutSuffix(want, "...")
+		found := false
+		for ; j < len(output); j++ {
+			got := strings.TrimRight(output[j], " ")
+			if got == want || cut && strings.HasPrefix(got, prefix) {
+				found = true
+				j++
+				break
+			}
+		}
+		if !found {
+			return want
+		}
+	}
+	return ""
+}
+
+// shape is a line's words with every run of digits replaced by "#".
 func shape(line string) []string {
 	words := strings.Fields(line)
 	for i, w := range words {
-		if strings.ContainsAny(w, "0123456789") {
-			words[i] = "#"
-		}
+		words[i] = digits.ReplaceAllString(w, "#")
+	}
+	return words
+}
+
+// head is the first two words, which a documented line and its output share.
+func head(words []string) []string {
+	if len(words) > 2 {
+		return words[:2]
 	}
 	return words
 }
@@ -162,7 +228,7 @@ func isHeader(words []string) bool {
 		return false
 	}
 	for _, w := range words {
-		if w != strings.ToUpper(w) || strings.ToUpper(w) == strings.ToLower(w) {
+		if w != strings.ToUpper(w) || strings.ToUpper(w) == strings.ToLower(w) || strings.Contains(w, "#") {
 			return false
 		}
 	}

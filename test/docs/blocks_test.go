@@ -98,16 +98,24 @@ func runDocumented(t *testing.T, b Block, c Command, env []string) {
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	out, err := cmd.CombinedOutput() // stderr too: the docs show what a terminal shows
-	if err != nil {
-		t.Errorf("%s: %s\nfailed after %s: %v\n%s\n(fix the docs or the command; if it cannot run offline, "+
+	exit := -1
+	if cmd.ProcessState != nil {
+		exit = cmd.ProcessState.ExitCode()
+	}
+	if exit != c.Exit {
+		t.Errorf("%s: %s\nexited %d after %s (%v); the docs show %d\n%s\n(fix the docs or the command; if it cannot run offline, "+
 			"annotate the block with <!-- doc-test: needs-cluster -->, needs-dev or skip: reason)",
-			where, c.Script, time.Since(start).Round(time.Millisecond), err, out)
+			where, c.Script, exit, time.Since(start).Round(time.Millisecond), err, c.Exit, out)
 		return
 	}
 	if c.Output == nil {
 		return
 	}
-	if miss := ShapeMismatch(c.Output, strings.Split(string(out), "\n")); miss != "" {
+	mismatch := ShapeMismatch
+	if b.Exact {
+		mismatch = ExactMismatch
+	}
+	if miss := mismatch(c.Output, strings.Split(string(out), "\n")); miss != "" {
 		t.Errorf("%s: %s\nthe docs show a line like\n  %s\nwhich the output lacks:\n%s", where, c.Script, miss, out)
 	}
 }

@@ -12,6 +12,9 @@ func TestShapeMismatch(t *testing.T) {
 	if miss := ShapeMismatch([]string{"8 files, 25 objects, 0 errors, 0 warnings"}, out); miss != "" {
 		t.Errorf("numbers differ only: mismatch %q", miss)
 	}
+	if miss := ShapeMismatch([]string{"8 objects, 25 files"}, out); miss == "" {
+		t.Error("second word differs: no mismatch")
+	}
 	table := strings.Split("SEND STEP  CHANNEL  KIND\nwelcome  email  console\ntips  email  console", "\n")
 	for _, tc := range []struct {
 		documented []string
@@ -28,8 +31,18 @@ func TestShapeMismatch(t *testing.T) {
 	}
 }
 
+func TestExactMismatch(t *testing.T) {
+	out := []string{"a.yaml:12: Playbook/x: spec.steps[0].send.template.subject: unknown field; known fields: a, b", "1 files"}
+	if miss := ExactMismatch([]string{"a.yaml:12: Playbook/x: spec.steps[0].send.template.subject: unknown field; known fields: ...", "1 files"}, out); miss != "" {
+		t.Errorf("cut line: mismatch %q", miss)
+	}
+	if miss := ExactMismatch([]string{"a.yaml:11: Playbook/x: spec.steps[0].send.template: unknown field; known fields: ..."}, out); miss == "" {
+		t.Error("another line and field: no mismatch")
+	}
+}
+
 func TestParseBlocks(t *testing.T) {
-	md := "text\n<!-- doc-test: needs-dev -->\n```console\n$ retentionctl report x \\\n    -n shop\nNAME\n```\n\n" +
+	md := "text\n<!-- doc-test: needs-dev -->\n```console\n$ retentionctl report x \\\n    -n shop\nNAME\n$ echo $?\n1\n```\n\n" +
 		"```sh\nretentionctl lint config/samples\n```\n```yaml\nkind: x\n```\n"
 	bs, err := ParseBlocks("a.md", md)
 	if err != nil {
@@ -39,7 +52,7 @@ func TestParseBlocks(t *testing.T) {
 		t.Fatalf("blocks %+v", bs)
 	}
 	cmds := bs[0].Commands()
-	if len(cmds) != 1 || cmds[0].Script != "retentionctl report x \\\n    -n shop" || strings.Join(cmds[0].Output, "|") != "NAME" || cmds[0].Line != 4 {
+	if len(cmds) != 1 || cmds[0].Script != "retentionctl report x \\\n    -n shop" || strings.Join(cmds[0].Output, "|") != "NAME" || cmds[0].Line != 4 || cmds[0].Exit != 1 {
 		t.Errorf("commands %+v", cmds)
 	}
 	for _, bad := range []string{
