@@ -10,10 +10,15 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// maxSyntaxScan bounds how many lines past the parser's reported line are
-// tried when looking for the line that breaks a document (each try parses
-// the document again), so a huge broken file stays quick to lint.
-const maxSyntaxScan = 2000
+// maxSyntaxScan and maxSyntaxBytes bound the search for the line that
+// breaks a document (each try parses the document up to a line again): at
+// most that many lines past the parser's reported line, and that many bytes
+// parsed in all, so a huge broken file stays quick to lint. Past the bound
+// the parser's own line is reported.
+const (
+	maxSyntaxScan  = 2000
+	maxSyntaxBytes = 32 << 20
+)
 
 // yamlLinePrefix is the "yaml: line N: " the parser puts before its message;
 // the finding carries the line itself.
@@ -34,16 +39,28 @@ func syntaxProblem(file string, data []byte, err error) problem {
 		return p
 	}
 	start := documentStart(lines, p.Line)
-	for k := p.Line; k <= len(lines) && k < p.Line+maxSyntaxScan; k++ {
-		if k > p.Line && isDocumentSeparator(lines[k-1]) {
+	// The parser may name the "---" above the document (start is then
+	// p.Line): the search begins at the document's first line.
+	first := max(p.Line, start+1)
+	size := 0
+	for _, l := range lines[start : first-1] {
+		size += len(l)
+	}
+	parsed := 0
+	for k := first; k <= len(lines) && k < first+maxSyntaxScan; k++ {
+		if k > first && isDocumentSeparator(lines[k-1]) {
 			break // the next document: the mistake was not found above
+		}
+		size += len(lines[k-1])
+		if parsed += size; parsed > maxSyntaxBytes {
+			break
 		}
 		if e := parsePrefix(lines[start:k]); e != nil && yamlLinePrefix.ReplaceAllString(e.Error(), "") == msg {
 			p.Line = k
 			break
 		}
 	}
-	p.Object = objectAbove(lines[start : p.Line-1])
+	p.Object = objectAbove(lines[start:max(start, p.Line-1)])
 	return p
 }
 
