@@ -105,16 +105,16 @@ k8s-binaries: ## Build kube-apiserver, etcd and kubectl from the Go module proxy
 	hack/build-k8s-binaries.sh
 
 .PHONY: controller-gen
-controller-gen: $(CONTROLLER_GEN)
+controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/ (once).
 $(CONTROLLER_GEN):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
 .PHONY: kustomize
-kustomize: $(KUSTOMIZE)
+kustomize: $(KUSTOMIZE) ## Install kustomize into bin/ (once).
 $(KUSTOMIZE):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 .PHONY: helm
-helm: $(HELM)
+helm: $(HELM) ## Install helm into bin/ (once; test/helm runs it when bin/helm is missing).
 $(HELM):
 	GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)

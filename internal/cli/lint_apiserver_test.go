@@ -59,8 +59,9 @@ func TestLintSchemaAgreesWithAPIServer(t *testing.T) {
 			t.Logf("%s %s: both reject: %v", d.file, d.id(), serverErr)
 		}
 	}
-	// holdoutPercent, tiers, two actions, branch, two kinds, unknown field.
-	if rejected != 6 {
-		t.Errorf("the API server rejected %d objects, want 6", rejected)
+	// holdoutPercent, tiers, two actions, branch, two kinds, unknown field,
+	// wait duration.
+	if rejected != 7 {
+		t.Errorf("the API server rejected %d objects, want 7", rejected)
 	}
 }

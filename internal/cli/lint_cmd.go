@@ -55,7 +55,12 @@ and the exit status is 1 when there is any error.`,
 			probs := l.lintFiles(cmd.Context(), files, bar.Set)
 			bar.Done()
 			out := cmd.OutOrStdout()
-			if ok, err := printStructured(out, opts.output, map[string]any{"files": len(files), "objects": len(l.docs), "problems": probs}); ok {
+			if probs == nil {
+				probs = []problem{} // -o json prints [], not null, when all is well
+			}
+			// A list of findings, as docs/cli.md says; the counts are the
+			// summary line on stderr.
+			if ok, err := printStructured(out, opts.output, probs); ok {
 				if err != nil {
 					return err
 				}

@@ -78,7 +78,7 @@ func parseDocuments(file string, data []byte) ([]*document, []problem) {
 			break
 		}
 		if err != nil {
-			probs = append(probs, problem{File: file, Line: yamlErrorLine(err), Message: "invalid YAML: " + err.Error()})
+			probs = append(probs, syntaxProblem(file, data, err))
 			break
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {

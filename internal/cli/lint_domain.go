@@ -49,7 +49,7 @@ func (l *linter) checkDomain(d *document) {
 		// The DSN lives in a Secret the linter never reads; any non-empty
 		// value lets the conversion check everything else.
 		if _, err := specmap.DataSource(ds.Spec, "postgres://lint.invalid/db"); err != nil {
-			l.report(d, "spec", "%v", err)
+			l.reportSpecErr(d, err)
 		}
 	case "Channel":
 		ch, ok := typed[v1alpha1.Channel](d)
@@ -124,7 +124,7 @@ func (l *linter) reportCEL(d *document, path string, err error) {
 func (l *linter) checkJourney(d *document, pb *v1alpha1.Playbook) {
 	cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
 	if err != nil {
-		l.report(d, "spec", "%v", err)
+		l.reportSpecErr(d, err)
 		return
 	}
 	channels := map[string]journey.ChannelKind{}
@@ -155,8 +155,44 @@ func (l *linter) checkJourney(d *document, pb *v1alpha1.Playbook) {
 			l.reportCEL(d, path, celCause(p, d, path))
 			continue
 		}
-		l.report(d, path, "%s", p.Reason)
+		path, reason := templatePart(path, p.Reason)
+		l.report(d, path, "%s", reason)
 	}
+}
+
+// specErrField splits a conversion error that starts with the field it is
+// about ("spec.steps[1].wait.duration: unknown unit") into that field and
+// the rest, so it is reported at the field's line, once (report skips
+// fields the schema already flagged), not at spec: with the path repeated.
+var specErrField = regexp.MustCompile(`^((?:spec|metadata)(?:\.[A-Za-z0-9]+|\[[0-9]+\])*): (.+)$`)
+
+func (l *linter) reportSpecErr(d *document, err error) {
+	if m := specErrField.FindStringSubmatch(err.Error()); m != nil {
+		l.report(d, m[1], "%s", m[2])
+		return
+	}
+	l.report(d, "spec", "%v", err)
+}
+
+// templateErrPart matches the journey's template errors, which name the
+// part of the template that failed: `template "hello" body: unknown field`.
+var templateErrPart = regexp.MustCompile(`^template "[^"]*" (subject|body|html): `)
+
+// templatePart moves a template error from spec.steps[i].send.template to
+// the subject or body it names, so the line is the one to edit. The html
+// part is rendered from body (template.html is a switch), so it points there.
+func templatePart(path, reason string) (string, string) {
+	if !strings.HasSuffix(path, ".send.template") {
+		return path, reason
+	}
+	if m := templateErrPart.FindStringSubmatch(reason); m != nil {
+		part := m[1]
+		if part == "html" {
+			part = "body"
+		}
+		return path + "." + part, reason
+	}
+	return path, reason
 }
 
 // celCause recompiles the condition at path to get the structured CEL error

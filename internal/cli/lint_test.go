@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,8 +185,34 @@ spec:
           subject: "Hi {{.firstName}}"
           body: Hello
 `,
-		wantPrefix: []string{"case.yaml:13: Playbook/winback: spec.steps[0].send.template: "},
+		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].send.template.subject: "},
 		wantMsg:    []string{`unknown field "firstName"`},
+	},
+	{
+		name: "unknown template field in the body",
+		body: playbookHead + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template:
+          subject: Hi
+          body: "Hello {{.firstName}}"
+`,
+		wantPrefix: []string{"case.yaml:15: Playbook/winback: spec.steps[0].send.template.body: "},
+		wantMsg:    []string{`unknown field "firstName"`},
+	},
+	{
+		// Once, at the duration's line: the schema's pattern error; the
+		// conversion's own error on the same field is not repeated at spec:.
+		name: "bad wait duration",
+		body: playbookHead + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: Hello}
+    - name: pause
+      wait: {duration: 5x}
+`,
+		wantPrefix: []string{"case.yaml:15: Playbook/winback: spec.steps[1].wait.duration: "},
+		wantMsg:    []string{`Invalid value: "5x"`},
 	},
 	{
 		name: "invalid CEL branch",
@@ -289,8 +316,77 @@ func TestLintDuplicateObject(t *testing.T) {
 
 func TestLintYAMLSyntaxError(t *testing.T) {
 	probs := lintStrings(t, false, map[string]string{"broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n"})
-	if len(probs) != 1 || probs[0].Line != 5 || !strings.Contains(probs[0].Message, "invalid YAML") {
-		t.Fatalf("want one invalid YAML error at line 5, got %v", probs)
+	if len(probs) != 1 || probs[0].Line != 5 || !strings.Contains(probs[0].Message, "invalid YAML") || probs[0].Object != "ConfigMap/x" {
+		t.Fatalf("want one invalid YAML error at line 5 in ConfigMap/x, got %v", probs)
+	}
+}
+
+// TestLintYAMLIndentationErrorLine: the parser blames the line where the
+// enclosing block began (steps: on line 9, or the line above a dedented
+// key); lint names the line that is wrong, the object it is in, and no
+// second "line N" inside the message.
+func TestLintYAMLIndentationErrorLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		line       int
+		object     string
+	}{
+		{"step key indented one space short", playbookHead + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: Hello}
+    - name: pause
+     wait: {duration: 3d}
+`, 15, "Playbook/winback"},
+		{"spec key dedented, in the second document", validObjects + `---
+apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: lapsed, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  criteria: customer.frequency >= 1
+ window: 30d
+`, strings.Count(validObjects, "\n") + 8, "Segment/lapsed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probs := lintStrings(t, false, map[string]string{"case.yaml": tc.body})
+			var syntax []problem
+			for _, p := range probs {
+				if strings.Contains(p.Message, "invalid YAML") {
+					syntax = append(syntax, p)
+				}
+			}
+			if len(syntax) != 1 || syntax[0].Line != tc.line || syntax[0].Object != tc.object || strings.Contains(syntax[0].Message, "line ") {
+				t.Fatalf("want one invalid YAML error at line %d in %s (no second line number), got %v", tc.line, tc.object, syntax)
+			}
+		})
+	}
+}
+
+// TestLintJSONIsAList: -o json prints the findings as a list of
+// {file, line, object, field, message, warning}, as docs/cli.md says; [] when clean.
+func TestLintJSONIsAList(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"ok.yaml": validObjects,
+		"bad.yaml": strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: Hi, body: Hello}
+`})
+	out, _, err := runCLI(t, "lint", "-o", "json", filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "ok.yaml"))
+	if ExitCode(err) != 1 {
+		t.Fatalf("exit: %v, want status 1", err)
+	}
+	var got []problem
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("-o json is not a list of findings: %v\n%s", err, out)
+	}
+	if len(got) != 1 || got[0].Line != 8 || got[0].Field != "spec.holdoutPercent" || got[0].Object != "Playbook/winback" {
+		t.Errorf("findings %+v, want one at line 8 on spec.holdoutPercent", got)
+	}
+	out, _, err = runCLI(t, "lint", "-o", "json", filepath.Join(dir, "ok.yaml"))
+	if err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("clean files: %v, output %q, want []", err, out)
 	}
 }
 

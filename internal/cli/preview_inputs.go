@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -62,7 +61,7 @@ func loadPreviewInputs(ctx context.Context, playbookFile, segmentFile string, da
 			in.configMaps[d.name] = data
 		}
 	}
-	pbDoc, err := pick(playbooks, playbookName, "Playbook", playbookFile)
+	pbDoc, err := pick(playbooks, playbookName, "Playbook", playbookFile, "--name")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,8 +89,10 @@ func loadPreviewInputs(ctx context.Context, playbookFile, segmentFile string, da
 	return in, probs, nil
 }
 
-// pick chooses the Playbook: the only one in the file, or the one named.
-func pick(docs []*document, name, kind, file string) (*document, error) {
+// pick chooses among docs of one kind: the one named, or the only one.
+// Several and no name is refused, listing the names and nameFlag (what sets
+// the name), because silently taking the first would evaluate the wrong object.
+func pick(docs []*document, name, kind, file, nameFlag string) (*document, error) {
 	if name != "" {
 		for _, d := range docs {
 			if d.name == name {
@@ -110,7 +111,7 @@ func pick(docs []*document, name, kind, file string) (*document, error) {
 	for i, d := range docs {
 		names[i] = d.name
 	}
-	return nil, fmt.Errorf("%s holds %d Playbooks (%s); choose one with --name", file, len(docs), strings.Join(names, ", "))
+	return nil, fmt.Errorf("%s holds %d %ss (%s); choose one with %s", file, len(docs), kind, strings.Join(names, ", "), nameFlag)
 }
 
 func findByName(docs []*document, kind, name, where string) (*document, error) {
@@ -153,20 +154,8 @@ func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.
 		if !ok {
 			return cfg, "", cleanup, fmt.Errorf("DataSource %s reads ConfigMap %s: pass the file that defines it with --datasource, or the data with --data DIR", in.dataSource.Name, ref.Name)
 		}
-		dir, err := os.MkdirTemp("", "retentionctl-preview")
-		if err != nil {
+		if cleanup, err = unpackConfigMap(&cfg, ref, data); err != nil {
 			return cfg, "", cleanup, err
-		}
-		cleanup = func() { os.RemoveAll(dir) }
-		for key, v := range data {
-			s, _ := v.(string)
-			if err := os.WriteFile(filepath.Join(dir, filepath.Base(key)), []byte(s), 0o600); err != nil {
-				return cfg, "", cleanup, err
-			}
-		}
-		cfg.Path = dir
-		if cfg.Format == datasource.FormatTransactions {
-			cfg.Path = filepath.Join(dir, ref.Keys[0])
 		}
 		return cfg, "ConfigMap " + ref.Name, cleanup, nil
 	}

@@ -40,7 +40,7 @@ func newReportSegmentCommand(opts *globalOptions) *cobra.Command {
 		Use:   "segment NAME",
 		Short: "Segment size, metrics, cohort heatmap and retention curve",
 		Example: `  retentionctl report segment at-risk -n shop
-  retentionctl report segment at-risk -n shop --png cohorts.png --html cohorts.html
+  retentionctl report segment buyers -n shop --png cohorts.png --html cohorts.html   # buyers has cohortRetention
   retentionctl report segment at-risk -n shop -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

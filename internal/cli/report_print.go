@@ -94,6 +94,13 @@ func rate(converted, enrolled int64) string {
 	return strconv.FormatFloat(100*float64(converted)/float64(enrolled), 'f', 1, 64) + "%"
 }
 
+// liftWords spells out status.lift for a sentence: the controller writes it
+// with the unit abbreviated for the printer column ("5.00pp"), so the suffix
+// is replaced, not repeated ("5.00 percentage points").
+func liftWords(lift string) string {
+	return strings.TrimSuffix(lift, "pp") + " percentage points"
+}
+
 func printPlaybookReport(w io.Writer, rep playbookReport) error {
 	st := rep.Status
 	fmt.Fprintf(w, "Playbook %s  %s", rep.Name, readyLine(st.Conditions))
@@ -130,7 +137,7 @@ func printPlaybookReport(w io.Writer, rep playbookReport) error {
 		}
 	}
 	if st.Lift != "" {
-		fmt.Fprintf(w, "lift %s percentage points, 95%% interval %s\n", st.Lift, st.LiftInterval)
+		fmt.Fprintf(w, "lift %s, 95%% interval %s\n", liftWords(st.Lift), st.LiftInterval)
 	}
 	if s := rep.Summary; s != nil && len(s.Steps) > 0 {
 		fmt.Fprintln(w, "\nactive journeys by step:")

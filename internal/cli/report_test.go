@@ -182,7 +182,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 	pb.Status = v1alpha1.PlaybookStatus{Enrolled: 1000, Active: 300, Completed: 600, Exited: 100, Sent: 1500, Failed: 2,
 		Suppressed:  map[string]int64{"consent": 40, "frequencyCap": 7},
 		Conversions: &v1alpha1.Conversions{Treatment: 90, TreatmentEnrolled: 900, Holdout: 5, HoldoutEnrolled: 100},
-		Lift:        "5.0", LiftInterval: "[0.1, 9.9]"}
+		Lift:        "5.00pp", LiftInterval: "[0.10, 9.90]"} // as the controller writes them
 	if err := c.Status().Update(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 		"suppressed: consent 40, frequencyCap 7",
 		"treatment  900       90         10.0%",
 		"holdout    100       5          5.0%",
-		"lift 5.0 percentage points, 95% interval [0.1, 9.9]",
+		"lift 5.00 percentage points, 95% interval [0.10, 9.90]\n",
 		"STEP                ACTIVE\nmail                50\npause               250\ndone                0\nold-step (removed)  1\n",
 	} {
 		if !strings.Contains(out, want) {

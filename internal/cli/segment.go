@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -42,8 +44,9 @@ func newSegmentCommand() *cobra.Command {
 }
 
 type segmentEvalOptions struct {
-	segmentFile, dataSourceFile string
-	dataDir, dsn, asOf          string
+	segmentFile, name  string
+	dataSourceFiles    []string
+	dataDir, dsn, asOf string
 }
 
 func newSegmentEvalCommand() *cobra.Command {
@@ -55,10 +58,13 @@ func newSegmentEvalCommand() *cobra.Command {
 a membership snapshot: the criteria is evaluated over the DataSource's customers
 and the requested metrics are printed (aggregates only, never customer data).
 
-A file DataSource whose data comes from a ConfigMap reads it from --data; a
-postgres DataSource reads its connection string from --dsn or
+A file with several Segments needs --name. A file DataSource whose data comes
+from a ConfigMap reads it from the ConfigMap's manifest given with
+--datasource, or from a directory given with --data; a postgres DataSource reads its connection string from --dsn or
 RETENTION_DATASOURCE_DSN (the Secret's value).
 
+  retentionctl segment eval -f config/samples/30-segments.yaml --name active-customers \
+    --datasource config/samples/10-datasource.yaml,config/samples/03-demo-data.yaml
   retentionctl segment eval -f lapsed.yaml --datasource shop.yaml --data ./shop-data
   retentionctl segment eval -f lapsed.yaml --datasource shop-db.yaml --dsn postgres://me@localhost/shop -o json`,
 		Args: cobra.NoArgs,
@@ -76,7 +82,8 @@ RETENTION_DATASOURCE_DSN (the Secret's value).
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.segmentFile, "filename", "f", "", "Segment manifest (YAML or JSON; required)")
-	f.StringVar(&o.dataSourceFile, "datasource", "", "DataSource manifest the Segment's dataSourceRef names (required)")
+	f.StringVar(&o.name, "name", "", "the Segment to evaluate when the file holds several")
+	f.StringSliceVar(&o.dataSourceFiles, "datasource", nil, "DataSource manifest the Segment's dataSourceRef names, and the ConfigMap manifest it reads if any (required, repeatable)")
 	f.StringVar(&o.dataDir, "data", "", "directory holding a file DataSource's data (for configMapRef sources, or to override spec.file.path)")
 	f.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection string of a postgres DataSource (default $"+workerconfig.EnvDataSourceDSN+")")
 	f.StringVar(&o.asOf, "as-of", "", "evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default now)")
@@ -85,38 +92,106 @@ RETENTION_DATASOURCE_DSN (the Secret's value).
 	return cmd
 }
 
-// readManifest decodes a YAML or JSON manifest of kind into v.
-func readManifest(path, kind string, v any) error {
-	raw, err := os.ReadFile(path)
+// manifestFiles reads every document of the given files (file:line kept
+// for errors) and the data of any v1 ConfigMap among them, which a
+// DataSource reading a ConfigMap (the demo) is unpacked from.
+type manifestFiles struct {
+	docs       []*document
+	configMaps map[string]map[string]any
+}
+
+func readManifestFiles(files []string) (*manifestFiles, error) {
+	m := &manifestFiles{configMaps: map[string]map[string]any{}}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		docs, probs := parseDocuments(f, raw)
+		if len(probs) > 0 {
+			return nil, fmt.Errorf("%s", probs[0].String())
+		}
+		for _, d := range docs {
+			if d.kind == "ConfigMap" && d.apiVersion == "v1" {
+				data, _ := d.obj["data"].(map[string]any)
+				m.configMaps[d.name] = data
+			}
+		}
+		m.docs = append(m.docs, docs...)
+	}
+	return m, nil
+}
+
+// count is the number of objects of kind.
+func (m *manifestFiles) count(kind string) int {
+	n := 0
+	for _, d := range m.docs {
+		if d.kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// decodeOne picks the object of kind named name (or the only one when name
+// is empty; several and no name is refused with their names) and decodes it
+// strictly into v, so a misspelt field is an error as on the API server.
+func (m *manifestFiles) decodeOne(kind, name, where, nameFlag string, v any) error {
+	var docs []*document
+	for _, d := range m.docs {
+		if d.kind == kind {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 {
+		kinds := map[string]bool{}
+		var found []string
+		for _, d := range m.docs {
+			if !kinds[d.kind] {
+				kinds[d.kind] = true
+				found = append(found, fmt.Sprintf("%q", d.kind))
+			}
+		}
+		return fmt.Errorf("no %s in %s (it holds kind %s)", kind, where, strings.Join(found, ", "))
+	}
+	d, err := pick(docs, name, kind, where, nameFlag)
 	if err != nil {
 		return err
 	}
-	var meta struct {
-		Kind string `json:"kind"`
-	}
-	if err := sigsyaml.Unmarshal(raw, &meta); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if meta.Kind != kind {
-		return fmt.Errorf("%s: kind is %q, want %s", path, meta.Kind, kind)
+	raw, err := yaml.Marshal(d.root)
+	if err != nil {
+		return fmt.Errorf("%s:%d: %s: %v", d.file, d.line, d.id(), err)
 	}
 	if err := sigsyaml.UnmarshalStrict(raw, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s:%d: %s: %v", d.file, d.line, d.id(), err)
 	}
 	return nil
 }
 
 func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, error) {
-	var seg v1alpha1.Segment
-	if err := readManifest(o.segmentFile, "Segment", &seg); err != nil {
+	segFiles, err := readManifestFiles([]string{o.segmentFile})
+	if err != nil {
 		return segmentEvalResult{}, fmt.Errorf("-f: %w", err)
 	}
-	var ds v1alpha1.DataSource
-	if err := readManifest(o.dataSourceFile, "DataSource", &ds); err != nil {
+	var seg v1alpha1.Segment
+	if err := segFiles.decodeOne("Segment", o.name, o.segmentFile, "--name", &seg); err != nil {
+		return segmentEvalResult{}, fmt.Errorf("-f: %w", err)
+	}
+	dsFiles, err := readManifestFiles(o.dataSourceFiles)
+	if err != nil {
 		return segmentEvalResult{}, fmt.Errorf("--datasource: %w", err)
 	}
-	if ref := seg.Spec.DataSourceRef.Name; ref != "" && ds.Name != "" && ref != ds.Name {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: the Segment's dataSourceRef is %q, --datasource is %q\n", ref, ds.Name)
+	var ds v1alpha1.DataSource
+	// Several DataSources: the one the Segment names; a single one is used
+	// even under another name (with a warning below), to try a Segment
+	// against other data.
+	dsName := ""
+	if dsFiles.count("DataSource") > 1 {
+		dsName = seg.Spec.DataSourceRef.Name
+	}
+	if err := dsFiles.decodeOne("DataSource", dsName, strings.Join(o.dataSourceFiles, ", "),
+		"the Segment's spec.dataSourceRef", &ds); err != nil {
+		return segmentEvalResult{}, fmt.Errorf("--datasource: %w", err)
 	}
 	asOf := time.Now().UTC()
 	if o.asOf != "" {
@@ -134,9 +209,11 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 	if err != nil {
 		return segmentEvalResult{}, fmt.Errorf("--datasource: %w", err)
 	}
-	if err := applyDataDir(&cfg, ds.Spec, o.dataDir); err != nil {
+	cleanup, err := localData(&cfg, ds.Spec, o.dataDir, dsFiles.configMaps)
+	if err != nil {
 		return segmentEvalResult{}, err
 	}
+	defer cleanup()
 	bar := newProgress(cmd.ErrOrStderr(), "customers scanned", 0)
 	sum, err := metricjob.Run(cmd.Context(), metricjob.Options{
 		Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg,
@@ -151,32 +228,61 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 		Metrics: sum.Metrics, Cohorts: sum.Cohorts}, nil
 }
 
-// applyDataDir points a file source at --data: the ConfigMap's files are
-// mounted at workload.DataDir in a pod, and locally they are wherever the
-// user keeps them.
-func applyDataDir(cfg *datasource.Config, spec v1alpha1.DataSourceSpec, dir string) error {
+// localData points a file source at its data on this machine: --data when
+// given (the ConfigMap's files are mounted at workload.DataDir in a pod, and
+// locally they are wherever the user keeps them), else the ConfigMap's
+// manifest unpacked into a temporary directory that cleanup removes.
+func localData(cfg *datasource.Config, spec v1alpha1.DataSourceSpec, dir string, configMaps map[string]map[string]any) (cleanup func(), err error) {
+	cleanup = func() {}
 	if spec.File == nil {
 		if dir != "" {
-			return fmt.Errorf("--data applies to file DataSources only; this one is not")
+			return cleanup, fmt.Errorf("--data applies to file DataSources only; this one is not")
 		}
-		return nil
+		return cleanup, nil
 	}
+	ref := spec.File.ConfigMapRef
 	if dir == "" {
-		if spec.File.ConfigMapRef != nil {
-			return fmt.Errorf("--data: the DataSource reads ConfigMap %q; give the directory holding its files", spec.File.ConfigMapRef.Name)
+		if ref == nil {
+			return cleanup, nil
 		}
-		return nil
+		data, ok := configMaps[ref.Name]
+		if !ok {
+			return cleanup, fmt.Errorf("--data: the DataSource reads ConfigMap %q; give the directory holding its files, or the file defining the ConfigMap with --datasource", ref.Name)
+		}
+		return unpackConfigMap(cfg, ref, data)
 	}
 	cfg.Path = dir
 	if cfg.Format == datasource.FormatTransactions {
 		switch {
-		case spec.File.ConfigMapRef != nil && len(spec.File.ConfigMapRef.Keys) == 1:
-			cfg.Path = filepath.Join(dir, spec.File.ConfigMapRef.Keys[0])
+		case ref != nil && len(ref.Keys) == 1:
+			cfg.Path = filepath.Join(dir, ref.Keys[0])
 		case spec.File.Path != "":
 			cfg.Path = filepath.Join(dir, filepath.Base(spec.File.Path))
 		}
 	}
-	return nil
+	return cleanup, nil
+}
+
+// unpackConfigMap writes a ConfigMap's keys into a temporary directory, as a
+// pod would see them mounted, and points cfg at it.
+func unpackConfigMap(cfg *datasource.Config, ref *v1alpha1.ConfigMapFiles, data map[string]any) (cleanup func(), err error) {
+	cleanup = func() {}
+	dir, err := os.MkdirTemp("", "retentionctl-data")
+	if err != nil {
+		return cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	for key, v := range data {
+		s, _ := v.(string)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(key)), []byte(s), 0o600); err != nil {
+			return cleanup, err
+		}
+	}
+	cfg.Path = dir
+	if cfg.Format == datasource.FormatTransactions && len(ref.Keys) > 0 {
+		cfg.Path = filepath.Join(dir, ref.Keys[0])
+	}
+	return cleanup, nil
 }
 
 func printSegmentTable(w io.Writer, r segmentEvalResult) error {

@@ -110,6 +110,51 @@ func TestSegmentEval(t *testing.T) {
 	}
 }
 
+// TestSegmentEvalPicksByName: a multi-document file (as config/samples
+// keeps them) is refused without --name, listing the Segments, instead of
+// silently evaluating the first; --name picks one; the data comes from the
+// ConfigMap manifest given with --datasource.
+func TestSegmentEvalPicksByName(t *testing.T) {
+	dir := t.TempDir()
+	other := strings.Replace(strings.Replace(evalSegmentYAML, "name: buyers", "name: big-spenders", 1),
+		"customer.monetary < 150.0", "customer.monetary >= 150.0", 1)
+	var cm strings.Builder
+	cm.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shop-data, namespace: shop}\ndata:\n")
+	for _, key := range []string{"customers.csv", "orders.csv", "feedback.csv"} {
+		fmt.Fprintf(&cm, "  %s: |\n", key)
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(segmentShopCSV[key], "\n"), "\n") {
+			cm.WriteString("    " + line)
+		}
+		cm.WriteString("\n")
+	}
+	writeFiles(t, dir, map[string]string{"segments.yaml": evalSegmentYAML + "---\n" + other,
+		"datasource.yaml": evalDataSourceYAML, "data.yaml": cm.String()})
+	base := []string{"segment", "eval", "-f", filepath.Join(dir, "segments.yaml"),
+		"--datasource", filepath.Join(dir, "datasource.yaml") + "," + filepath.Join(dir, "data.yaml"), "--as-of", "2024-06-30", "-o", "json"}
+
+	_, _, err := runVerb(t, newSegmentCommand(), base...)
+	if err == nil || !strings.Contains(err.Error(), "holds 2 Segments (buyers, big-spenders); choose one with --name") {
+		t.Errorf("two Segments, no --name: error %v, want one listing both names", err)
+	}
+	_, _, err = runVerb(t, newSegmentCommand(), append(base, "--name", "nobody")...)
+	if err == nil || !strings.Contains(err.Error(), `no Segment named "nobody"`) {
+		t.Errorf("--name nobody: error %v", err)
+	}
+	for name, size := range map[string]int64{"buyers": 4, "big-spenders": 1} { // d alone spent 150 or more
+		out, _, err := runVerb(t, newSegmentCommand(), append(base, "--name", name)...)
+		if err != nil {
+			t.Fatalf("--name %s: %v", name, err)
+		}
+		var res segmentEvalResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("decode %q: %v", out, err)
+		}
+		if res.Segment != name || res.Customers != 6 || res.Size != size {
+			t.Errorf("--name %s: %+v, want 6 customers, size %d", name, res, size)
+		}
+	}
+}
+
 // TestSegmentEvalErrors names the flag or setting to fix.
 func TestSegmentEvalErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -130,7 +175,7 @@ func TestSegmentEvalErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"-f", seg, "--datasource", ds}, `--data: the DataSource reads ConfigMap "shop-data"`},
-		{[]string{"-f", ds, "--datasource", ds, "--data", dir}, `kind is "DataSource", want Segment`},
+		{[]string{"-f", ds, "--datasource", ds, "--data", dir}, `no Segment in `},
 		{[]string{"-f", seg, "--datasource", filepath.Join(dir, "pg.yaml")}, "RETENTION_DATASOURCE_DSN from the Secret shop-db key dsn"},
 		{[]string{"-f", seg, "--datasource", filepath.Join(dir, "pg.yaml"), "--dsn", "postgres://me@127.0.0.1:1/shop"},
 			"data source unreachable: "},
