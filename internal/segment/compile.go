@@ -80,7 +80,12 @@ func CompileWith(expr string, opts ...Option) (*Program, error) {
 			Line:    line, Column: col,
 		}
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	// The estimate comes before Program: OptOptimize already evaluates
+	// constant parts while planning.
+	if err := checkCost(env, ast); err != nil {
+		return nil, err
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(MaxCost))
 	if err != nil {
 		// OptOptimize folds constant calls while planning, so a bad literal such
 		// as timestamp('') surfaces here; it is still the user's criteria to fix.
