@@ -184,7 +184,7 @@ spec:
           subject: "Hi {{.firstName}}"
           body: Hello
 `,
-		wantPrefix: []string{"case.yaml:13: Playbook/winback: spec.steps[0].send.template: "},
+		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].send.template.subject: "},
 		wantMsg:    []string{`unknown field "firstName"`},
 	},
 	{
