@@ -29,6 +29,7 @@ func (e *LimitError) Error() string { return e.Reason }
 var (
 	errTooManySteps = &LimitError{fmt.Sprintf("rendering stopped after %d loop iterations, template calls and print calls, the limit; loop over less data or nest fewer ranges", MaxTemplateSteps)}
 	errTooSlow      = &LimitError{fmt.Sprintf("rendering stopped after %s, the time limit; loop over less data or nest fewer ranges", MaxTemplateRenderTime)}
+	errTooMuchBuilt = &LimitError{fmt.Sprintf("rendering stopped: the print functions built more than %d bytes in total, the limit; print less inside loops", MaxTemplateBuiltBytes)}
 	errTooLong      = &LimitError{fmt.Sprintf("rendering stopped: the output exceeds %d bytes, the limit; shorten the template or what its loops print", MaxTemplateOutputBytes)}
 )
 
@@ -37,7 +38,8 @@ var (
 // concurrent renders; see templatePart).
 type budget struct {
 	steps    int
-	written  int
+	written  int // bytes of output
+	built    int // bytes of strings built by the print functions
 	deadline time.Time
 }
 
@@ -66,12 +68,20 @@ func (b *budget) bounded(f func(...any) string) func(...any) (string, error) {
 		if err := b.step(); err != nil {
 			return "", err
 		}
-		s := f(args...)
-		if len(s) > MaxTemplateOutputBytes {
-			return "", errTooLong
-		}
-		return s, nil
+		return b.charge(f(args...))
 	}
+}
+
+// charge accounts for a string a print function built.
+func (b *budget) charge(s string) (string, error) {
+	if len(s) > MaxTemplateOutputBytes {
+		return "", errTooLong
+	}
+	b.built += len(s)
+	if b.built > MaxTemplateBuiltBytes {
+		return "", errTooMuchBuilt
+	}
+	return s, nil
 }
 
 // printf is fmt.Sprintf with the format checked before fmt allocates.
@@ -82,11 +92,7 @@ func (b *budget) printf(format string, args ...any) (string, error) {
 	if err := checkFormat(format); err != nil {
 		return "", &LimitError{err.Error()}
 	}
-	s := fmt.Sprintf(format, args...)
-	if len(s) > MaxTemplateOutputBytes {
-		return "", errTooLong
-	}
-	return s, nil
+	return b.charge(fmt.Sprintf(format, args...))
 }
 
 // funcs are the functions bound to this budget; they replace the builtins

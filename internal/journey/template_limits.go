@@ -15,6 +15,10 @@ const (
 	// MaxTemplateOutputBytes caps what one part (subject, body or HTML)
 	// renders to, and every intermediate string a print function builds.
 	MaxTemplateOutputBytes = 1 << 20
+	// MaxTemplateBuiltBytes caps the total length of the strings the print
+	// functions build in one part's render, so a loop that prints large
+	// strings into variables, not the output, ends in milliseconds.
+	MaxTemplateBuiltBytes = 16 << 20
 	// MaxTemplateSteps caps the loop iterations, template calls and print
 	// function calls of one part's render.
 	MaxTemplateSteps = 100_000

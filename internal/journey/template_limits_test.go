@@ -109,6 +109,7 @@ func TestTemplateBudgetStopsWhatStaticChecksCannotSee(t *testing.T) {
 		{"nested ranges over customer data", `{{range .attributes}}{{range $.attributes}}{{end}}{{end}}`, errTooManySteps},
 		{"output too long", `{{range .attributes}}{{printf "%1000d" 1}}{{end}}`, errTooLong},
 		{"print doubling a string", doubling, errTooLong},
+		{"printing large strings into a variable in a loop", `{{range .attributes}}{{range $.attributes}}{{$x := printf "%1000d%1000d" 1 2}}{{end}}{{end}}`, errTooMuchBuilt},
 	}
 	f := &customer.Features{Email: "bob@example.com", LoyaltyPoints: 1 << 40, Attributes: many}
 	for _, c := range cases {
