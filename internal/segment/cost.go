@@ -49,17 +49,30 @@ func (sizeHints) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode)
 	return nil // the standard function costs
 }
 
-// checkCost refuses an expression whose estimated worst case exceeds MaxCost.
-func checkCost(env *cel.Env, ast *cel.Ast) error {
+// noHints leaves every size unknown, so an estimate made with it is bounded
+// only when the cost does not depend on the data at all.
+type noHints struct{}
+
+func (noHints) EstimateSize(cost.AstNode) *cost.SizeEstimate { return nil }
+func (noHints) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
+
+// checkCost refuses an expression whose estimated worst case exceeds
+// MaxCost. track reports whether evaluation must count the actual cost: not
+// when the limit holds whatever the data's size (most criteria, which read
+// fields and compare numbers), since cost tracking doubles their time.
+func checkCost(env *cel.Env, ast *cel.Ast) (track bool, err error) {
 	est, err := env.EstimateCost(ast, sizeHints{})
 	if err != nil {
-		return &CriteriaError{Message: fmt.Sprintf("cannot estimate the evaluation cost: %v", err)}
+		return false, &CriteriaError{Message: fmt.Sprintf("cannot estimate the evaluation cost: %v", err)}
 	}
 	if est.Max <= MaxCost {
-		return nil
+		unhinted, err := env.EstimateCost(ast, noHints{})
+		return err != nil || unhinted.Max > MaxCost, nil
 	}
 	line, col := startOf(ast)
-	return &CriteriaError{
+	return false, &CriteriaError{
 		Message: fmt.Sprintf("estimated cost %s exceeds the limit of %d per customer; nest fewer comprehensions (all, exists, exists_one, map, filter) or iterate over shorter lists",
 			costText(est.Max), MaxCost),
 		Line: line, Column: col,

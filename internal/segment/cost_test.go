@@ -78,3 +78,23 @@ func TestRuntimeCostLimitStopsDataBeyondTheHints(t *testing.T) {
 		t.Fatalf("huge customer: %v, %v; want the cost limit", ok, err)
 	}
 }
+
+// TestRuntimeCostTrackedWhereDataSizeMatters: evaluation counts the actual
+// cost exactly when the cost depends on the customer's data; criteria that
+// only compare fields are bounded by their estimate alone.
+func TestRuntimeCostTrackedWhereDataSizeMatters(t *testing.T) {
+	for expr, want := range map[string]bool{
+		typicalCriteria: false,
+		`customer.loyaltyTier in ['gold', 'platinum'] && [1, 2, 3].exists(x, x == customer.frequency)`: false,
+		`customer.attributes.exists(k, customer.attributes[k] == 'x')`:                                 true,
+		`customer.email.contains('@example.')`:                                                         true,
+	} {
+		p, err := Compile(expr)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", expr, err)
+		}
+		if p.costTracked != want {
+			t.Errorf("%q: cost tracked = %v, want %v", expr, p.costTracked, want)
+		}
+	}
+}
