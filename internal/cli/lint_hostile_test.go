@@ -61,7 +61,7 @@ func TestLintRefusesHostileInput(t *testing.T) {
           body: Hello
 `,
 			wantPrefix: "case.yaml:14: Playbook/winback: spec.steps[0].send.template.subject: ",
-			wantMsg:    `printf format "%0999999d" has width or precision 0999999, over the limit of 1000`,
+			wantMsg:    `1:3: printf format "%0999999d" has a width or precision over the limit of 1000`,
 		},
 		{
 			name: "CEL cost bomb in criteria",

@@ -100,7 +100,7 @@ func (w *boundsWalk) command(cmd *parse.CommandNode) error {
 		if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && id.Ident == "printf" {
 			if format, ok := cmd.Args[1].(*parse.StringNode); ok {
 				if err := checkFormat(format.Text); err != nil {
-					return fmt.Errorf("%s: %w", w.at(cmd), err)
+					return fmt.Errorf("%s: printf format %s %w", w.at(cmd), format.Quoted, err)
 				}
 			}
 		}

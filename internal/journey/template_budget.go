@@ -90,7 +90,7 @@ func (b *budget) printf(format string, args ...any) (string, error) {
 		return "", err
 	}
 	if err := checkFormat(format); err != nil {
-		return "", &LimitError{err.Error()}
+		return "", &LimitError{"printf format " + err.Error()}
 	}
 	return b.charge(fmt.Sprintf(format, args...))
 }

@@ -7,7 +7,9 @@ import "fmt"
 // precision above MaxFormatWidth, widths that together exceed the output
 // limit, or a width taken from an argument (*), which cannot be checked
 // before fmt allocates it. Used by the static check on literal formats and
-// by the bounded printf at run time, so both say the same thing.
+// by the bounded printf at run time, so both say the same thing. The message
+// does not quote the format (at run time it may come from customer data);
+// the static check adds the literal itself.
 func checkFormat(format string) error {
 	total := 0
 	for i := 0; i < len(format); i++ {
@@ -28,11 +30,11 @@ func checkFormat(format string) error {
 					i++
 				}
 			case c == '*':
-				return fmt.Errorf("printf format %q takes a width or precision from an argument (*); write the number into the format (at most %d)", format, MaxFormatWidth)
+				return fmt.Errorf("takes a width or precision from an argument (*); write the number into the format (at most %d)", MaxFormatWidth)
 			case c >= '0' && c <= '9':
 				n, end := leadingNumber(format[i:])
 				if n > MaxFormatWidth {
-					return fmt.Errorf("printf format %q has width or precision %s, over the limit of %d; use a smaller number", format, format[i:i+end], MaxFormatWidth)
+					return fmt.Errorf("has a width or precision over the limit of %d; use a smaller number", MaxFormatWidth)
 				}
 				total += n
 				i += end - 1
@@ -42,7 +44,7 @@ func checkFormat(format string) error {
 		}
 	}
 	if total > MaxTemplateOutputBytes {
-		return fmt.Errorf("printf format %q pads to %d bytes in total, over the limit of %d; use smaller widths", format, total, MaxTemplateOutputBytes)
+		return fmt.Errorf("pads to %d bytes in total, over the limit of %d; use smaller widths", total, MaxTemplateOutputBytes)
 	}
 	return nil
 }
