@@ -1,13 +1,11 @@
 package journey
 
 import (
-	"bytes"
 	"fmt"
-	htmltemplate "html/template"
 	"sort"
 	"strings"
-	"text/template"
 	"text/template/parse"
+	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
@@ -25,43 +23,71 @@ func TemplateFields() []string {
 	return out
 }
 
-// Renderer is a send step's compiled subject, body and HTML.
+// Renderer is a send step's compiled subject, body and HTML. Every render,
+// the trial one at compile time and each customer's, runs within the
+// template limits (template_limits.go).
 type Renderer struct {
-	subject, body *template.Template
-	html          *htmltemplate.Template
+	label               string
+	subject, body, html *templatePart
 }
 
+// TemplateError is a problem in one part of a send step's template.
+type TemplateError struct {
+	Label string // the step, e.g. `"welcome"`
+	Part  string // subject, body or html
+	Err   error
+}
+
+func (e *TemplateError) Error() string {
+	return fmt.Sprintf("template %s %s: %v", e.Label, e.Part, e.Err)
+}
+
+func (e *TemplateError) Unwrap() error { return e.Err }
+
 // CompileTemplate parses the three parts and checks, before anything is sent,
-// that every field they reference exists: a static walk of the parse tree
-// rejects unknown {{.field}} names, and execution uses missingkey=error as a
-// second guard (it also catches unknown keys under a map such as attributes).
-// name labels errors, e.g. `steps[0] "welcome"`.
-func CompileTemplate(name string, t Template) (*Renderer, error) {
+// that every field they reference exists and that nothing in them could run
+// unbounded: a static walk of the parse tree rejects unknown {{.field}} names
+// and loops or printf widths beyond the limits (checkBounds); execution uses
+// missingkey=error as a second guard (it also catches unknown keys under a map
+// such as attributes) and a budget for steps, time and output. label names
+// the step in errors, e.g. `"welcome"`; errors are *TemplateError.
+func CompileTemplate(label string, t Template) (*Renderer, error) {
 	known := map[string]bool{}
 	for _, f := range TemplateFields() {
 		known[f] = true
 	}
-	r := &Renderer{}
+	r := &Renderer{label: label}
+	fail := func(part string, err error) (*Renderer, error) {
+		return nil, &TemplateError{Label: label, Part: part, Err: err}
+	}
+	for _, part := range []struct{ name, text string }{{"subject", t.Subject}, {"body", t.Body}, {"html", t.HTML}} {
+		if len(part.text) > MaxTemplateSourceBytes {
+			return fail(part.name, fmt.Errorf("%d bytes, over the limit of %d; shorten it", len(part.text), MaxTemplateSourceBytes))
+		}
+	}
+	var tree *parse.Tree
 	var err error
-	if r.subject, err = template.New(name + " subject").Option("missingkey=error").Parse(t.Subject); err != nil {
-		return nil, fmt.Errorf("template %s subject: %w", name, err)
+	if r.subject, tree, err = compileTextPart(label, "subject", t.Subject); err != nil {
+		return fail("subject", err)
 	}
-	if err := checkFields(r.subject.Tree, known); err != nil {
-		return nil, fmt.Errorf("template %s subject: %w", name, err)
+	if err := checkFields(tree, known); err != nil {
+		return fail("subject", err)
 	}
-	if r.body, err = template.New(name + " body").Option("missingkey=error").Parse(t.Body); err != nil {
-		return nil, fmt.Errorf("template %s body: %w", name, err)
+	if r.body, tree, err = compileTextPart(label, "body", t.Body); err != nil {
+		return fail("body", err)
 	}
-	if err := checkFields(r.body.Tree, known); err != nil {
-		return nil, fmt.Errorf("template %s body: %w", name, err)
+	if err := checkFields(tree, known); err != nil {
+		return fail("body", err)
 	}
 	if t.HTML != "" {
-		if r.html, err = htmltemplate.New(name + " html").Option("missingkey=error").Parse(t.HTML); err != nil {
-			return nil, fmt.Errorf("template %s html: %w", name, err)
+		part, h, err := newHTMLPart(label, "html", t.HTML)
+		if err != nil {
+			return fail("html", err)
 		}
-		if err := checkFields(r.html.Tree, known); err != nil {
-			return nil, fmt.Errorf("template %s html: %w", name, err)
+		if err := checkFields(h.Tree, known); err != nil {
+			return fail("html", err)
 		}
+		r.html = part
 	}
 	// A trial render over an empty customer catches what the walk cannot
 	// see (e.g. a function applied to the wrong type) before any send.
@@ -72,32 +98,36 @@ func CompileTemplate(name string, t Template) (*Renderer, error) {
 		}
 	}
 	if _, _, _, err := r.Render(trial); err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
+		return nil, err
 	}
 	return r, nil
 }
 
-// Render executes the templates over one customer's fields.
+func compileTextPart(label, name, text string) (*templatePart, *parse.Tree, error) {
+	part, t, err := newTextPart(label, name, text)
+	if err != nil {
+		return nil, nil, err
+	}
+	return part, t.Tree, nil
+}
+
+// Render executes the templates over one customer's fields, all three parts
+// within one MaxTemplateRenderTime. Errors are *TemplateError naming the part.
 func (r *Renderer) Render(f *customer.Features) (subject, body, html string, err error) {
 	data := CustomerVars(f)
-	var b bytes.Buffer
-	if err = r.subject.Execute(&b, data); err != nil {
-		return
-	}
-	subject = b.String()
-	b.Reset()
-	if err = r.body.Execute(&b, data); err != nil {
-		return
-	}
-	body = b.String()
-	if r.html != nil {
-		b.Reset()
-		if err = r.html.Execute(&b, data); err != nil {
-			return
+	deadline := time.Now().Add(MaxTemplateRenderTime)
+	for _, p := range []struct {
+		part *templatePart
+		out  *string
+	}{{r.subject, &subject}, {r.body, &body}, {r.html, &html}} {
+		if p.part == nil {
+			continue
 		}
-		html = b.String()
+		if *p.out, err = p.part.render(data, deadline); err != nil {
+			return "", "", "", &TemplateError{Label: r.label, Part: p.part.name, Err: err}
+		}
 	}
-	return
+	return subject, body, html, nil
 }
 
 // checkFields walks a parse tree and rejects references to unknown top-level

@@ -153,7 +153,7 @@ func (p *Playbook) compileStep(i int, s Step, bad func(string, string, ...any)) 
 		}
 		r, err := CompileTemplate(fmt.Sprintf("%q", s.Name), s.Send.Template)
 		if err != nil {
-			bad(at+".send.template", "%v", err)
+			bad(at+".send.template"+templateField(err, s.Send.Template), "%v", err)
 		}
 		p.renderers[i] = r
 	case s.Wait != nil:
@@ -195,3 +195,18 @@ func (p *Playbook) compileStep(i int, s Step, bad func(string, string, ...any)) 
 
 // ChannelKindOf returns the kind of a channel the playbook was compiled with.
 func (p *Playbook) ChannelKindOf(name string) ChannelKind { return p.channels[name] }
+
+// templateField is the field suffix of the template part err is about. The
+// Playbook spec has no html field: an HTML body is spec.template.body with
+// html: true (see specmap), so an html error names .body unless the config
+// also has a plain Body of its own.
+func templateField(err error, t Template) string {
+	var te *TemplateError
+	if !errors.As(err, &te) {
+		return ""
+	}
+	if te.Part == "html" && t.Body == "" {
+		return ".body"
+	}
+	return "." + te.Part
+}

@@ -23,10 +23,10 @@ func TestCompileRejectsBadInputNamingIt(t *testing.T) {
 		want  string
 	}{
 		{"unknown channel", func(c *Config) { c.Steps[0].Send.ChannelRef = "pigeon" }, "steps[0].send.channelRef", `unknown channel "pigeon"`},
-		{"unknown template field", func(c *Config) { c.Steps[0].Send.Template.Body = "Hi {{.firstName}}" }, "steps[0].send.template", `template "welcome" body: unknown field "firstName"`},
-		{"unknown field via $", func(c *Config) { c.Steps[0].Send.Template.Subject = "{{with .attributes}}{{$.nope}}{{end}}" }, "steps[0].send.template", `unknown field "nope"`},
-		{"unknown field in html", func(c *Config) { c.Steps[0].Send.Template.HTML = "<p>{{.Email}}</p>" }, "steps[0].send.template", `html: unknown field "Email"`},
-		{"template syntax", func(c *Config) { c.Steps[0].Send.Template.Body = "{{.email" }, "steps[0].send.template", `template "welcome" body`},
+		{"unknown template field", func(c *Config) { c.Steps[0].Send.Template.Body = "Hi {{.firstName}}" }, "steps[0].send.template.body", `template "welcome" body: unknown field "firstName"`},
+		{"unknown field via $", func(c *Config) { c.Steps[0].Send.Template.Subject = "{{with .attributes}}{{$.nope}}{{end}}" }, "steps[0].send.template.subject", `unknown field "nope"`},
+		{"unknown field in html", func(c *Config) { c.Steps[0].Send.Template.HTML = "<p>{{.Email}}</p>" }, "steps[0].send.template.html", `html: unknown field "Email"`},
+		{"template syntax", func(c *Config) { c.Steps[0].Send.Template.Body = "{{.email" }, "steps[0].send.template.body", `template "welcome" body`},
 		{"invalid CEL branch", func(c *Config) {
 			c.Steps = append(c.Steps, Step{Name: "b", Branch: &BranchStep{If: "customer.recencyDays >"}})
 		}, "steps[1].branch.if", `invalid CEL "customer.recencyDays >"`},

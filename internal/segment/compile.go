@@ -15,6 +15,9 @@ type Program struct {
 	ast     *cel.Ast
 	program cel.Program
 	journey bool
+	// costTracked: evaluation stops at MaxCost (only where the cost depends
+	// on the size of the data; see checkCost).
+	costTracked bool
 	// fast evaluates criteria in the ToSQL subset without the interpreter;
 	// nil for anything else.
 	fast fastPredicate
@@ -80,13 +83,23 @@ func CompileWith(expr string, opts ...Option) (*Program, error) {
 			Line:    line, Column: col,
 		}
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	// The estimate comes before Program: OptOptimize already evaluates
+	// constant parts while planning.
+	track, err := checkCost(env, ast)
+	if err != nil {
+		return nil, err
+	}
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if track {
+		popts = append(popts, cel.CostLimit(MaxCost))
+	}
+	prg, err := env.Program(ast, popts...)
 	if err != nil {
 		// OptOptimize folds constant calls while planning, so a bad literal such
 		// as timestamp('') surfaces here; it is still the user's criteria to fix.
 		return nil, &CriteriaError{Message: err.Error()}
 	}
-	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey, fast: compileFast(ast.NativeRep())}
+	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey, costTracked: track, fast: compileFast(ast.NativeRep())}
 	p.activations.New = func() any { return new(activation) }
 	return p, nil
 }

@@ -19,6 +19,12 @@
 // columns are never NULL (the connector COALESCEs every column); with NULLs,
 // SQL's three-valued logic would make NOT (x > 1) drop rows that CEL keeps.
 //
+// Cost: every expression is bounded by MaxCost per customer (cost.go), as
+// Kubernetes bounds its own CEL. Compile refuses an expression whose
+// estimated worst case exceeds it (the estimate assumes the size hints in
+// cost.go for attributes and strings), and evaluation stops at the same
+// limit, so data larger than the hints cannot run away either.
+//
 // Speed: criteria inside that same subset are also evaluated without the CEL
 // interpreter, by a closure tree that reads the struct fields directly (zero
 // allocations, no boxing); everything else runs in cel-go with

@@ -50,7 +50,7 @@ func (p *Program) evalCEL(f *customer.Features, j *Journey) (bool, error) {
 func (p *Program) run(a *activation) (bool, error) {
 	out, _, err := p.program.Eval(a)
 	if err != nil {
-		return false, fmt.Errorf("segment: evaluate %q: %w", p.expr, err)
+		return false, evalError(p.expr, err)
 	}
 	b, ok := out.(types.Bool)
 	if !ok {

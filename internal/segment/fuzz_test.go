@@ -20,6 +20,8 @@ func FuzzCompile(f *testing.F) {
 		"((((",
 		"",
 		"\x00\xff",
+		celBomb,
+		"customer.attributes.exists(k, customer.attributes[k].contains('x'))",
 	} {
 		f.Add(seed)
 	}
