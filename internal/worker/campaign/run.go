@@ -106,6 +106,17 @@ func Run(ctx context.Context, o Options) error {
 			}
 			lastPublish = now
 		}
+		if idle && o.ExitWhenIdle && o.Leases != nil && !o.Suspend {
+			// Idle here only says this replica's shards are done; a one-shot
+			// run means "until nothing is due" in every shard, so it keeps
+			// polling (and claims shards whose holder is gone) until the
+			// whole playbook is done.
+			left, err := db.PlaybookOutstanding(ctx, pb.Name)
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			idle = left == 0
+		}
 		if idle && o.ExitWhenIdle {
 			return nil
 		}
