@@ -110,6 +110,10 @@ type Options struct {
 	Leases *LeaseOptions
 	// PollInterval between ticks (default 30s).
 	PollInterval time.Duration
+	// EventOverlap is how far before the event cursor each poll reads again
+	// (default 15m), so events written late are still seen; their ids are
+	// remembered inside the window so none acts twice.
+	EventOverlap time.Duration
 	// BatchSize is how many journeys one transaction advances (default 1000).
 	BatchSize int
 	// Concurrency bounds in-flight sends (default 64).
@@ -135,6 +139,9 @@ func (o *Options) defaults() {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 30 * time.Second
+	}
+	if o.EventOverlap <= 0 {
+		o.EventOverlap = 15 * time.Minute
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000

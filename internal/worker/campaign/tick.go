@@ -22,11 +22,11 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	events, eventCursor, err := w.loadEvents(ctx, now)
+	evs, err := w.loadEvents(ctx, now)
 	if err != nil {
 		return false, err
 	}
-	ob, err := w.observe(ctx, now, feats, members, events)
+	ob, err := w.observe(ctx, now, feats, members, evs.fresh)
 	if err != nil {
 		return false, err
 	}
@@ -45,7 +45,7 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			ob.seen[id] = v
 		}
 	}
-	convert := w.conversions(now, feats, events)
+	convert := w.conversions(now, feats, evs.events)
 	work := map[string]bool{}
 	for id := range enrol {
 		work[id] = true
@@ -105,8 +105,8 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			w.seen[id] = v
 		}
 	}
-	if eventCursor != "" {
-		ob.cursors[w.cursorName("events")] = eventCursor
+	if err := w.recordEvents(ctx, evs, ob.cursors); err != nil {
+		return false, err
 	}
 	if err := w.db.SetJourneyCursorsLeased(ctx, w.lease, w.pb.Name, ob.cursors); err != nil {
 		return false, err

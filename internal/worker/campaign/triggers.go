@@ -159,39 +159,3 @@ func (w *worker) defaultZone() string {
 	}
 	return ""
 }
-
-// loadEvents reads events since the shard's event cursor (needed by event
-// triggers and event goals); the new cursor is returned for saving after
-// the tick's batches commit. Re-reading an event is harmless: enrolment is
-// refused for an active journey and conversion is recorded once.
-func (w *worker) loadEvents(ctx context.Context, now time.Time) ([]customer.Event, string, error) {
-	dataEvents := w.pb.Trigger.Event != nil && w.pb.Trigger.Event.ProgramRef == ""
-	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
-		return nil, "", nil
-	}
-	name := w.cursorName("events")
-	last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)
-	if err != nil {
-		return nil, "", err
-	}
-	since := time.Time{}
-	if last != "" {
-		since, _ = time.Parse(time.RFC3339Nano, last)
-	}
-	var out []customer.Event
-	maxAt := since
-	err = w.o.Source.ScanEvents(ctx, since, func(ev *customer.Event) error {
-		if journey.Shard(ev.CustomerID, w.o.Shards) != w.o.Shard || ev.OccurredAt.After(now) {
-			return nil
-		}
-		out = append(out, customer.Event{CustomerID: ev.CustomerID, Type: ev.Type, OccurredAt: ev.OccurredAt})
-		if ev.OccurredAt.After(maxAt) {
-			maxAt = ev.OccurredAt
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return out, maxAt.UTC().Format(time.RFC3339Nano), nil
-}
