@@ -35,7 +35,7 @@ type eventRead struct {
 // window are remembered, so no event fires a trigger twice.
 func (w *worker) loadEvents(ctx context.Context, now time.Time) (*eventRead, error) {
 	dataEvents := w.pb.Trigger.Event != nil && w.pb.Trigger.Event.ProgramRef == ""
-	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
+	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "" || goalFromOrders(w.pb.Goal)) {
 		return &eventRead{}, nil
 	}
 	name := w.cursorName("events")

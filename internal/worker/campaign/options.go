@@ -35,6 +35,8 @@ import (
 type Source interface {
 	ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error
 	ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error
+	// ScanOrders feeds order_placed goals (orders produce no events).
+	ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error
 }
 
 // AwardFunc credits points for an awardPoints step; reason is the step's

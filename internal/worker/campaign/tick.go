@@ -26,6 +26,10 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	orders, err := w.loadOrders(ctx, now)
+	if err != nil {
+		return false, err
+	}
 	ob, err := w.observe(ctx, now, feats, members, evs.fresh)
 	if err != nil {
 		return false, err
@@ -45,7 +49,7 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			ob.seen[id] = v
 		}
 	}
-	convert := w.conversions(now, feats, evs.events)
+	convert := w.conversions(now, feats, append(evs.events, orders.events...))
 	work := map[string]bool{}
 	for id := range enrol {
 		work[id] = true
@@ -108,14 +112,17 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	if err := w.recordEvents(ctx, evs, ob.cursors); err != nil {
 		return false, err
 	}
+	if orders.cursor != "" {
+		ob.cursors[w.cursorName("orders")] = orders.cursor
+	}
 	if err := w.db.SetJourneyCursorsLeased(ctx, w.lease, w.pb.Name, ob.cursors); err != nil {
 		return false, err
 	}
 	return len(ids) > 0, nil
 }
 
-// conversions finds journeys whose goal was met: a goal event inside the
-// window, or the goal CEL now true. Holdout journeys convert too; that is
+// conversions finds journeys whose goal was met: a goal event (an event row,
+// or an order for order_placed) inside the window, or the goal CEL now true. Holdout journeys convert too; that is
 // what lift compares.
 func (w *worker) conversions(now time.Time, feats map[string]*customer.Features, events []customer.Event) map[string]time.Time {
 	out := map[string]time.Time{}
