@@ -84,6 +84,16 @@ type Options struct {
 	ChannelKinds map[string]journey.ChannelKind
 	// Source supplies feature rows and events.
 	Source Source
+	// Segment, when set, makes the metric job's stored snapshot of the
+	// playbook's Segment the membership: members and their feature rows
+	// (predicted features included) are read from the state store when a new
+	// successful metric run has landed, never recomputed from raw rows and
+	// never rescanned per poll. InSegment and SegmentRef are then unused.
+	Segment *store.SegmentRef
+	// InitialMembers is what a segment-entry playbook does with the members
+	// already in the segment the first time it reads the snapshot: Enrol
+	// (default) or Skip (only later entrants).
+	InitialMembers InitialMembers
 	// InSegment decides segment membership (wire segment.Matches here); nil
 	// reads the segment_members table for Playbook.SegmentRef, and an empty
 	// SegmentRef means every customer.
@@ -161,6 +171,9 @@ func (o *Options) defaults() {
 		l := *o.Leases
 		l.defaults(o.PollInterval)
 		o.Leases = &l
+	}
+	if o.InitialMembers == "" {
+		o.InitialMembers = InitialMembersEnrol
 	}
 	o.DryRun = o.DryRun || o.Playbook.DryRun
 	o.Suspend = o.Suspend || o.Playbook.Suspend

@@ -14,11 +14,7 @@ import (
 // due journey in batches, perform the batches' effects. It reports whether
 // it changed anything.
 func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
-	feats, err := w.loadFeatures(ctx, now)
-	if err != nil {
-		return false, err
-	}
-	members, err := w.members(ctx, feats)
+	feats, members, err := w.customers(ctx, now)
 	if err != nil {
 		return false, err
 	}

@@ -69,16 +69,35 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 		for id, v := range w.seen {
 			prev[id] = v == "1"
 		}
+		skip, err := w.skipInitialMembers(ctx, ob)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			// First sight of the membership with initialMembers: Skip: the
+			// current members count as seen, only later entrants enrol.
+			prev = members
+		}
 		for _, id := range journey.SegmentEntered(prev, members) {
 			add(id)
 		}
-		for id := range feats {
-			v := "0"
-			if members[id] {
-				v = "1"
+		for id := range members {
+			if w.seen[id] != "1" {
+				ob.seen[id] = "1"
 			}
-			if w.seen[id] != v {
-				ob.seen[id] = v
+		}
+		for id, v := range w.seen {
+			if v == "1" && !members[id] {
+				ob.seen[id] = "0"
+			}
+		}
+		if w.o.Segment == nil {
+			// Without a snapshot the feature rows are the whole shard: record
+			// non-members too, as before.
+			for id := range feats {
+				if !members[id] && w.seen[id] == "" {
+					ob.seen[id] = "0"
+				}
 			}
 		}
 	case t.Schedule != "":
@@ -158,4 +177,20 @@ func (w *worker) defaultZone() string {
 		return q.DefaultTimeZone
 	}
 	return ""
+}
+
+// skipInitialMembers reports whether this tick is the shard's first sight of
+// the metric job's membership under initialMembers: Skip. The snapshot's run
+// time is kept as a cursor, so "first" survives restarts.
+func (w *worker) skipInitialMembers(ctx context.Context, ob *observation) (bool, error) {
+	if w.o.Segment == nil || w.snap.members == nil {
+		return false, nil
+	}
+	name := w.cursorName("segmentSnapshot")
+	last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)
+	if err != nil {
+		return false, err
+	}
+	ob.cursors[name] = w.snap.at.UTC().Format(time.RFC3339Nano)
+	return last == "" && w.o.InitialMembers == InitialMembersSkip, nil
 }
