@@ -82,6 +82,11 @@ type Options struct {
 	// what they deliver (decides consent and recipient).
 	Channels     map[string]channel.Sender
 	ChannelKinds map[string]journey.ChannelKind
+	// ChannelRates are the Channels' rate limits (spec.rateLimit). A rate
+	// here is enforced across every replica and playbook of the namespace
+	// through a token bucket in the state store: at most Burst at once, then
+	// PerSecond (so at most Burst + PerSecond in any one second).
+	ChannelRates map[string]channel.RateLimit
 	// Source supplies feature rows and events.
 	Source Source
 	// Segment, when set, makes the metric job's stored snapshot of the

@@ -78,6 +78,10 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
+	rates, err := channelRates(spec.Channels)
+	if err != nil {
+		return o, nil, err
+	}
 	url, err := stateStoreURL()
 	if err != nil {
 		return o, nil, err
@@ -99,6 +103,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		StoreURL:       url,
 		Channels:       senders,
 		ChannelKinds:   kinds,
+		ChannelRates:   rates,
 		Source:         windowedSource{Connector: src, window: window},
 		Segment:        segmentRef(&spec),
 		InitialMembers: initial,
@@ -221,6 +226,23 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 		kinds[name] = specmap.ChannelKind(&spec)
 	}
 	return senders, kinds, nil
+}
+
+// channelRates are the Channels' spec.rateLimit: the campaign worker holds
+// each to its rate across all replicas and playbooks through the state
+// store (campaign.Options.ChannelRates).
+func channelRates(specs map[string]v1alpha1.ChannelSpec) (map[string]channel.RateLimit, error) {
+	out := map[string]channel.RateLimit{}
+	for name, spec := range specs {
+		cfg, err := specmap.Channel(&spec)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		if cfg.RateLimit.PerSecond > 0 {
+			out[name] = cfg.RateLimit
+		}
+	}
+	return out, nil
 }
 
 // replicaCount is spec.workers.replicas (default 1): the number of shards
