@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
-	pub, err := report.FromEnv()
+	pub, err := report.FromEnvFor(reportReplica(f.shard))
 	if err != nil {
 		return o, nil, err
 	}
@@ -226,6 +227,16 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 		kinds[name] = specmap.ChannelKind(&spec)
 	}
 	return senders, kinds, nil
+}
+
+// reportReplica names this replica's section of the report ConfigMap (see
+// report.MergePlaybook): the pinned shard, else the pod name ($HOSTNAME, the
+// lease holder too). Empty (no section, one summary) outside a pod.
+func reportReplica(shard string) string {
+	if shard != "" {
+		return "shard-" + strings.ReplaceAll(shard, "/", "-of-")
+	}
+	return os.Getenv("HOSTNAME")
 }
 
 // channelRates are the Channels' spec.rateLimit: the campaign worker holds
