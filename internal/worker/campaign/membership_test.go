@@ -255,6 +255,10 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 	t.Logf("snapshot of %d members stored in %v", n, time.Since(start))
 	recv := newReceiver(t, 0)
 	src := &countingSource{}
+	for i := 0; i <= n; i++ {
+		src.feats = append(src.feats, customer.Features{ID: fmt.Sprintf("c%06d", i),
+			Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}})
+	}
 	clock := &stepClock{now: at.Add(time.Hour), step: time.Second}
 	pb := journey.Config{Name: "shop/steady", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
 		Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
@@ -288,11 +292,54 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 		t.Fatalf("steady polls read %d more member rows and issued %d feature scans (%d rows); want none",
 			w.snap.rowsRead-n, src.scans, src.rows)
 	}
-	// The next metric run adds one member: it alone is enrolled.
+	// The next metric run adds one member: it alone is enrolled, and its
+	// current row is read (one query) for the send.
 	snapshot(at.Add(24*time.Hour), n+1)
 	poll()
 	got := recv.customers()
-	if len(got) != 1 || got[fmt.Sprintf("c%06d", n)] != 1 {
-		t.Fatalf("after a run with one entrant: messages %v, want one to c%06d", got, n)
+	if len(got) != 1 || got[fmt.Sprintf("c%06d", n)] != 1 || src.scans != 1 {
+		t.Fatalf("after a run with one entrant: messages %v and %d feature reads, want one to c%06d and 1 read", got, src.scans, n)
+	}
+}
+
+// Consent is the data source's at send time, not the metric run's: a member
+// whose stored row shows consent but who has since revoked it is not
+// messaged; one the source no longer has is not messaged either.
+func TestSnapshotMembersConsentAtSendTime(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			if err := db.MigrateSegments(ctx); err != nil {
+				t.Fatal(err)
+			}
+			seg := store.SegmentRef{Namespace: "shop", Name: "all"}
+			consent := func(id, v string) customer.Features {
+				return customer.Features{ID: id, Attributes: map[string]string{journey.ConsentWebhookAttribute: v}}
+			}
+			if _, err := db.ReplaceSegmentSnapshotRows(ctx, seg, time.Now(), func(add func(*customer.Features) error) error {
+				for _, f := range []customer.Features{consent("kept", "true"), consent("revoked", "true"), consent("deleted", "true")} {
+					if err := add(&f); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			src := &memSource{feats: []customer.Features{consent("kept", "true"), consent("revoked", "false")}}
+			recv := newReceiver(t, 0)
+			pb := journey.Config{Name: "shop/consent", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
+				Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
+			err := Run(ctx, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, Logger: quiet, PollInterval: time.Millisecond,
+				ExitWhenIdle: true, Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
+				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := recv.customers(); len(got) != 1 || got["kept"] != 1 {
+				t.Fatalf("messages %v, want one to kept only", got)
+			}
+		})
 	}
 }

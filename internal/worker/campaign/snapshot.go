@@ -147,3 +147,32 @@ func copyFeatures(f *customer.Features) *customer.Features {
 	}
 	return &c
 }
+
+// refreshRows replaces the stored rows of the customers this tick advances
+// with their current rows from the data source, so consent, address and
+// attributes are those of send time, not of the last metric run; the
+// predicted features and loyalty figures stay the snapshot's (only the
+// metric job computes predictions). A customer the source no longer has
+// loses its row: nothing can be sent without a consent to show.
+func (w *worker) refreshRows(ctx context.Context, now time.Time, ids []string, feats map[string]*customer.Features) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	fresh := make(map[string]*customer.Features, len(ids))
+	if err := w.readCustomers(ctx, now, append([]string(nil), ids...), fresh); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		f := fresh[id]
+		if f == nil {
+			delete(feats, id)
+			continue
+		}
+		if old := feats[id]; old != nil {
+			f.ChurnProbability, f.PredictedCLV = old.ChurnProbability, old.PredictedCLV
+			f.LoyaltyTier, f.LoyaltyPoints = old.LoyaltyTier, old.LoyaltyPoints
+		}
+		feats[id] = f
+	}
+	return nil
+}

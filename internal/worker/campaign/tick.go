@@ -63,6 +63,11 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	if w.o.Segment != nil {
+		if err := w.refreshRows(ctx, now, ids, feats); err != nil {
+			return false, err
+		}
+	}
 	// Pipeline: while one batch's messages are being sent, the next batch's
 	// transaction is written. Each batch is still committed before any of its
 	// own messages leave, which is all exactly-once needs.
