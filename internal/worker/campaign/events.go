@@ -89,7 +89,15 @@ func (w *worker) recordEvents(ctx context.Context, r *eventRead, cursors map[str
 		return nil
 	}
 	name := w.cursorName("events")
-	if err := w.db.RecordJourneyEventIDs(ctx, w.lease, w.pb.Name, name, r.ids, r.pruneBefore); err != nil {
+	// Only ids inside the next read's window matter: older events are never
+	// read again (this keeps a first read of a long history from storing it).
+	keep := make(map[string]time.Time, len(r.ids))
+	for id, at := range r.ids {
+		if !at.Before(r.pruneBefore) {
+			keep[id] = at
+		}
+	}
+	if err := w.db.RecordJourneyEventIDs(ctx, w.lease, w.pb.Name, name, keep, r.pruneBefore); err != nil {
 		return err
 	}
 	cursors[name] = r.cursor

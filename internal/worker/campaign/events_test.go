@@ -41,9 +41,12 @@ func TestLateEventFiresOnceWithinTwoPolls(t *testing.T) {
 			recv := newReceiver(t, 0)
 			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 			clock := &stepClock{now: start, step: time.Second}
-			feats := customers(3)
+			feats := customers(4)
 			src := &memSource{feats: feats, events: []customer.Event{
 				{CustomerID: "cust-0000", Type: "app_open", OccurredAt: start.Add(-time.Minute)},
+				// Older than the overlap window behind the newest event: it
+				// fires once and its id need not be kept.
+				{CustomerID: "cust-0003", Type: "app_open", OccurredAt: start.Add(-2 * time.Hour)},
 			}}
 			cfg := journey.Config{Name: "shop/late", Namespace: "shop",
 				Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: "app_open"}},
@@ -74,8 +77,15 @@ func TestLateEventFiresOnceWithinTwoPolls(t *testing.T) {
 			poll()
 			poll()
 			got, keys := recv.customers(), recv.keys()
-			if got["cust-0000"] != 1 || got["cust-0001"] != 1 || len(keys) != 2 {
-				t.Fatalf("after four polls: messages per customer %v, %d keys; want one each for cust-0000 and cust-0001", got, len(keys))
+			if got["cust-0000"] != 1 || got["cust-0001"] != 1 || got["cust-0003"] != 1 || len(keys) != 3 {
+				t.Fatalf("after four polls: messages per customer %v, %d keys; want one each for cust-0000, 0001 and 0003", got, len(keys))
+			}
+			ids, err := db.JourneyEventIDs(ctx, cfg.Name, w.cursorName("events"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != 2 {
+				t.Errorf("%d event ids remembered, want the 2 inside the overlap window", len(ids))
 			}
 			for k, n := range keys {
 				if n != 1 {
