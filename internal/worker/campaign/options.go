@@ -1,12 +1,17 @@
 // Package campaign is the campaign worker: it runs one Playbook. Each tick it
-// reads the customers' feature rows and events, decides who enters (the
+// takes the segment's members and their feature rows from the metric job's
+// snapshot in the state store (Options.Segment; read again only when a new
+// metric run has landed), reads events (with an overlap window, de-duplicated
+// by event id) and orders (order_placed goals), decides who enters (the
 // playbook's trigger and re-entry policy), advances every due journey with
 // the journey engine, and performs the resulting effects exactly once
 // through the delivery ledger:
 //
 //  1. in ONE transaction: the new journey states and a pending ledger row per
 //     effect (deterministic idempotency key playbook/customer/enrolment/step);
-//  2. after commit: send (bounded concurrency), then mark the rows sent;
+//  2. after commit: send (bounded concurrency, each Channel's rate shared
+//     through the state store), marking each row sent as its send returns,
+//     so a crash leaves at most Concurrency sends unrecorded;
 //  3. at start and on every tick: pending rows are sent again with the SAME
 //     key, so a crash between 1 and 2 or 2 and 3 leads to a resend the
 //     receiver recognises, never to a second distinct message or a lost one.
