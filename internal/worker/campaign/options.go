@@ -104,7 +104,8 @@ type Options struct {
 	// already in the segment the first time it reads the snapshot: Enrol
 	// (default) or Skip (only later entrants).
 	InitialMembers InitialMembers
-	// InSegment decides segment membership (wire segment.Matches here); nil
+	// InSegment decides segment membership from each feature row (tests and
+	// tools without a metric job; the worker command sets Segment); nil
 	// reads the segment_members table for Playbook.SegmentRef, and an empty
 	// SegmentRef means every customer.
 	InSegment func(*customer.Features) bool
