@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -31,7 +32,12 @@ func (f PublisherFunc) Publish(ctx context.Context, summary any) error { return 
 
 // FromEnv picks the publisher the controller configured: a report ConfigMap
 // (in a cluster, or locally through KUBECONFIG), or a file.
-func FromEnv() (Publisher, error) {
+func FromEnv() (Publisher, error) { return FromEnvFor("") }
+
+// FromEnvFor is FromEnv for one replica of several: a ConfigMap report is
+// written to the replica's own section too (ConfigMapSection); a file is
+// one process's and is written whole. An empty replica is FromEnv.
+func FromEnvFor(replica string) (Publisher, error) {
 	if path := os.Getenv(workerconfig.EnvReportFile); path != "" {
 		return File(path), nil
 	}
@@ -49,7 +55,7 @@ func FromEnv() (Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ConfigMap(cs, ns, name), nil
+	return configMap(cs, ns, name, replica), nil
 }
 
 // File writes the summary atomically to path, its error redacted.
@@ -70,12 +76,31 @@ func File(path string) Publisher {
 // ConfigMap merge-patches the summary, its error redacted, into data[Key] of
 // an existing ConfigMap.
 func ConfigMap(cs kubernetes.Interface, namespace, name string) Publisher {
+	return configMap(cs, namespace, name, "")
+}
+
+// ConfigMapSection is ConfigMap for one replica of several: it writes the
+// summary to the replica's own section (SectionKey) as well as to data[Key]
+// (read by controllers that do not merge sections yet), so readers that
+// merge (MergePlaybook) never see one replica overwrite another.
+func ConfigMapSection(cs kubernetes.Interface, namespace, name, replica string) Publisher {
+	return configMap(cs, namespace, name, replica)
+}
+
+func configMap(cs kubernetes.Interface, namespace, name, replica string) Publisher {
 	return PublisherFunc(func(ctx context.Context, summary any) error {
 		b, err := json.Marshal(redacted(summary))
 		if err != nil {
 			return err
 		}
-		patch, err := json.Marshal(map[string]any{"data": map[string]string{Key: string(b)}})
+		data := map[string]any{Key: string(b)}
+		if replica != "" {
+			data[SectionKey(replica)] = string(b)
+			if err := pruneSections(ctx, cs, namespace, name, b, data); err != nil {
+				return err
+			}
+		}
+		patch, err := json.Marshal(map[string]any{"data": data})
 		if err != nil {
 			return err
 		}
@@ -97,4 +122,37 @@ func Decode(data map[string]string, v any) (ok bool, err error) {
 		return false, fmt.Errorf("report %s: %w", Key, err)
 	}
 	return true, nil
+}
+
+// StaleSection is how old a replica's section may be, relative to the one
+// being published, before the publisher removes it: replicas publish about
+// once a minute, so an older section is a pod that is gone (rollouts give
+// pods new names, which would otherwise pile up in the ConfigMap).
+const StaleSection = 15 * time.Minute
+
+// pruneSections adds a removal (JSON null in the merge patch) to data for
+// every other section older than StaleSection before summary's reportTime.
+func pruneSections(ctx context.Context, cs kubernetes.Interface, namespace, name string, summary []byte, data map[string]any) error {
+	var own struct {
+		ReportTime time.Time `json:"reportTime"`
+	}
+	if err := json.Unmarshal(summary, &own); err != nil || own.ReportTime.IsZero() {
+		return nil // not a timed report: nothing to compare with
+	}
+	cm, err := cs.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("publish report to ConfigMap %s/%s: %w", namespace, name, err)
+	}
+	for k, v := range cm.Data {
+		if _, ours := data[k]; ours || !isSection(k) {
+			continue
+		}
+		var other struct {
+			ReportTime time.Time `json:"reportTime"`
+		}
+		if json.Unmarshal([]byte(v), &other) != nil || other.ReportTime.Before(own.ReportTime.Add(-StaleSection)) {
+			data[k] = nil
+		}
+	}
+	return nil
 }

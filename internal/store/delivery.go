@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -74,11 +75,13 @@ func insertDeliveries(ctx context.Context, tx *Tx, ds []Delivery) error {
 }
 
 // PendingDeliveries returns the playbook's unfinished ledger rows in the
-// shard, oldest first: effects that were recorded but not confirmed.
+// shard in ledger order (see LedgerOrder): effects that were recorded but not
+// confirmed. Because the worker sends in the same order, the rows a crash
+// left in flight come first, and a restart re-sends them before anything new.
 func (db *DB) PendingDeliveries(ctx context.Context, playbook string, shard, shards int) ([]Delivery, error) {
 	rows, err := db.Query(ctx, `SELECT idempotency_key, namespace, playbook, customer_id, step, kind, channel, recipient,
 		subject, body, html, points, status, attempts, created_at FROM delivery_ledger
-		WHERE playbook = $1 AND status = 'pending'`+shardClause(shard, shards)+` ORDER BY created_at, idempotency_key`, playbook)
+		WHERE playbook = $1 AND status = 'pending'`+shardClause(shard, shards)+` ORDER BY created_at, customer_id, idempotency_key`, playbook)
 	if err != nil {
 		return nil, fmt.Errorf("load pending deliveries: %w", err)
 	}
@@ -163,4 +166,19 @@ func (db *DB) DeliveryCounts(ctx context.Context, playbook string) (map[string]i
 		out[kind+"/"+status] = n
 	}
 	return out, rows.Err()
+}
+
+// LedgerOrder sorts rows the way PendingDeliveries returns them: by creation
+// time (milliseconds, as stored), then customer, then key.
+func LedgerOrder(ds []Delivery) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := &ds[i], &ds[j]
+		if ca, cb := ms(a.CreatedAt), ms(b.CreatedAt); ca != cb {
+			return ca < cb
+		}
+		if a.CustomerID != b.CustomerID {
+			return a.CustomerID < b.CustomerID
+		}
+		return a.Key < b.Key
+	})
 }

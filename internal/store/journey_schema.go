@@ -3,8 +3,9 @@ package store
 import "context"
 
 // journeyMigrations holds journey state, what each playbook last saw of its
-// triggers, its counters, and segment membership snapshots (version i+1 =
-// step i, append-only). Times are BIGINT milliseconds since the Unix epoch,
+// triggers, its counters, segment membership snapshots, and the ids of the
+// events read inside the event cursor's overlap window (version i+1 = step
+// i, append-only). Times are BIGINT milliseconds since the Unix epoch,
 // 0 = not set; booleans are INTEGER 0/1, so one set of queries serves
 // PostgreSQL and SQLite. bucket = FNV-1a-64(customer_id) mod 4096 lets
 // replicas split customers (replica i of n owns bucket % n == i).
@@ -51,6 +52,13 @@ CREATE TABLE IF NOT EXISTS segment_members (
 	segment     TEXT NOT NULL,
 	customer_id TEXT NOT NULL,
 	PRIMARY KEY (segment, customer_id)
+)`, `
+CREATE TABLE journey_event_ids (
+	playbook    TEXT NOT NULL,
+	cursor_name TEXT NOT NULL,
+	event_id    TEXT NOT NULL,
+	occurred_at BIGINT NOT NULL,
+	PRIMARY KEY (playbook, cursor_name, event_id)
 )`}
 
 // deliveryMigrations is the delivery ledger: one row per intended effect

@@ -11,7 +11,10 @@ const SegmentComponent = "segment"
 // table with IF NOT EXISTS, so whichever component migrates first creates it
 // and the shapes must stay identical. segment_runs keeps one row per Segment:
 // the last run and, across failed runs, when and with what size the last
-// successful one ended. Times are BIGINT Unix milliseconds, 0 = never.
+// successful one ended. segment_member_features holds each member's feature
+// row as the metric job computed it (JSON of customer.Features, predicted
+// features included; bucket as in journey_states), for the campaign
+// workers. Times are BIGINT Unix milliseconds, 0 = never.
 var segmentMigrations = []string{`
 CREATE TABLE IF NOT EXISTS segment_members (
 	segment     TEXT NOT NULL,
@@ -29,6 +32,13 @@ CREATE TABLE segment_runs (
 	entered         BIGINT NOT NULL,
 	exited          BIGINT NOT NULL,
 	PRIMARY KEY (namespace, segment)
+)`, `
+CREATE TABLE segment_member_features (
+	segment     TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	bucket      INTEGER NOT NULL,
+	features    TEXT NOT NULL,
+	PRIMARY KEY (segment, customer_id)
 )`}
 
 // MigrateSegments creates or upgrades the metric job's tables.

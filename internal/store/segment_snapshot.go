@@ -8,6 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
 // SegmentDiff is what a snapshot changed: members now, and how many joined
@@ -31,8 +34,35 @@ const snapshotBatch = 10000
 // rolls back and the previous snapshot and last success stay as they were.
 // On success the run is recorded in segment_runs in the same transaction.
 // PostgreSQL loads the staging table with COPY, SQLite with batched inserts.
+// It stores no feature rows (ReplaceSegmentSnapshotRows does).
 func (db *DB) ReplaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at time.Time,
 	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	return db.replaceSegmentSnapshot(ctx, ref, at, func(add func(stagedMember) error) error {
+		return fill(func(id string) error { return add(stagedMember{id: id}) })
+	})
+}
+
+// ReplaceSegmentSnapshotRows is ReplaceSegmentSnapshot storing each member's
+// feature row (predicted features included) beside the membership, in the
+// same transaction: campaign workers read members and the features their
+// steps need from here (SegmentMemberRows) instead of recomputing them from
+// raw rows. Rows of members that left are deleted; unchanged rows are not
+// rewritten.
+func (db *DB) ReplaceSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at time.Time,
+	fill func(add func(f *customer.Features) error) error) (SegmentDiff, error) {
+	return db.replaceSegmentSnapshot(ctx, ref, at, func(add func(stagedMember) error) error {
+		return fill(func(f *customer.Features) error {
+			row, err := encodeMemberFeatures(f)
+			if err != nil {
+				return fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
+			}
+			return add(stagedMember{id: f.ID, features: row})
+		})
+	})
+}
+
+func (db *DB) replaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at time.Time,
+	fill func(add func(stagedMember) error) error) (SegmentDiff, error) {
 	if db.Dialect == Postgres {
 		return db.replaceSnapshotPostgres(ctx, ref, at, fill)
 	}
@@ -52,10 +82,16 @@ func (db *DB) ReplaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at tim
 	return d, nil
 }
 
+// stagedMember is one member on its way into the snapshot: its id and its
+// encoded feature row ("" when the caller stores none).
+type stagedMember struct {
+	id, features string
+}
+
 // replaceSnapshotPostgres runs the snapshot on one pgx connection taken from
 // the pool, because COPY is a pgx feature database/sql does not expose.
 func (db *DB) replaceSnapshotPostgres(ctx context.Context, ref SegmentRef, at time.Time,
-	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	fill func(add func(stagedMember) error) error) (SegmentDiff, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
@@ -89,8 +125,8 @@ type snapshotTx interface {
 	exec(ctx context.Context, query string, args ...any) (int64, error)
 	count(ctx context.Context, query string, args ...any) (int64, error)
 	createStaging(ctx context.Context) error
-	// load takes ownership of ids.
-	load(ctx context.Context, ids []string) error
+	// load takes ownership of ms.
+	load(ctx context.Context, ms []stagedMember) error
 	// finish completes the loads; it runs even when fill failed.
 	finish(ctx context.Context) error
 	staged(ctx context.Context) error
@@ -98,21 +134,21 @@ type snapshotTx interface {
 }
 
 func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time.Time,
-	fill func(add func(id string) error) error) (SegmentDiff, error) {
+	fill func(add func(stagedMember) error) error) (SegmentDiff, error) {
 	fail := func(step string, err error) (SegmentDiff, error) {
 		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %s: %w", ref.Namespace, ref.Name, step, err)
 	}
 	if err := st.createStaging(ctx); err != nil {
 		return fail("create staging table", err)
 	}
-	buf := make([]string, 0, snapshotBatch)
-	add := func(id string) error {
-		buf = append(buf, id)
+	buf := make([]stagedMember, 0, snapshotBatch)
+	add := func(m stagedMember) error {
+		buf = append(buf, m)
 		if len(buf) < snapshotBatch {
 			return nil
 		}
 		err := st.load(ctx, buf)
-		buf = make([]string, 0, snapshotBatch)
+		buf = make([]stagedMember, 0, snapshotBatch)
 		return err
 	}
 	if err := fill(add); err != nil {
@@ -147,6 +183,9 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 	if err != nil {
 		return fail("count members", err)
 	}
+	if err := replaceMemberFeatures(ctx, st.exec, ref); err != nil {
+		return fail("store member feature rows", err)
+	}
 	if err := recordSegmentSuccess(ctx, st.exec, ref, at, d); err != nil {
 		return SegmentDiff{}, err
 	}
@@ -161,7 +200,7 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 // PostgreSQL ingests ids while the caller is still producing them.
 type postgresSnapshot struct {
 	tx      pgx.Tx
-	batches chan []string
+	batches chan []stagedMember
 	stopped chan struct{} // closed when the COPY returned
 	copyErr error         // valid after stopped is closed
 }
@@ -177,14 +216,15 @@ func (p *postgresSnapshot) count(ctx context.Context, query string, args ...any)
 }
 
 func (p *postgresSnapshot) createStaging(ctx context.Context) error {
-	if _, err := p.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id text NOT NULL) ON COMMIT DROP`); err != nil {
+	if _, err := p.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id text NOT NULL, bucket int NOT NULL,
+		features text NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	batches := make(chan []string, 4)
+	batches := make(chan []stagedMember, 4)
 	p.batches, p.stopped = batches, make(chan struct{})
-	var batch []string
+	var batch []stagedMember
 	i := 0
-	row := make([]any, 1) // reused: pgx encodes each row before asking for the next
+	row := make([]any, 3) // reused: pgx encodes each row before asking for the next
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		for i >= len(batch) {
 			next, ok := <-batches
@@ -193,24 +233,24 @@ func (p *postgresSnapshot) createStaging(ctx context.Context) error {
 			}
 			batch, i = next, 0
 		}
-		row[0] = batch[i]
+		row[0], row[1], row[2] = batch[i].id, int32(journey.Bucket(batch[i].id)), batch[i].features
 		i++
 		return row, nil
 	})
 	go func() {
 		defer close(p.stopped)
-		_, p.copyErr = p.tx.CopyFrom(ctx, pgx.Identifier{"segment_staging"}, []string{"customer_id"}, src)
+		_, p.copyErr = p.tx.CopyFrom(ctx, pgx.Identifier{"segment_staging"}, []string{"customer_id", "bucket", "features"}, src)
 	}()
 	return nil
 }
 
-// load hands ids (now owned by the COPY) to the running COPY.
-func (p *postgresSnapshot) load(_ context.Context, ids []string) error {
-	if len(ids) == 0 {
+// load hands ms (now owned by the COPY) to the running COPY.
+func (p *postgresSnapshot) load(_ context.Context, ms []stagedMember) error {
+	if len(ms) == 0 {
 		return nil
 	}
 	select {
-	case p.batches <- ids:
+	case p.batches <- ms:
 		return nil
 	case <-p.stopped:
 		if p.copyErr != nil {
@@ -245,8 +285,8 @@ type sqliteSnapshot struct {
 	bulk *sql.Stmt
 }
 
-// sqliteInsertRows is how many ids one INSERT carries (well under SQLite's
-// 32766 bound parameters).
+// sqliteInsertRows is how many members one INSERT carries (3 parameters
+// each, well under SQLite's 32766 bound parameters).
 const sqliteInsertRows = 500
 
 func (s *sqliteSnapshot) exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -263,39 +303,43 @@ func (s *sqliteSnapshot) count(ctx context.Context, query string, args ...any) (
 }
 
 func (s *sqliteSnapshot) createStaging(ctx context.Context) error {
-	if _, err := s.tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS segment_staging (customer_id TEXT NOT NULL)`); err != nil {
+	// The staging table's shape changed (bucket, features): a connection that
+	// still holds the old one from an earlier run drops it first.
+	if _, err := s.tx.Exec(ctx, `DROP TABLE IF EXISTS temp.segment_staging`); err != nil {
 		return err
 	}
-	_, err := s.tx.Exec(ctx, `DELETE FROM segment_staging`)
+	_, err := s.tx.Exec(ctx, `CREATE TEMP TABLE segment_staging (customer_id TEXT NOT NULL, bucket INTEGER NOT NULL,
+		features TEXT NOT NULL)`)
 	return err
 }
 
-func (s *sqliteSnapshot) load(ctx context.Context, ids []string) error {
-	for len(ids) >= sqliteInsertRows {
+func (s *sqliteSnapshot) load(ctx context.Context, ms []stagedMember) error {
+	const width = 3
+	args := func(part []stagedMember) []any {
+		out := make([]any, 0, width*len(part))
+		for _, m := range part {
+			out = append(out, m.id, journey.Bucket(m.id), m.features)
+		}
+		return out
+	}
+	for len(ms) >= sqliteInsertRows {
 		if s.bulk == nil {
-			st, err := s.tx.PrepareContext(ctx, s.tx.db.Rebind(`INSERT INTO segment_staging (customer_id) VALUES `+valuesList(sqliteInsertRows, 1)))
+			st, err := s.tx.PrepareContext(ctx, s.tx.db.Rebind(`INSERT INTO segment_staging (customer_id, bucket, features) VALUES `+
+				valuesList(sqliteInsertRows, width)))
 			if err != nil {
 				return err
 			}
 			s.bulk = st
 		}
-		args := make([]any, sqliteInsertRows)
-		for i := range args {
-			args[i] = ids[i]
-		}
-		if _, err := s.bulk.ExecContext(ctx, args...); err != nil {
+		if _, err := s.bulk.ExecContext(ctx, args(ms[:sqliteInsertRows])...); err != nil {
 			return err
 		}
-		ids = ids[sqliteInsertRows:]
+		ms = ms[sqliteInsertRows:]
 	}
-	if len(ids) == 0 {
+	if len(ms) == 0 {
 		return nil
 	}
-	args := make([]any, len(ids))
-	for i := range ids {
-		args[i] = ids[i]
-	}
-	_, err := s.tx.Exec(ctx, `INSERT INTO segment_staging (customer_id) VALUES `+valuesList(len(ids), 1), args...)
+	_, err := s.tx.Exec(ctx, `INSERT INTO segment_staging (customer_id, bucket, features) VALUES `+valuesList(len(ms), width), args(ms)...)
 	return err
 }
 

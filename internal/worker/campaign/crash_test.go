@@ -27,6 +27,9 @@ const (
 	childURLEnv   = "CAMPAIGN_CRASH_URL"
 	crashPlaybook = "shop/crash"
 	crashN        = 1000
+	// crashConcurrency bounds the child's sends in flight, and so what a
+	// kill may make it re-send.
+	crashConcurrency = 4
 )
 
 func TestMain(m *testing.M) {
@@ -62,7 +65,7 @@ func crashChild() int {
 	err = Run(context.Background(), Options{Playbook: crashConfig(), StoreURL: os.Getenv(childStoreEnv),
 		Source: &memSource{feats: crashCustomers()}, Channels: map[string]channel.Sender{"hook": s},
 		ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-		PollInterval: 5 * time.Millisecond, BatchSize: 25, Concurrency: 4, ExitWhenIdle: true, Logger: quiet})
+		PollInterval: 5 * time.Millisecond, BatchSize: 25, Concurrency: crashConcurrency, ExitWhenIdle: true, Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -121,6 +124,15 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 				return cmd
 			}
 			killedMidRun := 0
+			// resentPerRun[i] counts the keys run i sent that an earlier run
+			// had already delivered: what the kill before run i made it re-send.
+			var resentPerRun []int
+			before := recv.keys()
+			measure := func() {
+				after := recv.keys()
+				resentPerRun = append(resentPerRun, resentKeys(before, after))
+				before = after
+			}
 			for kill := 0; kill < 25; kill++ {
 				cmd := start()
 				time.Sleep(time.Duration(20+rng.IntN(180)) * time.Millisecond)
@@ -130,6 +142,7 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 				if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
 					killedMidRun++
 				}
+				measure()
 			}
 			cmd := start()
 			done := make(chan error, 1)
@@ -143,6 +156,7 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 				cmd.Process.Kill() //nolint:errcheck
 				t.Fatal("final run did not finish")
 			}
+			measure()
 			if killedMidRun < 20 {
 				t.Fatalf("only %d of 25 kills hit a running worker; the test did not exercise crashes", killedMidRun)
 			}
@@ -173,6 +187,28 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 			if missing != 0 || extra != 0 || len(got) != len(want) {
 				t.Fatalf("exactly-once by key violated: missing %d, extra %d", missing, extra)
 			}
+			// Each message is marked sent as its send returns, so a kill can
+			// only leave the sends in flight unrecorded: at most Concurrency.
+			maxResent := 0
+			for _, n := range resentPerRun {
+				maxResent = max(maxResent, n)
+			}
+			t.Logf("%s: re-sent keys per run after a kill %v (max %d, concurrency %d)", dialect, resentPerRun, maxResent, crashConcurrency)
+			if maxResent > crashConcurrency {
+				t.Fatalf("a kill made the next run re-send %d keys, more than the %d sends that can be in flight", maxResent, crashConcurrency)
+			}
 		})
 	}
+}
+
+// resentKeys counts the keys received again between two snapshots of the
+// receiver's per-key counts (keys new in after are first sends).
+func resentKeys(before, after map[string]int) int {
+	n := 0
+	for k, c := range after {
+		if before[k] > 0 && c > before[k] {
+			n++
+		}
+	}
+	return n
 }

@@ -26,17 +26,23 @@ func (w *worker) resendPending(ctx context.Context) (int, error) {
 }
 
 // deliver performs pending rows with at most Concurrency in flight and
-// records the outcomes in one transaction. Transient failures stay pending
-// (retried next tick with the same key); permanent ones are marked failed.
+// records each outcome as soon as its send returns (see outcomeRecorder).
+// Transient failures stay pending (retried next tick with the same key);
+// permanent ones are marked failed.
 func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 	if !w.holdsLease() {
 		// The rows stay pending; whoever holds the shard now sends them
 		// with the same keys.
 		return store.ErrLeaseLost
 	}
+	// Sending in ledger order keeps the sends a crash leaves in flight at the
+	// head of the next start's pending list, so that start re-sends them
+	// first and a second crash cannot add to them.
+	store.LedgerOrder(ds)
 	var (
-		mu       sync.Mutex
-		outcomes []store.DeliveryOutcome
+		rec      = &outcomeRecorder{db: w.db, clock: w.o.Clock}
+		errOnce  sync.Once
+		firstErr error
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, w.o.Concurrency)
 	)
@@ -60,16 +66,13 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 				w.o.Logger.Debug("transient delivery failure; will resend", "playbook", w.pb.Name, "step", d.Step, "err", err)
 				return
 			}
-			mu.Lock()
-			outcomes = append(outcomes, o)
-			mu.Unlock()
+			if err := rec.record(ctx, o); err != nil {
+				errOnce.Do(func() { firstErr = err })
+			}
 		}()
 	}
 	wg.Wait()
-	if len(outcomes) == 0 {
-		return nil
-	}
-	return w.db.MarkDeliveries(ctx, outcomes, w.o.Clock())
+	return firstErr
 }
 
 // perform sends one message or credits one award.

@@ -90,6 +90,7 @@ type memSource struct {
 	mu     sync.Mutex
 	feats  []customer.Features
 	events []customer.Event
+	orders []customer.Order
 }
 
 func (m *memSource) ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error {
@@ -109,6 +110,19 @@ func (m *memSource) ScanEvents(ctx context.Context, since time.Time, fn func(*cu
 	for i := range m.events {
 		if !m.events[i].OccurredAt.Before(since) {
 			if err := fn(&m.events[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *memSource) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.orders {
+		if !m.orders[i].OccurredAt.Before(since) {
+			if err := fn(&m.orders[i]); err != nil {
 				return err
 			}
 		}

@@ -180,3 +180,56 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 		t.Errorf("r1's shard was taken over by %v, want exactly one survivor", sortedKeys(takers))
 	}
 }
+
+// A one-shot replica (--once) that holds no shard lease does not exit while
+// the playbook still has journeys due: a holder that crashed left the only
+// shard leased with every journey waiting; the one-shot replica waits for
+// the lease to expire, takes the shard over and finishes the journeys.
+func TestOnceWaitsForJourneysOfShardsItDoesNotHold(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			recv := newReceiver(t, 0)
+			src := &memSource{feats: customers(30)}
+			cfg := journey.Config{Name: "shop/once", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+				Steps: []journey.Step{
+					{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
+					{Name: "pause", Wait: &journey.WaitStep{Duration: 300 * time.Millisecond}},
+					{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
+				}}
+			hook := webhookSender(t, recv.srv.URL)
+			opts := func(holder string, once bool) Options {
+				return Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
+					Channels:     map[string]channel.Sender{"hook": hook},
+					ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, ExitWhenIdle: once,
+					Leases: &LeaseOptions{Shards: 1, Holder: holder, TTL: 600 * time.Millisecond, Settle: -1, KeepOnExit: true}}
+			}
+			// The first holder sends every hello, then crashes keeping its lease.
+			ctx, cancel := context.WithCancel(context.Background())
+			errs := make(chan error, 1)
+			go func() { errs <- Run(ctx, opts("crashed", false)) }()
+			waitFor(t, 15*time.Second, "hellos sent", func() bool {
+				c, err := db.DeliveryCounts(context.Background(), cfg.Name)
+				return err == nil && c["message/sent"] == 20 && c["message/pending"] == 0
+			})
+			cancel()
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			if err := Run(context.Background(), opts("once", true)); err != nil {
+				t.Fatal(err)
+			}
+			left, err := db.PlaybookOutstanding(context.Background(), cfg.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := db.DeliveryCounts(context.Background(), cfg.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left != 0 || c["message/sent"] != 40 {
+				t.Fatalf("--once returned with %d journeys/rows outstanding and %d of 40 messages sent", left, c["message/sent"])
+			}
+		})
+	}
+}

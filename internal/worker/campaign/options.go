@@ -1,12 +1,17 @@
 // Package campaign is the campaign worker: it runs one Playbook. Each tick it
-// reads the customers' feature rows and events, decides who enters (the
+// takes the segment's members and their feature rows from the metric job's
+// snapshot in the state store (Options.Segment; read again only when a new
+// metric run has landed), reads events (with an overlap window, de-duplicated
+// by event id) and orders (order_placed goals), decides who enters (the
 // playbook's trigger and re-entry policy), advances every due journey with
 // the journey engine, and performs the resulting effects exactly once
 // through the delivery ledger:
 //
 //  1. in ONE transaction: the new journey states and a pending ledger row per
 //     effect (deterministic idempotency key playbook/customer/enrolment/step);
-//  2. after commit: send (bounded concurrency), then mark the rows sent;
+//  2. after commit: send (bounded concurrency, each Channel's rate shared
+//     through the state store), marking each row sent as its send returns,
+//     so a crash leaves at most Concurrency sends unrecorded;
 //  3. at start and on every tick: pending rows are sent again with the SAME
 //     key, so a crash between 1 and 2 or 2 and 3 leads to a resend the
 //     receiver recognises, never to a second distinct message or a lost one.
@@ -35,6 +40,8 @@ import (
 type Source interface {
 	ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error
 	ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error
+	// ScanOrders feeds order_placed goals (orders produce no events).
+	ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error
 }
 
 // AwardFunc credits points for an awardPoints step; reason is the step's
@@ -80,9 +87,25 @@ type Options struct {
 	// what they deliver (decides consent and recipient).
 	Channels     map[string]channel.Sender
 	ChannelKinds map[string]journey.ChannelKind
+	// ChannelRates are the Channels' rate limits (spec.rateLimit). A rate
+	// here is enforced across every replica and playbook of the namespace
+	// through a token bucket in the state store: at most Burst at once, then
+	// PerSecond (so at most Burst + PerSecond in any one second).
+	ChannelRates map[string]channel.RateLimit
 	// Source supplies feature rows and events.
 	Source Source
-	// InSegment decides segment membership (wire segment.Matches here); nil
+	// Segment, when set, makes the metric job's stored snapshot of the
+	// playbook's Segment the membership: members and their feature rows
+	// (predicted features included) are read from the state store when a new
+	// successful metric run has landed, never recomputed from raw rows and
+	// never rescanned per poll. InSegment and SegmentRef are then unused.
+	Segment *store.SegmentRef
+	// InitialMembers is what a segment-entry playbook does with the members
+	// already in the segment the first time it reads the snapshot: Enrol
+	// (default) or Skip (only later entrants).
+	InitialMembers InitialMembers
+	// InSegment decides segment membership from each feature row (tests and
+	// tools without a metric job; the worker command sets Segment); nil
 	// reads the segment_members table for Playbook.SegmentRef, and an empty
 	// SegmentRef means every customer.
 	InSegment func(*customer.Features) bool
@@ -110,6 +133,10 @@ type Options struct {
 	Leases *LeaseOptions
 	// PollInterval between ticks (default 30s).
 	PollInterval time.Duration
+	// EventOverlap is how far before the event cursor each poll reads again
+	// (default 15m), so events written late are still seen; their ids are
+	// remembered inside the window so none acts twice.
+	EventOverlap time.Duration
 	// BatchSize is how many journeys one transaction advances (default 1000).
 	BatchSize int
 	// Concurrency bounds in-flight sends (default 64).
@@ -136,6 +163,9 @@ func (o *Options) defaults() {
 	if o.PollInterval <= 0 {
 		o.PollInterval = 30 * time.Second
 	}
+	if o.EventOverlap <= 0 {
+		o.EventOverlap = 15 * time.Minute
+	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
 	}
@@ -152,6 +182,9 @@ func (o *Options) defaults() {
 		l := *o.Leases
 		l.defaults(o.PollInterval)
 		o.Leases = &l
+	}
+	if o.InitialMembers == "" {
+		o.InitialMembers = InitialMembersEnrol
 	}
 	o.DryRun = o.DryRun || o.Playbook.DryRun
 	o.Suspend = o.Suspend || o.Playbook.Suspend

@@ -27,6 +27,8 @@ type worker struct {
 	// leaseValid says whether the last renewal is still in force.
 	lease      *store.ShardLease
 	leaseValid func() bool
+	// snap is the metric job's membership for this shard (Options.Segment).
+	snap memberSnapshot
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -46,6 +48,15 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if err := db.MigrateJourney(ctx); err != nil {
 		return err
+	}
+	if err := shareRateLimits(ctx, &o, db); err != nil {
+		return err
+	}
+	if o.Segment != nil {
+		// The snapshot tables are the metric job's; the worker may start first.
+		if err := db.MigrateSegments(ctx); err != nil {
+			return err
+		}
 	}
 	base := &worker{o: o, db: db, pb: pb, sched: sched}
 	var set shardSet
@@ -106,6 +117,17 @@ func Run(ctx context.Context, o Options) error {
 			}
 			lastPublish = now
 		}
+		if idle && o.ExitWhenIdle && o.Leases != nil && !o.Suspend {
+			// Idle here only says this replica's shards are done; a one-shot
+			// run means "until nothing is due" in every shard, so it keeps
+			// polling (and claims shards whose holder is gone) until the
+			// whole playbook is done.
+			left, err := db.PlaybookOutstanding(ctx, pb.Name)
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			idle = left == 0
+		}
 		if idle && o.ExitWhenIdle {
 			return nil
 		}
@@ -146,6 +168,30 @@ func (w *worker) activeCount() int {
 	return n
 }
 
+// customers returns the feature rows and the segment members the tick
+// works on: from the metric job's snapshot (Options.Segment), else every
+// feature row of the shard with membership decided by members.
+func (w *worker) customers(ctx context.Context, now time.Time) (map[string]*customer.Features, map[string]bool, error) {
+	var feats map[string]*customer.Features
+	var members map[string]bool
+	var err error
+	if w.o.Segment != nil {
+		if feats, members, err = w.snapshotCustomers(ctx, now); err == nil {
+			// Membership is the metric job's; tiers and points are current.
+			err = w.addLoyalty(ctx, now, feats)
+		}
+	} else if feats, err = w.loadFeatures(ctx, now); err == nil {
+		// Tiers and points first: segment criteria may test them.
+		if err = w.addLoyalty(ctx, now, feats); err == nil {
+			members, err = w.members(ctx, feats)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return feats, members, nil
+}
+
 // loadFeatures reads every feature row of this replica's shard (copies:
 // the connector reuses its struct).
 func (w *worker) loadFeatures(ctx context.Context, now time.Time) (map[string]*customer.Features, error) {
@@ -154,17 +200,18 @@ func (w *worker) loadFeatures(ctx context.Context, now time.Time) (map[string]*c
 		if journey.Shard(f.ID, w.o.Shards) != w.o.Shard {
 			return nil
 		}
-		c := *f
-		c.Attributes = make(map[string]string, len(f.Attributes))
-		for k, v := range f.Attributes {
-			c.Attributes[k] = v
-		}
-		out[c.ID] = &c
+		out[f.ID] = copyFeatures(f)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read customers: %w", err)
 	}
+	return out, nil
+}
+
+// addLoyalty fills in loyalty tiers and points (LoyaltyBalances) before
+// criteria, triggers and templates see the rows.
+func (w *worker) addLoyalty(ctx context.Context, now time.Time, out map[string]*customer.Features) error {
 	if w.o.LoyaltyBalances != nil {
 		// Members without a feature row (not in the data source) are
 		// skipped: nothing could be sent to them.
@@ -175,8 +222,8 @@ func (w *worker) loadFeatures(ctx context.Context, now time.Time) (map[string]*c
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("read loyalty balances: %w", err)
+			return fmt.Errorf("read loyalty balances: %w", err)
 		}
 	}
-	return out, nil
+	return nil
 }

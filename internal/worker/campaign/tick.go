@@ -14,19 +14,19 @@ import (
 // due journey in batches, perform the batches' effects. It reports whether
 // it changed anything.
 func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
-	feats, err := w.loadFeatures(ctx, now)
+	feats, members, err := w.customers(ctx, now)
 	if err != nil {
 		return false, err
 	}
-	members, err := w.members(ctx, feats)
+	evs, err := w.loadEvents(ctx, now)
 	if err != nil {
 		return false, err
 	}
-	events, eventCursor, err := w.loadEvents(ctx, now)
+	orders, err := w.loadOrders(ctx, now)
 	if err != nil {
 		return false, err
 	}
-	ob, err := w.observe(ctx, now, feats, members, events)
+	ob, err := w.observe(ctx, now, feats, members, evs.fresh)
 	if err != nil {
 		return false, err
 	}
@@ -45,7 +45,7 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			ob.seen[id] = v
 		}
 	}
-	convert := w.conversions(now, feats, events)
+	convert := w.conversions(now, feats, append(evs.events, orders.events...))
 	work := map[string]bool{}
 	for id := range enrol {
 		work[id] = true
@@ -63,6 +63,11 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	if w.o.Segment != nil {
+		if err := w.refreshRows(ctx, now, ids, feats); err != nil {
+			return false, err
+		}
+	}
 	// Pipeline: while one batch's messages are being sent, the next batch's
 	// transaction is written. Each batch is still committed before any of its
 	// own messages leave, which is all exactly-once needs.
@@ -105,8 +110,11 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			w.seen[id] = v
 		}
 	}
-	if eventCursor != "" {
-		ob.cursors[w.cursorName("events")] = eventCursor
+	if err := w.recordEvents(ctx, evs, ob.cursors); err != nil {
+		return false, err
+	}
+	if orders.cursor != "" {
+		ob.cursors[w.cursorName("orders")] = orders.cursor
 	}
 	if err := w.db.SetJourneyCursorsLeased(ctx, w.lease, w.pb.Name, ob.cursors); err != nil {
 		return false, err
@@ -114,8 +122,8 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	return len(ids) > 0, nil
 }
 
-// conversions finds journeys whose goal was met: a goal event inside the
-// window, or the goal CEL now true. Holdout journeys convert too; that is
+// conversions finds journeys whose goal was met: a goal event (an event row,
+// or an order for order_placed) inside the window, or the goal CEL now true. Holdout journeys convert too; that is
 // what lift compares.
 func (w *worker) conversions(now time.Time, feats map[string]*customer.Features, events []customer.Event) map[string]time.Time {
 	out := map[string]time.Time{}

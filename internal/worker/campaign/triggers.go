@@ -69,16 +69,35 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 		for id, v := range w.seen {
 			prev[id] = v == "1"
 		}
+		skip, err := w.skipInitialMembers(ctx, ob)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			// First sight of the membership with initialMembers: Skip: the
+			// current members count as seen, only later entrants enrol.
+			prev = members
+		}
 		for _, id := range journey.SegmentEntered(prev, members) {
 			add(id)
 		}
-		for id := range feats {
-			v := "0"
-			if members[id] {
-				v = "1"
+		for id := range members {
+			if w.seen[id] != "1" {
+				ob.seen[id] = "1"
 			}
-			if w.seen[id] != v {
-				ob.seen[id] = v
+		}
+		for id, v := range w.seen {
+			if v == "1" && !members[id] {
+				ob.seen[id] = "0"
+			}
+		}
+		if w.o.Segment == nil {
+			// Without a snapshot the feature rows are the whole shard: record
+			// non-members too, as before.
+			for id := range feats {
+				if !members[id] && w.seen[id] == "" {
+					ob.seen[id] = "0"
+				}
 			}
 		}
 	case t.Schedule != "":
@@ -160,38 +179,18 @@ func (w *worker) defaultZone() string {
 	return ""
 }
 
-// loadEvents reads events since the shard's event cursor (needed by event
-// triggers and event goals); the new cursor is returned for saving after
-// the tick's batches commit. Re-reading an event is harmless: enrolment is
-// refused for an active journey and conversion is recorded once.
-func (w *worker) loadEvents(ctx context.Context, now time.Time) ([]customer.Event, string, error) {
-	dataEvents := w.pb.Trigger.Event != nil && w.pb.Trigger.Event.ProgramRef == ""
-	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "") {
-		return nil, "", nil
+// skipInitialMembers reports whether this tick is the shard's first sight of
+// the metric job's membership under initialMembers: Skip. The snapshot's run
+// time is kept as a cursor, so "first" survives restarts.
+func (w *worker) skipInitialMembers(ctx context.Context, ob *observation) (bool, error) {
+	if w.o.Segment == nil || w.snap.members == nil {
+		return false, nil
 	}
-	name := w.cursorName("events")
+	name := w.cursorName("segmentSnapshot")
 	last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)
 	if err != nil {
-		return nil, "", err
+		return false, err
 	}
-	since := time.Time{}
-	if last != "" {
-		since, _ = time.Parse(time.RFC3339Nano, last)
-	}
-	var out []customer.Event
-	maxAt := since
-	err = w.o.Source.ScanEvents(ctx, since, func(ev *customer.Event) error {
-		if journey.Shard(ev.CustomerID, w.o.Shards) != w.o.Shard || ev.OccurredAt.After(now) {
-			return nil
-		}
-		out = append(out, customer.Event{CustomerID: ev.CustomerID, Type: ev.Type, OccurredAt: ev.OccurredAt})
-		if ev.OccurredAt.After(maxAt) {
-			maxAt = ev.OccurredAt
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return out, maxAt.UTC().Format(time.RFC3339Nano), nil
+	ob.cursors[name] = w.snap.at.UTC().Format(time.RFC3339Nano)
+	return last == "" && w.o.InitialMembers == InitialMembersSkip, nil
 }

@@ -50,6 +50,12 @@ func Validate(o Options) (*journey.Playbook, cron.Schedule, error) {
 				Reason: fmt.Sprintf("the worker has no connection to loyalty program %q", ev.ProgramRef)})
 		}
 	}
+	switch o.InitialMembers {
+	case "", InitialMembersEnrol, InitialMembersSkip:
+	default:
+		probs = append(probs, &journey.FieldError{Field: "trigger.segmentEntry.initialMembers",
+			Reason: fmt.Sprintf("%q is not one of %s or %s", o.InitialMembers, InitialMembersEnrol, InitialMembersSkip)})
+	}
 	if o.Source == nil {
 		probs = append(probs, &journey.FieldError{Field: "segmentRef", Reason: "no data source connected"})
 	}

@@ -13,11 +13,10 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/segment"
 	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
@@ -73,7 +72,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, fmt.Errorf("playbook %s/%s: %w", spec.Namespace, spec.Name, err)
 	}
-	inSegment, err := segmentMatcher(spec.Segment, g)
+	initial, err := initialMembers(g.specPath())
 	if err != nil {
 		return o, nil, err
 	}
@@ -81,11 +80,15 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
+	rates, err := channelRates(spec.Channels)
+	if err != nil {
+		return o, nil, err
+	}
 	url, err := stateStoreURL()
 	if err != nil {
 		return o, nil, err
 	}
-	pub, err := report.FromEnv()
+	pub, err := report.FromEnvFor(reportReplica(f.shard))
 	if err != nil {
 		return o, nil, err
 	}
@@ -98,17 +101,19 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		return o, nil, err
 	}
 	o = campaign.Options{
-		Playbook:     pb,
-		StoreURL:     url,
-		Channels:     senders,
-		ChannelKinds: kinds,
-		Source:       windowedSource{Connector: src, window: window},
-		InSegment:    inSegment,
-		Shard:        shard,
-		Shards:       shards,
-		ExitWhenIdle: f.once,
-		PollInterval: f.poll,
-		Logger:       g.logger,
+		Playbook:       pb,
+		StoreURL:       url,
+		Channels:       senders,
+		ChannelKinds:   kinds,
+		ChannelRates:   rates,
+		Source:         windowedSource{Connector: src, window: window},
+		Segment:        segmentRef(&spec),
+		InitialMembers: initial,
+		Shard:          shard,
+		Shards:         shards,
+		ExitWhenIdle:   f.once,
+		PollInterval:   f.poll,
+		Logger:         g.logger,
 		Publish: func(ctx context.Context, summary any) error {
 			s, ok := summary.(*campaign.Summary)
 			if !ok {
@@ -152,29 +157,48 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	return o, closeAll, nil
 }
 
-// segmentMatcher evaluates the Segment's criteria on each feature row the
-// campaign reads. Evaluating here (instead of reading the metric job's
-// stored snapshot) keeps entry current between metric runs and works when the
-// metric job's SQLite state lives in another pod.
-func segmentMatcher(seg workerconfig.Segment, g *globals) (func(*customer.Features) bool, error) {
-	if seg.Spec.Criteria == "" {
-		return nil, nil // no segment: every customer
+// segmentRef names the Segment whose membership the metric job stores: the
+// campaign worker enrols from that snapshot (one truth for membership), it
+// does not evaluate the criteria on raw rows, where predicted features such
+// as churnProbability are never computed.
+func segmentRef(spec *workerconfig.Playbook) *store.SegmentRef {
+	ns := spec.Segment.Namespace
+	if ns == "" {
+		ns = spec.Namespace
 	}
-	prog, err := segment.Compile(seg.Spec.Criteria)
-	if err != nil {
-		return nil, fmt.Errorf("segment %s criteria: %w", seg.Name, err)
+	name := spec.Segment.Name
+	if name == "" {
+		name = spec.Spec.SegmentRef.Name
 	}
-	return func(f *customer.Features) bool {
-		ok, err := prog.Matches(f)
-		if err != nil {
-			// Evaluation errors come from the data of one customer; say so
-			// only at debug, where customer ids may appear.
-			g.logger.Debug("segment criteria failed for a customer; treated as not a member", "segment", seg.Name,
-				"customer", f.ID, "err", err)
-			return false
-		}
-		return ok
-	}, nil
+	return &store.SegmentRef{Namespace: ns, Name: name}
+}
+
+// initialMembers reads spec.trigger.segmentEntry.initialMembers (Enrol or
+// Skip; default Enrol) from the worker spec. It is read from the JSON
+// directly so the worker honours the field as soon as the API carries it.
+func initialMembers(specPath string) (campaign.InitialMembers, error) {
+	var raw struct {
+		Spec struct {
+			Trigger struct {
+				SegmentEntry *struct {
+					InitialMembers string `json:"initialMembers"`
+				} `json:"segmentEntry"`
+			} `json:"trigger"`
+		} `json:"spec"`
+	}
+	if err := workerconfig.Load(specPath, &raw); err != nil {
+		return "", err
+	}
+	se := raw.Spec.Trigger.SegmentEntry
+	if se == nil || se.InitialMembers == "" {
+		return campaign.InitialMembersEnrol, nil
+	}
+	switch v := campaign.InitialMembers(se.InitialMembers); v {
+	case campaign.InitialMembersEnrol, campaign.InitialMembersSkip:
+		return v, nil
+	}
+	return "", fmt.Errorf("spec.trigger.segmentEntry.initialMembers %q: want %s or %s", se.InitialMembers,
+		campaign.InitialMembersEnrol, campaign.InitialMembersSkip)
 }
 
 // channelSenders builds a sender per Channel, with its Secret mounted at
@@ -210,6 +234,33 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 		kinds[name] = specmap.ChannelKind(&spec)
 	}
 	return senders, kinds, nil
+}
+
+// reportReplica names this replica's section of the report ConfigMap (see
+// report.MergePlaybook): the pinned shard, else the pod name ($HOSTNAME, the
+// lease holder too). Empty (no section, one summary) outside a pod.
+func reportReplica(shard string) string {
+	if shard != "" {
+		return "shard-" + strings.ReplaceAll(shard, "/", "-of-")
+	}
+	return os.Getenv("HOSTNAME")
+}
+
+// channelRates are the Channels' spec.rateLimit: the campaign worker holds
+// each to its rate across all replicas and playbooks through the state
+// store (campaign.Options.ChannelRates).
+func channelRates(specs map[string]v1alpha1.ChannelSpec) (map[string]channel.RateLimit, error) {
+	out := map[string]channel.RateLimit{}
+	for name, spec := range specs {
+		cfg, err := specmap.Channel(&spec)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		if cfg.RateLimit.PerSecond > 0 {
+			out[name] = cfg.RateLimit
+		}
+	}
+	return out, nil
 }
 
 // replicaCount is spec.workers.replicas (default 1): the number of shards

@@ -48,6 +48,10 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "silver", `customer.loyaltyTier == "silver"`, nil
 	seg.Spec.LoyaltyProgramRef = &v1alpha1.LocalObjectReference{Name: "rewards"}
+	// The metric job reads tiers from the program's ledger (the controller
+	// puts the program's spec here).
+	prog := shopProgram()
+	seg.LoyaltyProgram = &prog.Spec
 	pb := workerconfig.Playbook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},

@@ -29,6 +29,8 @@ func TestCampaignReplicasShareShards(t *testing.T) {
 	replicas := int32(3)
 	pb.Spec.Workers = &v1alpha1.Workers{Replicas: &replicas}
 	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+state)
+	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	to := regexp.MustCompile(`^\[console\] to=([a-z])\*\*\* `)

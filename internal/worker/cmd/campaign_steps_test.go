@@ -20,6 +20,7 @@ func TestCampaignReportCountsSteps(t *testing.T) {
 	pb := welcomePlaybook()
 	pb.Spec.Steps = append(pb.Spec.Steps, v1alpha1.Step{Name: "pause", Wait: &v1alpha1.WaitStep{Duration: "24h"}})
 	r := newLocalRun(t, pb)
+	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")

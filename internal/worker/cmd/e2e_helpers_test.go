@@ -67,6 +67,25 @@ var shopSource = v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1al
 type localRun struct {
 	root, report string
 	env          []string
+	// hasSegment says a playbook's Segment spec is at segmentSpecFile.
+	hasSegment bool
+}
+
+// segmentSpecFile is where a playbook run keeps its Segment's worker spec.
+var segmentSpecFile = filepath.Join(filepath.Dir(workload.SpecFile), "segment-spec.json")
+
+// runMetricJob runs the playbook's Segment metric job in the same local
+// root (same state store), as the Segment's CronJob does in a cluster: the
+// campaign worker enrols from the membership it stores.
+func (r *localRun) runMetricJob(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, workerBin, "metrics", "--spec="+segmentSpecFile)
+	cmd.Env = append(append([]string(nil), r.env...), workerconfig.EnvReportFile+"="+filepath.Join(r.root, "segment-report.json"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("metric job of the playbook's segment: %v\n%s", err, out)
+	}
 }
 
 func newLocalRun(t *testing.T, spec any) *localRun {
@@ -78,6 +97,16 @@ func newLocalRun(t *testing.T, spec any) *localRun {
 		t.Fatal(err)
 	}
 	r.write(t, workload.SpecFile, data["spec.json"])
+	if pb, ok := spec.(workerconfig.Playbook); ok {
+		// The playbook's Segment, for the metric job that runs before each
+		// campaign worker (campaign workers enrol from its snapshot).
+		seg, err := workerconfig.Render(pb.Segment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.write(t, segmentSpecFile, seg["spec.json"])
+		r.hasSegment = true
+	}
 	r.writeShop(t)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "RETENTION_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
@@ -138,6 +167,9 @@ func csvText(t *testing.T, rows [][]string) string {
 // run runs the worker to completion with the controller's arguments.
 func (r *localRun) run(t *testing.T, sub string, extra ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	if sub == "campaign" && r.hasSegment {
+		r.runMetricJob(t)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := r.command(ctx, sub, extra...)

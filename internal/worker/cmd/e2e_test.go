@@ -201,6 +201,7 @@ func welcomePlaybook() workerconfig.Playbook {
 // SIGTERM, then publishes its summary and exits 0.
 func TestCampaignCommandStopsOnSIGTERM(t *testing.T) {
 	r := newLocalRun(t, welcomePlaybook())
+	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")

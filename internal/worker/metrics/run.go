@@ -157,7 +157,7 @@ func (r *run) execute(ctx context.Context) error {
 			return err
 		}
 	}
-	fill := func(add func(id string) error) error {
+	fill := func(add func(*customer.Features) error) error {
 		start := time.Now()
 		defer func() { r.scanTime = time.Since(start) }()
 		if err := r.scan(ctx, conn, add); err != nil {
@@ -173,12 +173,14 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	if r.o.DB == nil {
 		// No snapshot to diff against: everyone counts, nobody entered.
-		err := fill(func(string) error { return nil })
+		err := fill(func(*customer.Features) error { return nil })
 		r.diff.Size = r.totals.members
 		return err
 	}
 	start := time.Now()
-	r.diff, err = r.o.DB.ReplaceSegmentSnapshot(ctx, r.ref, r.now, fill)
+	// Each member's row goes with the snapshot: campaign workers read
+	// members and the features their steps need from it.
+	r.diff, err = r.o.DB.ReplaceSegmentSnapshotRows(ctx, r.ref, r.now, fill)
 	r.snapshotTime = time.Since(start) - r.scanTime
 	return err
 }
@@ -192,9 +194,9 @@ func (r *run) dataErr(err error) error {
 }
 
 // scan streams the feature rows once, folding members into the totals and
-// handing their ids to add, then reads the order activity the retention and
+// handing their rows to add, then reads the order activity the retention and
 // cohort metrics need (aggregated by the database when it can).
-func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(string) error) error {
+func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*customer.Features) error) error {
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
 	var scanned int64
@@ -238,7 +240,7 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(stri
 		if r.act != nil {
 			r.act.addMember(f)
 		}
-		return add(f.ID)
+		return add(f)
 	})
 	if err != nil {
 		return r.dataErr(err)

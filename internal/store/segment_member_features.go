@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+)
+
+// Each member's feature row is stored as the JSON of customer.Features: one
+// column whose shape follows the struct, so a feature added to the engine
+// needs no migration here.
+
+func encodeMemberFeatures(f *customer.Features) (string, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("encode feature row: %w", err)
+	}
+	return string(b), nil
+}
+
+// replaceMemberFeatures makes segment_member_features hold the staged rows
+// of ref's members: rows of members that left (or that the run staged
+// without features) are deleted, new and changed rows written, unchanged
+// rows left alone. It runs in the snapshot's transaction.
+func replaceMemberFeatures(ctx context.Context, exec execer, ref SegmentRef) error {
+	if _, err := exec(ctx, `DELETE FROM segment_member_features WHERE segment = $1 AND NOT EXISTS
+		(SELECT 1 FROM segment_staging s WHERE s.customer_id = segment_member_features.customer_id AND s.features <> '')`,
+		ref.Key()); err != nil {
+		return err
+	}
+	// One row per member even if the fill repeated an id (an upsert may not
+	// touch a row twice in one statement).
+	_, err := exec(ctx, `INSERT INTO segment_member_features (segment, customer_id, bucket, features)
+		SELECT $1, customer_id, max(bucket), max(features) FROM segment_staging WHERE features <> ''
+		GROUP BY customer_id
+		ON CONFLICT (segment, customer_id) DO UPDATE SET features = excluded.features
+		WHERE segment_member_features.features <> excluded.features`, ref.Key())
+	return err
+}
+
+// SegmentMemberRows calls fn with every stored member of ref in replica
+// shard of shards and the feature row the metric job stored for it (nil when
+// the run stored none: a metric job that only wrote ids).
+func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shards int,
+	fn func(id string, f *customer.Features) error) error {
+	q := `SELECT m.customer_id, COALESCE(f.features, '') FROM segment_members m
+		LEFT JOIN segment_member_features f ON f.segment = m.segment AND f.customer_id = m.customer_id
+		WHERE m.segment = $1`
+	if shards > 1 {
+		// segment_members has no bucket column; the feature row's does, and
+		// members without one are filtered by the caller.
+		q += fmt.Sprintf(" AND (f.bucket IS NULL OR f.bucket %% %d = %d)", shards, shard)
+	}
+	rows, err := db.Query(ctx, q, ref.Key())
+	if err != nil {
+		return fmt.Errorf("segment %s members: %w", ref.Key(), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, row string
+		if err := rows.Scan(&id, &row); err != nil {
+			return fmt.Errorf("segment %s members: %w", ref.Key(), err)
+		}
+		var f *customer.Features
+		if row != "" {
+			f = &customer.Features{}
+			if err := json.Unmarshal([]byte(row), f); err != nil {
+				return fmt.Errorf("segment %s: a stored member feature row is not valid JSON; the next metric run rewrites it", ref.Key())
+			}
+		}
+		if err := fn(id, f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
