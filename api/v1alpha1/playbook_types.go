@@ -70,8 +70,15 @@ type Trigger struct {
 	TierChange *TierChangeTrigger `json:"tierChange,omitempty"`
 }
 
-// SegmentEntryTrigger has no settings: entering the segment is the trigger.
-type SegmentEntryTrigger struct{}
+// SegmentEntryTrigger enrols customers as they enter the Segment.
+type SegmentEntryTrigger struct {
+	// InitialMembers says what happens to the customers already in the
+	// Segment when the Playbook first runs: Enrol them (the default) or Skip
+	// them and enrol only customers who enter afterwards.
+	// +optional
+	// +kubebuilder:validation:Enum=Enrol;Skip
+	InitialMembers string `json:"initialMembers,omitempty"`
+}
 
 // ScheduleTrigger enrols on a cron schedule.
 type ScheduleTrigger struct {

@@ -48,3 +48,31 @@ var _ = Describe("Deletion", func() {
 		Expect(k8s.Update(ctx, pb)).To(Succeed())
 	})
 })
+
+var _ = Describe("Suspend", func() {
+	// suspend must stop a running campaign even when the same edit breaks the
+	// journey (the worker still runs the last valid spec).
+	It("scales a running Playbook to zero when its new spec is invalid", func() {
+		ns := newNamespace()
+		fixture(ns)
+		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
+		pb := newPlaybook(ns, "hello", "all")
+		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		Eventually(func(g Gomega) {
+			markDeploymentsAvailable(ns)
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			g.Expect(readyCondition(pb)).NotTo(BeNil())
+			g.Expect(readyCondition(pb).Reason).To(Equal("Running"))
+		}, timeout, interval).Should(Succeed())
+
+		pb.Spec.Suspend = true
+		pb.Spec.Steps[0].Send.Template.Body = "{{.noSuchField}}"
+		Expect(k8s.Update(ctx, pb)).To(Succeed())
+		Eventually(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hello-campaign"}, dep)).To(Succeed())
+			g.Expect(*dep.Spec.Replicas).To(Equal(int32(0)))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(pb, metav1.ConditionFalse, "InvalidJourney")
+	})
+})

@@ -2,12 +2,18 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
@@ -36,7 +42,9 @@ func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			return conditions.Outcome{}, err
 		}
 		if err := r.validateJourney(pb, refs); err != nil {
-			return conditions.Outcome{}, err
+			// suspend must always stop a running campaign, even one whose
+			// new spec no longer validates.
+			return conditions.Outcome{}, errors.Join(err, r.suspendInvalid(ctx, pb))
 		}
 		if err := r.reconcileWorker(ctx, pb, refs); err != nil {
 			return conditions.Outcome{}, err
@@ -109,6 +117,29 @@ func (r *PlaybookReconciler) validateJourney(pb *v1alpha1.Playbook, refs *playbo
 	if _, err := journey.Compile(cfg, kinds); err != nil {
 		return &specError{"InvalidJourney", err.Error()}
 	}
+	return nil
+}
+
+// suspendInvalid scales the campaign worker of a suspended Playbook to zero
+// when its spec cannot be applied (it failed validation): the running
+// Deployment still carries the last valid spec and would keep sending.
+func (r *PlaybookReconciler) suspendInvalid(ctx context.Context, pb *v1alpha1.Playbook) error {
+	if !pb.Spec.Suspend {
+		return nil
+	}
+	dep := &appsv1.Deployment{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: pb.Namespace, Name: pb.Name + "-campaign"}, dep); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if dep.Spec.Replicas != nil && *dep.Spec.Replicas == 0 {
+		return nil
+	}
+	patch := client.MergeFrom(dep.DeepCopy())
+	dep.Spec.Replicas = ptr.To(int32(0))
+	if err := r.Patch(ctx, dep, patch, client.FieldOwner(FieldOwner)); err != nil {
+		return fmt.Errorf("scale invalid suspended playbook to zero: %w", err)
+	}
+	pb.Status.Replicas, pb.Status.Suspended = 0, true
 	return nil
 }
 
@@ -199,9 +230,22 @@ func (r *PlaybookReconciler) reconcileAvailability(ctx context.Context, pb *v1al
 
 // foldReport copies the worker's figures into status.
 func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbook) error {
-	rep, ok, err := decodeReport[report.Playbook](ctx, &r.Base, ownerOf(pb, "Playbook"), workload.ComponentCampaign)
-	if err != nil || !ok {
+	// Each replica writes its own section; MergePlaybook picks the newest
+	// (every section holds the whole playbook's totals from the shared store),
+	// so replicas never overwrite each other's figures.
+	data, err := r.readReport(ctx, ownerOf(pb, "Playbook"), workload.ComponentCampaign)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return err
+	}
+	rep, ok, err := report.MergePlaybook(data)
+	if err != nil {
+		return &specError{"InvalidReport", fmt.Sprintf("report ConfigMap of %q: %v", pb.Name+"-campaign", err)}
+	}
+	if !ok {
+		return nil
 	}
 	st := &pb.Status
 	r.recordFailureSpike(pb, st.Sent, st.Failed, rep.Sent, rep.Failed)
