@@ -136,6 +136,18 @@ func completeFirstMetricRuns(ns string) {
 	}
 }
 
+// waitMeasured stands in for the Segment's first metric run and waits until
+// the Segment is Ready with figures.
+func waitMeasured(ns, name string) {
+	seg := &v1alpha1.Segment{}
+	Eventually(func(g Gomega) {
+		completeFirstMetricRuns(ns)
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, seg)).To(Succeed())
+		g.Expect(readyCondition(seg)).NotTo(BeNil())
+		g.Expect(readyCondition(seg).Status).To(Equal(metav1.ConditionTrue))
+	}, timeout, interval).Should(Succeed())
+}
+
 // readyCondition returns the Ready condition of a retention object.
 func readyCondition(obj conditions.Object) *metav1.Condition {
 	return meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionReady)

@@ -28,6 +28,7 @@ var _ = Describe("hostile input", func() {
 		bombs := newNamespace()
 		fixture(bombs)
 		Expect(k8s.Create(ctx, newSegment(bombs, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
+		waitMeasured(bombs, "at-risk")
 		rangeBomb := newPlaybook(bombs, "range-bomb", "at-risk", sendStep(`{{range 100000000000}}{{end}}`))
 		printfBomb := newPlaybook(bombs, "printf-bomb", "at-risk",
 			sendStep(`{{range 1000}}{{range 1000}}{{printf "%0999999d" 1}}{{end}}{{end}}`))
@@ -37,6 +38,7 @@ var _ = Describe("hostile input", func() {
 		other := newNamespace()
 		fixture(other)
 		Expect(k8s.Create(ctx, newSegment(other, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
+		waitMeasured(other, "at-risk")
 		pb := newPlaybook(other, "winback", "at-risk")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
 		Eventually(func(g Gomega) {
@@ -73,6 +75,7 @@ var _ = Describe("hostile input", func() {
 		Expect(cond.Message).To(ContainSubstring(costMsg))
 
 		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
+		waitMeasured(ns, "at-risk")
 		pb := newPlaybook(ns, "branch-bomb", "at-risk", sendStep("hi"),
 			v1alpha1.Step{Name: "fork", Branch: &v1alpha1.BranchStep{If: fourNestedAll("journey.sends + a + b + c + d > 0"), Then: "hello"}})
 		Expect(k8s.Create(ctx, pb)).To(Succeed())

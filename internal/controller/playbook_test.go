@@ -22,15 +22,8 @@ var _ = Describe("Playbook", func() {
 	BeforeEach(func() {
 		ns = newNamespace()
 		fixture(ns)
-		seg := newSegment(ns, "at-risk", "customer.recencyDays > 60.0")
-		Expect(k8s.Create(ctx, seg)).To(Succeed())
-		// The Segment has figures once its first metric run reported.
-		Eventually(func(g Gomega) {
-			completeFirstMetricRuns(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(seg), seg)).To(Succeed())
-			g.Expect(readyCondition(seg)).NotTo(BeNil())
-			g.Expect(readyCondition(seg).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, interval).Should(Succeed())
+		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
+		waitMeasured(ns, "at-risk") // the Segment has figures once its first metric run reported
 	})
 
 	campaign := func(name string) *appsv1.Deployment {

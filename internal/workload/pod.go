@@ -74,7 +74,9 @@ func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) 
 			return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
 				WithPath(p.Probe).WithPort(intOrStringName(p.Ports[0].Name)))
 		}
-		container.WithReadinessProbe(probe()).WithLivenessProbe(probe().WithInitialDelaySeconds(10))
+		// The first readiness probe waits for the server to start: a probe
+		// that finds nothing listening is a Warning event on every install.
+		container.WithReadinessProbe(probe().WithInitialDelaySeconds(5)).WithLivenessProbe(probe().WithInitialDelaySeconds(15))
 	}
 	container.WithResources(resources(p.Resources))
 

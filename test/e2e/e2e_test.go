@@ -42,6 +42,7 @@ func TestEndToEnd(t *testing.T) {
 	}{
 		{"1-samples-ready", checkSamplesReady},
 		{"5-no-warnings", checkNoWarnings},
+		{"1-metric-jobs-by-hand", checkMetricJobsByHand},
 		{"2-no-resend", checkNoResend},
 		{"6-quiet-hours", checkQuietHours},
 		{"3-points-reach-status", checkPointsInStatus},
@@ -176,7 +177,13 @@ func checkSamplesReady(t *testing.T, e env, _ *receiver) {
 		t.Errorf("FailedCreate events (restricted Pod Security refused a pod?):\n%s", e.mustK(t, "get", "events", "-n", ns, "--field-selector", "reason=FailedCreate"))
 	}
 	figure(t, "pods-restricted", "%d/%d worker pods Running or Succeeded under enforce=restricted, 0 FailedCreate", running, len(pods.Items))
+}
 
+// checkMetricJobsByHand: every metric CronJob, run by hand as a user would
+// (kubectl create job --from), completes and every Segment shows figures.
+// (It runs after the Warning check: the CronJob controller warns about Jobs
+// it did not create itself, which is what a run by hand is.)
+func checkMetricJobsByHand(t *testing.T, e env, _ *receiver) {
 	cronjobs := strings.Fields(e.mustK(t, "get", "cronjobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"))
 	for _, cj := range cronjobs {
 		e.mustK(t, "create", "job", "-n", ns, "--from=cronjob/"+cj, cj+"-by-hand")
@@ -197,20 +204,36 @@ func checkSamplesReady(t *testing.T, e env, _ *receiver) {
 	figure(t, "metric-jobs", "%d CronJobs run by hand, all Complete", len(cronjobs))
 }
 
-// checkNoWarnings: a clean install emits no Warning event.
+// checkNoWarnings: a clean install emits no Warning event. The one
+// exception is the kubelet's own "failed to sync configmap cache" while many
+// pods start at once on two cores: it retries, the pod starts, and nothing
+// the operator does causes or can prevent it; those are counted and shown.
 func checkNoWarnings(t *testing.T, e env, _ *receiver) {
-	out := e.mustK(t, "get", "events", "-A", "--field-selector", "type=Warning",
-		"-o", "custom-columns=NS:.metadata.namespace,KIND:.regarding.kind,NAME:.regarding.name,REASON:.reason,NOTE:.note", "--no-headers")
+	var events struct {
+		Items []struct {
+			Metadata       struct{ Namespace string } `json:"metadata"`
+			InvolvedObject struct{ Kind, Name string } `json:"involvedObject"`
+			Reason         string                     `json:"reason"`
+			Message        string                     `json:"message"`
+		} `json:"items"`
+	}
+	e.getJSON(t, &events, "get", "events", "-A", "--field-selector", "type=Warning")
 	var ours []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if line != "" && (strings.HasPrefix(line, ns+" ") || strings.HasPrefix(line, opNS+" ")) {
-			ours = append(ours, line)
+	kubeletCache := 0
+	for _, ev := range events.Items {
+		if ev.Metadata.Namespace != ns && ev.Metadata.Namespace != opNS {
+			continue
 		}
+		if ev.Reason == "FailedMount" && strings.Contains(ev.Message, "failed to sync configmap cache") {
+			kubeletCache++
+			continue
+		}
+		ours = append(ours, fmt.Sprintf("%s %s/%s %s: %s", ev.Metadata.Namespace, ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Reason, ev.Message))
 	}
 	if len(ours) > 0 {
 		t.Errorf("Warning events on a clean install:\n%s", strings.Join(ours, "\n"))
 	}
-	figure(t, "no-warnings", "%d Warning events in %s and %s", len(ours), ns, opNS)
+	figure(t, "no-warnings", "%d Warning events in %s and %s (plus %d kubelet configmap-cache retries)", len(ours), ns, opNS, kubeletCache)
 }
 
 // waitSent waits until the receiver has the playbook's messages and their
