@@ -46,8 +46,13 @@ func randomPlaybook(r *rand.Rand, i int) Config {
 				steps[s] = Step{Name: name, Wait: &WaitStep{LocalTime: fmt.Sprintf("%02d:%02d", r.IntN(24), r.IntN(60))}}
 			}
 		case 3:
-			steps[s] = Step{Name: name, Branch: &BranchStep{If: conds[r.IntN(len(conds))],
-				Then: fmt.Sprintf("s%d", r.IntN(n)), Else: ""}}
+			// Branch forward only: a loop without a wait is refused by
+			// Compile (it would never let time pass).
+			then := ""
+			if s+1 < n {
+				then = fmt.Sprintf("s%d", s+1+r.IntN(n-s-1))
+			}
+			steps[s] = Step{Name: name, Branch: &BranchStep{If: conds[r.IntN(len(conds))], Then: then, Else: ""}}
 		case 4:
 			if r.IntN(2) == 0 {
 				steps[s] = Step{Name: name, AwardPoints: &AwardPointsStep{ProgramRef: "club", Points: 10}}

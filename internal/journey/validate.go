@@ -79,6 +79,9 @@ func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 	for i, s := range cfg.Steps {
 		p.compileStep(i, s, bad)
 	}
+	if len(probs) == 0 {
+		p.checkCycles(bad)
+	}
 	if c := cfg.FrequencyCap; c != nil && (c.Max <= 0 || c.Per <= 0) {
 		bad("frequencyCap", "max and per must both be positive (got max=%d per=%s)", c.Max, c.Per)
 	}
