@@ -61,7 +61,7 @@ func (pf *pendingFit) finish(r *run) error {
 	switch {
 	case errors.As(pf.err, &fit):
 		r.o.Logger.Warn("predicted CLV left out", "reason", pf.err.Error())
-		r.preds = nil
+		r.preds, r.fitNote = nil, pf.err.Error()
 		return nil
 	case pf.err != nil:
 		return r.dataErr(pf.err)

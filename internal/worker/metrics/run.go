@@ -59,7 +59,9 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.LastSuccess = &now
 	sum.Size, sum.Entered, sum.Exited = r.diff.Size, r.diff.Entered, r.diff.Exited
 	sum.Customers = r.customers
-	sum.Metrics = r.metricStrings()
+	values := r.metricValues()
+	sum.Metrics = r.metricStrings(values)
+	sum.MetricNotes = r.metricNotes(values)
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
 		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
@@ -82,6 +84,8 @@ type run struct {
 	act        *activity
 	// preds scores customers; nil when not asked for or not fitted.
 	preds *predictor
+	// fitNote says why the model was not fitted (predictedCLV's note).
+	fitNote string
 	// fit is the model fitted beside the scan when only the metric needs it.
 	fit *pendingFit
 	// progress is o.Progress, serialised when a fit runs beside the scan.
@@ -132,7 +136,7 @@ func (r *run) execute(ctx context.Context) error {
 		case errors.As(err, &fit) && !p.criteriaPredicts:
 			// Membership does not depend on the model: report the rest.
 			r.o.Logger.Warn("predicted CLV left out", "reason", err.Error())
-			r.preds = nil
+			r.preds, r.fitNote = nil, err.Error()
 		case err != nil:
 			return r.dataErr(err)
 		}
