@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -24,11 +25,18 @@ type controlPlane struct {
 	dir        string
 }
 
+// controlPlaneStopGrace bounds each of kube-apiserver's and etcd's stops:
+// SIGTERM, then SIGKILL after this long. envtest stops the API server first,
+// while etcd still answers, so it can shut down cleanly; an API server whose
+// etcd is gone can hang in shutdown for over a minute.
+const controlPlaneStopGrace = 10 * time.Second
+
 func startControlPlane(o Options) (*controlPlane, error) {
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(o.RepoDir, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: o.AssetsDir,
+		CRDDirectoryPaths:       []string{filepath.Join(o.RepoDir, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing:   true,
+		BinaryAssetsDirectory:   o.AssetsDir,
+		ControlPlaneStopTimeout: controlPlaneStopGrace,
 	}
 	cfg, err := env.Start()
 	if err != nil {
