@@ -23,6 +23,9 @@ type controlPlane struct {
 	mu         sync.Mutex
 	identities map[string]string // service account user -> kubeconfig path
 	dir        string
+	// unguard ends the watchdog that stops the control plane if this
+	// process dies first (guardControlPlane).
+	unguard func()
 }
 
 // controlPlaneStopGrace bounds each of kube-apiserver's and etcd's stops:
@@ -42,7 +45,12 @@ func startControlPlane(o Options) (*controlPlane, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", o.AssetsDir, err)
 	}
-	cp := &controlPlane{env: env, cfg: cfg, identities: map[string]string{}, dir: o.identitiesDir()}
+	unguard, err := guardControlPlane()
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	cp := &controlPlane{env: env, cfg: cfg, identities: map[string]string{}, dir: o.identitiesDir(), unguard: unguard}
 	// The user's kubeconfig: an admin (system:masters) client certificate.
 	if err := cp.writeKubeconfig(envtest.User{Name: "dev-admin", Groups: []string{"system:masters"}}, o.kubeconfigPath()); err != nil {
 		cp.stop()
@@ -92,4 +100,9 @@ func (cp *controlPlane) serviceAccountKubeconfig(namespace, name string) (string
 	return path, nil
 }
 
-func (cp *controlPlane) stop() error { return cp.env.Stop() }
+// stop stops kube-apiserver, then etcd (envtest's order), each bounded by
+// controlPlaneStopGrace, after ending the watchdog.
+func (cp *controlPlane) stop() error {
+	cp.unguard()
+	return cp.env.Stop()
+}

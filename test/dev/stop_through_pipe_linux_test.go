@@ -28,7 +28,10 @@ const stopRunsEnv = "RETENTION_DEV_STOP_RUNS"
 //   - Ctrl-C: SIGINT to the terminal's foreground process group, which holds
 //     make, retentionctl and tee (tee dies at once, so the run's later
 //     writes hit a closed pipe);
-//   - SIGTERM to make alone (make passes it on to retentionctl).
+//   - SIGTERM to make alone (make passes it on to retentionctl);
+//   - SIGKILL to retentionctl (a crash, or a third Ctrl-C's immediate exit):
+//     the watchdog stops kube-apiserver and etcd, the workers die with
+//     their parent.
 //
 // The kube-apiserver, etcd and workers are in process groups of their own,
 // so only retentionctl can stop them. A process is the run's when its
@@ -47,7 +50,7 @@ func TestStopThroughPipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= runs; i++ {
-		for _, how := range []string{"ctrl-c", "sigterm-make"} {
+		for _, how := range []string{"ctrl-c", "sigterm-make", "sigkill-retentionctl"} {
 			t.Run(fmt.Sprintf("%s-%d", how, i), func(t *testing.T) { stopThroughPipe(t, how, cli, worker, repoDir) })
 		}
 	}
@@ -84,10 +87,12 @@ func stopThroughPipe(t *testing.T, how, cli, worker, repoDir string) {
 	t.Cleanup(func() { killLeftovers(t, marker, work) })
 	log := func() string { b, _ := os.ReadFile(logPath); return string(b) }
 
-	// Stop it once workers run: the loyalty Deployment's pod is up.
+	// Stop it once workers run (the loyalty Deployment's pod is up) and the
+	// view has written its first lines, as a user would.
 	g.Eventually(func(g Gomega) {
 		c := readCommand(g, work, "rewards-loyalty-0")
 		g.Expect(alive(c.PID)).To(BeTrue())
+		g.Expect(log()).To(MatchRegexp(`(?m)^\d\d:\d\d:\d\d Segment +shop/at-risk Ready=`))
 	}, 3*time.Minute, 200*time.Millisecond).Should(Succeed(), func() string { return log() })
 	g.Expect(len(runProcesses(marker, work))).To(BeNumerically(">=", 4), "make, retentionctl, kube-apiserver, etcd and workers should be running")
 
@@ -96,20 +101,35 @@ func stopThroughPipe(t *testing.T, how, cli, worker, repoDir string) {
 		g.Expect(syscall.Kill(-mk.Process.Pid, syscall.SIGINT)).To(Succeed())
 	case "sigterm-make":
 		g.Expect(syscall.Kill(mk.Process.Pid, syscall.SIGTERM)).To(Succeed())
+	case "sigkill-retentionctl":
+		pid := 0
+		for _, p := range runProcesses(marker, work) {
+			if strings.Contains(p, "/retentionctl dev ") {
+				pid, _ = strconv.Atoi(strings.Fields(p)[0])
+			}
+		}
+		g.Expect(pid).NotTo(BeZero(), "retentionctl not found")
+		g.Expect(syscall.Kill(pid, syscall.SIGKILL)).To(Succeed())
 	}
 	start := time.Now()
 	g.Eventually(mkDone, time.Minute).Should(Receive(), log())
 	g.Eventually(teeDone, 10*time.Second).Should(Receive())
 	t.Logf("%s: make exited %.1fs after the signal", how, time.Since(start).Seconds())
-	// Every process of the run is gone (a moment for the kernel to reap).
-	g.Eventually(func() []string { return runProcesses(marker, work) }, 3*time.Second, 100*time.Millisecond).
+	// Every process of the run is gone: at once when retentionctl stopped
+	// them (a moment for the kernel to reap); after a SIGKILL within the
+	// watchdog's bounded stop of the API server, then etcd.
+	settle := 3 * time.Second
+	if how == "sigkill-retentionctl" {
+		settle = 25 * time.Second
+	}
+	g.Eventually(func() []string { return runProcesses(marker, work) }, settle, 100*time.Millisecond).
 		Should(BeEmpty(), "processes left behind after make exited")
+	t.Logf("%s: no process left %.1fs after the signal", how, time.Since(start).Seconds())
 	if how == "sigterm-make" {
 		// tee outlived the stop, so the log has the run's last words, and
 		// without a terminal the view wrote lines as things changed.
 		text := log()
 		g.Expect(text).To(ContainSubstring("stopping workers"))
-		g.Expect(text).To(MatchRegexp(`(?m)^\d\d:\d\d:\d\d Segment +shop/at-risk Ready=`))
 		g.Expect(strings.Count(text, "KIND ")).To(BeZero(), "no redrawn tables through a pipe")
 	}
 }
