@@ -13,7 +13,8 @@ HELM_VERSION ?= v3.22.0
 # Real kube-apiserver, etcd and kubectl, built from the Go module proxy by hack/.
 KUBEBUILDER_ASSETS ?= $(LOCALBIN)/k8s
 export KUBEBUILDER_ASSETS
-# Tests that need PostgreSQL read this; they skip with a message when it is empty.
+# Tests that need PostgreSQL read this; when it is empty they use the server at
+# 127.0.0.1:5432 (database test) if one answers, and skip with a message if none does.
 RETENTION_TEST_POSTGRES_DSN ?=
 export RETENTION_TEST_POSTGRES_DSN
 GOTEST_FLAGS ?= -count=1 -timeout 30m
@@ -47,7 +48,7 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet k8s-binaries ## Run every test against a real kube-apiserver, etcd and (when RETENTION_TEST_POSTGRES_DSN is set) PostgreSQL.
+test: manifests generate fmt vet k8s-binaries ## Run every test against a real kube-apiserver, etcd and PostgreSQL (RETENTION_TEST_POSTGRES_DSN, else 127.0.0.1:5432 when it answers).
 	go test $(GOTEST_FLAGS) ./...
 
 .PHONY: e2e

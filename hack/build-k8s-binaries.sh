@@ -2,13 +2,16 @@
 # Builds the real Kubernetes test binaries (kube-apiserver, etcd, kubectl) from
 # the Go module proxy into bin/k8s, because setup-envtest's download buckets are
 # unreachable here and no container runtime can run kind. Idempotent: a binary
-# already at the pinned version is kept, so only the first run pays (~6 min cold,
-# ~10 s with a warm Go build cache).
+# already at the pinned version is kept, so only the first run pays (README.md
+# gives the measured cold time; ~10 s with a warm Go build cache). A progress
+# line is printed every 30 s (hack/progress.sh).
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=hack/progress.sh
+source "${root}/hack/progress.sh"
 out="${root}/bin/k8s"
 work="${root}/bin/.build"
 stamp="${out}/.versions"
@@ -21,7 +24,7 @@ fi
 mkdir -p "${out}" "${work}/k8s" "${work}/etcd"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
-echo ">> building kube-apiserver and kubectl ${K8S_VERSION} (first run only)" >&2
+echo ">> building kube-apiserver and kubectl ${K8S_VERSION} (first run only: many minutes on a small machine; a progress line every 30 s)" >&2
 minor="${K8S_VERSION#v1.}"; staging="v0.${minor}"
 gomod="$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
 {
@@ -54,7 +57,7 @@ ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${K8S_VERSION} -X k8s
   cd "${work}/k8s"
   go mod tidy -e >/dev/null 2>&1 || go mod tidy
   for cmd in kube-apiserver kubectl; do
-    go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags "${ldflags}" \
+    with_progress "${cmd}" go build -v -trimpath -tags=selinux,notest,grpcnotrace -ldflags "${ldflags}" \
       -o "${out}/${cmd}" "k8s.io/kubernetes/cmd/${cmd}"
   done
 )
@@ -77,6 +80,6 @@ GO
 (
   cd "${work}/etcd"
   go mod tidy -e >/dev/null 2>&1 || go mod tidy
-  go build -trimpath -ldflags "-s -w" -o "${out}/etcd" go.etcd.io/etcd/server/v3
+  with_progress etcd go build -v -trimpath -ldflags "-s -w" -o "${out}/etcd" go.etcd.io/etcd/server/v3
 )
 echo "${want}" > "${stamp}"

@@ -7,11 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
 // runVerb runs one of this file's verbs under a parent carrying the root's
@@ -31,21 +32,8 @@ func runVerb(t *testing.T, verb *cobra.Command, args ...string) (stdout, stderr 
 	return out.String(), errOut.String(), err
 }
 
-// cdnowSample finds CDNOW_sample.txt: $RETENTION_CDNOW_DIR, else
-// ../shared/cdnow next to the repository. It skips when absent.
-func cdnowSample(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("RETENTION_CDNOW_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "cdnow")
-	}
-	path := filepath.Join(dir, "CDNOW_sample.txt")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("CDNOW sample not found at %s (set RETENTION_CDNOW_DIR): %v", path, err)
-	}
-	return path
-}
+// cdnowSample is the CDNOW sample shipped in internal/clv/testdata.
+func cdnowSample(t *testing.T) string { return cdnowtest.Path(t, cdnowtest.Sample) }
 
 // sig3 rounds v to three significant digits.
 func sig3(v float64) float64 {

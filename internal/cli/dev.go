@@ -28,7 +28,8 @@ messages sent through the console channel appear in the live view.
 Poke at it from another terminal:
   kubectl --kubeconfig .dev/kubeconfig get playbooks,segments -n shop
 
-Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.`,
+Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.
+Without a terminal (a pipe, CI) it prints a line per change instead of the table.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithCancel(cmd.Context())
@@ -36,7 +37,8 @@ Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.`,
 			// The first Ctrl-C (or SIGTERM) stops workers, manager and control
 			// plane in order. A second one kills the workers at once instead of
 			// granting them their 5 s, and still stops the API server and etcd;
-			// a third exits immediately (and may leave those two running).
+			// a third exits immediately (on Linux the workers die with this
+			// process and a watchdog stops the API server and etcd).
 			sigs := make(chan os.Signal, 3)
 			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sigs)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,10 +90,7 @@ func TestJourneyMembersSQLite(t *testing.T) {
 }
 
 func TestJourneyMembersPostgres(t *testing.T) {
-	dsn := os.Getenv(store.PostgresDSNEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run PostgreSQL tests", store.PostgresDSNEnv)
-	}
+	dsn := store.SkipWithoutPostgres(t)
 	ctx := context.Background()
 	admin, err := store.Open(ctx, dsn)
 	if err != nil {

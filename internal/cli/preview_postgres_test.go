@@ -18,10 +18,7 @@ import (
 // (the default tables, filled with the same six customers as the CSV
 // files) and expects the same figures and samples as from the files.
 func TestPreviewPostgres(t *testing.T) {
-	dsn := os.Getenv(store.PostgresDSNEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run PostgreSQL tests", store.PostgresDSNEnv)
-	}
+	dsn := store.SkipWithoutPostgres(t)
 	ctx := context.Background()
 	admin, err := store.Open(ctx, dsn)
 	if err != nil {

@@ -95,13 +95,14 @@ func writeHeatmapFiles(cmd *cobra.Command, rep segmentReport, pngFile, htmlFile 
 		fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", path)
 		return nil
 	}
+	caption := render.Caption{Segment: rep.Name, AsOf: rep.Summary.RunTime}
 	if pngFile != "" {
-		if err := write(pngFile, func(f *os.File) error { return render.WritePNG(f, rep.Summary.Cohorts) }); err != nil {
+		if err := write(pngFile, func(f *os.File) error { return render.WritePNG(f, rep.Summary.Cohorts, caption) }); err != nil {
 			return err
 		}
 	}
 	if htmlFile != "" {
-		page := render.HTMLPage{Title: "Segment " + rep.Name, Figures: segmentFigures(rep)}
+		page := render.HTMLPage{Caption: caption, Figures: segmentFigures(rep)}
 		if err := write(htmlFile, func(f *os.File) error { return render.WriteHTML(f, rep.Summary.Cohorts, page) }); err != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ func printSegmentReport(w io.Writer, rep segmentReport, o render.TextOptions) er
 		return err
 	}
 	fmt.Fprintln(w)
-	return render.TextCurve(w, rep.RetentionCurve, 10, o)
+	return render.TextCurve(w, rep.RetentionCurve, 10, render.NewScale(rep.Summary.Cohorts), o)
 }
 
 // rate is converted/enrolled as a percentage with one decimal.

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
@@ -91,7 +92,8 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	if err := c.Status().Update(ctx, seg); err != nil {
 		t.Fatal(err)
 	}
-	sum := report.Segment{Succeeded: true, DataSourceReachable: true, Size: 1234, Customers: 5000, Cohorts: cohorts24()}
+	runTime := time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC)
+	sum := report.Segment{RunTime: runTime, Succeeded: true, DataSourceReachable: true, Size: 1234, Customers: 5000, Cohorts: cohorts24()}
 	raw, _ := json.Marshal(sum)
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "at-risk-metrics-report", Namespace: ns},
 		Data: map[string]string{report.Key: string(raw)}}
@@ -130,15 +132,16 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := img.Bounds().Size(), render.NewLayout(cohorts24()).Size; got != want {
+	caption := render.Caption{Segment: ns + "/at-risk", AsOf: runTime}
+	if got, want := img.Bounds().Size(), render.NewLayout(cohorts24(), caption).Size; got != want {
 		t.Errorf("PNG is %v, want %v", got, want)
 	}
 	page, err := os.ReadFile(htmlPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(page), "<title>Segment "+ns+"/at-risk</title>") || !strings.Contains(string(page), "<dt>retentionRate</dt><dd>34.5</dd>") {
-		t.Errorf("HTML page lacks the title or figures")
+	if !strings.Contains(string(page), "<title>Segment "+ns+"/at-risk: cohort retention, metric run of 2026-11-30 14:05 UTC</title>") || !strings.Contains(string(page), "<dt>retentionRate</dt><dd>34.5</dd>") {
+		t.Errorf("HTML page lacks the title (segment and metric run) or figures")
 	}
 
 	// -o json carries the same numbers, plus the curve.

@@ -216,7 +216,7 @@ func TestSegmentEvalPostgres(t *testing.T) {
 	if err := db.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := os.Getenv(store.PostgresDSNEnv)
+	dsn := store.TestPostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -3,10 +3,10 @@ package clv
 import (
 	"math"
 	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
 // week is the time unit of the published CDNOW analyses.
@@ -16,27 +16,14 @@ const week = 7 * 24 * time.Hour
 // Fader, Hardie & Lee (2005).
 var cdnowCalibrationEnd = time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
 
-// cdnowDir finds /work/shared/cdnow: $RETENTION_CDNOW_DIR, else ../shared/cdnow
-// relative to the repository root. It skips the test when neither exists.
-func cdnowDir(tb testing.TB) string {
-	tb.Helper()
-	if dir := os.Getenv("RETENTION_CDNOW_DIR"); dir != "" {
-		return dir
-	}
-	_, file, _, _ := runtime.Caller(0)
-	repoRoot := filepath.Join(filepath.Dir(file), "..", "..")
-	dir := filepath.Join(repoRoot, "..", "shared", "cdnow")
-	if _, err := os.Stat(filepath.Join(dir, "CDNOW_sample.txt")); err != nil {
-		tb.Skipf("CDNOW data not found at %s (set RETENTION_CDNOW_DIR to the directory holding CDNOW_sample.txt): %v", dir, err)
-	}
-	return dir
-}
+// cdnowFile is one of the CDNOW files shipped in testdata (see package cdnowtest).
+func cdnowFile(tb testing.TB, name string) string { return cdnowtest.Path(tb, name) }
 
 // cdnowSampleSummaries reads the CDNOW sample and summarises it over the
 // calibration period in weeks.
 func cdnowSampleSummaries(tb testing.TB) []Summary {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(cdnowDir(tb), "CDNOW_sample.txt"))
+	f, err := os.Open(cdnowFile(tb, cdnowtest.Sample))
 	if err != nil {
 		tb.Fatal(err)
 	}

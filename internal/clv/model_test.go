@@ -5,12 +5,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
 func TestFitModelAndPredictOnCDNOWSample(t *testing.T) {
-	f, err := os.Open(filepath.Join(cdnowDir(t), "CDNOW_sample.txt"))
+	f, err := os.Open(cdnowFile(t, cdnowtest.Sample))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -104,7 +104,7 @@ func TestReadTransactionsErrorsNameLineAndProblem(t *testing.T) {
 }
 
 func TestTransactionReaderStreamsCDNOWMaster(t *testing.T) {
-	f, err := os.Open(filepath.Join(cdnowDir(t), "CDNOW_master.txt"))
+	f, err := os.Open(cdnowFile(t, cdnowtest.Master))
 	if err != nil {
 		t.Fatal(err)
 	}

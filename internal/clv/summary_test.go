@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -70,7 +70,7 @@ func TestSummarizeHandComputed(t *testing.T) {
 // rows keyed by sample id: frequency, recency, T and, with five columns, zbar.
 func readReferenceSummary(t *testing.T, name string) map[string][]float64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(cdnowDir(t), name))
+	f, err := os.Open(cdnowFile(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func readReferenceSummary(t *testing.T, name string) map[string][]float64 {
 // sampleIDs maps master customer id -> sample id (1..2357) from the sample file.
 func sampleIDs(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(cdnowDir(t), "CDNOW_sample.txt"))
+	b, err := os.ReadFile(cdnowFile(t, cdnowtest.Sample))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,7 +20,7 @@ func sortFeatures(fs []customer.Features) {
 
 // openFixtureSources loads the fixture into every kind of source the machine
 // can run and returns a connector per name. PostgreSQL is included only when
-// RETENTION_TEST_POSTGRES_DSN is set (OpenTestPostgres skips otherwise, so it
+// there is a test PostgreSQL (store.TestPostgresDSN; OpenTestPostgres skips otherwise, so it
 // runs in a subtest to keep the other sources).
 func openFixtureSources(t *testing.T) map[string]Connector {
 	t.Helper()
@@ -46,12 +45,12 @@ func openFixtureSources(t *testing.T) map[string]Connector {
 	writeNDJSON(t, ndDir, fx)
 	out["ndjson"] = mustOpen(t, Config{Kind: KindFile, Format: FormatNDJSON, Path: ndDir})
 
-	if dsn := os.Getenv(store.PostgresDSNEnv); dsn != "" {
+	if dsn := store.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
 		out["postgres"] = mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
 	} else {
-		t.Logf("PostgreSQL not compared: set %s", store.PostgresDSNEnv)
+		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
 	}
 	return out
 }

@@ -131,10 +131,7 @@ func TestPostgresUnreachableNamesHostNotPassword(t *testing.T) {
 // TestPostgresRefusedNamesDatabase: the real server answers that the database
 // does not exist; the error says so and names it.
 func TestPostgresRefusedNamesDatabase(t *testing.T) {
-	dsn := os.Getenv(store.PostgresDSNEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run PostgreSQL tests", store.PostgresDSNEnv)
-	}
+	dsn := store.SkipWithoutPostgres(t)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
@@ -101,13 +102,9 @@ func TestPurchaseDaysMatchSummarize(t *testing.T) {
 // TestPurchaseDaysCDNOW: the CDNOW sample (6,919 orders of 2,357 customers)
 // summarised over its 39-week calibration period in SQL equals clv.Summarize.
 func TestPurchaseDaysCDNOW(t *testing.T) {
-	dir := os.Getenv("RETENTION_CDNOW_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "cdnow")
-	}
-	f, err := os.Open(filepath.Join(dir, "CDNOW_sample.txt"))
+	f, err := os.Open(cdnowtest.Path(t, cdnowtest.Sample))
 	if err != nil {
-		t.Skipf("CDNOW data not found (set RETENTION_CDNOW_DIR to the directory holding CDNOW_sample.txt): %v", err)
+		t.Fatal(err)
 	}
 	orders, err := clv.ReadTransactions(f, clv.FormatCDNOW)
 	f.Close()
@@ -136,7 +133,7 @@ func TestPurchaseDaysCDNOW(t *testing.T) {
 		"postgres": func(t *testing.T) Connector {
 			db := store.OpenTestPostgres(t)
 			loadOrders(t, db, orders)
-			return mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, os.Getenv(store.PostgresDSNEnv), db)})
+			return mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
 		},
 	}
 	for name, open := range sources {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -75,7 +74,7 @@ func TestFeaturesEquivalentOnRandomData(t *testing.T) {
 	writeNDJSON(t, ndDir, fx)
 	sources["csv"] = mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: csvDir})
 	sources["ndjson"] = mustOpen(t, Config{Kind: KindFile, Format: FormatNDJSON, Path: ndDir})
-	if dsn := os.Getenv(store.PostgresDSNEnv); dsn != "" {
+	if dsn := store.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
 		sources["postgres"] = mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)})

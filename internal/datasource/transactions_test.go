@@ -3,30 +3,13 @@ package datasource
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
-
-// cdnowDir finds the shared CDNOW files like internal/clv's tests do:
-// $RETENTION_CDNOW_DIR, else ../shared/cdnow next to the repository; it skips
-// with a clear message when neither exists (TestCDNOWLayoutInline always runs).
-func cdnowDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("RETENTION_CDNOW_DIR"); dir != "" {
-		return dir
-	}
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "cdnow")
-	if _, err := os.Stat(filepath.Join(dir, "CDNOW_sample.txt")); err != nil {
-		t.Skipf("CDNOW data not found at %s (set RETENTION_CDNOW_DIR to the directory holding CDNOW_sample.txt): %v", dir, err)
-	}
-	return dir
-}
 
 // TestCDNOWLayoutInline: the sample's exact layout (headerless, 5 columns,
 // leading blanks) and the master's (header, 4 columns, CRLF) need no mapping.
@@ -55,12 +38,12 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 		customers int
 		id        string
 	}{
-		{"CDNOW_sample.txt", 2357, "00004"},
-		{"CDNOW_master.txt", 23570, "00004"},
+		{cdnowtest.Sample, 2357, "00004"},
+		{cdnowtest.Master, 23570, "00004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join(cdnowDir(t), tt.file)
+			path := cdnowtest.Path(t, tt.file)
 			c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path})
 			var n int
 			var c4 customer.Features

@@ -65,13 +65,24 @@ func (c *consoleLog) snapshot() ([]consoleLine, int) {
 func (c *consoleLog) close() error { return c.file.Close() }
 
 // syncWriter serializes writers to the terminal (console echo and the view).
+// Once a write fails (the reader of a pipe is gone: Ctrl-C also stopped
+// `tee`), later output is dropped rather than retried: the run must go on
+// stopping workers, manager and control plane, and every line it would have
+// shown is also in WorkDir/logs.
 type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	broken bool
 }
 
 func (s *syncWriter) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(b)
+	if s.broken {
+		return len(b), nil
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.broken = true
+	}
+	return len(b), nil
 }

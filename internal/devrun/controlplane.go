@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -22,19 +23,34 @@ type controlPlane struct {
 	mu         sync.Mutex
 	identities map[string]string // service account user -> kubeconfig path
 	dir        string
+	// unguard ends the watchdog that stops the control plane if this
+	// process dies first (guardControlPlane).
+	unguard func()
 }
+
+// controlPlaneStopGrace bounds each of kube-apiserver's and etcd's stops:
+// SIGTERM, then SIGKILL after this long. envtest stops the API server first,
+// while etcd still answers, so it can shut down cleanly; an API server whose
+// etcd is gone can hang in shutdown for over a minute.
+const controlPlaneStopGrace = 10 * time.Second
 
 func startControlPlane(o Options) (*controlPlane, error) {
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(o.RepoDir, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: o.AssetsDir,
+		CRDDirectoryPaths:       []string{filepath.Join(o.RepoDir, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing:   true,
+		BinaryAssetsDirectory:   o.AssetsDir,
+		ControlPlaneStopTimeout: controlPlaneStopGrace,
 	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", o.AssetsDir, err)
 	}
-	cp := &controlPlane{env: env, cfg: cfg, identities: map[string]string{}, dir: o.identitiesDir()}
+	unguard, err := guardControlPlane()
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	cp := &controlPlane{env: env, cfg: cfg, identities: map[string]string{}, dir: o.identitiesDir(), unguard: unguard}
 	// The user's kubeconfig: an admin (system:masters) client certificate.
 	if err := cp.writeKubeconfig(envtest.User{Name: "dev-admin", Groups: []string{"system:masters"}}, o.kubeconfigPath()); err != nil {
 		cp.stop()
@@ -84,4 +100,9 @@ func (cp *controlPlane) serviceAccountKubeconfig(namespace, name string) (string
 	return path, nil
 }
 
-func (cp *controlPlane) stop() error { return cp.env.Stop() }
+// stop stops kube-apiserver, then etcd (envtest's order), each bounded by
+// controlPlaneStopGrace, after ending the watchdog.
+func (cp *controlPlane) stop() error {
+	cp.unguard()
+	return cp.env.Stop()
+}

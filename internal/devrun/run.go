@@ -51,6 +51,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	defer surviveClosedOutput()()
 	out := &syncWriter{w: o.Out}
 	tty := isTerminal(o.Out)
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
@@ -157,6 +158,7 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 	tick := time.NewTicker(o.Refresh)
 	defer tick.Stop()
 	last := ""
+	lines := newChangeLog()
 	for {
 		rows, err := collectRows(ctx, c)
 		if err == nil {
@@ -182,12 +184,10 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 			case tty:
 				fmt.Fprint(out, "\033[H\033[2J"+b.String())
 			default:
-				// Without a terminal print only changes (the clock line aside).
-				body := b.String()[strings.Index(b.String(), "\n")+1:]
-				if body != last {
-					fmt.Fprint(out, b.String())
-					last = body
-				}
+				// Without a terminal (a pipe, a log file, CI) a redrawn table
+				// reads as a stream of repeated tables: print one line per
+				// resource whose state changed, as it changes.
+				lines.print(out, time.Now(), rows, fmt.Sprintf("workers %d/%d up, %d restarts, %d jobs running", running, want, restarts, jobs))
 			}
 		}
 		select {

@@ -127,3 +127,25 @@ func TestWriteVolumeLeavesUnchangedFilesAlone(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+// TestChangeLogPrintsOnlyChanges: without a terminal the view prints one line
+// per resource when it changes, not the whole table every refresh.
+func TestChangeLogPrintsOnlyChanges(t *testing.T) {
+	at := time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC)
+	seg := row{Kind: "Segment", Namespace: "shop", Name: "at-risk", Ready: "-", Figures: "not reconciled yet"}
+	ds := row{Kind: "DataSource", Namespace: "shop", Name: "shop-data", Ready: "True", Figures: "Connected"}
+	c := newChangeLog()
+	var b strings.Builder
+	c.print(&b, at, []row{seg, ds}, "workers 0/3 up")
+	c.print(&b, at.Add(2*time.Second), []row{seg, ds}, "workers 0/3 up") // nothing changed
+	seg.Ready, seg.Figures = "True", "size=12 entered=12 exited=0"
+	c.print(&b, at.Add(4*time.Second), []row{seg, ds}, "workers 3/3 up")
+	want := "14:05:00 DataSource     shop/shop-data Ready=True Connected\n" +
+		"14:05:00 Segment        shop/at-risk Ready=- not reconciled yet\n" +
+		"14:05:00 workers 0/3 up\n" +
+		"14:05:04 Segment        shop/at-risk Ready=True size=12 entered=12 exited=0\n" +
+		"14:05:04 workers 3/3 up\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -3,12 +3,11 @@ package metrics
 import (
 	"math"
 	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
+	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
 // TestComputePredictedCLVFitsOnOrdersBeforeWindowEnd checks the plumbing of
@@ -17,14 +16,9 @@ import (
 // BG/NBD log-likelihood), and predictedCLV must be the mean 12-month, 1%
 // CLV over the customers.
 func TestComputePredictedCLVFitsOnOrdersBeforeWindowEnd(t *testing.T) {
-	dir := os.Getenv("RETENTION_CDNOW_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "cdnow")
-	}
-	f, err := os.Open(filepath.Join(dir, "CDNOW_sample.txt"))
+	f, err := os.Open(cdnowtest.Path(t, cdnowtest.Sample))
 	if err != nil {
-		t.Skipf("CDNOW data not found (set RETENTION_CDNOW_DIR): %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	orders, err := clv.ReadTransactions(f, clv.FormatCDNOW)

@@ -9,7 +9,7 @@ import (
 func BenchmarkHeatmapPNG24(b *testing.B) {
 	c := cohortFixture(24)
 	for b.Loop() {
-		if err := WritePNG(io.Discard, c); err != nil {
+		if err := WritePNG(io.Discard, c, Caption{Segment: "shop/bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,8 +12,8 @@ import (
 
 // HTMLPage is what the HTML heatmap shows besides the matrix.
 type HTMLPage struct {
-	// Title, e.g. "Segment shop/at-risk".
-	Title string
+	// Caption names the segment and the metric run (title and heading).
+	Caption Caption
 	// Figures are label/value pairs shown above the heatmap (size, metrics).
 	Figures [][2]string
 }
@@ -25,12 +25,14 @@ type htmlCell struct {
 
 type htmlRow struct {
 	Label, Size string
-	Cells       []htmlCell
+	// Empty is a cohort of size 0: one "no data" cell across the row.
+	Empty bool
+	Cells []htmlCell
 }
 
 var htmlTmpl = template.Must(template.New("heatmap").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>{{.Title}}</title>
+<title>{{.Caption.Heading}}, {{.Caption.Dated}}</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222}
 h1{font-size:20px;margin:0 0 4px}
@@ -43,6 +45,7 @@ th{font-weight:normal;color:#555;padding:2px 6px}
 th.row{text-align:left;color:#222}td.size{text-align:right;padding-right:8px}
 td.c{width:38px;height:20px;text-align:center}
 td.n{background:#eeeeee}
+td.empty{color:#666;text-align:left;padding-left:6px}
 caption{caption-side:bottom;padding-top:8px;color:#222}
 .axis{color:#222}
 .legend{font-size:12px}
@@ -52,7 +55,8 @@ caption{caption-side:bottom;padding-top:8px;color:#222}
 .legend ul{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;justify-content:space-between}
 .swatch{display:inline-block;width:16px;height:14px;background:#eeeeee;vertical-align:middle;margin-right:6px}
 </style></head><body>
-<h1>{{.Title}}</h1>
+<h1>{{.Caption.Heading}}</h1>
+<p class="sub">{{.Caption.Dated}}</p>
 <p class="sub">Cohort retention: the percentage of each cohort (customers whose first order fell in that month) who ordered again k months after their first order.</p>
 {{if .Figures}}<dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>{{end}}
 <div class="wrap">
@@ -60,7 +64,7 @@ caption{caption-side:bottom;padding-top:8px;color:#222}
 <caption>months since first order &rarr;</caption>
 <thead><tr><th class="row axis">cohort (first order)</th><th>customers</th>{{range .Months}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr><th class="row">{{.Label}}</th><td class="size">{{.Size}}</td>{{range .Cells}}{{if .Text}}<td class="c" style="background:{{.BG}};color:{{.FG}}" title="{{.Tip}}">{{.Text}}</td>{{else}}<td class="c n" title="not observed yet"></td>{{end}}{{end}}</tr>
+{{range .Rows}}<tr><th class="row">{{.Label}}</th><td class="size">{{.Size}}</td>{{if .Empty}}<td class="c n empty" colspan="{{$.MonthCount}}" title="no customers had their first order in this month">no data</td>{{else}}{{range .Cells}}{{if .Text}}<td class="c" style="background:{{.BG}};color:{{.FG}}" title="{{.Tip}}">{{.Text}}</td>{{else}}<td class="c n" title="not observed yet"></td>{{end}}{{end}}{{end}}</tr>
 {{end}}</tbody></table>
 <div class="legend"><div>retention</div>
 <div class="ticks"><div class="bar">{{range .Bar}}<div style="background:{{.}}"></div>{{end}}</div>
@@ -82,17 +86,18 @@ func WriteHTML(w io.Writer, c *report.Cohorts, page HTMLPage) error {
 	months := Months(c)
 	data := struct {
 		HTMLPage
-		Months   []int
-		Rows     []htmlRow
-		Bar      []template.CSS
-		Ticks    []string
-		MaxLabel string
-	}{HTMLPage: page, MaxLabel: strconv.FormatFloat(scale.Max, 'f', -1, 64) + "%"}
+		Months     []int
+		MonthCount int
+		Rows       []htmlRow
+		Bar        []template.CSS
+		Ticks      []string
+		MaxLabel   string
+	}{HTMLPage: page, MonthCount: months, MaxLabel: strconv.FormatFloat(scale.Max, 'f', -1, 64) + "%"}
 	for k := 0; k < months; k++ {
 		data.Months = append(data.Months, k)
 	}
 	for i := range c.Rows {
-		row := htmlRow{}
+		row := htmlRow{Empty: Empty(c, i)}
 		if i < len(c.Labels) {
 			row.Label = c.Labels[i]
 		}
@@ -115,12 +120,9 @@ func WriteHTML(w io.Writer, c *report.Cohorts, page HTMLPage) error {
 	for s := steps; s >= 0; s-- {
 		data.Bar = append(data.Bar, cssColor(scale.Color(scale.Max*float64(s)/steps)))
 	}
-	for t := 4; t >= 0; t-- {
-		label := strconv.FormatFloat(scale.Max*float64(t)/4, 'f', -1, 64) + "%"
-		if t == 4 && scale.Max < 100 {
-			label += "+"
-		}
-		data.Ticks = append(data.Ticks, label)
+	ticks := scale.Ticks()
+	for t := len(ticks) - 1; t >= 0; t-- {
+		data.Ticks = append(data.Ticks, scale.TickLabel(ticks[t]))
 	}
 	return htmlTmpl.Execute(w, data)
 }

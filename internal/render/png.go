@@ -23,21 +23,24 @@ var (
 	grey  = color.RGBA{0x66, 0x66, 0x66, 0xff}
 )
 
-// HeatmapImage draws the cohort matrix as a readable image: a title, one
-// row per cohort labelled with its first-order month and size, one column
-// per month since first order (numbered on top, named below), each cell
-// coloured by Scale and printed with its value, and a colour bar legend
-// with tick labels and a "no data" swatch.
-func HeatmapImage(c *report.Cohorts) (*image.RGBA, Layout, error) {
+// HeatmapImage draws the cohort matrix as a readable image: a title naming
+// the segment and the metric run, one row per cohort labelled with its
+// first-order month and size, one column per month since first order
+// (numbered on top, named below), each cell coloured by Scale and printed
+// with its value, and a colour bar legend with round tick labels and a
+// "no data" swatch. An empty cohort (size 0) is a grey row reading "no data".
+func HeatmapImage(c *report.Cohorts, caption Caption) (*image.RGBA, Layout, error) {
 	if c == nil || len(c.Rows) == 0 {
 		return nil, Layout{}, fmt.Errorf("no cohort data to draw")
 	}
-	l := NewLayout(c)
+	l := NewLayout(c, caption)
 	scale := NewScale(c)
 	img := image.NewRGBA(image.Rectangle{Max: l.Size})
 	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
 
-	text(img, l.Title.Min.X, l.Title.Min.Y, heatmapTitle, ink)
+	for n, line := range l.TitleLines {
+		text(img, l.Title.Min.X, l.Title.Min.Y+n*titleLineH, line, ink)
+	}
 	// Column headers: months since first order.
 	hy := l.Grid.Min.Y - glyphH - 4
 	text(img, margin, hy, "cohort", grey)
@@ -69,33 +72,39 @@ func HeatmapImage(c *report.Cohorts) (*image.RGBA, Layout, error) {
 			s := cellText(v)
 			text(img, cr.Min.X+(cr.Dx()-len(s)*glyphW)/2, cr.Min.Y+(cr.Dy()-glyphH)/2, s, TextColor(bg))
 		}
+		if Empty(c, i) {
+			label := noDataLabel
+			if len(label)*glyphW > l.Row(i).Dx() {
+				label = "-"
+			}
+			text(img, l.Grid.Min.X+4, ty, label, grey)
+		}
 	}
 	text(img, l.XAxisLabel.Min.X, l.XAxisLabel.Min.Y, xAxisLabel, ink)
 
-	// Legend: caption, bar from Max (top) to 0 (bottom), five ticks.
+	// Legend: caption, bar from Max (top) to 0 (bottom), a tick at each of
+	// the scale's round values.
 	text(img, l.Legend.Min.X, l.Legend.Min.Y-glyphH-12, "retention", ink)
 	for y := l.Legend.Min.Y; y < l.Legend.Max.Y; y++ {
 		f := 1 - float64(y-l.Legend.Min.Y)/float64(l.Legend.Dy()-1)
 		fill(img, image.Rect(l.Legend.Min.X, y, l.Legend.Max.X, y+1), scale.Color(f*scale.Max))
 	}
-	for t := 0; t <= 4; t++ {
-		v := scale.Max * float64(t) / 4
-		y := l.Legend.Max.Y - 1 - int(math.Round(float64(t)/4*float64(l.Legend.Dy()-1)))
+	for _, v := range scale.Ticks() {
+		y := l.Legend.Max.Y - 1 - int(math.Round(scale.Fraction(v)*float64(l.Legend.Dy()-1)))
 		fill(img, image.Rect(l.Legend.Max.X, y, l.Legend.Max.X+4, y+1), ink)
-		label := strconv.FormatFloat(v, 'f', -1, 64) + "%"
-		if t == 4 && scale.Max < 100 {
-			label += "+"
-		}
-		text(img, l.Legend.Max.X+6, y-glyphH/2, label, ink)
+		text(img, l.Legend.Max.X+6, y-glyphH/2, scale.TickLabel(v), ink)
 	}
 	fill(img, l.NoDataSwatch, NoData)
-	text(img, l.NoDataSwatch.Max.X+6, l.NoDataSwatch.Min.Y+(l.NoDataSwatch.Dy()-glyphH)/2, "no data", ink)
+	text(img, l.NoDataSwatch.Max.X+6, l.NoDataSwatch.Min.Y+(l.NoDataSwatch.Dy()-glyphH)/2, noDataLabel, ink)
 	return img, l, nil
 }
 
+// noDataLabel marks cells and cohorts without a value, in every picture.
+const noDataLabel = "no data"
+
 // WritePNG encodes the heatmap.
-func WritePNG(w io.Writer, c *report.Cohorts) error {
-	img, _, err := HeatmapImage(c)
+func WritePNG(w io.Writer, c *report.Cohorts, caption Caption) error {
+	img, _, err := HeatmapImage(c, caption)
 	if err != nil {
 		return err
 	}

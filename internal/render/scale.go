@@ -3,6 +3,7 @@ package render
 import (
 	"image/color"
 	"math"
+	"strconv"
 
 	"github.com/retention-dev/retention-operator/internal/report"
 )
@@ -20,24 +21,71 @@ var NoData = color.RGBA{0xee, 0xee, 0xee, 0xff}
 
 // Scale maps a retention percentage to a colour. Month 0 is 100% by
 // definition (every customer ordered in their first month), so the scale
-// runs from 0 to the highest value of the later months, Max; values above
-// Max (month 0) take the darkest colour. Without this, every later cell
-// would be nearly white next to the 100% column.
+// runs from 0 to the highest value of the later months rounded up to a
+// whole number of Steps, Max; values above Max (month 0) take the darkest
+// colour. Without this, every later cell would be nearly white next to the
+// 100% column. Every picture (terminal, PNG, HTML, the curve's axis) labels
+// the scale at Ticks, so they agree and read as round numbers.
 type Scale struct {
-	Max float64
+	Max  float64
+	Step float64
 }
 
-// NewScale picks Max for a matrix: the largest value outside month 0,
-// rounded up to a multiple of 5 (at least 5, at most 100).
+// tickSteps are the round tick spacings, in percentage points.
+var tickSteps = []float64{1, 2, 5, 10, 20, 25}
+
+// maxTicks bounds the number of intervals between 0 and Max.
+const maxTicks = 5
+
+// NewScale picks the scale for a matrix from the largest value outside
+// month 0 (at least 5%, at most 100%): Step is the smallest round spacing
+// that covers it in at most five intervals, and Max that value rounded up to
+// a multiple of Step. 45% gives 0, 10, ... 50; 12% gives 0, 5, 10, 15.
 func NewScale(c *report.Cohorts) Scale {
 	m := 0.0
-	for _, row := range c.Rows {
-		for k := 1; k < len(row); k++ {
-			m = math.Max(m, row[k])
+	if c != nil {
+		for i, row := range c.Rows {
+			for k := 1; k < len(row); k++ {
+				if Observed(c, i, k) {
+					m = math.Max(m, row[k])
+				}
+			}
 		}
 	}
-	m = math.Ceil(m/5) * 5
-	return Scale{Max: math.Min(math.Max(m, 5), 100)}
+	return scaleFor(m)
+}
+
+// scaleFor is the round scale that holds m (see NewScale).
+func scaleFor(m float64) Scale {
+	m = math.Min(math.Max(m, 5), 100)
+	for _, step := range tickSteps {
+		if top := math.Ceil(m/step) * step; top/step <= maxTicks {
+			return Scale{Max: math.Min(top, 100), Step: step}
+		}
+	}
+	return Scale{Max: 100, Step: 25}
+}
+
+// Ticks are 0, Step, 2·Step, ... Max: where every legend and axis is labelled.
+func (s Scale) Ticks() []float64 {
+	if s.Step <= 0 {
+		return []float64{0, s.Max}
+	}
+	var t []float64
+	for v := 0.0; v <= s.Max+1e-9; v += s.Step {
+		t = append(t, v)
+	}
+	return t
+}
+
+// TickLabel is a tick as printed: "10%", and "50%+" for Max below 100
+// (month 0 and anything above Max share its colour).
+func (s Scale) TickLabel(v float64) string {
+	label := strconv.FormatFloat(v, 'f', -1, 64) + "%"
+	if v >= s.Max && s.Max < 100 {
+		label += "+"
+	}
+	return label
 }
 
 // Fraction is v's position on the scale, 0..1:  f = clamp(v / Max, 0, 1).
@@ -72,9 +120,16 @@ func TextColor(bg color.RGBA) color.RGBA {
 }
 
 // Observed reports whether cell (i, k) holds a value: row i may be shorter
-// than the widest row (young cohorts have fewer months behind them).
+// than the widest row (young cohorts have fewer months behind them), and a
+// cohort of size 0 holds no value at all: its 0% would be indistinguishable
+// from customers who really did not come back.
 func Observed(c *report.Cohorts, i, k int) bool {
-	return i < len(c.Rows) && k < len(c.Rows[i]) && !math.IsNaN(c.Rows[i][k])
+	return i < len(c.Rows) && k < len(c.Rows[i]) && !math.IsNaN(c.Rows[i][k]) && !Empty(c, i)
+}
+
+// Empty reports whether cohort i has no customers (a size of 0).
+func Empty(c *report.Cohorts, i int) bool {
+	return len(c.Sizes) == len(c.Rows) && i < len(c.Sizes) && c.Sizes[i] == 0
 }
 
 // Months is the number of columns: the longest row.

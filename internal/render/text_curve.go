@@ -12,10 +12,12 @@ import (
 var eighths = []rune{'▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'}
 
 // TextCurve draws the retention curve (see RetentionCurve) as a vertical
-// bar chart Height rows tall: x is months since first order, y is percent.
-// The y axis runs to the highest value after month 0 (rounded up to 10), as
-// the heatmap's scale does; month 0 (100%) is drawn clipped with a ^ on top.
-func TextCurve(w io.Writer, curve []float64, height int, o TextOptions) error {
+// bar chart about height rows tall: x is months since first order, y is
+// percent on scale, the heatmap's own (NewScale), so the axis tops at the
+// value its legend ends with and is labelled at the same round ticks. The
+// height is rounded to a whole number of rows per tick; month 0 (100%) is
+// drawn clipped with a ^ on top.
+func TextCurve(w io.Writer, curve []float64, height int, scale Scale, o TextOptions) error {
 	if len(curve) == 0 {
 		_, err := fmt.Fprintln(w, "no retention curve yet")
 		return err
@@ -23,16 +25,13 @@ func TextCurve(w io.Writer, curve []float64, height int, o TextOptions) error {
 	if height <= 0 {
 		height = 10
 	}
-	top := 0.0
-	for k := 1; k < len(curve); k++ {
-		if !math.IsNaN(curve[k]) {
-			top = math.Max(top, curve[k])
-		}
+	if scale.Max <= 0 {
+		scale = scaleFor(100)
 	}
-	top = math.Min(100, math.Max(10, math.Ceil(top/10)*10))
-	if len(curve) == 1 {
-		top = 100
-	}
+	top := scale.Max
+	ticks := len(scale.Ticks()) - 1
+	perTick := max(1, (height+ticks/2)/ticks)
+	height = perTick * ticks
 	const axisW = 6 // "100% |"
 	avail := o.width() - axisW
 	n := len(curve)
@@ -44,10 +43,10 @@ func TextCurve(w io.Writer, curve []float64, height int, o TextOptions) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "average retention by months since first order (weighted by cohort size)\n")
 	for row := height; row >= 1; row-- {
-		// A label names the value at the top edge of its row: top·row/height.
+		// A label names the tick at the top edge of its row: top·row/height.
 		label := ""
-		if row == height || row == (height+1)/2 {
-			label = fmt.Sprintf("%.0f%%", top*float64(row)/float64(height))
+		if row%perTick == 0 {
+			label = strconv.FormatFloat(top*float64(row)/float64(height), 'f', -1, 64) + "%"
 		}
 		fmt.Fprintf(&b, "%5s|", label)
 		for k := 0; k < n; k++ {

@@ -73,6 +73,10 @@ func TextHeatmap(w io.Writer, c *report.Cohorts, o TextOptions) error {
 			size = strconv.FormatInt(c.Sizes[i], 10)
 		}
 		fmt.Fprintf(&b, "%-*s %*s ", labelW, label, sizeW, size)
+		if Empty(c, i) {
+			b.WriteString(noDataLabel + " (no customers)\n")
+			continue
+		}
 		for k := 0; k < shown; k++ {
 			if !Observed(c, i, k) {
 				b.WriteString(strings.Repeat(" ", cw))
@@ -117,10 +121,30 @@ func monthHeader(n, cw, pad int) string {
 	return strings.TrimRight(string(line), " ")
 }
 
+// shadeOf is the plain-text glyph for v: the scale's tick intervals
+// [0, Step), [Step, 2·Step), ... take glyphs from lightest up, the last one
+// open-ended ([Max-Step, ∞) is the darkest, month 0 included), spread over
+// the five shades when there are fewer intervals.
+func shadeOf(v float64, s Scale) rune {
+	n := len(s.Ticks()) - 1 // intervals
+	i := 0
+	if s.Step > 0 {
+		i = min(n-1, max(0, int(math.Floor(v/s.Step))))
+	}
+	return shades[shadeIndex(i, n)]
+}
+
+func shadeIndex(interval, intervals int) int {
+	if intervals <= 1 {
+		return len(shades) - 1
+	}
+	return int(math.Round(float64(interval) * float64(len(shades)-1) / float64(intervals-1)))
+}
+
 // cell renders one value cw columns wide.
 func cell(v float64, s Scale, cw int, color bool) string {
 	if !color {
-		g := shades[int(math.Round(s.Fraction(v)*float64(len(shades)-1)))]
+		g := shadeOf(v, s)
 		if cw == 1 {
 			return string(g)
 		}
@@ -135,32 +159,33 @@ func cell(v float64, s Scale, cw int, color bool) string {
 	return fmt.Sprintf("\x1b[48;2;%d;%d;%dm\x1b[38;2;%d;%d;%dm%*s\x1b[0m", bg.R, bg.G, bg.B, fg.R, fg.G, fg.B, cw, text)
 }
 
-// legend explains the cell colours or glyphs.
+// legend explains the cell colours or glyphs at the scale's round ticks.
 func legend(s Scale, color bool) string {
 	var b strings.Builder
 	b.WriteString("retention: ")
+	ticks := s.Ticks()
 	if color {
-		b.WriteString("0% ")
+		b.WriteString(s.TickLabel(0) + " ")
 		for i := 0; i <= 20; i++ {
 			c := s.Color(s.Max * float64(i) / 20)
 			fmt.Fprintf(&b, "\x1b[48;2;%d;%d;%dm \x1b[0m", c.R, c.G, c.B)
 		}
-		fmt.Fprintf(&b, " %g%%+", s.Max)
+		b.WriteString(" " + s.TickLabel(s.Max))
 	} else {
-		n := len(shades) - 1
-		for i, g := range shades {
-			lo := s.Max * (float64(i) - 0.5) / float64(n)
-			hi := s.Max * (float64(i) + 0.5) / float64(n)
+		n := len(ticks) - 1
+		for i := 0; i < n; i++ {
+			g := shades[shadeIndex(i, n)]
 			switch {
+			case i == n-1:
+				fmt.Fprintf(&b, "%c >=%g%%", g, ticks[i])
 			case i == 0:
-				fmt.Fprintf(&b, "%c <%.0f%%  ", g, hi)
-			case i == n:
-				fmt.Fprintf(&b, "%c >=%.0f%%", g, lo)
+				fmt.Fprintf(&b, "%c <%g%%  ", g, ticks[1])
 			default:
-				fmt.Fprintf(&b, "%c %.0f-%.0f%%  ", g, lo, hi)
+				fmt.Fprintf(&b, "%c %g-%g%%  ", g, ticks[i], ticks[i+1])
 			}
 		}
 	}
+	b.WriteString("   (blank: no data yet)")
 	b.WriteString("\nrows: cohort (month of first order), size; columns: months since first order\n")
 	return b.String()
 }

@@ -50,11 +50,12 @@ func TestTextHeatmapCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(buf.String(), "\n")
-	// Scale max is 20 (largest after month 0); 4 cells per month.
-	// 100 -> █, 20 -> █, 10 -> ▒ (fraction .5 -> shade 2), 5 -> ░ (.25 -> 1).
+	// Scale max is 20 (largest after month 0), ticks every 5: four intervals
+	// <5, 5-10, 10-15, >=15 take shades 0, 1, 3 and 4 of five.
+	// 100 -> █, 20 -> █, 10 -> ▓, 5 -> ░.
 	want := []string{
 		"cohort  size   0   1   2",
-		"2025-01   10 ███ ███ ▒▒▒",
+		"2025-01   10 ███ ███ ▓▓▓",
 		"2025-02   20 ███ ░░░",
 	}
 	for i, w := range want {
@@ -62,8 +63,8 @@ func TestTextHeatmapCells(t *testing.T) {
 			t.Errorf("line %d = %q, want %q", i, lines[i], w)
 		}
 	}
-	if !strings.Contains(lines[3], "█ >=18%") {
-		t.Errorf("legend %q should end with the darkest shade from 18%% (max 20, 4 steps)", lines[3])
+	if !strings.Contains(lines[3], "· <5%  ░ 5-10%  ▓ 10-15%  █ >=15%") {
+		t.Errorf("legend %q should name the round intervals of the scale (max 20, ticks every 5)", lines[3])
 	}
 }
 
@@ -81,17 +82,19 @@ func TestRetentionCurveWeightsBySize(t *testing.T) {
 
 func TestTextCurve(t *testing.T) {
 	var buf bytes.Buffer
-	// top = 40 (max after month 0 rounded to 10), height 4: one row = 10%, 8 eighths = 10%.
-	if err := TextCurve(&buf, []float64{100, 40, 25, 10, 5}, 4, TextOptions{Width: 100}); err != nil {
+	// The heatmap's scale for a largest value of 40: top 40, ticks every 10;
+	// height 4: one row per tick = 10%, 8 eighths = 10%.
+	scale := NewScale(&report.Cohorts{Rows: [][]float64{{100, 40}}})
+	if err := TextCurve(&buf, []float64{100, 40, 25, 10, 5}, 4, scale, TextOptions{Width: 100}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(buf.String(), "\n")
 	want := []string{
 		"average retention by months since first order (weighted by cohort size)",
 		"  40%|^^ ██",
-		"     |██ ██ ▄▄",
+		"  30%|██ ██ ▄▄",
 		"  20%|██ ██ ██",
-		"     |██ ██ ██ ██ ▄▄",
+		"  10%|██ ██ ██ ██ ▄▄",
 		"   0%+---------------",
 	}
 	for i, w := range want {
@@ -105,4 +108,47 @@ func TestTextCurve(t *testing.T) {
 		}
 	}
 	t.Logf("\n%s", buf.String())
+}
+
+// TestTextCurveTopsAtTheHeatmapLegend: with a largest cell of 45% the
+// heatmap legend ends at 50%+ and the curve's axis tops at 50%, not 40%.
+func TestTextCurveTopsAtTheHeatmapLegend(t *testing.T) {
+	c := &report.Cohorts{Sizes: []int64{100, 100}, Rows: [][]float64{{100, 45, 30}, {100, 20}}}
+	var heat, curve bytes.Buffer
+	if err := TextHeatmap(&heat, c, TextOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if err := TextCurve(&curve, RetentionCurve(c), 10, NewScale(c), TextOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(heat.String(), "█ >=40%") {
+		t.Errorf("heatmap legend:\n%s\nwant its last interval from 40%% (scale 0-50)", heat.String())
+	}
+	lines := strings.Split(curve.String(), "\n")
+	if !strings.HasPrefix(lines[1], "  50%|") {
+		t.Errorf("curve axis tops at %q, want 50%% like the heatmap's scale", lines[1])
+	}
+	for _, l := range lines {
+		if label := strings.TrimSpace(strings.SplitN(l, "|", 2)[0]); strings.HasSuffix(label, "%") && strings.Contains(label, ".") {
+			t.Errorf("axis label %q is not a whole percent", label)
+		}
+	}
+	t.Logf("\n%s\n%s", heat.String(), curve.String())
+}
+
+// TestTextHeatmapEmptyCohortIsNoData: a cohort of size 0 reads "no data",
+// not a row of 0% shades.
+func TestTextHeatmapEmptyCohortIsNoData(t *testing.T) {
+	c := &report.Cohorts{Labels: []string{"2025-01", "2025-02"}, Sizes: []int64{10, 0},
+		Rows: [][]float64{{100, 20, 10}, {0, 0}}}
+	for _, color := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := TextHeatmap(&buf, c, TextOptions{Width: 100, Color: color}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(buf.String(), "\n")
+		if got, want := lines[2], "2025-02    0 no data (no customers)"; got != want {
+			t.Errorf("color=%v: empty cohort line %q, want %q", color, got, want)
+		}
+	}
 }

@@ -33,6 +33,11 @@ type Segment struct {
 	Exited              int64             `json:"exited"`
 	Customers           int64             `json:"customers"`
 	Metrics             map[string]string `json:"metrics,omitempty"`
+	// MetricNotes says, for each requested metric missing from Metrics (or
+	// cohortRetention with only empty cohorts), why it has no value and what
+	// to change, e.g. retentionRate: "no member was active in the 730d before
+	// the window began ...". Dates and counts only, never customer data.
+	MetricNotes map[string]string `json:"metricNotes,omitempty"`
 	// Cohorts is the monthly cohort retention matrix, in percent, for the report command.
 	Cohorts *Cohorts `json:"cohorts,omitempty"`
 	// LastSuccess is when a run last succeeded (kept across failed runs).

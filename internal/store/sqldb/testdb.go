@@ -7,11 +7,65 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // PostgresDSNEnv names the environment variable tests read to reach a real
-// PostgreSQL; .ci/run sets it. Tests skip with a clear message without it.
+// PostgreSQL; .ci/run sets it. Without it, tests use LocalPostgresDSN when a
+// server answers there, and skip with a clear message when none does.
 const PostgresDSNEnv = "RETENTION_TEST_POSTGRES_DSN"
+
+// LocalPostgresDSN is where a developer's PostgreSQL usually answers (trust
+// auth, database "test"): `make test` on a fresh clone uses it without setup.
+const LocalPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// localProbeTimeout bounds the one connection attempt to LocalPostgresDSN, so
+// a machine without PostgreSQL loses at most this per test binary.
+const localProbeTimeout = 2 * time.Second
+
+var testDSN struct {
+	once sync.Once
+	dsn  string
+	why  string // why dsn is empty: shown in skip messages
+}
+
+// TestPostgresDSN is the PostgreSQL tests use: $RETENTION_TEST_POSTGRES_DSN
+// when set, else LocalPostgresDSN when a server answers there within
+// localProbeTimeout, else "" (the tests skip, saying why). The choice is made
+// once per test binary and said once on stderr, so a run never uses a
+// database silently.
+func TestPostgresDSN() string {
+	testDSN.once.Do(func() {
+		if dsn := os.Getenv(PostgresDSNEnv); dsn != "" {
+			testDSN.dsn = dsn
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), localProbeTimeout)
+		defer cancel()
+		db, err := Open(ctx, LocalPostgresDSN) // Open pings
+		if err != nil {
+			testDSN.why = fmt.Sprintf("%s is unset and no PostgreSQL answered at %s (%v); set %s to run the PostgreSQL tests",
+				PostgresDSNEnv, LocalPostgresDSN, err, PostgresDSNEnv)
+			return
+		}
+		db.Close()
+		testDSN.dsn = LocalPostgresDSN
+		fmt.Fprintf(os.Stderr, "PostgreSQL tests: %s is unset; using %s, which answered\n", PostgresDSNEnv, LocalPostgresDSN)
+	})
+	return testDSN.dsn
+}
+
+// SkipWithoutPostgres skips the test with the reason TestPostgresDSN found
+// none, and returns the DSN otherwise.
+func SkipWithoutPostgres(t TB) string {
+	t.Helper()
+	dsn := TestPostgresDSN()
+	if dsn == "" {
+		t.Skipf("%s", testDSN.why)
+	}
+	return dsn
+}
 
 // TB is the part of testing.TB the helpers need (kept small so this file does
 // not import testing into production binaries).
@@ -23,15 +77,12 @@ type TB interface {
 	TempDir() string
 }
 
-// OpenTestPostgres opens a fresh schema in the PostgreSQL named by
-// RETENTION_TEST_POSTGRES_DSN and drops it when the test ends, so tests can run
-// in parallel and leave nothing behind. It skips the test when the variable is unset.
+// OpenTestPostgres opens a fresh schema in the PostgreSQL TestPostgresDSN
+// names and drops it when the test ends, so tests can run in parallel and
+// leave nothing behind. It skips the test when there is none.
 func OpenTestPostgres(t TB) *DB {
 	t.Helper()
-	dsn := os.Getenv(PostgresDSNEnv)
-	if dsn == "" {
-		t.Skipf("set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run PostgreSQL tests", PostgresDSNEnv)
-	}
+	dsn := SkipWithoutPostgres(t)
 	ctx := context.Background()
 	admin, err := Open(ctx, dsn)
 	if err != nil {

@@ -75,10 +75,7 @@ func crashChild() int {
 
 // postgresURL makes a fresh schema for a child process and returns its URL.
 func postgresURL(t *testing.T) string {
-	dsn := os.Getenv(store.PostgresDSNEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run the PostgreSQL crash test", store.PostgresDSNEnv)
-	}
+	dsn := store.SkipWithoutPostgres(t)
 	ctx := context.Background()
 	admin, err := store.Open(ctx, dsn)
 	if err != nil {

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ func pgStateURL(t *testing.T, db *store.DB) string {
 	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := os.Getenv(store.PostgresDSNEnv)
+	dsn := store.TestPostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -412,7 +412,7 @@ func TestMetricsCommandPostgresState(t *testing.T) {
 	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := os.Getenv(store.PostgresDSNEnv)
+	dsn := store.TestPostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -161,7 +161,7 @@ func schemaDSN(t *testing.T, db *store.DB) string {
 	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := os.Getenv(store.PostgresDSNEnv)
+	dsn := store.TestPostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -62,7 +62,7 @@ func (pf *pendingFit) finish(r *run) error {
 	switch {
 	case errors.As(pf.err, &fit):
 		r.o.Logger.Warn("predicted CLV left out", "reason", redact.Error(pf.err))
-		r.preds = nil
+		r.preds, r.fitNote = nil, redact.Error(pf.err)
 		return nil
 	case pf.err != nil:
 		return r.dataErr(pf.err)

@@ -63,7 +63,9 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.LastSuccess = &now
 	sum.Size, sum.Entered, sum.Exited = r.diff.Size, r.diff.Entered, r.diff.Exited
 	sum.Customers = r.customers
-	sum.Metrics = r.metricStrings()
+	values := r.metricValues()
+	sum.Metrics = r.metricStrings(values)
+	sum.MetricNotes = r.metricNotes(values)
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
 		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
@@ -89,6 +91,8 @@ type run struct {
 	act        *activity
 	// preds scores customers; nil when not asked for or not fitted.
 	preds *predictor
+	// fitNote says why the model was not fitted (predictedCLV's note).
+	fitNote string
 	// fit is the model fitted beside the scan when only the metric needs it.
 	fit *pendingFit
 	// progress is o.Progress, serialised when a fit runs beside the scan.
@@ -139,7 +143,7 @@ func (r *run) execute(ctx context.Context) error {
 		case errors.As(err, &fit) && !p.criteriaPredicts:
 			// Membership does not depend on the model: report the rest.
 			r.o.Logger.Warn("predicted CLV left out", "reason", redact.Error(err))
-			r.preds = nil
+			r.preds, r.fitNote = nil, redact.Error(err)
 		case err != nil:
 			return r.dataErr(err)
 		}

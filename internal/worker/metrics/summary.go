@@ -8,11 +8,8 @@ import (
 	"github.com/retention-dev/retention-operator/internal/report"
 )
 
-// metricStrings formats the requested metrics as decimal strings with two
-// decimals: rates in percent (85.50 means 85.5%), NPS on -100..100, the rest
-// in the data's currency or orders per customer. A metric without data (e.g.
-// retention when nobody was active before the window) is left out and logged.
-func (r *run) metricStrings() map[string]string {
+// metricValues are the metrics this run has data for, by name.
+func (r *run) metricValues() map[string]float64 {
 	values := r.totals.values()
 	if r.preds == nil {
 		delete(values, metrics.MetricPredictedCLV) // not fitted: the zeros mean nothing
@@ -26,17 +23,23 @@ func (r *run) metricStrings() map[string]string {
 			values[metrics.MetricChurnRate] = v
 		}
 	}
+	return values
+}
+
+// metricStrings formats the requested metrics as decimal strings with two
+// decimals: rates in percent (85.50 means 85.5%), NPS on -100..100, the rest
+// in the data's currency or orders per customer. A metric without data (e.g.
+// retention when nobody was active before the window) is left out here and
+// explained in metricNotes.
+func (r *run) metricStrings(values map[string]float64) map[string]string {
 	out := map[string]string{}
 	for _, name := range r.plan.metrics {
 		if name == metrics.MetricCohortRetention {
 			continue // the matrix goes into Cohorts
 		}
-		v, ok := values[name]
-		if !ok {
-			r.o.Logger.Info("metric has no data", "metric", name)
-			continue
+		if v, ok := values[name]; ok {
+			out[name] = decimal(v)
 		}
-		out[name] = decimal(v)
 	}
 	if len(out) == 0 {
 		return nil

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package devrun
+
+// surviveClosedOutput: there is no SIGPIPE outside unix.
+func surviveClosedOutput() (restore func()) { return func() {} }
