@@ -46,6 +46,10 @@ type SegmentSpec struct {
 // SegmentStatus holds aggregates only: never customer data.
 type SegmentStatus struct {
 	CommonStatus `json:",inline"`
+	// MetricNotes explains, per requested metric, why the last run has no
+	// value for it (e.g. no customer has a full window yet) and what to change.
+	// +optional
+	MetricNotes map[string]string `json:"metricNotes,omitempty"`
 	// DataIssues counts, by kind (duplicateOrderId, duplicateCustomerId,
 	// orphanOrder), the data rows the last run skipped instead of folding
 	// them into the figures.

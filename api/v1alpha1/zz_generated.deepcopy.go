@@ -1089,6 +1089,13 @@ func (in *SegmentSpec) DeepCopy() *SegmentSpec {
 func (in *SegmentStatus) DeepCopyInto(out *SegmentStatus) {
 	*out = *in
 	in.CommonStatus.DeepCopyInto(&out.CommonStatus)
+	if in.MetricNotes != nil {
+		in, out := &in.MetricNotes, &out.MetricNotes
+		*out = make(map[string]string, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.DataIssues != nil {
 		in, out := &in.DataIssues, &out.DataIssues
 		*out = make(map[string]int64, len(*in))

@@ -150,7 +150,7 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 	// reaches status and events.
 	rep.Error = redact.Message(rep.Error)
 	st := &seg.Status
-	st.DataIssues = rep.DataIssues
+	st.DataIssues, st.MetricNotes = rep.DataIssues, rep.MetricNotes
 	st.LastRunTime = metaTime(rep.RunTime)
 	if rep.LastSuccess != nil {
 		st.LastSuccessfulRunTime = metaTime(*rep.LastSuccess)
