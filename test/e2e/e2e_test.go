@@ -47,6 +47,7 @@ func TestEndToEnd(t *testing.T) {
 		{"6-quiet-hours", checkQuietHours},
 		{"3-points-reach-status", checkPointsInStatus},
 		{"7-manager-failover", checkManagerFailover},
+		{"hostile-templates", checkTemplateBombs},
 		{"4-deletion", checkDeletion},
 	}
 	for _, s := range steps {
@@ -398,6 +399,98 @@ func checkManagerFailover(t *testing.T, e env, _ *receiver) {
 		return nil
 	})
 	figure(t, "figures-after-failover", "segment active-customers lastRunTime moved after the hand-over")
+}
+
+// checkTemplateBombs (hostile input): two template bombs applied while the
+// operator runs are refused by field; a Playbook applied after them becomes
+// Ready within 20 s and can be suspended; the managers never restart and
+// their memory stays under the chart's 256 Mi limit.
+func checkTemplateBombs(t *testing.T, e env, _ *receiver) {
+	bomb := func(name, body string) string {
+		return fmt.Sprintf(`apiVersion: retention.dev/v1alpha1
+kind: Playbook
+metadata: {name: %s, namespace: %s}
+spec:
+  segmentRef: {name: at-risk}
+  trigger: {segmentEntry: {}}
+  steps:
+    - name: hello
+      send:
+        channelRef: {name: email}
+        template: {subject: "Hi", body: %q}
+`, name, ns, body)
+	}
+	e.apply(t, bomb("range-bomb", `{{range 100000000000}}{{end}}`)+"---\n"+
+		bomb("printf-bomb", `{{range 1000}}{{range 1000}}{{printf "%0999999d" 1}}{{end}}{{end}}`))
+	start := time.Now()
+	e.apply(t, bomb("after-the-bombs", "Hello {{.email}}"))
+	eventually(t, 20*time.Second, "a Playbook applied after the bombs is Ready", func() error {
+		var pb object
+		e.getJSON(t, &pb, "get", "playbook", "after-the-bombs", "-n", ns)
+		if st, reason, msg := condition(pb, "Ready"); st != "True" {
+			return fmt.Errorf("%s %s: %s", st, reason, msg)
+		}
+		return nil
+	})
+	figure(t, "ready-beside-bombs", "after-the-bombs Ready %s after apply", time.Since(start).Round(100*time.Millisecond))
+	for _, name := range []string{"range-bomb", "printf-bomb"} {
+		var pb object
+		e.getJSON(t, &pb, "get", "playbook", name, "-n", ns)
+		st, reason, msg := condition(pb, "Ready")
+		if st != "False" || reason != "InvalidJourney" || !strings.Contains(msg, "template") {
+			t.Errorf("%s: Ready %s %s: %s, want False InvalidJourney naming the template", name, st, reason, msg)
+		}
+	}
+	e.mustK(t, "patch", "playbook", "after-the-bombs", "-n", ns, "--type=merge", "-p", `{"spec":{"suspend":true}}`)
+	eventually(t, 20*time.Second, "suspend takes effect", func() error {
+		out, err := e.k("get", "deployment", "after-the-bombs-campaign", "-n", ns, "-o", "jsonpath={.spec.replicas}")
+		if err != nil || strings.TrimSpace(out) != "0" {
+			return fmt.Errorf("replicas %q %v", out, err)
+		}
+		return nil
+	})
+	var pods list
+	e.getJSON(t, &pods, "get", "pods", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator")
+	for _, p := range pods.Items {
+		statuses, _ := p.Status["containerStatuses"].([]any)
+		for _, cs := range statuses {
+			m, _ := cs.(map[string]any)
+			if n, _ := m["restartCount"].(float64); n > 0 {
+				t.Errorf("manager pod %s restarted %v times", p.Metadata.Name, n)
+			}
+		}
+		peak := cgroupPeak(p.Metadata.UID)
+		if peak < 0 {
+			t.Errorf("manager pod %s: no memory cgroup found on the node", p.Metadata.Name)
+		}
+		if peak > 256<<20 {
+			t.Errorf("manager pod %s peaked at %d MiB, over the chart's 256 Mi", p.Metadata.Name, peak>>20)
+		}
+		figure(t, "manager-memory", "%s: peak %d MiB (limit 256 Mi), 0 restarts", p.Metadata.Name, peak>>20)
+	}
+}
+
+// cgroupPeak reads a pod's peak memory from the node's cgroup (v1 or v2);
+// the test runs on the node.
+func cgroupPeak(uid string) int64 {
+	u := strings.ReplaceAll(uid, "-", "_")
+	for _, pattern := range []string{
+		"/sys/fs/cgroup/memory/kubepods*/pod" + uid + "/memory.max_usage_in_bytes",
+		"/sys/fs/cgroup/memory/kubepods/*/pod" + uid + "/memory.max_usage_in_bytes",
+		"/sys/fs/cgroup/kubepods*/pod" + uid + "/memory.peak",
+		"/sys/fs/cgroup/kubepods*/*/pod" + uid + "/memory.peak",
+		"/sys/fs/cgroup/*/*pod" + u + "*/memory.peak",
+	} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				if v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil {
+					return v
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // checkDeletion: foreground deletion of each kind completes within 60 s and
