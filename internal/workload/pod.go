@@ -74,9 +74,12 @@ func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) 
 			return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
 				WithPath(p.Probe).WithPort(intOrStringName(p.Ports[0].Name)))
 		}
-		// The first readiness probe waits for the server to start: a probe
-		// that finds nothing listening is a Warning event on every install.
-		container.WithReadinessProbe(probe().WithInitialDelaySeconds(5)).WithLivenessProbe(probe().WithInitialDelaySeconds(15))
+		// The first readiness probe waits for the server to start (it opens
+		// and migrates the shared state store first): a probe that finds
+		// nothing listening is a Warning event on every install. Liveness
+		// only restarts a server that stopped answering for a minute.
+		container.WithReadinessProbe(probe().WithInitialDelaySeconds(10).WithTimeoutSeconds(5)).
+			WithLivenessProbe(probe().WithInitialDelaySeconds(60).WithTimeoutSeconds(5).WithFailureThreshold(6))
 	}
 	container.WithResources(resources(p.Resources))
 
