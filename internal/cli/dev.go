@@ -26,7 +26,7 @@ processes with exactly their pod's command, arguments and environment, and
 messages sent through the console channel appear in the live view.
 
 Poke at it from another terminal:
-  kubectl --kubeconfig .dev/kubeconfig get playbooks,segments -n shop
+  bin/k8s/kubectl --kubeconfig .dev/kubeconfig get playbooks,segments -n shop
 
 Ctrl-C stops workers, manager and control plane; logs stay in .dev/logs.
 Without a terminal (a pipe, CI) it prints a line per change instead of the table.`,

@@ -147,7 +147,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}()
 
 	kubeconfig := displayPath(o.kubeconfigPath())
-	say("in another terminal:  kubectl --kubeconfig %s get playbooks,segments -n %s", kubeconfig, demoNamespace)
+	say("in another terminal:  bin/k8s/kubectl --kubeconfig %s get playbooks,segments -n %s", kubeconfig, demoNamespace)
 	say("worker logs: %s   console messages: %s", displayPath(o.logsDir()), displayPath(filepath.Join(o.logsDir(), "console.log")))
 	return view(ctx, o, c, k, console, out, tty, kubeconfig)
 }

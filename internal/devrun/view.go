@@ -156,7 +156,7 @@ func render(w io.Writer, width int, now time.Time, kubeconfig string, rows []row
 			readyWidth, fit(ready, readyWidth), fit(figures, figWidth))
 	}
 	line(fmt.Sprintf("retentionctl dev  %s  %s", now.Format("15:04:05"), note))
-	line("kubectl --kubeconfig " + kubeconfig + " get retention -A")
+	line("bin/k8s/kubectl --kubeconfig " + kubeconfig + " get retention -A")
 	line("")
 	line(cell("KIND", "NAME", "READY", "FIGURES"))
 	sorted := append([]row(nil), rows...)

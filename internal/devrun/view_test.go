@@ -50,7 +50,7 @@ func TestRenderFitsTheWidth(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	want := []string{
 		"retentionctl dev  01:02:03  Ctrl-C stops",
-		"kubectl --kubeconfig .dev/kubeconfig get retention -A",
+		"bin/k8s/kubectl --kubeconfig .dev/kubeconfig get retention -A",
 		"",
 		"KIND           NAME                     READY  FIGURES",
 		"DataSource     shop                     True   Configured",
