@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -63,7 +64,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.deliveries[key]++
 	r.customers[key] = p.Metadata.CustomerID
-	r.playbooks[key] = p.Metadata.Playbook
+	// Metadata names the playbook as namespace/name.
+	r.playbooks[key] = p.Metadata.Playbook[strings.LastIndex(p.Metadata.Playbook, "/")+1:]
 	r.perSecond[time.Now().Unix()]++
 	if _, ok := r.first[key]; !ok {
 		r.first[key] = time.Now()
