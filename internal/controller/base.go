@@ -90,6 +90,9 @@ func (b *Base) reconcileStatus(ctx context.Context, req ctrl.Request, obj status
 			outcome = conditions.Outcome{Kind: conditions.Progressing, Reason: "ReconcileError", Message: "internal error while reconciling; retrying"}
 			retErr = fmt.Errorf("panic while reconciling: %v", p)
 		}
+		if outcome.Kind == letGo {
+			return
+		}
 		if final(outcome) {
 			obj.ObserveGeneration()
 		}
@@ -99,12 +102,22 @@ func (b *Base) reconcileStatus(ctx context.Context, req ctrl.Request, obj status
 	}()
 	var err error
 	outcome, err = run()
+	if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		// The namespace is being deleted and takes this object with it:
+		// nothing can be created there any more, so let go quietly.
+		outcome.Kind = letGo
+		return ctrl.Result{}, nil
+	}
 	if err != nil {
 		outcome = outcomeOf(err)
 		result, retErr = requeueFor(err)
 	}
 	return result, retErr
 }
+
+// letGo is the outcome of a reconcile that writes nothing: its namespace is
+// going away.
+const letGo conditions.OutcomeKind = -1
 
 // final reports whether an outcome settles the current generation: Ready or
 // Stalled. Anything still in progress (a transient error, a reference not yet
@@ -124,7 +137,7 @@ func ready(reason, message string) conditions.Outcome {
 // status only when it differs from what was read (steady state writes nothing).
 func (b *Base) finish(ctx context.Context, obj, before statusObject, outcome conditions.Outcome) error {
 	conditions.Summarise(obj, outcome)
-	b.recordTransition(obj, before)
+	b.recordTransition(ctx, obj, before)
 	patch := client.MergeFrom(before)
 	data, err := patch.Data(obj)
 	if err != nil {
@@ -140,7 +153,7 @@ func (b *Base) finish(ctx context.Context, obj, before statusObject, outcome con
 }
 
 // recordTransition emits an event when Ready's status or reason changed.
-func (b *Base) recordTransition(obj, before statusObject) {
+func (b *Base) recordTransition(ctx context.Context, obj, before statusObject) {
 	if b.Recorder == nil {
 		return
 	}
@@ -155,7 +168,25 @@ func (b *Base) recordTransition(obj, before statusObject) {
 	if conditions.IsTrue(obj, v1alpha1.ConditionStalled) {
 		kind = corev1.EventTypeWarning
 	}
+	if b.namespaceTerminating(ctx, obj.GetNamespace()) {
+		return // a transition caused by the namespace's deletion; no event can be stored there
+	}
 	b.Recorder.Eventf(obj, nil, kind, now.Reason, "Reconcile", "%s", now.Message)
+}
+
+// namespaceTerminating reports whether a namespace is being deleted, read
+// live (transitions are rare). When deleting a namespace removes a Segment
+// before the Playbooks that use it, those Playbooks change state on the way
+// out; the API server refuses events in a terminating namespace.
+func (b *Base) namespaceTerminating(ctx context.Context, name string) bool {
+	if b.APIReader == nil {
+		return false
+	}
+	var ns corev1.Namespace
+	if err := b.APIReader.Get(ctx, types.NamespacedName{Name: name}, &ns); err != nil {
+		return apierrors.IsNotFound(err)
+	}
+	return !ns.DeletionTimestamp.IsZero() || ns.Status.Phase == corev1.NamespaceTerminating
 }
 
 // refError is a problem with a reference that resolves itself once the

@@ -344,6 +344,7 @@ func TestRenderLeastPrivilegeRBAC(t *testing.T) {
 	}{
 		{role: fullname + "-manager", kind: "ClusterRole", want: []rule{
 			{APIGroups: []string{""}, Resources: []string{"configmaps", "serviceaccounts", "services"}, Verbs: sortedCRUD},
+			{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get"}},
 			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: sortedCRUD},
 			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: sortedCRUD},
@@ -427,8 +428,8 @@ func TestRenderWatchNamespaces(t *testing.T) {
 		if role == nil || binding == nil {
 			t.Fatalf("namespace %s: Role %v, RoleBinding %v", ns, role != nil, binding != nil)
 		}
-		if len(rulesOf(t, role)) != 8 {
-			t.Errorf("Role in %s has %d rules, want the manager's 8", ns, len(rulesOf(t, role)))
+		if len(rulesOf(t, role)) != 9 {
+			t.Errorf("Role in %s has %d rules, want the manager's 9", ns, len(rulesOf(t, role)))
 		}
 	}
 	dep := find(objs, "Deployment", fullname)

@@ -9,6 +9,11 @@ watchNamespaces, into one Role per watched namespace.
   - apiGroups: [""]
     resources: ["configmaps", "serviceaccounts", "services"]
     verbs: ["create", "delete", "get", "list", "patch", "update", "watch"]
+  # Namespaces: read one by name to tell whether it is being deleted (no event
+  # is recorded into a namespace that is going away).
+  - apiGroups: [""]
+    resources: ["namespaces"]
+    verbs: ["get"]
   # Secrets: the manager checks that referenced Secrets exist and watches
   # their metadata only (a PartialObjectMetadata informer), so it never caches
   # their contents. A metadata informer still issues LIST and WATCH, hence
