@@ -61,5 +61,6 @@ log "running the checks"
 E2E_ROOT=$ROOT E2E_KUBECTL=$RC/bin/kubectl E2E_HELM=$RC/bin/helm E2E_NODE_IP=$NODE_IP \
 E2E_IMAGE=$IMAGE E2E_RECEIVER_PORT=$RECEIVER_PORT \
 E2E_STATE_DSN="postgres://postgres@$NODE_IP:$PG_RELAY_PORT/$DB?sslmode=disable" \
+E2E_HOST_DSN="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
   go test -tags e2e -count=1 -timeout 30m -v ./test/e2e/ 2>&1 | tee "$RC/e2e.log"
 exit "${PIPESTATUS[0]}"

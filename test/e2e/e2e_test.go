@@ -299,6 +299,22 @@ func checkNoResend(t *testing.T, e env, r *receiver) {
 	if resent != 0 {
 		t.Errorf("%d messages re-sent after restart, rollout and scale-out", resent)
 	}
+	// The two replicas split the playbook's shards: each shard has one
+	// holder (the lease table's key), and both replicas hold some.
+	var leases string
+	eventually(t, 90*time.Second, "both replicas hold shards", func() error {
+		out, err := run("", "psql", e.hostDSN, "-Atc",
+			"select holder || ':' || count(*) from shard_leases where playbook = 'shop/"+webhookPB+"' group by holder order by 1")
+		if err != nil {
+			return err
+		}
+		leases = strings.Join(strings.Fields(out), " ")
+		if len(strings.Fields(out)) != 2 {
+			return fmt.Errorf("holders and shard counts: %q", leases)
+		}
+		return nil
+	})
+	figure(t, "disjoint-shards", "replica:shards %s", leases)
 
 	// Every message the workers counted as sent arrived (status comes from
 	// the merged report of both replicas).

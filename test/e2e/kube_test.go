@@ -21,6 +21,7 @@ type env struct {
 	nodeIP                    string // pods reach the machine's services here
 	image                     string // the operator image, imported into the node
 	stateDSN                  string // the state store URL, as pods reach it
+	hostDSN                   string // the same database, as this machine reaches it
 	receiverPort              string
 }
 
@@ -35,7 +36,7 @@ func loadEnv(t *testing.T) env {
 	return env{
 		kubectl: get("E2E_KUBECTL"), helm: get("E2E_HELM"), kubeconfig: get("KUBECONFIG"),
 		root: get("E2E_ROOT"), nodeIP: get("E2E_NODE_IP"), image: get("E2E_IMAGE"),
-		stateDSN: get("E2E_STATE_DSN"), receiverPort: get("E2E_RECEIVER_PORT"),
+		stateDSN: get("E2E_STATE_DSN"), hostDSN: get("E2E_HOST_DSN"), receiverPort: get("E2E_RECEIVER_PORT"),
 	}
 }
 
