@@ -74,9 +74,12 @@ type SMTPChannel struct {
 // ConsoleChannel prints messages instead of sending them.
 type ConsoleChannel struct{}
 
-// RateLimit is a token bucket.
+// RateLimit is one token bucket per Channel, kept in the shared state store:
+// every Playbook and every replica sending through the Channel draws from
+// it, so the Channel's rate is perSecond however many send. In any one second
+// at most burst + perSecond messages leave.
 type RateLimit struct {
-	// PerSecond is the sustained rate.
+	// PerSecond is the sustained rate, across all Playbooks and replicas.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100000
 	PerSecond int32 `json:"perSecond"`
