@@ -45,11 +45,13 @@ timed() { local t0=$SECONDS; "${@:2}"; log "$1 done in $((SECONDS - t0))s"; }
 
 # ---- Debian runtime packages ------------------------------------------------
 need_pkgs=()
-for p in runc containernetworking-plugins iptables conntrack buildah; do
+for p in runc containernetworking-plugins iptables conntrack buildah socat openssl; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
   log "apt-get install ${need_pkgs[*]}"
+  # A new machine's package lists may be empty or old: refresh them first.
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_pkgs[@]}" >&2
 fi
 
