@@ -48,6 +48,7 @@ func TestEndToEnd(t *testing.T) {
 		{"3-points-reach-status", checkPointsInStatus},
 		{"7-manager-failover", checkManagerFailover},
 		{"hostile-templates", checkTemplateBombs},
+		{"tenant-secret-leaks", checkTenantCannotLeakSecrets},
 		{"4-deletion", checkDeletion},
 	}
 	for _, s := range steps {
@@ -497,6 +498,120 @@ spec:
 		}
 		figure(t, "manager-memory", "%s: peak %d MiB (limit 256 Mi), %.0f restarts (last termination: %s)", p.Metadata.Name, peak>>20, restarts, lastReason)
 	}
+}
+
+// checkTenantCannotLeakSecrets (hostile input): a tenant who may manage the
+// retention kinds in her namespace but may not read Secrets tries the two
+// confused-deputy routes — a DataSource whose stateStore names a Secret that
+// is not a URL, and a file source at /proc/self/environ (the worker's
+// environment holds the state store's URL and its password). Neither the
+// Segments' status, the namespace's events, the reports nor the job logs
+// may show the planted values.
+func checkTenantCannotLeakSecrets(t *testing.T, e env, _ *receiver) {
+	const tenantNS, plantedSecret, plantedPassword = "tenant", "S3cr3t-PLANT-e2e-7731", "PLANTpw-e2e-4417"
+	e.apply(t, fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %[1]s
+  labels: {pod-security.kubernetes.io/enforce: restricted}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: api-key, namespace: %[1]s}
+stringData: {value: %[2]q}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: retention-state, namespace: %[1]s}
+stringData: {dsn: %[3]q}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: retention-editor, namespace: %[1]s}
+rules:
+- apiGroups: [retention.dev]
+  resources: ["*"]
+  verbs: ["*"]
+- apiGroups: [""]
+  resources: [configmaps, events, pods, pods/log]
+  verbs: [get, list, watch, create, update, patch, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice, namespace: %[1]s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: retention-editor}
+subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+`, tenantNS, plantedSecret, strings.Replace(e.stateDSN, "postgres@", "postgres:"+plantedPassword+"@", 1)))
+	if out, err := e.k("--as=alice", "get", "secret", "api-key", "-n", tenantNS); err == nil {
+		t.Fatalf("the tenant can read Secrets, the test proves nothing: %s", out)
+	}
+	tenant := `apiVersion: retention.dev/v1alpha1
+kind: DataSource
+metadata: {name: deputy, namespace: tenant}
+spec:
+  file: {format: CSV, configMapRef: {name: none-needed}}
+  stateStore: {dsnSecretRef: {name: api-key, key: value}}
+---
+apiVersion: retention.dev/v1alpha1
+kind: DataSource
+metadata: {name: environ, namespace: tenant}
+spec:
+  file: {format: Transactions, path: /proc/self/environ}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: via-state-store, namespace: tenant}
+spec: {dataSourceRef: {name: deputy}, criteria: "true"}
+---
+apiVersion: retention.dev/v1alpha1
+kind: Segment
+metadata: {name: via-environ, namespace: tenant}
+spec: {dataSourceRef: {name: environ}, criteria: "true"}
+`
+	if _, err := run(tenant, e.kubectl, "--as=alice", "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	e.apply(t, `apiVersion: v1
+kind: ConfigMap
+metadata: {name: none-needed, namespace: tenant}
+data: {customers.csv: "id
+"}
+`)
+	// Both first runs must have failed (and said why) before anything is read.
+	eventually(t, 3*time.Minute, "both Segments report their failed run", func() error {
+		for _, name := range []string{"via-state-store", "via-environ"} {
+			var seg object
+			e.getJSON(t, &seg, "get", "segment", name, "-n", tenantNS)
+			if st, reason, _ := condition(seg, "Ready"); st != "False" || reason != "MetricJobFailed" {
+				return fmt.Errorf("%s: Ready %s %s", name, st, reason)
+			}
+		}
+		return nil
+	})
+	var seen []string
+	for _, args := range [][]string{
+		{"get", "segments,datasources", "-n", tenantNS, "-o", "yaml"},
+		{"get", "events", "-n", tenantNS, "-o", "yaml"},
+		{"get", "configmaps", "-n", tenantNS, "-l", "app.kubernetes.io/managed-by=retention-operator", "-o", "yaml"},
+		{"logs", "-n", tenantNS, "-l", "app.kubernetes.io/component=metrics", "--tail=-1", "--prefix"},
+		{"logs", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator", "--tail=-1"},
+	} {
+		out := e.mustK(t, args...)
+		for _, planted := range []string{plantedSecret, plantedPassword} {
+			if strings.Contains(out, planted) {
+				t.Errorf("kubectl %s shows the planted value %q", strings.Join(args, " "), planted)
+			}
+		}
+		seen = append(seen, fmt.Sprintf("%s %d bytes", args[1], len(out)))
+	}
+	for _, name := range []string{"via-state-store", "via-environ"} {
+		var seg object
+		e.getJSON(t, &seg, "get", "segment", name, "-n", tenantNS)
+		_, _, msg := condition(seg, "Ready")
+		figure(t, "tenant-route", "%s: %s", name, msg)
+	}
+	figure(t, "no-secret-leak", "planted Secret value and password found 0 times in %s", strings.Join(seen, ", "))
+	e.mustK(t, "delete", "namespace", tenantNS, "--wait=false")
 }
 
 // cgroupPeak reads a pod's peak memory from the node's cgroup (v1 or v2);
