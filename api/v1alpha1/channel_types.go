@@ -49,6 +49,12 @@ type WebhookChannel struct {
 // +kubebuilder:validation:Enum=None;StartTLS;TLS
 type SMTPTLSMode string
 
+// Keys an SMTP credentials Secret must hold.
+const (
+	SMTPUsernameKey = "username"
+	SMTPPasswordKey = "password"
+)
+
 // SMTPChannel sends email through an SMTP relay.
 type SMTPChannel struct {
 	// Host of the SMTP relay.

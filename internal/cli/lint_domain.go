@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/retention-dev/retention-operator/internal/specmap/connect"
+
 	"github.com/robfig/cron/v3"
 	yaml "go.yaml.in/yaml/v3"
 
@@ -48,7 +50,7 @@ func (l *linter) checkDomain(d *document) {
 		}
 		// The DSN lives in a Secret the linter never reads; any non-empty
 		// value lets the conversion check everything else.
-		if _, err := specmap.DataSource(ds.Spec, "postgres://lint.invalid/db"); err != nil {
+		if _, err := connect.DataSource(ds.Spec, "postgres://lint.invalid/db"); err != nil {
 			l.reportSpecErr(d, err)
 		}
 	case "Channel":

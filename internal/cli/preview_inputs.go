@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/retention-dev/retention-operator/internal/specmap/connect"
+
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -138,7 +140,7 @@ func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.
 		return cfg, "", cleanup, fmt.Errorf("DataSource %s reads PostgreSQL: pass --dsn postgres://... (the value of Secret %s key %s)",
 			in.dataSource.Name, spec.Postgres.DSNSecretRef.Name, spec.Postgres.DSNSecretRef.Key)
 	}
-	cfg, err = specmap.DataSource(spec, dsn)
+	cfg, err = connect.DataSource(spec, dsn)
 	if err != nil {
 		return cfg, "", cleanup, err
 	}

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/specmap/connect"
+
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -17,7 +19,6 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	metricjob "github.com/retention-dev/retention-operator/internal/worker/metrics"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
@@ -205,7 +206,7 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 	if dsn == "" {
 		dsn = os.Getenv(workerconfig.EnvDataSourceDSN)
 	}
-	cfg, err := specmap.DataSource(ds.Spec, dsn)
+	cfg, err := connect.DataSource(ds.Spec, dsn)
 	if err != nil {
 		return segmentEvalResult{}, fmt.Errorf("--datasource: %w", err)
 	}

@@ -16,12 +16,6 @@ type ChannelReconciler struct {
 	Base
 }
 
-// SMTP credential keys every SMTP credentials Secret must hold.
-const (
-	SMTPUsernameKey = "username"
-	SMTPPasswordKey = "password"
-)
-
 // +kubebuilder:rbac:groups=retention.dev,resources=channels,verbs=get;list;watch
 // +kubebuilder:rbac:groups=retention.dev,resources=channels/status,verbs=get;update;patch
 
@@ -58,7 +52,7 @@ func (r *ChannelReconciler) reconcileCredentials(ctx context.Context, ch *v1alph
 		ref := ch.Spec.Webhook.SigningSecretRef
 		return r.checkSecretKeys(ctx, ch.Namespace, ref.Name, ref.Key)
 	case ch.Spec.SMTP != nil && ch.Spec.SMTP.CredentialsSecretRef != nil:
-		return r.checkSecretKeys(ctx, ch.Namespace, ch.Spec.SMTP.CredentialsSecretRef.Name, SMTPUsernameKey, SMTPPasswordKey)
+		return r.checkSecretKeys(ctx, ch.Namespace, ch.Spec.SMTP.CredentialsSecretRef.Name, v1alpha1.SMTPUsernameKey, v1alpha1.SMTPPasswordKey)
 	}
 	return nil
 }

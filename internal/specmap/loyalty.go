@@ -116,7 +116,7 @@ func tiers(spec *v1alpha1.LoyaltyProgramSpec) ([]loyalty.Tier, error) {
 			return nil, fmt.Errorf("spec.tierQualification.basis %q is not Points or Spend", q.Basis)
 		}
 		if q.Window != "" {
-			d, err := duration("spec.tierQualification.window", q.Window)
+			d, err := Duration("spec.tierQualification.window", q.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -136,6 +136,6 @@ func tiers(spec *v1alpha1.LoyaltyProgramSpec) ([]loyalty.Tier, error) {
 }
 
 func loyaltyDuration(field string, d v1alpha1.Duration) (loyalty.Duration, error) {
-	v, err := duration(field, d)
+	v, err := Duration(field, d)
 	return loyalty.Duration{Duration: v}, err
 }

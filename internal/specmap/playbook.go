@@ -24,7 +24,7 @@ func Playbook(namespace, name string, spec *v1alpha1.PlaybookSpec) (journey.Conf
 		return cfg, err
 	}
 	if r := spec.Reentry; r != nil && r.Policy == "AfterCooldown" {
-		if cfg.Reentry.After, err = duration("spec.reentry.cooldown", r.Cooldown); err != nil {
+		if cfg.Reentry.After, err = Duration("spec.reentry.cooldown", r.Cooldown); err != nil {
 			return cfg, err
 		}
 	}
@@ -36,7 +36,7 @@ func Playbook(namespace, name string, spec *v1alpha1.PlaybookSpec) (journey.Conf
 		cfg.Steps = append(cfg.Steps, step)
 	}
 	if c := spec.FrequencyCap; c != nil {
-		per, err := duration("spec.frequencyCap.per", c.Per)
+		per, err := Duration("spec.frequencyCap.per", c.Per)
 		if err != nil {
 			return cfg, err
 		}
@@ -46,7 +46,7 @@ func Playbook(namespace, name string, spec *v1alpha1.PlaybookSpec) (journey.Conf
 		cfg.QuietHours = &journey.QuietHours{Start: string(q.Start), End: string(q.End), DefaultTimeZone: q.DefaultTimeZone}
 	}
 	if g := spec.Goal; g != nil {
-		window, err := duration("spec.goal.window", g.Window)
+		window, err := Duration("spec.goal.window", g.Window)
 		if err != nil {
 			return cfg, err
 		}
@@ -68,7 +68,7 @@ func trigger(t *v1alpha1.Trigger) (journey.Trigger, error) {
 			out.Event.ProgramRef = t.Event.ProgramRef.Name
 		}
 	case t.Inactivity != nil:
-		d, err := duration("spec.trigger.inactivity.after", t.Inactivity.After)
+		d, err := Duration("spec.trigger.inactivity.after", t.Inactivity.After)
 		if err != nil {
 			return out, err
 		}
@@ -98,7 +98,7 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 		}
 		out.Send = &journey.SendStep{ChannelRef: s.Send.ChannelRef.Name, Template: tmpl}
 	case s.Wait != nil:
-		d, err := duration(field+".wait.duration", s.Wait.Duration)
+		d, err := Duration(field+".wait.duration", s.Wait.Duration)
 		if err != nil {
 			return out, err
 		}
@@ -114,7 +114,8 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 	return out, nil
 }
 
-func duration(field string, d v1alpha1.Duration) (time.Duration, error) {
+// Duration parses a duration field, naming the field in the error.
+func Duration(field string, d v1alpha1.Duration) (time.Duration, error) {
 	v, err := d.Parse()
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", field, err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/specmap/connect"
+
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -213,7 +215,7 @@ func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[stri
 	sort.Strings(names) // the first error is the same on every start
 	for _, name := range names {
 		spec := specs[name]
-		cfg, err := specmap.Channel(&spec)
+		cfg, err := connect.Channel(&spec)
 		if err != nil {
 			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
 		}
@@ -252,7 +254,7 @@ func reportReplica(shard string) string {
 func channelRates(specs map[string]v1alpha1.ChannelSpec) (map[string]channel.RateLimit, error) {
 	out := map[string]channel.RateLimit{}
 	for name, spec := range specs {
-		cfg, err := specmap.Channel(&spec)
+		cfg, err := connect.Channel(&spec)
 		if err != nil {
 			return nil, fmt.Errorf("channel %s: %w", name, err)
 		}

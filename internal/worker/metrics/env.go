@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/specmap/connect"
+
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
@@ -92,7 +94,7 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 // user's own machine, where no tenant boundary exists: only /proc, /sys and
 // /dev are refused there.
 func SourceFromEnv(spec v1alpha1.DataSourceSpec) (datasource.Config, error) {
-	cfg, err := specmap.DataSource(spec, os.Getenv(workerconfig.EnvDataSourceDSN))
+	cfg, err := connect.DataSource(spec, os.Getenv(workerconfig.EnvDataSourceDSN))
 	if err != nil {
 		return cfg, err
 	}

@@ -1,4 +1,4 @@
-package specmap
+package connect
 
 import (
 	"reflect"

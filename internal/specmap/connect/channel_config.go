@@ -1,19 +1,17 @@
-package specmap
+package connect
 
 import (
 	"fmt"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 )
 
-// SMTP credential keys: the Secret named by spec.smtp.credentialsSecretRef
-// holds the username and password under these keys.
-const (
-	SMTPUsernameKey = "username"
-	SMTPPasswordKey = "password"
-)
-
+// Package connect maps the DataSource and Channel specs onto the connector
+// and sender configurations workers and the CLI open. It imports the
+// database drivers and the mail library, so the manager never imports it.
+//
 // Channel converts a Channel spec into the sender configuration. Secret
 // values are not part of it: the config names the keys, and channel.New
 // reads them from the Secret the controller mounted for this channel
@@ -26,7 +24,7 @@ func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 	set := 0
 	if w := spec.Webhook; w != nil {
 		set++
-		timeout, err := duration("spec.webhook.timeout", w.Timeout)
+		timeout, err := specmap.Duration("spec.webhook.timeout", w.Timeout)
 		if err != nil {
 			return cfg, err
 		}
@@ -50,7 +48,7 @@ func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 			return cfg, fmt.Errorf("spec.smtp.tls %q is not one of None, StartTLS, TLS", s.TLS)
 		}
 		if s.CredentialsSecretRef != nil {
-			cfg.SMTP.UsernameKey, cfg.SMTP.PasswordKey = SMTPUsernameKey, SMTPPasswordKey
+			cfg.SMTP.UsernameKey, cfg.SMTP.PasswordKey = v1alpha1.SMTPUsernameKey, v1alpha1.SMTPPasswordKey
 		}
 	}
 	if spec.Console != nil {
