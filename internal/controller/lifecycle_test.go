@@ -5,7 +5,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -74,5 +76,28 @@ var _ = Describe("Suspend", func() {
 			g.Expect(*dep.Spec.Replicas).To(Equal(int32(0)))
 		}, timeout, interval).Should(Succeed())
 		eventuallyReady(pb, metav1.ConditionFalse, "InvalidJourney")
+	})
+})
+
+var _ = Describe("Engine validation", func() {
+	// A LoyaltyProgram the CRD schema accepts but the ledger engine refuses
+	// (points that expire after zero time) stalls in the controller with the
+	// engine's message, instead of becoming Ready and failing in its worker.
+	It("stalls a LoyaltyProgram the ledger engine refuses, naming the field", func() {
+		ns := newNamespace()
+		fixture(ns)
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
+			StringData: map[string]string{"token": "t"}})).To(Succeed())
+		lp := &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
+			DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
+			EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
+			Tiers:             []v1alpha1.Tier{{Name: "bronze"}},
+			PointsExpiry:      &v1alpha1.PointsExpiry{Mode: "Inactivity", After: "0s"},
+			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "api", Key: "token"},
+		}}
+		Expect(k8s.Create(ctx, lp)).To(Succeed())
+		cond := eventuallyReady(lp, metav1.ConditionFalse, "InvalidSpec")
+		Expect(cond.Message).To(ContainSubstring("pointsExpiry.after"))
+		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, &appsv1.Deployment{}))).To(BeTrue())
 	})
 })

@@ -10,6 +10,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
 	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -46,6 +47,11 @@ func (r *LoyaltyProgramReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v1alpha1.LoyaltyProgram) error {
 	if err := checkSchedule("spec.metricsSchedule", string(lp.Spec.MetricsSchedule)); err != nil {
 		return err
+	}
+	// The engine's own validation, the same the worker and lint run: a spec
+	// the CRD schema accepts but the ledger could not run stalls here.
+	if _, err := specmap.Loyalty(&lp.Spec); err != nil {
+		return &specError{"InvalidSpec", err.Error()}
 	}
 	ds := &v1alpha1.DataSource{}
 	if err := getReady(ctx, r.Client, lp.Namespace, lp.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
