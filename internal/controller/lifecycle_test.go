@@ -101,3 +101,17 @@ var _ = Describe("Engine validation", func() {
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, &appsv1.Deployment{}))).To(BeTrue())
 	})
 })
+
+var _ = Describe("Webhook targets", func() {
+	It("refuses a Channel aimed at the cloud metadata address", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sign", Namespace: ns},
+			StringData: map[string]string{"key": "k"}})).To(Succeed())
+		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "metadata", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
+			Webhook: &v1alpha1.WebhookChannel{URL: "http://169.254.169.254/latest/meta-data/",
+				SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}}}}
+		Expect(k8s.Create(ctx, ch)).To(Succeed())
+		cond := eventuallyReady(ch, metav1.ConditionFalse, "InvalidURL")
+		Expect(cond.Message).To(ContainSubstring("spec.webhook.url"))
+	})
+})
