@@ -602,7 +602,7 @@ data: {customers.csv: "id
 				t.Errorf("kubectl %s shows the planted value %q", strings.Join(args, " "), planted)
 			}
 		}
-		seen = append(seen, fmt.Sprintf("%s %d bytes", args[1], len(out)))
+		seen = append(seen, fmt.Sprintf("%s %s: %d bytes", args[0], args[1], len(out)))
 	}
 	for _, name := range []string{"via-state-store", "via-environ"} {
 		var seg object
