@@ -5,9 +5,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/retention-dev/retention-operator/internal/cronspec"
 	"github.com/retention-dev/retention-operator/internal/specmap/connect"
 
-	"github.com/robfig/cron/v3"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -29,6 +29,9 @@ func (l *linter) checkDomain(d *document) {
 		l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
 		l.checkCron(d, "spec.schedule", string(seg.Spec.Schedule))
 		l.checkDuration(d, "spec.window", seg.Spec.Window)
+		if w, err := seg.Spec.Window.Parse(); err == nil && w <= 0 && seg.Spec.Window != "" {
+			l.report(d, "spec.window", "window %q must be longer than zero (e.g. 90d)", string(seg.Spec.Window))
+		}
 	case "LoyaltyProgram":
 		lp, ok := typed[v1alpha1.LoyaltyProgram](d)
 		if !ok {
@@ -79,8 +82,8 @@ func (l *linter) checkCron(d *document, path, expr string) {
 	if expr == "" {
 		return
 	}
-	if _, err := cron.ParseStandard(expr); err != nil {
-		l.report(d, path, "invalid cron schedule %q: %v (five fields: minute hour day-of-month month day-of-week, e.g. \"0 6 * * 1\")", expr, err)
+	if err := cronspec.Check(expr); err != nil {
+		l.report(d, path, "%v", err)
 	}
 }
 

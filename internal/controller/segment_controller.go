@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/cronspec"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/segment"
@@ -181,16 +181,10 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 	return ready("Measured", fmt.Sprintf("%d members at last run", rep.Size)), nil
 }
 
-// checkSchedule parses a cron schedule and refuses one that can never fire
-// (e.g. "0 0 30 2 *", February 30th), which would otherwise look Scheduled
-// forever.
+// checkSchedule refuses a schedule that does not parse or can never fire.
 func checkSchedule(field, schedule string) error {
-	sched, err := cron.ParseStandard(schedule)
-	if err != nil {
-		return &specError{"InvalidSchedule", fmt.Sprintf("%s %q: %v", field, schedule, err)}
-	}
-	if sched.Next(time.Now()).IsZero() {
-		return &specError{"InvalidSchedule", fmt.Sprintf("%s %q never fires (no such date); fix the day of month or month", field, schedule)}
+	if err := cronspec.Check(schedule); err != nil {
+		return &specError{"InvalidSchedule", field + ": " + err.Error()}
 	}
 	return nil
 }
