@@ -9,7 +9,6 @@
 #                pause   (static sandbox binary for the pause image)
 #                coredns (custom build: kubernetes, cache, health, ready... NO forward)
 #   OUTDIR/images/pause.tar, coredns.tar   OCI archives (FROM scratch)
-#   OUTDIR/images/extra/rctest.tar   smoke-test image (HTTP server + client), imported by up.sh
 #   OUTDIR/.work/ throwaway Go modules; OUTDIR/.stamps/ idempotency stamps
 #
 # Same trick as ../build-k8s-bins.sh: a throwaway main module that requires
@@ -29,7 +28,7 @@ HELM3_VERSION=v3.22.0
 CONTAINERD_VERSION=v2.4.2
 COREDNS_VERSION=v1.14.7
 
-ALL="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd helm containerd pause coredns testimg"
+ALL="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd helm containerd pause coredns"
 OUT=${1:-$ROOT/bin/cluster}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 BIN=$OUT/bin WORK=$OUT/.work STAMPS=$OUT/.stamps IMAGES=$OUT/images
@@ -37,6 +36,8 @@ mkdir -p "$BIN" "$WORK" "$STAMPS" "$IMAGES"
 COMPONENTS=${COMPONENTS:-$ALL}
 FORCE=${FORCE:-0}
 export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off
+# shellcheck source=scratch-image.sh
+source "$(dirname "$0")/scratch-image.sh"
 
 log() { printf '[cluster-build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 want() { [[ " $COMPONENTS " == *" $1 "* ]]; }
@@ -221,15 +222,7 @@ func main() {
 EOF
   (cd "$dir" && [[ -f go.mod ]] || (cd "$dir" && go mod init pause >/dev/null 2>&1))
   (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/pause" .)
-  # FROM scratch image with buildah -> OCI archive (imported by up.sh)
-  local ctr; ctr=$(buildah from scratch)
-  buildah copy "$ctr" "$BIN/pause" /pause >/dev/null
-  buildah config --entrypoint '["/pause"]' --user 65535:65535 "$ctr"
-  buildah commit -q --format oci "$ctr" localhost/pause:3.10 >/dev/null
-  buildah rm "$ctr" >/dev/null
-  rm -f "$IMAGES/pause.tar"
-  buildah push -q localhost/pause:3.10 "oci-archive:$IMAGES/pause.tar:localhost/pause:3.10"
-  buildah rmi -f localhost/pause:3.10 >/dev/null   # keep only the archive; no image left in buildah storage
+  scratch_image localhost/pause:3.10 "$IMAGES/pause.tar" "$BIN/pause" -- --entrypoint '["/pause"]' --user 65535:65535
   echo "$PAUSE_STAMP" > "$STAMPS/pause"
 }
 
@@ -275,86 +268,8 @@ EOF2
     go build -trimpath -ldflags "-s -w" -o "$BIN/coredns.tmp" .
   )
   mv -f "$BIN/coredns.tmp" "$BIN/coredns"
-  local ctr; ctr=$(buildah from scratch)
-  buildah copy "$ctr" "$BIN/coredns" /coredns >/dev/null
-  buildah config --entrypoint '["/coredns"]' "$ctr"
-  buildah commit -q --format oci "$ctr" localhost/coredns:$COREDNS_VERSION >/dev/null
-  buildah rm "$ctr" >/dev/null
-  rm -f "$IMAGES/coredns.tar"
-  buildah push -q localhost/coredns:$COREDNS_VERSION "oci-archive:$IMAGES/coredns.tar:localhost/coredns:$COREDNS_VERSION"
-  buildah rmi -f localhost/coredns:$COREDNS_VERSION >/dev/null   # keep only the archive; no image left in buildah storage
+  scratch_image "localhost/coredns:$COREDNS_VERSION" "$IMAGES/coredns.tar" "$BIN/coredns" -- --entrypoint '["/coredns"]'
   echo "$COREDNS_STAMP" > "$STAMPS/coredns"
-}
-
-# ---- smoke-test image: one static binary, `serve` (HTTP :8080) / `get URL` ----
-TESTIMG_STAMP="rctest-v1"
-build_testimg() {
-  if up_to_date testimg "$BIN/rctest" "$TESTIMG_STAMP" && [[ -f $IMAGES/extra/rctest.tar ]]; then log "testimg up to date"; return 0; fi
-  local dir=$WORK/rctest; mkdir -p "$dir" "$IMAGES/extra"
-  cat > "$dir/main.go" <<'EOF2'
-// rctest: `serve` answers HTTP on :8080 with the pod name; `get URL` fetches
-// URL (retrying up to 60s) and prints the body; `sleep SECONDS` then exits 0.
-package main
-
-import (
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strconv"
-	"time"
-)
-
-func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: rctest serve | get URL | sleep SECONDS")
-		os.Exit(2)
-	}
-	switch os.Args[1] {
-	case "serve":
-		host, _ := os.Hostname()
-		http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, "hello from %s\n", host)
-		})
-		fmt.Println("listening on :8080")
-		if err := http.ListenAndServe(":8080", nil); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	case "get":
-		c := http.Client{Timeout: 5 * time.Second}
-		var last error
-		for i := 0; i < 30; i++ {
-			resp, err := c.Get(os.Args[2])
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				fmt.Printf("GET %s -> %d %s", os.Args[2], resp.StatusCode, b)
-				if resp.StatusCode == 200 {
-					return
-				}
-			}
-			last = err
-			time.Sleep(2 * time.Second)
-		}
-		fmt.Fprintln(os.Stderr, "giving up:", last)
-		os.Exit(1)
-	case "sleep":
-		n, _ := strconv.Atoi(os.Args[2])
-		time.Sleep(time.Duration(n) * time.Second)
-	}
-}
-EOF2
-  (cd "$dir" && { [[ -f go.mod ]] || go mod init rctest >/dev/null 2>&1; } && go build -trimpath -ldflags "-s -w" -o "$BIN/rctest" .)
-  local ctr; ctr=$(buildah from scratch)
-  buildah copy "$ctr" "$BIN/rctest" /rctest >/dev/null
-  buildah config --entrypoint '["/rctest"]' --cmd serve --user 65532:65532 "$ctr"
-  buildah commit -q --format oci "$ctr" localhost/rctest:v1 >/dev/null
-  buildah rm "$ctr" >/dev/null
-  rm -f "$IMAGES/extra/rctest.tar"
-  buildah push -q localhost/rctest:v1 "oci-archive:$IMAGES/extra/rctest.tar:localhost/rctest:v1"
-  buildah rmi -f localhost/rctest:v1 >/dev/null   # keep only the archive; no image left in buildah storage
-  echo "$TESTIMG_STAMP" > "$STAMPS/testimg"
 }
 
 T0=$SECONDS
@@ -367,6 +282,5 @@ for c in kube-apiserver kubelet kube-controller-manager kube-scheduler kube-prox
 done
 want helm       && timed helm build_helm
 want coredns    && timed coredns build_coredns
-want testimg    && timed testimg build_testimg
 log "all done in $((SECONDS - T0))s"
 ls -l "$BIN" >&2

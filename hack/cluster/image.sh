@@ -33,14 +33,11 @@ go build -trimpath -ldflags "$ld" -o "$work/manager" ./cmd/manager
 go build -trimpath -ldflags "$ld" -o "$work/worker" ./cmd/worker
 go build -trimpath -ldflags "$ld" -o "$work/retentionctl" ./cmd/retentionctl
 
-ctr=$(buildah from scratch)
-buildah copy "$ctr" "$work/manager" "$work/worker" "$work/retentionctl" / >/dev/null
-buildah config --entrypoint '["/manager"]' --user 65532:65532 \
-  --label org.opencontainers.image.source=retention-operator --label org.opencontainers.image.revision="$hash" "$ctr"
-buildah commit -q --format oci "$ctr" "$ref" >/dev/null
-buildah rm "$ctr" >/dev/null
 rm -f "$OUT"/retention-operator-*.tar   # keep one archive: the current tree's
-buildah push -q "$ref" "oci-archive:$tar:$ref"
-buildah rmi -f "$ref" >/dev/null        # only the archive stays
+# shellcheck source=scratch-image.sh
+source "$(dirname "$0")/scratch-image.sh"
+scratch_image "$ref" "$tar" "$work/manager" "$work/worker" "$work/retentionctl" -- \
+  --entrypoint '["/manager"]' --user 65532:65532 \
+  --label org.opencontainers.image.source=retention-operator --label org.opencontainers.image.revision="$hash"
 log "built $tar"
 printf '%s\t%s\n' "$ref" "$tar"
