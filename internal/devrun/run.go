@@ -121,6 +121,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	if data != nil {
 		say("applied %d objects from config/samples (demo data regenerated; also in %s)", n, filepath.Join(o.WorkDir, "shop.db"))
+		// The shop keeps taking orders while the campaigns run, so goals
+		// convert and lift has something to measure.
+		shopCtx, stopShop := context.WithCancel(ctx)
+		defer stopShop()
+		go newShopper(c, data, o.Seed).run(shopCtx)
+		say("the demo shop takes new orders every %s (goals convert as they would in a live shop)", liveOrdersEvery)
 	} else {
 		say("applied %d objects from config/samples", n)
 	}
