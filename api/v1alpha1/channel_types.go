@@ -89,11 +89,20 @@ type RateLimit struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100000
 	PerSecond int32 `json:"perSecond"`
-	// Burst is how many may go at once (default: perSecond).
+	// Burst is how many may go at once (default: a tenth of perSecond, at
+	// least 1, so no second sees more than 1.2 × perSecond).
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100000
 	Burst int32 `json:"burst,omitempty"`
+}
+
+// DefaultBurst is the burst of a rate limit that sets none: a tenth of the
+// rate (at least 1). The busiest second then sees at most 1.1 × perSecond
+// granted, which stays within 1.2 × perSecond at the receiver even when
+// delivery times vary.
+func DefaultBurst(perSecond int32) int32 {
+	return max(1, perSecond/10)
 }
 
 // ChannelStatus reports whether the channel is usable.

@@ -18,7 +18,7 @@ import (
 // (workload.SecretsDir/channels/<name>).
 //
 // Retry keeps channel.DefaultRetryPolicy (the CRD has no retry settings).
-// A rate limit without burst gets burst = perSecond, the CRD's default.
+// A rate limit without burst gets v1alpha1.DefaultBurst(perSecond).
 func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 	var cfg channel.Config
 	set := 0
@@ -64,7 +64,7 @@ func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 		}
 		burst := r.Burst
 		if burst <= 0 {
-			burst = r.PerSecond
+			burst = v1alpha1.DefaultBurst(r.PerSecond)
 		}
 		cfg.RateLimit = channel.RateLimit{PerSecond: float64(r.PerSecond), Burst: int(burst)}
 	}

@@ -40,7 +40,7 @@ func TestChannel(t *testing.T) {
 			want: channel.Config{Type: channel.TypeSMTP,
 				SMTP: channel.SMTPConfig{Host: "smtp.shop.example", Port: 465, From: "Shop <hi@shop.example>",
 					UsernameKey: "username", PasswordKey: "password", TLS: channel.TLSImplicit},
-				RateLimit: channel.RateLimit{PerSecond: 5, Burst: 5}}},
+				RateLimit: channel.RateLimit{PerSecond: 5, Burst: 1}}}, // default burst: a tenth of the rate, at least 1
 		{name: "smtp without credentials, StartTLS",
 			spec: v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "relay", Port: 587, From: "a@b.c", TLS: "StartTLS"}},
 			want: channel.Config{Type: channel.TypeSMTP,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
@@ -81,7 +82,8 @@ func TestChannelRateIsGlobal(t *testing.T) {
 					o := Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
 						ExitWhenIdle: true, Concurrency: 4, Channels: map[string]channel.Sender{"hook": hook},
 						ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-						ChannelRates: map[string]channel.RateLimit{"hook": {PerSecond: perSecond, Burst: 1}},
+						// The burst a Channel gets when it sets none.
+						ChannelRates: map[string]channel.RateLimit{"hook": {PerSecond: perSecond, Burst: int(v1alpha1.DefaultBurst(int32(perSecond)))}},
 						Leases: &LeaseOptions{Shards: 3, Holder: fmt.Sprintf("%s-%d", pbName, r), TTL: 5 * time.Second,
 							Settle: 300 * time.Millisecond}}
 					wg.Add(1)
