@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/metrics"
@@ -16,7 +17,10 @@ func (r *run) metricNote(name string, values map[string]float64) string {
 	if name == metrics.MetricCohortRetention {
 		return r.cohortNote()
 	}
-	if _, ok := values[name]; ok {
+	if v, ok := values[name]; ok {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "not a finite number: the data holds an amount that is NaN or infinite (e.g. 'NaN' or 'Infinity' in a numeric column); fix or filter those order rows"
+		}
 		return ""
 	}
 	window := days(r.plan.window)

@@ -37,7 +37,10 @@ func (r *run) metricStrings(values map[string]float64) map[string]string {
 		if name == metrics.MetricCohortRetention {
 			continue // the matrix goes into Cohorts
 		}
-		if v, ok := values[name]; ok {
+		// A figure that is not a finite number (NaN or Infinity from the
+		// data, e.g. a PostgreSQL numeric amount of 'NaN') is never
+		// published: metricNotes says why it is missing.
+		if v, ok := values[name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
 			out[name] = decimal(v)
 		}
 	}
