@@ -148,6 +148,16 @@ func waitMeasured(ns, name string) {
 	}, timeout, interval).Should(Succeed())
 }
 
+// eventuallyRunning plays the kubelet for ns until the Playbook is Ready.
+func eventuallyRunning(ns string, pb *v1alpha1.Playbook) {
+	Eventually(func(g Gomega) {
+		markDeploymentsAvailable(ns)
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+		g.Expect(readyCondition(pb)).NotTo(BeNil())
+		g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue))
+	}, timeout, interval).Should(Succeed())
+}
+
 // readyCondition returns the Ready condition of a retention object.
 func readyCondition(obj conditions.Object) *metav1.Condition {
 	return meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionReady)

@@ -27,12 +27,7 @@ var _ = Describe("Deletion", func() {
 		pb := newPlaybook(ns, "hello", "all")
 		controllerutil.AddFinalizer(pb, "test.retention.dev/hold")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-			g.Expect(readyCondition(pb)).NotTo(BeNil())
-			g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, interval).Should(Succeed())
+		eventuallyRunning(ns, pb)
 
 		Expect(k8s.Delete(ctx, pb, client.PropagationPolicy(metav1.DeletePropagationForeground))).To(Succeed())
 		dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello-campaign"}}
@@ -86,15 +81,8 @@ var _ = Describe("Engine validation", func() {
 	It("stalls a LoyaltyProgram the ledger engine refuses, naming the field", func() {
 		ns := newNamespace()
 		fixture(ns)
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
-			StringData: map[string]string{"token": "t"}})).To(Succeed())
-		lp := &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
-			DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
-			EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
-			Tiers:             []v1alpha1.Tier{{Name: "bronze"}},
-			PointsExpiry:      &v1alpha1.PointsExpiry{Mode: "Inactivity", After: "0s"},
-			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "api", Key: "token"},
-		}}
+		lp := newProgram(ns)
+		lp.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Inactivity", After: "0s"}
 		Expect(k8s.Create(ctx, lp)).To(Succeed())
 		cond := eventuallyReady(lp, metav1.ConditionFalse, "InvalidSpec")
 		Expect(cond.Message).To(ContainSubstring("pointsExpiry.after"))

@@ -12,18 +12,24 @@ import (
 	"github.com/retention-dev/retention-operator/internal/report"
 )
 
+// newProgram is a small valid LoyaltyProgram "rewards" on DataSource "shop",
+// with its API token Secret created.
+func newProgram(ns string) *v1alpha1.LoyaltyProgram {
+	Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
+		StringData: map[string]string{"token": "t"}})).To(Succeed())
+	return &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
+		DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
+		EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
+		Tiers:             []v1alpha1.Tier{{Name: "bronze"}, {Name: "gold", Threshold: 1000}},
+		APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "api", Key: "token"},
+	}}
+}
+
 var _ = Describe("LoyaltyProgram", func() {
 	It("runs its API and folds the metrics job's figures into status", func() {
 		ns := newNamespace()
 		fixture(ns)
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
-			StringData: map[string]string{"token": "t"}})).To(Succeed())
-		lp := &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
-			DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
-			EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
-			Tiers:             []v1alpha1.Tier{{Name: "bronze"}, {Name: "gold", Threshold: 1000}},
-			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "api", Key: "token"},
-		}}
+		lp := newProgram(ns)
 		Expect(k8s.Create(ctx, lp)).To(Succeed())
 		// No deployment controller runs here: the Deployment never reports
 		// having observed its generation, so the program waits, Progressing.

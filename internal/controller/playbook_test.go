@@ -90,12 +90,7 @@ var _ = Describe("Playbook", func() {
 	It("folds the campaign worker's report into status", func() {
 		pb := newPlaybook(ns, "winback", "at-risk")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-			g.Expect(readyCondition(pb)).NotTo(BeNil())
-			g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, interval).Should(Succeed())
+		eventuallyRunning(ns, pb)
 
 		lift, low, high := 4.5, 1.25, 7.75
 		writeReport(ns, "winback-campaign-report", report.Playbook{

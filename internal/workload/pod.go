@@ -135,7 +135,9 @@ var DefaultResources = corev1.ResourceRequirements{
 }
 
 // resources is the resource's own requirements, each list falling back to
-// the default when it is empty.
+// the default when it is empty. The lists are copies: the client decodes the
+// server's answer into the apply configuration, so a shared map (the
+// default's, or the spec's) would be written by concurrent reconciles.
 func resources(own *corev1.ResourceRequirements) *corev1ac.ResourceRequirementsApplyConfiguration {
 	requests, limits := DefaultResources.Requests, DefaultResources.Limits
 	if own != nil && len(own.Requests) > 0 {
@@ -144,7 +146,7 @@ func resources(own *corev1.ResourceRequirements) *corev1ac.ResourceRequirementsA
 	if own != nil && len(own.Limits) > 0 {
 		limits = own.Limits
 	}
-	return corev1ac.ResourceRequirements().WithRequests(requests).WithLimits(limits)
+	return corev1ac.ResourceRequirements().WithRequests(requests.DeepCopy()).WithLimits(limits.DeepCopy())
 }
 
 func envVar(e corev1.EnvVar) *corev1ac.EnvVarApplyConfiguration {
