@@ -16,7 +16,8 @@ func TestChannelRatesFromSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rates) != 1 || rates["hook"] != (channel.RateLimit{PerSecond: 5, Burst: 5}) {
-		t.Fatalf("rates %+v, want hook at 5/s burst 5 only", rates)
+	want := channel.RateLimit{PerSecond: 5, Burst: int(v1alpha1.DefaultBurst(5))}
+	if len(rates) != 1 || rates["hook"] != want {
+		t.Fatalf("rates %+v, want hook at %+v only (the default burst)", rates, want)
 	}
 }
