@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,7 +88,7 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (datasource.Config,
 			if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 				t.Fatal(err)
 			}
-			dsn := os.Getenv(store.PostgresDSNEnv)
+			dsn := store.TestPostgresDSN() // the same server OpenTestPostgres found
 			sep := "?"
 			if strings.Contains(dsn, "?") {
 				sep = "&"
