@@ -368,27 +368,78 @@ func customerZones(t *testing.T, e env) map[string]string {
 	return zones
 }
 
-// checkPointsInStatus: points the win-back playbook awarded reach the
-// LoyaltyProgram's status after its next metrics run.
+// checkPointsInStatus: points a Playbook awards reach the LoyaltyProgram's
+// status after its next run. The test applies a Playbook that awards 1000
+// points to every active customer between two runs of the program's metrics
+// job: the awards must be in the shared ledger, and status must move by
+// exactly what the ledger recorded in between (awards, and anything else).
 func checkPointsInStatus(t *testing.T, e env, _ *receiver) {
-	var outstanding float64
-	eventually(t, 4*time.Minute, "awarded points in the LoyaltyProgram's status", func() error {
-		name := "rewards-loyalty-metrics-" + strconv.FormatInt(time.Now().Unix(), 10)
-		if _, err := e.k("create", "job", "-n", ns, "--from=cronjob/rewards-loyalty-metrics", name); err != nil {
-			return err
-		}
-		if _, err := e.k("wait", "-n", ns, "--for=condition=Complete", "--timeout=120s", "job/"+name); err != nil {
-			return err
-		}
+	outstanding := func() int64 {
 		var lp object
 		e.getJSON(t, &lp, "get", "loyaltyprogram", "rewards", "-n", ns)
-		outstanding, _ = lp.Status["pointsOutstanding"].(float64)
-		if outstanding <= 0 {
-			return fmt.Errorf("pointsOutstanding %v", lp.Status["pointsOutstanding"])
+		previous := fmt.Sprint(lp.Status["lastReportTime"])
+		time.Sleep(1100 * time.Millisecond) // report times have one-second resolution
+		name := fmt.Sprintf("rewards-loyalty-metrics-%d", time.Now().UnixNano())
+		e.mustK(t, "create", "job", "-n", ns, "--from=cronjob/rewards-loyalty-metrics", name)
+		e.mustK(t, "wait", "-n", ns, "--for=condition=Complete", "--timeout=180s", "job/"+name)
+		eventually(t, time.Minute, "the job's report in status", func() error {
+			e.getJSON(t, &lp, "get", "loyaltyprogram", "rewards", "-n", ns)
+			if now := fmt.Sprint(lp.Status["lastReportTime"]); now == previous || lp.Status["lastReportTime"] == nil {
+				return fmt.Errorf("lastReportTime still %s", now)
+			}
+			return nil
+		})
+		v, _ := lp.Status["pointsOutstanding"].(float64)
+		return int64(v)
+	}
+	sql := func(q string) int64 {
+		out, err := run("", "psql", e.hostDSN, "-Atc", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %q", q, out)
+		}
+		return v
+	}
+	before := outstanding()
+	mark := sql("select coalesce(max(id), 0) from points_entries")
+	e.apply(t, fmt.Sprintf(`apiVersion: retention.dev/v1alpha1
+kind: Playbook
+metadata: {name: e2e-points, namespace: %s}
+spec:
+  segmentRef: {name: active-customers}
+  trigger: {segmentEntry: {}}
+  steps:
+    - name: bonus
+      awardPoints: {programRef: {name: rewards}, points: 1000, reason: e2e-bonus}
+`, ns))
+	var awards int64
+	last, stable := int64(-1), 0
+	eventually(t, 3*time.Minute, "the awards settle in the ledger", func() error {
+		awards = sql("select count(*) from points_entries where reason = 'e2e-bonus'")
+		if awards > 0 && awards == last {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = awards
+		if stable < 5 {
+			return fmt.Errorf("%d awards so far", awards)
 		}
 		return nil
 	})
-	figure(t, "points-in-status", "LoyaltyProgram rewards: pointsOutstanding %.0f", outstanding)
+	if sum := sql("select coalesce(sum(points), 0) from points_entries where reason = 'e2e-bonus'"); sum != 1000*awards {
+		t.Errorf("ledger holds %d points for %d awards, want 1000 each", sum, awards)
+	}
+	after := outstanding()
+	recorded := sql(fmt.Sprintf("select coalesce(sum(points), 0) from points_entries where id > %d", mark))
+	if after-before != recorded {
+		t.Errorf("pointsOutstanding moved %d -> %d (%+d); the ledger recorded %+d in between", before, after, after-before, recorded)
+	}
+	figure(t, "points-in-status", "%d awards of 1000 points by a Playbook; pointsOutstanding %d -> %d (%+d = ledger %+d)",
+		awards, before, after, after-before, recorded)
 }
 
 // checkManagerFailover: killing the leading manager pod hands over to the
