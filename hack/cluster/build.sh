@@ -144,7 +144,7 @@ build_helm() {
   local bin=$BIN/helm spec="helm.sh/helm/v3/cmd/helm@$HELM3_VERSION" stamp
   stamp="$spec -trimpath -ldflags=-s -w"
   if up_to_date helm "$bin" "$stamp"; then log "helm up to date"; return 0; fi
-  if [[ -x $ROOT/bin/helm ]] && "$ROOT/bin/helm" version --short 2>/dev/null | grep -q "^${HELM3_VERSION}"; then
+  if [[ -x $ROOT/bin/helm ]] && "$ROOT/bin/helm" version --short 2>/dev/null | grep "^${HELM3_VERSION}" >/dev/null; then
     cp "$ROOT/bin/helm" "$bin"; echo "$stamp" > "$STAMPS/helm"; log "helm copied from bin/"; return 0
   fi
   local tmp; tmp=$(mktemp -d "$WORK/gobin.XXXXXX")

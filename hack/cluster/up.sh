@@ -90,8 +90,8 @@ if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
   ip link add "$BRIDGE" type bridge
 fi
 ip link set "$BRIDGE" up
-ip addr show dev "$BRIDGE" | grep -q " $POD_GW/24 " || ip addr add "$POD_GW/24" dev "$BRIDGE"
-ip addr show dev "$BRIDGE" | grep -q " $NODE_IP/32 " || ip addr add "$NODE_IP/32" dev "$BRIDGE"
+ip addr replace "$POD_GW/24" dev "$BRIDGE"   # replace: idempotent, no grep|pipefail race
+ip addr replace "$NODE_IP/32" dev "$BRIDGE"
 # Isolation: nothing forwarded between the cluster and any other interface.
 iptables -N RET-ISOLATE 2>/dev/null || true
 iptables -F RET-ISOLATE
@@ -257,7 +257,7 @@ EOF
 start containerd containerd --config "$CONF/containerd.toml"
 wait_for containerd 60 ctr -a "$SOCK" version
 for img in pause coredns; do
-  if ! ctr -a "$SOCK" -n k8s.io images ls -q | grep -q "^localhost/$img:"; then
+  if ! ctr -a "$SOCK" -n k8s.io images ls -q | grep "^localhost/$img:" >/dev/null; then
     log "importing $img image"
     ctr -a "$SOCK" -n k8s.io images import --no-unpack=false "$IMAGES/$img.tar" >&2
   fi
