@@ -41,6 +41,12 @@ type SecretKeySelector struct {
 // +kubebuilder:validation:MaxLength=32
 type Duration string
 
+// Decimal is a non-negative decimal number written as a string ("0.01",
+// "50"), so money amounts round-trip through YAML and JSON exactly.
+// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+// +kubebuilder:validation:MaxLength=20
+type Decimal string
+
 // Schedule is a five-field cron expression (minute hour day-of-month month
 // day-of-week, as in a Kubernetes CronJob) or one of @yearly, @monthly,
 // @weekly, @daily, @hourly.

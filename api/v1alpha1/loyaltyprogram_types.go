@@ -15,9 +15,7 @@ type LoyaltyProgramSpec struct {
 	Currency string `json:"currency"`
 	// PointValue is what one point is worth in the currency, as a decimal
 	// string (e.g. "0.01"); the liability in status uses it.
-	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
-	// +kubebuilder:validation:MaxLength=20
-	PointValue string `json:"pointValue"`
+	PointValue Decimal `json:"pointValue"`
 	// EarnRules say how points are earned.
 	EarnRules EarnRules `json:"earnRules"`
 	// TierQualification says what tiers are measured on.

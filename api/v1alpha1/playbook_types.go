@@ -258,6 +258,7 @@ type QuietHours struct {
 
 // Goal is the conversion a journey aims for.
 // +kubebuilder:validation:XValidation:rule="has(self.event) != has(self.expression)",message="spec.goal must set exactly one of event or expression"
+// +kubebuilder:validation:XValidation:rule="!has(self.minOrderAmount) || (has(self.event) && self.event == 'order_placed')",message="spec.goal.minOrderAmount applies to event order_placed only"
 type Goal struct {
 	// Event type that counts as a conversion (e.g. order_placed).
 	// +optional
@@ -267,6 +268,10 @@ type Goal struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Expression string `json:"expression,omitempty"`
+	// MinOrderAmount, with event order_placed, counts only orders of at least
+	// this amount (in the DataSource's currency), e.g. "50".
+	// +optional
+	MinOrderAmount Decimal `json:"minOrderAmount,omitempty"`
 	// Window after enrolment in which a conversion counts, e.g. 14d.
 	Window Duration `json:"window"`
 }
@@ -287,11 +292,12 @@ type Workers struct {
 type Conversions struct {
 	// Treatment members that converted.
 	Treatment int64 `json:"treatment"`
-	// TreatmentEnrolled is the size of the treatment arm.
+	// TreatmentEnrolled is the size of the treatment arm, in journeys.
 	TreatmentEnrolled int64 `json:"treatmentEnrolled"`
 	// Holdout members that converted.
 	Holdout int64 `json:"holdout"`
-	// HoldoutEnrolled is the size of the holdout arm.
+	// HoldoutEnrolled is the size of the holdout arm, in journeys (never
+	// messaged: their send steps count in suppressed.holdout).
 	HoldoutEnrolled int64 `json:"holdoutEnrolled"`
 }
 
@@ -317,15 +323,38 @@ type PlaybookStatus struct {
 	// Exited journeys (exit step or goal).
 	// +optional
 	Exited int64 `json:"exited,omitempty"`
+	// Messages counts send steps that reached an outcome; each is exactly one
+	// of sent, failed, pending, dryRunMessages or a suppressed reason, so
+	// messages = sent + failed + pending + dryRunMessages + sum(suppressed).
+	// +optional
+	Messages int64 `json:"messages,omitempty"`
 	// Sent messages.
 	// +optional
 	Sent int64 `json:"sent,omitempty"`
 	// Failed messages (permanent failures).
 	// +optional
 	Failed int64 `json:"failed,omitempty"`
-	// Suppressed messages by reason (consent, frequencyCap, holdout, ...).
+	// Pending messages are recorded in the delivery ledger and not yet
+	// confirmed: in flight, or being retried with the same idempotency key.
+	// +optional
+	Pending int64 `json:"pending,omitempty"`
+	// DryRunMessages would have been sent had spec.dryRun been false.
+	// +optional
+	DryRunMessages int64 `json:"dryRunMessages,omitempty"`
+	// Suppressed counts messages not sent, by reason. It counts messages, not
+	// customers: holdout is every send step a holdout journey reached (10
+	// holdout journeys through 2 send steps make 20), so it can exceed
+	// conversions.holdoutEnrolled and the sum can exceed enrolled.
 	// +optional
 	Suppressed map[string]int64 `json:"suppressed,omitempty"`
+	// Deferred counts sends postponed by quiet hours; each deferred send later
+	// reaches one of the outcomes above, so deferrals are not in messages.
+	// +optional
+	Deferred int64 `json:"deferred,omitempty"`
+	// ConditionErrors counts branch or exit conditions that failed to
+	// evaluate (the journey exited); the worker's log names the step.
+	// +optional
+	ConditionErrors int64 `json:"conditionErrors,omitempty"`
 	// Conversions in treatment and holdout.
 	// +optional
 	Conversions *Conversions `json:"conversions,omitempty"`

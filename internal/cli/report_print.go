@@ -114,18 +114,7 @@ func printPlaybookReport(w io.Writer, rep playbookReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(st.Suppressed) > 0 {
-		reasons := make([]string, 0, len(st.Suppressed))
-		for r := range st.Suppressed {
-			reasons = append(reasons, r)
-		}
-		sort.Strings(reasons)
-		parts := make([]string, len(reasons))
-		for i, r := range reasons {
-			parts[i] = fmt.Sprintf("%s %d", r, st.Suppressed[r])
-		}
-		fmt.Fprintf(w, "suppressed: %s\n", strings.Join(parts, ", "))
-	}
+	printMessageOutcomes(w, st)
 	if c := st.Conversions; c != nil {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

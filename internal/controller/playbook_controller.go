@@ -250,7 +250,9 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 	st := &pb.Status
 	r.recordFailureSpike(pb, st.Sent, st.Failed, rep.Sent, rep.Failed)
 	st.Enrolled, st.Active, st.Completed, st.Exited = rep.Enrolled, rep.Active, rep.Completed, rep.Exited
-	st.Sent, st.Failed, st.Suppressed = rep.Sent, rep.Failed, rep.Suppressed
+	st.Messages, st.Sent, st.Failed, st.Suppressed = rep.Messages, rep.Sent, rep.Failed, rep.Suppressed
+	st.Pending, st.DryRunMessages = rep.Pending, rep.DryRunMessages
+	st.Deferred, st.ConditionErrors = rep.Deferred, rep.ConditionErrors
 	st.Conversions = &v1alpha1.Conversions{
 		Treatment: rep.Treatment.Converted, TreatmentEnrolled: rep.Treatment.Enrolled,
 		Holdout: rep.Holdout.Converted, HoldoutEnrolled: rep.Holdout.Enrolled,

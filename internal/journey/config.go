@@ -154,6 +154,12 @@ type QuietHours struct {
 	DefaultTimeZone string
 }
 
+// OrderPlacedGoal is the goal event type that converts from the data
+// source's orders table: orders produce no rows in the events table, so a
+// goal of order_placed reads orders (MinOrderAmount applies to it); any
+// other goal event type reads events.
+const OrderPlacedGoal = "order_placed"
+
 // Goal is what counts as a conversion: an event of EventType, or a CEL
 // expression over the customer (and journey) becoming true, within Window
 // after enrolment.
@@ -161,4 +167,6 @@ type Goal struct {
 	EventType string
 	CEL       string
 	Window    time.Duration
+	// MinOrderAmount, for the order_placed goal, ignores smaller orders.
+	MinOrderAmount float64
 }

@@ -47,11 +47,28 @@ type Message struct {
 	Metadata       map[string]string
 }
 
+// Withheld says what a suppressed effect did not do, so that each figure
+// counts one thing: status.suppressed counts messages only, and
+// messages = sent + failed + pending + dry-run + sum(suppressed).
+type Withheld int
+
+const (
+	// WithheldMessage: a send step did not send (the zero value: most
+	// suppressions are of messages).
+	WithheldMessage Withheld = iota
+	// WithheldPoints: an awardPoints step of a holdout journey credited nothing.
+	WithheldPoints
+	// WithheldNothing: a branch or exit condition failed to evaluate and the
+	// journey exited; no message or award was due.
+	WithheldNothing
+)
+
 // Effect is one thing Advance decided.
 type Effect struct {
 	Kind        EffectKind
 	Step        string
 	Reason      Reason
+	Withheld    Withheld // for EffectSuppress
 	Channel     string
 	ChannelKind ChannelKind
 	Message     Message
@@ -111,7 +128,8 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 		}
 		if guard > 4*len(p.Steps)+8 {
 			// A branch cycle with no wait in it: stop rather than spin.
-			effects = append(effects, Effect{Kind: EffectSuppress, Step: st.StepName, Reason: ReasonLoop})
+			effects = append(effects, Effect{Kind: EffectSuppress, Step: st.StepName, Reason: ReasonLoop,
+				Withheld: WithheldNothing})
 			p.finish(&st, Exited, in.Now)
 			return st, effects
 		}
@@ -145,7 +163,8 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 			p.next(&st)
 		case step.AwardPoints != nil:
 			if st.Holdout {
-				effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonHoldout})
+				effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonHoldout,
+					Withheld: WithheldPoints})
 			} else {
 				effects = append(effects, Effect{Kind: EffectAward, Step: step.Name, Program: step.AwardPoints.ProgramRef,
 					Points: step.AwardPoints.Points, Key: IdempotencyKey(p.Name, st.CustomerID, st.Enrolment, step.Name)})
@@ -154,7 +173,8 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 		case step.Branch != nil:
 			ok, err := p.conds[st.Step].Eval(in.Customer, &st, in.Now)
 			if err != nil {
-				effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonCEL})
+				effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonCEL,
+					Withheld: WithheldNothing})
 				p.finish(&st, Exited, in.Now)
 				return st, effects
 			}
@@ -173,7 +193,8 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 			if c := p.conds[st.Step]; c != nil {
 				var err error
 				if leave, err = c.Eval(in.Customer, &st, in.Now); err != nil {
-					effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonCEL})
+					effects = append(effects, Effect{Kind: EffectSuppress, Step: step.Name, Reason: ReasonCEL,
+						Withheld: WithheldNothing})
 				}
 			}
 			if leave {

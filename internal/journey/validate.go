@@ -107,6 +107,9 @@ func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 		if g.Window <= 0 {
 			bad("goal.window", "must be positive")
 		}
+		if g.MinOrderAmount < 0 || (g.MinOrderAmount > 0 && g.EventType != OrderPlacedGoal) {
+			bad("goal.minOrderAmount", "applies to the %s goal only and must not be negative", OrderPlacedGoal)
+		}
 	}
 	if len(probs) > 0 {
 		return nil, &ValidationError{Problems: probs}

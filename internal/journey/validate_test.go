@@ -39,6 +39,8 @@ func TestCompileRejectsBadInputNamingIt(t *testing.T) {
 		{"bad wait", func(c *Config) { c.Steps = append(c.Steps, Step{Name: "w", Wait: &WaitStep{LocalTime: "25:00"}}) }, "steps[1].wait.localTime", "HH:MM"},
 		{"duplicate step", func(c *Config) { c.Steps = append(c.Steps, sendStep("welcome", "mail", "x")) }, "steps[1].name", "duplicate"},
 		{"goal both", func(c *Config) { c.Goal = &Goal{EventType: "order", CEL: "true", Window: time.Hour} }, "goal", "exactly one"},
+		{"min amount on an event goal", func(c *Config) { c.Goal = &Goal{EventType: "review", MinOrderAmount: 50, Window: time.Hour} }, "goal.minOrderAmount", "order_placed goal only"},
+		{"negative min amount", func(c *Config) { c.Goal = &Goal{EventType: OrderPlacedGoal, MinOrderAmount: -1, Window: time.Hour} }, "goal.minOrderAmount", "must not be negative"},
 		{"cap without per", func(c *Config) { c.FrequencyCap = &FrequencyCap{Max: 1} }, "frequencyCap", "positive"},
 	}
 	for _, c := range cases {

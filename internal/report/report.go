@@ -54,16 +54,25 @@ type Cohorts struct {
 
 // Playbook is the campaign worker's summary.
 type Playbook struct {
-	ReportTime time.Time        `json:"reportTime"`
-	Enrolled   int64            `json:"enrolled"`
-	Active     int64            `json:"active"`
-	Completed  int64            `json:"completed"`
-	Exited     int64            `json:"exited"`
-	Sent       int64            `json:"sent"`
-	Failed     int64            `json:"failed"`
-	Suppressed map[string]int64 `json:"suppressed,omitempty"`
-	Treatment  Arm              `json:"treatment"`
-	Holdout    Arm              `json:"holdout"`
+	ReportTime time.Time `json:"reportTime"`
+	Enrolled   int64     `json:"enrolled"`
+	Active     int64     `json:"active"`
+	Completed  int64     `json:"completed"`
+	Exited     int64     `json:"exited"`
+	// Messages = Sent + Failed + Pending + DryRunMessages + sum(Suppressed): send
+	// steps that reached an outcome. Suppressed counts messages by reason;
+	// Deferred quiet-hours deferrals (not an outcome); ConditionErrors
+	// branch/exit conditions that failed.
+	Messages        int64            `json:"messages,omitempty"`
+	Sent            int64            `json:"sent"`
+	Failed          int64            `json:"failed"`
+	Pending         int64            `json:"pending,omitempty"`
+	DryRunMessages  int64            `json:"dryRunMessages,omitempty"`
+	Suppressed      map[string]int64 `json:"suppressed,omitempty"`
+	Deferred        int64            `json:"deferred,omitempty"`
+	ConditionErrors int64            `json:"conditionErrors,omitempty"`
+	Treatment       Arm              `json:"treatment"`
+	Holdout         Arm              `json:"holdout"`
 	// Lift and its 95% interval in percentage points; nil until both arms have members.
 	Lift     *float64 `json:"lift,omitempty"`
 	LiftLow  *float64 `json:"liftLow,omitempty"`

@@ -2,7 +2,6 @@ package specmap
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -35,9 +34,9 @@ func Loyalty(spec *v1alpha1.LoyaltyProgramSpec) (loyalty.Config, error) {
 	if spec.PointValue == "" {
 		return cfg, fmt.Errorf(`spec.pointValue is empty; set what one point is worth in %s, e.g. "0.01"`, spec.Currency)
 	}
-	v, err := strconv.ParseFloat(spec.PointValue, 64)
+	v, err := spec.PointValue.Parse("spec.pointValue")
 	if err != nil {
-		return cfg, fmt.Errorf(`spec.pointValue %q is not a decimal number such as "0.01"`, spec.PointValue)
+		return cfg, err
 	}
 	cfg.PointValue = v
 

@@ -51,6 +51,11 @@ func Playbook(namespace, name string, spec *v1alpha1.PlaybookSpec) (journey.Conf
 			return cfg, err
 		}
 		cfg.Goal = &journey.Goal{EventType: g.Event, CEL: g.Expression, Window: window}
+		if g.MinOrderAmount != "" {
+			if cfg.Goal.MinOrderAmount, err = g.MinOrderAmount.Parse("spec.goal.minOrderAmount"); err != nil {
+				return cfg, err
+			}
+		}
 	}
 	return cfg, nil
 }

@@ -330,6 +330,38 @@ func checkNoResend(t *testing.T, e env, r *receiver) {
 		return nil
 	})
 	figure(t, "sent-equals-received", "status.sent = %d = unique keys received", afterScale)
+	checkMessagesAddUp(t, e)
+}
+
+// checkMessagesAddUp: in every Playbook's status (sample playbooks too), each
+// message counted is exactly one outcome: messages = sent + failed + pending
+// + dryRunMessages + sum(suppressed).
+func checkMessagesAddUp(t *testing.T, e env) {
+	var sums []string
+	// Eventually: the worker reads the ledger and the counters one after the
+	// other, so a report written while a batch commits can lag by that batch.
+	eventually(t, 2*time.Minute, "every playbook's messages add up", func() error {
+		var pbs list
+		e.getJSON(t, &pbs, "get", "playbooks", "-n", ns)
+		sums = sums[:0]
+		for _, pb := range pbs.Items {
+			n := func(k string) int64 { v, _ := pb.Status[k].(float64); return int64(v) }
+			var suppressed int64
+			reasons, _ := pb.Status["suppressed"].(map[string]any)
+			for _, v := range reasons {
+				f, _ := v.(float64)
+				suppressed += int64(f)
+			}
+			outcomes := n("sent") + n("failed") + n("pending") + n("dryRunMessages") + suppressed
+			if n("messages") != outcomes {
+				return fmt.Errorf("playbook %s: messages %d != sent %d + failed %d + pending %d + dry-run %d + suppressed %d",
+					pb.Metadata.Name, n("messages"), n("sent"), n("failed"), n("pending"), n("dryRunMessages"), suppressed)
+			}
+			sums = append(sums, fmt.Sprintf("%s %d=%d", pb.Metadata.Name, n("messages"), outcomes))
+		}
+		return nil
+	})
+	figure(t, "messages-add-up", "%s", strings.Join(sums, ", "))
 }
 
 // checkQuietHours: the quiet-hours Playbook's window covers now in Berlin,

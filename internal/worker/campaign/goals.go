@@ -8,12 +8,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
-// OrderPlacedGoal is the goal event type that converts from the data
-// source's orders table: orders produce no rows in the events table, so a
-// goal of order_placed reads orders; any other goal event type reads events.
-const OrderPlacedGoal = "order_placed"
-
-func goalFromOrders(g *journey.Goal) bool { return g != nil && g.EventType == OrderPlacedGoal }
+func goalFromOrders(g *journey.Goal) bool { return g != nil && g.EventType == journey.OrderPlacedGoal }
 
 // orderRead is one poll's orders as goal events, and the cursor to save
 // once the tick's conversions have committed.
@@ -47,10 +42,13 @@ func (w *worker) loadOrders(ctx context.Context, now time.Time) (*orderRead, err
 		if journey.Shard(o.CustomerID, w.o.Shards) != w.o.Shard || o.OccurredAt.After(now) {
 			return nil
 		}
-		r.events = append(r.events, customer.Event{CustomerID: o.CustomerID, Type: OrderPlacedGoal, OccurredAt: o.OccurredAt})
 		if o.OccurredAt.After(maxAt) {
-			maxAt = o.OccurredAt
+			maxAt = o.OccurredAt // a small order still moves the cursor
 		}
+		if o.Amount < w.pb.Goal.MinOrderAmount {
+			return nil
+		}
+		r.events = append(r.events, customer.Event{CustomerID: o.CustomerID, Type: journey.OrderPlacedGoal, OccurredAt: o.OccurredAt})
 		return nil
 	})
 	if err != nil {

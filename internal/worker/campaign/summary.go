@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -24,16 +23,26 @@ type Summary struct {
 	Exited    int64 `json:"exited"`
 	// Holdout is the number of journeys in the control group.
 	Holdout int64 `json:"holdout"`
-	// Sent, Failed, Pending count messages in the ledger; DryRun messages
-	// that a dry run would have sent; PointsAwards confirmed awards.
+	// Messages counts send steps that reached an outcome: each is exactly one
+	// of Sent, Failed, Pending, DryRunCount or a Suppressed reason (see
+	// counters.go). Sent, Failed, Pending come from the ledger; PointsAwards
+	// counts confirmed awards.
+	Messages     int64 `json:"messages"`
 	Sent         int64 `json:"sent"`
 	Failed       int64 `json:"failed"`
 	Pending      int64 `json:"pending"`
 	DryRunCount  int64 `json:"dryRunMessages,omitempty"`
 	PointsAwards int64 `json:"pointsAwards"`
-	// Suppressed by reason: consent, frequencyCap, holdout,
-	// quietHoursDeferred (deferrals, each later sent or suppressed), ...
+	// Suppressed counts messages not sent, by reason: holdout (every send
+	// step a holdout journey reaches), consent, frequencyCap, noRecipient,
+	// templateError, ...
 	Suppressed map[string]int64 `json:"suppressed"`
+	// Deferred counts quiet-hours deferrals (each send later reaches an
+	// outcome above); PointsWithheld awards skipped for holdout journeys;
+	// ConditionErrors branch or exit conditions that failed (the journey exited).
+	Deferred        int64 `json:"deferred,omitempty"`
+	PointsWithheld  int64 `json:"pointsWithheld,omitempty"`
+	ConditionErrors int64 `json:"conditionErrors,omitempty"`
 	// Steps counts active journeys by the step they are at (step name).
 	Steps       map[string]int64 `json:"steps,omitempty"`
 	Conversions Conversions      `json:"conversions"`
@@ -90,11 +99,7 @@ func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	for name, n := range counters {
-		if reason, ok := strings.CutPrefix(name, "suppressed/"); ok {
-			s.Suppressed[reason] = n
-		}
-	}
+	foldCounters(s, counters)
 	if s.Steps, err = w.activeByStep(ctx); err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 						p = &prev
 					}
 					st = w.pb.Enrol(id, p, now)
-					counters["enrolled"]++
+					counters[counterEnrolled]++
 				} else if at, ok := convert[id]; ok && !st.Converted {
 					w.pb.Convert(&st, at)
 				}
@@ -182,9 +182,8 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 				for _, e := range effs {
 					if d, ok := w.ledgerRow(id, e, now); ok {
 						ds = append(ds, d)
-					} else {
-						counters["suppressed/"+string(e.Reason)]++
 					}
+					countEffect(counters, e)
 				}
 				next = append(next, st)
 			}

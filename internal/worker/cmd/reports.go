@@ -39,15 +39,20 @@ func loyaltyReport(s loyalty.Summary) report.Loyalty {
 func playbookReport(s *campaign.Summary) report.Playbook {
 	c := s.Conversions
 	r := report.Playbook{
-		ReportTime: s.At.UTC(),
-		Enrolled:   s.Enrolled,
-		Active:     s.Active,
-		Completed:  s.Completed,
-		Exited:     s.Exited,
-		Sent:       s.Sent,
-		Failed:     s.Failed,
-		Treatment:  report.Arm{Enrolled: c.TreatmentJourneys, Converted: c.Treatment},
-		Holdout:    report.Arm{Enrolled: c.HoldoutJourneys, Converted: c.Holdout},
+		ReportTime:      s.At.UTC(),
+		Enrolled:        s.Enrolled,
+		Active:          s.Active,
+		Completed:       s.Completed,
+		Exited:          s.Exited,
+		Messages:        s.Messages,
+		Sent:            s.Sent,
+		Failed:          s.Failed,
+		Pending:         s.Pending,
+		DryRunMessages:  s.DryRunCount,
+		Deferred:        s.Deferred,
+		ConditionErrors: s.ConditionErrors,
+		Treatment:       report.Arm{Enrolled: c.TreatmentJourneys, Converted: c.Treatment},
+		Holdout:         report.Arm{Enrolled: c.HoldoutJourneys, Converted: c.Holdout},
 	}
 	if len(s.Suppressed) > 0 {
 		r.Suppressed = s.Suppressed

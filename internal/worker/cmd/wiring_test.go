@@ -96,7 +96,7 @@ func TestPlaybookReport(t *testing.T) {
 	// 40/100 treatment vs 10/50 holdout converted: lift 20pp,
 	// se = sqrt(.4*.6/100 + .2*.8/50) = sqrt(.0056) = 0.074833, 1.95996*se = 14.667pp.
 	s := &campaign.Summary{At: at, Enrolled: 160, Active: 20, Completed: 120, Exited: 10, Holdout: 50,
-		Sent: 300, Failed: 2, Pending: 1, Suppressed: map[string]int64{"consent": 4},
+		Messages: 307, Sent: 300, Failed: 2, Pending: 1, Suppressed: map[string]int64{"consent": 4}, Deferred: 6, ConditionErrors: 1,
 		Conversions: campaign.Conversions{Treatment: 40, TreatmentJourneys: 100, Holdout: 10, HoldoutJourneys: 50}}
 	s.Lift = journey.ComputeLift(40, 100, 10, 50)
 	got := playbookReport(s)
@@ -113,8 +113,8 @@ func TestPlaybookReport(t *testing.T) {
 		t.Errorf("lift high %v, want 34.667", *got.LiftHigh)
 	}
 	got.Lift, got.LiftLow, got.LiftHigh = nil, nil, nil
-	want := report.Playbook{ReportTime: at, Enrolled: 160, Active: 20, Completed: 120, Exited: 10, Sent: 300, Failed: 2,
-		Suppressed: map[string]int64{"consent": 4},
+	want := report.Playbook{ReportTime: at, Enrolled: 160, Active: 20, Completed: 120, Exited: 10,
+		Messages: 307, Sent: 300, Failed: 2, Pending: 1, Suppressed: map[string]int64{"consent": 4}, Deferred: 6, ConditionErrors: 1,
 		Treatment:  report.Arm{Enrolled: 100, Converted: 40}, Holdout: report.Arm{Enrolled: 50, Converted: 10}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
