@@ -226,10 +226,10 @@ func checkMetricJobsByHand(t *testing.T, e env, _ *receiver) {
 func checkNoWarnings(t *testing.T, e env, _ *receiver) {
 	var events struct {
 		Items []struct {
-			Metadata       struct{ Namespace string } `json:"metadata"`
+			Metadata       struct{ Namespace string }  `json:"metadata"`
 			InvolvedObject struct{ Kind, Name string } `json:"involvedObject"`
-			Reason         string                     `json:"reason"`
-			Message        string                     `json:"message"`
+			Reason         string                      `json:"reason"`
+			Message        string                      `json:"message"`
 		} `json:"items"`
 	}
 	e.getJSON(t, &events, "get", "events", "-A", "--field-selector", "type=Warning")

@@ -115,7 +115,7 @@ func TestPlaybookReport(t *testing.T) {
 	got.Lift, got.LiftLow, got.LiftHigh = nil, nil, nil
 	want := report.Playbook{ReportTime: at, Enrolled: 160, Active: 20, Completed: 120, Exited: 10,
 		Messages: 307, Sent: 300, Failed: 2, Pending: 1, Suppressed: map[string]int64{"consent": 4}, Deferred: 6, ConditionErrors: 1,
-		Treatment:  report.Arm{Enrolled: 100, Converted: 40}, Holdout: report.Arm{Enrolled: 50, Converted: 10}}
+		Treatment: report.Arm{Enrolled: 100, Converted: 40}, Holdout: report.Arm{Enrolled: 50, Converted: 10}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
