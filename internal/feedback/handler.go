@@ -67,7 +67,7 @@ func Handler(rec Recorder, o Options, providers ...Provider) http.Handler {
 				Fix: "post to /feedback/sendgrid, /feedback/mailgun or /feedback/postmark as configured"})
 			return
 		}
-		res, err := serve(r, p, rec, o)
+		res, err := serve(w, r, p, rec, o)
 		if err != nil {
 			var re *RequestError
 			if !errors.As(err, &re) {
@@ -89,8 +89,10 @@ func Handler(rec Recorder, o Options, providers ...Provider) http.Handler {
 }
 
 // serve reads, authenticates, parses and records one request.
-func serve(r *http.Request, p Provider, rec Recorder, o Options) (Result, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+func serve(w http.ResponseWriter, r *http.Request, p Provider, rec Recorder, o Options) (Result, error) {
+	// MaxBytesReader also tells the server to close the connection after an
+	// oversized body instead of reading the rest of it.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {

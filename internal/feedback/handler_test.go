@@ -158,9 +158,21 @@ func TestSignedHardBounceAndComplaintSuppress(t *testing.T) {
 			if code != http.StatusOK || decodeResult(t, body).Suppressed != 1 {
 				t.Fatalf("postmark: %d %s", code, body)
 			}
-			got := r.suppressed(t, "gone@example.com", "angry@example.com", "spam@example.com", "nobody@example.com", "happy@example.com")
+			code, body = r.postmark(t, "hooks", "pm-pass-1", feedbacktest.PostmarkBounce{RecordType: "SpamComplaint", ID: 42,
+				Type: "SpamComplaint", TypeCode: 512, Email: "reported@example.com", BouncedAt: r.now.Format(time.RFC3339)})
+			if code != http.StatusOK || decodeResult(t, body).Suppressed != 1 {
+				t.Fatalf("postmark spam complaint: %d %s", code, body)
+			}
+			// A SendGrid block is a soft bounce: recorded, not (yet) suppressing.
+			code, body = r.sendgrid(t, feedbacktest.SendGridEvent{Email: "busy@example.com", Timestamp: r.now.Unix(), Event: "bounce",
+				Type: "blocked", SGEventID: "sg-ev-4"})
+			if res := decodeResult(t, body); code != http.StatusOK || res.Recorded != 1 || res.Suppressed != 0 {
+				t.Fatalf("sendgrid blocked: %d %s", code, body)
+			}
+			got := r.suppressed(t, "gone@example.com", "angry@example.com", "spam@example.com", "nobody@example.com",
+				"reported@example.com", "happy@example.com", "busy@example.com")
 			want := map[string]string{"gone@example.com": "bounced", "angry@example.com": "complained",
-				"spam@example.com": "complained", "nobody@example.com": "bounced"}
+				"spam@example.com": "complained", "nobody@example.com": "bounced", "reported@example.com": "complained"}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("suppressed %v, want %v", got, want)
 			}
