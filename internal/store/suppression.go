@@ -97,6 +97,14 @@ func (db *DB) RecordFeedback(ctx context.Context, namespace string, f Feedback, 
 		return FeedbackResult{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if db.Dialect == Postgres {
+		// Two soft bounces of one address recorded at once would each count
+		// the other's row as not yet there, and neither would reach the
+		// limit; SQLite serialises writers anyway.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "suppression/"+namespace+"/"+key); err != nil {
+			return FeedbackResult{}, fmt.Errorf("record feedback: %w", err)
+		}
+	}
 	res, err := tx.Exec(ctx, `INSERT INTO suppression_feedback (namespace, provider, event_id, address_key, kind, occurred_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (namespace, provider, event_id) DO NOTHING`,
 		namespace, f.Provider, f.EventID, key, string(f.Kind), ms(f.At))
@@ -123,7 +131,9 @@ func (db *DB) RecordFeedback(ctx context.Context, namespace string, f Feedback, 
 }
 
 // suppressionReason is the reason f suppresses its address, "" if it does
-// not: soft bounces count those recorded in the window ending at f.At.
+// not. Soft bounces suppress when any span of p.Window holding f holds
+// p.Limit of them: providers deliver out of order, so the ones recorded
+// before f may be later than f.
 func suppressionReason(ctx context.Context, tx *Tx, namespace, key string, f Feedback, p SoftBouncePolicy) (string, error) {
 	switch f.Kind {
 	case FeedbackHardBounce:
@@ -131,19 +141,48 @@ func suppressionReason(ctx context.Context, tx *Tx, namespace, key string, f Fee
 	case FeedbackComplaint:
 		return SuppressedComplained, nil
 	case FeedbackSoftBounce:
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM suppression_feedback WHERE namespace = $1 AND address_key = $2
-			AND kind = $3 AND occurred_at > $4 AND occurred_at <= $5`, namespace, key, string(FeedbackSoftBounce),
-			ms(f.At.Add(-p.Window)), ms(f.At)).Scan(&n); err != nil {
-			return "", fmt.Errorf("count soft bounces: %w", err)
+		times, err := softBounceTimes(ctx, tx, namespace, key, ms(f.At.Add(-p.Window)), ms(f.At.Add(p.Window)))
+		if err != nil {
+			return "", err
 		}
-		if n >= p.Limit {
+		if limitReached(times, p.Window.Milliseconds(), p.Limit) {
 			return SuppressedBounced, nil
 		}
 		return "", nil
 	default:
 		return "", fmt.Errorf("feedback kind %q: want %s, %s or %s", f.Kind, FeedbackHardBounce, FeedbackSoftBounce, FeedbackComplaint)
 	}
+}
+
+// softBounceTimes are the address's soft bounces in (from, to], ascending.
+func softBounceTimes(ctx context.Context, tx *Tx, namespace, key string, from, to int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT occurred_at FROM suppression_feedback WHERE namespace = $1 AND address_key = $2
+		AND kind = $3 AND occurred_at > $4 AND occurred_at <= $5 ORDER BY occurred_at`,
+		namespace, key, string(FeedbackSoftBounce), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("count soft bounces: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("count soft bounces: %w", err)
+		}
+		out = append(out, at)
+	}
+	return out, rows.Err()
+}
+
+// limitReached reports whether limit of the ascending times fall within
+// one span shorter than window.
+func limitReached(times []int64, window int64, limit int) bool {
+	for i := 0; i+limit-1 < len(times); i++ {
+		if times[i+limit-1]-times[i] < window {
+			return true
+		}
+	}
+	return false
 }
 
 // SuppressedAddresses returns, for those of addresses that are suppressed in

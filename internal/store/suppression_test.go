@@ -169,3 +169,62 @@ func TestMarkDeliveriesSuppressed(t *testing.T) {
 		})
 	}
 }
+
+// Soft bounces of one address recorded concurrently still suppress at the
+// limit: each transaction counts the others' rows.
+func TestConcurrentSoftBouncesReachTheLimit(t *testing.T) {
+	for name, open := range journeyDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openSuppressions(t, open)
+			at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+			errs := make(chan error, DefaultSoftBounceLimit)
+			for i := range DefaultSoftBounceLimit {
+				go func() {
+					_, err := db.RecordFeedback(ctx, "shop", Feedback{Provider: "mailgun", EventID: fmt.Sprint("c", i),
+						Address: "busy@example.com", Kind: FeedbackSoftBounce, At: at.Add(time.Duration(i) * time.Second)}, SoftBouncePolicy{})
+					errs <- err
+				}()
+			}
+			for range DefaultSoftBounceLimit {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, _ := db.SuppressedAddresses(ctx, "shop", []string{"busy@example.com"}); got["busy@example.com"] != SuppressedBounced {
+				t.Fatalf("after %d concurrent soft bounces: %v", DefaultSoftBounceLimit, got)
+			}
+		})
+	}
+}
+
+// Soft bounces arriving out of order count by when they happened: three
+// inside one window suppress whatever order they arrive in; three spread
+// wider than any one window do not.
+func TestSoftBouncesCountByEventTime(t *testing.T) {
+	db := openSuppressions(t, func(t *testing.T) *DB { return OpenTestSQLite(t) })
+	ctx := context.Background()
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	w := DefaultSoftBounceWindow
+	record := func(addr, id string, when time.Time) string {
+		t.Helper()
+		res, err := db.RecordFeedback(ctx, "shop", Feedback{Provider: "sendgrid", EventID: id, Address: addr,
+			Kind: FeedbackSoftBounce, At: when}, SoftBouncePolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Reason
+	}
+	// Latest first, earliest last: the last one recorded completes the window.
+	record("late@example.com", "l2", at.Add(2*time.Hour))
+	record("late@example.com", "l1", at.Add(time.Hour))
+	if r := record("late@example.com", "l0", at); r != SuppressedBounced {
+		t.Fatalf("three in one window, out of order: reason %q, want bounced", r)
+	}
+	// 0, 0.6w, 1.2w: every pair of neighbours is within a window, all three never.
+	for i, f := range []float64{0, 0.6, 1.2} {
+		if r := record("spread@example.com", fmt.Sprint("s", i), at.Add(time.Duration(f*float64(w)))); r != "" {
+			t.Fatalf("spread soft bounce %d suppressed", i)
+		}
+	}
+}
