@@ -182,3 +182,43 @@ func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
 		})
 	}
 }
+
+// Messages a crashed worker left pending are checked too: the address
+// bounced while the worker was down, so the restart does not send to it.
+func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx := context.Background()
+			for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions} {
+				if err := m(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mb, mail := startMailbox(t)
+			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+			var rows []store.Delivery
+			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {
+				rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("welcome", c.id, 1, "hello"), Namespace: "shop",
+					Playbook: "welcome", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+					Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+			}
+			if err := db.JourneyTx(ctx, "shop", "welcome", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+				return &store.JourneyBatch{Deliveries: rows}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
+				Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{}); err != nil {
+				t.Fatal(err)
+			}
+			s := runMail(t, db, oneMailPlaybook("welcome"), &memSource{}, mail, at.Add(time.Minute))
+			if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+				t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+			}
+			if s.Sent != 1 || s.Pending != 0 || s.Suppressed["bounced"] != 1 {
+				t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, bounced 1", s.Sent, s.Pending, s.Suppressed)
+			}
+		})
+	}
+}
