@@ -39,6 +39,9 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 	// head of the next start's pending list, so that start re-sends them
 	// first and a second crash cannot add to them.
 	store.LedgerOrder(ds)
+	if err := w.skipSuppressed(ctx, ds); err != nil {
+		return err
+	}
 	var (
 		rec      = &outcomeRecorder{db: w.db, clock: w.o.Clock}
 		errOnce  sync.Once

@@ -49,6 +49,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := db.MigrateJourney(ctx); err != nil {
 		return err
 	}
+	if err := db.MigrateSuppressions(ctx); err != nil {
+		return err
+	}
 	if err := shareRateLimits(ctx, &o, db); err != nil {
 		return err
 	}

@@ -1,0 +1,224 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	smtp "github.com/emersion/go-smtp"
+
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/feedback"
+	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// mailbox is a real SMTP server on loopback (go-smtp) that records the
+// envelope recipients of every message it accepts.
+type mailbox struct {
+	mu  sync.Mutex
+	rcp []string
+}
+
+func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{m: m}, nil }
+
+func (m *mailbox) recipients() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := append([]string(nil), m.rcp...)
+	sort.Strings(out)
+	return out
+}
+
+type mailboxSession struct {
+	m  *mailbox
+	to []string
+}
+
+func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *mailboxSession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	s.m.mu.Lock()
+	s.m.rcp = append(s.m.rcp, s.to...)
+	s.m.mu.Unlock()
+	return nil
+}
+func (s *mailboxSession) Reset()        { s.to = nil }
+func (s *mailboxSession) Logout() error { return nil }
+
+// startMailbox serves a mailbox on a loopback port and returns an SMTP
+// sender (the channel package's real one) that delivers to it.
+func startMailbox(t *testing.T) (*mailbox, channel.Sender) {
+	t.Helper()
+	mb := &mailbox{}
+	srv := smtp.NewServer(mb)
+	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "127.0.0.1", 10*time.Second, 10*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			t.Logf("smtp server: %v", err)
+		}
+	}()
+	t.Cleanup(func() { srv.Close() })
+	s, err := channel.New(channel.Config{Type: channel.TypeSMTP, Retry: channel.RetryPolicy{MaxAttempts: 1},
+		SMTP: channel.SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, From: "Shop <news@shop.example>",
+			TLS: channel.TLSNone, Timeout: 5 * time.Second}}, channel.DirSecrets(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mb, s
+}
+
+func oneMailPlaybook(name string) journey.Config {
+	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+		Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "mail",
+			Template: journey.Template{Subject: "Hi", Body: "Hello {{.email}}"}}}}}
+}
+
+// runMail runs pb over src until idle and returns its last summary.
+func runMail(t *testing.T, db *store.DB, pb journey.Config, src *memSource, mail channel.Sender, at time.Time) *Summary {
+	t.Helper()
+	var last *Summary
+	clock := &stepClock{now: at, step: time.Minute}
+	if err := Run(context.Background(), Options{Playbook: pb, DB: db, Source: src, Clock: clock.Now,
+		Channels: map[string]channel.Sender{"mail": mail}, ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail},
+		InSegment: func(*customer.Features) bool { return true }, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
+		Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	return last
+}
+
+// A hard bounce (SendGrid, ECDSA-signed) and a complaint (Mailgun,
+// HMAC-signed) arrive at the feedback endpoint over HTTP after a first
+// playbook mailed three customers; the next playbook's sends to those two
+// addresses are counted suppressed (bounced, complained) and never reach
+// the SMTP server, while the third customer, whom a badly signed bounce
+// tried to suppress, still gets hers.
+func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx := context.Background()
+			if err := db.MigrateSuppressions(ctx); err != nil {
+				t.Fatal(err)
+			}
+			mb, mail := startMailbox(t)
+			src := &memSource{}
+			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c2", "Angry@Example.com"}, {"c3", "fine@example.com"}} {
+				src.feats = append(src.feats, customer.Features{ID: c.id, Email: c.email, ConsentEmail: true, TimeZone: "UTC"})
+			}
+			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+			first := runMail(t, db, oneMailPlaybook("welcome"), src, mail, start)
+			if got := mb.recipients(); len(got) != 3 || first.Sent != 3 {
+				t.Fatalf("first playbook: received %v, summary sent %d; want all three", got, first.Sent)
+			}
+
+			sg, err := feedbacktest.NewSendGridKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mgKey := []byte("mailgun-webhook-signing-key")
+			sgp, _ := feedback.NewSendGrid(sg.Public, "sendgrid-verification-key", 0)
+			mgp, _ := feedback.NewMailgun(mgKey, "mailgun-signing-key", 0)
+			hooks := httptest.NewServer(feedback.Handler(db, feedback.Options{Namespace: "shop"}, sgp, mgp))
+			t.Cleanup(hooks.Close)
+			now := time.Now()
+			req, err := feedbacktest.SendGridRequest(hooks.URL+"/feedback/sendgrid", sg, now, feedbacktest.SendGridEvent{
+				Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", Status: "5.1.1", SGEventID: "sg-1"})
+			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusOK {
+				t.Fatalf("sendgrid hard bounce: %d %s %v", code, body, err)
+			}
+			body, _ := feedbacktest.MailgunBody(mgKey, now, "tok-1", feedbacktest.MailgunEvent{Event: "complained",
+				Recipient: "angry@example.com", Timestamp: float64(now.Unix()), ID: "mg-1"})
+			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(body))
+			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusOK {
+				t.Fatalf("mailgun complaint: %d %s %v", code, body, err)
+			}
+			forged, _ := feedbacktest.MailgunBody([]byte("guessed-key"), now, "tok-2", feedbacktest.MailgunEvent{Event: "failed",
+				Severity: "permanent", Recipient: "fine@example.com", Timestamp: float64(now.Unix()), ID: "mg-2"})
+			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(forged))
+			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusUnauthorized {
+				t.Fatalf("forged bounce: %d %s %v, want 401", code, body, err)
+			}
+
+			second := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(time.Hour))
+			perAddress := map[string]int{}
+			for _, r := range mb.recipients() {
+				perAddress[r]++
+			}
+			if want := map[string]int{"gone@example.com": 1, "Angry@Example.com": 1, "fine@example.com": 2}; fmt.Sprint(perAddress) != fmt.Sprint(want) {
+				t.Fatalf("SMTP server received %v, want %v (only fine@example.com mailed again)", perAddress, want)
+			}
+			if second.Sent != 1 || second.Suppressed["bounced"] != 1 || second.Suppressed["complained"] != 1 || second.Pending != 0 {
+				t.Fatalf("second playbook summary: sent %d pending %d suppressed %v; want sent 1, bounced 1, complained 1",
+					second.Sent, second.Pending, second.Suppressed)
+			}
+			// Running the suppressed playbook again (a restart) counts nothing twice.
+			again := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(2*time.Hour))
+			if again.Suppressed["bounced"] != 1 || again.Suppressed["complained"] != 1 || len(mb.recipients()) != 4 {
+				t.Fatalf("restart: suppressed %v, received %v", again.Suppressed, mb.recipients())
+			}
+		})
+	}
+}
+
+// Messages a crashed worker left pending are checked too: the address
+// bounced while the worker was down, so the restart does not send to it.
+func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx := context.Background()
+			for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions} {
+				if err := m(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mb, mail := startMailbox(t)
+			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+			var rows []store.Delivery
+			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {
+				rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("welcome", c.id, 1, "hello"), Namespace: "shop",
+					Playbook: "welcome", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+					Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+			}
+			if err := db.JourneyTx(ctx, "shop", "welcome", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+				return &store.JourneyBatch{Deliveries: rows}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
+				Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{}); err != nil {
+				t.Fatal(err)
+			}
+			s := runMail(t, db, oneMailPlaybook("welcome"), &memSource{}, mail, at.Add(time.Minute))
+			if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+				t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+			}
+			if s.Sent != 1 || s.Pending != 0 || s.Suppressed["bounced"] != 1 {
+				t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, bounced 1", s.Sent, s.Pending, s.Suppressed)
+			}
+		})
+	}
+}

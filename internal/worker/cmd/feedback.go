@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/feedback"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// feedbackCommand serves the sending providers' bounce and complaint
+// webhooks (POST /feedback/{provider}) into the namespace's suppression
+// list in the state store, until SIGTERM. It stands alone until the
+// per-Channel preferences server mounts feedback.Handler itself.
+func feedbackCommand(g *globals) *cobra.Command {
+	var (
+		listen, secrets string
+		providers       []string
+		soft            store.SoftBouncePolicy
+		tolerance       time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "feedback",
+		Short: "Bounce and complaint webhooks (SendGrid, Mailgun, Postmark) into the suppression list",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			ns := os.Getenv(workerconfig.EnvNamespace)
+			if ns == "" {
+				return fmt.Errorf("%s is not set; the suppression list is kept per namespace", workerconfig.EnvNamespace)
+			}
+			ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secrets), providers, tolerance)
+			if err != nil {
+				return err
+			}
+			url, err := stateStoreURL()
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(ctx, url)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.MigrateSuppressions(ctx); err != nil {
+				return err
+			}
+			mux := http.NewServeMux()
+			mux.Handle("/feedback/", feedback.Handler(db, feedback.Options{Namespace: ns, SoftBounces: soft, Logger: g.logger}, ps...))
+			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+			return serveUntilDone(ctx, &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10})
+		},
+	}
+	c.Flags().StringVar(&listen, "listen", ":8080", "address the webhook endpoint listens on")
+	c.Flags().StringSliceVar(&providers, "providers", []string{"sendgrid", "mailgun", "postmark"},
+		"providers to accept: sendgrid, mailgun, postmark (each needs its keys in --secrets)")
+	c.Flags().StringVar(&secrets, "secrets", secretsDir("feedback"),
+		"directory of the mounted Secret holding "+feedback.SendGridKeySecret+", "+feedback.MailgunKeySecret+", "+
+			feedback.PostmarkUserSecret+" and "+feedback.PostmarkPasswordSecret)
+	c.Flags().IntVar(&soft.Limit, "soft-bounce-limit", 0, fmt.Sprintf("soft bounces that suppress an address (0: %d)", store.DefaultSoftBounceLimit))
+	c.Flags().DurationVar(&soft.Window, "soft-bounce-window", 0, fmt.Sprintf("window the soft bounces are counted in (0: %s)", store.DefaultSoftBounceWindow))
+	c.Flags().DurationVar(&tolerance, "signature-tolerance", 0, fmt.Sprintf("how far a signed timestamp may be from now (0: %s)", feedback.DefaultTolerance))
+	return c
+}
+
+// serveUntilDone runs srv until ctx ends, then shuts it down gracefully.
+func serveUntilDone(ctx context.Context, srv *http.Server) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
