@@ -341,7 +341,9 @@ type PlaybookStatus struct {
 	// DryRunMessages would have been sent had spec.dryRun been false.
 	// +optional
 	DryRunMessages int64 `json:"dryRunMessages,omitempty"`
-	// Suppressed counts messages not sent, by reason. It counts messages, not
+	// Suppressed counts messages not sent, by reason (holdout, consent,
+	// frequencyCap, noRecipient, templateError, bounced, complained, ...).
+	// It counts messages, not
 	// customers: holdout is every send step a holdout journey reached (10
 	// holdout journeys through 2 send steps make 20), so it can exceed
 	// conversions.holdoutEnrolled and the sum can exceed enrolled.
