@@ -182,7 +182,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 	if err := c.Create(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
-	pb.Status = v1alpha1.PlaybookStatus{Enrolled: 1000, Active: 300, Completed: 600, Exited: 100, Sent: 1500, Failed: 2,
+	pb.Status = v1alpha1.PlaybookStatus{Enrolled: 1000, Active: 300, Completed: 600, Exited: 100, Messages: 1549, Sent: 1500, Failed: 2,
 		Suppressed:  map[string]int64{"consent": 40, "frequencyCap": 7},
 		Conversions: &v1alpha1.Conversions{Treatment: 90, TreatmentEnrolled: 900, Holdout: 5, HoldoutEnrolled: 100},
 		Lift:        "5.00pp", LiftInterval: "[0.10, 9.90]"} // as the controller writes them
@@ -200,7 +200,7 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ENROLLED  ACTIVE  COMPLETED  EXITED  SENT  FAILED\n1000      300     600        100     1500  2\n",
-		"suppressed: consent 40, frequencyCap 7",
+		"messages 1549 = sent 1500 + failed 2 + pending 0 + suppressed 47 (consent 40, frequencyCap 7)",
 		"treatment  900       90         10.0%",
 		"holdout    100       5          5.0%",
 		"lift 5.00 percentage points, 95% interval [0.10, 9.90]\n",
