@@ -111,6 +111,7 @@ func Run(ctx context.Context, o Options) error {
 				idle = idle && !busy
 			}
 		}
+		base.sweepLedger(ctx)
 		if now := o.Clock(); o.Publish != nil && (now.Sub(lastPublish) >= o.PublishInterval || idle && o.ExitWhenIdle) {
 			if err := base.publish(ctx); err != nil {
 				o.Logger.Warn("publishing summary failed", "playbook", pb.Name, "err", err)
