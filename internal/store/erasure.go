@@ -85,6 +85,9 @@ func (db *DB) Forget(ctx context.Context, customerID string, now time.Time) (*Er
 	if err := checkCustomerID(customerID); err != nil {
 		return nil, err
 	}
+	if err := db.checkInUse(ctx); err != nil {
+		return nil, err
+	}
 	if err := db.migrateAll(ctx); err != nil {
 		return nil, fmt.Errorf("forget: %w", err)
 	}
@@ -125,6 +128,20 @@ func (db *DB) Forget(ctx context.Context, customerID string, now time.Time) (*Er
 		return nil, fmt.Errorf("forget: %w", err)
 	}
 	return out, nil
+}
+
+// ErrUnusedStore: the state store has no worker's tables, so the URL is
+// most likely not the one the workers use; Forget changes nothing there.
+var ErrUnusedStore = errors.New("the state store holds no worker tables; check the URL (the workers' --state-store, " +
+	"spec.stateStore of the DataSource, or the operator's state store Secret)")
+
+// checkInUse refuses a store no worker has migrated.
+func (db *DB) checkInUse(ctx context.Context) error {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+		return ErrUnusedStore
+	}
+	return nil
 }
 
 func checkCustomerID(id string) error {
