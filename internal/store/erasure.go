@@ -351,10 +351,26 @@ func affected(res sql.Result, err error) (int64, error) {
 
 // ErasedIDs is the store's list of erased customers, as pseudonyms: Has
 // tells whether an id read from a data source was erased, so its rows are
-// not imported again from a source that still holds them.
+// not imported again from a source that still holds them. Refresh re-reads
+// the list when the erasure log has grown, so a long-running worker learns
+// of an erasure on its next poll. Not safe for concurrent use.
 type ErasedIDs struct {
+	db   *DB
 	key  []byte
 	seen map[string]bool
+	runs int64 // erasure_log rows when last read
+}
+
+// ErasureList returns the store's erasure list, empty until Refresh.
+func (db *DB) ErasureList() *ErasedIDs { return &ErasedIDs{db: db, seen: map[string]bool{}} }
+
+// LoadErasedIDs reads the erasure list (empty when nothing was ever erased).
+func (db *DB) LoadErasedIDs(ctx context.Context) (*ErasedIDs, error) {
+	x := db.ErasureList()
+	if _, err := x.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
 
 // Has reports whether id was erased.
@@ -373,34 +389,70 @@ func (x *ErasedIDs) Len() int {
 	return len(x.seen)
 }
 
-// LoadErasedIDs reads the erasure list (empty when nothing was ever erased).
-func (db *DB) LoadErasedIDs(ctx context.Context) (*ErasedIDs, error) {
-	if err := db.MigrateErasure(ctx); err != nil {
-		return nil, err
+// Refresh re-reads the list if the erasure log changed since the last read
+// and reports whether it did. One count query when nothing changed.
+func (x *ErasedIDs) Refresh(ctx context.Context) (changed bool, err error) {
+	if err := x.db.MigrateErasure(ctx); err != nil {
+		return false, err
 	}
-	out := &ErasedIDs{seen: map[string]bool{}}
+	var runs int64
+	if err := x.db.QueryRow(ctx, `SELECT count(*) FROM erasure_log`).Scan(&runs); err != nil {
+		return false, fmt.Errorf("erasure list: %w", err)
+	}
+	if runs == x.runs {
+		return false, nil
+	}
 	var secret string
-	err := db.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
+	err = x.db.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
 	if errors.Is(err, sql.ErrNoRows) {
-		return out, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("erasure list: %w", err)
+		return false, fmt.Errorf("erasure list: %w", err)
 	}
-	if out.key, err = hex.DecodeString(secret); err != nil {
-		return nil, fmt.Errorf("erasure list: key: %w", err)
-	}
-	rows, err := db.Query(ctx, `SELECT DISTINCT pseudonym FROM erasure_log`)
+	key, err := hex.DecodeString(secret)
 	if err != nil {
-		return nil, fmt.Errorf("erasure list: %w", err)
+		return false, fmt.Errorf("erasure list: key: %w", err)
+	}
+	rows, err := x.db.Query(ctx, `SELECT DISTINCT pseudonym FROM erasure_log`)
+	if err != nil {
+		return false, fmt.Errorf("erasure list: %w", err)
 	}
 	defer rows.Close()
+	seen := map[string]bool{}
 	for rows.Next() {
 		var p string
 		if err := rows.Scan(&p); err != nil {
-			return nil, err
+			return false, err
 		}
-		out.seen[p] = true
+		seen[p] = true
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	changed = len(seen) != len(x.seen)
+	x.key, x.seen, x.runs = key, seen, runs
+	return changed, nil
+}
+
+// withoutErasedMembers drops erased customers from a segment snapshot's
+// fill: the data source may still hold them, the snapshot must not (so
+// neither the membership, the feature rows nor the size count them).
+func withoutErasedMembers(ctx context.Context, db *DB,
+	fill func(add func(stagedMember) error) error) (func(add func(stagedMember) error) error, error) {
+	erased, err := db.LoadErasedIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if erased.Len() == 0 {
+		return fill, nil
+	}
+	return func(add func(stagedMember) error) error {
+		return fill(func(m stagedMember) error {
+			if erased.Has(m.id) {
+				return nil
+			}
+			return add(m)
+		})
+	}, nil
 }

@@ -295,6 +295,27 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if !list.Has(ada.id) || list.Has(bob.id) || list.Len() != 1 {
 				t.Fatalf("erasure list: has ada %v, has bob %v, len %d", list.Has(ada.id), list.Has(bob.id), list.Len())
 			}
+
+			// The data source still holds the customer: the next snapshot
+			// must not bring them back (nor count them).
+			ref := SegmentRef{Namespace: "shop", Name: "everyone"}
+			diff, err := db.ReplaceSegmentSnapshotRows(ctx, ref, now.Add(time.Hour), func(add func(*customer.Features) error) error {
+				for _, p := range []person{ada, bob} {
+					if err := add(&customer.Features{ID: p.id, Email: p.email, Attributes: map[string]string{"fullName": p.name}}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff.Size != 1 {
+				t.Fatalf("snapshot after forget: %+v, want only the bystander", diff)
+			}
+			if left := traces(t, db, ada.needles()); len(left) > 0 {
+				t.Fatalf("a snapshot re-imported the erased customer: %v", left)
+			}
 		})
 	}
 }
