@@ -456,3 +456,78 @@ func withoutErasedMembers(ctx context.Context, db *DB,
 		})
 	}, nil
 }
+
+// erasedAmong returns which of ids are on the erasure list, read inside tx
+// (after the customers' locks, so an erasure that committed first is seen
+// and one that comes later waits for tx). nil when nothing was ever erased.
+func erasedAmong(ctx context.Context, tx *Tx, ids []string) (map[string]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var secret string
+	err := tx.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("erasure list: %w", err)
+	}
+	key, err := hex.DecodeString(secret)
+	if err != nil {
+		return nil, fmt.Errorf("erasure list: key: %w", err)
+	}
+	byPseudonym := make(map[string]string, len(ids))
+	ps := make([]any, 0, len(ids))
+	for _, id := range ids {
+		p := pseudonym(key, id)
+		byPseudonym[p] = id
+		ps = append(ps, p)
+	}
+	out := map[string]bool{}
+	for _, c := range chunkRows(len(ps), 1) {
+		part := ps[c[0]:c[1]]
+		rows, err := tx.Query(ctx, `SELECT DISTINCT pseudonym FROM erasure_log WHERE pseudonym IN (`+inList(1, len(part))+`)`, part...)
+		if err != nil {
+			return nil, fmt.Errorf("erasure list: %w", err)
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[byPseudonym[p]] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// withoutErased drops erased customers' states, ledger rows and
+// observations from a batch computed before their erasure.
+func (b *JourneyBatch) withoutErased(erased map[string]bool) {
+	if len(erased) == 0 {
+		return
+	}
+	states := b.States[:0:0]
+	for _, s := range b.States {
+		if !erased[s.CustomerID] {
+			states = append(states, s)
+		}
+	}
+	ds := b.Deliveries[:0:0]
+	for _, d := range b.Deliveries {
+		if !erased[d.CustomerID] {
+			ds = append(ds, d)
+		}
+	}
+	b.States, b.Deliveries = states, ds
+	for id := range b.Seen {
+		if erased[id] {
+			delete(b.Seen, id)
+		}
+	}
+}

@@ -316,6 +316,30 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if left := traces(t, db, ada.needles()); len(left) > 0 {
 				t.Fatalf("a snapshot re-imported the erased customer: %v", left)
 			}
+
+			// A campaign batch computed before the erasure (its worker still
+			// had the customer in memory) is written without them.
+			err = db.JourneyTx(ctx, "shop", "shop/winback", []string{ada.id, bob.id}, now, func(map[string]int) (*JourneyBatch, error) {
+				b := &JourneyBatch{Seen: map[string]string{}}
+				for _, p := range []person{ada, bob} {
+					b.States = append(b.States, journey.State{CustomerID: p.id, Enrolment: 2, StepName: "hello", Status: journey.Active, EnteredAt: now})
+					b.Deliveries = append(b.Deliveries, Delivery{Key: journey.IdempotencyKey("shop/winback", p.id, 2, "hello"),
+						Namespace: "shop", Playbook: "shop/winback", CustomerID: p.id, Step: "hello", Kind: DeliveryMessage,
+						Channel: "email", To: p.email, Body: "Dear " + p.name, Status: DeliveryPending, CreatedAt: now})
+					b.Seen[p.id] = "x"
+				}
+				return b, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left := traces(t, db, ada.needles()); len(left) > 0 {
+				t.Fatalf("a stale campaign batch wrote the erased customer back: %v", left)
+			}
+			var bobPending int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM delivery_ledger WHERE customer_id = $1 AND status = 'pending'`, bob.id).Scan(&bobPending); err != nil || bobPending != 2 {
+				t.Fatalf("bystander's pending rows: %d, %v; want 2 (the fixture's and the batch's)", bobPending, err)
+			}
 		})
 	}
 }
