@@ -355,10 +355,11 @@ func affected(res sql.Result, err error) (int64, error) {
 // the list when the erasure log has grown, so a long-running worker learns
 // of an erasure on its next poll. Not safe for concurrent use.
 type ErasedIDs struct {
-	db   *DB
-	key  []byte
-	seen map[string]bool
-	runs int64 // erasure_log rows when last read
+	db       *DB
+	key      []byte
+	seen     map[string]bool
+	runs     int64 // erasure_log rows when last read
+	migrated bool
 }
 
 // ErasureList returns the store's erasure list, empty until Refresh.
@@ -392,8 +393,11 @@ func (x *ErasedIDs) Len() int {
 // Refresh re-reads the list if the erasure log changed since the last read
 // and reports whether it did. One count query when nothing changed.
 func (x *ErasedIDs) Refresh(ctx context.Context) (changed bool, err error) {
-	if err := x.db.MigrateErasure(ctx); err != nil {
-		return false, err
+	if !x.migrated {
+		if err := x.db.MigrateErasure(ctx); err != nil {
+			return false, err
+		}
+		x.migrated = true
 	}
 	var runs int64
 	if err := x.db.QueryRow(ctx, `SELECT count(*) FROM erasure_log`).Scan(&runs); err != nil {
