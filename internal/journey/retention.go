@@ -21,9 +21,9 @@ type RetentionError struct {
 	Value time.Duration
 }
 
+// Error states the bounds as the spec grammar writes them (MinLedgerRetention, MaxLedgerRetention).
 func (e *RetentionError) Error() string {
-	return fmt.Sprintf("%s: %s is outside %s..%s; set a period such as 30d (the default) or 90d",
-		e.Field, e.Value, MinLedgerRetention, MaxLedgerRetention)
+	return fmt.Sprintf("%s: %s is outside 1h..3650d; set a period such as 30d (the default) or 90d", e.Field, e.Value)
 }
 
 // CheckLedgerRetention refuses periods outside the bounds (0 means the default).
