@@ -336,6 +336,21 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if left := traces(t, db, ada.needles()); len(left) > 0 {
 				t.Fatalf("a stale campaign batch wrote the erased customer back: %v", left)
 			}
+			// The loyalty ingest reads a new order and event of the customer
+			// from the source: they are not credited, nobody is enrolled.
+			totalsBefore := readFigures(t, db, pts, now).Totals
+			if _, err := pts.ApplyOrder(ctx, &customer.Order{CustomerID: ada.id, OrderID: "o-late", Amount: 500, OccurredAt: now}, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pts.ApplyEvent(ctx, &customer.Event{CustomerID: ada.id, Type: "review", OccurredAt: now}, now); err != nil {
+				t.Fatal(err)
+			}
+			if left := traces(t, db, ada.needles()); len(left) > 0 {
+				t.Fatalf("the loyalty ingest enrolled the erased customer again: %v", left)
+			}
+			if got := readFigures(t, db, pts, now).Totals; !reflect.DeepEqual(got, totalsBefore) {
+				t.Fatalf("a late order of the erased customer moved the totals: %+v, want %+v", got, totalsBefore)
+			}
 			var bobPending int
 			if err := db.QueryRow(ctx, `SELECT count(*) FROM delivery_ledger WHERE customer_id = $1 AND status = 'pending'`, bob.id).Scan(&bobPending); err != nil || bobPending != 2 {
 				t.Fatalf("bystander's pending rows: %d, %v; want 2 (the fixture's and the batch's)", bobPending, err)
