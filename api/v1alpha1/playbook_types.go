@@ -28,6 +28,12 @@ type PlaybookSpec struct {
 	// QuietHours defer sends that fall inside them, in the customer's time zone.
 	// +optional
 	QuietHours *QuietHours `json:"quietHours,omitempty"`
+	// LedgerRetention is how long the delivery ledger keeps each message's
+	// address, subject and bodies (default 30d, between 1h and 3650d);
+	// after it they are cleared and only keys, statuses and figures stay
+	// (docs/privacy.md).
+	// +optional
+	LedgerRetention Duration `json:"ledgerRetention,omitempty"`
 	// HoldoutPercent of the audience is enrolled but never messaged, to measure lift.
 	// +optional
 	// +kubebuilder:validation:Minimum=0

@@ -10,5 +10,6 @@ func extraCommands() []*cobra.Command {
 		newDevCommand(),
 		newSegmentCommand(),
 		newCLVCommand(),
+		newForgetCommand(),
 	}
 }

@@ -34,6 +34,9 @@ type Config struct {
 	DryRun bool
 	// Suspend stops enrolment and advancement; state is kept.
 	Suspend bool
+	// LedgerRetention is how long ledger rows keep address and bodies; 0
+	// means DefaultLedgerRetention (see Retention).
+	LedgerRetention time.Duration
 }
 
 // Trigger says when a customer enters the playbook. Exactly one field is set.

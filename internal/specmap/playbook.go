@@ -45,6 +45,14 @@ func Playbook(namespace, name string, spec *v1alpha1.PlaybookSpec) (journey.Conf
 	if q := spec.QuietHours; q != nil {
 		cfg.QuietHours = &journey.QuietHours{Start: string(q.Start), End: string(q.End), DefaultTimeZone: q.DefaultTimeZone}
 	}
+	if spec.LedgerRetention != "" {
+		if cfg.LedgerRetention, err = Duration("spec.ledgerRetention", spec.LedgerRetention); err != nil {
+			return cfg, err
+		}
+		if err := journey.CheckLedgerRetention("spec.ledgerRetention", cfg.LedgerRetention); err != nil {
+			return cfg, err
+		}
+	}
 	if g := spec.Goal; g != nil {
 		window, err := Duration("spec.goal.window", g.Window)
 		if err != nil {

@@ -72,6 +72,10 @@ func OpenPoints(ctx context.Context, db *DB, cfg *loyalty.Config) (*Points, erro
 	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
 		return nil, err
 	}
+	// Enrolment reads the erasure list (lockMember).
+	if err := db.MigrateErasure(ctx); err != nil {
+		return nil, err
+	}
 	return &Points{db: db, cfg: cfg}, nil
 }
 
@@ -133,6 +137,16 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	if create {
+		// An erased customer is not enrolled again by a row read from a
+		// source that still holds them (checked in this transaction, so an
+		// erasure committed meanwhile is seen; one that comes later waits).
+		erased, err := erasedAmong(ctx, tx, []string{memberID})
+		if err != nil {
+			return err
+		}
+		if erased[memberID] {
+			return nil
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO points_members (member_id, enrolled_at) VALUES ($1, $2)
 			ON CONFLICT (member_id) DO NOTHING`, memberID, us(enrollAt)); err != nil {
 			return fmt.Errorf("enroll member: %w", err)

@@ -63,6 +63,10 @@ func (db *DB) ReplaceSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at
 
 func (db *DB) replaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at time.Time,
 	fill func(add func(stagedMember) error) error) (SegmentDiff, error) {
+	fill, err := withoutErasedMembers(ctx, db, fill)
+	if err != nil {
+		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %w", ref.Namespace, ref.Name, err)
+	}
 	if db.Dialect == Postgres {
 		return db.replaceSnapshotPostgres(ctx, ref, at, fill)
 	}

@@ -39,11 +39,17 @@ func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace,
 	if err != nil {
 		return err
 	}
+	// Customers erased since the worker read them are not written back.
+	erased, err := erasedAmong(ctx, tx, sorted)
+	if err != nil {
+		return err
+	}
 	batch, err := fn(counts)
 	if err != nil {
 		return err
 	}
 	if batch != nil {
+		batch.withoutErased(erased)
 		if err := writeBatch(ctx, tx, namespace, playbook, batch); err != nil {
 			return err
 		}

@@ -62,6 +62,9 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{Tx: tx, db: db}, nil
 }
 
+// RedactURL is a state store URL without its password (see sqldb.RedactURL).
+func RedactURL(url string) string { return sqldb.RedactURL(url) }
+
 // OpenTestPostgres opens a throwaway schema in the test PostgreSQL.
 func OpenTestPostgres(t TB) *DB { return &DB{sqldb.OpenTestPostgres(t)} }
 

@@ -143,6 +143,9 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.Tx.QueryRowContext(ctx, tx.db.Rebind(query), args...)
 }
 
+// RedactURL is url without its password, for messages and output.
+func RedactURL(url string) string { return redact(url) }
+
 // redact drops a password from a URL before it reaches an error message.
 func redact(url string) string {
 	at := strings.LastIndex(url, "@")

@@ -29,6 +29,8 @@ type worker struct {
 	leaseValid func() bool
 	// snap is the metric job's membership for this shard (Options.Segment).
 	snap memberSnapshot
+	// erased is the store's erasure list, this shard's own (dropErased).
+	erased *store.ErasedIDs
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -114,6 +116,7 @@ func Run(ctx context.Context, o Options) error {
 				idle = idle && !busy
 			}
 		}
+		base.sweepLedger(ctx)
 		if now := o.Clock(); o.Publish != nil && (now.Sub(lastPublish) >= o.PublishInterval || idle && o.ExitWhenIdle) {
 			if err := base.publish(ctx); err != nil {
 				o.Logger.Warn("publishing summary failed", "playbook", pb.Name, "err", err)
@@ -150,6 +153,9 @@ func Run(ctx context.Context, o Options) error {
 // round finishes what a previous run (or a transient failure) left pending,
 // then runs one tick. busy reports anything pending, changed or active.
 func (w *worker) round(ctx context.Context) (busy bool, err error) {
+	if err := w.dropErased(ctx); err != nil {
+		return false, err
+	}
 	pending, err := w.resendPending(ctx)
 	if err != nil {
 		return false, err

@@ -154,6 +154,7 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 	convert map[string]time.Time, feats map[string]*customer.Features) ([]store.Delivery, error) {
 	var ds []store.Delivery
 	var next []journey.State
+	var batch *store.JourneyBatch
 	err := w.journeyTx(ctx, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
 		func(sent map[string]int) (*store.JourneyBatch, error) {
 			ds, next = ds[:0], next[:0]
@@ -187,15 +188,18 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 				}
 				next = append(next, st)
 			}
-			return &store.JourneyBatch{States: next, Deliveries: ds, Counters: counters}, nil
+			batch = &store.JourneyBatch{States: next, Deliveries: ds, Counters: counters}
+			return batch, nil
 		})
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range next {
+	// What the store wrote, which is what is performed: it drops customers
+	// erased since this worker read them (store.JourneyTxLeased).
+	for _, st := range batch.States {
 		w.states[st.CustomerID] = st
 	}
-	return ds, nil
+	return batch.Deliveries, nil
 }
 
 // ledgerRow turns a send or award effect into a ledger row (false for

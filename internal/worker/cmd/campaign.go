@@ -102,6 +102,9 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
+	if src, err = withoutErased(ctx, src, url); err != nil {
+		return o, nil, err
+	}
 	o = campaign.Options{
 		Playbook:       pb,
 		StoreURL:       url,

@@ -138,6 +138,9 @@ func loyaltyOptions(ctx context.Context, g *globals) (o loyalty.Options, closeSr
 	if err != nil {
 		return o, nil, err
 	}
+	if src, err = withoutErased(ctx, src, url); err != nil {
+		return o, nil, err
+	}
 	token, admin := loyaltyTokenFiles(&spec.Spec)
 	o = loyalty.Options{
 		Program:        prog,

@@ -66,6 +66,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/members/{id}/adjustments", a.adminOnly(a.postAdjustment))
 	mux.HandleFunc("GET /v1/tier-changes", a.adminOnly(a.getTierChanges))
 	mux.HandleFunc("GET /v1/expiring", a.adminOnly(a.getExpiring))
+	mux.HandleFunc("POST /v1/members/{id}/erasure", a.adminOnly(a.postErasure))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPIDocument) //nolint:errcheck
@@ -166,7 +167,7 @@ func (a *API) adminOnly(h func(w http.ResponseWriter, r *http.Request, id string
 
 // adminOffMessage answers every admin route while no separate admin token is
 // configured.
-const adminOffMessage = "admin routes (adjustments, tier changes, expiring points) are off: " +
+const adminOffMessage = "admin routes (adjustments, tier changes, expiring points, erasure) are off: " +
 	"they need an admin token different from the API token; set spec.adminTokenSecretRef to a Secret holding one"
 
 // adminConfigured reports whether admin routes are on: an admin token is

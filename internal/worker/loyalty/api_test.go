@@ -114,7 +114,7 @@ func TestAPIServiceEndpoints(t *testing.T) {
 	if err := json.Unmarshal(r.body, &doc); err != nil || doc.OpenAPI != "3.0.3" {
 		t.Fatalf("openapi: %v %q", err, doc.OpenAPI)
 	}
-	for _, p := range []string{"/v1/members/{id}", "/v1/members/{id}/history", "/v1/members/{id}/redemptions", "/v1/members/{id}/adjustments", "/v1/tier-changes", "/v1/expiring"} {
+	for _, p := range []string{"/v1/members/{id}", "/v1/members/{id}/history", "/v1/members/{id}/redemptions", "/v1/members/{id}/adjustments", "/v1/members/{id}/erasure", "/v1/tier-changes", "/v1/expiring"} {
 		if doc.Paths[p] == nil {
 			t.Fatalf("openapi lacks %s", p)
 		}
