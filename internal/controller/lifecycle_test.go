@@ -58,12 +58,7 @@ var _ = Describe("Suspend", func() {
 		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
 		pb := newPlaybook(ns, "hello", "all")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-			g.Expect(readyCondition(pb)).NotTo(BeNil())
-			g.Expect(readyCondition(pb).Reason).To(Equal("Running"))
-		}, timeout, interval).Should(Succeed())
+		eventuallyRunning(ns, pb)
 
 		pb.Spec.Suspend = true
 		pb.Spec.Steps[0].Send.Template.Body = "{{.noSuchField}}"
