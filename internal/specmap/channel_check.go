@@ -16,13 +16,7 @@ import (
 // urlpolicy.Validate, which the controller runs on its own (InvalidURL) and
 // the sender again at dial time.
 func CheckChannel(spec *v1alpha1.ChannelSpec) error {
-	set := 0
-	for _, kind := range []bool{spec.Webhook != nil, spec.SMTP != nil, spec.Console != nil} {
-		if kind {
-			set++
-		}
-	}
-	if set != 1 {
+	if set := countSet(spec.Webhook != nil, spec.SMTP != nil, spec.Console != nil); set != 1 {
 		return fmt.Errorf("channel spec sets %d of webhook, smtp, console; set exactly one", set)
 	}
 	if w := spec.Webhook; w != nil {

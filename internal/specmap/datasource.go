@@ -12,13 +12,7 @@ import (
 // too and must not link the database drivers connect needs. What needs the
 // pod (the DSN from its Secret, the mounted files) is checked by the worker.
 func CheckDataSource(spec *v1alpha1.DataSourceSpec) error {
-	set := 0
-	for _, kind := range []bool{spec.Postgres != nil, spec.SQLite != nil, spec.File != nil} {
-		if kind {
-			set++
-		}
-	}
-	switch {
+	switch set := countSet(spec.Postgres != nil, spec.SQLite != nil, spec.File != nil); {
 	case set == 0:
 		return fmt.Errorf("data source spec sets none of postgres, sqlite or file; set exactly one")
 	case set > 1:
@@ -53,4 +47,15 @@ func checkFileSource(f *v1alpha1.FileSource) error {
 			len(f.ConfigMapRef.Keys))
 	}
 	return nil
+}
+
+// countSet counts the true values: how many of a union's members a spec sets.
+func countSet(members ...bool) int {
+	n := 0
+	for _, set := range members {
+		if set {
+			n++
+		}
+	}
+	return n
 }
