@@ -110,11 +110,36 @@ func (l *linter) lintDocument(ctx context.Context, d *document) {
 // report adds an error at a field of a document (the document's line when
 // the field is not in the file).
 func (l *linter) report(d *document, fieldPath, format string, a ...any) {
-	if l.schemaFields[fieldPath] {
+	if l.schemaReported(fieldPath) {
 		return
 	}
 	l.probs = append(l.probs, problem{File: d.file, Line: lineOf(d.root, fieldPath), Object: d.id(),
 		Field: fieldPath, Message: sprintf(format, a...)})
+}
+
+// schemaReported says whether the schema check already reported fieldPath or
+// a field holding it: the engine names spec.tiers[1].name where the schema
+// named spec.tiers[1], and one mistake is said once. A rule on spec as a
+// whole covers no field below it (it says less than the engine's problem).
+func (l *linter) schemaReported(fieldPath string) bool {
+	if l.schemaFields[fieldPath] {
+		return true
+	}
+	for p := parentField(fieldPath); strings.ContainsAny(p, ".["); p = parentField(p) {
+		if l.schemaFields[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// parentField is the field holding p: spec.tiers[1] for spec.tiers[1].name,
+// spec.tiers for spec.tiers[1], "" for spec.
+func parentField(p string) string {
+	if i := strings.LastIndexAny(p, ".["); i > 0 {
+		return p[:i]
+	}
+	return ""
 }
 
 // reportAt adds an error at an explicit line.

@@ -38,13 +38,9 @@ func (l *linter) checkDomain(d *document) {
 			return
 		}
 		l.checkCron(d, "spec.metricsSchedule", string(lp.Spec.MetricsSchedule))
-		l.checkDuration(d, "spec.pendingPeriod", lp.Spec.PendingPeriod)
-		if e := lp.Spec.PointsExpiry; e != nil {
-			l.checkDuration(d, "spec.pointsExpiry.after", e.After)
-			l.checkDuration(d, "spec.pointsExpiry.warningWindow", e.WarningWindow)
-		}
-		for i, t := range lp.Spec.Tiers {
-			l.checkDuration(d, fmt.Sprintf("spec.tiers[%d].downgradeGrace", i), t.DowngradeGrace)
+		// The ledger engine's mapping and validation, as the controller runs it.
+		if _, err := specmap.Loyalty(&lp.Spec); err != nil {
+			l.reportSpecErr(d, err)
 		}
 	case "DataSource":
 		ds, ok := typed[v1alpha1.DataSource](d)
@@ -61,8 +57,9 @@ func (l *linter) checkDomain(d *document) {
 		if !ok {
 			return
 		}
-		if w := ch.Spec.Webhook; w != nil {
-			l.checkDuration(d, "spec.webhook.timeout", w.Timeout)
+		// The sender mapping's check, as the controller runs it.
+		if err := specmap.CheckChannel(&ch.Spec); err != nil {
+			l.reportSpecErr(d, err)
 		}
 	case "Playbook":
 		pb, ok := typed[v1alpha1.Playbook](d)

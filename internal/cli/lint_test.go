@@ -253,6 +253,55 @@ spec:
 		wantPrefix: []string{"case.yaml:6: Channel/hook: spec.retries: "},
 		wantMsg:    []string{"unknown field"},
 	},
+	// Specs the schema accepts but the engines refuse: lint runs the
+	// controller's checks (specmap), so it says what Ready=False would.
+	{
+		name: "smtp from that is no mail address",
+		body: `apiVersion: retention.dev/v1alpha1
+kind: Channel
+metadata: {name: mail, namespace: shop}
+spec:
+  smtp:
+    host: smtp.shop.example
+    port: 587
+    from: the shop
+`,
+		wantPrefix: []string{"case.yaml:8: Channel/mail: spec.smtp.from: "},
+		wantMsg:    []string{`"the shop" is not a mail address`},
+	},
+	{
+		name: "transactions source with two keys",
+		body: `apiVersion: retention.dev/v1alpha1
+kind: DataSource
+metadata: {name: logs, namespace: shop}
+spec:
+  file:
+    format: Transactions
+    configMapRef:
+      name: logs
+      keys: [a.txt, b.txt]
+`,
+		wantPrefix: []string{"case.yaml:9: DataSource/logs: spec.file.configMapRef.keys: "},
+		wantMsg:    []string{"a Transactions source needs exactly one key (the log file), got 2"},
+	},
+	{
+		name: "points that expire after no time",
+		body: `apiVersion: retention.dev/v1alpha1
+kind: LoyaltyProgram
+metadata: {name: club, namespace: shop}
+spec:
+  dataSourceRef: {name: shop-data}
+  currency: EUR
+  pointValue: "0.01"
+  apiTokenSecretRef: {name: club-api, key: token}
+  earnRules: {pointsPerUnit: 10}
+  pointsExpiry:
+    mode: Inactivity
+    after: 0s
+`,
+		wantPrefix: []string{"case.yaml:12: LoyaltyProgram/club: spec.pointsExpiry.after: "},
+		wantMsg:    []string{"must be a positive duration such as 365d"},
+	},
 	{
 		name: "reference to an undefined segment",
 		body: strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + `    - name: hello

@@ -74,13 +74,6 @@ func (p *progress) Set(done int) {
 	p.mu.Unlock()
 }
 
-// Add records n more units done.
-func (p *progress) Add(n int) {
-	p.mu.Lock()
-	p.done += n
-	p.mu.Unlock()
-}
-
 func (p *progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/mathext"
 )
 
 // GammaGamma holds the parameters of the Gamma-Gamma model of spend per
@@ -15,39 +13,6 @@ import (
 // assumed independent of purchase frequency.
 type GammaGamma struct {
 	P, Q, V float64
-}
-
-// CustomerLogLikelihood is the log-likelihood of a customer's mean transaction
-// value m over x repeat transactions (x > 0):
-//
-//	ln L = lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
-//	       - (px+q) ln(x·m + v)
-func (g GammaGamma) CustomerLogLikelihood(x, m float64) float64 {
-	ll, _ := g.customerLogLikelihood(x, m, false)
-	return ll
-}
-
-// customerLogLikelihood also returns the gradient with respect to (p, q, v):
-//
-//	∂/∂p = x [ψ(px+q) - ψ(px) + ln m + ln x - ln(x·m+v)]
-//	∂/∂q = ψ(px+q) - ψ(q) + ln v - ln(x·m+v)
-//	∂/∂v = q/v - (px+q)/(x·m+v)
-func (g GammaGamma) customerLogLikelihood(x, m float64, withGrad bool) (float64, [3]float64) {
-	p, q, v := g.P, g.Q, g.V
-	px := p * x
-	lgPXQ, _ := math.Lgamma(px + q)
-	lgPX, _ := math.Lgamma(px)
-	lgQ, _ := math.Lgamma(q)
-	lnXMV := math.Log(x*m + v)
-	ll := lgPXQ - lgPX - lgQ + q*math.Log(v) + (px-1)*math.Log(m) + px*math.Log(x) - (px+q)*lnXMV
-	var grad [3]float64
-	if withGrad {
-		psiPXQ := mathext.Digamma(px + q)
-		grad[0] = x * (psiPXQ - mathext.Digamma(px) + math.Log(m) + math.Log(x) - lnXMV)
-		grad[1] = psiPXQ - mathext.Digamma(q) + math.Log(v) - lnXMV
-		grad[2] = q/v - (px+q)/(x*m+v)
-	}
-	return ll, grad
 }
 
 // ConditionalExpectedAverageProfit is E[Z | x, m], the expected value of a

@@ -8,6 +8,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 )
 
 // ChannelReconciler checks that a Channel's credentials exist. The manager
@@ -25,6 +26,11 @@ func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		ch.Status.Type = channelType(&ch.Spec)
 		if err := validateTarget(ch); err != nil {
 			return conditions.Outcome{}, err
+		}
+		// The check the worker's sender mapping runs first: a spec the CRD
+		// schema accepts but no sender could be built from stalls here.
+		if err := specmap.CheckChannel(&ch.Spec); err != nil {
+			return conditions.Outcome{}, &specError{"InvalidSpec", err.Error()}
 		}
 		if err := r.reconcileCredentials(ctx, ch); err != nil {
 			return conditions.Outcome{}, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 )
 
 // DataSourceReconciler checks that a DataSource's configuration is complete:
@@ -25,6 +26,11 @@ func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	ds := &v1alpha1.DataSource{}
 	return r.reconcileStatus(ctx, req, ds, func() (conditions.Outcome, error) {
 		ds.Status.Type = dataSourceType(&ds.Spec)
+		// The check the worker's connector mapping runs first: a spec the
+		// CRD schema accepts but no worker could open stalls here.
+		if err := specmap.CheckDataSource(&ds.Spec); err != nil {
+			return conditions.Outcome{}, &specError{"InvalidSpec", err.Error()}
+		}
 		if err := r.reconcileReferences(ctx, ds); err != nil {
 			return conditions.Outcome{}, err
 		}

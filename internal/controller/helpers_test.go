@@ -154,7 +154,8 @@ func eventuallyRunning(ns string, pb *v1alpha1.Playbook) {
 		markDeploymentsAvailable(ns)
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
 		g.Expect(readyCondition(pb)).NotTo(BeNil())
-		g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue), "Ready: %+v", readyCondition(pb))
+		g.Expect(readyCondition(pb).Reason).To(Equal("Running"), "Ready: %+v", readyCondition(pb))
 	}, timeout, interval).Should(Succeed())
 }
 

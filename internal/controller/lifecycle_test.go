@@ -9,9 +9,12 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/retention-dev/retention-operator/internal/conditions"
 )
 
 var _ = Describe("Deletion", func() {
@@ -61,12 +64,7 @@ var _ = Describe("Suspend", func() {
 		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
 		pb := newPlaybook(ns, "hello", "all")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-			g.Expect(readyCondition(pb)).NotTo(BeNil())
-			g.Expect(readyCondition(pb).Reason).To(Equal("Running"))
-		}, timeout, interval).Should(Succeed())
+		eventuallyRunning(ns, pb)
 
 		pb.Spec.Suspend = true
 		pb.Spec.Steps[0].Send.Template.Body = "{{.noSuchField}}"
@@ -93,6 +91,55 @@ var _ = Describe("Engine validation", func() {
 		cond := eventuallyReady(lp, metav1.ConditionFalse, "InvalidSpec")
 		Expect(cond.Message).To(ContainSubstring("pointsExpiry.after"))
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, &appsv1.Deployment{}))).To(BeTrue())
+	})
+})
+
+// A DataSource or Channel the CRD schema accepts but the worker's mapping
+// refuses stalls in the controller (Ready=False, Stalled=True) with the
+// message of specmap.CheckDataSource / specmap.CheckChannel, the check the
+// worker runs first.
+var _ = Describe("Engine validation of connectors", func() {
+	expectStalled := func(obj interface {
+		client.Object
+		conditions.Object
+	}, field string) {
+		cond := eventuallyReady(obj, metav1.ConditionFalse, "InvalidSpec")
+		Expect(cond.Message).To(ContainSubstring(field))
+		stalled := meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionStalled)
+		Expect(stalled).NotTo(BeNil())
+		Expect(stalled.Status).To(Equal(metav1.ConditionTrue))
+		Expect(stalled.Message).To(Equal(cond.Message))
+	}
+
+	It("stalls a Transactions DataSource with two ConfigMap keys, naming the field", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "logs", Namespace: ns},
+			Data: map[string]string{"a.txt": "1 19970101 1 9.99\n", "b.txt": "2 19970102 1 5.00\n"}})).To(Succeed())
+		ds := &v1alpha1.DataSource{ObjectMeta: metav1.ObjectMeta{Name: "logs", Namespace: ns}, Spec: v1alpha1.DataSourceSpec{
+			File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
+				ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "logs", Keys: []string{"a.txt", "b.txt"}}}}}
+		Expect(k8s.Create(ctx, ds)).To(Succeed())
+		expectStalled(ds, "spec.file.configMapRef.keys")
+	})
+
+	It("stalls an SMTP Channel whose from is no mail address, naming the field", func() {
+		ns := newNamespace()
+		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "mail", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
+			SMTP: &v1alpha1.SMTPChannel{Host: "smtp.shop.example", Port: 587, From: "the shop"}}}
+		Expect(k8s.Create(ctx, ch)).To(Succeed())
+		expectStalled(ch, "spec.smtp.from")
+	})
+
+	It("stalls a webhook Channel whose timeout is past the longest duration, naming the field", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sign", Namespace: ns},
+			StringData: map[string]string{"key": "never-echoed-signing-key"}})).To(Succeed())
+		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "crm", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
+			Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example.com/hook", Timeout: "6000w",
+				SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}}}}
+		Expect(k8s.Create(ctx, ch)).To(Succeed())
+		expectStalled(ch, "spec.webhook.timeout")
+		Expect(readyCondition(ch).Message).NotTo(ContainSubstring("never-echoed-signing-key"))
 	})
 })
 

@@ -36,12 +36,7 @@ var _ = Describe("Playbook", func() {
 		pb := newPlaybook(ns, "winback", "at-risk")
 		pb.Spec.Workers = &v1alpha1.Workers{Replicas: ptr.To[int32](3)}
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-			g.Expect(readyCondition(pb)).NotTo(BeNil())
-			g.Expect(readyCondition(pb).Reason).To(Equal("Running"))
-		}, timeout, interval).Should(Succeed())
+		eventuallyRunning(ns, pb)
 		Expect(*campaign("winback").Spec.Replicas).To(Equal(int32(3)))
 		Expect(pb.Status.Replicas).To(Equal(int32(3)))
 		Expect(pb.Status.Suspended).To(BeFalse())

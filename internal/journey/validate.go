@@ -27,12 +27,6 @@ func (e *ValidationError) Error() string {
 	return "invalid playbook: " + strings.Join(parts, "; ")
 }
 
-// IsValidation reports whether err came from Compile's validation.
-func IsValidation(err error) bool {
-	var v *ValidationError
-	return errors.As(err, &v)
-}
-
 // Playbook is a validated, compiled Config ready to advance journeys.
 type Playbook struct {
 	Config

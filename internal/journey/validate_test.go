@@ -1,6 +1,7 @@
 package journey
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -51,11 +52,12 @@ func TestCompileRejectsBadInputNamingIt(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if !IsValidation(err) {
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
 				t.Fatalf("not a validation error: %v", err)
 			}
 			var found bool
-			for _, p := range err.(*ValidationError).Problems {
+			for _, p := range verr.Problems {
 				if p.Field == c.field && strings.Contains(p.Reason, c.want) {
 					found = true
 				}

@@ -7,10 +7,7 @@
 package loyalty
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -104,48 +101,10 @@ type PointsExpiry struct {
 	WarningWindow Duration `json:"warningWindow"`
 }
 
-// Duration is a time.Duration that reads Go durations ("720h") and whole or
-// fractional days ("365d", "1.5d") as the CRD writes them.
+// Duration is a time.Duration. The CRD's duration grammar ("365d", "2w") is
+// parsed once, by v1alpha1.ParseDuration in specmap; the engine takes the
+// result.
 type Duration struct{ time.Duration }
-
-// ParseDuration accepts Go durations plus a "d" (24h) suffix.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.ParseFloat(days, 64)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: want a number of days such as 365d or a Go duration such as 720h", s)
-		}
-		return time.Duration(n * float64(24*time.Hour)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("duration %q: want a number of days such as 365d or a Go duration such as 720h", s)
-	}
-	return d, nil
-}
-
-// UnmarshalJSON reads "365d", "720h" or a number of nanoseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var n int64
-		if err2 := json.Unmarshal(b, &n); err2 != nil {
-			return fmt.Errorf("duration: want a string such as \"365d\"")
-		}
-		d.Duration = time.Duration(n)
-		return nil
-	}
-	v, err := ParseDuration(s)
-	d.Duration = v
-	return err
-}
-
-// MarshalJSON writes the Go form ("8760h0m0s").
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Duration.String()) }
 
 // Days is a shorthand for building Durations in code and tests.
 func Days(n float64) Duration { return Duration{time.Duration(n * float64(24*time.Hour))} }

@@ -109,16 +109,3 @@ func (b *CohortBuilder) Matrix() CohortMatrix {
 	}
 	return m
 }
-
-// CohortRetention builds the monthly cohort matrix of orders over the months
-// from..to; see CohortMatrix for the definition.
-func CohortRetention(orders []customer.Order, from, to time.Time) (CohortMatrix, error) {
-	b, err := NewCohortBuilder(from, to)
-	if err != nil {
-		return CohortMatrix{}, err
-	}
-	for _, o := range orders {
-		b.Add(o)
-	}
-	return b.Matrix(), nil
-}

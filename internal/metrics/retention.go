@@ -1,11 +1,5 @@
 package metrics
 
-import (
-	"time"
-
-	"github.com/retention-dev/retention-operator/internal/customer"
-)
-
 // RetentionCounts are the customer counts behind retention and churn for the
 // window [start, end) with activity lookback L:
 //
@@ -20,59 +14,6 @@ import (
 // active again at end).
 type RetentionCounts struct {
 	Start, End, New, Lost int
-}
-
-// CountRetention derives RetentionCounts from orders. lookback <= 0 means the
-// window length, which makes "active" period-over-period: ordered in the
-// previous period (start) versus in this one (end). Orders before
-// start-lookback are still used to decide who is new, so pass the customers'
-// history, not only the window.
-func CountRetention(orders []customer.Order, start, end time.Time, lookback time.Duration) RetentionCounts {
-	if lookback <= 0 {
-		lookback = end.Sub(start)
-	}
-	startFrom, endFrom := start.Add(-lookback), end.Add(-lookback)
-	type state struct {
-		first                  time.Time
-		activeStart, activeEnd bool
-	}
-	byCustomer := make(map[string]*state)
-	for _, o := range orders {
-		if !o.OccurredAt.Before(end) {
-			continue // after the window: unknown at its end
-		}
-		s := byCustomer[o.CustomerID]
-		if s == nil {
-			s = &state{first: o.OccurredAt}
-			byCustomer[o.CustomerID] = s
-		}
-		if o.OccurredAt.Before(s.first) {
-			s.first = o.OccurredAt
-		}
-		at := o.OccurredAt
-		if !at.Before(startFrom) && at.Before(start) {
-			s.activeStart = true
-		}
-		if !at.Before(endFrom) {
-			s.activeEnd = true
-		}
-	}
-	var c RetentionCounts
-	for _, s := range byCustomer {
-		if s.activeStart {
-			c.Start++
-			if !s.activeEnd {
-				c.Lost++
-			}
-		}
-		if s.activeEnd {
-			c.End++
-			if !s.first.Before(start) {
-				c.New++
-			}
-		}
-	}
-	return c
 }
 
 // RetentionRate is the customer retention rate in percent:

@@ -76,11 +76,3 @@ func TextCurve(w io.Writer, curve []float64, height int, scale Scale, o TextOpti
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// Percent formats a percentage for tables ("-" when not observed).
-func Percent(v float64) string {
-	if math.IsNaN(v) {
-		return "-"
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + "%"
-}

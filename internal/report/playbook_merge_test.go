@@ -21,10 +21,10 @@ func TestMergePlaybookPicksNewestReplicaSection(t *testing.T) {
 	t1 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	fresh := Playbook{ReportTime: t1.Add(time.Minute), Enrolled: 65, Sent: 12}
 	stale := Playbook{ReportTime: t1, Enrolled: 38, Sent: 7}
-	if err := ConfigMapSection(cs, "shop", "welcome-report", "welcome-campaign-7d9f-a").Publish(ctx, fresh); err != nil {
+	if err := configMap(cs, "shop", "welcome-report", "welcome-campaign-7d9f-a").Publish(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
-	if err := ConfigMapSection(cs, "shop", "welcome-report", "welcome-campaign-7d9f-b").Publish(ctx, stale); err != nil {
+	if err := configMap(cs, "shop", "welcome-report", "welcome-campaign-7d9f-b").Publish(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
 	cm, err := cs.CoreV1().ConfigMaps("shop").Get(ctx, "welcome-report", metav1.GetOptions{})
@@ -94,11 +94,11 @@ func TestPublishPrunesStaleSections(t *testing.T) {
 	cs := fake.NewSimpleClientset(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "r"}})
 	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	for replica, when := range map[string]time.Time{"gone": at.Add(-StaleSection - time.Minute), "alive": at.Add(-time.Minute)} {
-		if err := ConfigMapSection(cs, "shop", "r", replica).Publish(ctx, Playbook{ReportTime: when}); err != nil {
+		if err := configMap(cs, "shop", "r", replica).Publish(ctx, Playbook{ReportTime: when}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := ConfigMapSection(cs, "shop", "r", "new").Publish(ctx, Playbook{ReportTime: at}); err != nil {
+	if err := configMap(cs, "shop", "r", "new").Publish(ctx, Playbook{ReportTime: at}); err != nil {
 		t.Fatal(err)
 	}
 	cm, err := cs.CoreV1().ConfigMaps("shop").Get(ctx, "r", metav1.GetOptions{})

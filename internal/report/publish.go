@@ -35,7 +35,7 @@ func (f PublisherFunc) Publish(ctx context.Context, summary any) error { return 
 func FromEnv() (Publisher, error) { return FromEnvFor("") }
 
 // FromEnvFor is FromEnv for one replica of several: a ConfigMap report is
-// written to the replica's own section too (ConfigMapSection); a file is
+// written to the replica's own section too (see configMap); a file is
 // one process's and is written whole. An empty replica is FromEnv.
 func FromEnvFor(replica string) (Publisher, error) {
 	if path := os.Getenv(workerconfig.EnvReportFile); path != "" {
@@ -73,20 +73,11 @@ func File(path string) Publisher {
 	})
 }
 
-// ConfigMap merge-patches the summary, its error redacted, into data[Key] of
-// an existing ConfigMap.
-func ConfigMap(cs kubernetes.Interface, namespace, name string) Publisher {
-	return configMap(cs, namespace, name, "")
-}
-
-// ConfigMapSection is ConfigMap for one replica of several: it writes the
-// summary to the replica's own section (SectionKey) as well as to data[Key]
-// (read by controllers that do not merge sections yet), so readers that
-// merge (MergePlaybook) never see one replica overwrite another.
-func ConfigMapSection(cs kubernetes.Interface, namespace, name, replica string) Publisher {
-	return configMap(cs, namespace, name, replica)
-}
-
+// configMap merge-patches the summary, its error redacted, into data[Key] of
+// an existing ConfigMap. With a replica (one of several) it also writes the
+// replica's own section (SectionKey), so readers that merge (MergePlaybook)
+// never see one replica overwrite another; data[Key] is still written for
+// readers that do not merge sections.
 func configMap(cs kubernetes.Interface, namespace, name, replica string) Publisher {
 	return PublisherFunc(func(ctx context.Context, summary any) error {
 		b, err := json.Marshal(redacted(summary))

@@ -41,7 +41,7 @@ func TestPublishersRedactErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ConfigMap(cs, "shop", "r").Publish(context.Background(), s); err != nil {
+		if err := configMap(cs, "shop", "r", "").Publish(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
 		cm, err := cs.CoreV1().ConfigMaps("shop").Get(context.Background(), "r", metav1.GetOptions{})

@@ -2,7 +2,6 @@ package segment
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	celast "cel.dev/cel-go/common/ast"
@@ -278,18 +277,4 @@ func (t *sqlTranslator) typeName(e celast.Expr) string {
 		return ""
 	}
 	return name
-}
-
-// PushdownColumns lists the feature columns ToSQL may reference, i.e. the
-// columns a features query must expose (double-quoted, never NULL) for
-// pushdown to work.
-func PushdownColumns() []string {
-	var cols []string
-	for name, typ := range customerFields {
-		if _, scalar := sqlScalarTypes[typ.String()]; scalar {
-			cols = append(cols, strings.TrimPrefix(name, "customer."))
-		}
-	}
-	sort.Strings(cols)
-	return cols
 }

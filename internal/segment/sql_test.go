@@ -2,6 +2,8 @@ package segment
 
 import (
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -112,4 +114,18 @@ func TestPushdownColumns(t *testing.T) {
 	if got := PushdownColumns(); !reflect.DeepEqual(got, want) {
 		t.Errorf("PushdownColumns() = %v, want %v", got, want)
 	}
+}
+
+// PushdownColumns (test helper) lists the feature columns ToSQL may reference, i.e. the
+// columns a features query must expose (double-quoted, never NULL) for
+// pushdown to work.
+func PushdownColumns() []string {
+	var cols []string
+	for name, typ := range customerFields {
+		if _, scalar := sqlScalarTypes[typ.String()]; scalar {
+			cols = append(cols, strings.TrimPrefix(name, "customer."))
+		}
+	}
+	sort.Strings(cols)
+	return cols
 }

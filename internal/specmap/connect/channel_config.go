@@ -1,8 +1,6 @@
 package connect
 
 import (
-	"fmt"
-
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/specmap"
@@ -20,48 +18,30 @@ import (
 // Retry keeps channel.DefaultRetryPolicy (the CRD has no retry settings).
 // A rate limit without burst gets v1alpha1.DefaultBurst(perSecond).
 func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
+	// The spec's own mistakes first, with the check the controller runs.
+	if err := specmap.CheckChannel(spec); err != nil {
+		return channel.Config{}, err
+	}
 	var cfg channel.Config
-	set := 0
-	if w := spec.Webhook; w != nil {
-		set++
-		timeout, err := specmap.Duration("spec.webhook.timeout", w.Timeout)
-		if err != nil {
-			return cfg, err
-		}
+	switch {
+	case spec.Webhook != nil:
+		w := spec.Webhook
+		timeout, _ := w.Timeout.Parse() // CheckChannel parsed it
 		cfg.Type = channel.TypeWebhook
 		cfg.Webhook = channel.WebhookConfig{URL: w.URL, SigningSecretKey: w.SigningSecretRef.Key,
 			Headers: w.Headers, Timeout: timeout, AllowLoopback: w.AllowLoopback}
-	}
-	if s := spec.SMTP; s != nil {
-		set++
+	case spec.SMTP != nil:
+		s := spec.SMTP
 		cfg.Type = channel.TypeSMTP
-		cfg.SMTP = channel.SMTPConfig{Host: s.Host, Port: int(s.Port), From: s.From}
-		switch s.TLS {
-		case "": // the sender's default, StartTLS
-		case "None":
-			cfg.SMTP.TLS = channel.TLSNone
-		case "StartTLS":
-			cfg.SMTP.TLS = channel.TLSStartTLS
-		case "TLS":
-			cfg.SMTP.TLS = channel.TLSImplicit
-		default:
-			return cfg, fmt.Errorf("spec.smtp.tls %q is not one of None, StartTLS, TLS", s.TLS)
-		}
+		// An empty tls is the sender's default, StartTLS.
+		cfg.SMTP = channel.SMTPConfig{Host: s.Host, Port: int(s.Port), From: s.From, TLS: smtpTLSModes[s.TLS]}
 		if s.CredentialsSecretRef != nil {
 			cfg.SMTP.UsernameKey, cfg.SMTP.PasswordKey = v1alpha1.SMTPUsernameKey, v1alpha1.SMTPPasswordKey
 		}
-	}
-	if spec.Console != nil {
-		set++
+	default:
 		cfg.Type = channel.TypeConsole
 	}
-	if set != 1 {
-		return channel.Config{}, fmt.Errorf("channel spec sets %d of webhook, smtp, console; set exactly one", set)
-	}
 	if r := spec.RateLimit; r != nil {
-		if r.PerSecond <= 0 {
-			return cfg, fmt.Errorf("spec.rateLimit.perSecond must be >= 1")
-		}
 		burst := r.Burst
 		if burst <= 0 {
 			burst = v1alpha1.DefaultBurst(r.PerSecond)
@@ -69,4 +49,9 @@ func Channel(spec *v1alpha1.ChannelSpec) (channel.Config, error) {
 		cfg.RateLimit = channel.RateLimit{PerSecond: float64(r.PerSecond), Burst: int(burst)}
 	}
 	return cfg, nil
+}
+
+// smtpTLSModes maps the CRD's TLS modes to the sender's.
+var smtpTLSModes = map[v1alpha1.SMTPTLSMode]channel.TLSMode{
+	"None": channel.TLSNone, "StartTLS": channel.TLSStartTLS, "TLS": channel.TLSImplicit,
 }

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -151,7 +152,8 @@ func TestRunRejectsBadInputSendingNothing(t *testing.T) {
 			err := Run(context.Background(), Options{Playbook: cfg, StoreURL: "sqlite:" + t.TempDir() + "/s.db",
 				Source: &memSource{feats: customers(10)}, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
 				Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
-			if err == nil || !journey.IsValidation(err) || !strings.Contains(err.Error(), c.want) {
+			var verr *journey.ValidationError
+			if !errors.As(err, &verr) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want validation error containing %q", err, c.want)
 			}
 		})

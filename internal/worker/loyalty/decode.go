@@ -16,14 +16,14 @@ import (
 // few hundred characters) is far below it.
 const maxBodyBytes = 16 << 10
 
-// bodyError is a refused request body: status, message and the field it names.
+// bodyError is a refused request body: status, message and the field it
+// names. It is written to the client as it is (writeError), never passed on
+// as an error, so it has no Error method.
 type bodyError struct {
 	code  int
 	msg   string
 	field string
 }
-
-func (e *bodyError) Error() string { return e.msg }
 
 // bodyFields maps each JSON name a route accepts to where its value goes.
 type bodyFields map[string]any

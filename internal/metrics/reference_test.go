@@ -1,5 +1,11 @@
 package metrics
 
+// The in-memory reference computation of every metric: each takes plain
+// orders, feedback and feature rows and states its formula. The metric job
+// (internal/worker/metrics) computes the same figures from the data source's
+// aggregates with RetentionRate, RepeatPurchaseRate, CohortBuilder, ...; these
+// references are what the tests of this package check the formulas with.
+
 import (
 	"errors"
 	"fmt"
@@ -8,25 +14,6 @@ import (
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
-
-// Metric names as a metric job requests them and as Result.Map keys them.
-const (
-	MetricRetentionRate      = "retentionRate"
-	MetricChurnRate          = "churnRate"
-	MetricRepeatPurchaseRate = "repeatPurchaseRate"
-	MetricPurchaseFrequency  = "purchaseFrequency"
-	MetricAverageOrderValue  = "averageOrderValue"
-	MetricHistoricalCLV      = "historicalCLV"
-	MetricPredictedCLV       = "predictedCLV"
-	MetricNPS                = "nps"
-	MetricCohortRetention    = "cohortRetention"
-)
-
-// AllMetrics lists every metric name Compute knows, in a stable order.
-var AllMetrics = []string{
-	MetricRetentionRate, MetricChurnRate, MetricRepeatPurchaseRate, MetricPurchaseFrequency,
-	MetricAverageOrderValue, MetricHistoricalCLV, MetricPredictedCLV, MetricNPS, MetricCohortRetention,
-}
 
 // Input is what a metric job has at hand. Everything is optional except the
 // window; metrics that lack their data are reported in Result.Unavailable.
@@ -306,4 +293,165 @@ func filterFeedback(feedback []customer.Feedback, ids map[string]struct{}) []cus
 		}
 	}
 	return out
+}
+
+// NPS is the Net Promoter Score over each customer's latest answer before end:
+//
+//	NPS = (promoters - detractors) / respondents · 100
+//
+// with promoters scoring 9-10, detractors 0-6 and passives (7-8) counting only
+// in the denominator. Scores outside 0..10 are ignored as invalid. ok is false
+// when nobody answered.
+func NPS(feedback []customer.Feedback, end time.Time) (score float64, ok bool) {
+	type answer struct {
+		at    time.Time
+		score int
+	}
+	latest := make(map[string]answer)
+	for _, f := range feedback {
+		if f.Score < 0 || f.Score > 10 || !f.OccurredAt.Before(end) {
+			continue
+		}
+		if prev, seen := latest[f.CustomerID]; !seen || f.OccurredAt.After(prev.at) {
+			latest[f.CustomerID] = answer{f.OccurredAt, f.Score}
+		}
+	}
+	scores := make([]int, 0, len(latest))
+	for _, a := range latest {
+		scores = append(scores, a.score)
+	}
+	return NPSFromScores(scores)
+}
+
+// NPSFromScores is NPS over one score per respondent (e.g. the feature rows'
+// last answer); negative scores mean "never answered" and are skipped.
+func NPSFromScores(scores []int) (score float64, ok bool) {
+	var promoters, detractors, respondents int
+	for _, s := range scores {
+		if s < 0 || s > 10 {
+			continue
+		}
+		respondents++
+		switch {
+		case s >= 9:
+			promoters++
+		case s <= 6:
+			detractors++
+		}
+	}
+	if respondents == 0 {
+		return 0, false
+	}
+	return float64(promoters-detractors) / float64(respondents) * 100, true
+}
+
+// CountPurchases counts orders with start <= OccurredAt < end.
+func CountPurchases(orders []customer.Order, start, end time.Time) PurchaseCounts {
+	perCustomer := make(map[string]int)
+	var c PurchaseCounts
+	for _, o := range orders {
+		if o.OccurredAt.Before(start) || !o.OccurredAt.Before(end) {
+			continue
+		}
+		perCustomer[o.CustomerID]++
+		c.Orders++
+		c.Revenue += o.Amount
+	}
+	c.Customers = len(perCustomer)
+	for _, n := range perCustomer {
+		if n > 1 {
+			c.RepeatCustomers++
+		}
+	}
+	return c
+}
+
+// HistoricalCLV is the realised lifetime value to date: the mean total spend
+// per customer over all orders placed before end,
+//
+//	historical CLV = Σ amounts of orders before end / customers with an order before end
+//
+// (equivalently AOV × purchase frequency over each customer's whole history).
+// It looks at the whole history, not only the window, because lifetime value
+// accrues from the first order. ok is false without customers.
+func HistoricalCLV(orders []customer.Order, end time.Time) (clv float64, ok bool) {
+	customers := make(map[string]struct{})
+	var revenue float64
+	for _, o := range orders {
+		if !o.OccurredAt.Before(end) {
+			continue
+		}
+		customers[o.CustomerID] = struct{}{}
+		revenue += o.Amount
+	}
+	if len(customers) == 0 {
+		return 0, false
+	}
+	return revenue / float64(len(customers)), true
+}
+
+// CountRetention derives RetentionCounts from orders. lookback <= 0 means the
+// window length, which makes "active" period-over-period: ordered in the
+// previous period (start) versus in this one (end). Orders before
+// start-lookback are still used to decide who is new, so pass the customers'
+// history, not only the window.
+func CountRetention(orders []customer.Order, start, end time.Time, lookback time.Duration) RetentionCounts {
+	if lookback <= 0 {
+		lookback = end.Sub(start)
+	}
+	startFrom, endFrom := start.Add(-lookback), end.Add(-lookback)
+	type state struct {
+		first                  time.Time
+		activeStart, activeEnd bool
+	}
+	byCustomer := make(map[string]*state)
+	for _, o := range orders {
+		if !o.OccurredAt.Before(end) {
+			continue // after the window: unknown at its end
+		}
+		s := byCustomer[o.CustomerID]
+		if s == nil {
+			s = &state{first: o.OccurredAt}
+			byCustomer[o.CustomerID] = s
+		}
+		if o.OccurredAt.Before(s.first) {
+			s.first = o.OccurredAt
+		}
+		at := o.OccurredAt
+		if !at.Before(startFrom) && at.Before(start) {
+			s.activeStart = true
+		}
+		if !at.Before(endFrom) {
+			s.activeEnd = true
+		}
+	}
+	var c RetentionCounts
+	for _, s := range byCustomer {
+		if s.activeStart {
+			c.Start++
+			if !s.activeEnd {
+				c.Lost++
+			}
+		}
+		if s.activeEnd {
+			c.End++
+			if !s.first.Before(start) {
+				c.New++
+			}
+		}
+	}
+	return c
+}
+
+// CohortRetention builds the monthly cohort matrix of orders over the months
+// from..to; see CohortMatrix for the definition.
+func CohortRetention(orders []customer.Order, from, to time.Time) (CohortMatrix, error) {
+	b, err := NewCohortBuilder(from, to)
+	if err != nil {
+		return CohortMatrix{}, err
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	return b.Matrix(), nil
 }
