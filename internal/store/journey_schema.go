@@ -94,5 +94,8 @@ func (db *DB) MigrateJourney(ctx context.Context) error {
 	if err := db.Migrate(ctx, "journey", journeyMigrations); err != nil {
 		return err
 	}
-	return db.Migrate(ctx, "delivery", deliveryMigrations)
+	if err := db.Migrate(ctx, "delivery", deliveryMigrations); err != nil {
+		return err
+	}
+	return db.MigrateVariants(ctx)
 }
