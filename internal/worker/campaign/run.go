@@ -29,6 +29,9 @@ type worker struct {
 	leaseValid func() bool
 	// snap is the metric job's membership for this shard (Options.Segment).
 	snap memberSnapshot
+	// winners are the promoted variants (step -> variant), read from the
+	// store at the start of each tick.
+	winners map[string]string
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -109,6 +112,9 @@ func Run(ctx context.Context, o Options) error {
 					return err
 				}
 				idle = idle && !busy
+			}
+			if err := base.promoteVariants(ctx); err != nil && ctx.Err() == nil {
+				return err
 			}
 		}
 		if now := o.Clock(); o.Publish != nil && (now.Sub(lastPublish) >= o.PublishInterval || idle && o.ExitWhenIdle) {
