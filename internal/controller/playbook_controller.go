@@ -298,6 +298,11 @@ func channelRefs(spec *v1alpha1.PlaybookSpec) []string {
 	for _, s := range spec.Steps {
 		if s.Send != nil {
 			set[s.Send.ChannelRef.Name] = true
+			for _, v := range s.Send.Variants {
+				if v.ChannelRef != nil {
+					set[v.ChannelRef.Name] = true
+				}
+			}
 		}
 	}
 	return sortedKeys(set)
