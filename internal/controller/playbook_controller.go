@@ -262,6 +262,7 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 			st.LiftInterval = fmt.Sprintf("[%.2f, %.2f]", *rep.LiftLow, *rep.LiftHigh)
 		}
 	}
+	r.foldVariants(pb, &rep)
 	st.LastReportTime = metaTime(rep.ReportTime)
 	campaignSent.WithLabelValues(pb.Namespace, pb.Name).Set(float64(rep.Sent))
 	for reason, n := range rep.Suppressed {
