@@ -54,13 +54,13 @@ type Effect struct {
 	Reason      Reason
 	Channel     string
 	ChannelKind ChannelKind
+	Message     Message
+	Key         string
+	Program     string
+	Points      int64
+	Until       time.Time
 	// Variant is the send step's variant this message is ("" without variants).
 	Variant string
-	Message Message
-	Key     string
-	Program string
-	Points  int64
-	Until   time.Time
 }
 
 // Input is what Advance needs besides the state.
