@@ -167,11 +167,31 @@ type Step struct {
 }
 
 // SendStep sends a templated message.
+// +kubebuilder:validation:XValidation:rule="!has(self.pinned) || (has(self.variants) && self.variants.exists(v, v.name == self.pinned))",message="spec.steps[].send.pinned must name one of the step's variants"
+// +kubebuilder:validation:XValidation:rule="!has(self.promote) || has(self.variants)",message="spec.steps[].send.promote needs variants"
 type SendStep struct {
 	// ChannelRef names the Channel.
 	ChannelRef LocalObjectReference `json:"channelRef"`
 	// Template of the message.
 	Template MessageTemplate `json:"template"`
+	// Variants split the step's sends between alternative messages (an
+	// A/B/n test). Each customer is assigned one by weight, from a hash of
+	// playbook, step and customer: the same on every replica and restart,
+	// and never for a holdout customer. At most 8 (journey.MaxVariants).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=2
+	// +kubebuilder:validation:MaxItems=8
+	Variants []Variant `json:"variants,omitempty"`
+	// Pinned names the variant every new send uses, overriding assignment
+	// and any promotion.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Pinned string `json:"pinned,omitempty"`
+	// Promote promotes the winning variant automatically after a minimum sample.
+	// +optional
+	Promote *VariantPromote `json:"promote,omitempty"`
 }
 
 // MessageTemplate is a Go template over the customer, with the same field
@@ -372,6 +392,15 @@ type PlaybookStatus struct {
 	// LiftInterval is the 95% confidence interval of Lift, "[low, high]".
 	// +optional
 	LiftInterval string `json:"liftInterval,omitempty"`
+	// Variants are the send steps' variant figures (A/B/n tests).
+	// +optional
+	// +listType=atomic
+	Variants []VariantStatus `json:"variants,omitempty"`
+	// VariantWinners are the steps that now send one variant to everyone,
+	// promoted or pinned.
+	// +optional
+	// +listType=atomic
+	VariantWinners []VariantWinner `json:"variantWinners,omitempty"`
 	// LastReportTime is when the worker last reported figures.
 	// +optional
 	LastReportTime *metav1.Time `json:"lastReportTime,omitempty"`

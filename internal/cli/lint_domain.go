@@ -133,6 +133,11 @@ func (l *linter) checkJourney(d *document, pb *v1alpha1.Playbook) {
 	for _, s := range cfg.Steps {
 		if s.Send != nil {
 			channels[s.Send.ChannelRef] = journey.KindConsole
+			for _, v := range s.Send.Variants {
+				if v.ChannelRef != "" {
+					channels[v.ChannelRef] = journey.KindConsole
+				}
+			}
 		}
 	}
 	for _, o := range l.docs {

@@ -36,6 +36,11 @@ func references(d *document) []reference {
 		for i, s := range pb.Spec.Steps {
 			if s.Send != nil {
 				add(fmt.Sprintf("spec.steps[%d].send.channelRef.name", i), "Channel", s.Send.ChannelRef.Name)
+				for j, v := range s.Send.Variants {
+					if v.ChannelRef != nil {
+						add(fmt.Sprintf("spec.steps[%d].send.variants[%d].channelRef.name", i, j), "Channel", v.ChannelRef.Name)
+					}
+				}
 			}
 			if s.AwardPoints != nil {
 				add(fmt.Sprintf("spec.steps[%d].awardPoints.programRef.name", i), "LoyaltyProgram", s.AwardPoints.ProgramRef.Name)

@@ -82,10 +82,17 @@ func loadPreviewInputs(ctx context.Context, playbookFile, segmentFile string, da
 		if s.Send == nil {
 			continue
 		}
-		name := s.Send.ChannelRef.Name
-		if _, ok := in.channels[name]; !ok {
-			in.channels[name] = journey.KindEmail
-			in.defaulted = append(in.defaulted, name)
+		names := []string{s.Send.ChannelRef.Name}
+		for _, v := range s.Send.Variants {
+			if v.ChannelRef != nil {
+				names = append(names, v.ChannelRef.Name)
+			}
+		}
+		for _, name := range names {
+			if _, ok := in.channels[name]; !ok {
+				in.channels[name] = journey.KindEmail
+				in.defaulted = append(in.defaulted, name)
+			}
 		}
 	}
 	return in, probs, nil

@@ -135,7 +135,7 @@ type playbookReport struct {
 func newReportPlaybookCommand(opts *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:     "playbook NAME",
-		Short:   "Playbook enrolment, sends, suppressions, conversions by arm, lift, and journeys per step",
+		Short:   "Playbook enrolment, sends, suppressions, conversions by arm, lift, variants, and journeys per step",
 		Example: "  retentionctl report playbook at-risk-winback -n shop",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -128,6 +128,9 @@ func printPlaybookReport(w io.Writer, rep playbookReport) error {
 	if st.Lift != "" {
 		fmt.Fprintf(w, "lift %s, 95%% interval %s\n", liftWords(st.Lift), st.LiftInterval)
 	}
+	if err := printVariants(w, &st); err != nil {
+		return err
+	}
 	if s := rep.Summary; s != nil && len(s.Steps) > 0 {
 		fmt.Fprintln(w, "\nactive journeys by step:")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -264,6 +264,7 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 			st.LiftInterval = fmt.Sprintf("[%.2f, %.2f]", *rep.LiftLow, *rep.LiftHigh)
 		}
 	}
+	r.foldVariants(pb, &rep)
 	st.LastReportTime = metaTime(rep.ReportTime)
 	campaignSent.WithLabelValues(pb.Namespace, pb.Name).Set(float64(rep.Sent))
 	for reason, n := range rep.Suppressed {
@@ -300,6 +301,11 @@ func channelRefs(spec *v1alpha1.PlaybookSpec) []string {
 	for _, s := range spec.Steps {
 		if s.Send != nil {
 			set[s.Send.ChannelRef.Name] = true
+			for _, v := range s.Send.Variants {
+				if v.ChannelRef != nil {
+					set[v.ChannelRef.Name] = true
+				}
+			}
 		}
 	}
 	return sortedKeys(set)

@@ -105,6 +105,15 @@ type Step struct {
 type SendStep struct {
 	ChannelRef string
 	Template   Template
+	// Variants, when set, split the step's sends between alternative
+	// messages (an A/B/n test); see variant.go.
+	Variants []Variant
+	// Pinned names the variant every new send uses, overriding assignment
+	// and any promotion ("" = none).
+	Pinned string
+	// Promote, when set, lets the worker promote the winning variant once
+	// every variant has its minimum sample.
+	Promote *Promote
 }
 
 // Template is the message text. Subject and Body use text/template, HTML uses

@@ -76,6 +76,8 @@ type Effect struct {
 	Program     string
 	Points      int64
 	Until       time.Time
+	// Variant is the send step's variant this message is ("" without variants).
+	Variant string
 }
 
 // Input is what Advance needs besides the state.
@@ -85,6 +87,9 @@ type Input struct {
 	// SentInWindow is how many messages the customer received from all
 	// playbooks of the namespace in the frequency-cap window before this call.
 	SentInWindow int
+	// Winners are the promoted variants (step name -> variant) the store
+	// holds; new sends of those steps use them.
+	Winners map[string]string
 }
 
 // IdempotencyKey is deterministic for (playbook, customer, enrolment, step):
@@ -211,14 +216,26 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 // time, on the freshest row), then quiet hours (defer, never drop), then the
 // frequency cap (counted at the moment of sending, after any deferral).
 func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent int) (Effect, bool) {
-	kind := p.channels[step.Send.ChannelRef]
-	base := Effect{Step: step.Name, Channel: step.Send.ChannelRef, ChannelKind: kind}
+	if st.Holdout {
+		return Effect{Kind: EffectSuppress, Step: step.Name, Channel: step.Send.ChannelRef,
+			ChannelKind: p.channels[step.Send.ChannelRef], Reason: ReasonHoldout}, false
+	}
+	// The variant is chosen after the holdout check, so a holdout customer is
+	// never assigned one, and before consent, since a variant may change the
+	// channel and so the consent that applies.
+	vi, variant := p.chooseVariant(step, st.CustomerID, in.Winners)
+	channelRef, renderer := step.Send.ChannelRef, p.renderers[st.Step]
+	if vi >= 0 {
+		renderer = p.variantRenderers[st.Step][vi]
+		if c := step.Send.Variants[vi].ChannelRef; c != "" {
+			channelRef = c
+		}
+	}
+	kind := p.channels[channelRef]
+	base := Effect{Step: step.Name, Channel: channelRef, ChannelKind: kind, Variant: variant}
 	suppress := func(r Reason) (Effect, bool) {
 		base.Kind, base.Reason = EffectSuppress, r
 		return base, false
-	}
-	if st.Holdout {
-		return suppress(ReasonHoldout)
 	}
 	if !HasConsent(kind, in.Customer) {
 		return suppress(ReasonConsent)
@@ -235,7 +252,7 @@ func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent
 	if err != nil {
 		return suppress(ReasonNoRecipient)
 	}
-	subject, body, html, err := p.renderers[st.Step].Render(in.Customer)
+	subject, body, html, err := renderer.Render(in.Customer)
 	if err != nil {
 		return suppress(ReasonTemplate)
 	}
@@ -243,6 +260,9 @@ func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent
 	base.Kind, base.Key = EffectSend, key
 	base.Message = Message{IdempotencyKey: key, To: to, Subject: subject, Body: body, HTML: html,
 		Metadata: map[string]string{"playbook": p.Name, "step": step.Name}}
+	if variant != "" {
+		base.Message.Metadata["variant"] = variant
+	}
 	return base, false
 }
 

@@ -7,11 +7,20 @@ import "hash/fnv"
 // It depends on nothing but the two names, so it is stable across restarts,
 // replicas and re-enrolments.
 func HoldoutBucket(playbook, customerID string) float64 {
+	return float64(fnvJoined(playbook, customerID)%10000) / 100
+}
+
+// fnvJoined is FNV-1a-64 of parts joined by NUL: the one hash behind holdout
+// and variant assignment.
+func fnvJoined(parts ...string) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(playbook))
-	h.Write([]byte{0})
-	h.Write([]byte(customerID))
-	return float64(h.Sum64()%10000) / 100
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		h.Write([]byte(p))
+	}
+	return h.Sum64()
 }
 
 // InHoldout reports whether the customer belongs to the playbook's holdout

@@ -33,10 +33,12 @@ type Playbook struct {
 	channels  map[string]ChannelKind
 	index     map[string]int
 	renderers []*Renderer
-	conds     []*Condition
-	quiet     *QuietWindow
-	waitAt    []ClockTime
-	goal      *Condition
+	// variantRenderers[i][j] renders variant j of send step i (nil without variants).
+	variantRenderers [][]*Renderer
+	conds            []*Condition
+	quiet            *QuietWindow
+	waitAt           []ClockTime
+	goal             *Condition
 }
 
 // Compile validates cfg against the channels that exist (name -> kind) and
@@ -44,7 +46,7 @@ type Playbook struct {
 // config that does not compile: every problem is returned at once.
 func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 	p := &Playbook{Config: cfg, channels: channels, index: map[string]int{},
-		renderers: make([]*Renderer, len(cfg.Steps)), conds: make([]*Condition, len(cfg.Steps)),
+		renderers: make([]*Renderer, len(cfg.Steps)), variantRenderers: make([][]*Renderer, len(cfg.Steps)), conds: make([]*Condition, len(cfg.Steps)),
 		waitAt: make([]ClockTime, len(cfg.Steps))}
 	var probs []*FieldError
 	bad := func(field, format string, a ...any) {
@@ -156,6 +158,7 @@ func (p *Playbook) compileStep(i int, s Step, bad func(string, string, ...any)) 
 			bad(at+".send.template"+templateField(err, s.Send.Template), "%v", err)
 		}
 		p.renderers[i] = r
+		p.compileVariants(i, at, s, bad)
 	case s.Wait != nil:
 		switch {
 		case (s.Wait.Duration > 0) == (s.Wait.LocalTime != ""):

@@ -79,7 +79,10 @@ type Playbook struct {
 	LiftHigh *float64 `json:"liftHigh,omitempty"`
 	// Steps counts active journeys per step (for `retentionctl journey members`).
 	Steps map[string]int64 `json:"steps,omitempty"`
-	Error string           `json:"error,omitempty"`
+	// Variants and VariantWinners are the A/B/n tests (playbook_variants.go).
+	Variants       []Variant       `json:"variants,omitempty"`
+	VariantWinners []VariantWinner `json:"variantWinners,omitempty"`
+	Error          string          `json:"error,omitempty"`
 }
 
 // Arm is one side of the holdout experiment.

@@ -45,6 +45,9 @@ type Delivery struct {
 	CreatedAt  time.Time
 	DoneAt     time.Time
 	Error      string
+	// Variant is the send step's variant this message is ("" without
+	// variants), stored in delivery_variants beside the row.
+	Variant string
 }
 
 const deliveryCols = 18

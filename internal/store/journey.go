@@ -129,6 +129,9 @@ func writeBatch(ctx context.Context, tx *Tx, namespace, playbook string, b *Jour
 	if err := insertDeliveries(ctx, tx, b.Deliveries); err != nil {
 		return err
 	}
+	if err := insertDeliveryVariants(ctx, tx, b.Deliveries); err != nil {
+		return err
+	}
 	for name, n := range b.Counters {
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_counters (playbook, name, n) VALUES ($1, $2, $3)
 			ON CONFLICT (playbook, name) DO UPDATE SET n = journey_counters.n + excluded.n`, playbook, name, n); err != nil {

@@ -97,6 +97,9 @@ func (db *DB) MigrateJourney(ctx context.Context) error {
 	if err := db.Migrate(ctx, "delivery", deliveryMigrations); err != nil {
 		return err
 	}
+	if err := db.MigrateVariants(ctx); err != nil {
+		return err
+	}
 	// The journey batch reads the erasure list (erasedAmong).
 	return db.MigrateErasure(ctx)
 }

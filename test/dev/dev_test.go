@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -165,8 +166,11 @@ func TestOnce(t *testing.T) {
 	for _, line := range strings.Split(table, "\n") {
 		g.Expect(len([]rune(line))).To(BeNumerically("<=", 100), line)
 	}
-	// 1 DataSource, 3 Channels, 8 Segments, 1 LoyaltyProgram, 8 Playbooks, all Ready.
-	rows := 0
+	// Every DataSource, Channel, Segment, LoyaltyProgram and Playbook of
+	// config/samples (counted from the files, so a new sample needs no edit
+	// here; 21 before the A/B test sample), all Ready.
+	rows, want := 0, sampleObjects(g)
+	g.Expect(want).To(BeNumerically(">=", 21))
 	for _, line := range strings.Split(table, "\n")[1:] {
 		f := strings.Fields(line)
 		if len(f) < 3 || !strings.Contains("DataSource Channel Segment LoyaltyProgram Playbook", f[0]) {
@@ -178,7 +182,7 @@ func TestOnce(t *testing.T) {
 			g.Expect(line).To(MatchRegexp(`size=\d+ entered=\d+ exited=\d+`))
 		}
 	}
-	g.Expect(rows).To(Equal(21), "%s", table)
+	g.Expect(rows).To(Equal(want), "%s", table)
 	g.Expect(table).To(MatchRegexp(`LoyaltyProgram rewards +True +members=[1-9]\d* liability=\d+\.\d\d EUR`))
 	// The demo data was generated to end now, not at the committed date.
 	orders, err := os.ReadFile(filepath.Join(work, "data", "orders.csv"))
@@ -495,4 +499,18 @@ func TestOnceTimeout(t *testing.T) {
 	g.Expect(text).To(MatchRegexp(`LoyaltyProgram +rewards +False +WorkloadNotAvailable: deployment "rewards-loyalty"`))
 	g.Expect(text).To(MatchRegexp(`Playbook +at-risk-winback +False `))
 	g.Expect(text).To(MatchRegexp(`workers 0/\d+ up, [1-9]\d* restarts`))
+}
+
+// sampleObjects counts the objects of the five kinds in config/samples.
+func sampleObjects(g Gomega) int {
+	files, err := filepath.Glob(filepath.Join(repo, "config", "samples", "*.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	kind := regexp.MustCompile(`(?m)^kind: (DataSource|Channel|Segment|LoyaltyProgram|Playbook)\s*$`)
+	n := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		g.Expect(err).NotTo(HaveOccurred())
+		n += len(kind.FindAll(raw, -1))
+	}
+	return n
 }

@@ -31,6 +31,9 @@ type worker struct {
 	snap memberSnapshot
 	// erased is the store's erasure list, this shard's own (dropErased).
 	erased *store.ErasedIDs
+	// winners are the promoted variants (step -> variant), read from the
+	// store at the start of each tick.
+	winners map[string]string
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -114,6 +117,9 @@ func Run(ctx context.Context, o Options) error {
 					return err
 				}
 				idle = idle && !busy
+			}
+			if err := base.promoteVariants(ctx); err != nil && ctx.Err() == nil {
+				return err
 			}
 		}
 		base.sweepLedger(ctx)

@@ -47,6 +47,10 @@ type Summary struct {
 	Steps       map[string]int64 `json:"steps,omitempty"`
 	Conversions Conversions      `json:"conversions"`
 	Lift        journey.Lift     `json:"lift"`
+	// Variants are the send steps' variant figures (variants.go);
+	// Promotions what each step with variants sends to everyone now.
+	Variants   []journey.VariantFigures `json:"variants,omitempty"`
+	Promotions []VariantPromotion       `json:"promotions,omitempty"`
 }
 
 // Conversions are goal conversions per group with the group sizes.
@@ -101,6 +105,12 @@ func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
 	}
 	foldCounters(s, counters)
 	if s.Steps, err = w.activeByStep(ctx); err != nil {
+		return nil, err
+	}
+	if s.Variants, err = w.variantFigures(ctx); err != nil {
+		return nil, err
+	}
+	if s.Promotions, err = w.variantPromotions(ctx); err != nil {
 		return nil, err
 	}
 	c := s.Conversions

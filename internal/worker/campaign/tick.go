@@ -18,6 +18,9 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if w.winners, err = w.loadWinners(ctx); err != nil {
+		return false, err
+	}
 	evs, err := w.loadEvents(ctx, now)
 	if err != nil {
 		return false, err
@@ -179,7 +182,7 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 					f = &customer.Features{ID: id}
 				}
 				var effs []journey.Effect
-				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id]})
+				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id], Winners: w.winners})
 				for _, e := range effs {
 					if d, ok := w.ledgerRow(id, e, now); ok {
 						ds = append(ds, d)
@@ -215,6 +218,7 @@ func (w *worker) ledgerRow(id string, e journey.Effect, now time.Time) (store.De
 	case journey.EffectSend:
 		d.Kind, d.Channel, d.To = store.DeliveryMessage, e.Channel, e.Message.To
 		d.Subject, d.Body, d.HTML = e.Message.Subject, e.Message.Body, e.Message.HTML
+		d.Variant = e.Variant
 	case journey.EffectAward:
 		d.Kind, d.Channel, d.Points = store.DeliveryPoints, e.Program, e.Points
 	default:

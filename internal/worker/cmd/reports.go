@@ -61,6 +61,7 @@ func playbookReport(s *campaign.Summary) report.Playbook {
 		lift, low, high := 100*s.Lift.Difference, 100*s.Lift.Low, 100*s.Lift.High
 		r.Lift, r.LiftLow, r.LiftHigh = &lift, &low, &high
 	}
+	r.Variants, r.VariantWinners = variantReport(s)
 	return r
 }
 
