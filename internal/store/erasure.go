@@ -272,6 +272,12 @@ func eraseDeliveries(ctx context.Context, e *erasureTx) (int64, error) {
 			WHERE idempotency_key = $3`, e.rekeyed(k), e.tomb, k); err != nil {
 			return 0, err
 		}
+		// The variant a row was sent with follows its key, so per-variant
+		// figures do not move.
+		if _, err := e.tx.Exec(ctx, `UPDATE delivery_variants SET idempotency_key = $1 WHERE idempotency_key = $2`,
+			e.rekeyed(k), k); err != nil {
+			return 0, err
+		}
 	}
 	return int64(len(keys)), nil
 }
