@@ -101,7 +101,10 @@ type Step struct {
 // SendStep sends a rendered template through a Channel.
 type SendStep struct {
 	ChannelRef string
-	Template   Template
+	// Topic is what the message is about (newsletter, offers, ...): a
+	// customer who unsubscribed from it on the channel's kind is not sent it.
+	Topic    string
+	Template Template
 }
 
 // Template is the message text. Subject and Body use text/template, HTML uses

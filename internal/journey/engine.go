@@ -214,7 +214,7 @@ func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent
 	if err != nil {
 		return suppress(ReasonNoRecipient)
 	}
-	subject, body, html, err := p.renderers[st.Step].Render(in.Customer)
+	subject, body, html, err := p.renderers[st.Step].RenderWithLinks(in.Customer, p.links(step, st.CustomerID))
 	if err != nil {
 		return suppress(ReasonTemplate)
 	}
