@@ -49,6 +49,10 @@ func Run(ctx context.Context, o Options) error {
 	if err := db.MigrateJourney(ctx); err != nil {
 		return err
 	}
+	if err := db.MigrateSubscriptions(ctx); err != nil {
+		return err
+	}
+	pb.Links = o.messageLinks
 	if err := shareRateLimits(ctx, &o, db); err != nil {
 		return err
 	}
