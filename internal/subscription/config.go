@@ -108,3 +108,6 @@ func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Transactional reports whether the Linker's Channel marks topic transactional.
+func (l *Linker) Transactional(topic string) bool { return l.cfg.Transactional(topic) }

@@ -46,10 +46,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer db.Close()
 	}
-	if err := db.MigrateJourney(ctx); err != nil {
-		return err
-	}
-	if err := db.MigrateSubscriptions(ctx); err != nil {
+	if err := migrateStore(ctx, db); err != nil {
 		return err
 	}
 	pb.Links = o.messageLinks
