@@ -38,6 +38,12 @@ type Preferences struct {
 	// +kubebuilder:validation:Pattern=`^https?://[^\s?#]+$`
 	// +kubebuilder:validation:MaxLength=512
 	PublicURL string `json:"publicURL"`
+	// DataSourceRef names the DataSource whose spec.stateStore keeps the
+	// customers' choices; default: the operator's shared state store. Use
+	// the store your Playbooks' campaign workers use, or they will not see
+	// the unsubscribes.
+	// +optional
+	DataSourceRef *LocalObjectReference `json:"dataSourceRef,omitempty"`
 	// SigningKeyRef holds the HMAC-SHA256 key (at least 32 bytes) that signs
 	// the links. Links never expire; changing the key withdraws every link
 	// already sent.
@@ -168,6 +174,7 @@ type ChannelStatus struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.preferences) || size(self.metadata.name) <= 51",message="metadata.name must be at most 51 characters with spec.preferences: its Deployment <name>-preferences is a label value of at most 63 characters"
 // +kubebuilder:resource:shortName=ch,categories=retention
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.status.type`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
