@@ -24,10 +24,10 @@ type pageData struct {
 // back. html/template escapes every value.
 var pageTemplate = template.Must(template.New("preferences").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Email preferences</title>
+<title>Your message preferences</title>
 <style>body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em}label{display:block;margin:.5em 0}</style>
 </head><body>
-<h1>Email preferences</h1>
+<h1>Your message preferences</h1>
 {{with .Message}}<p role="status">{{.}}</p>{{end}}
 {{if .Action}}<form method="post" action="{{.Action}}">
 {{range .Topics}}<input type="hidden" name="shown" value="{{.Name}}">
