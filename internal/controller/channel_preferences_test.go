@@ -46,10 +46,12 @@ var _ = Describe("Channel preferences", func() {
 
 		// A Playbook sending through the Channel gets the key to sign its links.
 		Expect(k8s.Create(ctx, newSegment(ns, "everyone", "true"))).To(Succeed())
+		waitMeasured(ns, "everyone")
 		pb := newPlaybook(ns, "letter", "everyone", v1alpha1.Step{Name: "hello", Send: &v1alpha1.SendStep{
 			ChannelRef: v1alpha1.LocalObjectReference{Name: "news"}, Topic: "newsletter",
 			Template: v1alpha1.MessageTemplate{Subject: "Hi", Body: "Leave: {{.unsubscribeURL}}"}}})
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		eventuallyRunning(ns, pb)
 		Eventually(func(g Gomega) {
 			camp := &appsv1.Deployment{}
 			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "letter-campaign"}, camp)).To(Succeed())
