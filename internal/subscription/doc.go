@@ -6,6 +6,6 @@
 // (link.go). Links do not expire: a mail may be read months later, and the
 // only thing a link can do is change its own customer's subscriptions;
 // rotating the key is how old links are withdrawn. The server
-// (server.go) records every choice in the state store before it answers,
+// (package pageserver) records every choice in the state store before it answers,
 // and the campaign worker reads those choices at send time.
 package subscription

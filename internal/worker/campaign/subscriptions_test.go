@@ -26,6 +26,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
+	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
 )
 
 // mailbox is a real SMTP server on loopback that keeps every mail it accepts.
@@ -131,7 +132,7 @@ func TestOneClickUnsubscribeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler = (&subscription.Server{Namespace: "shop", Config: prefs, Signer: signer, Store: db, Logger: quiet}).Handler()
+	handler = (&pageserver.Server{Namespace: "shop", Config: prefs, Signer: signer, Store: db, Logger: quiet}).Handler()
 	linker, err := subscription.NewLinker(prefs, subscriptionKey)
 	if err != nil {
 		t.Fatal(err)

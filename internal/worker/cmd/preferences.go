@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
+	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
@@ -40,7 +41,7 @@ func preferencesCommand(g *globals) *cobra.Command {
 
 // preferencesServer reads the Channel spec, the mounted signing key and the
 // state store, and migrates the subscription table.
-func preferencesServer(ctx context.Context, g *globals) (*subscription.Server, func(), error) {
+func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, func(), error) {
 	var spec workerconfig.Preferences
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
 		return nil, nil, err
@@ -72,7 +73,7 @@ func preferencesServer(ctx context.Context, g *globals) (*subscription.Server, f
 		db.Close()
 		return nil, nil, err
 	}
-	return &subscription.Server{Namespace: spec.Namespace, Config: cfg, Signer: signer, Store: db, Logger: g.logger},
+	return &pageserver.Server{Namespace: spec.Namespace, Config: cfg, Signer: signer, Store: db, Logger: g.logger},
 		func() { db.Close() }, nil
 }
 

@@ -1,4 +1,4 @@
-package subscription_test
+package pageserver_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
+	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
 )
 
 // pageServer serves a Channel's page over a real PostgreSQL store on loopback.
@@ -27,7 +28,7 @@ func pageServer(t *testing.T) (*httptest.Server, *subscription.Signer, *store.DB
 	}
 	cfg := subscription.Config{PublicURL: "https://prefs.shop.example", Topics: []subscription.Topic{
 		{Name: "newsletter", Description: "Monthly <letter>"}, {Name: "offers"}, {Name: "service", Transactional: true}}}
-	srv := httptest.NewServer((&subscription.Server{Namespace: "shop", Config: cfg, Signer: signer, Store: db}).Handler())
+	srv := httptest.NewServer((&pageserver.Server{Namespace: "shop", Config: cfg, Signer: signer, Store: db}).Handler())
 	t.Cleanup(srv.Close)
 	return srv, signer, db
 }

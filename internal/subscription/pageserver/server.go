@@ -1,4 +1,8 @@
-package subscription
+// Package pageserver serves a Channel's one-click unsubscribe links and
+// preference page (package subscription makes and checks the links). It
+// writes choices to the state store, so it lives apart from package
+// subscription, which the manager links and which must not reach a driver.
+package pageserver
 
 import (
 	"context"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/subscription"
 )
 
 // maxFormBytes bounds a POST body: a one-click body is 26 bytes, a page
@@ -29,8 +34,8 @@ type Store interface {
 // Server serves one Channel's unsubscribe links and preference page.
 type Server struct {
 	Namespace string
-	Config    Config
-	Signer    *Signer
+	Config    subscription.Config
+	Signer    *subscription.Signer
 	Store     Store
 	// Now defaults to time.Now.
 	Now func() time.Time
@@ -38,24 +43,24 @@ type Server struct {
 	Logger *slog.Logger
 }
 
-// Handler routes UnsubscribePath and PreferencesPath.
+// Handler routes subscription.UnsubscribePath and PreferencesPath.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+UnsubscribePath+"{token}", s.showPage)
-	mux.HandleFunc("GET "+PreferencesPath+"{token}", s.showPage)
-	mux.HandleFunc("POST "+UnsubscribePath+"{token}", s.oneClick)
-	mux.HandleFunc("POST "+PreferencesPath+"{token}", s.savePage)
+	mux.HandleFunc("GET "+subscription.UnsubscribePath+"{token}", s.showPage)
+	mux.HandleFunc("GET "+subscription.PreferencesPath+"{token}", s.showPage)
+	mux.HandleFunc("POST "+subscription.UnsubscribePath+"{token}", s.oneClick)
+	mux.HandleFunc("POST "+subscription.PreferencesPath+"{token}", s.savePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	return mux
 }
 
 // subject checks the link; a bad one is answered 403 here.
-func (s *Server) subject(w http.ResponseWriter, r *http.Request) (Subject, bool) {
+func (s *Server) subject(w http.ResponseWriter, r *http.Request) (subscription.Subject, bool) {
 	sub, err := s.Signer.Parse(r.PathValue("token"))
 	if err != nil {
 		s.logger().Info("refused a preferences request with an invalid link", "method", r.Method)
 		writePage(w, http.StatusForbidden, pageData{Message: "This link is not valid. Use the link from your most recent message."})
-		return Subject{}, false
+		return subscription.Subject{}, false
 	}
 	return sub, true
 }
@@ -126,7 +131,7 @@ func (s *Server) showPage(w http.ResponseWriter, r *http.Request) {
 
 // record writes each choice durably; on failure the customer is told to
 // try again and nothing claims success.
-func (s *Server) record(w http.ResponseWriter, r *http.Request, sub Subject, choices map[string]bool) bool {
+func (s *Server) record(w http.ResponseWriter, r *http.Request, sub subscription.Subject, choices map[string]bool) bool {
 	now := s.now()
 	for _, topic := range slices.Sorted(maps.Keys(choices)) {
 		k := store.SubscriptionKey{Namespace: s.Namespace, CustomerID: sub.CustomerID, ChannelKind: sub.ChannelKind, Topic: topic}
@@ -141,7 +146,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, sub Subject, cho
 
 // render shows the page with the customer's current choices; a topic with
 // no recorded choice shows subscribed (the DataSource's consent decides it).
-func (s *Server) render(w http.ResponseWriter, r *http.Request, sub Subject, msg string) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, sub subscription.Subject, msg string) {
 	choices, err := s.Store.SubscriptionChoices(r.Context(), s.Namespace, sub.CustomerID, sub.ChannelKind)
 	if err != nil {
 		s.logger().Error("reading subscription choices failed", "err", err)
@@ -166,7 +171,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sub Subject, msg
 }
 
 // offered is the configured topics plus the link's own.
-func (s *Server) offered(sub Subject) []string {
+func (s *Server) offered(sub subscription.Subject) []string {
 	var out []string
 	for _, t := range s.Config.Topics {
 		out = append(out, t.Name)

@@ -1,4 +1,4 @@
-package subscription
+package pageserver
 
 import (
 	"html/template"
