@@ -20,6 +20,65 @@ type ChannelSpec struct {
 	// of one replica.
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+	// Preferences gives every message through this Channel signed
+	// unsubscribe and preference links (List-Unsubscribe headers on mail,
+	// URLs in webhook payloads, {{.unsubscribeURL}} in templates) and runs
+	// the Deployment <name>-preferences that serves them.
+	// +optional
+	Preferences *Preferences `json:"preferences,omitempty"`
+}
+
+// Preferences configures one-click unsubscribe (RFC 8058) and the
+// preference page for a Channel.
+type Preferences struct {
+	// PublicURL is where customers reach the <channel>-preferences Service
+	// (through your Ingress or Gateway), e.g.
+	// https://preferences.shop.example. Links are PublicURL/unsubscribe/TOKEN
+	// and PublicURL/preferences/TOKEN.
+	// +kubebuilder:validation:Pattern=`^https?://[^\s?#]+$`
+	// +kubebuilder:validation:MaxLength=512
+	PublicURL string `json:"publicURL"`
+	// DataSourceRef names the DataSource whose spec.stateStore keeps the
+	// customers' choices; default: the operator's shared state store. Use
+	// the store your Playbooks' campaign workers use, or they will not see
+	// the unsubscribes.
+	// +optional
+	DataSourceRef *LocalObjectReference `json:"dataSourceRef,omitempty"`
+	// SigningKeyRef holds the HMAC-SHA256 key (at least 32 bytes) that signs
+	// the links. Links never expire; changing the key withdraws every link
+	// already sent.
+	SigningKeyRef SecretKeySelector `json:"signingKeyRef"`
+	// Mailto is an address offered as a second List-Unsubscribe entry
+	// (mailto:ADDRESS?subject=unsubscribe TOKEN). The operator does not
+	// read that mailbox; whoever does records the unsubscribe.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Pattern=`^[^\s<>,?@]+@[^\s<>,?@]+$`
+	Mailto string `json:"mailto,omitempty"`
+	// Topics the preference page offers (a link's own topic is always
+	// shown). A topic marked transactional cannot be left.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Topics []PreferenceTopic `json:"topics,omitempty"`
+}
+
+// PreferenceTopic is one topic on the preference page.
+type PreferenceTopic struct {
+	// Name as send steps give it in spec.steps[].send.topic.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Description shown on the page.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Description string `json:"description,omitempty"`
+	// Transactional topics (receipts, password resets, service notices) are
+	// sent whatever the customer chose: their mail has no List-Unsubscribe
+	// header and the page shows them fixed.
+	// +optional
+	Transactional bool `json:"transactional,omitempty"`
 }
 
 // WebhookChannel posts messages to an HTTPS endpoint.
@@ -115,6 +174,7 @@ type ChannelStatus struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.preferences) || size(self.metadata.name) <= 51",message="metadata.name must be at most 51 characters with spec.preferences: its Deployment <name>-preferences is a label value of at most 63 characters"
 // +kubebuilder:resource:shortName=ch,categories=retention
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.status.type`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`

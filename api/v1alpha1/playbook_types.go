@@ -172,6 +172,14 @@ type Step struct {
 type SendStep struct {
 	// ChannelRef names the Channel.
 	ChannelRef LocalObjectReference `json:"channelRef"`
+	// Topic is what the message is about, e.g. newsletter, offers or
+	// service: a customer who unsubscribed from the topic (one-click link or
+	// preference page, see the Channel's spec.preferences) is not sent it by
+	// any Playbook. Default: DefaultTopic ("general").
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
+	Topic string `json:"topic,omitempty"`
 	// Template of the message.
 	Template MessageTemplate `json:"template"`
 	// Variants split the step's sends between alternative messages (an
@@ -194,9 +202,16 @@ type SendStep struct {
 	Promote *VariantPromote `json:"promote,omitempty"`
 }
 
+// DefaultTopic is the topic of a send step that names none. It is applied
+// when the spec is mapped (specmap), not by the API server, so the stored
+// object stays as written.
+const DefaultTopic = "general"
+
 // MessageTemplate is a Go template over the customer, with the same field
 // names as CEL criteria: {{.email}}, {{.frequency}}, {{.loyaltyTier}},
-// {{.loyaltyPoints}}, {{index .attributes "firstName"}} ... A template that
+// {{.loyaltyPoints}}, {{index .attributes "firstName"}}, and the message's
+// signed links {{.unsubscribeURL}} and {{.preferencesURL}} (empty unless the
+// Channel sets spec.preferences) ... A template that
 // names an unknown field is rejected before anything is sent.
 type MessageTemplate struct {
 	// Subject line (email) or title (webhook).

@@ -21,6 +21,9 @@ type Message struct {
 	HTML bool
 	// Headers are extra headers: HTTP headers for webhooks, mail headers for SMTP.
 	Headers map[string]string
+	// Unsubscribe, when set, adds List-Unsubscribe headers to mail and the
+	// links to webhook payloads.
+	Unsubscribe *Unsubscribe
 	// Metadata says where the message came from. It holds a customer id, so it is
 	// never logged at info level (see LogValue).
 	Metadata Metadata

@@ -171,6 +171,7 @@ var reservedMailHeaders = map[string]bool{
 	"From": true, "To": true, "Cc": true, "Bcc": true, "Subject": true, "Date": true,
 	"Message-Id": true, "Mime-Version": true, "Content-Type": true,
 	"Content-Transfer-Encoding": true, textproto.CanonicalMIMEHeaderKey(IdempotencyMailHeader): true,
+	ListUnsubscribeHeader: true, ListUnsubscribePostHeader: true,
 }
 
 // buildMsg renders msg into a go-mail Msg; any error here is permanent.
@@ -203,6 +204,12 @@ func (s *SMTPSender) buildMsg(msg Message) (*mail.Msg, error) {
 			return nil, permanentf("smtp: message %s: header %q value contains a line break", msg.IdempotencyKey, k)
 		}
 		m.SetGenHeader(mail.Header(canon), v)
+	}
+	for k, v := range msg.Unsubscribe.mailHeaders() {
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, permanentf("smtp: message %s: %s contains a line break", msg.IdempotencyKey, k)
+		}
+		m.SetGenHeader(mail.Header(k), v)
 	}
 	m.SetGenHeader(mail.Header(IdempotencyMailHeader), msg.IdempotencyKey)
 	ct := mail.TypeTextPlain

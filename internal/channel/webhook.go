@@ -41,6 +41,10 @@ type webhookPayload struct {
 	Body           string   `json:"body"`
 	HTML           bool     `json:"html"`
 	Metadata       Metadata `json:"metadata"`
+	// UnsubscribeURL and PreferencesURL are the message's signed links
+	// (package subscription), for the receiver to show next to the message.
+	UnsubscribeURL string `json:"unsubscribe_url,omitempty"`
+	PreferencesURL string `json:"preferences_url,omitempty"`
 }
 
 // WebhookSender POSTs each message as signed JSON to a URL.
@@ -124,7 +128,7 @@ func (w *WebhookSender) Send(ctx context.Context, msg Message) error {
 	body, err := json.Marshal(webhookPayload{
 		IdempotencyKey: msg.IdempotencyKey, To: msg.To, Subject: msg.Subject,
 		Body: msg.Body, HTML: msg.HTML, Metadata: msg.Metadata,
-	})
+	}.withLinks(msg.Unsubscribe))
 	if err != nil {
 		return &Error{Channel: "webhook", Permanent: true, Err: err}
 	}
@@ -219,4 +223,12 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// withLinks adds the unsubscribe links, when the message has them.
+func (p webhookPayload) withLinks(u *Unsubscribe) webhookPayload {
+	if u != nil {
+		p.UnsubscribeURL, p.PreferencesURL = u.URL, u.PreferencesURL
+	}
+	return p
 }

@@ -61,6 +61,10 @@ func (l *linter) checkDomain(d *document) {
 		if err := specmap.CheckChannel(&ch.Spec); err != nil {
 			l.reportSpecErr(d, err)
 		}
+		// The controller's and the page server's own check of the links' URL and mailto.
+		if _, _, err := specmap.Preferences(&ch.Spec); err != nil {
+			l.reportSpecErr(d, err)
+		}
 	case "Playbook":
 		pb, ok := typed[v1alpha1.Playbook](d)
 		if !ok {

@@ -87,6 +87,12 @@ func references(d *document) []reference {
 		if s := ch.Spec.SMTP; s != nil && s.CredentialsSecretRef != nil {
 			add("spec.smtp.credentialsSecretRef.name", "Secret", s.CredentialsSecretRef.Name)
 		}
+		if p := ch.Spec.Preferences; p != nil {
+			add("spec.preferences.signingKeyRef.name", "Secret", p.SigningKeyRef.Name)
+			if p.DataSourceRef != nil {
+				add("spec.preferences.dataSourceRef.name", "DataSource", p.DataSourceRef.Name)
+			}
+		}
 	}
 	return refs
 }

@@ -35,6 +35,9 @@ func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		if err := r.reconcileCredentials(ctx, ch); err != nil {
 			return conditions.Outcome{}, err
 		}
+		if ch.Spec.Preferences != nil {
+			return r.reconcilePreferences(ctx, ch)
+		}
 		return ready("Configured", "channel ready to send"), nil
 	})
 }

@@ -76,13 +76,17 @@ func dataSourceSecrets(spec *v1alpha1.DataSourceSpec) []string {
 }
 
 func channelSecrets(spec *v1alpha1.ChannelSpec) []string {
+	var out []string
 	switch {
 	case spec.Webhook != nil:
-		return []string{spec.Webhook.SigningSecretRef.Name}
+		out = append(out, spec.Webhook.SigningSecretRef.Name)
 	case spec.SMTP != nil && spec.SMTP.CredentialsSecretRef != nil:
-		return []string{spec.SMTP.CredentialsSecretRef.Name}
+		out = append(out, spec.SMTP.CredentialsSecretRef.Name)
 	}
-	return nil
+	if p := spec.Preferences; p != nil {
+		out = append(out, p.SigningKeyRef.Name)
+	}
+	return out
 }
 
 func forEachItem(list client.ObjectList, fn func(client.Object)) error {

@@ -196,6 +196,10 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 		case ch.Spec.SMTP != nil && ch.Spec.SMTP.CredentialsSecretRef != nil:
 			mounts = append(mounts, workload.SecretMount{Secret: ch.Spec.SMTP.CredentialsSecretRef.Name, Dir: dir})
 		}
+		if p := ch.Spec.Preferences; p != nil {
+			// The campaign worker signs each message's unsubscribe links.
+			mounts = append(mounts, workload.SecretMount{Secret: p.SigningKeyRef.Name, Dir: workerconfig.PreferencesSecretsDir + "/" + name})
+		}
 	}
 	for _, name := range sortedKeys(refs.programs) {
 		lp := refs.programs[name]

@@ -50,6 +50,8 @@ func SetupAll(mgr manager.Manager, base Base) error {
 		return err
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Channel{}).WithOptions(opts).
+		// spec.preferences runs a page server: its Deployment's availability is the Channel's.
+		Owns(&appsv1.Deployment{}).Owns(&corev1.Service{}).Owns(&corev1.ConfigMap{}).
 		WatchesMetadata(secretMeta, enqueueReferrers(c, &v1alpha1.ChannelList{}, indexSecret)).
 		Complete(&ChannelReconciler{Base: base}); err != nil {
 		return err

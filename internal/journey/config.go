@@ -104,7 +104,10 @@ type Step struct {
 // SendStep sends a rendered template through a Channel.
 type SendStep struct {
 	ChannelRef string
-	Template   Template
+	// Topic is what the message is about (newsletter, offers, ...): a
+	// customer who unsubscribed from it on the channel's kind is not sent it.
+	Topic    string
+	Template Template
 	// Variants, when set, split the step's sends between alternative
 	// messages (an A/B/n test); see variant.go.
 	Variants []Variant

@@ -252,7 +252,8 @@ func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent
 	if err != nil {
 		return suppress(ReasonNoRecipient)
 	}
-	subject, body, html, err := renderer.Render(in.Customer)
+	// Links follow the channel actually used (a variant may change it).
+	subject, body, html, err := renderer.RenderWithLinks(in.Customer, p.links(channelRef, step.Send.Topic, st.CustomerID))
 	if err != nil {
 		return suppress(ReasonTemplate)
 	}

@@ -12,13 +12,15 @@ import (
 
 // TemplateFields are the names a template may reference as {{.name}}: the
 // same camelCase names CEL expressions use (see CustomerVars), e.g.
-// {{.email}}, {{.loyaltyTier}}, {{.attributes.firstName}}.
+// {{.email}}, {{.loyaltyTier}}, {{.attributes.firstName}}, and the message's
+// links {{.unsubscribeURL}} and {{.preferencesURL}} (template_links.go).
 func TemplateFields() []string {
 	vars := CustomerVars(&customer.Features{})
-	out := make([]string, 0, len(vars))
+	out := make([]string, 0, len(vars)+2)
 	for k := range vars {
 		out = append(out, k)
 	}
+	out = append(out, linkFields()...)
 	sort.Strings(out)
 	return out
 }
@@ -97,7 +99,7 @@ func CompileTemplate(label string, t Template) (*Renderer, error) {
 			trial.Attributes[name] = ""
 		}
 	}
-	if _, _, _, err := r.Render(trial); err != nil {
+	if _, _, _, err := r.RenderWithLinks(trial, MessageLinks{}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -114,7 +116,10 @@ func compileTextPart(label, name, text string) (*templatePart, *parse.Tree, erro
 // Render executes the templates over one customer's fields, all three parts
 // within one MaxTemplateRenderTime. Errors are *TemplateError naming the part.
 func (r *Renderer) Render(f *customer.Features) (subject, body, html string, err error) {
-	data := CustomerVars(f)
+	return r.RenderWithLinks(f, MessageLinks{})
+}
+
+func (r *Renderer) render(data map[string]any) (subject, body, html string, err error) {
 	deadline := time.Now().Add(MaxTemplateRenderTime)
 	for _, p := range []struct {
 		part *templatePart

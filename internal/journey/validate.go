@@ -39,6 +39,9 @@ type Playbook struct {
 	quiet            *QuietWindow
 	waitAt           []ClockTime
 	goal             *Condition
+	// Links, set by the worker, gives each message its signed unsubscribe
+	// and preference links (nil: none).
+	Links LinksFunc
 }
 
 // Compile validates cfg against the channels that exist (name -> kind) and

@@ -89,7 +89,7 @@ func TestLoyalty(t *testing.T) {
 				PendingPeriod: dur(36 * time.Hour)}},
 		{name: "point value not a number",
 			spec:    func(s *v1alpha1.LoyaltyProgramSpec) { s.PointValue = "1,5" },
-			wantErr: `spec.pointValue "1,5" is not a decimal number`},
+			wantErr: `spec.pointValue "1,5" is not a non-negative decimal number`},
 		{name: "point value empty",
 			spec:    func(s *v1alpha1.LoyaltyProgramSpec) { s.PointValue = "" },
 			wantErr: "spec.pointValue is empty"},

@@ -109,7 +109,7 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 		} else {
 			tmpl.Body = s.Send.Template.Body
 		}
-		out.Send = &journey.SendStep{ChannelRef: s.Send.ChannelRef.Name, Template: tmpl}
+		out.Send = &journey.SendStep{ChannelRef: s.Send.ChannelRef.Name, Topic: SendTopic(s.Send), Template: tmpl}
 		variants(s.Send, out.Send)
 	case s.Wait != nil:
 		d, err := Duration(field+".wait.duration", s.Wait.Duration)

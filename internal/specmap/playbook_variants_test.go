@@ -31,7 +31,7 @@ func TestPlaybookVariantsMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &journey.SendStep{ChannelRef: "mail", Template: journey.Template{Subject: "Hi", HTML: "<p>Hi</p>"},
+	want := &journey.SendStep{ChannelRef: "mail", Topic: v1alpha1.DefaultTopic, Template: journey.Template{Subject: "Hi", HTML: "<p>Hi</p>"},
 		Variants: []journey.Variant{
 			{Name: "plain", Weight: 3},
 			{Name: "sms", Weight: 1, ChannelRef: "text", Template: journey.Template{Subject: "Now", HTML: "<b>10%</b>"}},

@@ -72,6 +72,9 @@ var erasureSteps = []struct {
 	{"points_entries", erasePointsEntries},
 	{"points_lots", renameRows("points_lots", "member_id")},
 	{"points_tier_changes", renameRows("points_tier_changes", "member_id")},
+	// The customer's topic choices go with them: the erasure list already
+	// stops every send to the id.
+	{"subscription_preferences", deleteRows("subscription_preferences", "customer_id")},
 }
 
 // Forget removes or anonymises customerID's personal data in every table of

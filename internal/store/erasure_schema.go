@@ -43,5 +43,8 @@ func (db *DB) migrateAll(ctx context.Context) error {
 	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
 		return err
 	}
+	if err := db.MigrateSubscriptions(ctx); err != nil {
+		return err
+	}
 	return db.MigrateErasure(ctx)
 }

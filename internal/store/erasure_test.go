@@ -38,6 +38,9 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SetSubscription(ctx, SubscriptionKey{Namespace: "shop", CustomerID: p.id, ChannelKind: "email", Topic: "offers"}, false, now); err != nil {
+		t.Fatal(err)
+	}
 	for i, pb := range []string{"shop/winback", "shop/onboarding"} {
 		err := db.JourneyTx(ctx, "shop", pb, []string{p.id}, now.Add(-24*time.Hour), func(map[string]int) (*JourneyBatch, error) {
 			status := DeliverySent
@@ -207,6 +210,9 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			ctx := context.Background()
 			db := open(t)
 			if err := db.MigrateJourney(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MigrateSubscriptions(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.MigrateSegments(ctx); err != nil {

@@ -34,7 +34,17 @@ const (
 	APITokenDir       = "api-token"
 	AdminTokenDir     = "admin-token"
 	LoyaltyTokensDir  = "loyalty" // loyalty/<program name>/<key>, for awardPoints steps
+	// PreferencesSecretsDir holds each Channel's spec.preferences signing key:
+	// preferences/<channel name>/<key>.
+	PreferencesSecretsDir = "preferences"
 )
+
+// Preferences is what the preference page server of one Channel reads.
+type Preferences struct {
+	Namespace string               `json:"namespace"`
+	Name      string               `json:"name"`
+	Spec      v1alpha1.ChannelSpec `json:"spec"`
+}
 
 // Segment is what the metric job reads.
 type Segment struct {

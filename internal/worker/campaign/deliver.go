@@ -88,7 +88,8 @@ func (w *worker) perform(ctx context.Context, d *store.Delivery) error {
 		return &channel.Error{Permanent: true, Err: errUnknownChannel(d.Channel)}
 	}
 	msg := channel.Message{IdempotencyKey: d.Key, To: d.To, Subject: d.Subject, Body: d.Body,
-		Metadata: channel.Metadata{Playbook: d.Playbook, Step: d.Step, CustomerID: d.CustomerID}}
+		Metadata:    channel.Metadata{Playbook: d.Playbook, Step: d.Step, CustomerID: d.CustomerID},
+		Unsubscribe: w.unsubscribeLinks(d)}
 	if d.HTML != "" {
 		msg.Body, msg.HTML = d.HTML, true
 	}

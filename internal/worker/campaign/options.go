@@ -34,6 +34,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/subscription"
 )
 
 // Source is the part of datasource.Connector the worker reads.
@@ -92,6 +93,10 @@ type Options struct {
 	// through a token bucket in the state store: at most Burst at once, then
 	// PerSecond (so at most Burst + PerSecond in any one second).
 	ChannelRates map[string]channel.RateLimit
+	// Preferences signs the unsubscribe and preference links of Channels
+	// that set spec.preferences (by Channel name); sends through them skip
+	// customers who unsubscribed from the step's topic (subscriptions.go).
+	Preferences map[string]*subscription.Linker
 	// Source supplies feature rows and events.
 	Source Source
 	// Segment, when set, makes the metric job's stored snapshot of the

@@ -51,12 +51,13 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer db.Close()
 	}
-	if err := db.MigrateJourney(ctx); err != nil {
+	if err := migrateStore(ctx, db); err != nil {
 		return err
 	}
 	if err := db.MigrateSuppressions(ctx); err != nil {
 		return err
 	}
+	pb.Links = o.messageLinks
 	if err := shareRateLimits(ctx, &o, db); err != nil {
 		return err
 	}

@@ -3,18 +3,11 @@ package campaign
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sort"
-	"sync"
 	"testing"
 	"time"
-
-	smtp "github.com/emersion/go-smtp"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -23,71 +16,6 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
-
-// mailbox is a real SMTP server on loopback (go-smtp) that records the
-// envelope recipients of every message it accepts.
-type mailbox struct {
-	mu  sync.Mutex
-	rcp []string
-}
-
-func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{m: m}, nil }
-
-func (m *mailbox) recipients() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := append([]string(nil), m.rcp...)
-	sort.Strings(out)
-	return out
-}
-
-type mailboxSession struct {
-	m  *mailbox
-	to []string
-}
-
-func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *mailboxSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.m.mu.Lock()
-	s.m.rcp = append(s.m.rcp, s.to...)
-	s.m.mu.Unlock()
-	return nil
-}
-func (s *mailboxSession) Reset()        { s.to = nil }
-func (s *mailboxSession) Logout() error { return nil }
-
-// startMailbox serves a mailbox on a loopback port and returns an SMTP
-// sender (the channel package's real one) that delivers to it.
-func startMailbox(t *testing.T) (*mailbox, channel.Sender) {
-	t.Helper()
-	mb := &mailbox{}
-	srv := smtp.NewServer(mb)
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "127.0.0.1", 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			t.Logf("smtp server: %v", err)
-		}
-	}()
-	t.Cleanup(func() { srv.Close() })
-	s, err := channel.New(channel.Config{Type: channel.TypeSMTP, Retry: channel.RetryPolicy{MaxAttempts: 1},
-		SMTP: channel.SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, From: "Shop <news@shop.example>",
-			TLS: channel.TLSNone, Timeout: 5 * time.Second}}, channel.DirSecrets(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mb, s
-}
 
 func oneMailPlaybook(name string) journey.Config {
 	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
@@ -123,7 +51,7 @@ func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
 			if err := db.MigrateSuppressions(ctx); err != nil {
 				t.Fatal(err)
 			}
-			mb, mail := startMailbox(t)
+			mb, mail := startMailboxSender(t)
 			src := &memSource{}
 			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c2", "Angry@Example.com"}, {"c3", "fine@example.com"}} {
 				src.feats = append(src.feats, customer.Features{ID: c.id, Email: c.email, ConsentEmail: true, TimeZone: "UTC"})
@@ -195,7 +123,7 @@ func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			mb, mail := startMailbox(t)
+			mb, mail := startMailboxSender(t)
 			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 			var rows []store.Delivery
 			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {

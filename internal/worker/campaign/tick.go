@@ -158,7 +158,11 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 	var ds []store.Delivery
 	var next []journey.State
 	var batch *store.JourneyBatch
-	err := w.journeyTx(ctx, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
+	unsub, err := w.loadUnsubscribes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	err = w.journeyTx(ctx, ids, journey.CapWindowStart(w.pb.FrequencyCap, now),
 		func(sent map[string]int) (*store.JourneyBatch, error) {
 			ds, next = ds[:0], next[:0]
 			counters := map[string]int64{}
@@ -184,6 +188,9 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 				var effs []journey.Effect
 				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id], Winners: w.winners})
 				for _, e := range effs {
+					if w.unsubscribed(unsub, id, e) {
+						e.Kind, e.Reason = journey.EffectSuppress, ReasonUnsubscribed
+					}
 					if d, ok := w.ledgerRow(id, e, now); ok {
 						ds = append(ds, d)
 					}

@@ -86,6 +86,10 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
+	linkers, err := preferenceLinkers(spec.Channels)
+	if err != nil {
+		return o, nil, err
+	}
 	url, err := stateStoreURL()
 	if err != nil {
 		return o, nil, err
@@ -111,6 +115,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		Channels:       senders,
 		ChannelKinds:   kinds,
 		ChannelRates:   rates,
+		Preferences:    linkers,
 		Source:         windowedSource{Connector: src, window: window},
 		Segment:        segmentRef(&spec),
 		InitialMembers: initial,

@@ -1,0 +1,62 @@
+package controller_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+)
+
+var _ = Describe("Channel preferences", func() {
+	It("runs <name>-preferences with the signing key mounted and mounts the key into campaign workers", func() {
+		ns := newNamespace()
+		fixture(ns)
+		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "news", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
+			Console: &v1alpha1.ConsoleChannel{},
+			Preferences: &v1alpha1.Preferences{PublicURL: "https://preferences.shop.example",
+				SigningKeyRef: v1alpha1.SecretKeySelector{Name: "news-links", Key: "key"},
+				Topics:        []v1alpha1.PreferenceTopic{{Name: "service", Transactional: true}}}}}
+		Expect(k8s.Create(ctx, ch)).To(Succeed())
+		// Without the Secret the Channel waits, naming it.
+		cond := eventuallyReady(ch, metav1.ConditionFalse, "")
+		Expect(cond.Message).To(ContainSubstring("news-links"))
+
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-links", Namespace: ns},
+			StringData: map[string]string{"key": "0123456789abcdef0123456789abcdef"}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			markDeploymentsAvailable(ns)
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ch), ch)).To(Succeed())
+			g.Expect(readyCondition(ch).Status).To(Equal(metav1.ConditionTrue), readyCondition(ch).Message)
+		}, timeout, interval).Should(Succeed())
+
+		dep := &appsv1.Deployment{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "news-preferences"}, dep)).To(Succeed())
+		pod := dep.Spec.Template.Spec
+		c := pod.Containers[0]
+		Expect(c.Args).To(Equal([]string{"preferences", "--spec=/etc/retention/spec.json"}))
+		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/healthz"))
+		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/preferences/news")))
+		Expect(*c.SecurityContext.ReadOnlyRootFilesystem).To(BeTrue())
+		Expect(*pod.SecurityContext.RunAsNonRoot).To(BeTrue())
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "news-preferences"}, &corev1.Service{})).To(Succeed())
+
+		// A Playbook sending through the Channel gets the key to sign its links.
+		Expect(k8s.Create(ctx, newSegment(ns, "everyone", "true"))).To(Succeed())
+		waitMeasured(ns, "everyone")
+		pb := newPlaybook(ns, "letter", "everyone", v1alpha1.Step{Name: "hello", Send: &v1alpha1.SendStep{
+			ChannelRef: v1alpha1.LocalObjectReference{Name: "news"}, Topic: "newsletter",
+			Template: v1alpha1.MessageTemplate{Subject: "Hi", Body: "Leave: {{.unsubscribeURL}}"}}})
+		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		eventuallyRunning(ns, pb)
+		Eventually(func(g Gomega) {
+			camp := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "letter-campaign"}, camp)).To(Succeed())
+			g.Expect(camp.Spec.Template.Spec.Containers[0].VolumeMounts).To(
+				ContainElement(HaveField("MountPath", "/var/run/secrets/retention/preferences/news")))
+		}, timeout, interval).Should(Succeed())
+	})
+})

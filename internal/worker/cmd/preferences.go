@@ -1,0 +1,106 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/subscription"
+	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// preferencesCommand is a Channel's <name>-preferences Deployment: the
+// one-click unsubscribe and preference page server on --listen, writing
+// choices to the shared state store, until SIGTERM.
+func preferencesCommand(g *globals) *cobra.Command {
+	var listen string
+	c := &cobra.Command{
+		Use:   "preferences",
+		Short: "Channel preferences: one-click unsubscribe (RFC 8058) and the preference page",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srv, closeDB, err := preferencesServer(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			return servePreferences(cmd.Context(), g, listen, srv.Handler())
+		},
+	}
+	c.Flags().StringVar(&listen, "listen", ":8080", "address of the page server (the pod's port named http)")
+	return c
+}
+
+// preferencesServer reads the Channel spec, the mounted signing key and the
+// state store, and migrates the subscription table.
+func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, func(), error) {
+	var spec workerconfig.Preferences
+	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+		return nil, nil, err
+	}
+	cfg, ok, err := specmap.Preferences(&spec.Spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("channel %s/%s: %w", spec.Namespace, spec.Name, err)
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("channel %s/%s sets no spec.preferences; nothing to serve", spec.Namespace, spec.Name)
+	}
+	key, err := preferencesKey(spec.Name, spec.Spec.Preferences)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, err := subscription.NewSigner(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("channel %s: %w", spec.Name, err)
+	}
+	url, err := stateStoreURL()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.MigrateSubscriptions(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return &pageserver.Server{Namespace: spec.Namespace, Config: cfg, Signer: signer, Store: db, Logger: g.logger},
+		func() { db.Close() }, nil
+}
+
+// servePreferences serves h with timeouts that bound slow clients, and
+// shuts down gracefully when ctx ends.
+func servePreferences(ctx context.Context, g *globals, listen string, h http.Handler) error {
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", listen, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	g.logger.Info("preference page server listening", "addr", l.Addr().String())
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
