@@ -62,7 +62,32 @@ type Preferences struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=32
 	Topics []PreferenceTopic `json:"topics,omitempty"`
+	// Feedback, when set, has the same server accept the sending provider's
+	// bounce and complaint webhooks at PublicURL/feedback/PROVIDER: the
+	// addresses they report are suppressed in the state store
+	// (docs/deliverability.md).
+	// +optional
+	Feedback *FeedbackWebhooks `json:"feedback,omitempty"`
 }
+
+// FeedbackWebhooks names the providers whose webhooks are accepted and the
+// Secret holding their keys (sendgrid-verification-key,
+// mailgun-signing-key, postmark-username and postmark-password, as each
+// provider needs).
+type FeedbackWebhooks struct {
+	// Providers accepted.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=3
+	// +listType=set
+	Providers []FeedbackProvider `json:"providers"`
+	// SecretRef names the Secret with the providers' keys.
+	SecretRef LocalObjectReference `json:"secretRef"`
+}
+
+// FeedbackProvider is a sending provider whose bounce and complaint webhook
+// format the operator reads and verifies.
+// +kubebuilder:validation:Enum=sendgrid;mailgun;postmark
+type FeedbackProvider string
 
 // PreferenceTopic is one topic on the preference page.
 type PreferenceTopic struct {

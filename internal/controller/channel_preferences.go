@@ -33,6 +33,13 @@ func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alph
 	if err := r.checkSecretKeys(ctx, ch.Namespace, p.SigningKeyRef.Name, p.SigningKeyRef.Key); err != nil {
 		return conditions.Outcome{}, err
 	}
+	if f := p.Feedback; f != nil {
+		// Which keys each provider needs is the worker's to say (it names
+		// the missing one in its log); the Secret must exist to be mounted.
+		if err := r.checkSecretKeys(ctx, ch.Namespace, f.SecretRef.Name); err != nil {
+			return conditions.Outcome{}, err
+		}
+	}
 	state, err := r.preferencesStateStore(ctx, ch)
 	if err != nil {
 		return conditions.Outcome{}, err
@@ -47,6 +54,9 @@ func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alph
 	pod := r.workerPod(owner, workload.ComponentPreferences, "preferences", hash, nil, nil)
 	pod.Env = append(pod.Env, state...)
 	pod.Secrets = []workload.SecretMount{{Secret: p.SigningKeyRef.Name, Dir: workerconfig.PreferencesSecretsDir + "/" + ch.Name}}
+	if f := p.Feedback; f != nil {
+		pod.Secrets = append(pod.Secrets, workload.SecretMount{Secret: f.SecretRef.Name, Dir: workerconfig.FeedbackSecretsDir + "/" + ch.Name})
+	}
 	pod.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: PreferencesPort}}
 	pod.Probe = "/healthz"
 	if err := r.apply(ctx, workload.Deployment(owner, workload.ComponentPreferences, name, 1, pod)); err != nil {

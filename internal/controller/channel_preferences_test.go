@@ -19,8 +19,12 @@ var _ = Describe("Channel preferences", func() {
 			Console: &v1alpha1.ConsoleChannel{},
 			Preferences: &v1alpha1.Preferences{PublicURL: "https://preferences.shop.example",
 				SigningKeyRef: v1alpha1.SecretKeySelector{Name: "news-links", Key: "key"},
-				Topics:        []v1alpha1.PreferenceTopic{{Name: "service", Transactional: true}}}}}
+				Topics:        []v1alpha1.PreferenceTopic{{Name: "service", Transactional: true}},
+				Feedback: &v1alpha1.FeedbackWebhooks{Providers: []v1alpha1.FeedbackProvider{"sendgrid"},
+					SecretRef: v1alpha1.LocalObjectReference{Name: "news-feedback"}}}}}
 		Expect(k8s.Create(ctx, ch)).To(Succeed())
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-feedback", Namespace: ns},
+			StringData: map[string]string{"sendgrid-verification-key": "not-checked-by-the-manager"}})).To(Succeed())
 		// Without the Secret the Channel waits, naming it.
 		cond := eventuallyReady(ch, metav1.ConditionFalse, "")
 		Expect(cond.Message).To(ContainSubstring("news-links"))
@@ -40,6 +44,8 @@ var _ = Describe("Channel preferences", func() {
 		Expect(c.Args).To(Equal([]string{"preferences", "--spec=/etc/retention/spec.json"}))
 		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/healthz"))
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/preferences/news")))
+		// spec.preferences.feedback: the providers' keys beside it.
+		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/feedback/news")))
 		Expect(*c.SecurityContext.ReadOnlyRootFilesystem).To(BeTrue())
 		Expect(*pod.SecurityContext.RunAsNonRoot).To(BeTrue())
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "news-preferences"}, &corev1.Service{})).To(Succeed())

@@ -37,6 +37,9 @@ const (
 	// PreferencesSecretsDir holds each Channel's spec.preferences signing key:
 	// preferences/<channel name>/<key>.
 	PreferencesSecretsDir = "preferences"
+	// FeedbackSecretsDir holds a Channel's spec.preferences.feedback keys:
+	// feedback/<channel name>/<key>.
+	FeedbackSecretsDir = "feedback"
 )
 
 // Preferences is what the preference page server of one Channel reads.

@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -18,8 +16,10 @@ import (
 
 // feedbackCommand serves the sending providers' bounce and complaint
 // webhooks (POST /feedback/{provider}) into the namespace's suppression
-// list in the state store, until SIGTERM. It stands alone until the
-// per-Channel preferences server mounts feedback.Handler itself.
+// list in the state store, until SIGTERM. It runs the endpoint on its own
+// (outside a cluster, or in front of a store no Channel serves); in a
+// cluster, a Channel's preferences server mounts the same handler when the
+// Channel sets spec.preferences.feedback.
 func feedbackCommand(g *globals) *cobra.Command {
 	var (
 		listen, secrets string
@@ -56,8 +56,7 @@ func feedbackCommand(g *globals) *cobra.Command {
 			mux := http.NewServeMux()
 			mux.Handle("/feedback/", feedback.Handler(db, feedback.Options{Namespace: ns, SoftBounces: soft, Logger: g.logger}, ps...))
 			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-			return serveUntilDone(ctx, &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
-				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10})
+			return serveHTTP(ctx, g, listen, mux)
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", ":8080", "address the webhook endpoint listens on")
@@ -70,24 +69,4 @@ func feedbackCommand(g *globals) *cobra.Command {
 	c.Flags().DurationVar(&soft.Window, "soft-bounce-window", 0, fmt.Sprintf("window the soft bounces are counted in (0: %s)", store.DefaultSoftBounceWindow))
 	c.Flags().DurationVar(&tolerance, "signature-tolerance", 0, fmt.Sprintf("how far a signed timestamp may be from now (0: %s)", feedback.DefaultTolerance))
 	return c
-}
-
-// serveUntilDone runs srv until ctx ends, then shuts it down gracefully.
-func serveUntilDone(ctx context.Context, srv *http.Server) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			return err
-		}
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
@@ -27,59 +29,89 @@ func preferencesCommand(g *globals) *cobra.Command {
 		Short: "Channel preferences: one-click unsubscribe (RFC 8058) and the preference page",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			srv, closeDB, err := preferencesServer(cmd.Context(), g)
+			h, closeDB, err := preferencesHandler(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			return servePreferences(cmd.Context(), g, listen, srv.Handler())
+			return serveHTTP(cmd.Context(), g, listen, h)
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", ":8080", "address of the page server (the pod's port named http)")
 	return c
 }
 
+// preferencesHandler is the page server, and with spec.preferences.feedback
+// the providers' bounce and complaint webhooks under /feedback/ beside it.
+func preferencesHandler(ctx context.Context, g *globals) (http.Handler, func(), error) {
+	srv, spec, db, err := preferencesServer(ctx, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeDB := func() { db.Close() }
+	f := spec.Spec.Preferences.Feedback
+	if f == nil {
+		return srv.Handler(), closeDB, nil
+	}
+	names := make([]string, len(f.Providers))
+	for i, p := range f.Providers {
+		names[i] = string(p)
+	}
+	ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secretsDir(workerconfig.FeedbackSecretsDir, spec.Name)), names, 0)
+	if err == nil {
+		err = db.MigrateSuppressions(ctx)
+	}
+	if err != nil {
+		closeDB()
+		return nil, nil, fmt.Errorf("channel %s: spec.preferences.feedback: %w", spec.Name, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle("/feedback/", feedback.Handler(db, feedback.Options{Namespace: spec.Namespace, Logger: g.logger}, ps...))
+	return mux, closeDB, nil
+}
+
 // preferencesServer reads the Channel spec, the mounted signing key and the
 // state store, and migrates the subscription table.
-func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, func(), error) {
+func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *workerconfig.Preferences, *store.DB, error) {
 	var spec workerconfig.Preferences
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cfg, ok, err := specmap.Preferences(&spec.Spec)
 	if err != nil {
-		return nil, nil, fmt.Errorf("channel %s/%s: %w", spec.Namespace, spec.Name, err)
+		return nil, nil, nil, fmt.Errorf("channel %s/%s: %w", spec.Namespace, spec.Name, err)
 	}
 	if !ok {
-		return nil, nil, fmt.Errorf("channel %s/%s sets no spec.preferences; nothing to serve", spec.Namespace, spec.Name)
+		return nil, nil, nil, fmt.Errorf("channel %s/%s sets no spec.preferences; nothing to serve", spec.Namespace, spec.Name)
 	}
 	key, err := preferencesKey(spec.Name, spec.Spec.Preferences)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	signer, err := subscription.NewSigner(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("channel %s: %w", spec.Name, err)
+		return nil, nil, nil, fmt.Errorf("channel %s: %w", spec.Name, err)
 	}
 	url, err := stateStoreURL()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := store.Open(ctx, url)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := db.MigrateSubscriptions(ctx); err != nil {
 		db.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	return &pageserver.Server{Namespace: spec.Namespace, Config: cfg, Signer: signer, Store: db, Logger: g.logger},
-		func() { db.Close() }, nil
+		&spec, db, nil
 }
 
-// servePreferences serves h with timeouts that bound slow clients, and
+// serveHTTP serves h with timeouts that bound slow clients, and
 // shuts down gracefully when ctx ends.
-func servePreferences(ctx context.Context, g *globals, listen string, h http.Handler) error {
+func serveHTTP(ctx context.Context, g *globals, listen string, h http.Handler) error {
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", listen, err)
@@ -88,7 +120,7 @@ func servePreferences(ctx context.Context, g *globals, listen string, h http.Han
 		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
-	g.logger.Info("preference page server listening", "addr", l.Addr().String())
+	g.logger.Info("listening", "addr", l.Addr().String())
 	select {
 	case err := <-done:
 		return err

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/feedback"
+	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -35,10 +37,14 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 		SMTP: &v1alpha1.SMTPChannel{Host: "smtp.shop.example", Port: 587, From: "hello@shop.example"},
 		Preferences: &v1alpha1.Preferences{PublicURL: "https://preferences.shop.example",
 			SigningKeyRef: v1alpha1.SecretKeySelector{Name: "mail-preferences", Key: "signing-key"},
-			Topics:        []v1alpha1.PreferenceTopic{{Name: "offers", Description: "Sales and coupons"}}}}}
+			Topics:        []v1alpha1.PreferenceTopic{{Name: "offers", Description: "Sales and coupons"}},
+			Feedback: &v1alpha1.FeedbackWebhooks{Providers: []v1alpha1.FeedbackProvider{"mailgun"},
+				SecretRef: v1alpha1.LocalObjectReference{Name: "mail-feedback"}}}}}
 	b, _ := json.Marshal(spec)
 	writeFile(t, filepath.Join(root, workload.SpecFile), string(b))
 	writeFile(t, filepath.Join(root, workload.SecretsDir, workerconfig.PreferencesSecretsDir, "mail", "signing-key"), string(key))
+	mailgunKey := "key-for-mailgun-webhooks"
+	writeFile(t, filepath.Join(root, workload.SecretsDir, workerconfig.FeedbackSecretsDir, "mail", feedback.MailgunKeySecret), mailgunKey)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,6 +99,34 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 	got, err := db.SubscriptionChoices(context.Background(), "shop", "c-9", "email")
 	if err != nil || len(got) != 1 || got["offers"] {
 		t.Fatalf("choices = %v (%v); want offers unsubscribed", got, err)
+	}
+
+	// spec.preferences.feedback: the same server takes the provider's
+	// complaints, signed as Mailgun signs them; a forged one changes nothing.
+	complaint := func(key string, id string) int {
+		body, err := feedbacktest.MailgunBody([]byte(key), time.Now(), "tok-"+id, feedbacktest.MailgunEvent{
+			Event: "complained", Recipient: "ann@example.com", Timestamp: float64(time.Now().Unix()), ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post("http://"+addr+"/feedback/mailgun", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := complaint("not-the-key", "ev-1"); code != http.StatusUnauthorized {
+		t.Fatalf("forged complaint answered %d, want 401", code)
+	}
+	if sup, err := db.SuppressedAddresses(context.Background(), "shop", []string{"ann@example.com"}); err != nil || len(sup) != 0 {
+		t.Fatalf("after a forged complaint: suppressed %v (%v)", sup, err)
+	}
+	if code := complaint(mailgunKey, "ev-2"); code/100 != 2 {
+		t.Fatalf("signed complaint answered %d", code)
+	}
+	if sup, err := db.SuppressedAddresses(context.Background(), "shop", []string{"ann@example.com"}); err != nil || sup["ann@example.com"] != "complained" {
+		t.Fatalf("after a signed complaint: suppressed %v (%v), want complained", sup, err)
 	}
 	cancel()
 	select {
