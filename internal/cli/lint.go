@@ -26,6 +26,9 @@ type linter struct {
 	// schemaFields are the fields of the current document the schema check
 	// reported; the operator's checks skip them so nothing is said twice.
 	schemaFields map[string]bool
+	// objectRules are the messages of the CEL rules that failed on an object
+	// of the current document, by the object's field.
+	objectRules map[string]string
 	// stdin is read for the file name "-".
 	stdin io.Reader
 }
@@ -96,10 +99,14 @@ func (l *linter) lintDocument(ctx context.Context, d *document) {
 		l.report(d, "metadata.name", "required")
 	}
 	errs := s.validate(ctx, d.obj)
-	l.schemaFields = map[string]bool{}
+	l.schemaFields, l.objectRules = map[string]bool{}, map[string]string{}
 	for _, e := range errs {
 		l.reportFieldError(d, e)
-		l.schemaFields[e.Field] = true
+		if isObjectRule(e) {
+			l.objectRules[e.Field] = e.Detail
+		} else {
+			l.schemaFields[e.Field] = true
+		}
 	}
 	if hasBlockingErr(errs) {
 		return // the typed checks below would only repeat the problem
@@ -122,15 +129,44 @@ func (l *linter) report(d *document, fieldPath, format string, a ...any) {
 // named spec.tiers[1], and one mistake is said once. A rule on spec as a
 // whole covers no field below it (it says less than the engine's problem).
 func (l *linter) schemaReported(fieldPath string) bool {
-	if l.schemaFields[fieldPath] {
+	if _, rule := l.objectRules[fieldPath]; rule || l.schemaFields[fieldPath] {
 		return true
 	}
 	for p := parentField(fieldPath); strings.ContainsAny(p, ".["); p = parentField(p) {
 		if l.schemaFields[p] {
 			return true
 		}
+		// A rule on the object covers the fields it names: "pinned must name
+		// one of the step's variants" on send covers send.pinned, not
+		// send.variants[1].body.
+		if rule, ok := l.objectRules[p]; ok && strings.Contains(rule, "."+fieldName(strings.TrimPrefix(fieldPath, p))) {
+			return true
+		}
 	}
 	return false
+}
+
+// isObjectRule: a CEL rule (x-kubernetes-validations) on an object failed,
+// e.g. "pinned must name one of the step's variants" on spec.steps[0].send.
+// It speaks of a relation between fields, not of the fields below, so the
+// engine's own problems there are still reported.
+func isObjectRule(e *field.Error) bool {
+	if e.Type != field.ErrorTypeInvalid {
+		return false
+	}
+	// The apiserver's CEL validator omits the object's value from its error.
+	_, omitted := e.BadValue.(field.OmitValueType)
+	return omitted || e.BadValue == "object"
+}
+
+// fieldName is the first name of a path below an object: "pinned" for
+// ".pinned", "variants" for ".variants[1].body".
+func fieldName(below string) string {
+	name := strings.TrimPrefix(below, ".")
+	if i := strings.IndexAny(name, ".["); i >= 0 {
+		name = name[:i]
+	}
+	return name
 }
 
 // parentField is the field holding p: spec.tiers[1] for spec.tiers[1].name,

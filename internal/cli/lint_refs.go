@@ -101,7 +101,7 @@ func references(d *document) []reference {
 // are not defined in the linted files (same namespace; an object without a
 // namespace matches references from objects without one).
 func (l *linter) checkReferences() {
-	l.schemaFields = nil
+	l.schemaFields, l.objectRules = nil, nil
 	type key struct{ namespace, kind, name string }
 	defined := map[key]*document{}
 	for _, d := range l.docs {
