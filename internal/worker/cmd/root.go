@@ -46,6 +46,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
   campaign         Playbook campaign worker (Deployment)
   loyalty          LoyaltyProgram API and points ingest (Deployment)
   loyalty-metrics  LoyaltyProgram expiry and metrics job (CronJob)
+  ingest           Ingestion API of a DataSource (Deployment and Service)
 
 Each reads the spec the controller mounted (--spec) and the RETENTION_*
 environment. With RETENTION_LOCAL_ROOT set, container paths are read under it.`,
@@ -66,7 +67,7 @@ environment. With RETENTION_LOCAL_ROOT set, container paths are read under it.`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.spec, "spec", workload.SpecFile, "worker spec file (JSON, mounted by the controller)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error (customer data is never logged above debug)")
-	root.AddCommand(metricsCommand(g), campaignCommand(g), loyaltyCommand(g), loyaltyMetricsCommand(g), versionCommand(g))
+	root.AddCommand(metricsCommand(g), campaignCommand(g), loyaltyCommand(g), loyaltyMetricsCommand(g), ingestCommand(g), versionCommand(g))
 	return root
 }
 
