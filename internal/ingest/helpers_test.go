@@ -24,7 +24,7 @@ const (
 
 // apiServer serves the real handler on loopback over a throwaway PostgreSQL
 // schema; clock is receivedAt (nil: the real clock).
-func apiServer(t *testing.T, clock func() time.Time) (*httptest.Server, *store.DB) {
+func apiServer(t testing.TB, clock func() time.Time) (*httptest.Server, *store.DB) {
 	t.Helper()
 	db := store.OpenTestPostgres(t)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
@@ -44,7 +44,7 @@ func apiServer(t *testing.T, clock func() time.Time) (*httptest.Server, *store.D
 // from this package: POST https://<host>/v1/<call> with a JSON body and the
 // write key as the HTTP Basic username (empty password). It returns the
 // status and the decoded JSON answer.
-func specPost(t *testing.T, base, call, writeKey string, body any) (int, map[string]any) {
+func specPost(t testing.TB, base, call, writeKey string, body any) (int, map[string]any) {
 	t.Helper()
 	var raw []byte
 	switch b := body.(type) {
@@ -80,7 +80,7 @@ func specPost(t *testing.T, base, call, writeKey string, body any) (int, map[str
 }
 
 // storedRows counts the source's stored messages.
-func storedRows(t *testing.T, db *store.DB) int {
+func storedRows(t testing.TB, db *store.DB) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM ingest_events WHERE source = $1`, testSource).Scan(&n); err != nil {

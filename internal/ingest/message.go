@@ -111,27 +111,25 @@ func parseBatch(body []byte, receivedAt time.Time) (*parsed, *RequestError) {
 			return nil, &RequestError{Status: 413, Field: prefix,
 				Problem: fmt.Sprintf("message is %d bytes, over the spec's %d bytes per message; send less in properties or traits", len(raw), MaxMessageBytes)}
 		}
-		var head struct {
-			Type string `json:"type"`
-		}
-		if err := decodeJSON(raw, &head); err != nil {
-			return nil, err.prefixed(prefix)
-		}
-		if !messageTypes[head.Type] {
-			return nil, badField(prefix+".type", "want track, identify, page, screen, group or alias")
-		}
-		if err := p.add(head.Type, raw, sentAt, receivedAt); err != nil {
+		if err := p.add("", raw, sentAt, receivedAt); err != nil {
 			return nil, err.prefixed(prefix)
 		}
 	}
 	return p, nil
 }
 
-// add validates one message of type typ and appends what it stores.
+// add validates one message of type typ ("": its own type field, as in a
+// batch) and appends what it stores.
 func (p *parsed) add(typ string, raw []byte, batchSentAt *time.Time, receivedAt time.Time) *RequestError {
 	var m wireMessage
 	if err := decodeJSON(raw, &m); err != nil {
 		return err
+	}
+	if typ == "" {
+		if !messageTypes[m.Type] {
+			return badField("type", "want track, identify, page, screen, group or alias")
+		}
+		typ = m.Type
 	}
 	if m.UserID == "" && m.AnonymousID == "" {
 		return badField("userId", "a userId or an anonymousId is required")
