@@ -216,7 +216,13 @@ func freeAddr(t *testing.T) string {
 // startIngest runs `worker ingest` and waits until it answers /healthz.
 func startIngest(t *testing.T, dsn, keyFile, addr string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(workerBin, "ingest", "--listen="+addr, "--source="+killSource, "--write-key-file="+keyFile)
+	return runIngestWorker(t, dsn, keyFile, addr, killSource)
+}
+
+// exec0 runs `worker ingest` for source and waits until it answers /healthz.
+func runIngestWorker(t *testing.T, dsn, keyFile, addr, source string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(workerBin, "ingest", "--listen="+addr, "--source="+source, "--write-key-file="+keyFile)
 	cmd.Env = append(os.Environ(), workerconfig.EnvStateStore+"="+dsn)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

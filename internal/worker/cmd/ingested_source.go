@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"context"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/worker/campaign"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// ingestedSource adds the events the DataSource's ingestion API stored in
+// the state store to the data source's own events, so a Playbook's event
+// trigger (`trigger: {event: {type: cart_updated}}`) and event goals fire on
+// ingested track events exactly as on rows of the events table.
+type ingestedSource struct {
+	campaign.Source
+	db     *store.DB
+	source string
+}
+
+// ScanEvents reads the data source's events, then the ingested ones.
+func (s ingestedSource) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	if err := s.Source.ScanEvents(ctx, since, fn); err != nil {
+		return err
+	}
+	return s.db.ScanIngestedEvents(ctx, s.source, since, fn)
+}
+
+// ingestSourceName is the source name the ingestion API of the playbook's
+// DataSource writes under: <namespace>/<DataSource>.
+func ingestSourceName(spec *workerconfig.Playbook) string {
+	ns := spec.Segment.Namespace
+	if ns == "" {
+		ns = spec.Namespace
+	}
+	return ns + "/" + spec.Segment.Spec.DataSourceRef.Name
+}
+
+// withIngestedEvents wraps src when the playbook reads events at all (an
+// event trigger or goal); the tables are created if no ingestion API has
+// run yet, so the read finds them empty rather than missing.
+func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
+	readsEvents := spec.Spec.Trigger.Event != nil || spec.Spec.Goal != nil
+	if !readsEvents {
+		return src, func() {}, nil
+	}
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.MigrateIngest(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec)}, func() { db.Close() }, nil
+}
