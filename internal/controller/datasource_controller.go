@@ -10,8 +10,9 @@ import (
 )
 
 // DataSourceReconciler checks that a DataSource's configuration is complete:
-// the Secrets and ConfigMaps it names exist with the named keys. It owns no
-// workload; Segments and LoyaltyPrograms wait for it to be Ready.
+// the Secrets and ConfigMaps it names exist with the named keys. With
+// spec.ingest it runs the ingestion API (datasource_ingest.go); Segments and
+// LoyaltyPrograms wait for it to be Ready.
 type DataSourceReconciler struct {
 	Base
 }
@@ -20,12 +21,20 @@ type DataSourceReconciler struct {
 // +kubebuilder:rbac:groups=retention.dev,resources=datasources/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
 
 func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ds := &v1alpha1.DataSource{}
 	return r.reconcileStatus(ctx, req, ds, func() (conditions.Outcome, error) {
 		ds.Status.Type = dataSourceType(&ds.Spec)
 		if err := r.reconcileReferences(ctx, ds); err != nil {
+			return conditions.Outcome{}, err
+		}
+		if ds.Spec.Ingest != nil {
+			return r.reconcileIngest(ctx, ds)
+		}
+		if err := r.removeIngest(ctx, ds); err != nil {
 			return conditions.Outcome{}, err
 		}
 		return ready("Configured", "configuration complete"), nil

@@ -29,6 +29,7 @@ const (
 	ComponentCampaign       = "campaign"
 	ComponentLoyalty        = "loyalty"
 	ComponentLoyaltyMetrics = "loyalty-metrics"
+	ComponentIngest         = "ingest"
 )
 
 // Owner identifies the custom resource that owns a workload.

@@ -12,11 +12,12 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/ingest"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
-// ingestFlags are the ingest command's flags; the DataSource's workload
-// passes them (the command reads no spec file: a source name and a write
-// key are all it needs).
+// ingestFlags are the ingest command's flags. In a pod the source and the
+// write key file come from the spec the DataSource controller rendered;
+// --source and --write-key-file serve local runs and tests.
 type ingestFlags struct {
 	listen       string
 	source       string
@@ -37,16 +38,30 @@ func ingestCommand(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&f.listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
-	c.Flags().StringVar(&f.source, "source", "", "source the events belong to: <namespace>/<DataSource> (required)")
-	c.Flags().StringVar(&f.writeKeyFile, "write-key-file", secretsDir("ingest", "writeKey"),
-		"file holding the write key (the mounted Secret key); re-read every 10s")
+	c.Flags().StringVar(&f.source, "source", "", "source the events belong to: <namespace>/<DataSource> (default: the spec file's)")
+	c.Flags().StringVar(&f.writeKeyFile, "write-key-file", "",
+		"file holding the write key; re-read every 10s (default: the mounted Secret the spec file names)")
 	c.Flags().IntVar(&f.maxConns, "db-max-open-conns", 16, "most state store connections; requests beyond them wait")
 	return c
 }
 
 func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 	if f.source == "" {
-		return errors.New("--source is required: <namespace>/<DataSource>")
+		// In a pod the controller's spec says both (see workerconfig.Ingest).
+		var spec workerconfig.Ingest
+		if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+			return fmt.Errorf("no --source, and the spec file: %w", err)
+		}
+		if spec.Source == "" || spec.WriteKeyKey == "" {
+			return errors.New("the ingest spec names no source or write key; the DataSource controller renders both")
+		}
+		f.source = spec.Source
+		if f.writeKeyFile == "" {
+			f.writeKeyFile = secretsDir(workerconfig.IngestWriteKeyDir, spec.WriteKeyKey)
+		}
+	}
+	if f.writeKeyFile == "" {
+		return errors.New("--write-key-file is required with --source")
 	}
 	url, err := stateStoreURL()
 	if err != nil {

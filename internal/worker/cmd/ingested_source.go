@@ -35,7 +35,7 @@ func ingestSourceName(spec *workerconfig.Playbook) string {
 	if ns == "" {
 		ns = spec.Namespace
 	}
-	return ns + "/" + spec.Segment.Spec.DataSourceRef.Name
+	return workerconfig.IngestSource(ns, spec.Segment.Spec.DataSourceRef.Name)
 }
 
 // withIngestedEvents wraps src when the playbook reads events at all (an
