@@ -9,14 +9,14 @@
 #   hack/bench-ingest.sh            # defaults below
 #
 # Environment: PGURL (server, default postgres://postgres@127.0.0.1:5432),
-# EVENTS (200000), BATCH (100), CONCURRENCY (16), TIMEOUT (120s), PORT (18090).
+# EVENTS (200000), BATCH (100), CONCURRENCY (4), TIMEOUT (120s), PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 EVENTS=${EVENTS:-200000}
 BATCH=${BATCH:-100}
-CONCURRENCY=${CONCURRENCY:-16}
+CONCURRENCY=${CONCURRENCY:-4}
 TIMEOUT=${TIMEOUT:-120s}
 PORT=${PORT:-18090}
 DB=bench_ingest_$$
