@@ -156,6 +156,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		return o, nil, err
 	}
 	o.Source = withEvents
+	o.Wake = ingestWake(ctx, &spec, url, g.logger)
 	closeAll := func() { closeIngested(); src.Close() }
 	if loyaltyReferenced(&spec) {
 		b := &ledgerBalances{url: url, log: func(msg string, args ...any) { g.logger.Info(msg, args...) }}

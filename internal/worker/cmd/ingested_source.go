@@ -2,9 +2,12 @@ package cmd
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -55,4 +58,32 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 		return nil, nil, err
 	}
 	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec)}, func() { db.Close() }, nil
+}
+
+// listenBackoff is the pause before reconnecting a failed listener; the
+// worker polls meanwhile.
+const listenBackoff = 5 * time.Second
+
+// ingestWake returns a channel signalled when the ingestion API commits new
+// events of the playbook's DataSource (PostgreSQL LISTEN/NOTIFY), for an
+// event-triggered playbook over a PostgreSQL state store; nil otherwise (the
+// worker then polls only). The listener reconnects until ctx ends.
+func ingestWake(ctx context.Context, spec *workerconfig.Playbook, url string, logger *slog.Logger) <-chan struct{} {
+	if spec.Spec.Trigger.Event == nil || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
+		return nil
+	}
+	wake := make(chan struct{}, 1)
+	source := ingestSourceName(spec)
+	go func() {
+		for ctx.Err() == nil {
+			if err := store.ListenIngested(ctx, url, source, wake); err != nil {
+				logger.Warn("listening for ingested events failed; polling until it reconnects", "err", redact.Error(err, url))
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(listenBackoff):
+			}
+		}
+	}()
+	return wake
 }

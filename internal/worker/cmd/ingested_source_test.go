@@ -1,13 +1,17 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -57,4 +61,87 @@ func TestIngestedEventTriggersPlaybook(t *testing.T) {
 	if len(lines) != 1 || !strings.Contains(lines[0], `to=a*** subject="Your cart"`) {
 		t.Errorf("sent %q, want one message to a", stdout)
 	}
+}
+
+// A track event enrols an event-triggered playbook within seconds, not on
+// the next poll: the campaign worker polls once a minute here, and the
+// ingestion API's PostgreSQL notification wakes it.
+func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_realtime"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb := welcomePlaybook()
+	pb.Name = "cart-now"
+	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
+	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
+	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	addr := freeAddr(t)
+	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	defer func() { _ = ingest.Process.Kill(); _ = ingest.Wait() }()
+	track := func(id, user string) {
+		body := `{"messageId":"` + id + `","userId":"` + user + `","event":"cart_updated"}`
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/track", strings.NewReader(body))
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_realtime:")))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("track answered %d", resp.StatusCode)
+		}
+	}
+	r.runMetricJob(t)
+	track("first", "b") // the first tick's message says the worker is running
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, "campaign", "--poll-interval=1m")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(within time.Duration) (string, time.Duration) {
+		start := time.Now()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("campaign worker stopped\n%s", stderr.String())
+			}
+			return l, time.Since(start)
+		case <-time.After(within):
+			t.Fatalf("no message within %v\n%s", within, stderr.String())
+		}
+		return "", 0
+	}
+	if l, _ := next(60 * time.Second); !strings.Contains(l, "to=b***") {
+		t.Fatalf("first message %q, want to b", l)
+	}
+	time.Sleep(500 * time.Millisecond) // the worker is back to waiting for its next poll
+	track("second", "a")
+	l, took := next(10 * time.Second)
+	if !strings.Contains(l, `to=a*** subject="Your cart"`) {
+		t.Fatalf("message %q, want to a", l)
+	}
+	if took > 5*time.Second {
+		t.Errorf("a's message came %v after the 200 of /v1/track, want within 5 s (the poll interval is 1 min)", took)
+	}
+	t.Logf("track 200 to message on stdout: %v", took)
 }
