@@ -41,7 +41,7 @@ var _ = Describe("DataSource ingest", func() {
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/ingest-write-key")))
 		spec := &corev1.ConfigMap{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, spec)).To(Succeed())
-		Expect(spec.Data["spec.json"]).To(And(ContainSubstring(`"source":"`+ns+`/web"`), ContainSubstring(`"writeKeyKey":"writeKey"`)))
+		Expect(spec.Data["spec.json"]).To(And(ContainSubstring(`"source": "`+ns+`/web"`), ContainSubstring(`"writeKeyKey": "writeKey"`)))
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, &corev1.Service{})).To(Succeed())
 
 		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ds), ds)).To(Succeed())
