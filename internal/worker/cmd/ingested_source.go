@@ -60,9 +60,12 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec)}, func() { db.Close() }, nil
 }
 
-// listenBackoff is the pause before reconnecting a failed listener; the
-// worker polls meanwhile.
-const listenBackoff = 5 * time.Second
+// listenBackoff is the pause before reconnecting a failed listener (the
+// worker polls meanwhile); wakeGap the least time between woken ticks.
+const (
+	listenBackoff = 5 * time.Second
+	wakeGap       = 500 * time.Millisecond
+)
 
 // ingestWake returns a channel signalled when the ingestion API commits new
 // events of the playbook's DataSource (PostgreSQL LISTEN/NOTIFY), for an
@@ -72,11 +75,31 @@ func ingestWake(ctx context.Context, spec *workerconfig.Playbook, url string, lo
 	if spec.Spec.Trigger.Event == nil || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
 		return nil
 	}
-	wake := make(chan struct{}, 1)
+	notified, wake := make(chan struct{}, 1), make(chan struct{}, 1)
 	source := ingestSourceName(spec)
+	// Under a steady stream every commit notifies; each tick re-reads the
+	// event window, so woken ticks are spaced by wakeGap at least.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-notified:
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wakeGap):
+			}
+		}
+	}()
 	go func() {
 		for ctx.Err() == nil {
-			if err := store.ListenIngested(ctx, url, source, wake); err != nil {
+			if err := store.ListenIngested(ctx, url, source, notified); err != nil {
 				logger.Warn("listening for ingested events failed; polling until it reconnects", "err", redact.Error(err, url))
 			}
 			select {
