@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
 // TraitUpdate is what one identify call says about a customer. Empty
@@ -105,4 +107,38 @@ func nullBool(v sql.NullInt64) *bool {
 	}
 	b := v.Int64 != 0
 	return &b
+}
+
+// Apply lays a customer's latest identify over the DataSource's row (a nil
+// t changes nothing):
+// the ingested email, time zone and consent win where the identify set them,
+// custom traits are added to (and win over) the row's attributes. They feed
+// the criteria, the membership snapshot's feature rows, and through those the
+// campaign worker's templates and consent checks.
+func (t *Traits) Apply(f *customer.Features) {
+	if t == nil {
+		return
+	}
+	if t.Email != "" {
+		f.Email = t.Email
+	}
+	if t.TimeZone != "" {
+		f.TimeZone = t.TimeZone
+	}
+	if t.ConsentEmail != nil {
+		f.ConsentEmail = *t.ConsentEmail
+	}
+	if t.ConsentSMS != nil {
+		f.ConsentSMS = *t.ConsentSMS
+	}
+	if len(t.Attributes) > 0 {
+		attrs := make(map[string]string, len(f.Attributes)+len(t.Attributes))
+		for k, v := range f.Attributes {
+			attrs[k] = v
+		}
+		for k, v := range t.Attributes {
+			attrs[k] = v
+		}
+		f.Attributes = attrs
+	}
 }

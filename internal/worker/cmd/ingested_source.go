@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
@@ -21,6 +22,29 @@ type ingestedSource struct {
 	campaign.Source
 	db     *store.DB
 	source string
+	// traits: the DataSource has spec.ingest, so identify traits apply.
+	traits bool
+}
+
+// ScanFeatures lays the ingested identify traits over the data source's
+// rows (store.Traits.Apply), as the metric job does, so the rows the worker
+// re-reads at send time keep the identified consent, address and attributes.
+func (s ingestedSource) ScanFeatures(ctx context.Context, q datasource.FeatureQuery, fn func(*customer.Features) error) error {
+	if !s.traits {
+		return s.Source.ScanFeatures(ctx, q, fn)
+	}
+	traits := map[string]*store.Traits{}
+	if err := s.db.IngestedTraits(ctx, s.source, func(t *store.Traits) error {
+		c := *t
+		traits[c.CustomerID] = &c
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.Source.ScanFeatures(ctx, q, func(f *customer.Features) error {
+		traits[f.ID].Apply(f)
+		return fn(f)
+	})
 }
 
 // ScanEvents reads the data source's events, then the ingested ones.
@@ -42,11 +66,13 @@ func ingestSourceName(spec *workerconfig.Playbook) string {
 }
 
 // withIngestedEvents wraps src when the playbook reads events at all (an
-// event trigger or goal); the tables are created if no ingestion API has
+// event trigger or goal) or its DataSource has spec.ingest (traits); the
+// tables are created if no ingestion API has
 // run yet, so the read finds them empty rather than missing.
 func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
 	readsEvents := spec.Spec.Trigger.Event != nil || spec.Spec.Goal != nil
-	if !readsEvents {
+	traits := spec.Segment.DataSource.Ingest != nil
+	if !readsEvents && !traits {
 		return src, func() {}, nil
 	}
 	db, err := store.Open(ctx, url)
@@ -57,7 +83,7 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 		db.Close()
 		return nil, nil, err
 	}
-	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec)}, func() { db.Close() }, nil
+	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec), traits: traits}, func() { db.Close() }, nil
 }
 
 // listenBackoff is the pause before reconnecting a failed listener (the

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,4 +146,56 @@ func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 		t.Errorf("a's message came %v after the 200 of /v1/track, want within 5 s (the poll interval is 1 min)", took)
 	}
 	t.Logf("track 200 to message on stdout: %v", took)
+}
+
+// An identify posted to the ingestion API changes what the metric job and
+// the campaign worker see: customer c, without consent in the data source,
+// gives consent and a new address by identify and gets the message, whose
+// template shows the new address; a, b and d are unchanged.
+func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_traits"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb := welcomePlaybook()
+	pb.Segment.DataSource.Ingest = &v1alpha1.IngestSpec{WriteKeySecretRef: v1alpha1.SecretKeySelector{Name: "k", Key: "writeKey"}}
+	// The console channel prints the subject: the template shows the address.
+	pb.Spec.Steps[0].Send.Template.Subject = "For {{.email}}"
+	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	addr := freeAddr(t)
+	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	body := `{"messageId":"i1","userId":"c","traits":{"email":"zed@example.com","consentEmail":true}}`
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/identify", strings.NewReader(body))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_traits:")))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_ = ingest.Process.Kill()
+	_ = ingest.Wait()
+	if resp.StatusCode != 200 {
+		t.Fatalf("identify answered %d", resp.StatusCode)
+	}
+
+	r.runMetricJob(t)
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign: %v\n%s", err, stderr)
+	}
+	var sent []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if i := strings.Index(l, "to="); i >= 0 {
+			f := strings.Fields(l[i+3:])
+			sent = append(sent, f[0]+" "+f[1]+" "+f[2])
+		}
+	}
+	sort.Strings(sent)
+	want := []string{`a*** subject="For a@example.com"`, `b*** subject="For b@example.com"`,
+		`c*** subject="For zed@example.com"`, `d*** subject="For d@example.com"`}
+	if !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent %q, want %q: c by its identify (consent, address)", sent, want)
+	}
 }
