@@ -162,10 +162,14 @@ func (p *parsed) add(typ string, raw []byte, batchSentAt *time.Time, receivedAt 
 		}
 		ev.Name = m.PreviousID
 	}
-	if err := checkText("event", ev.Name, maxNameLen); err != nil && typ == "track" {
+	// Group and alias names are ids, checked above; this bounds the track
+	// event and the page/screen name.
+	nameField := "name"
+	if typ == "track" {
+		nameField = "event"
+	}
+	if err := checkText(nameField, ev.Name, maxNameLen); err != nil {
 		return err
-	} else if err != nil {
-		return badField("name", "%s", err.Problem)
 	}
 	for _, f := range []struct {
 		name string
