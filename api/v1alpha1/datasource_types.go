@@ -22,6 +22,26 @@ type DataSourceSpec struct {
 	// embedded SQLite file on a volume of their own, which suits local runs.
 	// +optional
 	StateStore *StateStore `json:"stateStore,omitempty"`
+	// Ingest runs an ingestion API for this DataSource (Deployment and
+	// Service <name>-ingest) that accepts the Segment HTTP Tracking API's
+	// calls and stores events and identify traits in the state store, where
+	// Playbooks over this DataSource read them. See docs/ingestion.md.
+	// +optional
+	Ingest *IngestSpec `json:"ingest,omitempty"`
+}
+
+// IngestSpec configures a DataSource's ingestion API.
+type IngestSpec struct {
+	// WriteKeySecretRef names the Secret key holding the write key senders
+	// use as the HTTP Basic username (an empty password), as Segment's
+	// libraries and destinations do.
+	WriteKeySecretRef SecretKeySelector `json:"writeKeySecretRef"`
+	// Replicas of the API (default 1); every replica writes the shared state
+	// store, and messageId de-duplication holds across them.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20
+	Replicas *int32 `json:"replicas,omitempty"`
 }
 
 // PostgresSource connects to PostgreSQL with a DSN kept in a Secret.
@@ -140,6 +160,10 @@ type DataSourceStatus struct {
 	// Type is the configured kind of source: Postgres, SQLite or File.
 	// +optional
 	Type string `json:"type,omitempty"`
+	// IngestEndpoint is the in-cluster URL of the ingestion API, when
+	// spec.ingest is set.
+	// +optional
+	IngestEndpoint string `json:"ingestEndpoint,omitempty"`
 }
 
 // +kubebuilder:object:root=true

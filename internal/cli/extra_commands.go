@@ -4,12 +4,13 @@ import "github.com/spf13/cobra"
 
 // extraCommands are the verbs other files of this package contribute:
 // dev.go (newDevCommand, local runs), segment.go (newSegmentCommand) and
-// clv.go (newCLVCommand).
+// clv.go (newCLVCommand) and events_cmd.go (newEventsCommand).
 func extraCommands() []*cobra.Command {
 	return []*cobra.Command{
 		newDevCommand(),
 		newSegmentCommand(),
 		newCLVCommand(),
 		newForgetCommand(),
+		newEventsCommand(),
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // DataSourceReconciler checks that a DataSource's configuration is complete:
-// the Secrets and ConfigMaps it names exist with the named keys. It owns no
-// workload; Segments and LoyaltyPrograms wait for it to be Ready.
+// the Secrets and ConfigMaps it names exist with the named keys. With
+// spec.ingest it runs the ingestion API (datasource_ingest.go); Segments and
+// LoyaltyPrograms wait for it to be Ready.
 type DataSourceReconciler struct {
 	Base
 }
@@ -21,6 +22,8 @@ type DataSourceReconciler struct {
 // +kubebuilder:rbac:groups=retention.dev,resources=datasources/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
 
 func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ds := &v1alpha1.DataSource{}
@@ -32,6 +35,12 @@ func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			return conditions.Outcome{}, &specError{"InvalidSpec", err.Error()}
 		}
 		if err := r.reconcileReferences(ctx, ds); err != nil {
+			return conditions.Outcome{}, err
+		}
+		if ds.Spec.Ingest != nil {
+			return r.reconcileIngest(ctx, ds)
+		}
+		if err := r.removeIngest(ctx, ds); err != nil {
 			return conditions.Outcome{}, err
 		}
 		return ready("Configured", "configuration complete"), nil

@@ -72,6 +72,9 @@ func dataSourceSecrets(spec *v1alpha1.DataSourceSpec) []string {
 	if spec.StateStore != nil {
 		out = append(out, spec.StateStore.DSNSecretRef.Name)
 	}
+	if spec.Ingest != nil {
+		out = append(out, spec.Ingest.WriteKeySecretRef.Name)
+	}
 	return out
 }
 

@@ -45,6 +45,7 @@ func SetupAll(mgr manager.Manager, base Base) error {
 	secretMeta := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
 
 	if err := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.DataSource{}).WithOptions(opts).
+		Owns(&appsv1.Deployment{}). // spec.ingest: Ready follows the ingestion API's rollout
 		WatchesMetadata(secretMeta, enqueueReferrers(c, &v1alpha1.DataSourceList{}, indexSecret)).
 		Complete(&DataSourceReconciler{Base: base}); err != nil {
 		return err

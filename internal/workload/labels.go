@@ -30,6 +30,7 @@ const (
 	ComponentLoyalty        = "loyalty"
 	ComponentLoyaltyMetrics = "loyalty-metrics"
 	ComponentPreferences    = "preferences"
+	ComponentIngest         = "ingest"
 )
 
 // Owner identifies the custom resource that owns a workload.

@@ -138,6 +138,11 @@ type Options struct {
 	Leases *LeaseOptions
 	// PollInterval between ticks (default 30s).
 	PollInterval time.Duration
+	// Wake, when set, starts the next tick at once instead of after
+	// PollInterval: the state store's notification that new events were
+	// ingested, so an event trigger enrols within a tick, not a poll. Polling
+	// stays the fallback (a lost notification waits at most PollInterval).
+	Wake <-chan struct{}
 	// EventOverlap is how far before the event cursor each poll reads again
 	// (default 15m), so events written late are still seen; their ids are
 	// remembered inside the window so none acts twice.

@@ -148,6 +148,8 @@ func Run(ctx context.Context, o Options) error {
 		case <-ctx.Done():
 		case <-time.After(o.PollInterval):
 			continue
+		case <-o.Wake:
+			continue
 		}
 		break
 	}

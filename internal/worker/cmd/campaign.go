@@ -158,11 +158,18 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		}
 		o.PointsExpiring = feed.Members
 	}
-	closeAll := func() { src.Close() }
+	withEvents, closeIngested, err := withIngestedEvents(ctx, &spec, o.Source, url)
+	if err != nil {
+		src.Close()
+		return o, nil, err
+	}
+	o.Source = withEvents
+	o.Wake = ingestWake(ctx, &spec, url, g.logger)
+	closeAll := func() { closeIngested(); src.Close() }
 	if loyaltyReferenced(&spec) {
 		b := &ledgerBalances{url: url, log: func(msg string, args ...any) { g.logger.Info(msg, args...) }}
 		o.LoyaltyBalances = b.ForEachBalance
-		closeAll = func() { b.Close(); src.Close() }
+		closeAll = func() { b.Close(); closeIngested(); src.Close() }
 	}
 	return o, closeAll, nil
 }

@@ -48,6 +48,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
   loyalty-metrics  LoyaltyProgram expiry and metrics job (CronJob)
   feedback         Bounce and complaint webhooks into the suppression list
   preferences      Channel unsubscribe links and preference page (Deployment)
+  ingest           Ingestion API of a DataSource (Deployment and Service)
 
 Each reads the spec the controller mounted (--spec) and the RETENTION_*
 environment. With RETENTION_LOCAL_ROOT set, container paths are read under it.`,
@@ -68,7 +69,7 @@ environment. With RETENTION_LOCAL_ROOT set, container paths are read under it.`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.spec, "spec", workload.SpecFile, "worker spec file (JSON, mounted by the controller)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error (customer data is never logged above debug)")
-	root.AddCommand(metricsCommand(g), campaignCommand(g), loyaltyCommand(g), loyaltyMetricsCommand(g), feedbackCommand(g), preferencesCommand(g), versionCommand(g))
+	root.AddCommand(metricsCommand(g), campaignCommand(g), loyaltyCommand(g), loyaltyMetricsCommand(g), feedbackCommand(g), preferencesCommand(g), ingestCommand(g), versionCommand(g))
 	return root
 }
 

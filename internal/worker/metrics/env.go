@@ -73,6 +73,9 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 	}
 	defer db.Close()
 	opts := Options{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg, DB: db, Logger: logger}
+	if seg.DataSource.Ingest != nil {
+		opts.IngestSource = workerconfig.IngestSource(seg.Namespace, seg.Spec.DataSourceRef.Name)
+	}
 	if seg.LoyaltyProgram != nil {
 		lc, err := specmap.Loyalty(seg.LoyaltyProgram)
 		if err != nil {

@@ -36,6 +36,10 @@ type Options struct {
 	// tiers and available points are read from its ledger in DB (the state
 	// store the loyalty worker shares) into customer.loyaltyTier/loyaltyPoints.
 	Loyalty *loyalty.Config
+	// IngestSource, when set, is the DataSource's ingestion API source
+	// (<namespace>/<DataSource>): its identify traits in DB are laid over the
+	// data source's customer rows (store.Traits.Apply).
+	IngestSource string
 	// Clock returns now, the AsOf of the run; nil means time.Now.
 	Clock func() time.Time
 	// Logger gets stage timings and counts (never ids); nil discards.

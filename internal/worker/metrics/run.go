@@ -99,6 +99,8 @@ type run struct {
 	progress func(Progress)
 	// balances are loyalty members' tiers and points; nil without a program.
 	balances map[string]balance
+	// traits are ingested identify traits by customer; nil without ingest.
+	traits map[string]*store.Traits
 	// scanTime is the data source scans, snapshotTime the membership COPY
 	// tail, diff and commit after them.
 	scanTime, snapshotTime time.Duration
@@ -127,6 +129,16 @@ func (r *run) execute(ctx context.Context) error {
 	if r.o.Loyalty != nil && r.o.DB != nil {
 		if r.balances, err = loadBalances(ctx, r.o.DB, r.o.Loyalty, r.now); err != nil {
 			return err
+		}
+	}
+	if r.o.IngestSource != "" && r.o.DB != nil {
+		if r.traits, err = loadTraits(ctx, r.o.DB, r.o.IngestSource); err != nil {
+			return err
+		}
+		if len(r.traits) > 0 {
+			// The database does not see the ingested traits: criteria are
+			// evaluated here, over the rows with the traits laid on.
+			p.where, p.args, p.pushdown = "", nil, false
 		}
 	}
 	r.progress = r.o.Progress
@@ -209,6 +221,9 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 		if r.balances != nil {
 			b := r.balances[f.ID]
 			f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
+		}
+		if r.traits != nil {
+			r.traits[f.ID].Apply(f)
 		}
 		if scanned%ProgressEvery == 0 {
 			r.progress(Progress{Stage: "features", Rows: scanned})

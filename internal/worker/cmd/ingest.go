@@ -1,0 +1,102 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retention-dev/retention-operator/internal/ingest"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// ingestFlags are the ingest command's flags. In a pod the source and the
+// write key file come from the spec the DataSource controller rendered;
+// --source and --write-key-file serve local runs and tests.
+type ingestFlags struct {
+	listen       string
+	source       string
+	writeKeyFile string
+	maxConns     int
+}
+
+// ingestCommand serves the ingestion API (Segment HTTP Tracking API shapes)
+// for one source until SIGTERM, then finishes the requests in flight.
+func ingestCommand(g *globals) *cobra.Command {
+	var f ingestFlags
+	c := &cobra.Command{
+		Use:   "ingest",
+		Short: "Ingestion API: Segment-spec track/identify/page/alias/batch into the state store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runIngest(cmd.Context(), g, f)
+		},
+	}
+	c.Flags().StringVar(&f.listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
+	c.Flags().StringVar(&f.source, "source", "", "source the events belong to: <namespace>/<DataSource> (default: the spec file's)")
+	c.Flags().StringVar(&f.writeKeyFile, "write-key-file", "",
+		"file holding the write key; re-read every 10s (default: the mounted Secret the spec file names)")
+	c.Flags().IntVar(&f.maxConns, "db-max-open-conns", 16, "most state store connections; requests beyond them wait")
+	return c
+}
+
+func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
+	if f.source == "" {
+		// In a pod the controller's spec says both (see workerconfig.Ingest).
+		var spec workerconfig.Ingest
+		if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+			return fmt.Errorf("no --source, and the spec file: %w", err)
+		}
+		if spec.Source == "" || spec.WriteKeyKey == "" {
+			return errors.New("the ingest spec names no source or write key; the DataSource controller renders both")
+		}
+		f.source = spec.Source
+		if f.writeKeyFile == "" {
+			f.writeKeyFile = secretsDir(workerconfig.IngestWriteKeyDir, spec.WriteKeyKey)
+		}
+	}
+	if f.writeKeyFile == "" {
+		return errors.New("--write-key-file is required with --source")
+	}
+	url, err := stateStoreURL()
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(f.maxConns)
+	db.SetMaxIdleConns(f.maxConns)
+	srv, err := ingest.NewServer(ctx, ingest.Options{DB: db, Source: f.source, WriteKeyFile: f.writeKeyFile, Logger: g.logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", f.listen, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	g.logger.Info("ingestion API listening", "addr", ln.Addr().String(), "source", f.source)
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	// Requests in flight commit and are answered; new ones are refused.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("ingest shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
+)
+
+// A track event posted to a running `worker ingest` triggers a Playbook with
+// `trigger: {event: {type: cart_updated}}` in `worker campaign` over the same
+// PostgreSQL state store: only the customer who sent it gets the message,
+// and an event of another type triggers nothing.
+func TestIngestedEventTriggersPlaybook(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_trigger"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb := welcomePlaybook()
+	pb.Name = "cart"
+	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
+	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
+	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+
+	addr := freeAddr(t)
+	cmd := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	body := `{"batch":[
+		{"type":"track","messageId":"t1","userId":"a","event":"cart_updated","properties":{"items":["mug"]}},
+		{"type":"track","messageId":"t2","userId":"b","event":"page_viewed"}]}`
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/batch", bytes.NewReader([]byte(body)))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_trigger:")))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("batch answered %d", resp.StatusCode)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+
+	r.runMetricJob(t)
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign: %v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `to=a*** subject="Your cart"`) {
+		t.Errorf("sent %q, want one message to a", stdout)
+	}
+}
+
+// A track event enrols an event-triggered playbook within seconds, not on
+// the next poll: the campaign worker polls once a minute here, and the
+// ingestion API's PostgreSQL notification wakes it.
+func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_realtime"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb := welcomePlaybook()
+	pb.Name = "cart-now"
+	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
+	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
+	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	addr := freeAddr(t)
+	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	defer func() { _ = ingest.Process.Kill(); _ = ingest.Wait() }()
+	track := func(id, user string) {
+		body := `{"messageId":"` + id + `","userId":"` + user + `","event":"cart_updated"}`
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/track", strings.NewReader(body))
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_realtime:")))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("track answered %d", resp.StatusCode)
+		}
+	}
+	r.runMetricJob(t)
+	track("first", "b") // the first tick's message says the worker is running
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, "campaign", "--poll-interval=1m")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(within time.Duration) (string, time.Duration) {
+		start := time.Now()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("campaign worker stopped\n%s", stderr.String())
+			}
+			return l, time.Since(start)
+		case <-time.After(within):
+			t.Fatalf("no message within %v\n%s", within, stderr.String())
+		}
+		return "", 0
+	}
+	if l, _ := next(60 * time.Second); !strings.Contains(l, "to=b***") {
+		t.Fatalf("first message %q, want to b", l)
+	}
+	time.Sleep(500 * time.Millisecond) // the worker is back to waiting for its next poll
+	track("second", "a")
+	l, took := next(10 * time.Second)
+	if !strings.Contains(l, `to=a*** subject="Your cart"`) {
+		t.Fatalf("message %q, want to a", l)
+	}
+	if took > 5*time.Second {
+		t.Errorf("a's message came %v after the 200 of /v1/track, want within 5 s (the poll interval is 1 min)", took)
+	}
+	t.Logf("track 200 to message on stdout: %v", took)
+}
+
+// An identify posted to the ingestion API changes what the metric job and
+// the campaign worker see: customer c, without consent in the data source,
+// gives consent and a new address by identify and gets the message, whose
+// template shows the new address; a, b and d are unchanged.
+func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_traits"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb := welcomePlaybook()
+	pb.Segment.DataSource.Ingest = &v1alpha1.IngestSpec{WriteKeySecretRef: v1alpha1.SecretKeySelector{Name: "k", Key: "writeKey"}}
+	// The console channel prints the subject: the template shows the address.
+	pb.Spec.Steps[0].Send.Template.Subject = "For {{.email}}"
+	r := newLocalRun(t, pb)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	addr := freeAddr(t)
+	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	body := `{"messageId":"i1","userId":"c","traits":{"email":"zed@example.com","consentEmail":true}}`
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/identify", strings.NewReader(body))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_traits:")))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_ = ingest.Process.Kill()
+	_ = ingest.Wait()
+	if resp.StatusCode != 200 {
+		t.Fatalf("identify answered %d", resp.StatusCode)
+	}
+
+	r.runMetricJob(t)
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign: %v\n%s", err, stderr)
+	}
+	var sent []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if i := strings.Index(l, "to="); i >= 0 {
+			f := strings.Fields(l[i+3:])
+			sent = append(sent, f[0]+" "+f[1]+" "+f[2])
+		}
+	}
+	sort.Strings(sent)
+	want := []string{`a*** subject="For a@example.com"`, `b*** subject="For b@example.com"`,
+		`c*** subject="For zed@example.com"`, `d*** subject="For d@example.com"`}
+	if !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent %q, want %q: c by its identify (consent, address)", sent, want)
+	}
+}
