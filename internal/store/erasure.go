@@ -75,6 +75,10 @@ var erasureSteps = []struct {
 	// The customer's topic choices go with them: the erasure list already
 	// stops every send to the id.
 	{"subscription_preferences", deleteRows("subscription_preferences", "customer_id")},
+	// Ingested events (the triggers they fired are journeys above) and
+	// identify traits: the customer's own words, deleted.
+	{"ingest_events", deleteRows("ingest_events", "customer_id")},
+	{"ingest_traits", deleteRows("ingest_traits", "customer_id")},
 }
 
 // Forget removes or anonymises customerID's personal data in every table of

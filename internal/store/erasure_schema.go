@@ -46,5 +46,8 @@ func (db *DB) migrateAll(ctx context.Context) error {
 	if err := db.MigrateSubscriptions(ctx); err != nil {
 		return err
 	}
+	if err := db.MigrateIngest(ctx); err != nil {
+		return err
+	}
 	return db.MigrateErasure(ctx)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -39,6 +40,13 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 		t.Fatal(err)
 	}
 	if err := db.SetSubscription(ctx, SubscriptionKey{Namespace: "shop", CustomerID: p.id, ChannelKind: "email", Topic: "offers"}, false, now); err != nil {
+		t.Fatal(err)
+	}
+	props := json.RawMessage(`{"email":"` + p.email + `","name":"` + p.name + `"}`)
+	if _, err := db.StoreIngested(ctx, "shop/shop", []IngestedEvent{
+		{MessageID: "m-" + p.id, Type: "track", Name: "cart_updated", UserID: p.id, OccurredAt: now, ReceivedAt: now, Properties: props, Context: json.RawMessage(`{}`)},
+		{MessageID: "i-" + p.id, Type: "identify", UserID: p.id, OccurredAt: now, ReceivedAt: now, Properties: props, Context: json.RawMessage(`{}`)},
+	}, []TraitUpdate{{CustomerID: p.id, Email: p.email, Name: p.name, Attributes: json.RawMessage(`{}`), At: now}}); err != nil {
 		t.Fatal(err)
 	}
 	for i, pb := range []string{"shop/winback", "shop/onboarding"} {
@@ -213,6 +221,9 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := db.MigrateSubscriptions(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MigrateIngest(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.MigrateSegments(ctx); err != nil {
