@@ -7,6 +7,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -14,6 +15,16 @@ import (
 // stateStoreURL is metrics.StateStoreURL: every worker reads the state
 // store from the environment under the same rules.
 func stateStoreURL() (string, error) { return metrics.StateStoreURL() }
+
+// openStateStore opens the state store the environment names (the servers
+// that write only to it: feedback, ingest, preferences).
+func openStateStore(ctx context.Context) (*store.DB, error) {
+	url, err := stateStoreURL()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, url)
+}
 
 // openSource connects to a worker's data source as metrics.SourceFromEnv
 // configures it (the DSN from the environment, paths confined to the data

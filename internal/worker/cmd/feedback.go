@@ -41,11 +41,7 @@ func feedbackCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			url, err := stateStoreURL()
-			if err != nil {
-				return err
-			}
-			db, err := store.Open(ctx, url)
+			db, err := openStateStore(ctx)
 			if err != nil {
 				return err
 			}

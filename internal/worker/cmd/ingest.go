@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/ingest"
-	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
@@ -63,11 +62,7 @@ func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 	if f.writeKeyFile == "" {
 		return errors.New("--write-key-file is required with --source")
 	}
-	url, err := stateStoreURL()
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, url)
+	db, err := openStateStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -93,11 +93,7 @@ func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *wo
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("channel %s: %w", spec.Name, err)
 	}
-	url, err := stateStoreURL()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	db, err := store.Open(ctx, url)
+	db, err := openStateStore(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
