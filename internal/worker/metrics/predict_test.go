@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/clv"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // TestPredictedCLV: the job's predicted CLV is the members' mean of the CLV
@@ -82,6 +86,20 @@ func TestPredictedCLV(t *testing.T) {
 			}
 			if got.Metrics["predictedCLV"] != want || got.Size != int64(n) {
 				t.Errorf("predictedCLV %q size %d, want %q size %d", got.Metrics["predictedCLV"], got.Size, want, n)
+			}
+			// Only the metric asked for the model, yet the member rows the
+			// campaign workers read carry each member's predictions.
+			stored := 0
+			err = src.db.SegmentMemberRows(context.Background(), store.SegmentRef{Namespace: "shop", Name: "buyers"}, 0, 1,
+				func(id string, f *customer.Features) error {
+					stored++
+					if f == nil || math.Abs(f.ChurnProbability-churn[id]) > 1e-9 {
+						return fmt.Errorf("member %s: stored row %+v, want churn probability %v", id, f, churn[id])
+					}
+					return nil
+				})
+			if err != nil || stored != n {
+				t.Fatalf("stored member rows: %d of %d: %v", stored, n, err)
 			}
 			spec2 := spec
 			spec2.Criteria = `customer.churnProbability < ` + threshold + ` && ` + fixtureSeg.Criteria

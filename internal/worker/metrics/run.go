@@ -143,9 +143,12 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	r.progress = r.o.Progress
 	_, aggregates := conn.(datasource.PurchaseDayScanner)
-	if p.predict && !p.criteriaPredicts && aggregates {
+	if p.predict && !p.criteriaPredicts && aggregates && r.o.DB == nil {
 		// The database does the heavy part of the fit: overlap it with the
-		// features scan.
+		// features scan. Only when no snapshot is stored: stored member rows
+		// are written during the scan and campaign workers read
+		// churnProbability and predictedCLV from them (templates, branches),
+		// so a stored run fits first and scores each member as it streams.
 		r.fit = startFit(ctx, conn, r)
 		defer r.fit.stop()
 	} else if p.predict {
