@@ -150,3 +150,46 @@ func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
 		})
 	}
 }
+
+// A message planned before its customer clicked the unsubscribe link (here
+// left pending, as a crash leaves it) is not sent afterwards: counted as
+// unsubscribed, and the other customer's row still goes out.
+func TestPendingMessagesAfterAnUnsubscribeAreNotSent(t *testing.T) {
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx := context.Background()
+			for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions, db.MigrateSubscriptions} {
+				if err := m(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mb, mail := startMailboxSender(t)
+			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+			var rows []store.Delivery
+			for _, c := range []struct{ id, email string }{{"c1", "left@example.com"}, {"c3", "fine@example.com"}} {
+				rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("offers", c.id, 1, "hello"), Namespace: "shop",
+					Playbook: "offers", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+					Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+			}
+			if err := db.JourneyTx(ctx, "shop", "offers", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+				return &store.JourneyBatch{Deliveries: rows}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetSubscription(ctx, store.SubscriptionKey{Namespace: "shop", CustomerID: "c1", ChannelKind: "email", Topic: "offers"},
+				false, at.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			pb := oneMailPlaybook("offers")
+			pb.Steps[0].Send.Topic = "offers"
+			s := runMail(t, db, pb, &memSource{}, mail, at.Add(time.Minute))
+			if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+				t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+			}
+			if s.Sent != 1 || s.Pending != 0 || s.Suppressed[string(ReasonUnsubscribed)] != 1 {
+				t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, unsubscribed 1", s.Sent, s.Pending, s.Suppressed)
+			}
+		})
+	}
+}
