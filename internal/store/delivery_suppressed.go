@@ -38,11 +38,8 @@ func (db *DB) MarkDeliveriesSuppressed(ctx context.Context, playbook string, rea
 			counts["suppressed/"+reason] += n
 		}
 	}
-	for name, n := range counts {
-		if _, err := tx.Exec(ctx, `INSERT INTO journey_counters (playbook, name, n) VALUES ($1, $2, $3)
-			ON CONFLICT (playbook, name) DO UPDATE SET n = journey_counters.n + excluded.n`, playbook, name, n); err != nil {
-			return fmt.Errorf("count suppressed deliveries: %w", err)
-		}
+	if err := addCounters(ctx, tx, playbook, counts); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

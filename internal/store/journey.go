@@ -132,13 +132,29 @@ func writeBatch(ctx context.Context, tx *Tx, namespace, playbook string, b *Jour
 	if err := insertDeliveryVariants(ctx, tx, b.Deliveries); err != nil {
 		return err
 	}
-	for name, n := range b.Counters {
+	if err := addCounters(ctx, tx, playbook, b.Counters); err != nil {
+		return err
+	}
+	return upsertSeen(ctx, tx, playbook, b.Seen)
+}
+
+// addCounters adds to the playbook's counters in name order: every
+// transaction that adds to several counters locks their rows in the same
+// order, so two shards' batches (or a batch and MarkDeliveriesSuppressed)
+// wait for each other instead of deadlocking.
+func addCounters(ctx context.Context, tx *Tx, playbook string, counters map[string]int64) error {
+	names := make([]string, 0, len(counters))
+	for name := range counters {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_counters (playbook, name, n) VALUES ($1, $2, $3)
-			ON CONFLICT (playbook, name) DO UPDATE SET n = journey_counters.n + excluded.n`, playbook, name, n); err != nil {
+			ON CONFLICT (playbook, name) DO UPDATE SET n = journey_counters.n + excluded.n`, playbook, name, counters[name]); err != nil {
 			return fmt.Errorf("journey counters: %w", err)
 		}
 	}
-	return upsertSeen(ctx, tx, playbook, b.Seen)
+	return nil
 }
 
 const stateCols = 15

@@ -100,6 +100,14 @@ func (db *DB) MigrateJourney(ctx context.Context) error {
 	if err := db.MigrateVariants(ctx); err != nil {
 		return err
 	}
-	// The journey batch reads the erasure list (erasedAmong).
+	// What a campaign worker reads beside its own tables, written by other
+	// components that may not have started yet: the suppression list, the
+	// subscription choices and (in the journey batch) the erasure list.
+	if err := db.MigrateSuppressions(ctx); err != nil {
+		return err
+	}
+	if err := db.MigrateSubscriptions(ctx); err != nil {
+		return err
+	}
 	return db.MigrateErasure(ctx)
 }

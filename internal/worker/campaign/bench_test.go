@@ -21,7 +21,7 @@ func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 	const n = 10000
 	db := store.OpenTestPostgres(b)
 	ctx := context.Background()
-	if err := migrateStore(ctx, db); err != nil {
+	if err := db.MigrateJourney(ctx); err != nil {
 		b.Fatal(err)
 	}
 	recv := newReceiver(b, 0)

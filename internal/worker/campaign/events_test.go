@@ -20,7 +20,7 @@ func newShardWorker(t *testing.T, o Options) *worker {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := migrateStore(ctx, o.DB); err != nil {
+	if err := o.DB.MigrateJourney(ctx); err != nil {
 		t.Fatal(err)
 	}
 	base := &worker{o: o, db: o.DB, pb: pb, sched: sched}

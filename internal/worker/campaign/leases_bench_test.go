@@ -22,7 +22,7 @@ func BenchmarkCampaignSendWebhookPostgresLeased(b *testing.B) {
 	const n, replicas = 10000, 3
 	db := store.OpenTestPostgres(b)
 	ctx := context.Background()
-	if err := migrateStore(ctx, db); err != nil {
+	if err := db.MigrateJourney(ctx); err != nil {
 		b.Fatal(err)
 	}
 	recv := newReceiver(b, 0)

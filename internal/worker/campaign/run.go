@@ -51,10 +51,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer db.Close()
 	}
-	if err := migrateStore(ctx, db); err != nil {
-		return err
-	}
-	if err := db.MigrateSuppressions(ctx); err != nil {
+	if err := db.MigrateJourney(ctx); err != nil {
 		return err
 	}
 	pb.Links = o.messageLinks

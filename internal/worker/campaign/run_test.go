@@ -184,7 +184,7 @@ func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
 			}
 			// Migrate first: concurrent first-time migrations race in
 			// store.Migrate's CREATE TABLE schema_migrations (reported to the lead).
-			if err := migrateStore(context.Background(), db); err != nil {
+			if err := db.MigrateJourney(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			summaries := make([]*Summary, 2)

@@ -17,15 +17,6 @@ const ReasonUnsubscribed journey.Reason = "unsubscribed"
 // "kind/topic" (see store.UnsubscribedAmong).
 type unsubscribes map[string]map[string]bool
 
-// migrateStore creates the worker's own tables and the subscription
-// table it reads (the preference server may not have started yet).
-func migrateStore(ctx context.Context, db *store.DB) error {
-	if err := db.MigrateJourney(ctx); err != nil {
-		return err
-	}
-	return db.MigrateSubscriptions(ctx)
-}
-
 // loadUnsubscribes reads the batch's unsubscribes once, before its
 // transaction. The DataSource's consent was already checked by the engine;
 // a recorded unsubscribe only ever removes sends on top of it.
