@@ -187,8 +187,16 @@ func (b *JourneyBatch) withoutErased(erased map[string]bool) {
 	}
 	ds := b.Deliveries[:0:0]
 	for _, d := range b.Deliveries {
-		if !erased[d.CustomerID] {
+		switch {
+		case !erased[d.CustomerID]:
 			ds = append(ds, d)
+		case d.Kind == DeliveryMessage:
+			// The worker counted the message; it is not sent, so it is
+			// counted as suppressed, and the playbook's messages still add up.
+			if b.Counters == nil {
+				b.Counters = map[string]int64{}
+			}
+			b.Counters["suppressed/erased"]++
 		}
 	}
 	b.States, b.Deliveries = states, ds

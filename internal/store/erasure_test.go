@@ -353,6 +353,11 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if left := traces(t, db, ada.needles()); len(left) > 0 {
 				t.Fatalf("a stale campaign batch wrote the erased customer back: %v", left)
 			}
+			// The message it planned for them is counted as suppressed, so
+			// the playbook's messages still add up.
+			if c, err := db.JourneyCounters(ctx, "shop/winback"); err != nil || c["suppressed/erased"] != 1 {
+				t.Fatalf("counters %v (%v), want suppressed/erased 1", c, err)
+			}
 			// The loyalty ingest reads a new order and event of the customer
 			// from the source: they are not credited, nobody is enrolled.
 			totalsBefore := readFigures(t, db, pts, now).Totals
