@@ -315,8 +315,9 @@ func TestLocalRun(t *testing.T) {
 	// A spec edit changes the pod template's spec hash: the pod is replaced.
 	var pb v1alpha1.Playbook
 	g.Expect(k8s.Get(ctxT, key("at-risk-winback"), &pb)).To(Succeed())
+	before := pb.DeepCopy()
 	pb.Spec.HoldoutPercent = 25
-	g.Expect(k8s.Update(ctxT, &pb)).To(Succeed())
+	g.Expect(k8s.Patch(ctxT, &pb, client.MergeFrom(before))).To(Succeed()) // as setSuspend: no conflict with status writes
 	edited := waitNewProcess(g, work, "at-risk-winback-campaign-0", resumed.PID)
 	g.Expect(alive(resumed.PID)).To(BeFalse())
 	spec, err := os.ReadFile(filepath.Join(root, "etc", "retention", "spec.json"))
@@ -421,8 +422,12 @@ func waitAvailable(g Gomega, k8s client.Client, name string) {
 func setSuspend(g Gomega, k8s client.Client, name string, suspend bool) {
 	var pb v1alpha1.Playbook
 	g.ExpectWithOffset(1, k8s.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: name}, &pb)).To(Succeed())
+	// A merge patch, as `kubectl patch` sends: no resourceVersion
+	// precondition, so a status write by the controller in between does not
+	// make it conflict.
+	before := pb.DeepCopy()
 	pb.Spec.Suspend = suspend
-	g.ExpectWithOffset(1, k8s.Update(context.Background(), &pb)).To(Succeed())
+	g.ExpectWithOffset(1, k8s.Patch(context.Background(), &pb, client.MergeFrom(before))).To(Succeed())
 }
 
 // allPIDs is the last process of every local pod.
