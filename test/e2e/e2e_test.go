@@ -747,15 +747,27 @@ func checkDeletion(t *testing.T, e env, _ *receiver) {
 	figure(t, "namespace-delete", "namespace %s gone in %s", ns, time.Since(start).Round(100*time.Millisecond))
 	logs := e.mustK(t, "logs", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator", "--tail=-1", "--prefix")
 	var errorsLogged []string
+	leaseRaces := 0
 	for _, line := range strings.Split(logs, "\n") {
-		if strings.Contains(line, `"level":"error"`) || strings.Contains(line, "\tERROR\t") {
-			errorsLogged = append(errorsLogged, line)
+		if !strings.Contains(line, `"level":"error"`) && !strings.Contains(line, "\tERROR\t") {
+			continue
 		}
+		// client-go's leader election logs at error level when two replicas
+		// starting together both try to create the Lease: the loser's
+		// create gets AlreadyExists and it retries as a follower. Counted
+		// and shown, not failed on (it is client-go's log, not a fault).
+		if strings.Contains(line, `"logger":"leaderelection"`) && strings.Contains(line, "Error initially creating lease lock") &&
+			strings.Contains(line, "already exists") {
+			leaseRaces++
+			continue
+		}
+		errorsLogged = append(errorsLogged, line)
 	}
 	if len(errorsLogged) > 0 {
 		t.Errorf("manager logged %d errors:\n%s", len(errorsLogged), strings.Join(errorsLogged[:min(10, len(errorsLogged))], "\n"))
 	}
-	figure(t, "manager-error-logs", "%d error lines in the managers' logs", len(errorsLogged))
+	figure(t, "manager-error-logs", "%d error lines in the managers' logs (plus %d lease-creation races at start-up, client-go's own)",
+		len(errorsLogged), leaseRaces)
 }
 
 // dumpState prints what a person debugging a failed run looks at first.
