@@ -18,12 +18,21 @@ type Journey struct {
 	DaysInJourney float64
 }
 
+// Event is the triggering event a condition compiled WithEvent reads.
+// Properties hold JSON-like values (string, float64, bool, nil, []any,
+// map[string]any), which CEL adapts as dyn.
+type Event struct {
+	Type       string
+	Properties map[string]any
+}
+
 // activation hands CEL one customer's fields by qualified name. The switch
 // returns CEL values built straight from the struct, so no map is built per
 // customer (a map activation costs more than the comparisons themselves).
 type activation struct {
 	f *customer.Features
 	j *Journey
+	e *Event
 }
 
 var _ interpreter.Activation = (*activation)(nil)
@@ -77,6 +86,17 @@ func (a *activation) ResolveName(name string) (any, bool) {
 			return map[string]string{}, true
 		}
 		return f.Attributes, true
+	}
+	if a.e != nil {
+		switch name {
+		case "event.type":
+			return types.String(a.e.Type), true
+		case "event.properties":
+			if a.e.Properties == nil {
+				return map[string]any{}, true
+			}
+			return a.e.Properties, true
+		}
 	}
 	if a.j == nil {
 		return nil, false

@@ -15,6 +15,7 @@ type Program struct {
 	ast     *cel.Ast
 	program cel.Program
 	journey bool
+	event   bool
 	// costTracked: evaluation stops at MaxCost (only where the cost depends
 	// on the size of the data; see checkCost).
 	costTracked bool
@@ -30,6 +31,7 @@ type Option func(*config)
 
 type config struct {
 	journey bool
+	event   bool
 }
 
 // WithJourney declares the journey variables playbook branch and exit
@@ -38,6 +40,13 @@ type config struct {
 // Their values come from the *Journey passed to MatchesJourney.
 func WithJourney() Option {
 	return func(c *config) { c.journey = true }
+}
+
+// WithEvent declares the triggering event's variables: event.type (string)
+// and event.properties (map of string to dyn). Their values come from the
+// *Event passed to MatchesEvent.
+func WithEvent() Option {
+	return func(c *config) { c.event = true }
 }
 
 // envCache holds one environment per configuration; building an environment
@@ -99,7 +108,7 @@ func CompileWith(expr string, opts ...Option) (*Program, error) {
 		// as timestamp('') surfaces here; it is still the user's criteria to fix.
 		return nil, &CriteriaError{Message: err.Error()}
 	}
-	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey, costTracked: track, fast: compileFast(ast.NativeRep())}
+	p := &Program{expr: expr, ast: ast, program: prg, journey: cfg.journey, event: cfg.event, costTracked: track, fast: compileFast(ast.NativeRep())}
 	p.activations.New = func() any { return new(activation) }
 	return p, nil
 }

@@ -25,6 +25,9 @@ const (
 	// attributesSizeHint is the number of entries in customer.attributes
 	// (one per extra column of the customer table).
 	attributesSizeHint = 100
+	// eventPropertiesSizeHint is the number of entries in event.properties
+	// and in any list or map inside it (a cart's items).
+	eventPropertiesSizeHint = 100
 	// stringSizeHint is the length of any string field or attribute value.
 	stringSizeHint = 1024
 )
@@ -39,6 +42,9 @@ func (sizeHints) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 		return nil
 	case len(path) == 1 && path[0] == "customer.attributes":
 		return &cost.SizeEstimate{Max: attributesSizeHint}
+	case path[0] == "event.properties":
+		// The properties object and every list or map under it.
+		return &cost.SizeEstimate{Max: eventPropertiesSizeHint}
 	case n.Type() != nil && n.Type().IsExactType(types.StringType):
 		return &cost.SizeEstimate{Max: stringSizeHint}
 	}

@@ -42,6 +42,14 @@ var journeyFields = map[string]*cel.Type{
 	"journey.daysInJourney": cel.DoubleType,
 }
 
+// eventFields are the variables WithEvent adds: the triggering event of an
+// event-triggered playbook. Properties are dyn because their shape is the
+// sender's: event.properties.total > 100.0, event.properties.items.size() > 0.
+var eventFields = map[string]*cel.Type{
+	"event.type":       cel.StringType,
+	"event.properties": cel.MapType(cel.StringType, cel.DynType),
+}
+
 // variableOptions turns a name->type table into cel.Variable options in a
 // stable order (map order would make environments differ run to run).
 func variableOptions(fields map[string]*cel.Type) []cel.EnvOption {
@@ -62,6 +70,9 @@ func newEnv(cfg config) (*cel.Env, error) {
 	opts := variableOptions(customerFields)
 	if cfg.journey {
 		opts = append(opts, variableOptions(journeyFields)...)
+	}
+	if cfg.event {
+		opts = append(opts, variableOptions(eventFields)...)
 	}
 	return cel.NewEnv(opts...)
 }

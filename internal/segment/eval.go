@@ -14,7 +14,7 @@ import (
 // as an error naming the expression; callers treat such a customer as not
 // matching and count it.
 func (p *Program) Matches(f *customer.Features) (bool, error) {
-	return p.eval(f, nil)
+	return p.eval(f, nil, nil)
 }
 
 // MatchesJourney evaluates a condition compiled WithJourney for one customer
@@ -23,25 +23,44 @@ func (p *Program) MatchesJourney(f *customer.Features, j *Journey) (bool, error)
 	if p.journey && j == nil {
 		return false, errors.New("segment: condition reads journey variables but no journey was supplied")
 	}
-	return p.eval(f, j)
+	return p.MatchesEvent(f, j, nil)
 }
 
-func (p *Program) eval(f *customer.Features, j *Journey) (bool, error) {
+// MatchesEvent evaluates a condition compiled WithEvent (and possibly
+// WithJourney) for one customer, journey and triggering event. A journey
+// without a triggering event (e.g. enrolled by segment entry) reads
+// event.type as "" and event.properties as empty.
+func (p *Program) MatchesEvent(f *customer.Features, j *Journey, e *Event) (bool, error) {
+	if p.journey && j == nil {
+		return false, errors.New("segment: condition reads journey variables but no journey was supplied")
+	}
+	if p.event && e == nil {
+		e = &Event{}
+	}
+	return p.eval(f, j, e)
+}
+
+func (p *Program) eval(f *customer.Features, j *Journey, e *Event) (bool, error) {
 	if f == nil {
 		return false, errors.New("segment: nil customer features")
 	}
 	if p.fast != nil {
 		return p.fast(f), nil
 	}
-	return p.evalCEL(f, j)
+	return p.evalEvent(f, j, e)
 }
 
 // evalCEL runs the cel-go interpreter over a pooled activation.
 func (p *Program) evalCEL(f *customer.Features, j *Journey) (bool, error) {
+	return p.evalEvent(f, j, nil)
+}
+
+// evalEvent is evalCEL with a triggering event.
+func (p *Program) evalEvent(f *customer.Features, j *Journey, e *Event) (bool, error) {
 	a := p.activations.Get().(*activation)
-	a.f, a.j = f, j
+	a.f, a.j, a.e = f, j, e
 	ok, err := p.run(a)
-	a.f, a.j = nil, nil
+	a.f, a.j, a.e = nil, nil, nil
 	p.activations.Put(a)
 	return ok, err
 }
