@@ -7,6 +7,7 @@ import (
 
 // PlaybookSpec is an outreach journey for the members of a segment.
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.branch) || (self.steps.exists(t, t.name == s.branch.then) && (!has(s.branch.__else__) || self.steps.exists(t, t.name == s.branch.__else__))))",message="spec.steps[].branch.then and .else must name a step in spec.steps"
+// +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.waitFor) || ((!has(s.waitFor.then) || self.steps.exists(t, t.name == s.waitFor.then)) && (!has(s.waitFor.__else__) || self.steps.exists(t, t.name == s.waitFor.__else__))))",message="spec.steps[].waitFor.then and .else must name a step in spec.steps"
 type PlaybookSpec struct {
 	// SegmentRef names the Segment whose members the journey is for.
 	SegmentRef LocalObjectReference `json:"segmentRef"`
@@ -94,6 +95,7 @@ type ScheduleTrigger struct {
 
 // EventTrigger enrols on an event type.
 // +kubebuilder:validation:XValidation:rule="!has(self.programRef) || self.type == 'points_expiring'",message="spec.trigger.event.programRef supports type points_expiring only"
+// +kubebuilder:validation:XValidation:rule="!has(self.programRef) || !has(self.where)",message="spec.trigger.event.where applies to events of the DataSource, not to programRef"
 type EventTrigger struct {
 	// Type of the event, e.g. cart_abandoned or survey_answered (events in
 	// the DataSource), or points_expiring with programRef.
@@ -105,6 +107,13 @@ type EventTrigger struct {
 	// within the program's pointsExpiry.warningWindow.
 	// +optional
 	ProgramRef *LocalObjectReference `json:"programRef,omitempty"`
+	// Where filters the events that enrol: a CEL expression over the event
+	// (event.type, event.properties) and the customer returning bool, e.g.
+	// "event.properties.total > 100.0". An event it does not hold for (or
+	// that lacks a property it reads) does not enrol.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Where string `json:"where,omitempty"`
 }
 
 // InactivityTrigger enrols after a quiet period.
@@ -143,7 +152,7 @@ type Reentry struct {
 }
 
 // Step is one named step; it sets exactly one action.
-// +kubebuilder:validation:XValidation:rule="[has(self.send), has(self.wait), has(self.branch), has(self.awardPoints), has(self.exit)].filter(x, x).size() == 1",message="each step must set exactly one of send, wait, branch, awardPoints, exit"
+// +kubebuilder:validation:XValidation:rule="[has(self.send), has(self.wait), has(self.waitFor), has(self.branch), has(self.awardPoints), has(self.exit)].filter(x, x).size() == 1",message="each step must set exactly one of send, wait, waitFor, branch, awardPoints, exit"
 type Step struct {
 	// Name of the step (branches jump to it; journey members report it).
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
@@ -155,6 +164,10 @@ type Step struct {
 	// Wait for a duration or until a local time of day.
 	// +optional
 	Wait *WaitStep `json:"wait,omitempty"`
+	// WaitFor waits for an event, with a timeout: the abandoned-cart
+	// pattern (no order_placed within 2h: remind).
+	// +optional
+	WaitFor *WaitForStep `json:"waitFor,omitempty"`
 	// Branch on a CEL condition.
 	// +optional
 	Branch *BranchStep `json:"branch,omitempty"`
@@ -236,6 +249,28 @@ type WaitStep struct {
 	// Until is the next local time of day in the customer's time zone, e.g. "09:00".
 	// +optional
 	Until LocalTime `json:"until,omitempty"`
+}
+
+// WaitForStep waits for an event of the customer, at most Timeout.
+type WaitForStep struct {
+	// Event is the event type awaited: a track event of the ingestion API or
+	// a row of the DataSource's events, or order_placed, which also matches
+	// rows of the DataSource's orders.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Event string `json:"event"`
+	// Timeout is how long to wait, e.g. 2h or 3d (at most 90d). On the
+	// triggering tick it counts from the triggering event.
+	Timeout Duration `json:"timeout"`
+	// Then is the step to go to when the event arrives in time (the next
+	// step when empty).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Then string `json:"then,omitempty"`
+	// Else is the step to go to on timeout (the next step when empty).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Else string `json:"else,omitempty"`
 }
 
 // BranchStep jumps on a condition.

@@ -11,8 +11,9 @@ import (
 // Condition is a compiled CEL boolean for branch, exit and goal: the segment
 // language (customer.recencyDays, customer.loyaltyTier, ...) plus the journey
 // variables journey.step, journey.enteredAt, journey.sends,
-// journey.converted and journey.daysInJourney (segment.WithJourney), so a
-// playbook condition reads like a segment and is type-checked the same way.
+// journey.converted and journey.daysInJourney (segment.WithJourney) and the
+// triggering event, event.type and event.properties (segment.WithEvent), so
+// a playbook condition reads like a segment and is type-checked the same way.
 type Condition struct {
 	src string
 	prg *segment.Program
@@ -21,7 +22,17 @@ type Condition struct {
 // CompileCondition parses and type-checks a CEL expression that must yield a
 // bool. The error carries CEL's message and position.
 func CompileCondition(expr string) (*Condition, error) {
-	prg, err := segment.CompileWith(expr, segment.WithJourney())
+	prg, err := segment.CompileWith(expr, segment.WithJourney(), segment.WithEvent())
+	if err != nil {
+		return nil, err
+	}
+	return &Condition{src: expr, prg: prg}, nil
+}
+
+// CompileEventFilter compiles an event trigger's where: the customer and
+// event variables, no journey (there is none yet).
+func CompileEventFilter(expr string) (*Condition, error) {
+	prg, err := segment.CompileWith(expr, segment.WithEvent())
 	if err != nil {
 		return nil, err
 	}
@@ -31,12 +42,22 @@ func CompileCondition(expr string) (*Condition, error) {
 // Eval runs the condition for one customer and journey state at now;
 // daysInJourney = (now - enteredAt) / 24h.
 func (c *Condition) Eval(f *customer.Features, st *State, now time.Time) (bool, error) {
-	j := &segment.Journey{}
+	j, ev := &segment.Journey{}, celEvent(nil)
 	if st != nil {
 		j = &segment.Journey{Step: st.StepName, EnteredAt: st.EnteredAt, Sends: int64(st.Sends),
 			Converted: st.Converted, DaysInJourney: now.Sub(st.EnteredAt).Hours() / 24}
+		ev = celEvent(st.Event)
 	}
-	ok, err := c.prg.MatchesJourney(f, j)
+	ok, err := c.prg.MatchesEvent(f, j, ev)
+	if err != nil {
+		return false, fmt.Errorf("evaluate %q: %w", c.src, err)
+	}
+	return ok, nil
+}
+
+// EvalEvent runs an event filter for one customer and event.
+func (c *Condition) EvalEvent(f *customer.Features, ev *TriggerEvent) (bool, error) {
+	ok, err := c.prg.MatchesEvent(f, nil, celEvent(ev))
 	if err != nil {
 		return false, fmt.Errorf("evaluate %q: %w", c.src, err)
 	}

@@ -64,6 +64,9 @@ type EventTrigger struct {
 	// list supplies the events (read by the worker) instead of the
 	// DataSource's events.
 	ProgramRef string
+	// Where, when set, is a CEL filter over the event and the customer
+	// (event.properties.total > 100.0): only events it holds for enrol.
+	Where string
 }
 
 // InactivityTrigger fires after Duration without an order.
@@ -96,6 +99,7 @@ type Step struct {
 	Name        string
 	Send        *SendStep
 	Wait        *WaitStep
+	WaitFor     *WaitForStep
 	Branch      *BranchStep
 	AwardPoints *AwardPointsStep
 	Exit        *ExitStep
@@ -132,6 +136,16 @@ type Template struct {
 type WaitStep struct {
 	Duration  time.Duration
 	LocalTime string
+}
+
+// WaitForStep waits up to Timeout for an event of type Event (an ingested
+// or data-source event, or an order for order_placed) and jumps to Then when
+// it arrives in time, else to Else. An empty target means "the next step".
+type WaitForStep struct {
+	Event   string
+	Timeout time.Duration
+	Then    string
+	Else    string
 }
 
 // BranchStep jumps to Then when If (CEL) is true, else to Else. An empty

@@ -6,7 +6,8 @@ import "fmt"
 // without a wait step in between (a branch to itself, two branches sending
 // each other back and forth): such a loop never lets time pass, so a journey
 // in it would spin, or re-send, for ever within one tick. Loops through a
-// wait are fine: that is a reminder series.
+// wait or waitFor are fine: that is a reminder series (a waitFor always
+// waits: its event is looked for between ticks, never within one).
 func (p *Playbook) checkCycles(bad func(string, string, ...any)) {
 	steps := p.Config.Steps
 	successors := func(i int) []int {
@@ -16,7 +17,7 @@ func (p *Playbook) checkCycles(bad func(string, string, ...any)) {
 			next = append(next, i+1)
 		}
 		switch {
-		case s.Wait != nil:
+		case s.Wait != nil, s.WaitFor != nil:
 			return nil // time passes here: a loop through it is not instant
 		case s.Exit != nil && s.Exit.If == "":
 			return nil

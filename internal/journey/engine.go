@@ -155,6 +155,17 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 			}
 			st.Waiting = false
 			p.next(&st)
+		case step.WaitFor != nil:
+			// The awaited event is matched by the worker between calls
+			// (EventArrived); reaching the timeout here means it did not come.
+			if !st.Waiting {
+				startWaitFor(&st, step.WaitFor, in.Now)
+			}
+			if in.Now.Before(st.DueAt) {
+				return st, effects
+			}
+			st.Waiting = false
+			p.jump(&st, step.WaitFor.Else)
 		case step.Send != nil:
 			eff, deferred := p.send(&st, step, in, loc, sent)
 			effects = append(effects, eff)
@@ -187,12 +198,7 @@ func (p *Playbook) Advance(st State, in Input) (State, []Effect) {
 			if ok {
 				target = step.Branch.Then
 			}
-			if target == "" {
-				p.next(&st)
-			} else {
-				st.Step = p.index[target]
-				st.StepName = target
-			}
+			p.jump(&st, target)
 		case step.Exit != nil:
 			leave := true
 			if c := p.conds[st.Step]; c != nil {
@@ -253,7 +259,7 @@ func (p *Playbook) send(st *State, step Step, in Input, loc *time.Location, sent
 		return suppress(ReasonNoRecipient)
 	}
 	// Links follow the channel actually used (a variant may change it).
-	subject, body, html, err := renderer.RenderWithLinks(in.Customer, p.links(channelRef, step.Send.Topic, st.CustomerID))
+	subject, body, html, err := renderer.RenderFor(in.Customer, st.Event, p.links(channelRef, step.Send.Topic, st.CustomerID))
 	if err != nil {
 		return suppress(ReasonTemplate)
 	}

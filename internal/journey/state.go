@@ -36,6 +36,11 @@ type State struct {
 	Converted   bool
 	ConvertedAt time.Time
 	FinishedAt  time.Time
+	// Event is the event that enrolled the customer (event triggers only;
+	// nil otherwise): templates and conditions read its properties. It is
+	// customer data: it lives only in the state store and is erased with
+	// the customer.
+	Event *TriggerEvent
 }
 
 // Done reports whether the journey has ended.

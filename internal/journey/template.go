@@ -12,15 +12,18 @@ import (
 
 // TemplateFields are the names a template may reference as {{.name}}: the
 // same camelCase names CEL expressions use (see CustomerVars), e.g.
-// {{.email}}, {{.loyaltyTier}}, {{.attributes.firstName}}, and the message's
-// links {{.unsubscribeURL}} and {{.preferencesURL}} (template_links.go).
+// {{.email}}, {{.loyaltyTier}}, {{.attributes.firstName}}, the message's
+// links {{.unsubscribeURL}} and {{.preferencesURL}} (template_links.go),
+// and the triggering event {{.event.type}}, {{.event.properties.total}}
+// (template_event.go).
 func TemplateFields() []string {
 	vars := CustomerVars(&customer.Features{})
-	out := make([]string, 0, len(vars)+2)
+	out := make([]string, 0, len(vars)+3)
 	for k := range vars {
 		out = append(out, k)
 	}
 	out = append(out, linkFields()...)
+	out = append(out, EventField)
 	sort.Strings(out)
 	return out
 }
@@ -99,7 +102,7 @@ func CompileTemplate(label string, t Template) (*Renderer, error) {
 			trial.Attributes[name] = ""
 		}
 	}
-	if _, _, _, err := r.RenderWithLinks(trial, MessageLinks{}); err != nil {
+	if _, _, _, err := r.RenderFor(trial, trialEvent(known), MessageLinks{}); err != nil && !eventShapeError(err, known) {
 		return nil, err
 	}
 	return r, nil
@@ -187,6 +190,7 @@ func walk(n parse.Node, known map[string]bool, dotIsCustomer bool) error {
 		}
 		if dotIsCustomer {
 			attributeRefs(known, n.Ident)
+			eventRefs(known, n.Ident)
 		}
 	case *parse.VariableNode:
 		if n.Ident[0] == "$" && len(n.Ident) > 1 && !known[n.Ident[1]] {
@@ -194,6 +198,7 @@ func walk(n parse.Node, known map[string]bool, dotIsCustomer bool) error {
 		}
 		if n.Ident[0] == "$" {
 			attributeRefs(known, n.Ident[1:])
+			eventRefs(known, n.Ident[1:])
 		}
 	case *parse.ChainNode:
 		return walk(n.Node, known, dotIsCustomer)

@@ -28,8 +28,15 @@ func linkFields() []string { return []string{UnsubscribeURLField, PreferencesURL
 
 // RenderWithLinks renders like Render and gives the templates the links.
 func (r *Renderer) RenderWithLinks(f *customer.Features, l MessageLinks) (subject, body, html string, err error) {
+	return r.RenderFor(f, nil, l)
+}
+
+// RenderFor renders for a customer, the journey's triggering event (nil:
+// none, .event.properties is empty) and the message's links.
+func (r *Renderer) RenderFor(f *customer.Features, ev *TriggerEvent, l MessageLinks) (subject, body, html string, err error) {
 	data := CustomerVars(f)
 	data[UnsubscribeURLField], data[PreferencesURLField] = l.Unsubscribe, l.Preferences
+	data[EventField] = eventVars(ev)
 	return r.render(data)
 }
 

@@ -20,9 +20,28 @@ func SegmentEntered(prev, curr map[string]bool) []string {
 	return out
 }
 
-// EventFires reports whether ev triggers an event playbook.
+// EventFires reports whether ev triggers an event playbook (type only; see
+// Playbook.EventFires for the where filter).
 func EventFires(t *EventTrigger, ev customer.Event) bool {
 	return t != nil && ev.Type == t.Type
+}
+
+// EventFires reports whether ev enrols the customer f: the trigger's type
+// and, when set, its where filter. A filter that fails to evaluate (a
+// property missing from this event) does not fire; the error is returned
+// so the worker can count it (it names the expression and the key, never a
+// value).
+func (p *Playbook) EventFires(ev customer.Event, f *customer.Features) (bool, error) {
+	if !EventFires(p.Trigger.Event, ev) {
+		return false, nil
+	}
+	if p.where == nil {
+		return true, nil
+	}
+	if f == nil {
+		f = &customer.Features{ID: ev.CustomerID}
+	}
+	return p.where.EvalEvent(f, NewTriggerEvent(ev))
 }
 
 // LastActivity is the last order, or sign-up when the customer never ordered.

@@ -39,6 +39,8 @@ type Playbook struct {
 	quiet            *QuietWindow
 	waitAt           []ClockTime
 	goal             *Condition
+	// where is the event trigger's compiled filter (nil: every event fires).
+	where *Condition
 	// Links, set by the worker, gives each message its signed unsubscribe
 	// and preference links (nil: none).
 	Links LinksFunc
@@ -59,6 +61,15 @@ func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 		bad("name", "must not be empty")
 	}
 	validateTrigger(cfg.Trigger, bad)
+	if e := cfg.Trigger.Event; e != nil && e.Where != "" {
+		if e.ProgramRef != "" {
+			bad("trigger.event.where", "applies to events of the data source, not to a loyalty programme's points_expiring list")
+		} else if c, err := CompileEventFilter(e.Where); err != nil {
+			bad("trigger.event.where", "invalid CEL %q: %v", e.Where, err)
+		} else {
+			p.where = c
+		}
+	}
 	if cfg.Reentry.After < 0 {
 		bad("reentry.after", "must not be negative")
 	}
@@ -142,13 +153,13 @@ func validateTrigger(t Trigger, bad func(string, string, ...any)) {
 func (p *Playbook) compileStep(i int, s Step, bad func(string, string, ...any)) {
 	at := fmt.Sprintf("steps[%d]", i)
 	set := 0
-	for _, on := range []bool{s.Send != nil, s.Wait != nil, s.Branch != nil, s.AwardPoints != nil, s.Exit != nil} {
+	for _, on := range []bool{s.Send != nil, s.Wait != nil, s.WaitFor != nil, s.Branch != nil, s.AwardPoints != nil, s.Exit != nil} {
 		if on {
 			set++
 		}
 	}
 	if set != 1 {
-		bad(at, "step %q: set exactly one of send, wait, branch, awardPoints, exit (%d set)", s.Name, set)
+		bad(at, "step %q: set exactly one of send, wait, waitFor, branch, awardPoints, exit (%d set)", s.Name, set)
 		return
 	}
 	switch {
@@ -173,6 +184,8 @@ func (p *Playbook) compileStep(i int, s Step, bad func(string, string, ...any)) 
 			}
 			p.waitAt[i] = c
 		}
+	case s.WaitFor != nil:
+		p.compileWaitFor(at, s, bad)
 	case s.Branch != nil:
 		c, err := CompileCondition(s.Branch.If)
 		if err != nil {

@@ -76,7 +76,7 @@ func trigger(t *v1alpha1.Trigger) (journey.Trigger, error) {
 	case t.Schedule != nil:
 		out.Schedule = string(t.Schedule.Cron)
 	case t.Event != nil:
-		out.Event = &journey.EventTrigger{Type: t.Event.Type}
+		out.Event = &journey.EventTrigger{Type: t.Event.Type, Where: t.Event.Where}
 		if t.Event.ProgramRef != nil {
 			out.Event.ProgramRef = t.Event.ProgramRef.Name
 		}
@@ -117,6 +117,12 @@ func playbookStep(i int, s *v1alpha1.Step) (journey.Step, error) {
 			return out, err
 		}
 		out.Wait = &journey.WaitStep{Duration: d, LocalTime: string(s.Wait.Until)}
+	case s.WaitFor != nil:
+		d, err := Duration(field+".waitFor.timeout", s.WaitFor.Timeout)
+		if err != nil {
+			return out, err
+		}
+		out.WaitFor = &journey.WaitForStep{Event: s.WaitFor.Event, Timeout: d, Then: s.WaitFor.Then, Else: s.WaitFor.Else}
 	case s.Branch != nil:
 		out.Branch = &journey.BranchStep{If: s.Branch.If, Then: s.Branch.Then, Else: s.Branch.Else}
 	case s.AwardPoints != nil:

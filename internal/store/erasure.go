@@ -235,12 +235,13 @@ func lockCustomerEverywhere(ctx context.Context, tx *Tx, id string) error {
 
 // eraseJourneyStates keeps each journey (its step, counts and conversion
 // feed the playbook's figures) under the tombstone; an active journey ends
-// as exited, since nobody is left to send to.
+// as exited, since nobody is left to send to. The triggering event (its
+// properties are the customer's data) is cleared.
 func eraseJourneyStates(ctx context.Context, e *erasureTx) (int64, error) {
 	res, err := e.tx.Exec(ctx, `UPDATE journey_states SET customer_id = $1,
 		status = CASE WHEN status = 'active' THEN 'exited' ELSE status END,
 		finished_at = CASE WHEN status = 'active' THEN $2 ELSE finished_at END,
-		waiting = 0, due_at = 0
+		waiting = 0, due_at = 0, trigger_event = ''
 		WHERE customer_id = $3`, e.tomb, ms(e.now), e.id)
 	return affected(res, err)
 }

@@ -57,7 +57,10 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 			}
 			return &JourneyBatch{
 				States: []journey.State{{CustomerID: p.id, Enrolment: 1, Step: 1, StepName: "hello", Status: journey.Active,
-					EnteredAt: now, DueAt: now.Add(time.Hour), Sends: 1}},
+					EnteredAt: now, DueAt: now.Add(time.Hour), Sends: 1,
+					// The triggering event's properties are the customer's data too.
+					Event: journey.NewTriggerEvent(customer.Event{CustomerID: p.id, Type: "cart_updated", OccurredAt: now,
+						Properties: map[string]string{"recipient": p.email, "giftFor": p.name}})}},
 				Deliveries: []Delivery{{Key: journey.IdempotencyKey(pb, p.id, 1, "hello"), Namespace: "shop", Playbook: pb,
 					CustomerID: p.id, Step: "hello", Kind: DeliveryMessage, Channel: "email", To: p.email,
 					Subject: "Hello " + p.name, Body: "Dear " + p.name + ", your id is " + p.id,

@@ -33,7 +33,7 @@ func shardClause(shard, shards int) string {
 // keyed by customer id.
 func (db *DB) LoadJourneyStates(ctx context.Context, playbook string, shard, shards int) (map[string]journey.State, error) {
 	rows, err := db.Query(ctx, `SELECT customer_id, enrolment, step, step_name, status, waiting, holdout, entered_at,
-		due_at, sends, converted, converted_at, finished_at FROM journey_states WHERE playbook = $1`+shardClause(shard, shards), playbook)
+		due_at, sends, converted, converted_at, finished_at, trigger_event FROM journey_states WHERE playbook = $1`+shardClause(shard, shards), playbook)
 	if err != nil {
 		return nil, fmt.Errorf("load journey states: %w", err)
 	}
@@ -41,15 +41,16 @@ func (db *DB) LoadJourneyStates(ctx context.Context, playbook string, shard, sha
 	out := map[string]journey.State{}
 	for rows.Next() {
 		var st journey.State
-		var status string
+		var status, event string
 		var waiting, holdout, converted int
 		var entered, due, convAt, finished int64
 		if err := rows.Scan(&st.CustomerID, &st.Enrolment, &st.Step, &st.StepName, &status, &waiting, &holdout,
-			&entered, &due, &st.Sends, &converted, &convAt, &finished); err != nil {
+			&entered, &due, &st.Sends, &converted, &convAt, &finished, &event); err != nil {
 			return nil, fmt.Errorf("load journey states: %w", err)
 		}
 		st.Status, st.Waiting, st.Holdout, st.Converted = journey.Status(status), waiting == 1, holdout == 1, converted == 1
 		st.EnteredAt, st.DueAt, st.ConvertedAt, st.FinishedAt = fromMS(entered), fromMS(due), fromMS(convAt), fromMS(finished)
+		st.Event = journey.DecodeTriggerEvent(event)
 		out[st.CustomerID] = st
 	}
 	return out, rows.Err()
@@ -157,13 +158,13 @@ func addCounters(ctx context.Context, tx *Tx, playbook string, counters map[stri
 	return nil
 }
 
-const stateCols = 15
+const stateCols = 16
 
 // stateUpsertSet is the ON CONFLICT clause shared by both dialects.
 const stateUpsertSet = ` ON CONFLICT (playbook, customer_id) DO UPDATE SET enrolment = excluded.enrolment, step = excluded.step,
 	step_name = excluded.step_name, status = excluded.status, waiting = excluded.waiting, holdout = excluded.holdout,
 	entered_at = excluded.entered_at, due_at = excluded.due_at, sends = excluded.sends, converted = excluded.converted,
-	converted_at = excluded.converted_at, finished_at = excluded.finished_at`
+	converted_at = excluded.converted_at, finished_at = excluded.finished_at, trigger_event = excluded.trigger_event`
 
 func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey.State) error {
 	if len(states) == 0 {
@@ -178,10 +179,10 @@ func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey
 		for _, s := range part {
 			args = append(args, playbook, s.CustomerID, journey.Bucket(s.CustomerID), s.Enrolment, s.Step, s.StepName,
 				string(s.Status), b2i(s.Waiting), b2i(s.Holdout), ms(s.EnteredAt), ms(s.DueAt), s.Sends,
-				b2i(s.Converted), ms(s.ConvertedAt), ms(s.FinishedAt))
+				b2i(s.Converted), ms(s.ConvertedAt), ms(s.FinishedAt), journey.EncodeTriggerEvent(s.Event))
 		}
 		q := `INSERT INTO journey_states (playbook, customer_id, bucket, enrolment, step, step_name, status, waiting,
-			holdout, entered_at, due_at, sends, converted, converted_at, finished_at) VALUES ` + valuesList(len(part), stateCols) + stateUpsertSet
+			holdout, entered_at, due_at, sends, converted, converted_at, finished_at, trigger_event) VALUES ` + valuesList(len(part), stateCols) + stateUpsertSet
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("write journey states: %w", err)
 		}

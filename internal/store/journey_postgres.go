@@ -14,7 +14,7 @@ import (
 
 func upsertStatesPostgres(ctx context.Context, tx *Tx, playbook string, states []journey.State) error {
 	n := len(states)
-	ids, names, statuses := make([]string, n), make([]string, n), make([]string, n)
+	ids, names, statuses, events := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	buckets, enrol, step, waiting, holdout := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	entered, due, sends, converted, convAt, finished := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, s := range states {
@@ -23,12 +23,13 @@ func upsertStatesPostgres(ctx context.Context, tx *Tx, playbook string, states [
 		waiting[i], holdout[i] = int64(b2i(s.Waiting)), int64(b2i(s.Holdout))
 		entered[i], due[i], sends[i] = ms(s.EnteredAt), ms(s.DueAt), int64(s.Sends)
 		converted[i], convAt[i], finished[i] = int64(b2i(s.Converted)), ms(s.ConvertedAt), ms(s.FinishedAt)
+		events[i] = journey.EncodeTriggerEvent(s.Event)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO journey_states (playbook, customer_id, bucket, enrolment, step, step_name, status,
-		waiting, holdout, entered_at, due_at, sends, converted, converted_at, finished_at)
+		waiting, holdout, entered_at, due_at, sends, converted, converted_at, finished_at, trigger_event)
 		SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::int[],
-			$10::bigint[], $11::bigint[], $12::int[], $13::int[], $14::bigint[], $15::bigint[])`+stateUpsertSet,
-		playbook, ids, buckets, enrol, step, names, statuses, waiting, holdout, entered, due, sends, converted, convAt, finished)
+			$10::bigint[], $11::bigint[], $12::int[], $13::int[], $14::bigint[], $15::bigint[], $16::text[])`+stateUpsertSet,
+		playbook, ids, buckets, enrol, step, names, statuses, waiting, holdout, entered, due, sends, converted, convAt, finished, events)
 	if err != nil {
 		return fmt.Errorf("write journey states: %w", err)
 	}

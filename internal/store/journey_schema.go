@@ -9,6 +9,9 @@ import "context"
 // 0 = not set; booleans are INTEGER 0/1, so one set of queries serves
 // PostgreSQL and SQLite. bucket = FNV-1a-64(customer_id) mod 4096 lets
 // replicas split customers (replica i of n owns bucket % n == i).
+// trigger_event is the event that enrolled the journey (journey.TriggerEvent
+// as JSON, capped at journey.MaxEventPropertiesBytes; '' for none): customer
+// data, cleared by Forget.
 var journeyMigrations = []string{`
 CREATE TABLE journey_states (
 	playbook     TEXT NOT NULL,
@@ -59,7 +62,8 @@ CREATE TABLE journey_event_ids (
 	event_id    TEXT NOT NULL,
 	occurred_at BIGINT NOT NULL,
 	PRIMARY KEY (playbook, cursor_name, event_id)
-)`}
+)`, `
+ALTER TABLE journey_states ADD COLUMN trigger_event TEXT NOT NULL DEFAULT ''`}
 
 // deliveryMigrations is the delivery ledger: one row per intended effect
 // (message or points award), keyed by its deterministic idempotency key,
