@@ -35,7 +35,10 @@ type eventRead struct {
 // window are remembered, so no event fires a trigger twice.
 func (w *worker) loadEvents(ctx context.Context, now time.Time) (*eventRead, error) {
 	dataEvents := w.pb.Trigger.Event != nil && w.pb.Trigger.Event.ProgramRef == ""
-	if !dataEvents && (w.pb.Goal == nil || w.pb.Goal.EventType == "" || goalFromOrders(w.pb.Goal)) {
+	goalEvents := w.pb.Goal != nil && w.pb.Goal.EventType != "" && !goalFromOrders(w.pb.Goal)
+	// A waitFor step reads events too, order_placed included: it is seen as
+	// an ingested track event as well as a row of the orders table.
+	if !dataEvents && !goalEvents && len(w.pb.WaitForTypes()) == 0 {
 		return &eventRead{}, nil
 	}
 	name := w.cursorName("events")
@@ -64,6 +67,11 @@ func (w *worker) loadEvents(ctx context.Context, now time.Time) (*eventRead, err
 		}
 		read[id] = true
 		e := customer.Event{CustomerID: ev.CustomerID, Type: ev.Type, OccurredAt: ev.OccurredAt}
+		if journey.EventFires(w.pb.Trigger.Event, e) {
+			// Only a triggering event's properties are needed (the where
+			// filter, the journey's copy); others are not kept in memory.
+			e.Properties = ev.Properties
+		}
 		r.events = append(r.events, e)
 		if !done[id] {
 			r.fresh = append(r.fresh, e)

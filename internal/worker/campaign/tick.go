@@ -48,13 +48,19 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			ob.seen[id] = v
 		}
 	}
-	convert := w.conversions(now, feats, append(evs.events, orders.events...))
+	convert := w.conversions(now, feats, append(evs.events, orders.goal...))
+	arrived := w.arrivals(evs, orders)
 	work := map[string]bool{}
 	for id := range enrol {
 		work[id] = true
 	}
 	for id := range convert {
 		work[id] = true
+	}
+	for id := range arrived {
+		if st, ok := w.states[id]; ok && w.pb.WaitingFor(&st) != "" {
+			work[id] = true
+		}
 	}
 	for id, st := range w.states {
 		if st.Status == journey.Active && !st.DueAt.After(now) {
@@ -85,7 +91,8 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 	}
 	for start := 0; start < len(ids); start += w.o.BatchSize {
 		end := min(start+w.o.BatchSize, len(ids))
-		ds, err := w.advance(ctx, now, ids[start:end], enrol, convert, feats)
+		ds, err := w.advance(ctx, now, ids[start:end], tickFacts{enrol: enrol, convert: convert,
+			triggers: ob.events, arrived: arrived}, feats)
 		if err != nil {
 			wait() //nolint:errcheck // the advance error is the one to report
 			return false, err
@@ -151,10 +158,23 @@ func (w *worker) conversions(now time.Time, feats map[string]*customer.Features,
 	return out
 }
 
+// tickFacts is what one tick found for the journeys it advances.
+type tickFacts struct {
+	// enrol are the customers entering now; triggers the event that
+	// enrolled each of them (event triggers only).
+	enrol    map[string]bool
+	triggers map[string]customer.Event
+	// convert are goal conversions and when they happened.
+	convert map[string]time.Time
+	// arrived are events a waitFor step may await (arrivals).
+	arrived map[string][]customer.Event
+}
+
 // advance moves one batch of journeys in one transaction and returns the
 // ledger rows to perform once it has committed.
-func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol map[string]bool,
-	convert map[string]time.Time, feats map[string]*customer.Features) ([]store.Delivery, error) {
+func (w *worker) advance(ctx context.Context, now time.Time, ids []string, facts tickFacts,
+	feats map[string]*customer.Features) ([]store.Delivery, error) {
+	enrol, convert := facts.enrol, facts.convert
 	var ds []store.Delivery
 	var next []journey.State
 	var batch *store.JourneyBatch
@@ -175,6 +195,9 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 						p = &prev
 					}
 					st = w.pb.Enrol(id, p, now)
+					if ev, ok := facts.triggers[id]; ok {
+						st.Event = journey.NewTriggerEvent(ev)
+					}
 					counters[counterEnrolled]++
 				} else if at, ok := convert[id]; ok && !st.Converted {
 					w.pb.Convert(&st, at)
@@ -185,8 +208,18 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 					// shown, so every send is suppressed and the journey drains.
 					f = &customer.Features{ID: id}
 				}
+				// A waitFor resolves before the journey moves (an awaited event
+				// that came before the timeout wins over it), and again when
+				// this advance reached the waitFor (its event may be in this
+				// tick's read already).
+				w.resolveWait(&st, facts.arrived[id])
 				var effs []journey.Effect
 				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id], Winners: w.winners})
+				if w.resolveWait(&st, facts.arrived[id]) {
+					var more []journey.Effect
+					st, more = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id] + sendsIn(effs), Winners: w.winners})
+					effs = append(effs, more...)
+				}
 				for _, e := range effs {
 					if w.unsubscribed(unsub, id, e) {
 						e.Kind, e.Reason = journey.EffectSuppress, ReasonUnsubscribed

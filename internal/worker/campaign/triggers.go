@@ -55,13 +55,17 @@ type observation struct {
 	// re-entry policy let in (points_expiring: the expiry a reminder was for).
 	seenIfEnrolled map[string]string
 	cursors        map[string]string
+	// events is the event that made each candidate one (event triggers):
+	// the latest, so a journey sees the newest cart.
+	events map[string]customer.Event
 }
 
 // observe evaluates the playbook's trigger at now.
 func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*customer.Features,
 	members map[string]bool, events []customer.Event) (*observation, error) {
 	t := w.pb.Trigger
-	ob := &observation{seen: map[string]string{}, seenIfEnrolled: map[string]string{}, cursors: map[string]string{}}
+	ob := &observation{seen: map[string]string{}, seenIfEnrolled: map[string]string{}, cursors: map[string]string{},
+		events: map[string]customer.Event{}}
 	add := func(id string) { ob.candidates = append(ob.candidates, id) }
 	switch {
 	case t.SegmentEntry:
@@ -125,11 +129,7 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 			w.o.Logger.Warn("reading expiring loyalty points failed; retrying next tick", "playbook", w.pb.Name, "err", err)
 		}
 	case t.Event != nil:
-		for _, ev := range events {
-			if journey.EventFires(t.Event, ev) && members[ev.CustomerID] {
-				add(ev.CustomerID)
-			}
-		}
+		w.eventCandidates(events, feats, members, ob)
 	case t.Inactivity != nil:
 		for id := range members {
 			if journey.InactivityFires(t.Inactivity, feats[id], now) {
@@ -170,6 +170,39 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 	}
 	sort.Strings(ob.candidates)
 	return ob, nil
+}
+
+// eventCandidates adds the members with an event that fires the trigger
+// (its type and where filter), once each, remembering the latest such
+// event. A filter that cannot be evaluated for an event (a property it
+// reads is missing) does not fire; the log gives the playbook and a count
+// only: CEL's error text can quote a value (int("x")), which is customer data.
+func (w *worker) eventCandidates(events []customer.Event, feats map[string]*customer.Features,
+	members map[string]bool, ob *observation) {
+	failed := 0
+	for _, ev := range events {
+		if !members[ev.CustomerID] {
+			continue
+		}
+		ok, err := w.pb.EventFires(ev, feats[ev.CustomerID])
+		if err != nil {
+			failed++
+		}
+		if !ok {
+			continue
+		}
+		prev, had := ob.events[ev.CustomerID]
+		if !had {
+			ob.candidates = append(ob.candidates, ev.CustomerID)
+		}
+		if !had || !ev.OccurredAt.Before(prev.OccurredAt) {
+			ob.events[ev.CustomerID] = ev
+		}
+	}
+	if failed > 0 {
+		w.o.Logger.Debug("trigger.event.where could not be evaluated for some events; they did not enrol",
+			"playbook", w.pb.Name, "events", failed)
+	}
 }
 
 func (w *worker) defaultZone() string {

@@ -70,7 +70,7 @@ func ingestSourceName(spec *workerconfig.Playbook) string {
 // tables are created if no ingestion API has
 // run yet, so the read finds them empty rather than missing.
 func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
-	readsEvents := spec.Spec.Trigger.Event != nil || spec.Spec.Goal != nil
+	readsEvents := spec.Spec.Trigger.Event != nil || spec.Spec.Goal != nil || waitsForEvents(spec)
 	traits := spec.Segment.DataSource.Ingest != nil
 	if !readsEvents && !traits {
 		return src, func() {}, nil
@@ -86,6 +86,17 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec), traits: traits}, func() { db.Close() }, nil
 }
 
+// waitsForEvents reports whether a step of the playbook is a waitFor: its
+// awaited event may arrive through the ingestion API.
+func waitsForEvents(spec *workerconfig.Playbook) bool {
+	for i := range spec.Spec.Steps {
+		if spec.Spec.Steps[i].WaitFor != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // listenBackoff is the pause before reconnecting a failed listener (the
 // worker polls meanwhile); wakeGap the least time between woken ticks.
 const (
@@ -95,10 +106,10 @@ const (
 
 // ingestWake returns a channel signalled when the ingestion API commits new
 // events of the playbook's DataSource (PostgreSQL LISTEN/NOTIFY), for an
-// event-triggered playbook over a PostgreSQL state store; nil otherwise (the
+// event-triggered or event-awaiting (waitFor) playbook over a PostgreSQL state store; nil otherwise (the
 // worker then polls only). The listener reconnects until ctx ends.
 func ingestWake(ctx context.Context, spec *workerconfig.Playbook, url string, logger *slog.Logger) <-chan struct{} {
-	if spec.Spec.Trigger.Event == nil || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
+	if (spec.Spec.Trigger.Event == nil && !waitsForEvents(spec)) || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
 		return nil
 	}
 	notified, wake := make(chan struct{}, 1), make(chan struct{}, 1)

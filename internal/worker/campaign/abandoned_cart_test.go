@@ -1,0 +1,253 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/ingest"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/store"
+)
+
+// manualClock is now until the test moves it; the ingestion API and the
+// worker share it, so a 2 h wait passes without sleeping.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// messageReceiver is a real webhook endpoint on loopback that keeps every
+// message it was sent (recipient and body).
+type messageReceiver struct {
+	mu   sync.Mutex
+	msgs []struct{ To, Subject, Body string }
+	srv  *httptest.Server
+}
+
+func newMessageReceiver(t *testing.T) *messageReceiver {
+	r := &messageReceiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		raw, _ := io.ReadAll(req.Body)
+		var m struct {
+			To      string `json:"to"`
+			Subject string `json:"subject"`
+			Body    string `json:"body"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.msgs = append(r.msgs, struct{ To, Subject, Body string }{m.To, m.Subject, m.Body})
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *messageReceiver) messages() []struct{ To, Subject, Body string } {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]struct{ To, Subject, Body string }(nil), r.msgs...)
+}
+
+// ingestedOrders is what the worker command's ingestedSource is: the data
+// source's rows (features, orders) plus the track events the ingestion API
+// stored in the state store, read with store.ScanIngestedEvents.
+type ingestedOrders struct {
+	*memSource
+	db     *store.DB
+	source string
+}
+
+func (s ingestedOrders) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
+	if err := s.memSource.ScanEvents(ctx, since, fn); err != nil {
+		return err
+	}
+	return s.db.ScanIngestedEvents(ctx, s.source, since, fn)
+}
+
+// samplePlaybook maps the named Playbook of a config/samples file the way
+// the controller and the worker do (specmap.Playbook).
+func samplePlaybook(t *testing.T, file, name string) journey.Config {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "config", "samples", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var pb v1alpha1.Playbook
+		if err := yaml.Unmarshal([]byte(doc), &pb); err != nil {
+			t.Fatal(err)
+		}
+		if pb.Kind == "Playbook" && pb.Name == name {
+			cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cfg
+		}
+	}
+	t.Fatalf("no Playbook %s in %s", name, file)
+	return journey.Config{}
+}
+
+// The abandoned-cart sample, run by the real worker over a real PostgreSQL
+// state store, with cart events posted to the real ingestion API and
+// messages delivered to a real webhook receiver: a cart_updated with items
+// and no order within the 2 h wait sends exactly one reminder naming the
+// items; a cart followed by an order inside the wait (an ingested
+// order_placed for one customer, a row of the orders table for another)
+// sends nothing and counts a conversion; a cart with no items enrols
+// nobody (the trigger's where).
+func TestAbandonedCartSample(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	ctx := context.Background()
+	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	clock := &manualClock{now: start}
+	const source = "shop/shop"
+
+	keyFile := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(keyFile, []byte("wk_cart"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api, err := ingest.NewServer(ctx, ingest.Options{DB: db, Source: source, WriteKeyFile: keyFile, Clock: clock.Now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSrv := httptest.NewServer(api.Handler())
+	t.Cleanup(apiSrv.Close)
+	track := func(id, user, event, props string) {
+		t.Helper()
+		body := fmt.Sprintf(`{"messageId":%q,"userId":%q,"event":%q,"properties":%s}`, id, user, event, props)
+		req, _ := http.NewRequest(http.MethodPost, apiSrv.URL+"/v1/track", bytes.NewReader([]byte(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_cart:")))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("track %s answered %d", id, resp.StatusCode)
+		}
+	}
+
+	cfg := samplePlaybook(t, "56-playbooks-events.yaml", "abandoned-cart")
+	// Four treatment customers (the sample holds 10% out: pick ids outside it).
+	var ids []string
+	for i := 0; len(ids) < 4; i++ {
+		if id := fmt.Sprintf("cust-%04d", i); !journey.InHoldout(cfg.Name, id, cfg.HoldoutPercent) {
+			ids = append(ids, id)
+		}
+	}
+	abandons, ordersByTrack, ordersByRow, emptyCart := ids[0], ids[1], ids[2], ids[3]
+	feats := customers(4)
+	for i := range feats {
+		feats[i].ID = ids[i]
+		feats[i].Attributes = map[string]string{journey.ConsentWebhookAttribute: "true"}
+	}
+	mem := &memSource{feats: feats}
+	recv := newMessageReceiver(t)
+	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: source},
+		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
+		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
+		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
+	poll := func() {
+		t.Helper()
+		if _, err := w.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	items := `{"total":54.5,"items":[{"name":"Blue Mug","qty":1},{"name":"Tea Sampler","qty":2}]}`
+	track("c1", abandons, "cart_updated", items)
+	track("c2", ordersByTrack, "cart_updated", items)
+	track("c3", ordersByRow, "cart_updated", items)
+	track("c4", emptyCart, "cart_updated", `{"total":0,"items":[]}`)
+	clock.advance(time.Minute)
+	poll() // enrols three; each waits for order_placed until cart time + 2h
+	if got := recv.messages(); len(got) != 0 {
+		t.Fatalf("sent at once: %+v", got)
+	}
+
+	clock.advance(30 * time.Minute)
+	track("o2", ordersByTrack, "order_placed", `{"orderId":"A-17","total":54.5}`)
+	mem.mu.Lock()
+	mem.orders = append(mem.orders, customer.Order{CustomerID: ordersByRow, OrderID: "A-18", Amount: 54.5, OccurredAt: clock.Now()})
+	mem.mu.Unlock()
+	clock.advance(time.Minute)
+	poll()
+
+	for i := 0; i < 12; i++ { // 15-minute polls to cart time + 3h 32m: past the wait
+		clock.advance(15 * time.Minute)
+		poll()
+	}
+	got := recv.messages()
+	if len(got) != 1 {
+		t.Fatalf("%d messages, want exactly 1 reminder: %+v", len(got), got)
+	}
+	m := got[0]
+	if m.To != abandons || m.Subject != "You left something in your cart" ||
+		m.Body != "Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you." {
+		t.Fatalf("reminder %+v, want one to %s naming Blue Mug and Tea Sampler", m, abandons)
+	}
+
+	s, err := w.Summarize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Enrolled != 3 || s.Conversions.Treatment != 2 || s.Conversions.TreatmentJourneys != 3 || s.Conversions.Holdout != 0 {
+		t.Fatalf("enrolled %d, conversions %+v; want 3 enrolled (not the empty cart) and 2 of 3 converted", s.Enrolled, s.Conversions)
+	}
+	var suppressed int64
+	for _, n := range s.Suppressed {
+		suppressed += n
+	}
+	if s.Messages != 1 || s.Sent != 1 || s.Messages != s.Sent+s.Failed+s.Pending+s.DryRunCount+suppressed {
+		t.Fatalf("messages %d = sent %d + failed %d + pending %d + dry-run %d + suppressed %v; want 1 sent, adding up",
+			s.Messages, s.Sent, s.Failed, s.Pending, s.DryRunCount, s.Suppressed)
+	}
+	if s.Active != 0 || s.Exited != 3 {
+		t.Fatalf("journeys active %d exited %d, want all 3 exited", s.Active, s.Exited)
+	}
+	// The triggering event survives restarts: it is in the store, not the pod.
+	states, err := db.LoadJourneyStates(ctx, cfg.Name, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := states[abandons].Event; e == nil || e.Type != "cart_updated" || !strings.Contains(e.Properties["items"], "Tea Sampler") {
+		t.Fatalf("stored triggering event %+v", e)
+	}
+}
