@@ -228,6 +228,7 @@ func TestAbandonedCartSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("summary: enrolled %d, messages %d (sent %d), conversions %+v", s.Enrolled, s.Messages, s.Sent, s.Conversions)
 	if s.Enrolled != 3 || s.Conversions.Treatment != 2 || s.Conversions.TreatmentJourneys != 3 || s.Conversions.Holdout != 0 {
 		t.Fatalf("enrolled %d, conversions %+v; want 3 enrolled (not the empty cart) and 2 of 3 converted", s.Enrolled, s.Conversions)
 	}
@@ -249,5 +250,81 @@ func TestAbandonedCartSample(t *testing.T) {
 	}
 	if e := states[abandons].Event; e == nil || e.Type != "cart_updated" || !strings.Contains(e.Properties["items"], "Tea Sampler") {
 		t.Fatalf("stored triggering event %+v", e)
+	}
+}
+
+// Without a goal, only the waitFor step decides: an order_placed inside the
+// wait, as an ingested track event or as a row of the orders table, takes
+// the step's then path (a thank-you here); a late one does not, and the
+// timeout's else path (the reminder) is taken instead.
+func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	ctx := context.Background()
+	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	clock := &manualClock{now: start}
+	cfg := samplePlaybook(t, "56-playbooks-events.yaml", "abandoned-cart")
+	cfg.Name, cfg.Goal, cfg.HoldoutPercent = "shop/cart-then", nil, 0
+	cfg.Steps[0].WaitFor.Then = "thanks"
+	cfg.Steps = append(cfg.Steps, journey.Step{Name: "thanks", Send: &journey.SendStep{ChannelRef: "email",
+		Template: journey.Template{Subject: "Thanks", Body: "Thanks for ordering {{len .event.properties.items}} items"}}})
+	feats := customers(3)
+	for i := range feats {
+		feats[i].Attributes = map[string]string{journey.ConsentWebhookAttribute: "true"}
+	}
+	// The carts are rows of the data source's events table this time.
+	var events []customer.Event
+	for _, f := range feats {
+		events = append(events, customer.Event{CustomerID: f.ID, Type: "cart_updated", OccurredAt: start,
+			Properties: map[string]string{"items": `[{"name":"Blue Mug"},{"name":"Tea Sampler"}]`}})
+	}
+	mem := &memSource{feats: feats, events: events}
+	if err := db.MigrateIngest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv := newMessageReceiver(t)
+	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: "shop/shop"},
+		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
+		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
+		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
+	poll := func() {
+		t.Helper()
+		if _, err := w.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.advance(time.Minute)
+	poll()
+	// cust-0000 orders through the ingestion API's store, cust-0001 in the
+	// orders table, both inside the wait; cust-0002 orders 3 h later.
+	if _, err := db.StoreIngested(ctx, "shop/shop", []store.IngestedEvent{{MessageID: "o0", Type: "track", Name: "order_placed",
+		UserID: "cust-0000", OccurredAt: start.Add(time.Hour), ReceivedAt: start.Add(time.Hour),
+		Properties: json.RawMessage(`{}`), Context: json.RawMessage(`{}`)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.mu.Lock()
+	mem.orders = append(mem.orders,
+		customer.Order{CustomerID: "cust-0001", OrderID: "A", Amount: 5, OccurredAt: start.Add(90 * time.Minute)},
+		customer.Order{CustomerID: "cust-0002", OrderID: "B", Amount: 5, OccurredAt: start.Add(3 * time.Hour)})
+	mem.mu.Unlock()
+	for i := 0; i < 16; i++ { // to start + 4h 1m
+		clock.advance(15 * time.Minute)
+		poll()
+	}
+	byTo := map[string][]string{}
+	for _, m := range recv.messages() {
+		byTo[m.To] = append(byTo[m.To], m.Subject+": "+m.Body)
+	}
+	want := map[string][]string{
+		"cust-0000": {"Thanks: Thanks for ordering 2 items"},
+		"cust-0001": {"Thanks: Thanks for ordering 2 items"},
+		"cust-0002": {"You left something in your cart: Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you."},
+	}
+	for id, msgs := range want {
+		if len(byTo[id]) != 1 || byTo[id][0] != msgs[0] {
+			t.Errorf("%s received %q, want %q", id, byTo[id], msgs)
+		}
+	}
+	if len(byTo) != 3 {
+		t.Errorf("messages to %d customers, want 3: %v", len(byTo), byTo)
 	}
 }
