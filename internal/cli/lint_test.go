@@ -149,7 +149,7 @@ spec:
       exit: {}
 `,
 		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[1]: "},
-		wantMsg:    []string{"each step must set exactly one of send, wait, branch, awardPoints, exit"},
+		wantMsg:    []string{"each step must set exactly one of send, wait, waitFor, branch, awardPoints, exit"},
 	},
 	{
 		name: "branch to unknown step",
@@ -163,6 +163,31 @@ spec:
 			"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
 		},
 		wantMsg: []string{"must name a step in spec.steps", `no step named "vip-offer"`},
+	},
+	{
+		// The CRD rule and the engine name a waitFor target that is no step;
+		// the engine alone bounds the timeout (the schema only parses it).
+		name: "waitFor to unknown step, timeout too long",
+		body: playbookHead + `    - name: wait-for-order
+      waitFor: {event: order_placed, timeout: 100d, then: thanks}
+    - name: done
+      exit: {}
+`,
+		wantPrefix: []string{
+			"case.yaml:4: Playbook/winback: spec: ",
+			"case.yaml:11: Playbook/winback: spec.steps[0].waitFor.then: ",
+			"case.yaml:11: Playbook/winback: spec.steps[0].waitFor.timeout: ",
+		},
+		wantMsg: []string{"spec.steps[].waitFor.then and .else must name a step in spec.steps", `no step named "thanks"`,
+			"must be positive and at most 2160h0m0s"},
+	},
+	{
+		name: "invalid trigger filter",
+		body: strings.Replace(playbookHead, "segmentEntry: {}", `event: {type: cart_updated, where: "event.properties.total >"}`, 1) + `    - name: done
+      exit: {}
+`,
+		wantPrefix: []string{"case.yaml:7: Playbook/winback: spec.trigger.event.where: "},
+		wantMsg:    []string{"invalid CEL"},
 	},
 	{
 		name: "DataSource with two kinds",

@@ -76,7 +76,7 @@ var _ = Describe("schema and CEL validation", func() {
 				step.Wait = &v1alpha1.WaitStep{Duration: "1d"}
 				s.Steps = []v1alpha1.Step{step}
 			})
-		}, "spec.steps[0]", "exactly one of send, wait, branch, awardPoints, exit"),
+		}, "spec.steps[0]", "exactly one of send, wait, waitFor, branch, awardPoints, exit"),
 		Entry("a branch to an unknown step", func() client.Object {
 			return playbook(func(s *v1alpha1.PlaybookSpec) {
 				s.Steps = append(s.Steps, v1alpha1.Step{Name: "fork", Branch: &v1alpha1.BranchStep{If: "true", Then: "nowhere"}})
