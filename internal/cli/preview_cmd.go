@@ -14,9 +14,9 @@ import (
 
 func newPreviewCommand(opts *globalOptions) *cobra.Command {
 	var (
-		playbookFile, segmentFile, name, data, dsn, asOf string
-		dataSourceFiles, channelFiles                    []string
-		sample                                           int
+		playbookFile, segmentFile, name, data, dsn, asOf, event string
+		dataSourceFiles, channelFiles                           []string
+		sample                                                  int
 	)
 	cmd := &cobra.Command{
 		Use:   "preview -f PLAYBOOK.yaml --segment SEGMENT.yaml --datasource DATASOURCE.yaml",
@@ -54,6 +54,13 @@ demo data source), or from PostgreSQL with --dsn.`,
 			if err != nil {
 				return err
 			}
+			eventType := ""
+			if e := in.playbook.Spec.Trigger.Event; e != nil {
+				eventType = e.Type
+			}
+			if in.event, err = previewEvent(event, eventType); err != nil {
+				return err
+			}
 			cfg, where, cleanup, err := in.dataSourceConfig(data, dsn)
 			defer cleanup()
 			if err != nil {
@@ -87,6 +94,7 @@ demo data source), or from PostgreSQL with --dsn.`,
 	f.StringVar(&dsn, "dsn", "", "PostgreSQL URL for a postgres DataSource (default $RETENTION_DATASOURCE_DSN)")
 	f.IntVar(&sample, "sample", 3, "render the messages of this many treatment customers")
 	f.StringVar(&asOf, "as-of", "", "evaluate features at this instant (RFC 3339 or YYYY-MM-DD; default now)")
+	f.StringVar(&event, "event", "", `the triggering event's properties as a JSON object, for templates that read {{.event.properties...}}`)
 	for _, req := range []string{"filename", "segment", "datasource"} {
 		_ = cmd.MarkFlagRequired(req)
 	}

@@ -25,6 +25,8 @@ type previewInputs struct {
 	// defaulted lists channels not given, previewed as email.
 	defaulted  []string
 	configMaps map[string]map[string]any
+	// event is --event: the triggering event messages are rendered with.
+	event *journey.TriggerEvent
 }
 
 // loadPreviewInputs lints the files (as `lint --allow-external-refs`, so

@@ -161,7 +161,10 @@ func runPreview(ctx context.Context, in *previewInputs, conn datasource.Connecto
 			if err != nil {
 				return nil, err
 			}
-			subject, body, html, err := r.Render(masked)
+			subject, body, html, err := r.RenderFor(masked, in.event, journey.MessageLinks{})
+			if err != nil && in.event == nil && readsEvent(s.step.Send.Template) {
+				return nil, fmt.Errorf("step %s: render: %w; the template reads the triggering event: give its properties with --event '{...}'", s.step.Name, err)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("step %s: render: %w", s.step.Name, err)
 			}

@@ -210,3 +210,31 @@ func TestMaskAddress(t *testing.T) {
 		}
 	}
 }
+
+// The abandoned-cart sample's reminder names the cart's items: preview
+// renders it with the properties given by --event, and without them says
+// how to give them instead of failing with text/template's message alone.
+func TestPreviewEventTemplate(t *testing.T) {
+	s := "../../config/samples/"
+	args := []string{"preview", "-f", s + "56-playbooks-events.yaml", "--name", "abandoned-cart", "--segment", s + "30-segments.yaml",
+		"--datasource", s + "10-datasource.yaml", "--datasource", s + "03-demo-data.yaml", "--channels", s + "20-channels.yaml",
+		"--as-of", "2026-11-01", "-o", "json", "--sample", "1"}
+	_, _, err := runCLI(t, args...)
+	if err == nil || !strings.Contains(err.Error(), "--event") {
+		t.Fatalf("without --event: err %v, want one naming --event", err)
+	}
+	out, _, err := runCLI(t, append(args, "--event", `{"total":54.5,"items":[{"name":"Blue Mug"},{"name":"Tea Sampler"}]}`)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r previewResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Samples) != 1 || r.Samples[0].Body != "Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you." {
+		t.Fatalf("samples %+v", r.Samples)
+	}
+	if _, _, err := runCLI(t, append(args, "--event", `[1]`)...); err == nil || !strings.Contains(err.Error(), "--event: want a JSON object") {
+		t.Fatalf("--event [1]: %v", err)
+	}
+}

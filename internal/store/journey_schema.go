@@ -10,7 +10,7 @@ import "context"
 // PostgreSQL and SQLite. bucket = FNV-1a-64(customer_id) mod 4096 lets
 // replicas split customers (replica i of n owns bucket % n == i).
 // trigger_event is the event that enrolled the journey (journey.TriggerEvent
-// as JSON, capped at journey.MaxEventPropertiesBytes; '' for none): customer
+// as JSON, capped at journey.MaxEventPropertiesBytes; empty for none): customer
 // data, cleared by Forget.
 var journeyMigrations = []string{`
 CREATE TABLE journey_states (
