@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
@@ -59,6 +61,24 @@ func TestJourneyStoreRoundTrip(t *testing.T) {
 			}
 			if got := states["c1"]; got != st {
 				t.Fatalf("state round trip:\n got %+v\nwant %+v", got, st)
+			}
+			// The triggering event rides with the state (both dialects'
+			// write paths) and reads back equal.
+			withEvent := journey.State{CustomerID: "c2", Enrolment: 1, StepName: "wait-for-order", Status: journey.Active,
+				Waiting: true, EnteredAt: now, DueAt: now.Add(2 * time.Hour),
+				Event: journey.NewTriggerEvent(customer.Event{Type: "cart_updated", OccurredAt: now.Add(-time.Minute),
+					Properties: map[string]string{"total": "54.5", "items": `[{"name":"Blue Mug"}]`}})}
+			if err := db.JourneyTx(ctx, "ns", "p", []string{"c2"}, now, func(map[string]int) (*JourneyBatch, error) {
+				return &JourneyBatch{States: []journey.State{withEvent}}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			states, err = db.LoadJourneyStates(ctx, "p", 0, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := states["c2"]; !reflect.DeepEqual(got.Event, withEvent.Event) || got.StepName != "wait-for-order" || states["c1"].Event != nil {
+				t.Fatalf("triggering event round trip:\n got %+v\nwant %+v", got.Event, withEvent.Event)
 			}
 			pend, err := db.PendingDeliveries(ctx, "p", 0, 1)
 			if err != nil || len(pend) != 1 || pend[0].Body != "B" || pend[0].To != "c1@x" || !pend[0].CreatedAt.Equal(now) {
