@@ -179,7 +179,7 @@ spec:
 			"case.yaml:11: Playbook/winback: spec.steps[0].waitFor.timeout: ",
 		},
 		wantMsg: []string{"spec.steps[].waitFor.then and .else must name a step in spec.steps", `no step named "thanks"`,
-			"must be positive and at most 2160h0m0s"},
+			"must be positive and at most 90d"},
 	},
 	{
 		name: "invalid trigger filter",

@@ -19,7 +19,7 @@ func (p *Playbook) compileWaitFor(at string, s Step, bad func(string, string, ..
 		bad(at+".waitFor.event", "step %q: must not be empty", s.Name)
 	}
 	if w.Timeout <= 0 || w.Timeout > MaxWaitForTimeout {
-		bad(at+".waitFor.timeout", "step %q: must be positive and at most %s, got %s", s.Name, MaxWaitForTimeout, w.Timeout)
+		bad(at+".waitFor.timeout", "step %q: must be positive and at most %dd, got %s", s.Name, MaxWaitForTimeout/(24*time.Hour), w.Timeout)
 	}
 	for _, t := range []struct{ field, target string }{{"then", w.Then}, {"else", w.Else}} {
 		if _, ok := p.index[t.target]; t.target != "" && !ok {

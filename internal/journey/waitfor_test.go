@@ -157,7 +157,7 @@ func TestWaitForValidation(t *testing.T) {
 		"steps[0].waitFor.timeout: step \"w\": must be positive",
 		"steps[0].waitFor.then: step \"w\": no step named \"nowhere\"",
 		"steps[0].waitFor.else: step \"w\": no step named \"gone\"",
-		"steps[1].waitFor.timeout: step \"w2\": must be positive and at most 2160h0m0s",
+		"steps[1].waitFor.timeout: step \"w2\": must be positive and at most 90d",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in %v", want, err)
