@@ -39,8 +39,8 @@ type Playbook struct {
 	quiet            *QuietWindow
 	// broadcastAt is the broadcast trigger's localTime (-1 without one).
 	broadcastAt ClockTime
-	waitAt           []ClockTime
-	goal             *Condition
+	waitAt      []ClockTime
+	goal        *Condition
 	// Links, set by the worker, gives each message its signed unsubscribe
 	// and preference links (nil: none).
 	Links LinksFunc
