@@ -143,7 +143,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(o.PollInterval):
+		case <-time.After(base.pollWait(o.Clock())):
 			continue
 		case <-o.Wake:
 			continue

@@ -169,21 +169,23 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, enrol
 			for _, id := range ids {
 				prev, had := w.states[id]
 				st := prev
+				f := feats[id]
+				if f == nil {
+					// The customer is gone from the source: no consent can be
+					// shown, so every send is suppressed and the journey drains.
+					f = &customer.Features{ID: id}
+				}
 				if enrol[id] {
 					var p *journey.State
 					if had {
 						p = &prev
 					}
 					st = w.pb.Enrol(id, p, now)
+					// A broadcast with a localTime waits for it in the member's zone.
+					st.DueAt = w.pb.BroadcastDue(f, now)
 					counters[counterEnrolled]++
 				} else if at, ok := convert[id]; ok && !st.Converted {
 					w.pb.Convert(&st, at)
-				}
-				f := feats[id]
-				if f == nil {
-					// The customer is gone from the source: no consent can be
-					// shown, so every send is suppressed and the journey drains.
-					f = &customer.Features{ID: id}
 				}
 				var effs []journey.Effect
 				st, effs = w.pb.Advance(st, journey.Input{Now: now, Customer: f, SentInWindow: sent[id], Winners: w.winners})
