@@ -105,7 +105,7 @@ func (w *worker) broadcastSummary(ctx context.Context, s *Summary) (*BroadcastSu
 		out.State = journey.BroadcastMissed
 	case enrolled == shards && s.Active == 0 && s.Pending == 0:
 		out.State = journey.BroadcastSent
-	case enrolled > 0 || !w.o.Clock().Before(b.At):
+	case enrolled > 0 || !s.At.Before(b.At):
 		out.State = journey.BroadcastSending
 	}
 	return out, nil
