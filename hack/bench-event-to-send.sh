@@ -4,7 +4,8 @@
 # database, and lets eventload run `worker metrics` once (the segment's
 # membership), then `worker ingest` and `worker campaign` with their DEFAULT
 # flags, an event-triggered Playbook (trigger: {event: {type: cart_updated}})
-# and a signed webhook Channel pointing at a receiver on loopback. It posts
+# and a signed webhook Channel pointing at a receiver on loopback, over a
+# PostgreSQL DataSource (a second fresh database holding the customers). It posts
 # RATE /v1/track calls per second for DURATION, one per distinct user (each
 # a segment member with webhook consent), and prints, per event, the time
 # from the 2xx of /v1/track to the receiver getting the message: count, p50,
@@ -27,6 +28,7 @@ work=$(mktemp -d)
 
 cleanup() {
 	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS ${DB}_data WITH (FORCE)" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,9 +39,10 @@ GOTOOLCHAIN=local go build -o "$work/eventload" ./hack/eventload
 
 echo "== database $DB; machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 psql -q "$PGURL/postgres?sslmode=disable" -c "CREATE DATABASE $DB" >/dev/null
+psql -q "$PGURL/postgres?sslmode=disable" -c "CREATE DATABASE ${DB}_data" >/dev/null
 
 status=0
-"$work/eventload" -worker "$work/worker" -store "$PGURL/$DB?sslmode=disable" -dir "$work" \
+"$work/eventload" -worker "$work/worker" -store "$PGURL/$DB?sslmode=disable" -data "$PGURL/${DB}_data?sslmode=disable" -dir "$work" \
 	-rate "$RATE" -duration "$DURATION" -drain "$DRAIN" -concurrency "$CONCURRENCY" || status=$?
 for log in campaign ingest; do
 	if grep -q '"level":"ERROR"' "$work/$log.log"; then

@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -26,18 +25,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 type config struct {
-	worker, store, dir  string
+	worker, store, data string
+	dir                 string
 	rate                int
 	duration, drain     time.Duration
 	concurrency         int
@@ -48,6 +52,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.worker, "worker", "", "path of the built worker binary")
 	flag.StringVar(&c.store, "store", "", "PostgreSQL state store URL (a fresh database)")
+	flag.StringVar(&c.data, "data", "", "PostgreSQL URL of the DataSource's database (a fresh one: the customers are written into it)")
 	flag.StringVar(&c.dir, "dir", "", "work directory (the local root is made inside it)")
 	flag.IntVar(&c.rate, "rate", 1000, "events per second offered")
 	flag.DurationVar(&c.duration, "duration", 40*time.Second, "how long to offer events")
@@ -55,8 +60,8 @@ func main() {
 	flag.IntVar(&c.concurrency, "concurrency", 64, "connections posting /v1/track")
 	flag.Parse()
 	c.writeKey, c.eventType = "wk_bench_event_to_send", "cart_updated"
-	if c.worker == "" || c.store == "" || c.dir == "" {
-		fmt.Fprintln(os.Stderr, "eventload: -worker, -store and -dir are required")
+	if c.worker == "" || c.store == "" || c.data == "" || c.dir == "" {
+		fmt.Fprintln(os.Stderr, "eventload: -worker, -store, -data and -dir are required")
 		os.Exit(2)
 	}
 	if err := run(c); err != nil {
@@ -78,11 +83,15 @@ func run(c config) error {
 	srv := &http.Server{Handler: recv, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // closed on return
 	defer srv.Close()
-	if err := layout(root, c, users+1, "http://"+ln.Addr().String()+"/hook"); err != nil {
+	if err := layout(root, c, "http://"+ln.Addr().String()+"/hook"); err != nil {
+		return err
+	}
+	if err := writeCustomers(c.data, users+1); err != nil {
 		return err
 	}
 	env := append(os.Environ(), workload.LocalRootEnv+"="+root, workerconfig.EnvNamespace+"=bench",
-		workerconfig.EnvReportFile+"="+filepath.Join(root, "report.json"), workerconfig.EnvStateStore+"="+c.store)
+		workerconfig.EnvReportFile+"="+filepath.Join(root, "report.json"), workerconfig.EnvStateStore+"="+c.store,
+		workerconfig.EnvDataSourceDSN+"="+c.data)
 
 	fmt.Printf("== metric job (segment of %d customers)\n", users+1)
 	metrics := exec.Command(c.worker, "metrics", "--spec="+segmentSpecFile)
@@ -288,11 +297,13 @@ func (r *receiver) count(from, to int) int {
 var segmentSpecFile = filepath.Join(filepath.Dir(workload.SpecFile), "segment-spec.json")
 
 // layout writes what the pods would have mounted: the playbook's and its
-// segment's specs, the customers (CSV: every user a member with webhook
-// consent) and the webhook's signing secret.
-func layout(root string, c config, customers int, hookURL string) error {
-	source := v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV,
-		ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "web-data", Keys: []string{"customers.csv", "orders.csv"}}}}
+// segment's specs and the webhook's signing secret. The DataSource is
+// PostgreSQL (its DSN in the environment, as the pod's secretKeyRef gives
+// it): a file source re-reads its whole file for every customer lookup at
+// send time, which is not what a production source does.
+func layout(root string, c config, hookURL string) error {
+	source := v1alpha1.DataSourceSpec{Postgres: &v1alpha1.PostgresSource{
+		DSNSecretRef: v1alpha1.SecretKeySelector{Name: "web-db", Key: "dsn"}}}
 	seg := workerconfig.Segment{Namespace: "bench", Name: "everyone",
 		Spec:       v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "web"}, Criteria: `customer.email != ""`},
 		DataSource: source}
@@ -312,21 +323,32 @@ func layout(root string, c config, customers int, hookURL string) error {
 			return err
 		}
 	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write([]string{"id", "email", "created_at", "attributes"}) //nolint:errcheck // a bytes.Buffer
-	created := time.Now().UTC().AddDate(-1, 0, 0).Format(time.RFC3339)
-	for i := 0; i < customers; i++ {
-		w.Write([]string{userID(i), userID(i) + "@example.com", created, `{"consentWebhook":"true"}`}) //nolint:errcheck
-	}
-	w.Flush()
-	if err := write(root, workload.DataDir+"/customers.csv", b.Bytes()); err != nil {
-		return err
-	}
-	if err := write(root, workload.DataDir+"/orders.csv", []byte("customer_id,order_id,amount,occurred_at\n")); err != nil {
-		return err
-	}
 	return write(root, workload.SecretsDir+"/channels/hook/hmac", []byte("bench-signing-secret\n"))
+}
+
+// writeCustomers creates the default tables (datasource.Schema) in the data
+// database and n customers u0000000..., each with an e-mail (the segment's
+// criteria) and webhook consent.
+func writeCustomers(url string, n int) error {
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, stmt := range strings.Split(datasource.Schema(sqldb.Postgres), ";\n") {
+		if _, err := db.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("data schema: %w", err)
+		}
+	}
+	_, err = db.Exec(ctx, `INSERT INTO customers (id, email, created_at, attributes)
+		SELECT 'u' || lpad(i::text, 7, '0'), 'u' || lpad(i::text, 7, '0') || '@example.com', now() - interval '1 year',
+			'{"consentWebhook": "true"}'::jsonb
+		FROM generate_series(0, $1::int - 1) AS i`, n)
+	if err != nil {
+		return fmt.Errorf("customers: %w", err)
+	}
+	return nil
 }
 
 func write(root, containerPath string, data []byte) error {
