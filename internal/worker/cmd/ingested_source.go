@@ -55,6 +55,20 @@ func (s ingestedSource) ScanEvents(ctx context.Context, since time.Time, fn func
 	return s.db.ScanIngestedEvents(ctx, s.source, since, fn)
 }
 
+// ScanRecentEvents is campaign.RecentEventsSource: with storedSince set it
+// reads only the ingested events received since then (a woken tick; the
+// data source's own events wait for the next poll, as they have no
+// notification), else everything ScanEvents reads.
+func (s ingestedSource) ScanRecentEvents(ctx context.Context, since, storedSince time.Time,
+	fn func(*customer.Event) error) (time.Time, error) {
+	if storedSince.IsZero() {
+		if err := s.Source.ScanEvents(ctx, since, fn); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return s.db.ScanIngestedEventsReceived(ctx, s.source, since, storedSince, fn)
+}
+
 // ingestSourceName is the source name the ingestion API of the playbook's
 // DataSource writes under: <namespace>/<DataSource>.
 func ingestSourceName(spec *workerconfig.Playbook) string {
