@@ -25,7 +25,7 @@ func (s *storedSource) add(ev customer.Event, stored time.Time) {
 	s.storedAt = append(s.storedAt, stored)
 }
 
-func (s *storedSource) ScanRecentEvents(ctx context.Context, since, storedSince time.Time, fn func(*customer.Event) error) (time.Time, error) {
+func (s *storedSource) ScanRecentEvents(ctx context.Context, since, storedSince time.Time, _ bool, fn func(*customer.Event) error) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads = append(s.reads, storedSince)
@@ -46,8 +46,8 @@ func (s *storedSource) ScanRecentEvents(ctx context.Context, since, storedSince 
 
 // A tick woken by the notification reads only what was stored since the
 // last read (less recentMargin); an event whose commit came later than that
-// is missed by the quick read and fires on the next poll tick, once; no
-// event fires twice across quick and full reads.
+// is missed by the quick read and fires on the next poll tick (which goes
+// back pollMargin), once; no event fires twice across the reads.
 func TestWokenTickReadsOnlyRecentlyStoredEvents(t *testing.T) {
 	for name, open := range testDBs() {
 		t.Run(name, func(t *testing.T) {
@@ -79,13 +79,17 @@ func TestWokenTickReadsOnlyRecentlyStoredEvents(t *testing.T) {
 			if got := src.reads; len(got) != 2 || !got[0].IsZero() || !got[1].Equal(start.Add(-recentMargin)) {
 				t.Fatalf("reads from %v, want the whole window, then from %s", got, start.Add(-recentMargin))
 			}
-			// Committed late: stored before the margin behind what was read.
-			src.add(customer.Event{CustomerID: "cust-0003", Type: "cart", OccurredAt: start.Add(-time.Minute)}, start.Add(-time.Minute))
+			// Committed late: stored 30 s before what was read, behind
+			// recentMargin, inside pollMargin.
+			src.add(customer.Event{CustomerID: "cust-0003", Type: "cart", OccurredAt: start.Add(-30 * time.Second)}, start.Add(-30*time.Second))
 			tick(true)
 			if got := recv.customers(); got["cust-0003"] != 0 || got["cust-0001"] != 1 {
 				t.Fatalf("after a quick read: %v, want cust-0001 sent and the late commit not seen yet", got)
 			}
-			tick(false) // the poll tick reads the whole window
+			tick(false) // the poll tick goes back pollMargin
+			if got := src.reads[len(src.reads)-1]; !got.Equal(start.Add(time.Second - pollMargin)) {
+				t.Errorf("poll tick read from %s, want %s", got, start.Add(time.Second-pollMargin))
+			}
 			tick(true)
 			tick(false)
 			got, keys := recv.customers(), recv.keys()

@@ -55,13 +55,13 @@ func (s ingestedSource) ScanEvents(ctx context.Context, since time.Time, fn func
 	return s.db.ScanIngestedEvents(ctx, s.source, since, fn)
 }
 
-// ScanRecentEvents is campaign.RecentEventsSource: with storedSince set it
-// reads only the ingested events received since then (a woken tick; the
-// data source's own events wait for the next poll, as they have no
-// notification), else everything ScanEvents reads.
-func (s ingestedSource) ScanRecentEvents(ctx context.Context, since, storedSince time.Time,
+// ScanRecentEvents is campaign.RecentEventsSource: the ingested events
+// received since storedSince (zero: all), and with others the data source's
+// own events (a woken tick leaves them to the next poll, as they have no
+// notification).
+func (s ingestedSource) ScanRecentEvents(ctx context.Context, since, storedSince time.Time, others bool,
 	fn func(*customer.Event) error) (time.Time, error) {
-	if storedSince.IsZero() {
+	if others {
 		if err := s.Source.ScanEvents(ctx, since, fn); err != nil {
 			return time.Time{}, err
 		}
