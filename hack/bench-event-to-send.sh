@@ -14,7 +14,8 @@
 #   hack/bench-event-to-send.sh        # defaults below
 #
 # Environment: PGURL (server, default postgres://postgres@127.0.0.1:5432),
-# RATE (1000), DURATION (40s), DRAIN (60s), CONCURRENCY (64).
+# RATE (1000), DURATION (40s), DRAIN (60s), CONCURRENCY (64), KEEP_LOGS (a
+# directory to copy the workers' logs into).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +50,9 @@ for log in campaign ingest; do
 		echo "worker $log logged errors:"; grep '"level":"ERROR"' "$work/$log.log" | head -5
 	fi
 done
-if [ "$status" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
+if [ -n "${KEEP_LOGS:-}" ]; then
+	mkdir -p "$KEEP_LOGS" && cp "$work/campaign.log" "$work/ingest.log" "$KEEP_LOGS/" && echo "logs kept in $KEEP_LOGS"
+elif [ "$status" -ne 0 ]; then
 	echo "== campaign worker log (last 20 lines)"; tail -20 "$work/campaign.log"
 fi
 exit "$status"
