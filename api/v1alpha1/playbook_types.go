@@ -6,6 +6,7 @@ import (
 )
 
 // PlaybookSpec is an outreach journey for the members of a segment.
+// +kubebuilder:validation:XValidation:rule="!has(self.trigger.broadcast) || !has(self.reentry) || self.reentry.policy == 'Once'",message="spec.reentry must be Once with a broadcast trigger: a broadcast enrols each member once"
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.branch) || (self.steps.exists(t, t.name == s.branch.then) && (!has(s.branch.__else__) || self.steps.exists(t, t.name == s.branch.__else__))))",message="spec.steps[].branch.then and .else must name a step in spec.steps"
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.waitFor) || ((!has(s.waitFor.then) || self.steps.exists(t, t.name == s.waitFor.then)) && (!has(s.waitFor.__else__) || self.steps.exists(t, t.name == s.waitFor.__else__))))",message="spec.steps[].waitFor.then and .else must name a step in spec.steps"
 type PlaybookSpec struct {
@@ -55,7 +56,7 @@ type PlaybookSpec struct {
 }
 
 // Trigger is exactly one way of entering the journey.
-// +kubebuilder:validation:XValidation:rule="[has(self.segmentEntry), has(self.schedule), has(self.event), has(self.inactivity), has(self.anniversary), has(self.tierChange)].filter(x, x).size() == 1",message="spec.trigger must set exactly one of segmentEntry, schedule, event, inactivity, anniversary, tierChange"
+// +kubebuilder:validation:XValidation:rule="[has(self.segmentEntry), has(self.schedule), has(self.event), has(self.inactivity), has(self.anniversary), has(self.tierChange), has(self.broadcast)].filter(x, x).size() == 1",message="spec.trigger must set exactly one of segmentEntry, schedule, event, inactivity, anniversary, tierChange, broadcast"
 type Trigger struct {
 	// SegmentEntry enrols customers when they join the segment.
 	// +optional
@@ -75,6 +76,33 @@ type Trigger struct {
 	// TierChange enrols members whose loyalty tier changes.
 	// +optional
 	TierChange *TierChangeTrigger `json:"tierChange,omitempty"`
+	// Broadcast enrols every member once, at a time: a one-off send
+	// (docs/broadcasts.md).
+	// +optional
+	Broadcast *BroadcastTrigger `json:"broadcast,omitempty"`
+}
+
+// BroadcastTrigger is a one-off send to the members of the Segment at a
+// time. Consent, frequency caps, quiet hours, holdout and goal apply as to
+// any journey.
+type BroadcastTrigger struct {
+	// At is when the broadcast starts, RFC 3339 with a zone offset, e.g.
+	// 2026-12-01T09:00:00Z. Before it nobody is enrolled; at it every
+	// member of the Segment is enrolled, once.
+	// +kubebuilder:validation:Format=date-time
+	// +kubebuilder:validation:MaxLength=64
+	At string `json:"at"`
+	// LocalTime, e.g. "10:00", sends to each member at the first time their
+	// own clock (their time zone, else quietHours.defaultTimeZone, else UTC)
+	// reads it, at or after At. Without it everyone is sent to at At.
+	// +optional
+	LocalTime LocalTime `json:"localTime,omitempty"`
+	// StartingDeadline is how late after At the broadcast may still start,
+	// e.g. when the Playbook is applied after At or its worker was down
+	// (default 24h). Past it nothing is sent and status.broadcast.state is
+	// Missed.
+	// +optional
+	StartingDeadline Duration `json:"startingDeadline,omitempty"`
 }
 
 // SegmentEntryTrigger enrols customers as they enter the Segment.
@@ -451,9 +479,26 @@ type PlaybookStatus struct {
 	// +optional
 	// +listType=atomic
 	VariantWinners []VariantWinner `json:"variantWinners,omitempty"`
+	// Broadcast is where a broadcast trigger stands (unset for other triggers).
+	// +optional
+	Broadcast *BroadcastStatus `json:"broadcast,omitempty"`
 	// LastReportTime is when the worker last reported figures.
 	// +optional
 	LastReportTime *metav1.Time `json:"lastReportTime,omitempty"`
+}
+
+// BroadcastStatus reports a broadcast trigger.
+type BroadcastStatus struct {
+	// State: Scheduled (before spec.trigger.broadcast.at), Sending (members
+	// enrolled, some journeys or messages outstanding, e.g. waiting for
+	// their local time or the end of quiet hours), Sent (every journey
+	// finished), Missed (the worker first ran after at + startingDeadline;
+	// nothing was sent to those members).
+	// +kubebuilder:validation:Enum=Scheduled;Sending;Sent;Missed
+	State string `json:"state"`
+	// StartedAt is when the members were enrolled.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -466,6 +511,7 @@ type PlaybookStatus struct {
 // +kubebuilder:printcolumn:name="Enrolled",type=integer,JSONPath=`.status.enrolled`
 // +kubebuilder:printcolumn:name="Sent",type=integer,JSONPath=`.status.sent`
 // +kubebuilder:printcolumn:name="Lift",type=string,JSONPath=`.status.lift`
+// +kubebuilder:printcolumn:name="Broadcast",type=string,JSONPath=`.status.broadcast.state`,priority=1
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 

@@ -269,6 +269,13 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 		}
 	}
 	r.foldVariants(pb, &rep)
+	st.Broadcast = nil
+	if b := rep.Broadcast; b != nil {
+		st.Broadcast = &v1alpha1.BroadcastStatus{State: b.State}
+		if b.StartedAt != nil {
+			st.Broadcast.StartedAt = metaTime(*b.StartedAt)
+		}
+	}
 	st.LastReportTime = metaTime(rep.ReportTime)
 	campaignSent.WithLabelValues(pb.Namespace, pb.Name).Set(float64(rep.Sent))
 	for reason, n := range rep.Suppressed {

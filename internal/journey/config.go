@@ -55,6 +55,9 @@ type Trigger struct {
 	Anniversary *AnniversaryTrigger
 	// TierChange enrols a member whose loyalty tier changed to To.
 	TierChange *TierChangeTrigger
+	// Broadcast enrols every segment member once, at a given time (a
+	// one-off send; broadcast.go).
+	Broadcast *BroadcastTrigger
 }
 
 // EventTrigger fires on an event type.

@@ -37,8 +37,10 @@ type Playbook struct {
 	variantRenderers [][]*Renderer
 	conds            []*Condition
 	quiet            *QuietWindow
-	waitAt           []ClockTime
-	goal             *Condition
+	// broadcastAt is the broadcast trigger's localTime (-1 without one).
+	broadcastAt ClockTime
+	waitAt      []ClockTime
+	goal        *Condition
 	// where is the event trigger's compiled filter (nil: every event fires).
 	where *Condition
 	// Links, set by the worker, gives each message its signed unsubscribe
@@ -70,6 +72,7 @@ func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 			p.where = c
 		}
 	}
+	p.compileBroadcast(bad)
 	if cfg.Reentry.After < 0 {
 		bad("reentry.after", "must not be negative")
 	}
@@ -130,13 +133,13 @@ func Compile(cfg Config, channels map[string]ChannelKind) (*Playbook, error) {
 func validateTrigger(t Trigger, bad func(string, string, ...any)) {
 	set := 0
 	for _, on := range []bool{t.SegmentEntry, t.Schedule != "", t.Event != nil, t.Inactivity != nil,
-		t.Anniversary != nil, t.TierChange != nil} {
+		t.Anniversary != nil, t.TierChange != nil, t.Broadcast != nil} {
 		if on {
 			set++
 		}
 	}
 	if set != 1 {
-		bad("trigger", "set exactly one of segmentEntry, schedule, event, inactivity, anniversary, tierChange (%d set)", set)
+		bad("trigger", "set exactly one of segmentEntry, schedule, event, inactivity, anniversary, tierChange, broadcast (%d set)", set)
 	}
 	switch {
 	case t.Event != nil && t.Event.Type == "":

@@ -82,7 +82,16 @@ type Playbook struct {
 	// Variants and VariantWinners are the A/B/n tests (playbook_variants.go).
 	Variants       []Variant       `json:"variants,omitempty"`
 	VariantWinners []VariantWinner `json:"variantWinners,omitempty"`
-	Error          string          `json:"error,omitempty"`
+	// Broadcast is where a broadcast trigger stands (nil for other triggers).
+	Broadcast *Broadcast `json:"broadcast,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// Broadcast is a broadcast trigger's progress: State is one of
+// journey.BroadcastState's values; StartedAt is when members were enrolled.
+type Broadcast struct {
+	State     string     `json:"state"`
+	StartedAt *time.Time `json:"startedAt,omitempty"`
 }
 
 // Arm is one side of the holdout experiment.

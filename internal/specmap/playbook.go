@@ -94,6 +94,28 @@ func trigger(t *v1alpha1.Trigger) (journey.Trigger, error) {
 		out.Anniversary = &journey.AnniversaryTrigger{Of: of}
 	case t.TierChange != nil:
 		out.TierChange = &journey.TierChangeTrigger{To: t.TierChange.To}
+	case t.Broadcast != nil:
+		b, err := broadcast(t.Broadcast)
+		if err != nil {
+			return out, err
+		}
+		out.Broadcast = b
+	}
+	return out, nil
+}
+
+// broadcast converts a broadcast trigger; At must carry its zone offset
+// (RFC 3339), so the instant never depends on where the worker runs.
+func broadcast(b *v1alpha1.BroadcastTrigger) (*journey.BroadcastTrigger, error) {
+	at, err := time.Parse(time.RFC3339, b.At)
+	if err != nil {
+		return nil, fmt.Errorf("spec.trigger.broadcast.at: %q is not an RFC 3339 time with a zone offset, e.g. 2026-12-01T09:00:00Z", b.At)
+	}
+	out := &journey.BroadcastTrigger{At: at, LocalTime: string(b.LocalTime)}
+	if b.StartingDeadline != "" {
+		if out.StartingDeadline, err = Duration("spec.trigger.broadcast.startingDeadline", b.StartingDeadline); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -49,7 +49,11 @@ CREATE TABLE ingest_traits (
 	attributes    TEXT NOT NULL,
 	updated_at    BIGINT NOT NULL,
 	PRIMARY KEY (source, customer_id)
-)`}
+)`,
+	// Campaign workers woken by a notification read only the events received
+	// since their last read (ScanIngestedEventsReceived), not their whole
+	// overlap window: at 1000 events/s a 15-minute window is 900k rows a tick.
+	`CREATE INDEX ingest_events_received ON ingest_events (source, received_at)`}
 
 // MigrateIngest creates or upgrades the ingestion API's tables.
 func (db *DB) MigrateIngest(ctx context.Context) error {

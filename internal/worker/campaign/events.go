@@ -26,6 +26,8 @@ type eventRead struct {
 	// pruneBefore is where the next poll's overlap window starts: ids older
 	// than it are never read again and need not be remembered.
 	pruneBefore time.Time
+	// storedLatest is the latest stored time read (RecentEventsSource).
+	storedLatest time.Time
 }
 
 // loadEvents reads events since the shard's event cursor minus
@@ -51,13 +53,13 @@ func (w *worker) loadEvents(ctx context.Context, now time.Time) (*eventRead, err
 		maxAt, _ = time.Parse(time.RFC3339Nano, last)
 		since = maxAt.Add(-w.o.EventOverlap)
 	}
-	done, err := w.db.JourneyEventIDs(ctx, w.pb.Name, name)
+	done, err := w.doneEventIDs(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	r := &eventRead{ids: map[string]time.Time{}}
 	read := map[string]bool{}
-	err = w.o.Source.ScanEvents(ctx, since, func(ev *customer.Event) error {
+	r.storedLatest, err = w.scanEvents(ctx, since, func(ev *customer.Event) error {
 		if journey.Shard(ev.CustomerID, w.o.Shards) != w.o.Shard || ev.OccurredAt.After(now) {
 			return nil
 		}
@@ -73,7 +75,7 @@ func (w *worker) loadEvents(ctx context.Context, now time.Time) (*eventRead, err
 			e.Properties = ev.Properties
 		}
 		r.events = append(r.events, e)
-		if !done[id] {
+		if _, acted := done[id]; !acted {
 			r.fresh = append(r.fresh, e)
 			r.ids[id] = ev.OccurredAt
 		}
@@ -108,6 +110,7 @@ func (w *worker) recordEvents(ctx context.Context, r *eventRead, cursors map[str
 	if err := w.db.RecordJourneyEventIDs(ctx, w.lease, w.pb.Name, name, keep, r.pruneBefore); err != nil {
 		return err
 	}
+	w.rememberEvents(r, keep)
 	cursors[name] = r.cursor
 	return nil
 }

@@ -34,6 +34,11 @@ type worker struct {
 	// winners are the promoted variants (step -> variant), read from the
 	// store at the start of each tick.
 	winners map[string]string
+	// woken says this tick was started by the store's notification of new
+	// events, not by the poll interval (events_recent.go); events is the
+	// shard's memory of the events acted on.
+	woken  bool
+	events *eventMemo
 }
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
@@ -86,6 +91,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}()
 	lastPublish := time.Time{}
+	woken := false
 	for {
 		// A suspended playbook keeps its state and only reports; for a
 		// one-shot run that means it is immediately idle.
@@ -100,6 +106,7 @@ func Run(ctx context.Context, o Options) error {
 			}
 			idle = true
 			for _, w := range workers {
+				w.woken = woken
 				busy, err := w.round(ctx)
 				if isLeaseLost(err) {
 					o.Logger.Info("shard lease lost; another replica continues the shard", "playbook", pb.Name, "shard", w.o.Shard)
@@ -143,9 +150,11 @@ func Run(ctx context.Context, o Options) error {
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(o.PollInterval):
+		case <-time.After(base.pollWait(o.Clock())):
+			woken = false
 			continue
 		case <-o.Wake:
+			woken = true
 			continue
 		}
 		break

@@ -51,6 +51,8 @@ type Summary struct {
 	// Promotions what each step with variants sends to everyone now.
 	Variants   []journey.VariantFigures `json:"variants,omitempty"`
 	Promotions []VariantPromotion       `json:"promotions,omitempty"`
+	// Broadcast is where a broadcast trigger stands (nil for other triggers).
+	Broadcast *BroadcastSummary `json:"broadcast,omitempty"`
 }
 
 // Conversions are goal conversions per group with the group sizes.
@@ -112,6 +114,11 @@ func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
 	}
 	if s.Promotions, err = w.variantPromotions(ctx); err != nil {
 		return nil, err
+	}
+	if w.pb.Trigger.Broadcast != nil {
+		if s.Broadcast, err = w.broadcastSummary(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	c := s.Conversions
 	s.Lift = journey.ComputeLift(c.Treatment, c.TreatmentJourneys, c.Holdout, c.HoldoutJourneys)

@@ -189,6 +189,12 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, facts
 			for _, id := range ids {
 				prev, had := w.states[id]
 				st := prev
+				f := feats[id]
+				if f == nil {
+					// The customer is gone from the source: no consent can be
+					// shown, so every send is suppressed and the journey drains.
+					f = &customer.Features{ID: id}
+				}
 				if enrol[id] {
 					var p *journey.State
 					if had {
@@ -198,15 +204,11 @@ func (w *worker) advance(ctx context.Context, now time.Time, ids []string, facts
 					if ev, ok := facts.triggers[id]; ok {
 						st.Event = journey.NewTriggerEvent(ev)
 					}
+					// A broadcast with a localTime waits for it in the member's zone.
+					st.DueAt = w.pb.BroadcastDue(f, now)
 					counters[counterEnrolled]++
 				} else if at, ok := convert[id]; ok && !st.Converted {
 					w.pb.Convert(&st, at)
-				}
-				f := feats[id]
-				if f == nil {
-					// The customer is gone from the source: no consent can be
-					// shown, so every send is suppressed and the journey drains.
-					f = &customer.Features{ID: id}
 				}
 				// A waitFor resolves before the journey moves (an awaited event
 				// that came before the timeout wins over it), and again when

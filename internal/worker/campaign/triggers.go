@@ -104,6 +104,10 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 				}
 			}
 		}
+	case t.Broadcast != nil:
+		if err := w.observeBroadcast(ctx, now, members, ob); err != nil {
+			return nil, err
+		}
 	case t.Schedule != "":
 		name := w.cursorName("schedule")
 		last, err := w.db.JourneyCursor(ctx, w.pb.Name, name)

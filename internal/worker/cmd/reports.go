@@ -62,6 +62,13 @@ func playbookReport(s *campaign.Summary) report.Playbook {
 		r.Lift, r.LiftLow, r.LiftHigh = &lift, &low, &high
 	}
 	r.Variants, r.VariantWinners = variantReport(s)
+	if b := s.Broadcast; b != nil {
+		r.Broadcast = &report.Broadcast{State: string(b.State)}
+		if !b.StartedAt.IsZero() {
+			started := b.StartedAt.UTC()
+			r.Broadcast.StartedAt = &started
+		}
+	}
 	return r
 }
 
