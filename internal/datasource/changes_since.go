@@ -160,7 +160,7 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 }
 
 // onlyQueries restricts each table read to the customers ids. The ids are
-// inlined as SQL string literals (quotes doubled; PostgreSQL gets E'' strings
+// inlined as SQL string literals (quotes doubled; PostgreSQL gets E” strings
 // with backslashes doubled too, which read the same whatever
 // standard_conforming_strings says), because the restricted sources are
 // spliced into queries whose own parameters are already numbered.

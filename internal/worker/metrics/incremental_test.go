@@ -300,7 +300,9 @@ func TestIncrementalEqualsFull(t *testing.T) {
 					}
 					for id, row := range ab {
 						if aa[id] != row {
-							t.Fatalf("day %d: customer %s's aggregates differ", d, id)
+							var x, y aggregate
+							errX, errY := decodeAggregate([]byte(aa[id]), &x, map[string]string{}), decodeAggregate([]byte(row), &y, map[string]string{})
+							t.Fatalf("day %d: customer %s's aggregates differ:\nincremental %+v (%v)\nfull        %+v (%v)", d, id, x, errX, y, errY)
 						}
 					}
 					// The figures a non-incremental run computes from the
