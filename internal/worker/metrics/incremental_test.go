@@ -322,3 +322,66 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateRoundTrip: a row reads back as written, every field, and a
+// damaged row is refused with advice rather than misread.
+func TestAggregateRoundTrip(t *testing.T) {
+	a := aggregate{hasFeatures: true, hasDays: true, hasActivity: true, active: true, months: 1<<62 | 5,
+		f: customer.Features{Email: "x@example.com", TimeZone: "Europe/Paris", Frequency: 7, Monetary: 123.45,
+			AverageOrderValue: 17.635714285714286, WindowOrders: 2, WindowSpend: -0.1, NPS: -1, ConsentSMS: true,
+			FirstOrderAt: time.Date(1969, 3, 1, 1, 2, 3, 999999999, time.UTC), LastOrderAt: time.Date(2024, 6, 1, 0, 0, 0, 1000, time.UTC),
+			Attributes: map[string]string{"plan": "pro", "": "empty key", "country": ""}},
+		days: datasource.PurchaseDays{Days: 3, FirstDay: -300, LastDay: 19876, RepeatSpend: 0.30000000000000004}}
+	row := encodeAggregate(nil, &a)
+	var b aggregate
+	if err := decodeAggregate(row, &b, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if !b.f.CreatedAt.IsZero() || !reflect.DeepEqual(a, b) {
+		t.Fatalf("round trip:\n%+v\n%+v", a, b)
+	}
+	for _, bad := range [][]byte{nil, {2, 0}, row[:len(row)-1], append(append([]byte{}, row...), 0)} {
+		if err := decodeAggregate(bad, &b, map[string]string{}); err == nil || !strings.Contains(err.Error(), "--full") {
+			t.Fatalf("damaged row %x: err %v", bad, err)
+		}
+	}
+}
+
+// TestIncrementalFileSourceRunsInFull: a CSV source has no index to find a
+// day's rows by, so spec.incremental changes nothing: same figures as
+// without it, and no aggregates stored.
+func TestIncrementalFileSourceRunsInFull(t *testing.T) {
+	src := sources(t, fixtureShop())["csv"](t)
+	spec := fixtureSeg
+	spec.Incremental = &v1alpha1.SegmentIncremental{}
+	a, err := runAt(t, src, spec, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := runAt(t, sources(t, fixtureShop())["csv"](t), fixtureSeg, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(figures(a), figures(b)) || a.Size == 0 {
+		t.Fatalf("with spec.incremental %+v, without %+v", a, b)
+	}
+	ctx := context.Background()
+	if err := src.db.MigrateSegmentAggregates(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := src.db.SegmentAggregateState(ctx, store.SegmentRef{Namespace: "shop", Name: "buyers"}); err != nil || ok {
+		t.Fatalf("a file source stored aggregates (%v)", err)
+	}
+}
+
+// TestIncrementalSettingsNameTheField: a bad duration names its field.
+func TestIncrementalSettingsNameTheField(t *testing.T) {
+	_, err := newIncrementalSettings(&v1alpha1.SegmentIncremental{RefitEvery: "0d"})
+	if err == nil || !strings.Contains(err.Error(), "spec.incremental.refitEvery") {
+		t.Fatalf("err = %v", err)
+	}
+	s, err := newIncrementalSettings(&v1alpha1.SegmentIncremental{Overlap: "2d"})
+	if err != nil || s.overlap != 48*time.Hour || s.fullEvery != DefaultFullEvery || s.refitEvery != DefaultRefitEvery {
+		t.Fatalf("settings %+v, %v", s, err)
+	}
+}
