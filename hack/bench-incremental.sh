@@ -103,8 +103,8 @@ for run in $(seq "$RUNS"); do
       echo "run $run $v: incremental and --full figures DIFFER"; figures "$v.$run.incr"; figures "$v.$run.full"; exit 1
     fi
     grep -ho 'mode=[a-z]* reason=[^ ]*\|recomputed=[0-9]*' "$OUT/$v.$run.incr.err" | tr '\n' ' ' | sed "s/^/run $run $v incremental: /"; echo
-    awk -v v="$v" -v r="$run" -v p="$p" -v i="$i" -v f="$f" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
-      printf "run %s %s: plain full %.2f s, --full %.2f s, incremental %.2f s = %.3fx plain, %.3fx --full (figures equal; load %s)\n", r, v, p, f, i, i / p, i / f, load }'
+    awk -v v="$v" -v r="$run" -v p="$p" -v i="$i" -v f="$f" -v la="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+      printf "run %s %s: plain full %.2f s, --full %.2f s, incremental %.2f s = %.3fx plain, %.3fx --full (figures equal; load %s)\n", r, v, p, f, i, i / p, i / f, la }'
     grep -h 'segment run finished' "$OUT/$v.$run.incr.err" | grep -o 'duration=[^ ]*\|scan=[^ ]*\|snapshot=[^ ]*\|size=[^ ]*' | tr '\n' ' ' | sed 's/^/    incremental: /'; echo
   done
 done

@@ -77,10 +77,12 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 		return fmt.Errorf("state store: %w", err)
 	}
 	reason := fullReason(r.o.Full, have, prev, hash, r.now, set)
-	aggs, write, err := r.refreshAggregates(ctx, conn, src, reason, prev, set)
+	var st stepTimes
+	aggs, write, err := r.refreshAggregates(ctx, conn, src, reason, prev, set, &st)
 	if err != nil {
 		return r.dataErr(err)
 	}
+	written := time.Now()
 	write.State = store.AggregateState{SpecHash: hash, AsOf: r.now, FullAt: prev.FullAt}
 	if write.ReplaceAll {
 		write.State.FullAt = r.now
@@ -88,12 +90,14 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 	if err := r.o.DB.WriteSegmentAggregates(ctx, r.ref, write); err != nil {
 		return err
 	}
+	st.write = time.Since(written)
 	mode := "incremental"
 	if reason != "" {
 		mode = "full"
 	}
 	r.o.Logger.Info("segment aggregates", "segment", r.ref.Key(), "mode", mode, "reason", reason,
-		"customers", len(aggs), "recomputed", len(write.Rows), "duration", time.Since(start).Round(time.Millisecond).String())
+		"customers", len(aggs), "recomputed", len(write.Rows), "duration", time.Since(start).Round(time.Millisecond).String(),
+		"load", ms(st.load), "changes", ms(st.changes), "read", ms(st.read), "write", ms(st.write))
 	ids := slices.Sorted(maps.Keys(aggs))
 	if p.predict {
 		if err := r.incrementalModel(ctx, aggs, ids, hash, set); err != nil {
@@ -132,9 +136,15 @@ func fullReason(forced, have bool, prev store.AggregateState, hash string, now t
 // the write that stores them: all read from the source (a full run), or the
 // stored rows with the changed customers read again.
 func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, src datasource.IncrementalSource,
-	reason string, prev store.AggregateState, set incrementalSettings) (map[string]*aggregate, store.AggregateWrite, error) {
+	reason string, prev store.AggregateState, set incrementalSettings, st *stepTimes) (map[string]*aggregate, store.AggregateWrite, error) {
 	var w store.AggregateWrite
+	mark := time.Now()
+	lap := func(into *time.Duration) {
+		now := time.Now()
+		*into, mark = now.Sub(mark), now
+	}
 	if reason != "" {
+		defer lap(&st.read)
 		aggs := map[string]*aggregate{}
 		if err := r.readAggregates(ctx, conn, aggs); err != nil {
 			return nil, w, err
@@ -147,6 +157,7 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 	if err != nil {
 		return nil, w, err
 	}
+	lap(&st.load)
 	cols, err := src.ChangeColumns(ctx)
 	if err != nil {
 		return nil, w, err
@@ -161,6 +172,7 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 		return nil, w, err
 	}
 	w.Remove = slices.Sorted(maps.Keys(touched))
+	lap(&st.changes)
 	fresh := map[string]*aggregate{}
 	for part := range slices.Chunk(w.Remove, incrementalBatch) {
 		if err := r.readAggregates(ctx, src.Only(part), fresh); err != nil {
@@ -174,8 +186,14 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 		}
 	}
 	w.Rows = encodeAll(fresh, slices.Sorted(maps.Keys(fresh)))
+	lap(&st.read)
 	return aggs, w, nil
 }
+
+// stepTimes are the parts of refreshing the aggregates, for the log.
+type stepTimes struct{ load, changes, read, write time.Duration }
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
 // crossings are the order dates whose orders moved across an edge the
 // aggregates depend on between the stored AsOf and this one: out of the
