@@ -160,25 +160,39 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 }
 
 // onlyQueries restricts each table read to the customers ids. The ids are
-// inlined as SQL string literals (quotes doubled; PostgreSQL gets E” strings
-// with backslashes doubled too, which read the same whatever
-// standard_conforming_strings says), because the restricted sources are
-// spliced into queries whose own parameters are already numbered.
+// inlined as SQL literals, because the restricted sources are spliced into
+// queries whose own parameters are already numbered: SQLite gets an IN list
+// of '' strings (quotes doubled), PostgreSQL one text[] literal in an E''
+// string (array elements double-quoted with \ and " escaped, then \ and '
+// escaped for the string), which reads the same whatever
+// standard_conforming_strings says and plans much faster than 10,000
+// separate constants.
 func onlyQueries(d store.Dialect, qs Queries, ids []string) Queries {
 	var list strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			list.WriteByte(',')
-		}
-		if d == store.SQLite {
+	var in string
+	if d == store.SQLite {
+		for i, id := range ids {
+			if i > 0 {
+				list.WriteByte(',')
+			}
 			list.WriteString("'" + strings.ReplaceAll(id, "'", "''") + "'")
-		} else {
-			list.WriteString("E'" + strings.ReplaceAll(strings.ReplaceAll(id, `\`, `\\`), "'", "''") + "'")
 		}
-	}
-	in := " IN (" + list.String() + ")"
-	if len(ids) == 0 {
-		in = " IN (NULL)" // matches nothing
+		in = " IN (" + list.String() + ")"
+		if len(ids) == 0 {
+			in = " IN (NULL)" // matches nothing
+		}
+	} else {
+		elem := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+		list.WriteByte('{')
+		for i, id := range ids {
+			if i > 0 {
+				list.WriteByte(',')
+			}
+			list.WriteString(`"` + elem.Replace(id) + `"`)
+		}
+		list.WriteByte('}')
+		lit := strings.NewReplacer(`\`, `\\`, "'", "''").Replace(list.String())
+		in = "::text = ANY (E'" + lit + "'::text[])"
 	}
 	only := func(override, table, column string) string {
 		return "SELECT * FROM " + source(override, table) + " r WHERE r." + column + in
