@@ -29,16 +29,19 @@ type TimeRange struct {
 }
 
 // ChangeQuery asks for the customers whose aggregates may differ between a
-// previous run and this one (as of AsOf):
+// previous run (as of Previous) and this one (as of AsOf):
 //
-//	orders and feedback with Since < occurred_at <= AsOf (new and late rows)
-//	customers with Since < created_at <= AsOf (new customers)
-//	rows of a table with an updated_at column and updated_at > Since (corrections)
-//	orders with occurred_at in one of Crossings (orders that crossed a window edge)
+//	rows of a table with an updated_at column: updated_at > UpdatedSince
+//	  (new, late and corrected rows, however old their date), and rows
+//	  dated Previous < occurred_at (created_at) <= AsOf (dated in the future
+//	  at the previous run, due now);
+//	rows of a table without one: Since < occurred_at (created_at) <= AsOf
+//	  (new and late rows, and corrections of rows dated since Since);
+//	orders with occurred_at in one of Crossings (orders that crossed a window edge).
 type ChangeQuery struct {
-	Since, AsOf time.Time
-	Crossings   []TimeRange
-	Columns     ChangeColumns
+	Since, Previous, UpdatedSince, AsOf time.Time
+	Crossings                           []TimeRange
+	Columns                             ChangeColumns
 }
 
 // IncrementalSource is implemented by the connectors whose tables can be
@@ -123,24 +126,25 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 	orders := source(c.cfg.Queries.Orders, "orders")
 	customers := source(c.cfg.Queries.Customers, "customers")
 	feedback := source(c.cfg.Queries.Feedback, "feedback")
-	recent := TimeRange{After: q.Since, Until: q.AsOf}
-	b.add("customer_id", orders, "occurred_at", recent, true)
-	b.add("customer_id", feedback, "occurred_at", recent, true)
-	b.add("id", customers, "created_at", recent, true)
+	for _, t := range []struct {
+		id, src, date string
+		updated       bool
+	}{
+		{"customer_id", orders, "occurred_at", q.Columns.Orders},
+		{"customer_id", feedback, "occurred_at", q.Columns.Feedback},
+		{"id", customers, "created_at", q.Columns.Customers},
+	} {
+		recent := TimeRange{After: q.Since, Until: q.AsOf}
+		if t.updated {
+			recent.After = q.Previous
+			b.add(t.id, t.src, UpdatedAtColumn, TimeRange{After: q.UpdatedSince}, false)
+		}
+		b.add(t.id, t.src, t.date, recent, true)
+	}
 	for _, r := range q.Crossings {
 		if r.Until.After(r.After) {
 			b.add("customer_id", orders, "occurred_at", r, true)
 		}
-	}
-	updated := TimeRange{After: q.Since}
-	if q.Columns.Orders {
-		b.add("customer_id", orders, UpdatedAtColumn, updated, false)
-	}
-	if q.Columns.Customers {
-		b.add("id", customers, UpdatedAtColumn, updated, false)
-	}
-	if q.Columns.Feedback {
-		b.add("customer_id", feedback, UpdatedAtColumn, updated, false)
 	}
 	rows, err := c.query(ctx, strings.Join(b.parts, "\nUNION\n"), b.args...)
 	if err != nil {

@@ -129,18 +129,18 @@ func TestChangedCustomers(t *testing.T) {
 				return ids
 			}
 			// Orders a day before asOf + i hours: since asOf - 26h catches i <= 1.
-			got := changed(ChangeQuery{Since: asOf.Add(-26 * time.Hour), AsOf: asOf})
+			got := changed(ChangeQuery{Since: asOf.Add(-26 * time.Hour), Previous: asOf, AsOf: asOf})
 			if want := []string{`o'brien`, `plain`}; !slices.Equal(got, want) {
 				t.Fatalf("recent: %q, want %q", got, want)
 			}
 			// The year-old orders of i = 2 and 3 cross (asOf-1y-4d, asOf-1y-2d].
 			year := asOf.AddDate(-1, 0, 0)
-			got = changed(ChangeQuery{Since: asOf, AsOf: asOf,
+			got = changed(ChangeQuery{Since: asOf, Previous: asOf, AsOf: asOf,
 				Crossings: []TimeRange{{After: year.AddDate(0, 0, -4), Until: year.AddDate(0, 0, -2)}}})
 			if want := []string{`"quoted"`, `back\slash`}; !slices.Equal(got, want) {
 				t.Fatalf("crossing: %q, want %q", got, want)
 			}
-			if got := changed(ChangeQuery{Since: asOf, AsOf: asOf}); len(got) != 0 {
+			if got := changed(ChangeQuery{Since: asOf, Previous: asOf, AsOf: asOf}); len(got) != 0 {
 				t.Fatalf("nothing changed, got %q", got)
 			}
 		})

@@ -29,6 +29,13 @@ import (
 // full recomputation give the same figures bit for bit when their
 // aggregates are equal.
 
+// updatedAtMargin is how far before the previous run updated_at is read
+// again in a table that has the column: rows stamped before the previous
+// run's read but committed after it (a transaction open across the run).
+// The overlap, which re-reads a whole window of dates, is only needed where
+// no updated_at says which rows are new.
+const updatedAtMargin = time.Hour
+
 // incrementalBatch is how many customers one restricted read covers.
 const incrementalBatch = 10000
 
@@ -164,7 +171,8 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 	if err != nil {
 		return nil, w, err
 	}
-	q := datasource.ChangeQuery{Since: prev.AsOf.Add(-set.overlap), AsOf: r.now, Columns: cols,
+	q := datasource.ChangeQuery{Since: prev.AsOf.Add(-set.overlap), Previous: prev.AsOf,
+		UpdatedSince: prev.AsOf.Add(-min(set.overlap, updatedAtMargin)), AsOf: r.now, Columns: cols,
 		Crossings: r.crossings(prev.AsOf)}
 	touched := map[string]struct{}{}
 	if err := src.ChangedCustomers(ctx, q, func(id string) error {

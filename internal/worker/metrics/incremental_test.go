@@ -37,6 +37,8 @@ type history struct {
 	cfg  datasource.Config
 	rng  *rand.Rand
 	next int // order id counter
+	// written, when set, is the updated_at of new orders (the column exists).
+	written time.Time
 	// orders by id (customer, date) for picking corrections.
 	orders []customer.Order
 }
@@ -60,8 +62,13 @@ func (h *history) addOrder(t *testing.T, id string, at time.Time) {
 	h.next++
 	o := customer.Order{CustomerID: id, OrderID: fmt.Sprintf("o%05d", h.next), OccurredAt: at,
 		Amount: float64(h.rng.IntN(20000)) / 100}
-	h.exec(t, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-		o.CustomerID, o.OrderID, o.Amount, h.at(o.OccurredAt))
+	if h.written.IsZero() {
+		h.exec(t, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
+			o.CustomerID, o.OrderID, o.Amount, h.at(o.OccurredAt))
+	} else {
+		h.exec(t, `INSERT INTO orders (customer_id, order_id, amount, occurred_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			o.CustomerID, o.OrderID, o.Amount, h.at(o.OccurredAt), h.at(h.written))
+	}
 	h.orders = append(h.orders, o)
 }
 
@@ -124,6 +131,10 @@ func newHistory(t *testing.T, db *store.DB, cfg datasource.Config, t0 time.Time,
 func (h *history) day(t *testing.T, prev, now time.Time, withUpdatedAt bool) {
 	t.Helper()
 	n := len(h.orders)
+	if withUpdatedAt {
+		// The source stamps every write; rows written during the day.
+		h.written = now.Add(-time.Minute)
+	}
 	for range 25 {
 		id := fmt.Sprintf("c%03d", h.rng.IntN(240))
 		h.addOrder(t, id, prev.Add(time.Duration(h.rng.Int64N(int64(now.Sub(prev))))+time.Millisecond))
