@@ -67,6 +67,8 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 		return err
 	}
 	p := r.plan
+	// Every customer's row is evaluated here, in Go: nothing is pushed down.
+	p.where, p.args, p.pushdown = "", nil, false
 	if p.orderMetrics {
 		if r.act, err = newActivity(r.now, p.window, p.wants(metrics.MetricCohortRetention)); err != nil {
 			return err
