@@ -166,8 +166,8 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 // onlyQueries restricts each table read to the customers ids. The ids are
 // inlined as SQL literals, because the restricted sources are spliced into
 // queries whose own parameters are already numbered: SQLite gets an IN list
-// of ” strings (quotes doubled), PostgreSQL one text[] literal in an E”
-// string (array elements double-quoted with \ and " escaped, then \ and '
+// of string literals (single quotes doubled), PostgreSQL one text[]
+// literal in an E-string (array elements double-quoted with \ and " escaped, then \ and '
 // escaped for the string), which reads the same whatever
 // standard_conforming_strings says and plans much faster than 10,000
 // separate constants.
