@@ -41,6 +41,32 @@ type SegmentSpec struct {
 	// Suspend pauses the metric job.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+	// Incremental, when set, keeps every customer's aggregates in the state
+	// store and recomputes on each run only the customers whose orders,
+	// feedback or customer row changed since the last run, so a daily run
+	// costs in proportion to the day's data (docs/metrics-incremental.md).
+	// PostgreSQL and SQLite sources only; file sources always run in full.
+	// +optional
+	Incremental *SegmentIncremental `json:"incremental,omitempty"`
+}
+
+// SegmentIncremental tunes incremental metric runs. Empty fields take the
+// defaults of docs/metrics-incremental.md (7d, 7d, 7d).
+type SegmentIncremental struct {
+	// Overlap is how far before the previous run orders, feedback and
+	// customers are read again, so late rows (dated before the previous run
+	// but written after it) are picked up. Default 7d.
+	// +optional
+	Overlap Duration `json:"overlap,omitempty"`
+	// FullEvery forces a full recomputation when the last one is older, which
+	// also picks up deleted orders and corrections older than the overlap in
+	// sources without an updated_at column. Default 7d.
+	// +optional
+	FullEvery Duration `json:"fullEvery,omitempty"`
+	// RefitEvery is how often predictedCLV's models are refitted; runs in
+	// between rescore customers with the stored parameters. Default 7d.
+	// +optional
+	RefitEvery Duration `json:"refitEvery,omitempty"`
 }
 
 // SegmentStatus holds aggregates only: never customer data.

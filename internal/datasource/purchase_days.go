@@ -35,10 +35,14 @@ type PurchaseDayScanner interface {
 // Per-day sums first (GROUP BY customer, day), then one row per customer;
 // the first day's spend is left out of the repeat spend by comparing with
 // the customer's first day (a window minimum), not by subtracting, so the
-// repeat spend is a sum of the same per-day sums the Go builder adds.
+// repeat spend is a sum of the same per-day sums the Go builder adds. The
+// window is ordered by day (its minimum is the same) so the per-day sums
+// reach the outer sum in day order whatever order the hash aggregate below
+// emitted them in: the repeat spend is then the same float whether all
+// customers or a few are read (incremental runs, metrics-incremental.md).
 const purchaseDaysPostgres = `SELECT customer_id::text, count(*)::int8, min(day)::int8, max(day)::int8,
 	COALESCE(sum(spend) FILTER (WHERE day > first_day), 0)::float8
-FROM (SELECT customer_id, day, spend, min(day) OVER (PARTITION BY customer_id) AS first_day
+FROM (SELECT customer_id, day, spend, min(day) OVER (PARTITION BY customer_id ORDER BY day) AS first_day
 	FROM (SELECT customer_id, floor(date_part('epoch', occurred_at) / 86400)::int8 AS day, sum(amount)::float8 AS spend
 		FROM {orders} t WHERE occurred_at <= $1 GROUP BY 1, 2) d) d
 GROUP BY customer_id`

@@ -67,6 +67,10 @@ var erasureSteps = []struct {
 	{"journey_seen", deleteRows("journey_seen", "customer_id")},
 	{"segment_members", deleteRows("segment_members", "customer_id")},
 	{"segment_member_features", deleteRows("segment_member_features", "customer_id")},
+	// Incremental runs' per-customer aggregates (segment_aggregates.go);
+	// the next run of each such Segment is a full one, so its figures never
+	// depend on which erased rows its watermark still covered.
+	{"segment_aggregates", eraseAggregates},
 	{"delivery_ledger", eraseDeliveries},
 	{"points_members", renameRows("points_members", "member_id")},
 	{"points_entries", erasePointsEntries},
@@ -361,4 +365,19 @@ func affected(res sql.Result, err error) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// eraseAggregates deletes the customer's aggregate rows and marks every
+// incremental Segment's last full recomputation as long ago.
+func eraseAggregates(ctx context.Context, e *erasureTx) (int64, error) {
+	n, err := deleteRows("segment_aggregates", "customer_id")(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		if _, err := e.tx.Exec(ctx, `UPDATE segment_aggregate_runs SET full_at = 0`); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }

@@ -43,6 +43,9 @@ func (db *DB) migrateAll(ctx context.Context) error {
 	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
 		return err
 	}
+	if err := db.MigrateSegmentAggregates(ctx); err != nil {
+		return err
+	}
 	if err := db.MigrateSubscriptions(ctx); err != nil {
 		return err
 	}

@@ -28,13 +28,14 @@ import (
 // picks), runs the job and publishes the summary. It returns an error, so the
 // process exits non-zero and the Job shows the failure, whenever the run
 // failed, even though the failed summary was published.
-func RunFromEnv(ctx context.Context, specPath string) error {
+// with adjusts the run's Options (the command's flags: Full, Refit).
+func RunFromEnv(ctx context.Context, specPath string, with ...func(*Options)) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	pub, err := report.FromEnv()
 	if err != nil {
 		return err
 	}
-	sum, runErr := runFromEnv(ctx, specPath, logger)
+	sum, runErr := runFromEnv(ctx, specPath, logger, with)
 	if sum.RunTime.IsZero() {
 		sum.RunTime = time.Now().UTC()
 	}
@@ -52,7 +53,7 @@ func RunFromEnv(ctx context.Context, specPath string) error {
 	return nil
 }
 
-func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (report.Segment, error) {
+func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger, with []func(*Options)) (report.Segment, error) {
 	var seg workerconfig.Segment
 	if err := workerconfig.Load(specPath, &seg); err != nil {
 		return report.Segment{Error: err.Error()}, err
@@ -83,6 +84,9 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 			return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
 		}
 		opts.Loyalty = &lc
+	}
+	for _, w := range with {
+		w(&opts)
 	}
 	return Run(ctx, opts)
 }

@@ -46,6 +46,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, when set, is called about every ProgressEvery rows of a scan.
 	Progress func(Progress)
+	// Full recomputes every customer's stored aggregates, and Refit refits
+	// predictedCLV's model, in a run with spec.incremental (`worker metrics
+	// --full`, `--refit`); other runs ignore them.
+	Full, Refit bool
 }
 
 // Progress reports how far a scan got.

@@ -63,19 +63,33 @@ func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time
 	if err != nil {
 		return nil, err
 	}
+	model, err := fitModel(rows, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return &predictor{model: model, rows: rows}, nil
+}
+
+// fitModel fits BG/NBD and Gamma-Gamma on the summary rows (a *fitError
+// when the data does not allow it).
+func fitModel(rows []clv.Summary, asOf time.Time) (clv.Model, error) {
 	if len(rows) == 0 {
-		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
+		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
 	bg, _, err := clv.FitBGNBD(rows)
 	if err != nil {
-		return nil, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
+		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
 	}
 	gg, _, _, err := clv.FitGammaGamma(rows)
 	if err != nil {
-		return nil, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
+		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
 	}
-	model := clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
-	return &predictor{model: model, rows: rows}, nil
+	return modelOf(bg, gg), nil
+}
+
+// modelOf is the scoring model of fitted parameters with the job's settings.
+func modelOf(bg clv.BGNBD, gg clv.GammaGamma) clv.Model {
+	return clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
 }
 
 // summariesFromDays builds the summary rows from the database's per-customer

@@ -141,6 +141,9 @@ func (r *run) execute(ctx context.Context) error {
 			p.where, p.args, p.pushdown = "", nil, false
 		}
 	}
+	if src, ok := r.incrementalSource(conn); ok {
+		return r.executeIncremental(ctx, conn, src) // incremental.go
+	}
 	r.progress = r.o.Progress
 	_, aggregates := conn.(datasource.PurchaseDayScanner)
 	if p.predict && !p.criteriaPredicts && aggregates && r.o.DB == nil {

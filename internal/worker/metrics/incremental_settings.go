@@ -1,0 +1,90 @@
+package metrics
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/metrics"
+)
+
+// Defaults of spec.incremental (docs/metrics-incremental.md says the same).
+const (
+	DefaultIncrementalOverlap = 7 * 24 * time.Hour
+	DefaultFullEvery          = 7 * 24 * time.Hour
+	DefaultRefitEvery         = 7 * 24 * time.Hour
+)
+
+// incrementalSettings are spec.incremental with defaults applied.
+type incrementalSettings struct {
+	overlap, fullEvery, refitEvery time.Duration
+}
+
+func newIncrementalSettings(spec *v1alpha1.SegmentIncremental) (incrementalSettings, error) {
+	s := incrementalSettings{overlap: DefaultIncrementalOverlap, fullEvery: DefaultFullEvery, refitEvery: DefaultRefitEvery}
+	for _, d := range []struct {
+		field string
+		value v1alpha1.Duration
+		into  *time.Duration
+	}{
+		{"spec.incremental.overlap", spec.Overlap, &s.overlap},
+		{"spec.incremental.fullEvery", spec.FullEvery, &s.fullEvery},
+		{"spec.incremental.refitEvery", spec.RefitEvery, &s.refitEvery},
+	} {
+		if d.value == "" {
+			continue
+		}
+		v, err := d.value.Parse()
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", d.field, err)
+		}
+		if v <= 0 {
+			return s, fmt.Errorf("%s %q must be positive (e.g. 7d)", d.field, d.value)
+		}
+		*d.into = v
+	}
+	return s, nil
+}
+
+// aggregateSpecHash identifies what the stored aggregates mean: the row
+// layout, the source they were read from, the window of windowOrders and
+// windowSpend, which parts are kept (purchase days for predicted CLV,
+// activity for retention, churn and cohorts) and the first cohort month the
+// activity's month bits count from. A change to any of them makes the next
+// run a full one. The criteria, the other metrics, loyalty and ingested
+// traits are applied at every run and are not part of it.
+func (r *run) aggregateSpecHash() string {
+	p, src := r.plan, r.o.Source
+	cohortFrom := ""
+	if r.act != nil && r.act.cohort != nil {
+		cohortFrom = r.act.cohortFrom.Format(time.RFC3339)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "format=%d\nkind=%s\ndsn=%s\npath=%s\nqueries=%q\nwindow=%d\ndays=%t\nactivity=%t\ncohorts=%t %s\n",
+		aggregateFormat, src.Kind, src.DSN, src.Path, []string{src.Queries.Customers, src.Queries.Orders, src.Queries.Feedback},
+		p.window, p.predict, p.orderMetrics, p.wants(metrics.MetricCohortRetention), cohortFrom)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// deriveTimes sets the feature row's fields that move with AsOf alone, as
+// the features query defines them: recencyDays from the last order (else the
+// customer's creation), tenureDays from the creation (else the first order),
+// 0 when neither is known.
+func deriveTimes(f *customer.Features, asOf time.Time) {
+	f.RecencyDays = daysBetween(asOf, f.LastOrderAt, f.CreatedAt)
+	f.TenureDays = daysBetween(asOf, f.CreatedAt, f.FirstOrderAt)
+}
+
+func daysBetween(asOf, t, fallback time.Time) float64 {
+	if t.IsZero() {
+		t = fallback
+	}
+	if t.IsZero() {
+		return 0
+	}
+	secs := float64(asOf.Unix()-t.Unix()) + float64(asOf.Nanosecond()-t.Nanosecond())/1e9
+	return secs / 86400
+}
