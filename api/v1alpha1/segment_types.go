@@ -41,6 +41,21 @@ type SegmentSpec struct {
 	// Suspend pauses the metric job.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+	// Shards splits each metric run across this many pods (an Indexed Job):
+	// pod i reads only the customers of hash partition i and the last pod to
+	// finish merges the parts into one snapshot and one report, with the
+	// same membership and figures as one pod. 1 keeps the single-pod job.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=16
+	Shards int32 `json:"shards,omitempty"`
+}
+
+// ShardCount is spec.shards, with an unset value read as the CRD's default
+// of 1 (objects built in Go skip the API server's defaulting).
+func (s SegmentSpec) ShardCount() int {
+	return max(1, int(s.Shards))
 }
 
 // SegmentStatus holds aggregates only: never customer data.
