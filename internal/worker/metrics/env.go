@@ -35,6 +35,9 @@ func RunFromEnv(ctx context.Context, specPath string) error {
 		return err
 	}
 	sum, runErr := runFromEnv(ctx, specPath, logger)
+	if errors.Is(runErr, errShardLeftToOthers) {
+		return nil // another shard of the run publishes
+	}
 	if sum.RunTime.IsZero() {
 		sum.RunTime = time.Now().UTC()
 	}
@@ -83,6 +86,9 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger) (repo
 			return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
 		}
 		opts.Loyalty = &lc
+	}
+	if seg.Spec.ShardCount() > 1 {
+		return runShardFromEnv(ctx, opts)
 	}
 	return Run(ctx, opts)
 }

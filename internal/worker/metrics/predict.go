@@ -63,6 +63,12 @@ func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time
 	if err != nil {
 		return nil, err
 	}
+	return fitPredictor(rows, asOf)
+}
+
+// fitPredictor fits the models on rows (every buyer's summary, sorted by
+// customer id: the order the likelihoods are summed in).
+func fitPredictor(rows []clv.Summary, asOf time.Time) (*predictor, error) {
 	if len(rows) == 0 {
 		return nil, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
