@@ -19,8 +19,8 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 var _ = Describe("Sharded Segment metric job", func() {
