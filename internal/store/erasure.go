@@ -67,6 +67,9 @@ var erasureSteps = []struct {
 	{"journey_seen", deleteRows("journey_seen", "customer_id")},
 	{"segment_members", deleteRows("segment_members", "customer_id")},
 	{"segment_member_features", deleteRows("segment_member_features", "customer_id")},
+	// A sharded metric run's parts in flight (deleted when it publishes).
+	{"segment_shard_members", deleteRows("segment_shard_members", "customer_id")},
+	{"segment_shard_summaries", deleteRows("segment_shard_summaries", "customer_id")},
 	{"delivery_ledger", eraseDeliveries},
 	{"points_members", renameRows("points_members", "member_id")},
 	{"points_entries", erasePointsEntries},
