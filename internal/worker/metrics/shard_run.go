@@ -102,6 +102,9 @@ func RunShard(ctx context.Context, o Options, sh Shard) (sum report.Segment, pub
 // specHash identifies the spec the pods run, so that pods of one run that
 // read different specs (an edit while the Job ran) do not mix their parts.
 func specHash(o Options) string {
+	// The DSN is left out: it carries the password, and an unsalted hash of
+	// it has no place in the state store. Pods of one Job share the Secret.
+	o.Source.DSN = ""
 	b, _ := json.Marshal(struct {
 		Spec    any
 		Source  datasource.Config
