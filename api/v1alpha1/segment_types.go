@@ -9,6 +9,9 @@ import (
 type MetricName string
 
 // SegmentSpec selects customers with a CEL expression and measures them.
+// A sharded run always recomputes in full: each shard would need its own
+// slice of the stored aggregates, so incremental runs take one pod.
+// +kubebuilder:validation:XValidation:rule="!has(self.incremental) || !has(self.shards) || self.shards == 1",message="spec.incremental needs spec.shards 1: a sharded run recomputes in full; drop one of them"
 type SegmentSpec struct {
 	// DataSourceRef names the DataSource holding the customers.
 	DataSourceRef LocalObjectReference `json:"dataSourceRef"`
@@ -48,6 +51,21 @@ type SegmentSpec struct {
 	// PostgreSQL and SQLite sources only; file sources always run in full.
 	// +optional
 	Incremental *SegmentIncremental `json:"incremental,omitempty"`
+	// Shards splits each metric run across this many pods (an Indexed Job):
+	// pod i reads only the customers of hash partition i and the last pod to
+	// finish merges the parts into one snapshot and one report, with the
+	// same membership and figures as one pod. 1 keeps the single-pod job.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=16
+	Shards int32 `json:"shards,omitempty"`
+}
+
+// ShardCount is spec.shards, with an unset value read as the CRD's default
+// of 1 (objects built in Go skip the API server's defaulting).
+func (s SegmentSpec) ShardCount() int {
+	return max(1, int(s.Shards))
 }
 
 // SegmentIncremental tunes incremental metric runs. Empty fields take the

@@ -98,6 +98,12 @@ func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha
 		return "", err
 	}
 	pod := r.workerPod(owner, workload.ComponentMetrics, "metrics", hash, &ds.Spec, state)
+	if n := seg.Spec.ShardCount(); n > 1 {
+		// An Indexed Job of n pods, each computing one hash partition of
+		// the customers (docs/metrics-sharding.md).
+		pod.Shards = int32(n)
+		pod.Env = append(pod.Env, workload.ShardRunEnv())
+	}
 	job := workload.CronJob(owner, workload.ComponentMetrics, seg.Name+"-metrics", string(seg.Spec.Schedule), seg.Spec.Suspend, pod)
 	if err := r.apply(ctx, job); err != nil {
 		return "", fmt.Errorf("apply cronjob: %w", err)

@@ -55,6 +55,9 @@ type Config struct {
 	Columns ColumnMapping
 	// Queries optionally replace the default tables (databases only).
 	Queries Queries
+	// Partition restricts every read to one shard of the customers
+	// (Partitioned sets it; zero reads them all).
+	Partition Partition
 }
 
 // ColumnMapping names the columns of the orders file (or transaction log).

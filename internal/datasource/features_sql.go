@@ -27,7 +27,10 @@ var FeatureColumns = []string{
 //	nps               = score of the latest feedback at or before asOf (ties: the higher score), -1 without
 //
 // Missing timestamps come back as 0001-01-01T00:00:00Z, Go's zero time, so no
-// column is ever NULL. Orders are aggregated in a sub-select before the join so
+// column is ever NULL. PostgreSQL sums amounts as numeric, exactly, so a
+// customer's sums do not depend on the order the plan feeds the rows in
+// (a double precision column summed as float8 could differ in the last bit
+// between a sharded and an unsharded run, whose plans differ). Orders are aggregated in a sub-select before the join so
 // PostgreSQL hashes 10M orders once instead of joining them to customers first.
 const featuresPostgres = `SELECT c.id::text AS "id",
 	COALESCE(c.email, '')::text AS "email",
@@ -48,10 +51,10 @@ const featuresPostgres = `SELECT c.id::text AS "id",
 	COALESCE(c.attributes::jsonb, '{}'::jsonb) AS "attributes"
 FROM {customers} c
 LEFT JOIN (
-	SELECT customer_id, count(*) AS n, sum(amount)::float8 AS total,
+	SELECT customer_id, count(*) AS n, sum(amount::numeric)::float8 AS total,
 		min(occurred_at) AS first_at, max(occurred_at) AS last_at,
 		count(*) FILTER (WHERE occurred_at > {windowStart}) AS wn,
-		sum(amount) FILTER (WHERE occurred_at > {windowStart})::float8 AS ws
+		sum(amount::numeric) FILTER (WHERE occurred_at > {windowStart})::float8 AS ws
 	FROM {orders} ord
 	WHERE occurred_at <= {asOf}
 	GROUP BY customer_id) o ON o.customer_id = c.id

@@ -104,6 +104,9 @@ func (c *fileConnector) scanOrderRows(issues *issueCounts, fn func(*customer.Ord
 		if v[0] == "" {
 			return fmt.Errorf("datasource file %s line %d: customer id is empty", name, line)
 		}
+		if !c.cfg.Partition.Has(v[0]) {
+			return nil // another shard's customer: its rows and issues are that shard's
+		}
 		o.CustomerID = v[0]
 		o.OrderID = v[1]
 		if o.OrderID == "" {
@@ -165,6 +168,9 @@ func (c *fileConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cus
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !c.cfg.Partition.Has(v[0]) {
+			return nil
+		}
 		cu, err := parseCustomer(v)
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)
@@ -221,6 +227,9 @@ func (c *fileConnector) scanFeedbackRows(fn func(*customer.Feedback) error) erro
 	}
 	var fb customer.Feedback
 	return c.eachRow(path, name, feedbackColumns, func(v []string, line int) (err error) {
+		if !c.cfg.Partition.Has(v[0]) {
+			return nil
+		}
 		fb.CustomerID = v[0]
 		score, err := strconv.Atoi(v[1])
 		if err != nil || score < 0 || score > 10 {
@@ -252,6 +261,9 @@ func (c *fileConnector) ScanEvents(ctx context.Context, since time.Time, fn func
 	return c.eachRow(path, name, eventColumns, func(v []string, line int) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if !c.cfg.Partition.Has(v[0]) {
+			return nil
 		}
 		e.CustomerID, e.Type = v[0], v[1]
 		if e.OccurredAt, err = parseTimestamp(v[2], ""); err != nil {

@@ -145,6 +145,9 @@ func (c *fileConnector) readCustomerAggs(ctx context.Context, path, name string,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !c.cfg.Partition.Has(v[0]) {
+			return nil // another shard's customer
+		}
 		cu, err := parseCustomerFields(v, scratch, in)
 		if err != nil {
 			return fmt.Errorf("datasource file %s line %d: %w", name, line, err)

@@ -40,10 +40,13 @@ type PurchaseDayScanner interface {
 // reach the outer sum in day order whatever order the hash aggregate below
 // emitted them in: the repeat spend is then the same float whether all
 // customers or a few are read (incremental runs, metrics-incremental.md).
+//
+// PostgreSQL sums as numeric, exactly, so the repeat spend does not depend on
+// the order of the days or orders in the plan (see featuresPostgres).
 const purchaseDaysPostgres = `SELECT customer_id::text, count(*)::int8, min(day)::int8, max(day)::int8,
 	COALESCE(sum(spend) FILTER (WHERE day > first_day), 0)::float8
 FROM (SELECT customer_id, day, spend, min(day) OVER (PARTITION BY customer_id ORDER BY day) AS first_day
-	FROM (SELECT customer_id, floor(date_part('epoch', occurred_at) / 86400)::int8 AS day, sum(amount)::float8 AS spend
+	FROM (SELECT customer_id, floor(date_part('epoch', occurred_at) / 86400)::int8 AS day, sum(amount::numeric) AS spend
 		FROM {orders} t WHERE occurred_at <= $1 GROUP BY 1, 2) d) d
 GROUP BY customer_id`
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -125,12 +126,21 @@ func (k *kubelet) schedule(ctx context.Context, key types.NamespacedName, run *c
 // backoffLimit times (restartPolicy Never, as the operator's CronJobs use).
 func (k *kubelet) runJob(ctx context.Context, cj *batchv1.CronJob) bool {
 	tmpl := cj.Spec.JobTemplate.Spec
+	if n := indexedCompletions(tmpl); n > 1 {
+		return k.runIndexedJob(ctx, cj, n)
+	}
+	return k.runPod(ctx, cj, cj.Name, *tmpl.Template.Spec.DeepCopy())
+}
+
+// runPod runs one pod of a job to completion with the job's retries.
+func (k *kubelet) runPod(ctx context.Context, cj *batchv1.CronJob, name string, spec corev1.PodSpec) bool {
+	tmpl := cj.Spec.JobTemplate.Spec
 	attempts := 1
 	if tmpl.BackoffLimit != nil {
 		attempts += int(*tmpl.BackoffLimit)
 	}
-	pod := &localPod{k: k, name: cj.Name, namespace: cj.Namespace,
-		owner: cj.Labels[workload.InstanceLabel], spec: *tmpl.Template.Spec.DeepCopy()}
+	pod := &localPod{k: k, name: name, namespace: cj.Namespace,
+		owner: cj.Labels[workload.InstanceLabel], spec: spec}
 	var b backoff
 	for i := 0; i < attempts; i++ {
 		start := time.Now()

@@ -38,6 +38,8 @@ type cohortCustomer struct {
 type CohortBuilder struct {
 	from, months int
 	customers    map[string]*cohortCustomer
+	// extra are counts of customers kept elsewhere (AddCounts).
+	extra *CohortCounts
 }
 
 // NewCohortBuilder covers the calendar months containing from through to.
@@ -72,38 +74,92 @@ func (b *CohortBuilder) Add(o customer.Order) {
 	}
 }
 
-// Matrix returns the cohort matrix of the orders added so far.
-func (b *CohortBuilder) Matrix() CohortMatrix {
-	m := CohortMatrix{
-		Months:    make([]string, b.months),
-		Sizes:     make([]int, b.months),
-		Retention: make([][]float64, b.months),
-	}
-	counts := make([][]int, b.months)
+// CohortCounts is a cohort matrix before its division: how many customers
+// each cohort has and how many of them ordered in each later month. Counts of
+// disjoint sets of customers add up (a sharded metric job adds its shards'),
+// and Matrix divides them exactly as CohortBuilder.Matrix does.
+type CohortCounts struct {
+	// From is the first month of the range (year·12 + month-1, UTC).
+	From int `json:"from"`
+	// Sizes[c] is cohort c's size; Active[c][k] how many of it ordered in month c+k.
+	Sizes  []int   `json:"sizes"`
+	Active [][]int `json:"active"`
+}
+
+// Counts returns the counts of the orders added so far (and of AddCounts).
+func (b *CohortBuilder) Counts() CohortCounts {
+	cc := CohortCounts{From: b.from, Sizes: make([]int, b.months), Active: make([][]int, b.months)}
 	for c := range b.months {
-		idx := b.from + c
-		m.Months[c] = fmt.Sprintf("%04d-%02d", idx/12, idx%12+1)
-		counts[c] = make([]int, b.months-c)
+		cc.Active[c] = make([]int, b.months-c)
 	}
 	for _, cust := range b.customers {
 		c := cust.first - b.from
 		if c < 0 || c >= b.months {
 			continue
 		}
-		m.Sizes[c]++
-		for k := range counts[c] {
+		cc.Sizes[c]++
+		for k := range cc.Active[c] {
 			off := c + k
 			if cust.active[off/64]&(1<<(off%64)) != 0 {
-				counts[c][k]++
+				cc.Active[c][k]++
 			}
 		}
 	}
-	for c := range b.months {
-		m.Retention[c] = make([]float64, len(counts[c]))
+	if b.extra != nil {
+		cc.add(*b.extra)
+	}
+	return cc
+}
+
+// AddCounts folds in the counts of customers added to another builder over
+// the same range (no customer may be in both).
+func (b *CohortBuilder) AddCounts(o CohortCounts) error {
+	if o.From != b.from || len(o.Sizes) != b.months || len(o.Active) != b.months {
+		return fmt.Errorf("cohort counts cover %d months from month %d; this matrix covers %d from %d", len(o.Sizes), o.From, b.months, b.from)
+	}
+	for c, row := range o.Active {
+		if len(row) != b.months-c {
+			return fmt.Errorf("cohort counts row %d has %d months; want %d", c, len(row), b.months-c)
+		}
+	}
+	if b.extra == nil {
+		b.extra = &CohortCounts{From: b.from, Sizes: make([]int, b.months), Active: make([][]int, b.months)}
+		for c := range b.months {
+			b.extra.Active[c] = make([]int, b.months-c)
+		}
+	}
+	b.extra.add(o)
+	return nil
+}
+
+func (cc *CohortCounts) add(o CohortCounts) {
+	for c := range cc.Sizes {
+		cc.Sizes[c] += o.Sizes[c]
+		for k := range cc.Active[c] {
+			cc.Active[c][k] += o.Active[c][k]
+		}
+	}
+}
+
+// Matrix returns the cohort matrix of the orders added so far.
+func (b *CohortBuilder) Matrix() CohortMatrix { return b.Counts().Matrix() }
+
+// Matrix divides the counts: Retention[c][k] = Active[c][k] / Sizes[c].
+func (cc CohortCounts) Matrix() CohortMatrix {
+	months := len(cc.Sizes)
+	m := CohortMatrix{
+		Months:    make([]string, months),
+		Sizes:     append([]int(nil), cc.Sizes...),
+		Retention: make([][]float64, months),
+	}
+	for c := range months {
+		idx := cc.From + c
+		m.Months[c] = fmt.Sprintf("%04d-%02d", idx/12, idx%12+1)
+		m.Retention[c] = make([]float64, len(cc.Active[c]))
 		if m.Sizes[c] == 0 {
 			continue
 		}
-		for k, n := range counts[c] {
+		for k, n := range cc.Active[c] {
 			m.Retention[c][k] = float64(n) / float64(m.Sizes[c])
 		}
 	}

@@ -71,6 +71,9 @@ var erasureSteps = []struct {
 	// the next run of each such Segment is a full one, so its figures never
 	// depend on which erased rows its watermark still covered.
 	{"segment_aggregates", eraseAggregates},
+	// A sharded metric run's parts in flight (deleted when it publishes).
+	{"segment_shard_members", deleteRows("segment_shard_members", "customer_id")},
+	{"segment_shard_summaries", deleteRows("segment_shard_summaries", "customer_id")},
 	{"delivery_ledger", eraseDeliveries},
 	{"points_members", renameRows("points_members", "member_id")},
 	{"points_entries", erasePointsEntries},

@@ -40,6 +40,9 @@ func (db *DB) migrateAll(ctx context.Context) error {
 	if err := db.MigrateSegments(ctx); err != nil {
 		return err
 	}
+	if err := db.MigrateSegmentShards(ctx); err != nil {
+		return err
+	}
 	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
 		return err
 	}

@@ -142,6 +142,11 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 	fail := func(step string, err error) (SegmentDiff, error) {
 		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %s: %w", ref.Namespace, ref.Name, step, err)
 	}
+	if guard, ok := ctx.Value(snapshotGuardKey{}).(snapshotGuard); ok { // PublishShardSnapshot
+		if err := guard(ctx, st.exec); err != nil {
+			return SegmentDiff{}, err
+		}
+	}
 	if err := st.createStaging(ctx); err != nil {
 		return fail("create staging table", err)
 	}

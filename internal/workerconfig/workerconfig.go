@@ -26,6 +26,16 @@ const (
 	EnvDataSourceDSN = "RETENTION_DATASOURCE_DSN"
 	// EnvStateStore is the state store URL (postgres://... from a Secret, or sqlite:PATH).
 	EnvStateStore = "RETENTION_STATE_STORE"
+	// EnvShardRun names one run of a sharded metric job (Segment
+	// spec.shards > 1): the uid of the Indexed Job whose pods share it,
+	// from the pod's ShardRunLabel.
+	EnvShardRun = "RETENTION_SHARD_RUN"
+	// EnvCompletionIndex is the pod's shard: Kubernetes sets it in every
+	// pod of an Indexed Job.
+	EnvCompletionIndex = "JOB_COMPLETION_INDEX"
+	// ShardRunLabel is the label the Job controller puts on its pods with
+	// the Job's uid (Kubernetes 1.27+).
+	ShardRunLabel = "batch.kubernetes.io/controller-uid"
 )
 
 // Mount directories under workload.SecretsDir.

@@ -56,11 +56,15 @@ const JobDeadline = int64(3600)
 
 // jobSpec is the one shape of every worker run, scheduled or not.
 func jobSpec(pod Pod, labels map[string]string) *batchv1ac.JobSpecApplyConfiguration {
-	return batchv1ac.JobSpec().
+	spec := batchv1ac.JobSpec().
 		WithBackoffLimit(2).
 		WithActiveDeadlineSeconds(JobDeadline).
 		WithTTLSecondsAfterFinished(86400).
 		WithTemplate(PodTemplate(pod, labels, corev1.RestartPolicyNever))
+	if pod.Shards > 1 {
+		indexed(spec, pod.Shards)
+	}
+	return spec
 }
 
 // CronJob runs a worker pod on a schedule. Forbid keeps runs from overlapping;

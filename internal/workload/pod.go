@@ -40,6 +40,9 @@ type Pod struct {
 	Ports         []corev1.ContainerPort
 	// Probe, when set, is the HTTP path of readiness and liveness probes on the first port.
 	Probe string
+	// Shards > 1 runs a Job's pod that many times as an Indexed Job
+	// (shards.go); Deployments ignore it.
+	Shards int32
 }
 
 // PodTemplate builds a pod template that meets the restricted Pod Security

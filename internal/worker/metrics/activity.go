@@ -26,6 +26,8 @@ type activity struct {
 	members     map[string]uint8
 	cohort      *metrics.CohortBuilder
 	cohortsWant bool
+	// merged are counts of members kept elsewhere (a sharded run's shards).
+	merged metrics.RetentionCounts
 }
 
 const (
@@ -92,7 +94,7 @@ func (a *activity) addOrder(o *customer.Order) {
 
 // retention counts S, E, N and Lost as metrics.RetentionCounts defines them.
 func (a *activity) retention() metrics.RetentionCounts {
-	var c metrics.RetentionCounts
+	c := a.merged
 	for _, f := range a.members {
 		if f&activeStart != 0 {
 			c.Start++

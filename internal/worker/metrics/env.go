@@ -36,6 +36,9 @@ func RunFromEnv(ctx context.Context, specPath string, with ...func(*Options)) er
 		return err
 	}
 	sum, runErr := runFromEnv(ctx, specPath, logger, with)
+	if errors.Is(runErr, errShardLeftToOthers) {
+		return nil // another shard of the run publishes
+	}
 	if sum.RunTime.IsZero() {
 		sum.RunTime = time.Now().UTC()
 	}
@@ -87,6 +90,9 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger, with 
 	}
 	for _, w := range with {
 		w(&opts)
+	}
+	if seg.Spec.ShardCount() > 1 {
+		return runShardFromEnv(ctx, opts)
 	}
 	return Run(ctx, opts)
 }

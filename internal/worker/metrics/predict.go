@@ -63,6 +63,12 @@ func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time
 	if err != nil {
 		return nil, err
 	}
+	return fitPredictor(rows, asOf)
+}
+
+// fitPredictor fits the models on rows (every buyer's summary, sorted by
+// customer id: the order the likelihoods are summed in).
+func fitPredictor(rows []clv.Summary, asOf time.Time) (*predictor, error) {
 	model, err := fitModel(rows, asOf)
 	if err != nil {
 		return nil, err

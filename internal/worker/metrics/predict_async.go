@@ -72,10 +72,9 @@ func (pf *pendingFit) finish(r *run) error {
 	if err != nil {
 		return err
 	}
-	// Summed in scan order, as the sequential scoring did, so the total does
-	// not depend on how the work was split.
+	// An exact sum: the total does not depend on how the work was split.
 	for _, v := range clvs {
-		r.totals.predictedCLV += v
+		r.totals.predictedCLV.add(v)
 	}
 	pf.members = nil
 	return nil

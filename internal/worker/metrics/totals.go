@@ -17,14 +17,18 @@ import (
 //	predicted CLV        = Σ predictedCLV / members
 //
 // which are the formulas of the metrics package applied to the same rows.
+// The money sums are exact (exactSum): they do not depend on the order the
+// source returns rows in, so a sharded run, which adds the shards' partial
+// sums, gives the same figures to the bit as one pod.
 type totals struct {
 	members   int64
-	purchases metrics.PurchaseCounts
+	purchases metrics.PurchaseCounts // Revenue is left 0: see revenue
+	revenue   exactSum               // Σ windowSpend
 	// lifetime spend and buyers for historical CLV.
-	lifetimeSpend  float64
+	lifetimeSpend  exactSum
 	lifetimeBuyers int64
 	npsScores      npsCounts
-	predictedCLV   float64
+	predictedCLV   exactSum
 }
 
 // npsCounts tallies NPS answers without keeping them.
@@ -59,13 +63,13 @@ func (t *totals) add(f *customer.Features) {
 		}
 	}
 	t.purchases.Orders += int(f.WindowOrders)
-	t.purchases.Revenue += f.WindowSpend
+	t.revenue.add(f.WindowSpend)
 	if f.Frequency >= 1 {
 		t.lifetimeBuyers++
-		t.lifetimeSpend += f.Monetary
+		t.lifetimeSpend.add(f.Monetary)
 	}
 	t.npsScores.add(f.NPS)
-	t.predictedCLV += f.PredictedCLV
+	t.predictedCLV.add(f.PredictedCLV)
 }
 
 // values returns each feature-based metric that has data, keyed by name.
@@ -76,19 +80,21 @@ func (t *totals) values() map[string]float64 {
 			out[name] = v
 		}
 	}
-	v, ok := metrics.RepeatPurchaseRate(t.purchases)
+	purchases := t.purchases
+	purchases.Revenue = t.revenue.value()
+	v, ok := metrics.RepeatPurchaseRate(purchases)
 	put(metrics.MetricRepeatPurchaseRate, v, ok)
-	v, ok = metrics.PurchaseFrequency(t.purchases)
+	v, ok = metrics.PurchaseFrequency(purchases)
 	put(metrics.MetricPurchaseFrequency, v, ok)
-	v, ok = metrics.AverageOrderValue(t.purchases)
+	v, ok = metrics.AverageOrderValue(purchases)
 	put(metrics.MetricAverageOrderValue, v, ok)
 	if t.lifetimeBuyers > 0 {
-		out[metrics.MetricHistoricalCLV] = t.lifetimeSpend / float64(t.lifetimeBuyers)
+		out[metrics.MetricHistoricalCLV] = t.lifetimeSpend.value() / float64(t.lifetimeBuyers)
 	}
 	v, ok = t.npsScores.score()
 	put(metrics.MetricNPS, v, ok)
 	if t.members > 0 {
-		out[metrics.MetricPredictedCLV] = t.predictedCLV / float64(t.members)
+		out[metrics.MetricPredictedCLV] = t.predictedCLV.value() / float64(t.members)
 	}
 	return out
 }
