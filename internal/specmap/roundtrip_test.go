@@ -45,7 +45,11 @@ func TestEngineConfigsRoundTripThroughTheWorkerSpec(t *testing.T) {
 		case "LoyaltyProgram":
 			var lp v1alpha1.LoyaltyProgram
 			decodeInto(t, d, &lp)
-			mapped, err = LoyaltyWorker(&lp, &v1alpha1.DataSource{Spec: v1alpha1.DataSourceSpec{
+			prog, perr := Loyalty(&lp.Spec)
+			if perr != nil {
+				t.Fatalf("LoyaltyProgram %s: %v", d.file, perr)
+			}
+			mapped, err = LoyaltyWorker(&lp, prog, &v1alpha1.DataSource{Spec: v1alpha1.DataSourceSpec{
 				SQLite: &v1alpha1.SQLiteSource{Path: "/data/shop.db"}}})
 		case "Channel":
 			var ch v1alpha1.Channel
@@ -95,7 +99,11 @@ func TestPlaybookWorkerSpecRoundTrips(t *testing.T) {
 		From: "Shop <news@shop.example>"}, RateLimit: &v1alpha1.RateLimit{PerSecond: 5},
 		Preferences: &v1alpha1.Preferences{PublicURL: "https://prefs.shop.example",
 			SigningKeyRef: v1alpha1.SecretKeySelector{Name: "prefs", Key: "key"}}}}
-	spec, err := PlaybookWorker(pb, PlaybookInputs{Segment: seg, DataSource: ds, Channels: map[string]*v1alpha1.Channel{"mail": mail},
+	cfg, err := Playbook(pb.Namespace, pb.Name, &pb.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := PlaybookWorker(pb, cfg, PlaybookInputs{Segment: seg, DataSource: ds, Channels: map[string]*v1alpha1.Channel{"mail": mail},
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: "http://rewards", TokenKey: "admin"}}})
 	if err != nil {
 		t.Fatal(err)

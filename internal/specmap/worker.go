@@ -4,18 +4,22 @@ import (
 	"fmt"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/loyalty"
+	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
-// The worker specs: each controller maps its kind and the references it
-// resolved once, with the functions above, and renders the result
-// (workerconfig.Render) into the worker's spec ConfigMap. Workers decode it
-// as is. Errors name the field; a referenced object's errors name the object.
+// The worker specs: each controller maps and validates its own kind once
+// (Segment, Playbook, Loyalty, ...), passes that configuration here with the
+// references it resolved, and renders the result (workerconfig.Render) into
+// the worker's spec ConfigMap. Workers decode it as is. A referenced
+// object's errors name the object.
 
-// SegmentWorker is the metric job's spec. lp is the Segment's
-// spec.loyaltyProgramRef, nil when it names none.
-func SegmentWorker(seg *v1alpha1.Segment, ds *v1alpha1.DataSource, lp *v1alpha1.LoyaltyProgram) (workerconfig.Segment, error) {
-	out, err := segmentView(seg, ds)
+// SegmentWorker is the metric job's spec; cfg is specmap.Segment's mapping
+// of seg, lp the Segment's spec.loyaltyProgramRef (nil when it names none).
+func SegmentWorker(seg *v1alpha1.Segment, cfg metrics.SegmentConfig, ds *v1alpha1.DataSource, lp *v1alpha1.LoyaltyProgram) (workerconfig.Segment, error) {
+	out, err := segmentWith(seg, cfg, ds)
 	if err != nil {
 		return out, err
 	}
@@ -29,14 +33,20 @@ func SegmentWorker(seg *v1alpha1.Segment, ds *v1alpha1.DataSource, lp *v1alpha1.
 	return out, nil
 }
 
-// segmentView is a Segment as workers see it, without its program's
-// configuration (the campaign worker reads the ledger, not the rules).
+// segmentView is a Segment as the campaign worker sees it, without its
+// program's configuration (the campaign worker reads the ledger, not the
+// rules).
 func segmentView(seg *v1alpha1.Segment, ds *v1alpha1.DataSource) (workerconfig.Segment, error) {
-	out := workerconfig.Segment{Namespace: seg.Namespace, Name: seg.Name}
-	var err error
-	if out.Config, err = Segment(&seg.Spec); err != nil {
-		return out, err
+	cfg, err := Segment(&seg.Spec)
+	if err != nil {
+		return workerconfig.Segment{}, err
 	}
+	return segmentWith(seg, cfg, ds)
+}
+
+func segmentWith(seg *v1alpha1.Segment, cfg metrics.SegmentConfig, ds *v1alpha1.DataSource) (workerconfig.Segment, error) {
+	out := workerconfig.Segment{Namespace: seg.Namespace, Name: seg.Name, Config: cfg}
+	var err error
 	if out.DataSource, err = DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
 		return out, fmt.Errorf("datasource %q: %w", ds.Name, err)
 	}
@@ -56,14 +66,12 @@ type PlaybookInputs struct {
 	LoyaltyPrograms map[string]workerconfig.LoyaltyEndpoint
 }
 
-// PlaybookWorker is the campaign worker's spec.
-func PlaybookWorker(pb *v1alpha1.Playbook, in PlaybookInputs) (workerconfig.Playbook, error) {
-	out := workerconfig.Playbook{Namespace: pb.Namespace, Name: pb.Name, Replicas: 1,
+// PlaybookWorker is the campaign worker's spec; journey is specmap.Playbook's
+// mapping of pb.
+func PlaybookWorker(pb *v1alpha1.Playbook, journey journey.Config, in PlaybookInputs) (workerconfig.Playbook, error) {
+	out := workerconfig.Playbook{Namespace: pb.Namespace, Name: pb.Name, Journey: journey, Replicas: 1,
 		Channels: map[string]workerconfig.Channel{}, LoyaltyPrograms: in.LoyaltyPrograms}
 	var err error
-	if out.Journey, err = Playbook(pb.Namespace, pb.Name, &pb.Spec); err != nil {
-		return out, err
-	}
 	if out.Segment, err = segmentView(in.Segment, in.DataSource); err != nil {
 		return out, fmt.Errorf("segment %q: %w", in.Segment.Name, err)
 	}
@@ -94,28 +102,17 @@ func WorkerChannel(spec *v1alpha1.ChannelSpec) (workerconfig.Channel, error) {
 	return workerconfig.Channel{Sender: sender, Kind: ChannelKind(spec), Preferences: prefs}, nil
 }
 
-// LoyaltyWorker is the loyalty API's and its metrics job's spec.
-func LoyaltyWorker(lp *v1alpha1.LoyaltyProgram, ds *v1alpha1.DataSource) (workerconfig.Loyalty, error) {
-	out := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, APITokenKey: lp.Spec.APITokenSecretRef.Key}
+// LoyaltyWorker is the loyalty API's and its metrics job's spec; program is
+// specmap.Loyalty's mapping of lp.
+func LoyaltyWorker(lp *v1alpha1.LoyaltyProgram, program loyalty.Config, ds *v1alpha1.DataSource) (workerconfig.Loyalty, error) {
+	out := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, Program: program,
+		APITokenKey: lp.Spec.APITokenSecretRef.Key}
 	if ref := lp.Spec.AdminTokenSecretRef; ref != nil {
 		out.AdminTokenKey = ref.Key
 	}
 	var err error
-	if out.Program, err = Loyalty(&lp.Spec); err != nil {
-		return out, err
-	}
 	if out.DataSource, err = DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
 		return out, fmt.Errorf("datasource %q: %w", ds.Name, err)
 	}
 	return out, nil
-}
-
-// PreferencesWorker is a Channel's preference page server's spec; ok is
-// false when the Channel sets no spec.preferences.
-func PreferencesWorker(ch *v1alpha1.Channel) (out workerconfig.Preferences, ok bool, err error) {
-	prefs, err := Preferences(&ch.Spec)
-	if err != nil || prefs == nil {
-		return out, false, err
-	}
-	return workerconfig.Preferences{Namespace: ch.Namespace, Name: ch.Name, Preferences: *prefs}, true, nil
 }

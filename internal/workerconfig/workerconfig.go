@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-
 )
 
 // Environment variables set on every worker container.

@@ -107,4 +107,3 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
-
