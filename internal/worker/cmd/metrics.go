@@ -15,8 +15,8 @@ func metricsCommand(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// RunFromEnv reads the state store and the data source from
-			// the environment (metrics.StateStoreURL, SourceFromEnv).
-			return metrics.RunFromEnv(cmd.Context(), g.specPath())
+			// the environment and g.paths (metrics.StateStoreURL, Source).
+			return metrics.RunFromEnv(cmd.Context(), g.paths, g.specPath())
 		},
 	}
 }
