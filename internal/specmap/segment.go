@@ -24,7 +24,7 @@ func Segment(spec *v1alpha1.SegmentSpec) (metrics.SegmentConfig, error) {
 			return cfg, err
 		}
 		if w <= 0 {
-			return cfg, fmt.Errorf("spec.window %q: must be longer than zero (e.g. 90d)", spec.Window)
+			return cfg, fmt.Errorf("spec.window: %q must be longer than zero (e.g. 90d)", spec.Window)
 		}
 		cfg.Window = w
 	}
