@@ -187,37 +187,52 @@ func sampleDocs(t *testing.T) []sampleDoc {
 		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yaml") {
 			return err
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-		for {
-			doc, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			var head struct {
-				APIVersion string `json:"apiVersion"`
-				Kind       string `json:"kind"`
-			}
-			if err := yaml.Unmarshal(doc, &head); err != nil {
-				return err
-			}
-			gv, _ := schema.ParseGroupVersion(head.APIVersion)
-			if gv.Group == v1alpha1.GroupVersion.Group {
-				docs = append(docs, sampleDoc{file: path, kind: head.Kind, raw: doc})
-			}
-		}
-		return nil
+		more, err := readDocs(path)
+		docs = append(docs, more...)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return docs
+}
+
+// docsOf reads the retention.dev objects of one file.
+func docsOf(t *testing.T, path string) []sampleDoc {
+	t.Helper()
+	docs, err := readDocs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+func readDocs(path string) ([]sampleDoc, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var docs []sampleDoc
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			return nil, err
+		}
+		if gv, _ := schema.ParseGroupVersion(head.APIVersion); gv.Group == v1alpha1.GroupVersion.Group {
+			docs = append(docs, sampleDoc{file: path, kind: head.Kind, raw: doc})
+		}
+	}
 }
 
 func decodeInto(t *testing.T, d sampleDoc, into any) {
