@@ -89,15 +89,6 @@ func (l *linter) checkCron(d *document, path, expr string) {
 	}
 }
 
-func (l *linter) checkDuration(d *document, path string, v v1alpha1.Duration) {
-	if v == "" {
-		return
-	}
-	if _, err := v.Parse(); err != nil {
-		l.report(d, path, "invalid duration %q: %v (e.g. 90d, 36h, 1h30m)", string(v), err)
-	}
-}
-
 // checkCriteria compiles a segment criteria and points at the line of the
 // mistake inside the expression (multi-line block scalars included). It
 // reports whether the criteria compiled.
