@@ -1,8 +1,6 @@
 package specmap
 
 import (
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -59,18 +57,7 @@ func TestDataSource(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// Mapped as the controller does, connected as the worker does.
 			got, err := connector(&tt.spec, tt.dsn)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %+v\nwant %+v", got, tt.want)
-			}
+			expectMapped(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }

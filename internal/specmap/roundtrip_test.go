@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -31,36 +32,9 @@ func TestEngineConfigsRoundTripThroughTheWorkerSpec(t *testing.T) {
 	docs := sampleDocs(t)
 	counts := map[string]int{}
 	for _, d := range docs {
-		var mapped any
-		var err error
-		switch d.kind {
-		case "Playbook":
-			var pb v1alpha1.Playbook
-			decodeInto(t, d, &pb)
-			mapped, err = Playbook(pb.Namespace, pb.Name, &pb.Spec)
-		case "Segment":
-			var seg v1alpha1.Segment
-			decodeInto(t, d, &seg)
-			mapped, err = Segment(&seg.Spec)
-		case "LoyaltyProgram":
-			var lp v1alpha1.LoyaltyProgram
-			decodeInto(t, d, &lp)
-			prog, perr := Loyalty(&lp.Spec)
-			if perr != nil {
-				t.Fatalf("LoyaltyProgram %s: %v", d.file, perr)
-			}
-			mapped, err = LoyaltyWorker(&lp, prog, &v1alpha1.DataSource{Spec: v1alpha1.DataSourceSpec{
-				SQLite: &v1alpha1.SQLiteSource{Path: "/data/shop.db"}}})
-		case "Channel":
-			var ch v1alpha1.Channel
-			decodeInto(t, d, &ch)
-			mapped, err = WorkerChannel(&ch.Spec)
-		case "DataSource":
-			var ds v1alpha1.DataSource
-			decodeInto(t, d, &ds)
-			mapped, err = DataSource(ds.Namespace, ds.Name, &ds.Spec)
-		default:
-			continue
+		_, mapped, err := mapDoc(t, d)
+		if mapped == nil {
+			continue // not one of the five kinds
 		}
 		if err != nil {
 			t.Errorf("%s %s: %v", d.kind, d.file, err)
@@ -78,6 +52,40 @@ func TestEngineConfigsRoundTripThroughTheWorkerSpec(t *testing.T) {
 	if counts["Playbook"] < 3 {
 		t.Errorf("%d Playbook samples, want at least 3", counts["Playbook"])
 	}
+}
+
+// mapDoc decodes a fixture object and maps it with its kind's mapping, as
+// its controller does; mapped is nil for other kinds.
+func mapDoc(t *testing.T, d sampleDoc) (meta metav1.ObjectMeta, mapped any, err error) {
+	t.Helper()
+	switch d.kind {
+	case "Playbook":
+		var pb v1alpha1.Playbook
+		decodeInto(t, d, &pb)
+		mapped, err = Playbook(pb.Namespace, pb.Name, &pb.Spec)
+		return pb.ObjectMeta, mapped, err
+	case "Segment":
+		var seg v1alpha1.Segment
+		decodeInto(t, d, &seg)
+		mapped, err = Segment(&seg.Spec)
+		return seg.ObjectMeta, mapped, err
+	case "LoyaltyProgram":
+		var lp v1alpha1.LoyaltyProgram
+		decodeInto(t, d, &lp)
+		mapped, err = Loyalty(&lp.Spec)
+		return lp.ObjectMeta, mapped, err
+	case "Channel":
+		var ch v1alpha1.Channel
+		decodeInto(t, d, &ch)
+		mapped, err = WorkerChannel(&ch.Spec)
+		return ch.ObjectMeta, mapped, err
+	case "DataSource":
+		var ds v1alpha1.DataSource
+		decodeInto(t, d, &ds)
+		mapped, err = DataSource(ds.Namespace, ds.Name, &ds.Spec)
+		return ds.ObjectMeta, mapped, err
+	}
+	return meta, nil, nil
 }
 
 // A whole campaign worker spec, references included, round-trips too.
