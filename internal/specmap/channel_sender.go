@@ -13,14 +13,14 @@ import (
 // Retry keeps the sender's default policy (the CRD has no retry settings).
 // A rate limit without burst gets v1alpha1.DefaultBurst(perSecond).
 func Channel(spec *v1alpha1.ChannelSpec) (senderconfig.Config, error) {
-	if err := CheckChannel(spec); err != nil {
+	if err := checkChannel(spec); err != nil {
 		return senderconfig.Config{}, err
 	}
 	var cfg senderconfig.Config
 	switch {
 	case spec.Webhook != nil:
 		w := spec.Webhook
-		timeout, _ := w.Timeout.Parse() // CheckChannel parsed it
+		timeout, _ := w.Timeout.Parse() // checkChannel parsed it
 		cfg.Type = senderconfig.TypeWebhook
 		cfg.Webhook = senderconfig.WebhookConfig{URL: w.URL, SigningSecretKey: w.SigningSecretRef.Key,
 			Headers: w.Headers, Timeout: timeout, AllowLoopback: w.AllowLoopback}

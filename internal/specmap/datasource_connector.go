@@ -14,7 +14,7 @@ import (
 // configMapRef.keys.
 func DataSource(namespace, name string, spec *v1alpha1.DataSourceSpec) (workerconfig.DataSource, error) {
 	// The spec's own mistakes first, with the check the controller runs.
-	if err := CheckDataSource(spec); err != nil {
+	if err := checkDataSource(spec); err != nil {
 		return workerconfig.DataSource{}, err
 	}
 	out := workerconfig.DataSource{IngestSource: workerconfig.IngestSource(namespace, name), Ingest: spec.Ingest != nil}
@@ -38,7 +38,7 @@ var fileFormats = map[v1alpha1.FileFormat]sourceconfig.Format{
 	v1alpha1.FileFormatTransactions: sourceconfig.FormatTransactions,
 }
 
-// fileSource maps a file source CheckDataSource accepted.
+// fileSource maps a file source checkDataSource accepted.
 func fileSource(f *v1alpha1.FileSource) (cfg sourceconfig.Config, mounted bool) {
 	cfg = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: fileFormats[f.Format], Path: f.Path}
 	if f.ConfigMapRef != nil {
