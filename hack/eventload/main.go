@@ -33,6 +33,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -302,18 +303,38 @@ var segmentSpecFile = filepath.Join(filepath.Dir(workload.SpecFile), "segment-sp
 // it): a file source re-reads its whole file for every customer lookup at
 // send time, which is not what a production source does.
 func layout(root string, c config, hookURL string) error {
-	source := v1alpha1.DataSourceSpec{Postgres: &v1alpha1.PostgresSource{
-		DSNSecretRef: v1alpha1.SecretKeySelector{Name: "web-db", Key: "dsn"}}}
-	seg := workerconfig.Segment{Namespace: "bench", Name: "everyone",
-		Spec:       v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "web"}, Criteria: `customer.email != ""`},
-		DataSource: source}
-	pb := workerconfig.Playbook{Namespace: "bench", Name: "cart", Segment: seg,
-		Channels: map[string]v1alpha1.ChannelSpec{"hook": {Webhook: &v1alpha1.WebhookChannel{URL: hookURL,
-			SigningSecretRef: v1alpha1.SecretKeySelector{Name: "hook", Key: "hmac"}}}},
-		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "everyone"},
-			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: c.eventType}},
-			Steps: []v1alpha1.Step{{Name: "nudge", Send: &v1alpha1.SendStep{ChannelRef: v1alpha1.LocalObjectReference{Name: "hook"},
-				Template: v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking, {{.id}}?"}}}}}}
+	ds := &v1alpha1.DataSource{Spec: v1alpha1.DataSourceSpec{Postgres: &v1alpha1.PostgresSource{
+		DSNSecretRef: v1alpha1.SecretKeySelector{Name: "web-db", Key: "dsn"}}}}
+	ds.Namespace, ds.Name = "bench", "web"
+	segment := &v1alpha1.Segment{Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "web"},
+		Criteria: `customer.email != ""`}}
+	segment.Namespace, segment.Name = "bench", "everyone"
+	hook := &v1alpha1.Channel{Spec: v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: hookURL,
+		SigningSecretRef: v1alpha1.SecretKeySelector{Name: "hook", Key: "hmac"}}}}
+	hook.Namespace, hook.Name = "bench", "hook"
+	playbook := &v1alpha1.Playbook{Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "everyone"},
+		Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: c.eventType}},
+		Steps: []v1alpha1.Step{{Name: "nudge", Send: &v1alpha1.SendStep{ChannelRef: v1alpha1.LocalObjectReference{Name: "hook"},
+			Template: v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking, {{.id}}?"}}}}}}
+	playbook.Namespace, playbook.Name = "bench", "cart"
+	// The specs as the controllers render them: mapped once by specmap.
+	segCfg, err := specmap.Segment(&segment.Spec)
+	if err != nil {
+		return err
+	}
+	seg, err := specmap.SegmentWorker(segment, segCfg, ds, nil)
+	if err != nil {
+		return err
+	}
+	journeyCfg, err := specmap.Playbook(playbook.Namespace, playbook.Name, &playbook.Spec)
+	if err != nil {
+		return err
+	}
+	pb, err := specmap.PlaybookWorker(playbook, journeyCfg, specmap.PlaybookInputs{Segment: segment, DataSource: ds,
+		Channels: map[string]*v1alpha1.Channel{"hook": hook}})
+	if err != nil {
+		return err
+	}
 	for path, spec := range map[string]any{workload.SpecFile: pb, segmentSpecFile: seg} {
 		data, err := workerconfig.Render(spec)
 		if err != nil {

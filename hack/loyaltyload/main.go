@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -62,13 +63,23 @@ func setup(args []string) error {
 	if *root == "" || *members <= 0 {
 		return fmt.Errorf("setup needs -root and a positive -members")
 	}
-	prog := workerconfig.Loyalty{Namespace: "bench", Name: "rewards",
-		DataSource: v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV,
-			ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "bench-data", Keys: []string{"customers.csv", "orders.csv"}}}},
-		Spec: v1alpha1.LoyaltyProgramSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "bench"},
-			Currency: "EUR", PointValue: "0.01", EarnRules: v1alpha1.EarnRules{PointsPerUnit: 1},
-			Rewards:           []v1alpha1.Reward{{Name: "bench", Cost: 1}},
-			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"}}}
+	// The worker spec as the LoyaltyProgram controller renders it.
+	ds := &v1alpha1.DataSource{Spec: v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV,
+		ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "bench-data", Keys: []string{"customers.csv", "orders.csv"}}}}}
+	ds.Namespace, ds.Name = "bench", "bench"
+	lp := &v1alpha1.LoyaltyProgram{Spec: v1alpha1.LoyaltyProgramSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "bench"},
+		Currency: "EUR", PointValue: "0.01", EarnRules: v1alpha1.EarnRules{PointsPerUnit: 1},
+		Rewards:           []v1alpha1.Reward{{Name: "bench", Cost: 1}},
+		APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"}}}
+	lp.Namespace, lp.Name = "bench", "rewards"
+	program, err := specmap.Loyalty(&lp.Spec)
+	if err != nil {
+		return err
+	}
+	prog, err := specmap.LoyaltyWorker(lp, program, ds)
+	if err != nil {
+		return err
+	}
 	data, err := workerconfig.Render(prog)
 	if err != nil {
 		return err

@@ -5,39 +5,8 @@ import (
 
 	"errors"
 	"fmt"
-	"io"
 	"os"
 )
-
-// Type names a channel kind.
-type Type string
-
-const (
-	TypeWebhook Type = "webhook"
-	TypeSMTP    Type = "smtp"
-	TypeConsole Type = "console"
-)
-
-// Config describes one channel; the operator maps the Channel resource into it.
-// Exactly the section matching Type is used.
-type Config struct {
-	Type    Type
-	Webhook WebhookConfig
-	SMTP    SMTPConfig
-	// Console writes to ConsoleOutput, default os.Stdout.
-	ConsoleOutput io.Writer
-	// RateLimit holds sends to PerSecond (burst Burst); PerSecond 0 = unlimited.
-	RateLimit RateLimit
-	// Retry is the retry policy; a zero policy means DefaultRetryPolicy and
-	// MaxAttempts 1 disables retries.
-	Retry RetryPolicy
-}
-
-// RateLimit is a token-bucket rate.
-type RateLimit struct {
-	PerSecond float64
-	Burst     int
-}
 
 // New builds the Sender stack for cfg:
 //

@@ -50,9 +50,3 @@ func (m Message) LogValue() slog.Value {
 type Sender interface {
 	Send(ctx context.Context, msg Message) error
 }
-
-// SenderFunc adapts a function to the Sender interface.
-type SenderFunc func(ctx context.Context, msg Message) error
-
-// Send calls f(ctx, msg).
-func (f SenderFunc) Send(ctx context.Context, msg Message) error { return f(ctx, msg) }

@@ -7,33 +7,8 @@ import (
 	"time"
 )
 
-// RetryPolicy bounds retries of transient errors.
-//
-// Backoff is exponential with full jitter: before attempt n+1 (n >= 1 failed
-// attempts) the sender sleeps
-//
-//	d = uniform[0, min(MaxBackoff, InitialBackoff * 2^(n-1)))
-//	d = max(d, RetryAfter)   when the receiver sent Retry-After
-//
-// Full jitter spreads retries of many workers hit by the same outage so they
-// do not return in lock-step. Retrying stops after MaxAttempts attempts, or
-// when the next sleep would end beyond MaxElapsed since the first attempt.
-type RetryPolicy struct {
-	// MaxAttempts counts the first attempt; 1 disables retries. Default 5.
-	MaxAttempts int
-	// InitialBackoff is the backoff cap before the second attempt. Default 200ms.
-	InitialBackoff time.Duration
-	// MaxBackoff caps a single backoff. Default 30s.
-	MaxBackoff time.Duration
-	// MaxElapsed caps total time across attempts and sleeps. 0 means no cap.
-	MaxElapsed time.Duration
-}
-
-// DefaultRetryPolicy is 5 attempts, 200ms..30s backoff, 2 minutes in total.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second, MaxElapsed: 2 * time.Minute}
-
-// withDefaults fills zero fields from DefaultRetryPolicy (MaxElapsed 0 stays "no cap").
-func (p RetryPolicy) withDefaults() RetryPolicy {
+// retryDefaults fills zero fields from DefaultRetryPolicy (MaxElapsed 0 stays "no cap").
+func retryDefaults(p RetryPolicy) RetryPolicy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
 	}
@@ -47,7 +22,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 // backoffCap is min(MaxBackoff, InitialBackoff * 2^(failed-1)).
-func (p RetryPolicy) backoffCap(failed int) time.Duration {
+func backoffCap(p RetryPolicy, failed int) time.Duration {
 	d := p.InitialBackoff
 	for i := 1; i < failed; i++ {
 		d *= 2
@@ -73,7 +48,7 @@ type RetryingSender struct {
 func WithRetry(sender Sender, policy RetryPolicy) Sender { return newRetrying(sender, policy) }
 
 func newRetrying(sender Sender, policy RetryPolicy) *RetryingSender {
-	return &RetryingSender{next: sender, policy: policy.withDefaults(), now: time.Now, sleep: sleepCtx, jitter: rand.Float64}
+	return &RetryingSender{next: sender, policy: retryDefaults(policy), now: time.Now, sleep: sleepCtx, jitter: rand.Float64}
 }
 
 // Send tries msg up to MaxAttempts times. The idempotency key is unchanged
@@ -95,7 +70,7 @@ func (r *RetryingSender) Send(ctx context.Context, msg Message) error {
 		if attempt >= r.policy.MaxAttempts {
 			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
-		delay := time.Duration(r.jitter() * float64(r.policy.backoffCap(attempt)))
+		delay := time.Duration(r.jitter() * float64(backoffCap(r.policy, attempt)))
 		if ra, ok := RetryAfter(err); ok && ra > delay {
 			delay = ra
 		}

@@ -101,7 +101,7 @@ func equalDurations(a, b []time.Duration) bool {
 }
 
 func TestBackoffCap(t *testing.T) {
-	p := RetryPolicy{InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second}.withDefaults()
+	p := retryDefaults(RetryPolicy{InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second})
 	tests := []struct {
 		failed int
 		want   time.Duration
@@ -110,7 +110,7 @@ func TestBackoffCap(t *testing.T) {
 		{8, 25600 * time.Millisecond}, {9, 30 * time.Second}, {200, 30 * time.Second},
 	}
 	for _, tc := range tests {
-		if got := p.backoffCap(tc.failed); got != tc.want {
+		if got := backoffCap(p, tc.failed); got != tc.want {
 			t.Errorf("backoffCap(%d) = %s, want %s", tc.failed, got, tc.want)
 		}
 	}

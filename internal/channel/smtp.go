@@ -16,52 +16,8 @@ import (
 	mail "github.com/wneessen/go-mail"
 )
 
-// TLSMode selects how the SMTP connection is encrypted.
-type TLSMode string
-
-const (
-	// TLSNone sends in clear text (local relays and test servers only).
-	TLSNone TLSMode = "none"
-	// TLSStartTLS upgrades a plain connection with STARTTLS (usually port 587).
-	TLSStartTLS TLSMode = "starttls"
-	// TLSImplicit speaks TLS from the first byte (usually port 465).
-	TLSImplicit TLSMode = "tls"
-)
-
 // IdempotencyMailHeader carries Message.IdempotencyKey in every mail.
 const IdempotencyMailHeader = "X-Retention-Idempotency-Key"
-
-// SMTPConfig configures the SMTP sender. Credentials are named, not held:
-// UsernameKey and PasswordKey are keys in the SecretSource.
-type SMTPConfig struct {
-	Host string
-	// Port defaults to 25 (none), 587 (starttls) or 465 (tls).
-	Port int
-	// From is the sender address, e.g. "Shop <news@shop.example>".
-	From string
-	// UsernameKey and PasswordKey name secrets; both empty means no AUTH.
-	UsernameKey string
-	PasswordKey string
-	// TLS is none, starttls or tls. Default starttls.
-	TLS TLSMode
-	// Opportunistic, with TLS=starttls, continues in clear text when the server
-	// does not offer STARTTLS. Default false: STARTTLS is mandatory.
-	Opportunistic bool
-	// CAKey optionally names a secret holding PEM CA certificates to trust
-	// instead of the system roots (private relays, self-signed test servers).
-	CAKey string
-	// AllowInsecureAuth permits sending credentials over an unencrypted
-	// connection (TLS=none). Off by default so a password never crosses the
-	// network in clear text by accident.
-	AllowInsecureAuth bool
-	// AuthMechanism is PLAIN (default), LOGIN, CRAM-MD5 or another go-mail SMTPAuthType.
-	AuthMechanism string
-	// MessageIDDomain is the right-hand side of generated Message-IDs; default
-	// the domain of From.
-	MessageIDDomain string
-	// Timeout bounds dialing and each SMTP command. Default 30s.
-	Timeout time.Duration
-}
 
 // SMTPSender sends each message as one mail over its own SMTP connection.
 type SMTPSender struct {

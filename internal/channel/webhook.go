@@ -15,24 +15,6 @@ import (
 	"time"
 )
 
-// WebhookConfig configures the webhook sender.
-type WebhookConfig struct {
-	// URL receives one POST per message. http or https.
-	URL string
-	// SigningSecretKey names the secret (in the SecretSource) used to sign requests.
-	SigningSecretKey string
-	// Headers are added to every request (e.g. an API gateway key).
-	Headers map[string]string
-	// Timeout bounds one request including reading the response. Default 10s.
-	Timeout time.Duration
-	// MaxIdleConnsPerHost is how many keep-alive connections to keep per host.
-	// Default 256: enough for thousands of concurrent senders without redialing.
-	MaxIdleConnsPerHost int
-	// AllowLoopback lets URL target a loopback address (127.0.0.0/8, ::1,
-	// localhost); see urlpolicy.Validate for what is refused regardless.
-	AllowLoopback bool
-}
-
 // webhookPayload is the JSON body of a webhook request.
 type webhookPayload struct {
 	IdempotencyKey string   `json:"idempotency_key"`

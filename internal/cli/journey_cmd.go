@@ -129,11 +129,12 @@ func loadMembers(ctx context.Context, url, playbook, step string, all bool) ([]m
 	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") && url != ":memory:" {
 		// A SQLite path: refuse to create an empty database by typo, and map
 		// the container path as local runs do.
-		path, _, _ := strings.Cut(workload.Path(strings.TrimPrefix(url, "sqlite:")), "?")
+		local := workload.PathsFromEnv().Of(strings.TrimPrefix(url, "sqlite:"))
+		path, _, _ := strings.Cut(local, "?")
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("state store %s: %w", url, err)
 		}
-		url = "sqlite:" + workload.Path(strings.TrimPrefix(url, "sqlite:"))
+		url = "sqlite:" + local
 	}
 	db, err := store.Open(ctx, url)
 	if err != nil {

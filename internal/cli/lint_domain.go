@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/retention-dev/retention-operator/internal/cronspec"
-	"github.com/retention-dev/retention-operator/internal/specmap/connect"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -26,11 +25,13 @@ func (l *linter) checkDomain(d *document) {
 		if !ok {
 			return
 		}
-		l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
+		// The criteria's CEL errors point at their line inside the expression.
+		criteriaOK := l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
 		l.checkCron(d, "spec.schedule", string(seg.Spec.Schedule))
-		l.checkDuration(d, "spec.window", seg.Spec.Window)
-		if w, err := seg.Spec.Window.Parse(); err == nil && w <= 0 && seg.Spec.Window != "" {
-			l.report(d, "spec.window", "window %q must be longer than zero (e.g. 90d)", string(seg.Spec.Window))
+		// The metric job's mapping and validation, as the controller runs it
+		// (window, metrics; the criteria was reported above).
+		if _, err := specmap.Segment(&seg.Spec); err != nil && criteriaOK {
+			l.reportSpecErr(d, err)
 		}
 	case "LoyaltyProgram":
 		lp, ok := typed[v1alpha1.LoyaltyProgram](d)
@@ -47,9 +48,9 @@ func (l *linter) checkDomain(d *document) {
 		if !ok {
 			return
 		}
-		// The DSN lives in a Secret the linter never reads; any non-empty
-		// value lets the conversion check everything else.
-		if _, err := connect.DataSource(ds.Spec, "postgres://lint.invalid/db"); err != nil {
+		// The connector mapping, as the controller runs it (the DSN lives in
+		// a Secret neither reads).
+		if _, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
 			l.reportSpecErr(d, err)
 		}
 	case "Channel":
@@ -57,12 +58,12 @@ func (l *linter) checkDomain(d *document) {
 		if !ok {
 			return
 		}
-		// The sender mapping's check, as the controller runs it.
-		if err := specmap.CheckChannel(&ch.Spec); err != nil {
+		// The sender mapping, as the controller runs it.
+		if _, err := specmap.Channel(&ch.Spec); err != nil {
 			l.reportSpecErr(d, err)
 		}
-		// The controller's and the page server's own check of the links' URL and mailto.
-		if _, _, err := specmap.Preferences(&ch.Spec); err != nil {
+		// The controller's own check of the links' URL and mailto.
+		if _, err := specmap.Preferences(&ch.Spec); err != nil {
 			l.reportSpecErr(d, err)
 		}
 	case "Playbook":
@@ -88,24 +89,18 @@ func (l *linter) checkCron(d *document, path, expr string) {
 	}
 }
 
-func (l *linter) checkDuration(d *document, path string, v v1alpha1.Duration) {
-	if v == "" {
-		return
-	}
-	if _, err := v.Parse(); err != nil {
-		l.report(d, path, "invalid duration %q: %v (e.g. 90d, 36h, 1h30m)", string(v), err)
-	}
-}
-
 // checkCriteria compiles a segment criteria and points at the line of the
-// mistake inside the expression (multi-line block scalars included).
-func (l *linter) checkCriteria(d *document, path, expr string) {
+// mistake inside the expression (multi-line block scalars included). It
+// reports whether the criteria compiled.
+func (l *linter) checkCriteria(d *document, path, expr string) bool {
 	if expr == "" {
-		return
+		return true
 	}
 	if _, err := segment.Compile(expr); err != nil {
 		l.reportCEL(d, path, err)
+		return false
 	}
+	return true
 }
 
 // reportCEL reports a CEL compile error at the line of the expression where

@@ -6,12 +6,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/retention-dev/retention-operator/internal/specmap/connect"
-
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/specmap"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // previewInputs are the manifests a preview runs: the Playbook, its
@@ -149,7 +148,7 @@ func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.
 		return cfg, "", cleanup, fmt.Errorf("DataSource %s reads PostgreSQL: pass --dsn postgres://... (the value of Secret %s key %s)",
 			in.dataSource.Name, spec.Postgres.DSNSecretRef.Name, spec.Postgres.DSNSecretRef.Key)
 	}
-	cfg, err = connect.DataSource(spec, dsn)
+	cfg, err = connectorConfig(in.dataSource, dsn)
 	if err != nil {
 		return cfg, "", cleanup, err
 	}
@@ -171,4 +170,15 @@ func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.
 		return cfg, "ConfigMap " + ref.Name, cleanup, nil
 	}
 	return cfg, cfg.Path, cleanup, nil
+}
+
+// connectorConfig maps the DataSource as the controllers render it and fills
+// in what a pod would hold: the DSN, and the data mount at its container
+// path (callers point a file source at the user's data themselves).
+func connectorConfig(ds *v1alpha1.DataSource, dsn string) (datasource.Config, error) {
+	rendered, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec)
+	if err != nil {
+		return datasource.Config{}, err
+	}
+	return rendered.Connector(workload.DataDir, dsn)
 }

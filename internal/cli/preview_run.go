@@ -81,17 +81,15 @@ func runPreview(ctx context.Context, in *previewInputs, conn datasource.Connecto
 	if err != nil {
 		return nil, err
 	}
-	prog, err := segment.Compile(in.segment.Spec.Criteria)
+	segCfg, err := specmap.Segment(&in.segment.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", in.segment.Name, err)
+	}
+	prog, err := segment.Compile(segCfg.Criteria)
 	if err != nil {
 		return nil, fmt.Errorf("segment %s criteria: %w", in.segment.Name, err)
 	}
-	window, err := in.segment.Spec.Window.Parse()
-	if err != nil && in.segment.Spec.Window != "" {
-		return nil, fmt.Errorf("segment %s window: %w", in.segment.Name, err)
-	}
-	if in.segment.Spec.Window == "" {
-		window = 90 * 24 * time.Hour // the CRD default
-	}
+	window := segCfg.WindowOrDefault()
 	res := &previewResult{Playbook: pb.Namespace + "/" + pb.Name, Segment: in.segment.Name, DataSource: in.dataSource.Name,
 		AsOf: asOf, HoldoutPercent: cfg.HoldoutPercent, Trigger: triggerName(cfg.Trigger)}
 	var sends []sendStepKind

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/specmap/connect"
-
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -19,6 +17,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	metricjob "github.com/retention-dev/retention-operator/internal/worker/metrics"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
@@ -206,7 +205,11 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 	if dsn == "" {
 		dsn = os.Getenv(workerconfig.EnvDataSourceDSN)
 	}
-	cfg, err := connect.DataSource(ds.Spec, dsn)
+	segCfg, err := specmap.Segment(&seg.Spec)
+	if err != nil {
+		return segmentEvalResult{}, fmt.Errorf("segment %s: %w", seg.Name, err)
+	}
+	cfg, err := connectorConfig(&ds, dsn)
 	if err != nil {
 		return segmentEvalResult{}, fmt.Errorf("--datasource: %w", err)
 	}
@@ -217,7 +220,7 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 	defer cleanup()
 	bar := newProgress(cmd.ErrOrStderr(), "customers scanned", 0)
 	sum, err := metricjob.Run(cmd.Context(), metricjob.Options{
-		Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg,
+		Namespace: seg.Namespace, Name: seg.Name, Segment: segCfg, Source: cfg,
 		Clock:    func() time.Time { return asOf },
 		Progress: func(p metricjob.Progress) { bar.Set(int(p.Rows)) },
 	})

@@ -27,9 +27,10 @@ func (r *ChannelReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		if err := validateTarget(ch); err != nil {
 			return conditions.Outcome{}, err
 		}
-		// The check the worker's sender mapping runs first: a spec the CRD
-		// schema accepts but no sender could be built from stalls here.
-		if err := specmap.CheckChannel(&ch.Spec); err != nil {
+		// The sender mapping the campaign worker's spec is rendered with: a
+		// spec the CRD schema accepts but no sender could be built from
+		// stalls here.
+		if _, err := specmap.Channel(&ch.Spec); err != nil {
 			return conditions.Outcome{}, &specError{"InvalidSpec", err.Error()}
 		}
 		if err := r.reconcileCredentials(ctx, ch); err != nil {

@@ -27,7 +27,8 @@ const PreferencesPort = 8080
 func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alpha1.Channel) (conditions.Outcome, error) {
 	p := ch.Spec.Preferences
 	// The worker's own mapping, so a URL or mailto it would refuse stalls here.
-	if _, _, err := specmap.Preferences(&ch.Spec); err != nil {
+	prefs, err := specmap.Preferences(&ch.Spec)
+	if err != nil {
 		return conditions.Outcome{}, &specError{"InvalidPreferences", err.Error()}
 	}
 	if err := r.checkSecretKeys(ctx, ch.Namespace, p.SigningKeyRef.Name, p.SigningKeyRef.Key); err != nil {
@@ -45,7 +46,7 @@ func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alph
 		return conditions.Outcome{}, err
 	}
 	owner := ownerOf(ch, "Channel")
-	spec := workerconfig.Preferences{Namespace: ch.Namespace, Name: ch.Name, Spec: ch.Spec}
+	spec := workerconfig.Preferences{Namespace: ch.Namespace, Name: ch.Name, Preferences: *prefs}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentPreferences, spec)
 	if err != nil {
 		return conditions.Outcome{}, err

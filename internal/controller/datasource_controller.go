@@ -29,9 +29,9 @@ func (r *DataSourceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	ds := &v1alpha1.DataSource{}
 	return r.reconcileStatus(ctx, req, ds, func() (conditions.Outcome, error) {
 		ds.Status.Type = dataSourceType(&ds.Spec)
-		// The check the worker's connector mapping runs first: a spec the
-		// CRD schema accepts but no worker could open stalls here.
-		if err := specmap.CheckDataSource(&ds.Spec); err != nil {
+		// The connector mapping workers' specs are rendered with: a spec
+		// the CRD schema accepts but no worker could open stalls here.
+		if _, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
 			return conditions.Outcome{}, &specError{"InvalidSpec", err.Error()}
 		}
 		if err := r.reconcileReferences(ctx, ds); err != nil {

@@ -96,8 +96,8 @@ var _ = Describe("Engine validation", func() {
 
 // A DataSource or Channel the CRD schema accepts but the worker's mapping
 // refuses stalls in the controller (Ready=False, Stalled=True) with the
-// message of specmap.CheckDataSource / specmap.CheckChannel, the check the
-// worker runs first.
+// message of specmap.DataSource / specmap.Channel, the mappings the worker
+// specs are rendered with.
 var _ = Describe("Engine validation of connectors", func() {
 	expectStalled := func(obj interface {
 		client.Object

@@ -50,7 +50,8 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	}
 	// The engine's own validation, the same the worker and lint run: a spec
 	// the CRD schema accepts but the ledger could not run stalls here.
-	if _, err := specmap.Loyalty(&lp.Spec); err != nil {
+	program, err := specmap.Loyalty(&lp.Spec)
+	if err != nil {
 		return &specError{"InvalidSpec", err.Error()}
 	}
 	ds := &v1alpha1.DataSource{}
@@ -75,7 +76,10 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 		secrets = append(secrets, workload.SecretMount{Secret: admin.Name, Dir: workerconfig.AdminTokenDir})
 	}
 	owner := ownerOf(lp, "LoyaltyProgram")
-	spec := workerconfig.Loyalty{Namespace: lp.Namespace, Name: lp.Name, Spec: lp.Spec, DataSource: ds.Spec}
+	spec, err := specmap.LoyaltyWorker(lp, program, ds)
+	if err != nil {
+		return &specError{"InvalidReference", err.Error()}
+	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentLoyalty, spec)
 	if err != nil {
 		return err

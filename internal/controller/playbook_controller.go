@@ -41,12 +41,13 @@ func (r *PlaybookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		if err != nil {
 			return conditions.Outcome{}, err
 		}
-		if err := r.validateJourney(pb, refs); err != nil {
+		cfg, err := r.validateJourney(pb, refs)
+		if err != nil {
 			// suspend must always stop a running campaign, even one whose
 			// new spec no longer validates.
 			return conditions.Outcome{}, errors.Join(err, r.suspendInvalid(ctx, pb))
 		}
-		if err := r.reconcileWorker(ctx, pb, refs); err != nil {
+		if err := r.reconcileWorker(ctx, pb, cfg, refs); err != nil {
 			return conditions.Outcome{}, err
 		}
 		if err := r.foldReport(ctx, pb); err != nil {
@@ -105,19 +106,19 @@ func (r *PlaybookReconciler) resolveReferences(ctx context.Context, pb *v1alpha1
 // validateJourney compiles the journey with the engine the worker runs:
 // CEL branches, exits and goals, templates (an unknown field is an error, not
 // an empty string), waits and quiet hours. Nothing runs until it passes.
-func (r *PlaybookReconciler) validateJourney(pb *v1alpha1.Playbook, refs *playbookRefs) error {
+func (r *PlaybookReconciler) validateJourney(pb *v1alpha1.Playbook, refs *playbookRefs) (journey.Config, error) {
 	cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
 	if err != nil {
-		return &specError{"InvalidSpec", err.Error()}
+		return cfg, &specError{"InvalidSpec", err.Error()}
 	}
 	kinds := map[string]journey.ChannelKind{}
 	for name, ch := range refs.channels {
 		kinds[name] = specmap.ChannelKind(&ch.Spec)
 	}
 	if _, err := journey.Compile(cfg, kinds); err != nil {
-		return &specError{"InvalidJourney", err.Error()}
+		return cfg, &specError{"InvalidJourney", err.Error()}
 	}
-	return nil
+	return cfg, nil
 }
 
 // suspendInvalid scales the campaign worker of a suspended Playbook to zero
@@ -145,25 +146,22 @@ func (r *PlaybookReconciler) suspendInvalid(ctx context.Context, pb *v1alpha1.Pl
 
 // reconcileWorker applies the campaign worker: spec, identity, and a
 // Deployment with zero replicas while suspended.
-func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.Playbook, refs *playbookRefs) error {
+func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.Playbook, cfg journey.Config, refs *playbookRefs) error {
 	state, err := r.resolveStateStore(ctx, pb.Namespace, refs.dataSource.Name, &refs.dataSource.Spec)
 	if err != nil {
 		return err
 	}
 	owner := ownerOf(pb, "Playbook")
-	spec := workerconfig.Playbook{
-		Namespace: pb.Namespace, Name: pb.Name, Spec: pb.Spec,
-		Segment:  workerconfig.Segment{Namespace: pb.Namespace, Name: refs.segment.Name, Spec: refs.segment.Spec, DataSource: refs.dataSource.Spec},
-		Channels: map[string]v1alpha1.ChannelSpec{},
-	}
-	for name, ch := range refs.channels {
-		spec.Channels[name] = ch.Spec
-	}
+	in := specmap.PlaybookInputs{Segment: refs.segment, DataSource: refs.dataSource, Channels: refs.channels}
 	for name, lp := range refs.programs {
-		if spec.LoyaltyPrograms == nil {
-			spec.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
+		if in.LoyaltyPrograms == nil {
+			in.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
 		}
-		spec.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
+		in.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
+	}
+	spec, err := specmap.PlaybookWorker(pb, cfg, in)
+	if err != nil {
+		return &specError{"InvalidReference", err.Error()}
 	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentCampaign, spec)
 	if err != nil {

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -11,10 +12,10 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
 	"github.com/retention-dev/retention-operator/internal/cronspec"
+	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/segment"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -42,10 +43,11 @@ type SegmentReconciler struct {
 func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	seg := &v1alpha1.Segment{}
 	return r.reconcileStatus(ctx, req, seg, func() (conditions.Outcome, error) {
-		if err := r.validateSpec(ctx, seg); err != nil {
+		cfg, err := r.validateSpec(ctx, seg)
+		if err != nil {
 			return conditions.Outcome{}, err
 		}
-		hash, err := r.reconcileMetricJob(ctx, seg)
+		hash, err := r.reconcileMetricJob(ctx, seg, cfg)
 		if err != nil {
 			return conditions.Outcome{}, err
 		}
@@ -53,29 +55,31 @@ func (r *SegmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	})
 }
 
-// validateSpec compiles the criteria and parses the schedule and window
-// before any job exists, so a typo is reported here and not in a pod log.
-func (r *SegmentReconciler) validateSpec(_ context.Context, seg *v1alpha1.Segment) error {
-	if _, err := segment.Compile(seg.Spec.Criteria); err != nil {
-		return &specError{"InvalidCriteria", fmt.Sprintf("spec.criteria: %v", err)}
+// validateSpec maps the Segment as the metric job will run it
+// (specmap.Segment: the criteria within the CEL cost limit, the window, the
+// metrics) and parses the schedule before any job exists, so a typo is
+// reported here and not in a pod log.
+func (r *SegmentReconciler) validateSpec(_ context.Context, seg *v1alpha1.Segment) (metrics.SegmentConfig, error) {
+	cfg, err := specmap.Segment(&seg.Spec)
+	if err != nil && strings.HasPrefix(err.Error(), "spec.criteria") {
+		return cfg, &specError{"InvalidCriteria", err.Error()}
 	}
 	if err := checkSchedule("spec.schedule", string(seg.Spec.Schedule)); err != nil {
-		return err
+		return cfg, err
 	}
-	window, err := seg.Spec.Window.Parse()
-	if err != nil {
-		return &specError{"InvalidWindow", fmt.Sprintf("spec.window: %v", err)}
+	switch {
+	case err == nil:
+		return cfg, nil
+	case strings.HasPrefix(err.Error(), "spec.window"):
+		return cfg, &specError{"InvalidWindow", err.Error()}
 	}
-	if window <= 0 && seg.Spec.Window != "" {
-		return &specError{"InvalidWindow", fmt.Sprintf("spec.window %q: must be longer than zero (e.g. 90d)", seg.Spec.Window)}
-	}
-	return nil
+	return cfg, &specError{"InvalidSpec", err.Error()}
 }
 
 // reconcileMetricJob resolves the DataSource and the state store and applies
 // the worker's ConfigMaps, identity and CronJob, plus a one-off Job for a spec
 // that has not run yet. It returns the spec's hash.
-func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha1.Segment) (string, error) {
+func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha1.Segment, cfg metrics.SegmentConfig) (string, error) {
 	ds := &v1alpha1.DataSource{}
 	if err := getReady(ctx, r.Client, seg.Namespace, seg.Spec.DataSourceRef.Name, "datasource", "DataSource", ds); err != nil {
 		return "", err
@@ -85,13 +89,16 @@ func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha
 		return "", err
 	}
 	owner := ownerOf(seg, "Segment")
-	spec := workerconfig.Segment{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, DataSource: ds.Spec}
+	var lp *v1alpha1.LoyaltyProgram
 	if ref := seg.Spec.LoyaltyProgramRef; ref != nil {
-		lp := &v1alpha1.LoyaltyProgram{}
+		lp = &v1alpha1.LoyaltyProgram{}
 		if err := getReady(ctx, r.Client, seg.Namespace, ref.Name, "loyaltyprogram", "LoyaltyProgram", lp); err != nil {
 			return "", err
 		}
-		spec.LoyaltyProgram = &lp.Spec
+	}
+	spec, err := specmap.SegmentWorker(seg, cfg, ds, lp)
+	if err != nil {
+		return "", &specError{"InvalidReference", err.Error()}
 	}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentMetrics, spec)
 	if err != nil {

@@ -82,10 +82,10 @@ var _ = Describe("Sharded Segment metric job", func() {
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sharded-metrics"}, cm)).To(Succeed())
 		var spec workerconfig.Segment
 		Expect(json.Unmarshal([]byte(cm.Data["spec.json"]), &spec)).To(Succeed())
-		Expect(spec.Spec.Shards).To(Equal(int32(4)))
+		Expect(spec.Config.Shards).To(Equal(4))
 		source, state := shardedShop()
 		asOf := time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)
-		opts := metrics.Options{Namespace: spec.Namespace, Name: spec.Name, Spec: spec.Spec, Source: source, DB: state,
+		opts := metrics.Options{Namespace: spec.Namespace, Name: spec.Name, Segment: spec.Config, Source: source, DB: state,
 			Clock: func() time.Time { return asOf }}
 		var mu sync.Mutex
 		var published []report.Segment
@@ -104,7 +104,7 @@ var _ = Describe("Sharded Segment metric job", func() {
 		}
 		wg.Wait()
 		Expect(published).To(HaveLen(1), "exactly one pod publishes")
-		opts.Spec.Shards, opts.DB = 1, openStateStore()
+		opts.Segment.Shards, opts.DB = 1, openStateStore()
 		want, err := metrics.Run(context.Background(), opts)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(published[0]).To(Equal(want), "the sharded report is one pod's")

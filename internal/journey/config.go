@@ -9,8 +9,11 @@ package journey
 
 import "time"
 
-// Config mirrors a Playbook spec in plain Go. The lead's controller converts
-// the custom resource into it; the worker and tests build it directly.
+// Config mirrors a Playbook spec in plain Go. The Playbook controller maps
+// the custom resource into it (specmap.Playbook) and renders it, as JSON, into
+// the campaign worker's spec (workerconfig.Playbook); tests build it directly.
+// It must survive that JSON round trip unchanged: exported fields of plain
+// types only (specmap's round-trip test checks every sample).
 type Config struct {
 	// Name identifies the playbook (namespace/name is a good choice); it is part
 	// of every idempotency key and of the holdout hash.
@@ -86,8 +89,12 @@ const (
 // AnniversaryTrigger fires on the anniversary of Of.
 type AnniversaryTrigger struct{ Of AnniversaryOf }
 
-// TierChangeTrigger fires when the loyalty tier becomes To.
-type TierChangeTrigger struct{ To string }
+// TierChangeTrigger fires when the loyalty tier in ProgramRef's ledger
+// becomes To.
+type TierChangeTrigger struct {
+	ProgramRef string
+	To         string
+}
 
 // Reentry says whether a customer may enter again after a journey ended.
 // The zero value means once.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestCheckAdjustmentBounds(t *testing.T) {
@@ -36,3 +37,6 @@ func TestCheckCreditNeverOverflows(t *testing.T) {
 		}
 	}
 }
+
+// Days is a shorthand for building Durations in tests.
+func Days(n float64) Duration { return Duration{time.Duration(n * float64(24*time.Hour))} }

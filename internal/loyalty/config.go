@@ -106,9 +106,6 @@ type PointsExpiry struct {
 // result.
 type Duration struct{ time.Duration }
 
-// Days is a shorthand for building Durations in code and tests.
-func Days(n float64) Duration { return Duration{time.Duration(n * float64(24*time.Hour))} }
-
 // FieldError names the config field that is wrong and how to fix it.
 type FieldError struct {
 	Field   string

@@ -7,15 +7,13 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
-// CheckChannel refuses a Channel spec the worker's sender mapping
-// (specmap/connect.Channel) and the senders (channel.New) would refuse, for
-// reasons that show in the spec alone. It lives here, not in connect, because
-// the controller runs it too and must not link the mail library connect
-// needs. Credentials are not looked at: the controller checks their keys
-// exist and never reads their values. The webhook target is judged by
+// checkChannel refuses a Channel spec the senders (channel.New) would
+// refuse, for reasons that show in the spec alone; Channel runs it first.
+// Credentials are not looked at: the controller checks their keys exist and
+// never reads their values. The webhook target is judged by
 // urlpolicy.Validate, which the controller runs on its own (InvalidURL) and
 // the sender again at dial time.
-func CheckChannel(spec *v1alpha1.ChannelSpec) error {
+func checkChannel(spec *v1alpha1.ChannelSpec) error {
 	if set := countSet(spec.Webhook != nil, spec.SMTP != nil, spec.Console != nil); set != 1 {
 		return fmt.Errorf("channel spec sets %d of webhook, smtp, console; set exactly one", set)
 	}

@@ -17,20 +17,20 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 		want string
 	}{
 		{"smtp from without an address",
-			CheckChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587, From: "the shop"}}),
+			checkChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587, From: "the shop"}}),
 			`spec.smtp.from: "the shop" is not a mail address`},
 		{"webhook timeout past 100 years",
-			CheckChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: sign, Timeout: "6000w"}}),
+			checkChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: sign, Timeout: "6000w"}}),
 			"spec.webhook.timeout: "},
 		{"two channel kinds",
-			CheckChannel(&v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{}, SMTP: &v1alpha1.SMTPChannel{From: "a@b.example"}}),
+			checkChannel(&v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{}, SMTP: &v1alpha1.SMTPChannel{From: "a@b.example"}}),
 			"sets 2 of webhook, smtp, console"},
 		{"transactions from two ConfigMap keys",
-			CheckDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
+			checkDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
 				ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "logs", Keys: []string{"a", "b"}}}}),
 			"spec.file.configMapRef.keys: a Transactions source needs exactly one key"},
 		{"file with path and configMapRef",
-			CheckDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: "/data",
+			checkDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: "/data",
 				ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "logs"}}}),
 			"spec.file sets both path and configMapRef"},
 	}
@@ -42,11 +42,11 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 }
 
 func TestCheckConnectorsAcceptValidSpecs(t *testing.T) {
-	if err := CheckChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587,
+	if err := checkChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587,
 		From: "Shop <news@shop.example>", TLS: "TLS"}, RateLimit: &v1alpha1.RateLimit{PerSecond: 5}}); err != nil {
 		t.Errorf("smtp channel: %v", err)
 	}
-	if err := CheckDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
+	if err := checkDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatTransactions,
 		ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "cdnow", Keys: []string{"CDNOW_sample.txt"}}}}); err != nil {
 		t.Errorf("transactions source: %v", err)
 	}

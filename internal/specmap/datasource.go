@@ -6,12 +6,11 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
-// CheckDataSource refuses a DataSource spec the worker's connector mapping
-// (specmap/connect.DataSource) could not open, for reasons that show in the
-// spec alone. It lives here, not in connect, because the controller runs it
-// too and must not link the database drivers connect needs. What needs the
-// pod (the DSN from its Secret, the mounted files) is checked by the worker.
-func CheckDataSource(spec *v1alpha1.DataSourceSpec) error {
+// checkDataSource refuses a DataSource spec no connector could open, for
+// reasons that show in the spec alone; DataSource runs it first. What needs
+// the pod (the DSN from its Secret, the mounted files) is checked by the
+// worker.
+func checkDataSource(spec *v1alpha1.DataSourceSpec) error {
 	switch set := countSet(spec.Postgres != nil, spec.SQLite != nil, spec.File != nil); {
 	case set == 0:
 		return fmt.Errorf("data source spec sets none of postgres, sqlite or file; set exactly one")

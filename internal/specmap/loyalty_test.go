@@ -1,8 +1,6 @@
 package specmap
 
 import (
-	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -119,18 +117,7 @@ func TestLoyalty(t *testing.T) {
 			spec := fullProgram()
 			tt.spec(&spec)
 			got, err := Loyalty(&spec)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
-			}
+			expectMapped(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }

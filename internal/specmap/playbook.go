@@ -93,7 +93,7 @@ func trigger(t *v1alpha1.Trigger) (journey.Trigger, error) {
 		}
 		out.Anniversary = &journey.AnniversaryTrigger{Of: of}
 	case t.TierChange != nil:
-		out.TierChange = &journey.TierChangeTrigger{To: t.TierChange.To}
+		out.TierChange = &journey.TierChangeTrigger{ProgramRef: t.TierChange.ProgramRef.Name, To: t.TierChange.To}
 	case t.Broadcast != nil:
 		b, err := broadcast(t.Broadcast)
 		if err != nil {

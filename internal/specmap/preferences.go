@@ -3,19 +3,31 @@ package specmap
 import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/subscription"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // Preferences maps a Channel's spec.preferences onto the link and page
-// configuration (the key stays in its Secret). ok is false when the
-// Channel sets none.
-func Preferences(spec *v1alpha1.ChannelSpec) (cfg subscription.Config, ok bool, err error) {
+// configuration, the signing key's Secret key and the feedback providers,
+// validated (subscription.Config.Validate). It is nil when the Channel sets
+// none.
+func Preferences(spec *v1alpha1.ChannelSpec) (*workerconfig.ChannelPreferences, error) {
 	p := spec.Preferences
 	if p == nil {
-		return cfg, false, nil
+		return nil, nil
 	}
-	cfg = subscription.Config{PublicURL: p.PublicURL, Mailto: p.Mailto}
+	cfg := subscription.Config{PublicURL: p.PublicURL, Mailto: p.Mailto}
 	for _, t := range p.Topics {
 		cfg.Topics = append(cfg.Topics, subscription.Topic{Name: t.Name, Description: t.Description, Transactional: t.Transactional})
 	}
-	return cfg, true, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	out := &workerconfig.ChannelPreferences{Config: cfg,
+		SigningKey: workerconfig.SecretKey{Name: p.SigningKeyRef.Name, Key: p.SigningKeyRef.Key}}
+	if f := p.Feedback; f != nil {
+		for _, name := range f.Providers {
+			out.Feedback = append(out.Feedback, string(name))
+		}
+	}
+	return out, nil
 }

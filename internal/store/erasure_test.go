@@ -96,7 +96,7 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 func erasureProgram() loyalty.Config {
 	return loyalty.Config{
 		EarnRules: loyalty.EarnRules{PointsPerUnit: 1, EventBonuses: []loyalty.EventBonus{{EventType: "review", Points: 25}}},
-		Tiers:     []loyalty.Tier{{Name: "silver", Threshold: 150, Window: loyalty.Days(365), DowngradeGrace: loyalty.Days(30)}},
+		Tiers:     []loyalty.Tier{{Name: "silver", Threshold: 150, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)}},
 		Rewards:   []loyalty.Reward{{Name: "coffee", Cost: 50}},
 	}
 }

@@ -60,8 +60,8 @@ func TestPointsReplayAndRefund(t *testing.T) {
 		ctx := context.Background()
 		p := openPoints(t, db, loyalty.Config{
 			EarnRules:     loyalty.EarnRules{PointsPerUnit: 1, TierMultipliers: map[string]float64{"silver": 1.5}},
-			Tiers:         []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyalty.Days(365), DowngradeGrace: loyalty.Days(30)}},
-			PendingPeriod: loyalty.Days(14),
+			Tiers:         []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)}},
+			PendingPeriod: loyaltyDays(14),
 		})
 		orders := []customer.Order{
 			{CustomerID: "A", OrderID: "o1", Amount: 120.70, OccurredAt: day(0)}, // floor(120.70) = 120 -> silver at once
@@ -130,10 +130,10 @@ func TestPointsExpiryPendingDowngrade(t *testing.T) {
 		ctx := context.Background()
 		p := openPoints(t, db, loyalty.Config{
 			EarnRules:     loyalty.EarnRules{PointsPerUnit: 1},
-			Tiers:         []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyalty.Days(60), DowngradeGrace: loyalty.Days(10)}},
+			Tiers:         []loyalty.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(60), DowngradeGrace: loyaltyDays(10)}},
 			Rewards:       []loyalty.Reward{{Name: "mug", Cost: 30}},
-			PointsExpiry:  &loyalty.PointsExpiry{Mode: loyalty.ExpiryFixed, After: loyalty.Days(30), WarningWindow: loyalty.Days(7)},
-			PendingPeriod: loyalty.Days(14),
+			PointsExpiry:  &loyalty.PointsExpiry{Mode: loyalty.ExpiryFixed, After: loyaltyDays(30), WarningWindow: loyaltyDays(7)},
+			PendingPeriod: loyaltyDays(14),
 		})
 		apply := func(id string, amount float64, at time.Time) {
 			t.Helper()
@@ -214,7 +214,7 @@ func TestPointsInactivityExpiry(t *testing.T) {
 		ctx := context.Background()
 		p := openPoints(t, db, loyalty.Config{
 			EarnRules:    loyalty.EarnRules{PointsPerUnit: 2, Rounding: loyalty.RoundCeil},
-			PointsExpiry: &loyalty.PointsExpiry{Mode: loyalty.ExpiryInactivity, After: loyalty.Days(30), WarningWindow: loyalty.Days(5)},
+			PointsExpiry: &loyalty.PointsExpiry{Mode: loyalty.ExpiryInactivity, After: loyaltyDays(30), WarningWindow: loyaltyDays(5)},
 		})
 		for i, o := range []customer.Order{
 			{CustomerID: "M", OrderID: "x1", Amount: 10.2, OccurredAt: day(0)}, // ceil(20.4) = 21
@@ -273,4 +273,9 @@ func TestPointsPartialRefundsCumulative(t *testing.T) {
 		refund("r5", "5", 0)     // nothing left to refund
 		wantBalance(t, p, "R", day(1), 0, 0)
 	})
+}
+
+// loyaltyDays is n days as the loyalty engine's Duration.
+func loyaltyDays(n int) loyalty.Duration {
+	return loyalty.Duration{Duration: time.Duration(n) * 24 * time.Hour}
 }

@@ -1,16 +1,19 @@
 // Package workerconfig is the contract between controllers and workers: the
 // JSON a controller renders into a worker's spec ConfigMap (mounted at
-// workload.SpecFile), and the environment variables it sets. It holds specs
-// only: secret values reach the worker as environment variables from
-// secretKeyRefs or as mounted files, never through this file.
+// workload.SpecFile), and the environment variables it sets. What it carries
+// is the engines' typed configuration (journey.Config, loyalty.Config,
+// metrics.SegmentConfig, senderconfig.Config, sourceconfig.Config,
+// subscription.Config), mapped and validated once by the controller
+// (package specmap); a worker decodes it and runs it, with no API types and
+// no second mapping. It holds no secret values: those reach the worker as
+// environment variables from secretKeyRefs or as mounted files. It imports no
+// driver or mail library, so the manager can render it.
 package workerconfig
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
-
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
 // Environment variables set on every worker container.
@@ -51,51 +54,6 @@ const (
 	// feedback/<channel name>/<key>.
 	FeedbackSecretsDir = "feedback"
 )
-
-// Preferences is what the preference page server of one Channel reads.
-type Preferences struct {
-	Namespace string               `json:"namespace"`
-	Name      string               `json:"name"`
-	Spec      v1alpha1.ChannelSpec `json:"spec"`
-}
-
-// Segment is what the metric job reads.
-type Segment struct {
-	Namespace  string                  `json:"namespace"`
-	Name       string                  `json:"name"`
-	Spec       v1alpha1.SegmentSpec    `json:"spec"`
-	DataSource v1alpha1.DataSourceSpec `json:"dataSource"`
-	// LoyaltyProgram is the spec of spec.loyaltyProgramRef, whose ledger in
-	// the shared state store supplies customer.loyaltyTier and loyaltyPoints.
-	LoyaltyProgram *v1alpha1.LoyaltyProgramSpec `json:"loyaltyProgram,omitempty"`
-}
-
-// Playbook is what the campaign worker reads.
-type Playbook struct {
-	Namespace string                          `json:"namespace"`
-	Name      string                          `json:"name"`
-	Spec      v1alpha1.PlaybookSpec           `json:"spec"`
-	Segment   Segment                         `json:"segment"`
-	Channels  map[string]v1alpha1.ChannelSpec `json:"channels"`
-	// LoyaltyPrograms maps a program name to its API endpoint and token key,
-	// for awardPoints steps and tierChange triggers.
-	LoyaltyPrograms map[string]LoyaltyEndpoint `json:"loyaltyPrograms,omitempty"`
-}
-
-// LoyaltyEndpoint is how a campaign worker reaches a loyalty worker: its URL
-// and the key of the admin token mounted at loyalty/<program>/<TokenKey>.
-type LoyaltyEndpoint struct {
-	URL      string `json:"url"`
-	TokenKey string `json:"tokenKey"`
-}
-
-// Loyalty is what the loyalty worker and its metrics job read.
-type Loyalty struct {
-	Namespace  string                      `json:"namespace"`
-	Name       string                      `json:"name"`
-	Spec       v1alpha1.LoyaltyProgramSpec `json:"spec"`
-	DataSource v1alpha1.DataSourceSpec     `json:"dataSource"`
-}
 
 // Render marshals a worker spec for the ConfigMap.
 func Render(v any) (map[string]string, error) {

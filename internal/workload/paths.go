@@ -12,11 +12,36 @@ import (
 // no kubelet is there to mount volumes.
 const LocalRootEnv = "RETENTION_LOCAL_ROOT"
 
-// Path maps a container path to where it is for this process: itself in a
-// pod, or under $RETENTION_LOCAL_ROOT in a local run.
-func Path(containerPath string) string {
-	if root := os.Getenv(LocalRootEnv); root != "" {
-		return filepath.Join(root, containerPath)
-	}
-	return containerPath
+// Paths says where a worker's spec, secrets, data and state are for this
+// process: at the container paths the controller mounts (SpecFile,
+// SecretsDir, DataDir, StateDir) in a pod, or under Root in a local run.
+// The worker builds it once (PathsFromEnv) and passes it down, so nothing
+// below the command line reads the environment for it.
+type Paths struct {
+	// Root is the local run's directory; "" in a pod.
+	Root string
 }
+
+// PathsFromEnv is the one place LocalRootEnv is read.
+func PathsFromEnv() Paths { return Paths{Root: os.Getenv(LocalRootEnv)} }
+
+// Local reports a local run: a process on the user's own machine, where no
+// tenant boundary exists (the data path is not confined to the data mount,
+// loopback webhooks are the user's own).
+func (p Paths) Local() bool { return p.Root != "" }
+
+// Of maps a container path to where it is for this process.
+func (p Paths) Of(containerPath string) string {
+	if p.Root == "" {
+		return containerPath
+	}
+	return filepath.Join(p.Root, containerPath)
+}
+
+// Secrets is where the controller mounted a Secret (SecretsDir/<parts...>).
+func (p Paths) Secrets(parts ...string) string {
+	return p.Of(filepath.Join(append([]string{SecretsDir}, parts...)...))
+}
+
+// Data is the data mount (a DataSource's file.configMapRef).
+func (p Paths) Data() string { return p.Of(DataDir) }

@@ -171,13 +171,21 @@ func TestHashIsStableAndOrderFree(t *testing.T) {
 	}
 }
 
-func TestPathRootsContainerPathsForLocalRuns(t *testing.T) {
+func TestPathsRootContainerPathsForLocalRuns(t *testing.T) {
 	t.Setenv(LocalRootEnv, "")
-	if got := Path(SpecFile); got != SpecFile {
-		t.Fatalf("in a pod Path(%s) = %s", SpecFile, got)
+	pod := PathsFromEnv()
+	if got := pod.Of(SpecFile); got != SpecFile || pod.Local() {
+		t.Fatalf("in a pod Of(%s) = %s, local %v", SpecFile, got, pod.Local())
+	}
+	if got := pod.Secrets("channels", "mail"); got != SecretsDir+"/channels/mail" {
+		t.Fatalf("in a pod Secrets = %s", got)
 	}
 	t.Setenv(LocalRootEnv, "/tmp/dev/pods/winback")
-	if got := Path(SpecFile); got != "/tmp/dev/pods/winback/etc/retention/spec.json" {
-		t.Fatalf("locally Path(%s) = %s", SpecFile, got)
+	local := PathsFromEnv()
+	if got := local.Of(SpecFile); got != "/tmp/dev/pods/winback/etc/retention/spec.json" || !local.Local() {
+		t.Fatalf("locally Of(%s) = %s, local %v", SpecFile, got, local.Local())
+	}
+	if got := local.Data(); got != "/tmp/dev/pods/winback"+DataDir {
+		t.Fatalf("locally Data() = %s", got)
 	}
 }

@@ -115,7 +115,7 @@ func TestPropertyWorkerNeverSendsWithoutConsent(t *testing.T) {
 			var mu sync.Mutex
 			var violations []string
 			check := func(kind journey.ChannelKind) channel.Sender {
-				return channel.SenderFunc(func(_ context.Context, m channel.Message) error {
+				return senderFunc(func(_ context.Context, m channel.Message) error {
 					f := current(m.Metadata.CustomerID)
 					mu.Lock()
 					defer mu.Unlock()
@@ -130,7 +130,7 @@ func TestPropertyWorkerNeverSendsWithoutConsent(t *testing.T) {
 			}
 			recv := newReceiver(t, 0)
 			web := webhookSender(t, recv.srv.URL)
-			hook := channel.SenderFunc(func(ctx context.Context, m channel.Message) error {
+			hook := senderFunc(func(ctx context.Context, m channel.Message) error {
 				if err := check(journey.KindWebhook).Send(ctx, m); err != nil {
 					return err
 				}

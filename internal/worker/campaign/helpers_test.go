@@ -160,3 +160,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// senderFunc adapts a function to channel.Sender (the tests' receivers).
+type senderFunc func(ctx context.Context, msg channel.Message) error
+
+// Send calls f(ctx, msg).
+func (f senderFunc) Send(ctx context.Context, msg channel.Message) error { return f(ctx, msg) }

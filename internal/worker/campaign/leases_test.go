@@ -20,7 +20,7 @@ type senderLog struct {
 }
 
 func (l *senderLog) wrap(replica string, s channel.Sender) channel.Sender {
-	return channel.SenderFunc(func(ctx context.Context, m channel.Message) error {
+	return senderFunc(func(ctx context.Context, m channel.Message) error {
 		err := s.Send(ctx, m)
 		if err == nil {
 			l.mu.Lock()

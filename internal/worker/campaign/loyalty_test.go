@@ -64,7 +64,7 @@ func (r *bodyReceiver) snapshot() map[string][]string {
 func pointsLedger(t *testing.T, db *store.DB, now time.Time) *store.Points {
 	t.Helper()
 	cfg := loyalty.Config{Currency: "EUR", PointValue: 0.01, EarnRules: loyalty.EarnRules{PointsPerUnit: 1},
-		Tiers: []loyalty.Tier{{Name: "silver", Threshold: 100, Basis: "points", Window: loyalty.Days(365)}}}
+		Tiers: []loyalty.Tier{{Name: "silver", Threshold: 100, Basis: "points", Window: loyaltyDays(365)}}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,4 +178,9 @@ func TestTierChangeTriggerFromChangeLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loyaltyDays is n days as the loyalty engine's Duration.
+func loyaltyDays(n int) loyalty.Duration {
+	return loyalty.Duration{Duration: time.Duration(n) * 24 * time.Hour}
 }

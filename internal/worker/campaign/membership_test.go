@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	segmentcfg "github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 )
@@ -114,8 +114,8 @@ func TestEnrolmentEqualsMetricJobMembership(t *testing.T) {
 				cfg, db := open(t)
 				seg := store.SegmentRef{Namespace: "shop", Name: "predicted-" + strings.ToLower(feature)}
 				_, err := metrics.Run(ctx, metrics.Options{Namespace: seg.Namespace, Name: seg.Name, Source: cfg, DB: db,
-					Spec:  v1alpha1.SegmentSpec{Criteria: expr, Window: "90d"},
-					Clock: func() time.Time { return truthAsOf }})
+					Segment: segmentcfg.SegmentConfig{Criteria: expr, Window: 90 * 24 * time.Hour},
+					Clock:   func() time.Time { return truthAsOf }})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // loyaltyAwarder credits awardPoints steps through each program's loyalty API:
@@ -34,12 +35,12 @@ type loyaltyAwarder struct {
 	client  *http.Client
 }
 
-func newLoyaltyAwarder(playbook string, programs map[string]workerconfig.LoyaltyEndpoint) *loyaltyAwarder {
+func newLoyaltyAwarder(playbook string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) *loyaltyAwarder {
 	return &loyaltyAwarder{
 		programs: programs,
 		reason:   "awardPoints step of playbook " + playbook,
 		secrets: func(program string) channel.SecretSource {
-			return channel.DirSecrets(secretsDir(workerconfig.LoyaltyTokensDir, program))
+			return channel.DirSecrets(paths.Secrets(workerconfig.LoyaltyTokensDir, program))
 		},
 		client: &http.Client{Timeout: 15 * time.Second},
 	}

@@ -22,7 +22,7 @@ func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
 	program := v1alpha1.LocalObjectReference{Name: "rewards"}
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "reasons", Segment: seg,
+	pb := apiPlaybook{Namespace: "shop", Name: "reasons", Segment: seg,
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},

@@ -19,6 +19,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // loyaltyAPI serves the real loyalty API over a SQLite ledger with member
@@ -65,7 +66,7 @@ func awarder(t *testing.T, url, token string) *loyaltyAwarder {
 			t.Fatal(err)
 		}
 	}
-	a := newLoyaltyAwarder("shop/welcome", map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: url, TokenKey: "api"}})
+	a := newLoyaltyAwarder("shop/welcome", map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: url, TokenKey: "api"}}, workload.Paths{})
 	a.secrets = func(string) channel.SecretSource { return channel.DirSecrets(dir) }
 	return a
 }

@@ -3,25 +3,21 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/specmap/connect"
-
 	"github.com/spf13/cobra"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
-	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // campaignFlags are the campaign command's own flags.
@@ -70,11 +66,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
 		return o, nil, err
 	}
-	pb, err := specmap.Playbook(spec.Namespace, spec.Name, &spec.Spec)
-	if err != nil {
-		return o, nil, fmt.Errorf("playbook %s/%s: %w", spec.Namespace, spec.Name, err)
-	}
-	initial, err := initialMembers(g.specPath())
+	initial, err := initialMembers(spec.InitialMembers)
 	if err != nil {
 		return o, nil, err
 	}
@@ -82,15 +74,11 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
-	rates, err := channelRates(spec.Channels)
+	linkers, err := preferenceLinkers(spec.Channels, g.paths)
 	if err != nil {
 		return o, nil, err
 	}
-	linkers, err := preferenceLinkers(spec.Channels)
-	if err != nil {
-		return o, nil, err
-	}
-	url, err := stateStoreURL()
+	url, err := g.stateStoreURL()
 	if err != nil {
 		return o, nil, err
 	}
@@ -98,11 +86,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	if err != nil {
 		return o, nil, err
 	}
-	window, err := segmentWindow(&spec.Segment.Spec)
-	if err != nil {
-		return o, nil, err
-	}
-	src, err := openSource(ctx, spec.Segment.DataSource)
+	src, err := g.openSource(ctx, spec.Segment.DataSource)
 	if err != nil {
 		return o, nil, err
 	}
@@ -110,14 +94,14 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		return o, nil, err
 	}
 	o = campaign.Options{
-		Playbook:       pb,
+		Playbook:       spec.Journey,
 		StoreURL:       url,
 		Channels:       senders,
 		ChannelKinds:   kinds,
-		ChannelRates:   rates,
+		ChannelRates:   channelRates(spec.Channels),
 		Preferences:    linkers,
-		Source:         windowedSource{Connector: src, window: window},
-		Segment:        segmentRef(&spec),
+		Source:         windowedSource{Connector: src, window: spec.Segment.Config.WindowOrDefault()},
+		Segment:        &store.SegmentRef{Namespace: spec.Segment.Namespace, Name: spec.Segment.Name},
 		InitialMembers: initial,
 		Shard:          shard,
 		Shards:         shards,
@@ -137,21 +121,21 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		},
 	}
 	if f.shard == "" {
-		o.Leases = &campaign.LeaseOptions{Shards: replicaCount(&spec.Spec)}
+		o.Leases = &campaign.LeaseOptions{Shards: max(spec.Replicas, 1)}
 	}
 	if len(spec.LoyaltyPrograms) > 0 {
-		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms).Award
+		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms, g.paths).Award
 	}
-	if tc := spec.Spec.Trigger.TierChange; tc != nil {
-		feed, err := newTierChangeFeed(tc.ProgramRef.Name, spec.LoyaltyPrograms)
+	if tc := spec.Journey.Trigger.TierChange; tc != nil {
+		feed, err := newTierChangeFeed(tc.ProgramRef, spec.LoyaltyPrograms, g.paths)
 		if err != nil {
 			src.Close()
 			return o, nil, err
 		}
 		o.TierChanges = feed.Changes
 	}
-	if ev := spec.Spec.Trigger.Event; ev != nil && ev.ProgramRef != nil {
-		feed, err := newExpiringFeed(ev.ProgramRef.Name, spec.LoyaltyPrograms)
+	if ev := spec.Journey.Trigger.Event; ev != nil && ev.ProgramRef != "" {
+		feed, err := newExpiringFeed(ev.ProgramRef, spec.LoyaltyPrograms, g.paths)
 		if err != nil {
 			src.Close()
 			return o, nil, err
@@ -174,81 +158,41 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 	return o, closeAll, nil
 }
 
-// segmentRef names the Segment whose membership the metric job stores: the
-// campaign worker enrols from that snapshot (one truth for membership), it
-// does not evaluate the criteria on raw rows, where predicted features such
-// as churnProbability are never computed.
-func segmentRef(spec *workerconfig.Playbook) *store.SegmentRef {
-	ns := spec.Segment.Namespace
-	if ns == "" {
-		ns = spec.Namespace
-	}
-	name := spec.Segment.Name
-	if name == "" {
-		name = spec.Spec.SegmentRef.Name
-	}
-	return &store.SegmentRef{Namespace: ns, Name: name}
-}
-
 // initialMembers reads spec.trigger.segmentEntry.initialMembers (Enrol or
-// Skip; default Enrol) from the worker spec. It is read from the JSON
-// directly so the worker honours the field as soon as the API carries it.
-func initialMembers(specPath string) (campaign.InitialMembers, error) {
-	var raw struct {
-		Spec struct {
-			Trigger struct {
-				SegmentEntry *struct {
-					InitialMembers string `json:"initialMembers"`
-				} `json:"segmentEntry"`
-			} `json:"trigger"`
-		} `json:"spec"`
-	}
-	if err := workerconfig.Load(specPath, &raw); err != nil {
-		return "", err
-	}
-	se := raw.Spec.Trigger.SegmentEntry
-	if se == nil || se.InitialMembers == "" {
+// Skip; "" is Enrol).
+func initialMembers(v string) (campaign.InitialMembers, error) {
+	switch m := campaign.InitialMembers(v); m {
+	case "":
 		return campaign.InitialMembersEnrol, nil
-	}
-	switch v := campaign.InitialMembers(se.InitialMembers); v {
 	case campaign.InitialMembersEnrol, campaign.InitialMembersSkip:
-		return v, nil
+		return m, nil
 	}
-	return "", fmt.Errorf("spec.trigger.segmentEntry.initialMembers %q: want %s or %s", se.InitialMembers,
+	return "", fmt.Errorf("spec.trigger.segmentEntry.initialMembers %q: want %s or %s", v,
 		campaign.InitialMembersEnrol, campaign.InitialMembersSkip)
 }
 
 // channelSenders builds a sender per Channel, with its Secret mounted at
 // workload.SecretsDir/channels/<name>. The console sender prints to stdout.
-func channelSenders(specs map[string]v1alpha1.ChannelSpec, g *globals) (map[string]channel.Sender, map[string]journey.ChannelKind, error) {
+func channelSenders(channels map[string]workerconfig.Channel, g *globals) (map[string]channel.Sender, map[string]journey.ChannelKind, error) {
 	senders := map[string]channel.Sender{}
 	kinds := map[string]journey.ChannelKind{}
-	names := make([]string, 0, len(specs))
-	for name := range specs {
-		names = append(names, name)
-	}
-	sort.Strings(names) // the first error is the same on every start
-	for _, name := range names {
-		spec := specs[name]
-		cfg, err := connect.Channel(&spec)
-		if err != nil {
-			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
-		}
+	for _, name := range slices.Sorted(maps.Keys(channels)) { // the first error is the same on every start
+		cfg := channels[name].Sender
 		if cfg.Type == channel.TypeConsole {
 			cfg.ConsoleOutput = g.stdout
 		}
-		if cfg.Type == channel.TypeWebhook && os.Getenv(workload.LocalRootEnv) != "" {
+		if cfg.Type == channel.TypeWebhook && g.paths.Local() {
 			// A local run (retentionctl dev) is a process on the user's own
 			// machine, where a loopback receiver is the user's own; in a pod
 			// loopback is the pod itself and stays refused.
 			cfg.Webhook.AllowLoopback = true
 		}
-		s, err := channel.New(cfg, channel.DirSecrets(secretsDir(workerconfig.ChannelSecretsDir, name)))
+		s, err := channel.New(cfg, channel.DirSecrets(g.paths.Secrets(workerconfig.ChannelSecretsDir, name)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
 		}
 		senders[name] = s
-		kinds[name] = specmap.ChannelKind(&spec)
+		kinds[name] = channels[name].Kind
 	}
 	return senders, kinds, nil
 }
@@ -266,27 +210,14 @@ func reportReplica(shard string) string {
 // channelRates are the Channels' spec.rateLimit: the campaign worker holds
 // each to its rate across all replicas and playbooks through the state
 // store (campaign.Options.ChannelRates).
-func channelRates(specs map[string]v1alpha1.ChannelSpec) (map[string]channel.RateLimit, error) {
+func channelRates(channels map[string]workerconfig.Channel) map[string]channel.RateLimit {
 	out := map[string]channel.RateLimit{}
-	for name, spec := range specs {
-		cfg, err := connect.Channel(&spec)
-		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", name, err)
-		}
-		if cfg.RateLimit.PerSecond > 0 {
-			out[name] = cfg.RateLimit
+	for name, ch := range channels {
+		if ch.Sender.RateLimit.PerSecond > 0 {
+			out[name] = ch.Sender.RateLimit
 		}
 	}
-	return out, nil
-}
-
-// replicaCount is spec.workers.replicas (default 1): the number of shards
-// the replicas lease, so each replica ends up with one.
-func replicaCount(spec *v1alpha1.PlaybookSpec) int {
-	if spec.Workers == nil || spec.Workers.Replicas == nil || *spec.Workers.Replicas < 1 {
-		return 1
-	}
-	return int(*spec.Workers.Replicas)
+	return out
 }
 
 // parseShard reads "i/n" with 0 <= i < n.

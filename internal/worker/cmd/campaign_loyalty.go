@@ -16,6 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // Loyalty data reaches a campaign in two ways, chosen for what each needs:
@@ -44,13 +45,13 @@ import (
 // segment adds loyalty features, a step awards points or the trigger is a
 // tier change or points expiring.
 func loyaltyReferenced(spec *workerconfig.Playbook) bool {
-	if spec.Segment.Spec.LoyaltyProgramRef != nil || spec.Spec.Trigger.TierChange != nil {
+	if spec.Segment.LoyaltyProgram != "" || spec.Journey.Trigger.TierChange != nil {
 		return true
 	}
-	if ev := spec.Spec.Trigger.Event; ev != nil && ev.ProgramRef != nil {
+	if ev := spec.Journey.Trigger.Event; ev != nil && ev.ProgramRef != "" {
 		return true
 	}
-	for _, s := range spec.Spec.Steps {
+	for _, s := range spec.Journey.Steps {
 		if s.AwardPoints != nil {
 			return true
 		}
@@ -134,14 +135,14 @@ type programAPI struct {
 
 // newProgramAPI finds the program's endpoint; field names the spec field
 // that referenced the program, for the error.
-func newProgramAPI(field, program string, programs map[string]workerconfig.LoyaltyEndpoint) (*programAPI, error) {
+func newProgramAPI(field, program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*programAPI, error) {
 	ep, ok := programs[program]
 	if !ok {
 		return nil, fmt.Errorf("%s %q: the worker spec has no loyaltyPrograms entry for it "+
 			"(the controller adds one per referenced LoyaltyProgram with an admin token)", field, program)
 	}
 	return &programAPI{program: program, ep: ep, client: &http.Client{Timeout: 15 * time.Second},
-		secrets: channel.DirSecrets(secretsDir(workerconfig.LoyaltyTokensDir, program))}, nil
+		secrets: channel.DirSecrets(paths.Secrets(workerconfig.LoyaltyTokensDir, program))}, nil
 }
 
 // get decodes the JSON answer of GET {url}{pathQuery}; what names the
@@ -174,8 +175,8 @@ func (a *programAPI) get(ctx context.Context, pathQuery, what string, v any) err
 // tierChangeFeed pages the program's tier change log through its API.
 type tierChangeFeed struct{ api *programAPI }
 
-func newTierChangeFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint) (*tierChangeFeed, error) {
-	api, err := newProgramAPI("trigger.tierChange.programRef", program, programs)
+func newTierChangeFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*tierChangeFeed, error) {
+	api, err := newProgramAPI("trigger.tierChange.programRef", program, programs, paths)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	// puts the program's spec here).
 	prog := shopProgram()
 	seg.LoyaltyProgram = &prog.Spec
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
+	pb := apiPlaybook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "silver"},

@@ -14,6 +14,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -23,7 +24,6 @@ import (
 // stdout, and each channel gets its consent kind.
 func TestChannelSenders(t *testing.T) {
 	root := t.TempDir()
-	t.Setenv(workload.LocalRootEnv, root)
 	r := &localRun{root: root}
 	r.write(t, workload.SecretsDir+"/channels/hook/hmac", "hook-secret\n")
 
@@ -37,11 +37,11 @@ func TestChannelSenders(t *testing.T) {
 	defer srv.Close()
 
 	var stdout bytes.Buffer
-	g := &globals{stdout: &stdout, logger: slog.New(slog.DiscardHandler)}
-	senders, kinds, err := channelSenders(map[string]v1alpha1.ChannelSpec{
+	g := &globals{stdout: &stdout, logger: slog.New(slog.DiscardHandler), paths: workload.Paths{Root: root}}
+	senders, kinds, err := channelSenders(workerChannels(t, map[string]v1alpha1.ChannelSpec{
 		"hook":    {Webhook: &v1alpha1.WebhookChannel{URL: srv.URL, SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}},
 		"console": {Console: &v1alpha1.ConsoleChannel{}},
-	}, g)
+	}), g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +64,9 @@ func TestChannelSenders(t *testing.T) {
 	}
 
 	// A channel whose Secret key is not mounted fails at start, naming both.
-	_, _, err = channelSenders(map[string]v1alpha1.ChannelSpec{
+	_, _, err = channelSenders(workerChannels(t, map[string]v1alpha1.ChannelSpec{
 		"other": {Webhook: &v1alpha1.WebhookChannel{URL: srv.URL, SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}},
-	}, g)
+	}), g)
 	if err == nil || !strings.Contains(err.Error(), "channel other") || !strings.Contains(err.Error(), `secret "hmac" is missing`) {
 		t.Errorf("error %v, want the channel and the missing key named", err)
 	}
@@ -79,18 +79,18 @@ func TestChannelSendersApplyTheWebhookPolicy(t *testing.T) {
 	r := &localRun{root: root}
 	r.write(t, workload.SecretsDir+"/channels/hook/hmac", "hook-secret\n")
 	g := &globals{stdout: io.Discard, logger: slog.New(slog.DiscardHandler)}
-	hook := func(url string) map[string]v1alpha1.ChannelSpec {
-		return map[string]v1alpha1.ChannelSpec{"hook": {Webhook: &v1alpha1.WebhookChannel{URL: url,
-			SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}}}
+	hook := func(url string) map[string]workerconfig.Channel {
+		return workerChannels(t, map[string]v1alpha1.ChannelSpec{"hook": {Webhook: &v1alpha1.WebhookChannel{URL: url,
+			SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}}})
 	}
-	t.Setenv(workload.LocalRootEnv, root)
+	g.paths = workload.Paths{Root: root}
 	if _, _, err := channelSenders(hook("http://169.254.169.254/latest/meta-data/"), g); err == nil || !strings.Contains(err.Error(), "link-local") {
 		t.Errorf("metadata target in a local run: err %v, want refused", err)
 	}
 	if _, _, err := channelSenders(hook("http://127.0.0.1:9/hook"), g); err != nil {
 		t.Errorf("loopback in a local run: %v, want allowed", err)
 	}
-	t.Setenv(workload.LocalRootEnv, "")
+	g.paths = workload.Paths{} // a pod
 	if _, _, err := channelSenders(hook("http://127.0.0.1:9/hook"), g); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("loopback in a pod: err %v, want refused", err)
 	}

@@ -92,15 +92,15 @@ func newLocalRun(t *testing.T, spec any) *localRun {
 	t.Helper()
 	root := t.TempDir()
 	r := &localRun{root: root, report: filepath.Join(root, "report.json")}
-	data, err := workerconfig.Render(spec)
+	data, err := workerconfig.Render(workerSpec(t, spec))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.write(t, workload.SpecFile, data["spec.json"])
-	if pb, ok := spec.(workerconfig.Playbook); ok {
+	if pb, ok := spec.(apiPlaybook); ok {
 		// The playbook's Segment, for the metric job that runs before each
 		// campaign worker (campaign workers enrol from its snapshot).
-		seg, err := workerconfig.Render(pb.Segment)
+		seg, err := workerconfig.Render(pb.Segment.render(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,8 +26,8 @@ import (
 
 // shopSegment: members a and b (frequency >= 1, monetary < 150), over a
 // 30-day window that holds a's two orders ($30, $50) and b's one ($40).
-func shopSegment() workerconfig.Segment {
-	return workerconfig.Segment{Namespace: "shop", Name: "active-small",
+func shopSegment() apiSegment {
+	return apiSegment{Namespace: "shop", Name: "active-small",
 		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"},
 			Criteria: `customer.frequency >= 1 && customer.monetary < 150.0`, Window: "30d",
 			Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV"}},
@@ -73,8 +73,11 @@ func TestMetricsCommand(t *testing.T) {
 // A failing run exits non-zero, says why on stderr as JSON, and still
 // publishes the failed summary for the controller.
 func TestMetricsCommandFailure(t *testing.T) {
-	seg := shopSegment()
-	seg.Spec.Criteria = `customer.shoeSize > 42`
+	// The controller's mapping refuses this criteria; a spec that reaches
+	// the job anyway (an operator upgrade with a stricter engine) fails the
+	// run the same way.
+	seg := shopSegment().render(t)
+	seg.Config.Criteria = `customer.shoeSize > 42`
 	r := newLocalRun(t, seg)
 	_, stderr, err := r.run(t, "metrics")
 	if err == nil {
@@ -96,8 +99,8 @@ func TestMetricsCommandFailure(t *testing.T) {
 // shopProgram: 1 point per EUR (Floor), silver from 50 points, a 50-point
 // voucher, 0.01 EUR per point. Ledger after ingest: a 80 (silver), b 40,
 // c 300 (silver; its order 200 days ago is inside the 365d tier window).
-func shopProgram() workerconfig.Loyalty {
-	return workerconfig.Loyalty{Namespace: "shop", Name: "rewards", DataSource: shopSource,
+func shopProgram() apiLoyalty {
+	return apiLoyalty{Namespace: "shop", Name: "rewards", DataSource: shopSource,
 		Spec: v1alpha1.LoyaltyProgramSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"},
 			Currency: "EUR", PointValue: "0.01", EarnRules: v1alpha1.EarnRules{PointsPerUnit: 1},
 			Tiers:             []v1alpha1.Tier{{Name: "silver", Threshold: 50}},
@@ -185,10 +188,10 @@ func TestLoyaltyCommandMissingToken(t *testing.T) {
 
 // welcomePlaybook sends one console message to everyone (email set) on
 // segment entry.
-func welcomePlaybook() workerconfig.Playbook {
+func welcomePlaybook() apiPlaybook {
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "everyone", `customer.email != ""`, nil
-	return workerconfig.Playbook{Namespace: "shop", Name: "welcome", Segment: seg,
+	return apiPlaybook{Namespace: "shop", Name: "welcome", Segment: seg,
 		Channels: map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "everyone"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
@@ -377,7 +380,7 @@ func TestCampaignAwardsPoints(t *testing.T) {
 
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "bonus", Segment: seg,
+	pb := apiPlaybook{Namespace: "shop", Name: "bonus", Segment: seg,
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},

@@ -3,34 +3,32 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
-	"github.com/retention-dev/retention-operator/internal/workload"
+	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // stateStoreURL is metrics.StateStoreURL: every worker reads the state
 // store from the environment under the same rules.
-func stateStoreURL() (string, error) { return metrics.StateStoreURL() }
+func (g *globals) stateStoreURL() (string, error) { return metrics.StateStoreURL(g.paths) }
 
 // openStateStore opens the state store the environment names (the servers
 // that write only to it: feedback, ingest, preferences).
-func openStateStore(ctx context.Context) (*store.DB, error) {
-	url, err := stateStoreURL()
+func (g *globals) openStateStore(ctx context.Context) (*store.DB, error) {
+	url, err := g.stateStoreURL()
 	if err != nil {
 		return nil, err
 	}
 	return store.Open(ctx, url)
 }
 
-// openSource connects to a worker's data source as metrics.SourceFromEnv
+// openSource connects to a worker's data source as metrics.Source
 // configures it (the DSN from the environment, paths confined to the data
 // mount).
-func openSource(ctx context.Context, spec v1alpha1.DataSourceSpec) (datasource.Connector, error) {
-	cfg, err := metrics.SourceFromEnv(spec)
+func (g *globals) openSource(ctx context.Context, ds workerconfig.DataSource) (datasource.Connector, error) {
+	cfg, err := metrics.Source(ds, g.paths)
 	if err != nil {
 		return nil, fmt.Errorf("data source: %w", err)
 	}
@@ -39,10 +37,4 @@ func openSource(ctx context.Context, spec v1alpha1.DataSourceSpec) (datasource.C
 		return nil, fmt.Errorf("data source: %w", err)
 	}
 	return conn, nil
-}
-
-// secretsDir is where the controller mounted a Secret for this worker
-// (workload.SecretsDir/<parts...>), as seen by this process.
-func secretsDir(parts ...string) string {
-	return workload.Path(filepath.Join(append([]string{workload.SecretsDir}, parts...)...))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // expiringFeed reads a program's members whose points lapse within its
@@ -16,8 +17,8 @@ import (
 // which expiry date it reminded about.
 type expiringFeed struct{ api *programAPI }
 
-func newExpiringFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint) (*expiringFeed, error) {
-	api, err := newProgramAPI("trigger.event.programRef", program, programs)
+func newExpiringFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*expiringFeed, error) {
+	api, err := newProgramAPI("trigger.event.programRef", program, programs, paths)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 		t.Fatalf("expiring members %s, want only b with 40 points", body)
 	}
 
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
+	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
@@ -86,7 +86,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 // Without the program's endpoint in the worker spec the campaign refuses to
 // start and names the field.
 func TestCampaignPointsExpiringNeedsProgramEndpoint(t *testing.T) {
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
+	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
 		Channels: map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
 			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
@@ -110,7 +110,7 @@ func TestCampaignPointsExpiringAPIUnreachable(t *testing.T) {
 	}
 	closedURL := "http://" + ln.Addr().String()
 	ln.Close()
-	pb := workerconfig.Playbook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
+	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: closedURL, TokenKey: "token"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},

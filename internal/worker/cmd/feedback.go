@@ -41,7 +41,7 @@ func feedbackCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStateStore(ctx)
+			db, err := g.openStateStore(ctx)
 			if err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ func feedbackCommand(g *globals) *cobra.Command {
 	c.Flags().StringVar(&listen, "listen", ":8080", "address the webhook endpoint listens on")
 	c.Flags().StringSliceVar(&providers, "providers", []string{"sendgrid", "mailgun", "postmark"},
 		"providers to accept: sendgrid, mailgun, postmark (each needs its keys in --secrets)")
-	c.Flags().StringVar(&secrets, "secrets", secretsDir("feedback"),
+	c.Flags().StringVar(&secrets, "secrets", g.paths.Secrets("feedback"),
 		"directory of the mounted Secret holding "+feedback.SendGridKeySecret+", "+feedback.MailgunKeySecret+", "+
 			feedback.PostmarkUserSecret+" and "+feedback.PostmarkPasswordSecret)
 	c.Flags().IntVar(&soft.Limit, "soft-bounce-limit", 0, fmt.Sprintf("soft bounces that suppress an address (0: %d)", store.DefaultSoftBounceLimit))

@@ -56,13 +56,13 @@ func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 		}
 		f.source = spec.Source
 		if f.writeKeyFile == "" {
-			f.writeKeyFile = secretsDir(workerconfig.IngestWriteKeyDir, spec.WriteKeyKey)
+			f.writeKeyFile = g.paths.Secrets(workerconfig.IngestWriteKeyDir, spec.WriteKeyKey)
 		}
 	}
 	if f.writeKeyFile == "" {
 		return errors.New("--write-key-file is required with --source")
 	}
-	db, err := openStateStore(ctx)
+	db, err := g.openStateStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -69,23 +69,13 @@ func (s ingestedSource) ScanRecentEvents(ctx context.Context, since, storedSince
 	return s.db.ScanIngestedEventsReceived(ctx, s.source, since, storedSince, fn)
 }
 
-// ingestSourceName is the source name the ingestion API of the playbook's
-// DataSource writes under: <namespace>/<DataSource>.
-func ingestSourceName(spec *workerconfig.Playbook) string {
-	ns := spec.Segment.Namespace
-	if ns == "" {
-		ns = spec.Namespace
-	}
-	return workerconfig.IngestSource(ns, spec.Segment.Spec.DataSourceRef.Name)
-}
-
 // withIngestedEvents wraps src when the playbook reads events at all (an
 // event trigger or goal) or its DataSource has spec.ingest (traits); the
 // tables are created if no ingestion API has
 // run yet, so the read finds them empty rather than missing.
 func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
-	readsEvents := spec.Spec.Trigger.Event != nil || spec.Spec.Goal != nil || waitsForEvents(spec)
-	traits := spec.Segment.DataSource.Ingest != nil
+	readsEvents := spec.Journey.Trigger.Event != nil || spec.Journey.Goal != nil || waitsForEvents(spec)
+	traits := spec.Segment.DataSource.Ingest
 	if !readsEvents && !traits {
 		return src, func() {}, nil
 	}
@@ -97,14 +87,14 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 		db.Close()
 		return nil, nil, err
 	}
-	return ingestedSource{Source: src, db: db, source: ingestSourceName(spec), traits: traits}, func() { db.Close() }, nil
+	return ingestedSource{Source: src, db: db, source: spec.Segment.DataSource.IngestSource, traits: traits}, func() { db.Close() }, nil
 }
 
 // waitsForEvents reports whether a step of the playbook is a waitFor: its
 // awaited event may arrive through the ingestion API.
 func waitsForEvents(spec *workerconfig.Playbook) bool {
-	for i := range spec.Spec.Steps {
-		if spec.Spec.Steps[i].WaitFor != nil {
+	for i := range spec.Journey.Steps {
+		if spec.Journey.Steps[i].WaitFor != nil {
 			return true
 		}
 	}
@@ -127,11 +117,11 @@ const (
 // event-triggered or event-awaiting (waitFor) playbook over a PostgreSQL state store; nil otherwise (the
 // worker then polls only). The listener reconnects until ctx ends.
 func ingestWake(ctx context.Context, spec *workerconfig.Playbook, url string, logger *slog.Logger) <-chan struct{} {
-	if (spec.Spec.Trigger.Event == nil && !waitsForEvents(spec)) || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
+	if (spec.Journey.Trigger.Event == nil && !waitsForEvents(spec)) || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
 		return nil
 	}
 	notified, wake := make(chan struct{}, 1), make(chan struct{}, 1)
-	source := ingestSourceName(spec)
+	source := spec.Segment.DataSource.IngestSource
 	// Under a steady stream every commit notifies; woken ticks are spaced
 	// by wakeGap at least.
 	go func() {

@@ -41,8 +41,8 @@ func TestMetricsJobLeaksNoSecrets(t *testing.T) {
 			t.Setenv(workerconfig.EnvDataSourceDSN, "postgres://shop:"+planted+"@db/x")
 			reportPath := filepath.Join(dir, "summary.json")
 			t.Setenv(workerconfig.EnvReportFile, reportPath)
-			data, err := workerconfig.Render(workerconfig.Segment{Namespace: "shop", Name: "s",
-				Spec: v1alpha1.SegmentSpec{Criteria: "customer.frequency >= 1"}, DataSource: r.ds})
+			data, err := workerconfig.Render(workerSpec(t, apiSegment{Namespace: "shop", Name: "s",
+				Spec: v1alpha1.SegmentSpec{Criteria: "customer.frequency >= 1"}, DataSource: r.ds}))
 			if err != nil {
 				t.Fatal(err)
 			}

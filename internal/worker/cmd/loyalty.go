@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -126,24 +125,20 @@ func loyaltyOptions(ctx context.Context, g *globals) (o loyalty.Options, closeSr
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
 		return o, nil, err
 	}
-	prog, err := specmap.Loyalty(&spec.Spec)
-	if err != nil {
-		return o, nil, fmt.Errorf("loyalty program %s/%s: %w", spec.Namespace, spec.Name, err)
-	}
-	url, err := stateStoreURL()
+	url, err := g.stateStoreURL()
 	if err != nil {
 		return o, nil, err
 	}
-	src, err := openSource(ctx, spec.DataSource)
+	src, err := g.openSource(ctx, spec.DataSource)
 	if err != nil {
 		return o, nil, err
 	}
 	if src, err = withoutErased(ctx, src, url); err != nil {
 		return o, nil, err
 	}
-	token, admin := loyaltyTokenFiles(&spec.Spec)
+	token, admin := loyaltyTokenFiles(&spec, g.paths)
 	o = loyalty.Options{
-		Program:        prog,
+		Program:        spec.Program,
 		StateURL:       url,
 		Source:         src,
 		TokenFile:      token,

@@ -1,8 +1,8 @@
 package cmd
 
 import (
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // loyaltyTokenFiles is where the controller mounted the program's bearer
@@ -15,12 +15,12 @@ import (
 // because the shop's API token acting as admin could credit any member any
 // number of points. With adminTokenSecretRef the admin file is required, so
 // the API refuses to start rather than run without it.
-func loyaltyTokenFiles(spec *v1alpha1.LoyaltyProgramSpec) (token, admin string) {
-	if key := spec.APITokenSecretRef.Key; key != "" {
-		token = secretsDir(workerconfig.APITokenDir, key)
+func loyaltyTokenFiles(spec *workerconfig.Loyalty, paths workload.Paths) (token, admin string) {
+	if key := spec.APITokenKey; key != "" {
+		token = paths.Secrets(workerconfig.APITokenDir, key)
 	}
-	if ref := spec.AdminTokenSecretRef; ref != nil && ref.Key != "" {
-		admin = secretsDir(workerconfig.AdminTokenDir, ref.Key)
+	if key := spec.AdminTokenKey; key != "" {
+		admin = paths.Secrets(workerconfig.AdminTokenDir, key)
 	}
 	return token, admin
 }

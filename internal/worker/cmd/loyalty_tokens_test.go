@@ -16,7 +16,7 @@ import (
 // when the API token's Secret is mounted at admin-token (as the controller did).
 func TestLoyaltyTokenFiles(t *testing.T) {
 	root := t.TempDir()
-	t.Setenv(workload.LocalRootEnv, root)
+	paths := workload.Paths{Root: root}
 	at := func(dir, key string) string { return filepath.Join(root, workload.SecretsDir, dir, key) }
 	apiFile := at(workerconfig.APITokenDir, "token")
 	tests := []struct {
@@ -38,9 +38,11 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 			for _, k := range tt.mounted {
 				writeFile(t, at(workerconfig.AdminTokenDir, k), "x")
 			}
-			spec := v1alpha1.LoyaltyProgramSpec{APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"},
-				AdminTokenSecretRef: tt.admin}
-			token, admin := loyaltyTokenFiles(&spec)
+			prog := shopProgram()
+			prog.Spec.APITokenSecretRef = v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"}
+			prog.Spec.AdminTokenSecretRef = tt.admin
+			spec := prog.render(t)
+			token, admin := loyaltyTokenFiles(&spec, paths)
 			if token != apiFile || admin != tt.wantAdmin {
 				t.Errorf("files = %s, %s; want %s, %s", token, admin, apiFile, tt.wantAdmin)
 			}
@@ -56,7 +58,7 @@ const e2eAdminToken = "admin-token-e2e"
 // awardPoints, tierChange and points_expiring playbooks, need one. Callers
 // write e2eAdminToken to admin-token/admin for the loyalty worker and to
 // loyalty/<program>/admin for the campaign worker, as the controller mounts it.
-func withAdminToken(prog workerconfig.Loyalty) workerconfig.Loyalty {
+func withAdminToken(prog apiLoyalty) apiLoyalty {
 	prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
 	return prog
 }

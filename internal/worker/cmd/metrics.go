@@ -16,8 +16,8 @@ func metricsCommand(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// RunFromEnv reads the state store and the data source from
-			// the environment (metrics.StateStoreURL, SourceFromEnv).
-			return metrics.RunFromEnv(cmd.Context(), g.specPath(), func(o *metrics.Options) {
+			// the environment and g.paths (metrics.StateStoreURL, Source).
+			return metrics.RunFromEnv(cmd.Context(), g.paths, g.specPath(), func(o *metrics.Options) {
 				o.Full, o.Refit = full, refit
 			})
 		},

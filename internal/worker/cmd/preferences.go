@@ -12,7 +12,6 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/feedback"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
@@ -49,15 +48,11 @@ func preferencesHandler(ctx context.Context, g *globals) (http.Handler, func(), 
 		return nil, nil, err
 	}
 	closeDB := func() { db.Close() }
-	f := spec.Spec.Preferences.Feedback
-	if f == nil {
+	names := spec.Preferences.Feedback
+	if len(names) == 0 {
 		return srv.Handler(), closeDB, nil
 	}
-	names := make([]string, len(f.Providers))
-	for i, p := range f.Providers {
-		names[i] = string(p)
-	}
-	ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secretsDir(workerconfig.FeedbackSecretsDir, spec.Name)), names, 0)
+	ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(g.paths.Secrets(workerconfig.FeedbackSecretsDir, spec.Name)), names, 0)
 	if err == nil {
 		err = db.MigrateSuppressions(ctx)
 	}
@@ -78,14 +73,7 @@ func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *wo
 	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
 		return nil, nil, nil, err
 	}
-	cfg, ok, err := specmap.Preferences(&spec.Spec)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("channel %s/%s: %w", spec.Namespace, spec.Name, err)
-	}
-	if !ok {
-		return nil, nil, nil, fmt.Errorf("channel %s/%s sets no spec.preferences; nothing to serve", spec.Namespace, spec.Name)
-	}
-	key, err := preferencesKey(spec.Name, spec.Spec.Preferences)
+	key, err := preferencesKey(spec.Name, &spec.Preferences, g.paths)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -93,7 +81,7 @@ func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *wo
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("channel %s: %w", spec.Name, err)
 	}
-	db, err := openStateStore(ctx)
+	db, err := g.openStateStore(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -101,7 +89,7 @@ func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *wo
 		db.Close()
 		return nil, nil, nil, err
 	}
-	return &pageserver.Server{Namespace: spec.Namespace, Config: cfg, Signer: signer, Store: db, Logger: g.logger},
+	return &pageserver.Server{Namespace: spec.Namespace, Config: spec.Preferences.Config, Signer: signer, Store: db, Logger: g.logger},
 		&spec, db, nil
 }
 

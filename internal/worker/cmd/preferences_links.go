@@ -7,31 +7,26 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // preferenceLinkers signs the links of every Channel that sets
 // spec.preferences, with its key mounted at
 // workload.SecretsDir/preferences/<channel>/<key>.
-func preferenceLinkers(specs map[string]v1alpha1.ChannelSpec) (map[string]*subscription.Linker, error) {
+func preferenceLinkers(channels map[string]workerconfig.Channel, paths workload.Paths) (map[string]*subscription.Linker, error) {
 	out := map[string]*subscription.Linker{}
-	for _, name := range slices.Sorted(maps.Keys(specs)) { // the first error is the same on every start
-		spec := specs[name]
-		cfg, ok, err := specmap.Preferences(&spec)
-		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", name, err)
-		}
-		if !ok {
+	for _, name := range slices.Sorted(maps.Keys(channels)) { // the first error is the same on every start
+		p := channels[name].Preferences
+		if p == nil {
 			continue
 		}
-		key, err := preferencesKey(name, spec.Preferences)
+		key, err := preferencesKey(name, p, paths)
 		if err != nil {
 			return nil, err
 		}
-		if out[name], err = subscription.NewLinker(cfg, key); err != nil {
+		if out[name], err = subscription.NewLinker(p.Config, key); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", name, err)
 		}
 	}
@@ -40,11 +35,11 @@ func preferenceLinkers(specs map[string]v1alpha1.ChannelSpec) (map[string]*subsc
 
 // preferencesKey reads the mounted signing key; the error names the Secret
 // and key, never the value.
-func preferencesKey(channel string, p *v1alpha1.Preferences) ([]byte, error) {
-	key, err := os.ReadFile(filepath.Join(secretsDir(workerconfig.PreferencesSecretsDir, channel), p.SigningKeyRef.Key))
+func preferencesKey(channel string, p *workerconfig.ChannelPreferences, paths workload.Paths) ([]byte, error) {
+	key, err := os.ReadFile(filepath.Join(paths.Secrets(workerconfig.PreferencesSecretsDir, channel), p.SigningKey.Key))
 	if err != nil {
 		return nil, fmt.Errorf("channel %s: spec.preferences.signingKeyRef: key %q of Secret %q is not mounted: %w",
-			channel, p.SigningKeyRef.Key, p.SigningKeyRef.Name, err)
+			channel, p.SigningKey.Key, p.SigningKey.Name, err)
 	}
 	return key, nil
 }

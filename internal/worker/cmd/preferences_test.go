@@ -33,14 +33,14 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 	t.Setenv(workerconfig.EnvStateStore, "sqlite:/var/lib/retention/prefs.db")
 	statePath := filepath.Join(root, "/var/lib/retention/prefs.db")
 	key := bytes.Repeat([]byte("q"), 32)
-	spec := workerconfig.Preferences{Namespace: "shop", Name: "mail", Spec: v1alpha1.ChannelSpec{
+	spec := apiPreferences{Namespace: "shop", Name: "mail", Spec: v1alpha1.ChannelSpec{
 		SMTP: &v1alpha1.SMTPChannel{Host: "smtp.shop.example", Port: 587, From: "hello@shop.example"},
 		Preferences: &v1alpha1.Preferences{PublicURL: "https://preferences.shop.example",
 			SigningKeyRef: v1alpha1.SecretKeySelector{Name: "mail-preferences", Key: "signing-key"},
 			Topics:        []v1alpha1.PreferenceTopic{{Name: "offers", Description: "Sales and coupons"}},
 			Feedback: &v1alpha1.FeedbackWebhooks{Providers: []v1alpha1.FeedbackProvider{"mailgun"},
 				SecretRef: v1alpha1.LocalObjectReference{Name: "mail-feedback"}}}}}
-	b, _ := json.Marshal(spec)
+	b, _ := json.Marshal(spec.render(t))
 	writeFile(t, filepath.Join(root, workload.SpecFile), string(b))
 	writeFile(t, filepath.Join(root, workload.SecretsDir, workerconfig.PreferencesSecretsDir, "mail", "signing-key"), string(key))
 	mailgunKey := "key-for-mailgun-webhooks"

@@ -6,8 +6,9 @@
 // done or SIGTERM/SIGINT arrives.
 //
 // Every container path (the spec file, sqlite: state stores, the data and
-// secrets directories) goes through workload.Path, so the local run can start
-// the same command with RETENTION_LOCAL_ROOT and no kubelet.
+// secrets directories) goes through one workload.Paths, read from the
+// environment once here and passed down, so the local run can start the same
+// command with RETENTION_LOCAL_ROOT and no kubelet.
 package cmd
 
 import (
@@ -31,12 +32,14 @@ type globals struct {
 	logLevel string
 	logger   *slog.Logger
 	stdout   io.Writer
+	// paths is where the spec, secrets, data and state are for this process.
+	paths workload.Paths
 }
 
 // NewRoot builds the command tree. stdout is where the console channel prints
 // and `version` writes; logs go to stderr as JSON.
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout}
+	g := &globals{stdout: stdout, paths: workload.PathsFromEnv()}
 	root := &cobra.Command{
 		Use:   "worker",
 		Short: "Runs one retention-operator workload (started by the operator's pods)",
@@ -95,4 +98,4 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 }
 
 // specPath is where the --spec file is for this process.
-func (g *globals) specPath() string { return workload.Path(g.spec) }
+func (g *globals) specPath() string { return g.paths.Of(g.spec) }

@@ -2,14 +2,11 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
-	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 )
 
 // windowedSource gives the campaign worker's feature scans the Segment's
@@ -30,16 +27,4 @@ func (s windowedSource) ScanFeatures(ctx context.Context, q datasource.FeatureQu
 		q.Window = s.window
 	}
 	return s.Connector.ScanFeatures(ctx, q, fn)
-}
-
-// segmentWindow is spec.window, or the CRD default (metrics.DefaultWindow).
-func segmentWindow(spec *v1alpha1.SegmentSpec) (time.Duration, error) {
-	if spec.Window == "" {
-		return metrics.DefaultWindow, nil
-	}
-	w, err := spec.Window.Parse()
-	if err != nil || w <= 0 {
-		return 0, fmt.Errorf("segment spec.window %q: want a positive duration such as 90d", spec.Window)
-	}
-	return w, nil
 }

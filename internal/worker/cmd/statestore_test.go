@@ -15,9 +15,9 @@ func TestStateStoreURLRefusesValuesThatAreNotURLs(t *testing.T) {
 	const planted = "S3cr3t-PLANT-xyz"
 	for _, root := range []string{"", t.TempDir()} {
 		for _, v := range []string{planted, "/proc/self/environ", "./" + planted + ".db", "file:" + planted} {
-			t.Setenv(workload.LocalRootEnv, root)
 			t.Setenv(workerconfig.EnvStateStore, v)
-			got, err := stateStoreURL()
+			g := &globals{paths: workload.Paths{Root: root}}
+			got, err := g.stateStoreURL()
 			if err == nil || !strings.Contains(err.Error(), "is not a postgres:// URL") || strings.Contains(err.Error(), planted) {
 				t.Errorf("root %q value %q: got %q, err %v; want a refusal that does not echo the value", root, v, got, err)
 			}

@@ -31,8 +31,8 @@ func TestStateStoreURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(workerconfig.EnvStateStore, tt.env)
-			t.Setenv(workload.LocalRootEnv, tt.root)
-			got, err := stateStoreURL()
+			g := &globals{paths: workload.Paths{Root: tt.root}}
+			got, err := g.stateStoreURL()
 			if err != nil {
 				t.Fatal(err)
 			}

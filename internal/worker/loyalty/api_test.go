@@ -135,8 +135,8 @@ func TestAPIServiceEndpoints(t *testing.T) {
 // expiry-reminder playbooks, read with a cursor.
 func TestAPITierChangesAndExpiring(t *testing.T) {
 	cfg := redemptionConfig()
-	cfg.Tiers = []engine.Tier{{Name: "silver", Threshold: 100, Window: engine.Days(365), DowngradeGrace: engine.Days(30)}}
-	cfg.PointsExpiry = &engine.PointsExpiry{Mode: engine.ExpiryFixed, After: engine.Days(90), WarningWindow: engine.Days(14)}
+	cfg.Tiers = []engine.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)}}
+	cfg.PointsExpiry = &engine.PointsExpiry{Mode: engine.ExpiryFixed, After: loyaltyDays(90), WarningWindow: loyaltyDays(14)}
 	ts := newTestServer(t, store.OpenTestSQLite(t), cfg, day(0))
 	order(t, ts, "A", "a1", 150) // silver; 150 points expire at day 90
 	order(t, ts, "B", "b1", 20)

@@ -156,3 +156,8 @@ func orderOf(member, id string, amount float64, at time.Time) *customer.Order {
 func engineBonus(eventType string, points int64) engine.EventBonus {
 	return engine.EventBonus{EventType: eventType, Points: points}
 }
+
+// loyaltyDays is n days as the loyalty engine's Duration.
+func loyaltyDays(n int) engine.Duration {
+	return engine.Duration{Duration: time.Duration(n) * 24 * time.Hour}
+}

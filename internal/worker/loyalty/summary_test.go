@@ -21,11 +21,11 @@ func summaryFixture() (engine.Config, *sliceSource) {
 		Currency: "EUR", PointValue: 0.01, EnrollEventType: "join",
 		EarnRules: engine.EarnRules{PointsPerUnit: 1},
 		Tiers: []engine.Tier{
-			{Name: "silver", Threshold: 100, Window: engine.Days(365), DowngradeGrace: engine.Days(30)},
-			{Name: "gold", Threshold: 300, Window: engine.Days(365), DowngradeGrace: engine.Days(30)},
+			{Name: "silver", Threshold: 100, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)},
+			{Name: "gold", Threshold: 300, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)},
 		},
 		Rewards:       []engine.Reward{{Name: "voucher", Cost: 100}},
-		PendingPeriod: engine.Days(10),
+		PendingPeriod: loyaltyDays(10),
 	}
 	src := &sliceSource{
 		events: []customer.Event{

@@ -16,8 +16,8 @@ func tierRewardConfig() engine.Config {
 	return engine.Config{
 		Currency:  "EUR",
 		EarnRules: engine.EarnRules{PointsPerUnit: 1},
-		Tiers: []engine.Tier{{Name: "silver", Threshold: 100, Window: engine.Days(365)},
-			{Name: "gold", Threshold: 500, Window: engine.Days(365)}},
+		Tiers: []engine.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365)},
+			{Name: "gold", Threshold: 500, Window: loyaltyDays(365)}},
 		Rewards: []engine.Reward{{Name: "mug", Cost: 10}, {Name: "vip-preview", Cost: 50, MinTier: "gold"}},
 	}
 }

@@ -48,7 +48,7 @@ func TestLoyaltyFeaturesFromTheLedger(t *testing.T) {
 				`customer.loyaltyTier == ""`:                                   1,
 			} {
 				spec := v1alpha1.SegmentSpec{Criteria: criteria, Window: "30d"}
-				sum, err := Run(ctx, Options{Namespace: "shop", Name: "tiers", Spec: spec, Source: src.cfg, DB: src.db,
+				sum, err := Run(ctx, Options{Namespace: "shop", Name: "tiers", Segment: segmentConfig(t, spec), Source: src.cfg, DB: src.db,
 					Loyalty: &lc, Clock: func() time.Time { return asOf }})
 				if err != nil {
 					t.Fatalf("%s: %v", criteria, err)

@@ -58,7 +58,7 @@ func BenchmarkMetricJobShardsPostgres(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer state.Close()
-	opts := Options{Namespace: "bench", Spec: shardBenchSpec, DB: state,
+	opts := Options{Namespace: "bench", Segment: segmentConfig(b, shardBenchSpec), DB: state,
 		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return benchAsOf }}
 	var want map[string]string
@@ -80,7 +80,7 @@ func BenchmarkMetricJobShardsPostgres(b *testing.B) {
 			b.Run(fmt.Sprintf("%s-%d", mode, n), func(b *testing.B) {
 				o := opts
 				o.Name = fmt.Sprintf("%s-%d", mode, n)
-				o.Spec.Shards = int32(n)
+				o.Segment.Shards = n
 				var slowest, merge time.Duration
 				for b.Loop() {
 					run++

@@ -72,7 +72,7 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 	defer state.Close()
 	for _, name := range []string{"pushdown", "goeval", "orders", "predict"} {
 		b.Run(name, func(b *testing.B) {
-			opts := Options{Namespace: "bench", Name: name, Spec: benchSegments[name], DB: state,
+			opts := Options{Namespace: "bench", Name: name, Segment: segmentConfig(b, benchSegments[name]), DB: state,
 				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 				Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
 				Clock:  func() time.Time { return benchAsOf }}

@@ -10,32 +10,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/specmap/connect"
-
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // RunFromEnv is `worker metrics`: it reads the spec the controller mounted at
-// specPath and the environment (workerconfig.EnvDataSourceDSN,
+// specPath (where paths puts it), the files paths locates and the environment (workerconfig.EnvDataSourceDSN,
 // workerconfig.EnvStateStore, and the report destination report.FromEnv
 // picks), runs the job and publishes the summary. It returns an error, so the
 // process exits non-zero and the Job shows the failure, whenever the run
 // failed, even though the failed summary was published.
 // with adjusts the run's Options (the command's flags: Full, Refit).
-func RunFromEnv(ctx context.Context, specPath string, with ...func(*Options)) error {
+func RunFromEnv(ctx context.Context, paths workload.Paths, specPath string, with ...func(*Options)) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	pub, err := report.FromEnv()
 	if err != nil {
 		return err
 	}
-	sum, runErr := runFromEnv(ctx, specPath, logger, with)
+	sum, runErr := runFromEnv(ctx, paths, specPath, logger, with)
 	if errors.Is(runErr, errShardLeftToOthers) {
 		return nil // another shard of the run publishes
 	}
@@ -56,17 +52,17 @@ func RunFromEnv(ctx context.Context, specPath string, with ...func(*Options)) er
 	return nil
 }
 
-func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger, with []func(*Options)) (report.Segment, error) {
+func runFromEnv(ctx context.Context, paths workload.Paths, specPath string, logger *slog.Logger, with []func(*Options)) (report.Segment, error) {
 	var seg workerconfig.Segment
 	if err := workerconfig.Load(specPath, &seg); err != nil {
 		return report.Segment{Error: err.Error()}, err
 	}
-	cfg, err := SourceFromEnv(seg.DataSource)
+	cfg, err := Source(seg.DataSource, paths)
 	if err != nil {
 		msg := "data source config: " + err.Error()
 		return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
 	}
-	url, err := StateStoreURL()
+	url, err := StateStoreURL(paths)
 	if err != nil {
 		return report.Segment{Error: err.Error()}, err
 	}
@@ -76,42 +72,34 @@ func runFromEnv(ctx context.Context, specPath string, logger *slog.Logger, with 
 		return report.Segment{Error: err.Error()}, err
 	}
 	defer db.Close()
-	opts := Options{Namespace: seg.Namespace, Name: seg.Name, Spec: seg.Spec, Source: cfg, DB: db, Logger: logger}
-	if seg.DataSource.Ingest != nil {
-		opts.IngestSource = workerconfig.IngestSource(seg.Namespace, seg.Spec.DataSourceRef.Name)
-	}
-	if seg.LoyaltyProgram != nil {
-		lc, err := specmap.Loyalty(seg.LoyaltyProgram)
-		if err != nil {
-			msg := "loyalty program config: " + err.Error()
-			return report.Segment{Error: msg}, fmt.Errorf("%s", msg)
-		}
-		opts.Loyalty = &lc
+	opts := Options{Namespace: seg.Namespace, Name: seg.Name, Segment: seg.Config, Source: cfg, DB: db, Logger: logger,
+		Loyalty: seg.Loyalty}
+	if seg.DataSource.Ingest {
+		opts.IngestSource = seg.DataSource.IngestSource
 	}
 	for _, w := range with {
 		w(&opts)
 	}
-	if seg.Spec.ShardCount() > 1 {
+	if seg.Config.ShardCount() > 1 {
 		return runShardFromEnv(ctx, opts)
 	}
 	return Run(ctx, opts)
 }
 
-// SourceFromEnv is the data source a worker opens: the spec mapped by
-// specmap.DataSource with the PostgreSQL DSN from
-// workerconfig.EnvDataSourceDSN, and file and SQLite paths confined to the
-// data mount (datasource.Config.Root). In a pod the data mount is
+// Source is the data source a worker opens: the rendered connector
+// configuration with the PostgreSQL DSN from workerconfig.EnvDataSourceDSN,
+// a mounted path under paths.Data(), and file and SQLite paths confined to
+// the data mount (datasource.Config.Root). In a pod the data mount is
 // workload.DataDir, the only data the pod has, so a spec naming any other
 // file (/proc/self/environ holds the Secret-fed environment) is refused. A
-// local run (workload.LocalRootEnv set) reads the user's own files on the
-// user's own machine, where no tenant boundary exists: only /proc, /sys and
-// /dev are refused there.
-func SourceFromEnv(spec v1alpha1.DataSourceSpec) (datasource.Config, error) {
-	cfg, err := connect.DataSource(spec, os.Getenv(workerconfig.EnvDataSourceDSN))
+// local run reads the user's own files on the user's own machine, where no
+// tenant boundary exists: only /proc, /sys and /dev are refused there.
+func Source(ds workerconfig.DataSource, paths workload.Paths) (datasource.Config, error) {
+	cfg, err := ds.Connector(paths.Data(), os.Getenv(workerconfig.EnvDataSourceDSN))
 	if err != nil {
 		return cfg, err
 	}
-	if os.Getenv(workload.LocalRootEnv) == "" {
+	if !paths.Local() {
 		cfg.Root = workload.DataDir
 	}
 	return cfg, nil
@@ -119,9 +107,9 @@ func SourceFromEnv(spec v1alpha1.DataSourceSpec) (datasource.Config, error) {
 
 // StateStoreURL is workerconfig.EnvStateStore (default
 // workload.DefaultState), checked and with a sqlite: path mapped through
-// workload.Path, because the controller writes the container path
+// paths, because the controller writes the container path
 // (sqlite:/var/lib/retention/state/state.db) and a local run keeps that
-// file under RETENTION_LOCAL_ROOT. In a local run the directory of the
+// file under the local root. In a local run the directory of the
 // SQLite file is created (in a pod it is the state emptyDir, which always
 // exists).
 //
@@ -130,7 +118,7 @@ func SourceFromEnv(spec v1alpha1.DataSourceSpec) (datasource.Config, error) {
 // any Secret of the namespace. So only a postgres:// URL or a sqlite: URL is
 // accepted; anything else is refused without being echoed (it may be some
 // other Secret's value), never taken as a file path.
-func StateStoreURL() (string, error) {
+func StateStoreURL(paths workload.Paths) (string, error) {
 	url := os.Getenv(workerconfig.EnvStateStore)
 	if url == "" {
 		url = workload.DefaultState
@@ -145,8 +133,8 @@ func StateStoreURL() (string, error) {
 	if path == ":memory:" || path == "" {
 		return url, nil // store.Open explains an empty path
 	}
-	path = workload.Path(path)
-	if os.Getenv(workload.LocalRootEnv) != "" {
+	path = paths.Of(path)
+	if paths.Local() {
 		file, _, _ := strings.Cut(path, "?")
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			return "", fmt.Errorf("%s: state directory: %w", workerconfig.EnvStateStore, err)

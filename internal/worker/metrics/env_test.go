@@ -43,17 +43,16 @@ func TestRunFromEnvPublishesReport(t *testing.T) {
 	t.Setenv(workerconfig.EnvReportFile, reportPath)
 	// A local run: the explicit data path is the user's own directory (in
 	// a pod it would have to be under the data mount).
-	t.Setenv(workload.LocalRootEnv, dir)
 	t.Setenv(workerconfig.EnvStateStore, "sqlite:/state.db")
 	spec := fixtureSeg
 	// Time-independent metrics: the job runs as of now, long after the fixture.
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV", "nps"}
-	seg := workerconfig.Segment{Namespace: "shop", Name: "buyers", Spec: spec,
-		DataSource: v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: dataDir}}}
+	seg := segmentWorkerSpec(t, spec, v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: dataDir}})
 	specPath := writeSpec(t, dir, seg)
+	local := workload.Paths{Root: dir}
 
 	before := time.Now().UTC()
-	if err := RunFromEnv(context.Background(), specPath); err != nil {
+	if err := RunFromEnv(context.Background(), local, specPath); err != nil {
 		t.Fatal(err)
 	}
 	got := decodeReport(t, reportPath)
@@ -74,16 +73,16 @@ func TestRunFromEnvPublishesReport(t *testing.T) {
 
 	// A broken spec still publishes a failed summary and returns an error
 	// (the process exits non-zero); the last success is carried over.
-	seg.Spec.Window = "ninety days"
+	seg.Config.Criteria = "customer.recncyDays > 1"
 	writeSpec(t, dir, seg)
-	err := RunFromEnv(context.Background(), specPath)
-	if err == nil || !strings.Contains(err.Error(), "spec.window") {
-		t.Fatalf("err = %v, want a spec.window error", err)
+	err := RunFromEnv(context.Background(), local, specPath)
+	if err == nil || !strings.Contains(err.Error(), "spec.criteria") {
+		t.Fatalf("err = %v, want a spec.criteria error", err)
 	}
 	failed := decodeReport(t, reportPath)
-	if failed.Succeeded || !strings.HasPrefix(failed.Error, "spec.window: ") || failed.LastSuccess == nil ||
+	if failed.Succeeded || !strings.HasPrefix(failed.Error, "spec.criteria: ") || failed.LastSuccess == nil ||
 		!failed.LastSuccess.Equal(*got.LastSuccess) {
-		t.Errorf("failed summary %+v, want spec.window error and lastSuccess %v", failed, got.LastSuccess)
+		t.Errorf("failed summary %+v, want spec.criteria error and lastSuccess %v", failed, got.LastSuccess)
 	}
 }
 

@@ -1,14 +1,16 @@
 package metrics
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/metrics"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 )
 
 // TestFailedRunKeepsSnapshot: a run over bad data or an unreachable database
@@ -100,21 +102,27 @@ func TestFailedRunKeepsSnapshot(t *testing.T) {
 func TestSpecErrors(t *testing.T) {
 	src := sources(t, fixtureShop())["csv"](t)
 	for _, tt := range []struct {
-		criteria, window, metric string
-		want                     string
+		cfg  metrics.SegmentConfig
+		want string
 	}{
-		{criteria: `customer.recncyDays > 1.0`, window: "30d", want: "spec.criteria: "},
-		{criteria: `customer.frequency > 1`, window: "30x", want: `spec.window: duration "30x": unknown unit "x"`},
-		{criteria: `customer.frequency > 1`, window: "30d", metric: "ltv", want: `spec.metrics[0]: unknown metric "ltv"`},
+		{cfg: metrics.SegmentConfig{Criteria: `customer.recncyDays > 1.0`, Window: 30 * day24}, want: "spec.criteria: "},
+		{cfg: metrics.SegmentConfig{Criteria: `customer.frequency > 1`, Window: -day24}, want: "spec.window must be positive"},
+		{cfg: metrics.SegmentConfig{Criteria: `customer.frequency > 1`, Window: 30 * day24, Metrics: []string{"ltv"}},
+			want: `spec.metrics[0]: unknown metric "ltv"`},
 	} {
-		spec := fixtureSeg
-		spec.Criteria, spec.Window = tt.criteria, v1alpha1.Duration(tt.window)
-		if tt.metric != "" {
-			spec.Metrics = []v1alpha1.MetricName{v1alpha1.MetricName(tt.metric)}
-		}
-		sum, err := runAt(t, src, spec, asOf)
+		sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: tt.cfg, Source: src.cfg, DB: src.db,
+			Clock: func() time.Time { return asOf }})
 		if err == nil || !strings.HasPrefix(sum.Error, tt.want) || sum.Succeeded {
 			t.Errorf("error %q succeeded %v, want prefix %q", sum.Error, sum.Succeeded, tt.want)
 		}
 	}
+	// A window that does not parse never reaches the job: the controller's
+	// mapping refuses it, naming the field.
+	spec := fixtureSeg
+	spec.Window = "30x"
+	if _, err := specmap.Segment(&spec); err == nil || !strings.HasPrefix(err.Error(), `spec.window: duration "30x": unknown unit "x"`) {
+		t.Errorf("mapping a 30x window: %v", err)
+	}
 }
+
+const day24 = 24 * time.Hour

@@ -219,7 +219,7 @@ func dropShop(t *testing.T, db *store.DB) {
 // runAt runs the fixture segment at the given time.
 func runAt(t *testing.T, src source, spec v1alpha1.SegmentSpec, at time.Time) (report.Segment, error) {
 	t.Helper()
-	return Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Spec: spec, Source: src.cfg, DB: src.db,
+	return Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec), Source: src.cfg, DB: src.db,
 		Clock: func() time.Time { return at }})
 }
 

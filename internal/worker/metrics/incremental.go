@@ -43,7 +43,7 @@ const incrementalBatch = 10000
 // run keeps aggregates: spec.incremental is set, a state store is given, the
 // source is a database, and the cohort range fits the activity query.
 func (r *run) incrementalSource(conn datasource.Connector) (datasource.IncrementalSource, bool) {
-	if r.o.Spec.Incremental == nil || r.o.DB == nil {
+	if r.o.Segment.Incremental == nil || r.o.DB == nil {
 		return nil, false
 	}
 	src, ok := conn.(datasource.IncrementalSource)
@@ -62,11 +62,9 @@ func (r *run) incrementalSource(conn datasource.Connector) (datasource.Increment
 
 // executeIncremental is execute for a run that keeps aggregates.
 func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector, src datasource.IncrementalSource) error {
-	set, err := newIncrementalSettings(r.o.Spec.Incremental)
-	if err != nil {
-		return err
-	}
+	set := newIncrementalSettings(r.o.Segment.Incremental)
 	p := r.plan
+	var err error
 	// Every customer's row is evaluated here, in Go: nothing is pushed down.
 	p.where, p.args, p.pushdown = "", nil, false
 	if p.orderMetrics {

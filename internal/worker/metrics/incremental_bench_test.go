@@ -60,7 +60,7 @@ func BenchmarkIncrementalPostgres(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer state.Close()
-	opts := Options{Namespace: "bench", Name: variant, Spec: spec, DB: state, Full: mode == "full",
+	opts := Options{Namespace: "bench", Name: variant, Segment: segmentConfig(b, spec), DB: state, Full: mode == "full",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return asOf }}

@@ -1,21 +1,14 @@
 package metrics
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/metrics"
-)
-
-// Defaults of spec.incremental (docs/metrics-incremental.md says the same).
-const (
-	DefaultIncrementalOverlap = 7 * 24 * time.Hour
-	DefaultFullEvery          = 7 * 24 * time.Hour
-	DefaultRefitEvery         = 7 * 24 * time.Hour
 )
 
 // incrementalSettings are spec.incremental with defaults applied.
@@ -23,30 +16,14 @@ type incrementalSettings struct {
 	overlap, fullEvery, refitEvery time.Duration
 }
 
-func newIncrementalSettings(spec *v1alpha1.SegmentIncremental) (incrementalSettings, error) {
-	s := incrementalSettings{overlap: DefaultIncrementalOverlap, fullEvery: DefaultFullEvery, refitEvery: DefaultRefitEvery}
-	for _, d := range []struct {
-		field string
-		value v1alpha1.Duration
-		into  *time.Duration
-	}{
-		{"spec.incremental.overlap", spec.Overlap, &s.overlap},
-		{"spec.incremental.fullEvery", spec.FullEvery, &s.fullEvery},
-		{"spec.incremental.refitEvery", spec.RefitEvery, &s.refitEvery},
-	} {
-		if d.value == "" {
-			continue
-		}
-		v, err := d.value.Parse()
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", d.field, err)
-		}
-		if v <= 0 {
-			return s, fmt.Errorf("%s %q must be positive (e.g. 7d)", d.field, d.value)
-		}
-		*d.into = v
+// newIncrementalSettings applies the defaults to the mapped spec (specmap
+// has refused anything but positive durations).
+func newIncrementalSettings(c *metrics.IncrementalConfig) incrementalSettings {
+	return incrementalSettings{
+		overlap:    cmp.Or(c.Overlap, metrics.DefaultIncrementalOverlap),
+		fullEvery:  cmp.Or(c.FullEvery, metrics.DefaultFullEvery),
+		refitEvery: cmp.Or(c.RefitEvery, metrics.DefaultRefitEvery),
 	}
-	return s, nil
 }
 
 // aggregateSpecHash identifies what the stored aggregates mean: the row

@@ -16,7 +16,9 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/report"
+	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -183,7 +185,7 @@ type chain struct {
 func (c *chain) run(t *testing.T, cfg datasource.Config, spec v1alpha1.SegmentSpec, at time.Time, full bool) report.Segment {
 	t.Helper()
 	c.logs.Reset()
-	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "recent-repeaters", Spec: spec, Source: cfg, DB: c.db,
+	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "recent-repeaters", Segment: segmentConfig(t, spec), Source: cfg, DB: c.db,
 		Clock: func() time.Time { return at }, Full: full, Logger: slog.New(slog.NewJSONHandler(&c.logs, nil))})
 	if err != nil {
 		t.Fatalf("%s run at %s: %v\nlogs: %s", c.name, at, err, c.logs.String())
@@ -385,14 +387,16 @@ func TestIncrementalFileSourceRunsInFull(t *testing.T) {
 	}
 }
 
-// TestIncrementalSettingsNameTheField: a bad duration names its field.
+// TestIncrementalSettingsNameTheField: a bad duration names its field (the
+// Segment's mapping refuses it), and unset durations take the defaults.
 func TestIncrementalSettingsNameTheField(t *testing.T) {
-	_, err := newIncrementalSettings(&v1alpha1.SegmentIncremental{RefitEvery: "0d"})
-	if err == nil || !strings.Contains(err.Error(), "spec.incremental.refitEvery") {
+	spec := v1alpha1.SegmentSpec{Criteria: "true", Incremental: &v1alpha1.SegmentIncremental{RefitEvery: "0d"}}
+	if _, err := specmap.Segment(&spec); err == nil || !strings.Contains(err.Error(), "spec.incremental.refitEvery") {
 		t.Fatalf("err = %v", err)
 	}
-	s, err := newIncrementalSettings(&v1alpha1.SegmentIncremental{Overlap: "2d"})
-	if err != nil || s.overlap != 48*time.Hour || s.fullEvery != DefaultFullEvery || s.refitEvery != DefaultRefitEvery {
-		t.Fatalf("settings %+v, %v", s, err)
+	spec.Incremental = &v1alpha1.SegmentIncremental{Overlap: "2d"}
+	s := newIncrementalSettings(segmentConfig(t, spec).Incremental)
+	if s.overlap != 48*time.Hour || s.fullEvery != metrics.DefaultFullEvery || s.refitEvery != metrics.DefaultRefitEvery {
+		t.Fatalf("settings %+v", s)
 	}
 }

@@ -32,8 +32,8 @@ func runEnvJob(t *testing.T, ds v1alpha1.DataSourceSpec) (string, error) {
 	dir := t.TempDir()
 	reportPath := filepath.Join(dir, "summary.json")
 	t.Setenv(workerconfig.EnvReportFile, reportPath)
-	specPath := writeSpec(t, dir, workerconfig.Segment{Namespace: "shop", Name: "buyers", Spec: fixtureSeg, DataSource: ds})
-	runErr := RunFromEnv(context.Background(), specPath)
+	specPath := writeSpec(t, dir, segmentWorkerSpec(t, fixtureSeg, ds))
+	runErr := RunFromEnv(context.Background(), workload.Paths{}, specPath)
 	raw, err := os.ReadFile(reportPath)
 	if err != nil {
 		t.Fatalf("no report published: %v", err)
@@ -121,7 +121,7 @@ func TestCustomerEmailNeverReachesReportOrLog(t *testing.T) {
 	writeCSVFile(t, filepath.Join(dir, "customers.csv"), [][]string{
 		{"id", "email", "consent_email"}, {"a", "a@example.com", "true"}, {"b", "x@example.com", plantedEmail}})
 	var logs bytes.Buffer
-	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Spec: fixtureSeg,
+	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, fixtureSeg),
 		Source: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: dir},
 		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err == nil || !strings.Contains(sum.Error, "customers.csv line 3: consent_email") {
@@ -147,7 +147,7 @@ func TestDataIssuesReachTheReport(t *testing.T) {
 	var logs bytes.Buffer
 	spec := fixtureSeg
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV"}
-	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Spec: spec,
+	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec),
 		Source: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: dir},
 		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {

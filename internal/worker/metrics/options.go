@@ -14,9 +14,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
+	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -24,7 +24,9 @@ import (
 type Options struct {
 	// Namespace and Name identify the Segment (membership rows are keyed by Name).
 	Namespace, Name string
-	Spec            v1alpha1.SegmentSpec
+	// Segment is what to compute: the controller's mapping of the Segment
+	// spec (workerconfig.Segment.Config).
+	Segment metrics.SegmentConfig
 	// Source is the data source to open, unless Connector is set (the caller
 	// then owns and closes it).
 	Source    datasource.Config
@@ -60,9 +62,6 @@ type Progress struct {
 
 // ProgressEvery is how many rows pass between Progress calls.
 const ProgressEvery = 100000
-
-// DefaultWindow is the spec.window default of the CRD.
-const DefaultWindow = 90 * 24 * time.Hour
 
 func (o *Options) defaults() {
 	if o.Clock == nil {

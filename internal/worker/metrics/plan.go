@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/segment"
@@ -34,28 +33,14 @@ type plan struct {
 var predictiveFields = []string{"customer.predictedCLV", "customer.churnProbability", "customer.loyaltyTier", "customer.loyaltyPoints"}
 
 // newPlan validates the spec, naming the field to fix.
-func newPlan(spec v1alpha1.SegmentSpec, kind datasource.Kind) (*plan, error) {
-	p := &plan{window: DefaultWindow}
-	if spec.Window != "" {
-		w, err := spec.Window.Parse()
-		if err != nil {
-			return nil, fmt.Errorf("spec.window: %w", err)
-		}
-		if w <= 0 {
-			return nil, fmt.Errorf("spec.window %q must be positive (e.g. 90d)", spec.Window)
-		}
-		p.window = w
+func newPlan(spec metrics.SegmentConfig, kind datasource.Kind) (*plan, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
 	}
-	known := map[string]bool{}
-	for _, m := range metrics.AllMetrics {
-		known[m] = true
-	}
-	for i, m := range spec.Metrics {
-		if !known[string(m)] {
-			return nil, fmt.Errorf("spec.metrics[%d]: unknown metric %q (one of %s)", i, m, strings.Join(metrics.AllMetrics, ", "))
-		}
-		p.metrics = append(p.metrics, string(m))
-		switch string(m) {
+	p := &plan{window: spec.WindowOrDefault()}
+	for _, m := range spec.Metrics {
+		p.metrics = append(p.metrics, m)
+		switch m {
 		case metrics.MetricRetentionRate, metrics.MetricChurnRate, metrics.MetricCohortRetention:
 			p.orderMetrics = true
 		case metrics.MetricPredictedCLV:

@@ -109,7 +109,7 @@ type run struct {
 
 func (r *run) execute(ctx context.Context) error {
 	kind := r.o.Source.Kind
-	p, err := newPlan(r.o.Spec, kind)
+	p, err := newPlan(r.o.Segment, kind)
 	if err != nil {
 		return err
 	}

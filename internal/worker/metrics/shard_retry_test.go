@@ -21,14 +21,14 @@ import (
 func TestShardRetriesDoNotDoubleCount(t *testing.T) {
 	src := shardSources(t, randomShop(8))["sqlite"]
 	spec := shardSpecs["pushdown"]
-	o := Options{Namespace: "shop", Name: "buyers", Spec: spec, Source: src.cfg, Clock: func() time.Time { return asOf }}
+	o := Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec), Source: src.cfg, Clock: func() time.Time { return asOf }}
 	o.DB = src.newState(t)
 	want, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.DB = src.newState(t)
-	o.Spec.Shards = 3
+	o.Segment.Shards = 3
 	ctx := context.Background()
 	shard := func(i int, clock time.Time) (bool, error) {
 		o := o
@@ -68,7 +68,7 @@ func TestShardRetriesDoNotDoubleCount(t *testing.T) {
 		t.Errorf("second publish of the run: %v, want ErrShardRunPublished", err)
 	}
 	// A pod of the same run with another spec is refused.
-	o.Spec.Criteria = "customer.frequency >= 5"
+	o.Segment.Criteria = "customer.frequency >= 5"
 	if _, err := shard(1, asOf); err == nil {
 		t.Error("a pod whose spec differs from its run's was accepted")
 	}

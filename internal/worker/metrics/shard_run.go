@@ -55,7 +55,7 @@ func RunShard(ctx context.Context, o Options, sh Shard) (sum report.Segment, pub
 		o.Logger.Error("segment shard failed", "segment", ref.Key(), "shard", sh.Index, "err", sum.Error)
 		return sum, true, err
 	}
-	n := o.Spec.ShardCount()
+	n := o.Segment.ShardCount()
 	switch {
 	case o.DB == nil:
 		return sum, true, errors.New("spec.shards > 1 needs a state store: the shards meet there")
@@ -110,7 +110,7 @@ func specHash(o Options) string {
 		Source  datasource.Config
 		Loyalty any
 		Ingest  string
-	}{o.Spec, o.Source, o.Loyalty, o.IngestSource})
+	}{o.Segment, o.Source, o.Loyalty, o.IngestSource})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
 }
@@ -119,7 +119,7 @@ func specHash(o Options) string {
 // shard's members, CLV summaries and partial figures; last says whether
 // every shard has now finished.
 func (r *run) executeShard(ctx context.Context, sr store.ShardRun, index int) (last bool, err error) {
-	p, err := newPlan(r.o.Spec, r.o.Source.Kind)
+	p, err := newPlan(r.o.Segment, r.o.Source.Kind)
 	if err != nil {
 		return false, err
 	}

@@ -110,7 +110,7 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 // Indexed Job does, and returns the report the publishing pod returned.
 func runSharded(t *testing.T, o Options, n int, runID string) report.Segment {
 	t.Helper()
-	o.Spec.Shards = int32(n)
+	o.Segment.Shards = n
 	var mu sync.Mutex
 	var published []report.Segment
 	var wg sync.WaitGroup
@@ -163,7 +163,7 @@ func TestShardedRunsMatchOnePod(t *testing.T) {
 		for specName, spec := range shardSpecs {
 			t.Run(srcName+"/"+specName, func(t *testing.T) {
 				opts := func(db *store.DB, at time.Time) Options {
-					return Options{Namespace: "shop", Name: "buyers", Spec: spec, Source: src.cfg, DB: db,
+					return Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec), Source: src.cfg, DB: db,
 						Clock: func() time.Time { return at }}
 				}
 				one := src.newState(t)
@@ -175,7 +175,7 @@ func TestShardedRunsMatchOnePod(t *testing.T) {
 					}
 					want[k] = sum
 				}
-				p, err := newPlan(spec, src.cfg.Kind)
+				p, err := newPlan(segmentConfig(t, spec), src.cfg.Kind)
 				if err != nil {
 					t.Fatal(err)
 				}

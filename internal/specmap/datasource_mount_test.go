@@ -1,4 +1,4 @@
-package connect
+package specmap
 
 import (
 	"os"
@@ -10,10 +10,10 @@ import (
 )
 
 // TestDataSourceLocalRoot: a ConfigMap-mounted file source moves under
-// RETENTION_LOCAL_ROOT in a local run, where no kubelet mounts it.
+// the local run's root, where no kubelet mounts it.
 func TestDataSourceLocalRoot(t *testing.T) {
 	root := t.TempDir()
-	t.Setenv(workload.LocalRootEnv, root)
+	paths := workload.Paths{Root: root}
 	tests := []struct {
 		name string
 		spec v1alpha1.FileSource
@@ -31,7 +31,11 @@ func TestDataSourceLocalRoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := DataSource(v1alpha1.DataSourceSpec{File: &tt.spec}, "")
+			ds, err := DataSource("shop", "files", &v1alpha1.DataSourceSpec{File: &tt.spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := ds.Connector(paths.Data(), "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,6 @@
-package connect
+package specmap
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -69,18 +68,7 @@ func TestChannel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Channel(&tt.spec)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
-			}
+			expectMapped(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }
