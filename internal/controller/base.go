@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,12 +36,11 @@ type Base struct {
 	WorkerImage string
 	// StateStore says where stateful workers keep state by default.
 	StateStore StateStorePolicy
-}
 
-// apply server-side-applies an owned object with forced ownership: the
-// operator is the only writer of the fields it sets.
-func (b *Base) apply(ctx context.Context, obj runtime.ApplyConfiguration) error {
-	return b.Client.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership)
+	// Shared by every reconciler (SetupAll sets them): what was applied
+	// (apply.go) and the namespaces' worker identities (identity.go).
+	applied    *appliedGenerations
+	identities *workerIdentities
 }
 
 // ownerOf describes a custom resource as the owner of its workloads.
