@@ -17,9 +17,11 @@
 #   hack/bench-control-plane.sh                     # N=1000
 #   N=200 QUIET=10s hack/bench-control-plane.sh     # a quick look
 #   MANAGER_ARGS="--max-concurrent-reconciles=4" hack/bench-control-plane.sh
+#   MANAGER=/tmp/old/manager hack/bench-control-plane.sh   # another build, e.g. the baseline
 #
 # Environment: N (1000), QUIET (1m), TIMEOUT (10m), KUBEBUILDER_ASSETS
-# (bin/k8s), MANAGER_ARGS (extra manager flags). Everything it starts is
+# (bin/k8s), MANAGER_ARGS (extra manager flags), MANAGER (a manager binary
+# to run instead of building ./cmd/manager). Everything it starts is
 # stopped and its temporary files removed on exit, failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,11 +48,15 @@ for bin in kube-apiserver etcd; do
 done
 
 echo "== build"
-GOTOOLCHAIN=local go build -o "$work/manager" ./cmd/manager
+MANAGER=${MANAGER:-}
+if [ -z "$MANAGER" ]; then
+	GOTOOLCHAIN=local go build -o "$work/manager" ./cmd/manager
+	MANAGER=$work/manager
+fi
 GOTOOLCHAIN=local go build -o "$work/ctrlplaneload" ./hack/ctrlplaneload
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-"$work/ctrlplaneload" -manager "$work/manager" -assets "$ASSETS" -crds config/crd/bases -rbac config/rbac \
+"$work/ctrlplaneload" -manager "$MANAGER" -assets "$ASSETS" -crds config/crd/bases -rbac config/rbac \
 	-n "$N" -quiet "$QUIET" -timeout "$TIMEOUT" -manager-args "$MANAGER_ARGS" &
 load_pid=$!
 status=0

@@ -44,7 +44,7 @@ func countWrites(path string) (writes, error) {
 			return w, err
 		}
 		var e struct {
-			Verb      string `json:"verb"`
+			Verb      string                    `json:"verb"`
 			User      struct{ Username string } `json:"user"`
 			ObjectRef struct {
 				Resource, Subresource string
