@@ -103,7 +103,9 @@ func (b *Base) apply(ctx context.Context, ac ownedApply) error {
 	if err := b.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 		return err
 	}
-	b.applied.record(u.GetUID(), u.GetGeneration())
+	if u.GetUID() != "" { // the server's answer, decoded into u
+		b.applied.record(u.GetUID(), u.GetGeneration())
+	}
 	return nil
 }
 
