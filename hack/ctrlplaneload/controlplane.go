@@ -44,7 +44,7 @@ func startControlPlane(o options, dir string) (*controlPlane, error) {
 		CRDDirectoryPaths:       []string{o.crds},
 		ErrorIfCRDPathMissing:   true,
 		BinaryAssetsDirectory:   o.assets,
-		ControlPlaneStopTimeout: 10 * time.Second,
+		ControlPlaneStopTimeout: 30 * time.Second,
 	}
 	api := cp.env.ControlPlane.GetAPIServer()
 	api.Configure().
