@@ -62,13 +62,14 @@ func (w *workerIdentities) namespace(ns string) *namespaceIdentity {
 // grantReport makes sure the namespace's worker identity exists and its Role
 // names report. Nothing is written when it already does.
 func (b *Base) grantReport(ctx context.Context, namespace, report string) error {
-	if b.identities == nil {
-		return fmt.Errorf("worker identities not set up")
-	}
 	if b.identityInCache(ctx, namespace, report) {
 		return nil
 	}
-	ni := b.identities.namespace(namespace)
+	identities := b.identities
+	if identities == nil { // a reconciler built outside SetupAll (tests): no batching, same result
+		identities = &workerIdentities{}
+	}
+	ni := identities.namespace(namespace)
 	ni.mu.Lock()
 	if t, ok := ni.granted[report]; ok && time.Since(t) < cacheLag {
 		ni.mu.Unlock()
