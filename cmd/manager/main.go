@@ -34,11 +34,16 @@ func main() {
 	flag.StringVar(&o.StateStore.SecretKey, "state-store-secret-key", controller.DefaultStateStoreKey, "Key of the state store URL in --state-store-secret.")
 	flag.StringVar(&o.StateStore.URL, "state-store-url", "", "State store URL given to every worker as it is (local runs: one shared SQLite file).")
 	flag.BoolVar(&o.StateStore.AllowPrivate, "allow-private-state", false, "Evaluation only: let each worker pod keep private state (restarts re-send, replicas send twice, figures reset).")
+	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", operator.DefaultMaxConcurrentReconciles, "Objects of one kind reconciled at once.")
+	var qps float64
+	flag.Float64Var(&qps, "kube-api-qps", 0, "Client-side limit of API requests per second (0: none; the API server's priority and fairness applies).")
+	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", 0, "Burst above --kube-api-qps (with a limit set).")
 	var watch string
 	flag.StringVar(&watch, "watch-namespaces", "", "Comma-separated namespaces to watch (empty: the whole cluster).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	o.KubeAPIQPS = float32(qps)
 	for _, ns := range strings.Split(watch, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			o.WatchNamespaces = append(o.WatchNamespaces, ns)

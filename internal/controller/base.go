@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,12 +37,11 @@ type Base struct {
 	WorkerImage string
 	// StateStore says where stateful workers keep state by default.
 	StateStore StateStorePolicy
-}
 
-// apply server-side-applies an owned object with forced ownership: the
-// operator is the only writer of the fields it sets.
-func (b *Base) apply(ctx context.Context, obj runtime.ApplyConfiguration) error {
-	return b.Client.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership)
+	// Shared by every reconciler (SetupAll sets them): what was applied
+	// (apply.go) and the namespaces' worker identities (identity.go).
+	applied    *appliedGenerations
+	identities *workerIdentities
 }
 
 // ownerOf describes a custom resource as the owner of its workloads.
@@ -96,8 +95,12 @@ func (b *Base) reconcileStatus(ctx context.Context, req ctrl.Request, obj status
 		if final(outcome) {
 			obj.ObserveGeneration()
 		}
-		if err := b.finish(ctx, obj, before, outcome); err != nil && retErr == nil {
+		wait, err := b.finish(ctx, obj, before, outcome)
+		if err != nil && retErr == nil {
 			retErr = err
+		}
+		if wait > 0 && (result.RequeueAfter == 0 || wait < result.RequeueAfter) {
+			result.RequeueAfter = wait // write the held-back status then, if nothing wakes it first
 		}
 	}()
 	var err error
@@ -134,25 +137,32 @@ func ready(reason, message string) conditions.Outcome {
 
 // finish is deferred by every Reconcile: it summarises the outcome into
 // Ready/Reconciling/Stalled, records an event when Ready changed, and patches
-// status only when it differs from what was read (steady state writes nothing).
-func (b *Base) finish(ctx context.Context, obj, before statusObject, outcome conditions.Outcome) error {
+// status only when it differs from what was read (steady state writes
+// nothing). A Progressing status that only changes its reason while the
+// object converges is held back for up to statusSettle (settling): wait is
+// when to look again.
+func (b *Base) finish(ctx context.Context, obj, before statusObject, outcome conditions.Outcome) (wait time.Duration, err error) {
 	conditions.Summarise(obj, outcome)
+	if wait := settling(obj, before, outcome, time.Now()); wait > 0 {
+		return wait, nil
+	}
 	b.recordTransition(ctx, obj, before)
 	patch := client.MergeFrom(before)
 	data, err := patch.Data(obj)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if string(data) == "{}" {
-		return nil
+		return 0, nil
 	}
 	if err := b.Status().Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("patch status: %w", err)
+		return 0, fmt.Errorf("patch status: %w", err)
 	}
-	return nil
+	return 0, nil
 }
 
-// recordTransition emits an event when Ready's status or reason changed.
+// recordTransition emits an event when Ready's status or reason changed,
+// except between two Progressing states.
 func (b *Base) recordTransition(ctx context.Context, obj, before statusObject) {
 	if b.Recorder == nil {
 		return
@@ -160,6 +170,14 @@ func (b *Base) recordTransition(ctx context.Context, obj, before statusObject) {
 	now := conditions.Get(obj, v1alpha1.ConditionReady)
 	was := conditions.Get(before, v1alpha1.ConditionReady)
 	if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+		return
+	}
+	// Progress within progress is not news: a new object that starts out
+	// Progressing, or a Progressing one that moves to its next step (its
+	// Segment turned Ready, now its Deployment rolls out), has it in its
+	// status. Events mark arriving at Ready or Stalled, and leaving them;
+	// thousands of converging objects then cost one event each.
+	if conditions.IsTrue(obj, v1alpha1.ConditionReconciling) && (was == nil || conditions.IsTrue(before, v1alpha1.ConditionReconciling)) {
 		return
 	}
 	// Warnings are for things a person must look at: a stalled object. Waiting

@@ -137,6 +137,9 @@ func (r *PlaybookReconciler) suspendInvalid(ctx context.Context, pb *v1alpha1.Pl
 	}
 	patch := client.MergeFrom(dep.DeepCopy())
 	dep.Spec.Replicas = ptr.To(int32(0))
+	// No longer what was applied: the next valid spec is applied in full,
+	// even one identical to the last (apply compares this digest).
+	delete(dep.Annotations, workload.AppliedHashAnnotation)
 	if err := r.Patch(ctx, dep, patch, client.FieldOwner(FieldOwner)); err != nil {
 		return fmt.Errorf("scale invalid suspended playbook to zero: %w", err)
 	}

@@ -37,10 +37,11 @@ func SetupAll(mgr manager.Manager, base Base) error {
 	if err := registerIndexes(mgr); err != nil {
 		return err
 	}
+	base.applied, base.identities = &appliedGenerations{}, &workerIdentities{}
 	c := mgr.GetClient()
-	// Several workers per kind: one slow object (a large spec to render and
-	// check) must not hold up every other object of its kind.
-	opts := crcontroller.Options{RateLimiter: rateLimiter(), MaxConcurrentReconciles: 4}
+	// Several workers per kind (the manager's MaxConcurrentReconciles,
+	// operator.DefaultMaxConcurrentReconciles unless set).
+	opts := crcontroller.Options{RateLimiter: rateLimiter()}
 	readyChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyConditionChanged{}))
 	secretMeta := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}}
 

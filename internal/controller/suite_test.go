@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/retention-dev/retention-operator/internal/controller"
 	"github.com/retention-dev/retention-operator/internal/operator"
@@ -28,8 +29,12 @@ var (
 	k8s        client.Client
 	testEnv    *envtest.Environment
 	kubeconfig string
-	ctx        context.Context
-	cancel     context.CancelFunc
+	// mgr is the manager under test; managerWrites counts its write requests
+	// (write_economy_test.go).
+	mgr           manager.Manager
+	managerWrites = &writeCounter{}
+	ctx           context.Context
+	cancel        context.CancelFunc
 )
 
 const workerImage = "registry.example/retention-operator:test"
@@ -72,7 +77,9 @@ var _ = BeforeSuite(func() {
 	// No kubelet runs here, so no worker shares or loses state: the suite
 	// declares one state store URL the way a local run does. The policy that
 	// refuses private state is tested on its own (statestore_test.go).
-	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: workerImage,
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.Wrap(managerWrites.wrap)
+	mgr, err = operator.NewManager(mgrCfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", WorkerImage: workerImage,
 		StateStore: controller.StateStorePolicy{URL: workload.DefaultState}})
 	Expect(err).NotTo(HaveOccurred())
 	go func() {

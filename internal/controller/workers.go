@@ -14,19 +14,21 @@ import (
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
-// workerNames are the names of everything one custom resource's worker uses.
+// workerNames are the names of the ConfigMaps one custom resource's worker
+// uses (its identity is the namespace's, workload.WorkerIdentity).
 type workerNames struct {
-	spec, report, identity string
+	spec, report string
 }
 
 func namesFor(owner workload.Owner, component string) workerNames {
 	base := owner.Name + "-" + component
-	return workerNames{spec: base, report: base + "-report", identity: base + "-worker"}
+	return workerNames{spec: base, report: base + "-report"}
 }
 
 // reconcileWorkerBase applies the objects every worker needs before it can
-// run: its spec ConfigMap, an empty report ConfigMap, and an identity allowed
-// to write only that report. It returns the spec's hash for the pod template.
+// run: its spec ConfigMap, an empty report ConfigMap, and the grant of that
+// report to the namespace's worker identity. It returns the spec's hash for
+// the pod template. Each is written only when it changed (apply).
 func (b *Base) reconcileWorkerBase(ctx context.Context, owner workload.Owner, component string, spec any) (string, error) {
 	n := namesFor(owner, component)
 	data, err := workerconfig.Render(spec)
@@ -39,14 +41,8 @@ func (b *Base) reconcileWorkerBase(ctx context.Context, owner workload.Owner, co
 	if err := b.apply(ctx, workload.ReportConfigMap(owner, component, n.report)); err != nil {
 		return "", fmt.Errorf("apply report configmap: %w", err)
 	}
-	if err := b.apply(ctx, workload.WorkerServiceAccount(owner, component, n.identity)); err != nil {
-		return "", fmt.Errorf("apply service account: %w", err)
-	}
-	if err := b.apply(ctx, workload.WorkerRole(owner, component, n.identity, n.report)); err != nil {
-		return "", fmt.Errorf("apply role: %w", err)
-	}
-	if err := b.apply(ctx, workload.WorkerRoleBinding(owner, component, n.identity)); err != nil {
-		return "", fmt.Errorf("apply role binding: %w", err)
+	if err := b.grantReport(ctx, owner.Namespace, n.report); err != nil {
+		return "", err
 	}
 	return workload.Hash(data), nil
 }
@@ -59,7 +55,7 @@ func (b *Base) workerPod(owner workload.Owner, component, command, specHash stri
 		Args:           []string{command, "--spec=" + workload.SpecFile},
 		SpecConfigMap:  n.spec,
 		SpecHash:       specHash,
-		ServiceAccount: n.identity,
+		ServiceAccount: workload.WorkerIdentity,
 		Env: []corev1.EnvVar{
 			{Name: workerconfig.EnvNamespace, Value: owner.Namespace},
 			{Name: workerconfig.EnvReportConfigMap, Value: n.report},

@@ -22,18 +22,18 @@ func TestServiceAccountKubeconfigHasThePodsPermissions(t *testing.T) {
 	ns := createNamespace(t, "identity-test")
 	owner := workload.Owner{APIVersion: "retention.dev/v1alpha1", Kind: "Playbook", Name: "pb", Namespace: ns, UID: "uid-1"}
 	for _, obj := range []runtime.ApplyConfiguration{
-		workload.WorkerServiceAccount(owner, workload.ComponentCampaign, "pb-worker"),
-		workload.WorkerRole(owner, workload.ComponentCampaign, "pb-worker", "pb-report"),
-		workload.WorkerRoleBinding(owner, workload.ComponentCampaign, "pb-worker"),
+		workload.WorkerServiceAccount(ns),
+		workload.WorkerRole(ns, []string{"pb-report"}),
+		workload.WorkerRoleBinding(ns),
 		workload.ReportConfigMap(owner, workload.ComponentCampaign, "pb-report"),
 	} {
 		must(t, testC.Apply(ctx, obj, client.FieldOwner("test"), client.ForceOwnership))
 	}
 	must(t, testC.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: ns}}))
 
-	path, err := testCP.serviceAccountKubeconfig(ns, "pb-worker")
+	path, err := testCP.serviceAccountKubeconfig(ns, workload.WorkerIdentity)
 	must(t, err)
-	again, err := testCP.serviceAccountKubeconfig(ns, "pb-worker")
+	again, err := testCP.serviceAccountKubeconfig(ns, workload.WorkerIdentity)
 	must(t, err)
 	if again != path {
 		t.Fatalf("second call made a new identity: %s != %s", again, path)

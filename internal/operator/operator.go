@@ -43,7 +43,21 @@ type Options struct {
 	// WatchNamespaces, when set, limits the manager to these namespaces (the
 	// chart then grants it Roles there and nothing cluster-wide).
 	WatchNamespaces []string
+	// MaxConcurrentReconciles is how many objects of one kind reconcile at
+	// once (0: DefaultMaxConcurrentReconciles).
+	MaxConcurrentReconciles int
+	// KubeAPIQPS and KubeAPIBurst limit the manager's requests on the client
+	// side. 0 keeps controller-runtime's default: no client-side limit, the
+	// API server's priority and fairness decides (client-go's own default of
+	// 20 QPS / burst 30 would cap a thousand objects' writes at 50 s).
+	KubeAPIQPS   float32
+	KubeAPIBurst int
 }
+
+// DefaultMaxConcurrentReconciles: reconciles spend most of their time
+// waiting on the API server, so several per kind keep it busy; one slow
+// object (a large spec to render and check) never holds up the rest.
+const DefaultMaxConcurrentReconciles = 8
 
 // secretMetadata is the metadata-only form of a Secret the manager watches.
 func secretMetadata() *metav1.PartialObjectMetadata {
@@ -79,6 +93,14 @@ func utilRuntimeMust(err error) {
 // NewManager returns a manager with every reconciler registered.
 func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 	scheme := Scheme()
+	cfg = rest.CopyConfig(cfg)
+	if o.KubeAPIQPS != 0 {
+		cfg.QPS, cfg.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	}
+	concurrency := o.MaxConcurrentReconciles
+	if concurrency <= 0 {
+		concurrency = DefaultMaxConcurrentReconciles
+	}
 	// HTTP/2 stays off unless asked for (CVE-2023-44487, CVE-2023-39325).
 	var tlsOpts []func(*tls.Config)
 	if !o.EnableHTTP2 {
@@ -117,6 +139,7 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 				secretMetadata():         {Transform: keepIdentityOnly},
 				&appsv1.Deployment{}:     owned,
 				&batchv1.CronJob{}:       owned,
+				&batchv1.Job{}:           owned, // first runs, read back before applying (and a CronJob's runs)
 				&corev1.ConfigMap{}:      owned,
 				&corev1.Service{}:        owned,
 				&corev1.ServiceAccount{}: owned,
@@ -129,7 +152,8 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 			DisableFor: []client.Object{&corev1.Secret{}},
 		}},
 		Controller: config.Controller{
-			RecoverPanic: ptr.To(true),
+			RecoverPanic:            ptr.To(true),
+			MaxConcurrentReconciles: concurrency,
 		},
 	})
 	if err != nil {

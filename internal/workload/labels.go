@@ -21,6 +21,13 @@ const (
 	// SpecHashAnnotation on a pod template changes when the rendered spec does,
 	// so a Deployment rolls its pods onto the new configuration.
 	SpecHashAnnotation = "retention.dev/spec-hash"
+	// AppliedHashAnnotation on every owned object is the digest of what the
+	// operator last applied; a reconcile that would apply the same again
+	// writes nothing.
+	AppliedHashAnnotation = "retention.dev/applied-hash"
+	// ReportLabel marks a worker's report ConfigMap: the shared worker Role
+	// grants exactly the ConfigMaps that carry it.
+	ReportLabel = "retention.dev/report"
 )
 
 // Components of the worker image.

@@ -23,12 +23,14 @@ func SpecConfigMap(owner Owner, component, name string, data map[string]string) 
 		WithData(data)
 }
 
-// ReportConfigMap is created empty by the controller; the worker owns its data
+// ReportConfigMap is created empty by the controller (labelled ReportLabel,
+// which is how the shared worker Role finds the names it grants); the worker owns its data
 // (server-side apply leaves fields this manager never set alone), and the
 // controller folds that data into the custom resource's status.
 func ReportConfigMap(owner Owner, component, name string) *corev1ac.ConfigMapApplyConfiguration {
 	return corev1ac.ConfigMap(name, owner.Namespace).
 		WithLabels(Labels(owner, component)).
+		WithLabels(map[string]string{ReportLabel: "true"}).
 		WithOwnerReferences(ownerReference(owner))
 }
 
@@ -121,31 +123,53 @@ func Service(owner Owner, component, name string, port int32, targetPort string)
 				WithProtocol(corev1.ProtocolTCP)))
 }
 
-// WorkerServiceAccount is the identity of one custom resource's workers.
-func WorkerServiceAccount(owner Owner, component, name string) *corev1ac.ServiceAccountApplyConfiguration {
-	return corev1ac.ServiceAccount(name, owner.Namespace).
-		WithLabels(Labels(owner, component)).
-		WithOwnerReferences(ownerReference(owner))
+// WorkerIdentity names the ServiceAccount, Role and RoleBinding that every
+// worker pod of a namespace runs as: one identity per namespace rather than
+// per custom resource, so a thousand Segments do not cost three thousand RBAC
+// objects (and their writes). Least privilege is kept by the Role, not the
+// name: it lists the namespace's report ConfigMaps by resourceNames, so a
+// worker can read and write reports (aggregates only, redacted) and nothing
+// else: not the spec ConfigMaps, not the user's data ConfigMaps, no Secrets
+// (those reach a pod only as the mounts its template names).
+const WorkerIdentity = "retention-worker"
+
+// identityLabels label the shared worker identity: managed by the operator
+// (so its cache holds them), owned by no single resource.
+func identityLabels() map[string]string {
+	return map[string]string{
+		ManagedByLabel: ManagedBy,
+		NameLabel:      "retention-worker",
+		PartOfLabel:    "retention-operator",
+	}
 }
 
-// WorkerRole lets a worker read and write only its own report ConfigMap:
-// nothing else in the namespace, and no Secrets (those come as mounts).
-func WorkerRole(owner Owner, component, name, reportConfigMap string) *rbacv1ac.RoleApplyConfiguration {
-	return rbacv1ac.Role(name, owner.Namespace).
-		WithLabels(Labels(owner, component)).
-		WithOwnerReferences(ownerReference(owner)).
-		WithRules(rbacv1ac.PolicyRule().
-			WithAPIGroups("").
-			WithResources("configmaps").
-			WithResourceNames(reportConfigMap).
-			WithVerbs("get", "update", "patch"))
+// WorkerServiceAccount is the identity of a namespace's workers. It has no
+// owner: it serves every retention resource of the namespace.
+func WorkerServiceAccount(namespace string) *corev1ac.ServiceAccountApplyConfiguration {
+	return corev1ac.ServiceAccount(WorkerIdentity, namespace).WithLabels(identityLabels())
+}
+
+// WorkerRole lets the namespace's workers get, update and patch the report
+// ConfigMaps named, and nothing else. With no names it has no rule at all: an
+// RBAC rule with empty resourceNames would mean every ConfigMap.
+func WorkerRole(namespace string, reportConfigMaps []string) *rbacv1ac.RoleApplyConfiguration {
+	role := rbacv1ac.Role(WorkerIdentity, namespace).WithLabels(identityLabels())
+	if len(reportConfigMaps) == 0 {
+		return role
+	}
+	names := append([]string(nil), reportConfigMaps...)
+	sort.Strings(names)
+	return role.WithRules(rbacv1ac.PolicyRule().
+		WithAPIGroups("").
+		WithResources("configmaps").
+		WithResourceNames(names...).
+		WithVerbs("get", "update", "patch"))
 }
 
 // WorkerRoleBinding binds WorkerRole to WorkerServiceAccount.
-func WorkerRoleBinding(owner Owner, component, name string) *rbacv1ac.RoleBindingApplyConfiguration {
-	return rbacv1ac.RoleBinding(name, owner.Namespace).
-		WithLabels(Labels(owner, component)).
-		WithOwnerReferences(ownerReference(owner)).
-		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup("rbac.authorization.k8s.io").WithKind("Role").WithName(name)).
-		WithSubjects(rbacv1ac.Subject().WithKind("ServiceAccount").WithName(name).WithNamespace(owner.Namespace))
+func WorkerRoleBinding(namespace string) *rbacv1ac.RoleBindingApplyConfiguration {
+	return rbacv1ac.RoleBinding(WorkerIdentity, namespace).
+		WithLabels(identityLabels()).
+		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup("rbac.authorization.k8s.io").WithKind("Role").WithName(WorkerIdentity)).
+		WithSubjects(rbacv1ac.Subject().WithKind("ServiceAccount").WithName(WorkerIdentity).WithNamespace(namespace))
 }

@@ -140,22 +140,34 @@ func TestServiceAndWorkerRBAC(t *testing.T) {
 	if svc.Spec.Ports[0].Port != 8080 || svc.Spec.Ports[0].TargetPort.StrVal != "http" || svc.Spec.Selector[InstanceLabel] != "winback" {
 		t.Fatalf("service %+v", svc.Spec)
 	}
-	role := decode[rbacv1.Role](t, WorkerRole(owner, ComponentCampaign, "winback-campaign-worker", "winback-campaign-report"))
-	if len(role.Rules) != 1 {
-		t.Fatalf("rules %+v", role.Rules)
+	role := decode[rbacv1.Role](t, WorkerRole("shop", []string{"winback-campaign-report", "at-risk-metrics-report"}))
+	if len(role.Rules) != 1 || role.Name != WorkerIdentity || len(role.OwnerReferences) != 0 {
+		t.Fatalf("role %s owners %v rules %+v", role.Name, role.OwnerReferences, role.Rules)
 	}
 	r := role.Rules[0]
-	if len(r.ResourceNames) != 1 || r.ResourceNames[0] != "winback-campaign-report" || r.Resources[0] != "configmaps" {
-		t.Fatalf("a worker may write only its own report: %+v", r)
+	if len(r.ResourceNames) != 2 || r.ResourceNames[0] != "at-risk-metrics-report" || r.ResourceNames[1] != "winback-campaign-report" || r.Resources[0] != "configmaps" {
+		t.Fatalf("workers may write only the namespace's reports, named (sorted): %+v", r)
 	}
 	for _, verb := range r.Verbs {
 		if verb == "list" || verb == "watch" || verb == "create" || verb == "delete" {
 			t.Fatalf("worker role grants %s", verb)
 		}
 	}
-	rb := decode[rbacv1.RoleBinding](t, WorkerRoleBinding(owner, ComponentCampaign, "winback-campaign-worker"))
-	if rb.RoleRef.Name != "winback-campaign-worker" || rb.Subjects[0].Name != "winback-campaign-worker" || rb.Subjects[0].Namespace != "shop" {
+	// No reports yet: no rule at all (empty resourceNames would mean every ConfigMap).
+	if empty := decode[rbacv1.Role](t, WorkerRole("shop", nil)); len(empty.Rules) != 0 {
+		t.Fatalf("role without reports has rules %+v", empty.Rules)
+	}
+	sa := decode[corev1.ServiceAccount](t, WorkerServiceAccount("shop"))
+	if sa.Name != WorkerIdentity || sa.Labels[ManagedByLabel] != ManagedBy {
+		t.Fatalf("service account %s labels %v: the manager caches only what carries its label", sa.Name, sa.Labels)
+	}
+	rb := decode[rbacv1.RoleBinding](t, WorkerRoleBinding("shop"))
+	if rb.RoleRef.Name != WorkerIdentity || rb.Subjects[0].Name != WorkerIdentity || rb.Subjects[0].Namespace != "shop" {
 		t.Fatalf("role binding %+v", rb)
+	}
+	report := decode[corev1.ConfigMap](t, ReportConfigMap(owner, ComponentCampaign, "winback-campaign-report"))
+	if report.Labels[ReportLabel] != "true" || report.Labels[InstanceLabel] != "winback" {
+		t.Fatalf("report ConfigMap labels %v", report.Labels)
 	}
 }
 
