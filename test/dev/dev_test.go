@@ -322,7 +322,7 @@ func TestLocalRun(t *testing.T) {
 	g.Expect(alive(resumed.PID)).To(BeFalse())
 	spec, err := os.ReadFile(filepath.Join(root, "etc", "retention", "spec.json"))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(string(spec)).To(ContainSubstring(`"holdoutPercent": 25`))
+	g.Expect(string(spec)).To(ContainSubstring(`"HoldoutPercent": 25`)) // the engine configuration (journey.Config)
 
 	// A crash is restarted, like a kubelet with restartPolicy Always.
 	g.Expect(syscall.Kill(edited.PID, syscall.SIGKILL)).To(Succeed())
@@ -494,13 +494,13 @@ func TestOnceTimeout(t *testing.T) {
 	g := NewWithT(t)
 	work := t.TempDir()
 	out := &syncBuffer{}
-	cmd := startDev(t, work, out, "--once", "--timeout", "20s", "--worker", "/bin/false")
+	cmd := startDev(t, work, out, "--once", "--timeout", "40s", "--worker", "/bin/false")
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	g.Expect(errors.As(err, &exit)).To(BeTrue(), "%v\n%s", err, out.String())
 	g.Expect(exit.ExitCode()).NotTo(BeZero())
 	text := out.String()
-	g.Expect(text).To(ContainSubstring("not every resource became Ready before the timeout (20s)"))
+	g.Expect(text).To(ContainSubstring("not every resource became Ready before the timeout (40s)"))
 	g.Expect(text).To(MatchRegexp(`LoyaltyProgram +rewards +False +WorkloadNotAvailable: deployment "rewards-loyalty"`))
 	g.Expect(text).To(MatchRegexp(`Playbook +at-risk-winback +False `))
 	g.Expect(text).To(MatchRegexp(`workers 0/\d+ up, [1-9]\d* restarts`))
