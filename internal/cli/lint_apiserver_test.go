@@ -59,9 +59,9 @@ func TestLintSchemaAgreesWithAPIServer(t *testing.T) {
 			t.Logf("%s %s: both reject: %v", d.file, d.id(), serverErr)
 		}
 	}
-	// holdoutPercent, tiers, two actions, branch, two kinds, unknown field,
-	// wait duration.
-	if rejected != 7 {
-		t.Errorf("the API server rejected %d objects, want 7", rejected)
+	// holdoutPercent, tiers, two actions, branch, waitFor target, two
+	// kinds, unknown field, wait duration.
+	if rejected != 8 {
+		t.Errorf("the API server rejected %d objects, want 8", rejected)
 	}
 }
