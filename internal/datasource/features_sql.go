@@ -48,13 +48,13 @@ const featuresPostgres = `SELECT c.id::text AS "id",
 	COALESCE(fb.score, -1)::int8 AS "nps",
 	COALESCE(c.consent_email, false) AS "consentEmail",
 	COALESCE(c.consent_sms, false) AS "consentSMS",
-	COALESCE(c.attributes::jsonb, '{}'::jsonb) AS "attributes"
+	COALESCE(c.attributes::jsonb, '{}'::jsonb) AS "attributes"{activityColumns}
 FROM {customers} c
 LEFT JOIN (
 	SELECT customer_id, count(*) AS n, sum(amount::numeric)::float8 AS total,
 		min(occurred_at) AS first_at, max(occurred_at) AS last_at,
 		count(*) FILTER (WHERE occurred_at > {windowStart}) AS wn,
-		sum(amount::numeric) FILTER (WHERE occurred_at > {windowStart})::float8 AS ws
+		sum(amount::numeric) FILTER (WHERE occurred_at > {windowStart})::float8 AS ws{activityAggregates}
 	FROM {orders} ord
 	WHERE occurred_at <= {asOf}
 	GROUP BY customer_id) o ON o.customer_id = c.id
@@ -84,14 +84,14 @@ const featuresSQLite = `SELECT c.id AS "id",
 	COALESCE(fb.score, -1) AS "nps",
 	COALESCE(c.consent_email, 0) AS "consentEmail",
 	COALESCE(c.consent_sms, 0) AS "consentSMS",
-	COALESCE(c.attributes, '{}') AS "attributes"
+	COALESCE(c.attributes, '{}') AS "attributes"{activityColumns}
 FROM (SELECT cu.*, unixepoch(cu.created_at, 'subsec') AS created_s FROM {customers} cu) c
 LEFT JOIN (
 	SELECT customer_id, count(*) AS n, total(amount) AS total,
 		min(s) AS first_s, max(s) AS last_s,
 		sum(s > {windowStart}) AS wn,
-		total(CASE WHEN s > {windowStart} THEN amount ELSE 0.0 END) AS ws
-	FROM (SELECT customer_id, amount, unixepoch(occurred_at, 'subsec') AS s FROM {orders} ord)
+		total(CASE WHEN s > {windowStart} THEN amount ELSE 0.0 END) AS ws{activityAggregates}
+	FROM (SELECT customer_id, amount, occurred_at, unixepoch(occurred_at, 'subsec') AS s FROM {orders} ord)
 	WHERE s <= {asOf}
 	GROUP BY customer_id) o ON o.customer_id = c.id
 LEFT JOIN (
@@ -118,6 +118,12 @@ const zeroISO = "0001-01-01T00:00:00.000Z"
 // (2024-06-30T12:00:00.000Z, which compares in time order) and attributes as
 // JSON text (json_extract("attributes", '$.plan')).
 func FeaturesSQL(d store.Dialect, qs Queries, q FeatureQuery) string {
+	return featuresSQL(d, qs, q, nil)
+}
+
+// featuresSQL is FeaturesSQL, with the order activity aq asks for added as
+// two more columns when aq is not nil (features_activity.go).
+func featuresSQL(d store.Dialect, qs Queries, q FeatureQuery, aq *ActivityQuery) string {
 	asOf := q.AsOf.UTC()
 	windowStart := asOf
 	if q.Window > 0 {
@@ -133,7 +139,9 @@ func FeaturesSQL(d store.Dialect, qs Queries, q FeatureQuery) string {
 			"{zero}", "'"+zeroISO+"'",
 			"{customers}", source(qs.Customers, "customers"),
 			"{orders}", source(qs.Orders, "orders"),
-			"{feedback}", source(qs.Feedback, "feedback"))
+			"{feedback}", source(qs.Feedback, "feedback"),
+			"{activityColumns}", activityColumns(d, aq),
+			"{activityAggregates}", activityAggregates(d, aq))
 	} else {
 		tmpl = featuresPostgres
 		r = strings.NewReplacer(
@@ -142,7 +150,9 @@ func FeaturesSQL(d store.Dialect, qs Queries, q FeatureQuery) string {
 			"{zero}", "timestamptz '0001-01-01 00:00:00+00'",
 			"{customers}", source(qs.Customers, "customers"),
 			"{orders}", source(qs.Orders, "orders"),
-			"{feedback}", source(qs.Feedback, "feedback"))
+			"{feedback}", source(qs.Feedback, "feedback"),
+			"{activityColumns}", activityColumns(d, aq),
+			"{activityAggregates}", activityAggregates(d, aq))
 	}
 	sql := r.Replace(tmpl)
 	if strings.TrimSpace(q.Where) != "" {

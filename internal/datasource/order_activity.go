@@ -66,8 +66,7 @@ func (c *sqlConnector) ScanOrderActivity(ctx context.Context, q ActivityQuery, f
 	if q.Months < 0 || q.Months > MaxActivityMonths {
 		return fmt.Errorf("datasource %s: order activity over %d months; at most %d fit a row", c.kind(), q.Months, MaxActivityMonths)
 	}
-	first := q.MonthsFrom.UTC()
-	firstIndex := first.Year()*12 + int(first.Month()) - 1
+	firstIndex := q.firstMonthIndex()
 	monthsFrom := q.MonthsFrom
 	if q.Months == 0 {
 		monthsFrom = q.AsOf.Add(time.Hour) // no order qualifies

@@ -2,9 +2,12 @@ package datasource
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
 // TestOrderActivityMatchesOrders: on the fixture, each SQL source's
@@ -12,6 +15,42 @@ import (
 // orders (c5's order exactly on ActiveUntil counts; months are UTC months
 // though orders carry offsets: c5's Tokyo June 1 is May 31 UTC).
 func TestOrderActivityMatchesOrders(t *testing.T) {
+	q, want := fixtureActivity(t)
+	for name, c := range openFixtureSources(t) {
+		as, ok := c.(OrderActivityScanner)
+		if !ok {
+			continue // files stream orders instead
+		}
+		t.Run(name, func(t *testing.T) {
+			got := map[string]OrderActivity{}
+			if err := as.ScanOrderActivity(context.Background(), q, func(a *OrderActivity) error {
+				got[a.CustomerID] = *a
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("got %+v\nwant %+v", got, want)
+			}
+			// Without months asked for, only the active flags remain.
+			q0 := q
+			q0.Months = 0
+			if err := as.ScanOrderActivity(context.Background(), q0, func(a *OrderActivity) error {
+				if w := want[a.CustomerID]; a.Months != 0 || a.Active != w.Active {
+					t.Errorf("months not asked: %+v, want active %v and no months", *a, w.Active)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// fixtureActivity is the activity query the tests ask for and its answer
+// computed in Go from the fixture's orders, keyed by customer.
+func fixtureActivity(t *testing.T) (ActivityQuery, map[string]OrderActivity) {
+	t.Helper()
 	fx := newFixture()
 	asOf := fixtureAsOf
 	q := ActivityQuery{
@@ -52,32 +91,49 @@ func TestOrderActivityMatchesOrders(t *testing.T) {
 	if active == 0 || active == len(want) || multiMonth == 0 {
 		t.Fatalf("fixture activity %+v does not exercise both flags and several months", want)
 	}
+	return q, want
+}
+
+// TestFeaturesActivityIsOneScan: a SQL source returning the activity with
+// the features gives every customer's features exactly as ScanFeatures does
+// and the same activity as ScanOrderActivity (zero for a customer without
+// orders in range), with and without criteria pushed down.
+func TestFeaturesActivityIsOneScan(t *testing.T) {
+	aq, want := fixtureActivity(t)
 	for name, c := range openFixtureSources(t) {
-		as, ok := c.(OrderActivityScanner)
+		fs, ok := c.(FeatureActivityScanner)
 		if !ok {
 			continue // files stream orders instead
 		}
 		t.Run(name, func(t *testing.T) {
-			got := map[string]OrderActivity{}
-			if err := as.ScanOrderActivity(context.Background(), q, func(a *OrderActivity) error {
-				got[a.CustomerID] = *a
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if !maps.Equal(got, want) {
-				t.Errorf("got %+v\nwant %+v", got, want)
-			}
-			// Without months asked for, only the active flags remain.
-			q0 := q
-			q0.Months = 0
-			if err := as.ScanOrderActivity(context.Background(), q0, func(a *OrderActivity) error {
-				if w := want[a.CustomerID]; a.Months != 0 || a.Active != w.Active {
-					t.Errorf("months not asked: %+v, want active %v and no months", *a, w.Active)
+			for _, where := range []string{"", `"frequency" >= 1`} {
+				q := FeatureQuery{AsOf: aq.AsOf, Window: fixtureWindow, Where: where}
+				plain := map[string]string{}
+				if err := c.ScanFeatures(context.Background(), q, func(f *customer.Features) error {
+					plain[f.ID] = fmt.Sprintf("%+v", *f)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
 				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
+				got := map[string]string{}
+				if err := fs.ScanFeaturesActivity(context.Background(), q, aq, func(f *customer.Features, a *OrderActivity) error {
+					got[f.ID] = fmt.Sprintf("%+v", *f)
+					if a.CustomerID != f.ID || a.Active != want[f.ID].Active || a.Months != want[f.ID].Months {
+						t.Errorf("where %q: %s activity %+v, want %+v", where, f.ID, *a, want[f.ID])
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) < 3 || !maps.Equal(got, plain) {
+					t.Errorf("where %q: features with activity %v\nwithout %v", where, got, plain)
+				}
+			}
+			later := aq
+			later.AsOf = aq.AsOf.Add(time.Hour)
+			if err := fs.ScanFeaturesActivity(context.Background(), FeatureQuery{AsOf: aq.AsOf}, later,
+				func(*customer.Features, *OrderActivity) error { return nil }); err == nil {
+				t.Error("activity as of another instant than the features: no error")
 			}
 		})
 	}

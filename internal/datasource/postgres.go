@@ -62,7 +62,21 @@ func (c *postgresConnector) Close() error {
 // place. The only allocations per row are the three strings and the
 // attribute keys/values the callback gets.
 func (c *postgresConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	sql := FeaturesSQL(store.Postgres, c.cfg.Queries, q)
+	return c.scanFeatures(ctx, q, nil, func(f *customer.Features, _ *OrderActivity) error { return fn(f) })
+}
+
+// ScanFeaturesActivity implements FeatureActivityScanner.
+func (c *postgresConnector) ScanFeaturesActivity(ctx context.Context, q FeatureQuery, aq ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
+	if err := checkActivity("postgres", q, aq); err != nil {
+		return err
+	}
+	return c.scanFeatures(ctx, q, &aq, fn)
+}
+
+// scanFeatures runs the features query, with aq's activity columns when aq
+// is not nil (fn's activity argument is then filled, else zero).
+func (c *postgresConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
+	sql := featuresSQL(store.Postgres, c.cfg.Queries, q, aq)
 	// The text changes with every AsOf, so caching it as a prepared statement
 	// would only fill the per-connection cache; describe-then-execute costs
 	// one round trip per scan and still returns binary columns.
@@ -77,13 +91,15 @@ func (c *postgresConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn
 		return err
 	}
 	var f customer.Features
+	var a OrderActivity
 	f.Attributes = map[string]string{}
 	in := interner{}
 	for rows.Next() {
-		if err := decodeFeatureRow(rows.RawValues(), cols, &f, in); err != nil {
+		if err := decodeFeatureRow(rows.RawValues(), cols, &f, &a, in); err != nil {
 			return err
 		}
-		if err := fn(&f); err != nil {
+		a.CustomerID = f.ID
+		if err := fn(&f, &a); err != nil {
 			return err
 		}
 	}
@@ -134,7 +150,7 @@ func bindFeatureColumns(fds []pgconn.FieldDescription) ([]featureColumn, error) 
 // pgEpochMicros is 2000-01-01 (PostgreSQL's timestamp epoch) in Unix microseconds.
 const pgEpochMicros = 946684800 * 1_000_000
 
-func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, in interner) error {
+func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, a *OrderActivity, in interner) error {
 	for i, b := range raw {
 		col := cols[i]
 		if b == nil {
@@ -173,6 +189,10 @@ func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, 
 			f.ConsentEmail = len(b) == 1 && b[0] == 1
 		case "consentSMS":
 			f.ConsentSMS = len(b) == 1 && b[0] == 1
+		case colOrderActive:
+			a.Active = len(b) == 1 && b[0] == 1
+		case colOrderMonths:
+			a.Months = uint64(pgInt(b, col))
 		case "attributes":
 			if col.oid == oidJSONB && col.binary && len(b) > 0 {
 				b = b[1:] // jsonb binary format: version byte 1, then the JSON text

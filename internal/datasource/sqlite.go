@@ -32,19 +32,39 @@ func openSQLite(ctx context.Context, cfg Config) (*sqliteConnector, error) {
 }
 
 func (c *sqliteConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	rows, err := c.query(ctx, FeaturesSQL(store.SQLite, c.cfg.Queries, q), q.Args...)
+	return c.scanFeatures(ctx, q, nil, func(f *customer.Features, _ *OrderActivity) error { return fn(f) })
+}
+
+// ScanFeaturesActivity implements FeatureActivityScanner.
+func (c *sqliteConnector) ScanFeaturesActivity(ctx context.Context, q FeatureQuery, aq ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
+	if err := checkActivity("sqlite", q, aq); err != nil {
+		return err
+	}
+	return c.scanFeatures(ctx, q, &aq, fn)
+}
+
+// scanFeatures runs the features query, with aq's activity columns when aq
+// is not nil (fn's activity argument is then filled, else zero).
+func (c *sqliteConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
+	rows, err := c.query(ctx, featuresSQL(store.SQLite, c.cfg.Queries, q, aq), q.Args...)
 	if err != nil {
 		return fmt.Errorf("datasource sqlite: features query: %w", err)
 	}
 	defer rows.Close()
 	var f customer.Features
+	var a OrderActivity
 	f.Attributes = map[string]string{}
 	var first, last, created string
 	var attrs []byte
+	var months int64
+	dest := []any{&f.ID, &f.Email, &f.TimeZone, &f.RecencyDays, &f.Frequency, &f.Monetary,
+		&f.AverageOrderValue, &f.TenureDays, &f.WindowOrders, &f.WindowSpend, &first, &last, &created,
+		&f.NPS, &f.ConsentEmail, &f.ConsentSMS, &attrs}
+	if aq != nil {
+		dest = append(dest, &a.Active, &months)
+	}
 	for n := 1; rows.Next(); n++ {
-		if err := rows.Scan(&f.ID, &f.Email, &f.TimeZone, &f.RecencyDays, &f.Frequency, &f.Monetary,
-			&f.AverageOrderValue, &f.TenureDays, &f.WindowOrders, &f.WindowSpend, &first, &last, &created,
-			&f.NPS, &f.ConsentEmail, &f.ConsentSMS, &attrs); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("datasource sqlite: features row %d: %w", n, err)
 		}
 		if f.FirstOrderAt, err = featureTime(first); err != nil {
@@ -59,7 +79,8 @@ func (c *sqliteConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn f
 		if err := parseAttributes(attrs, f.Attributes); err != nil {
 			return fmt.Errorf("datasource sqlite: features row %d: attributes: %w", n, err)
 		}
-		if err := fn(&f); err != nil {
+		a.CustomerID, a.Months = f.ID, uint64(months)
+		if err := fn(&f, &a); err != nil {
 			return err
 		}
 	}

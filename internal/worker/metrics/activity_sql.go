@@ -56,6 +56,19 @@ func (a *activity) addActivity(o *datasource.OrderActivity) {
 	}
 }
 
+// oneScanActivity is the activity query to ask for in the features scan
+// itself, when the run needs activity and the connector can return it there
+// (see datasource.FeatureActivityScanner).
+func (r *run) oneScanActivity(conn datasource.Connector) (datasource.ActivityQuery, bool) {
+	if r.act == nil {
+		return datasource.ActivityQuery{}, false
+	}
+	if _, ok := conn.(datasource.FeatureActivityScanner); !ok {
+		return datasource.ActivityQuery{}, false
+	}
+	return r.act.activityQuery(r.now)
+}
+
 // fillActivity aggregates the orders the activity needs in the database when
 // the connector can, else streams them.
 func (r *run) fillActivity(ctx context.Context, conn datasource.Connector) error {

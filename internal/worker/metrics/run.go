@@ -217,56 +217,36 @@ func (r *run) dataErr(err error) error {
 
 // scan streams the feature rows once, folding members into the totals and
 // handing their rows to add, then reads the order activity the retention and
-// cohort metrics need (aggregated by the database when it can).
+// cohort metrics need (aggregated by the database when it can: in the same
+// scan when the connector returns it with the features).
 func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*customer.Features) error) error {
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
 	var scanned int64
-	err := conn.ScanFeatures(ctx, q, func(f *customer.Features) error {
+	row := func(f *customer.Features) (bool, error) {
 		scanned++
-		if r.balances != nil {
-			b := r.balances[f.ID]
-			f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
-		}
-		if r.traits != nil {
-			r.traits[f.ID].Apply(f)
-		}
 		if scanned%ProgressEvery == 0 {
 			r.progress(Progress{Stage: "features", Rows: scanned})
 		}
-		if r.preds != nil && p.criteriaPredicts {
-			if err := r.preds.predict(f); err != nil {
+		return r.scanRow(f, add)
+	}
+	var err error
+	aq, oneScan := r.oneScanActivity(conn)
+	if oneScan {
+		err = conn.(datasource.FeatureActivityScanner).ScanFeaturesActivity(ctx, q, aq,
+			func(f *customer.Features, a *datasource.OrderActivity) error {
+				member, err := row(f)
+				if member {
+					r.act.addActivity(a)
+				}
 				return err
-			}
-		}
-		if !p.pushdown {
-			ok, err := p.program.Matches(f)
-			if err != nil {
-				// A runtime error (e.g. a missing attribute) means "not a
-				// member"; only the count is logged, never the customer.
-				r.evalErrors++
-				return nil
-			}
-			if !ok {
-				return nil
-			}
-		}
-		switch {
-		case r.fit != nil:
-			// Only the metric needs the model: score members alone, once
-			// the fit running beside this scan is in.
-			r.fit.add(f.ID)
-		case r.preds != nil && !p.criteriaPredicts:
-			if err := r.preds.predict(f); err != nil {
-				return err
-			}
-		}
-		r.totals.add(f)
-		if r.act != nil {
-			r.act.addMember(f)
-		}
-		return add(f)
-	})
+			})
+	} else {
+		err = conn.ScanFeatures(ctx, q, func(f *customer.Features) error {
+			_, err := row(f)
+			return err
+		})
+	}
 	if err != nil {
 		return r.dataErr(err)
 	}
@@ -276,8 +256,54 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 	if !p.pushdown {
 		r.customers = scanned
 	}
-	if r.act == nil {
+	if r.act == nil || oneScan {
 		return nil
 	}
 	return r.dataErr(r.fillActivity(ctx, conn))
+}
+
+// scanRow folds one feature row in: loyalty and traits laid on, criteria
+// evaluated in Go unless pushed down, the model's score, and for a member
+// the totals, the activity flags and add. It says whether f is a member.
+func (r *run) scanRow(f *customer.Features, add func(*customer.Features) error) (bool, error) {
+	p := r.plan
+	if r.balances != nil {
+		b := r.balances[f.ID]
+		f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
+	}
+	if r.traits != nil {
+		r.traits[f.ID].Apply(f)
+	}
+	if r.preds != nil && p.criteriaPredicts {
+		if err := r.preds.predict(f); err != nil {
+			return false, err
+		}
+	}
+	if !p.pushdown {
+		ok, err := p.program.Matches(f)
+		if err != nil {
+			// A runtime error (e.g. a missing attribute) means "not a
+			// member"; only the count is logged, never the customer.
+			r.evalErrors++
+			return false, nil
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	switch {
+	case r.fit != nil:
+		// Only the metric needs the model: score members alone, once
+		// the fit running beside this scan is in.
+		r.fit.add(f.ID)
+	case r.preds != nil && !p.criteriaPredicts:
+		if err := r.preds.predict(f); err != nil {
+			return false, err
+		}
+	}
+	r.totals.add(f)
+	if r.act != nil {
+		r.act.addMember(f)
+	}
+	return true, add(f)
 }
