@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
@@ -10,21 +13,36 @@ import (
 // report ConfigMap (or RETENTION_REPORT_FILE), non-zero exit when it failed.
 func metricsCommand(g *globals) *cobra.Command {
 	var full, refit bool
+	var asOf string
 	cmd := &cobra.Command{
 		Use:   "metrics",
 		Short: "Segment metric job: evaluate the segment, snapshot members, compute metrics, publish the summary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var at time.Time
+			if asOf != "" {
+				var err error
+				if at, err = time.Parse(time.RFC3339, asOf); err != nil {
+					return fmt.Errorf("--as-of %q: want an RFC 3339 instant such as 2025-01-01T00:00:00Z", asOf)
+				}
+			}
 			// RunFromEnv reads the state store and the data source from
 			// the environment and g.paths (metrics.StateStoreURL, Source).
 			return metrics.RunFromEnv(cmd.Context(), g.paths, g.specPath(), func(o *metrics.Options) {
 				o.Full, o.Refit = full, refit
+				if !at.IsZero() {
+					o.Clock = func() time.Time { return at }
+				}
 			})
 		},
 	}
 	// Only Segments with spec.incremental keep aggregates to recompute or a
 	// model to refit; for the others every run is already a full one.
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every customer's stored aggregates from the data source (spec.incremental)")
+	// A schedule always runs as of now; a past instant recomputes the
+	// segment over the data as it stood then (orders, feedback and customers
+	// after it are ignored), for a backfill or a benchmark on fixed data.
+	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this RFC 3339 instant instead of now")
 	cmd.Flags().BoolVar(&refit, "refit", false, "refit the predicted-CLV model now instead of on spec.incremental.refitEvery")
 	return cmd
 }

@@ -1,12 +1,18 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
@@ -21,26 +27,32 @@ const benchEnv = "RETENTION_BENCH_POSTGRES_DSN"
 
 var benchAsOf = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// benchSegments are the job variants hack/bench-metric-job.sh times (select
-// one with -test.bench 'BenchmarkMetricJobPostgres/<name>'):
-//   - pushdown: criteria translated to SQL, feature-based metrics;
-//   - goeval: criteria on attributes, so every customer's row comes back and
-//     CEL decides in Go (the same rows psql copies out);
-//   - orders: pushdown plus retention, churn and cohorts, which add one SQL
-//     aggregate of the last two windows' orders per customer (active at the
-//     window start, months with an order);
-//   - predict: pushdown plus predicted CLV: one SQL aggregate of every
-//     buyer's purchase days (run beside the features scan) and BG/NBD and
-//     Gamma-Gamma fits on all buyers.
-var benchSegments = map[string]v1alpha1.SegmentSpec{
-	"pushdown": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
-		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
-	"goeval": {Criteria: `customer.attributes["plan"] != "basic" && customer.frequency >= 2`, Window: "90d",
-		Metrics: []v1alpha1.MetricName{"repeatPurchaseRate", "purchaseFrequency", "averageOrderValue", "historicalCLV", "nps"}},
-	"orders": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
-		Metrics: []v1alpha1.MetricName{"retentionRate", "churnRate", "repeatPurchaseRate", "averageOrderValue", "nps", "cohortRetention"}},
-	"predict": {Criteria: `customer.recencyDays > 30.0 && customer.frequency >= 2`, Window: "90d",
-		Metrics: []v1alpha1.MetricName{"predictedCLV", "averageOrderValue"}},
+// benchSegments are the job variants hack/bench-metric-job.sh times, read
+// from hack/bench-segments.yaml (which says what each exercises); select one
+// with -test.bench 'BenchmarkMetricJobPostgres/<name>'.
+var benchSegments = loadBenchSegments()
+
+// loadBenchSegments reads the Segments of hack/bench-segments.yaml, found
+// from this file's path so that the compiled test binary finds it from any
+// directory.
+func loadBenchSegments() map[string]v1alpha1.SegmentSpec {
+	_, self, _, _ := runtime.Caller(0)
+	file := filepath.Join(filepath.Dir(self), "..", "..", "..", "hack", "bench-segments.yaml")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]v1alpha1.SegmentSpec{}
+	for _, doc := range bytes.Split(raw, []byte("\n---")) {
+		var s v1alpha1.Segment
+		if err := yaml.Unmarshal(doc, &s); err != nil {
+			panic(fmt.Sprintf("%s: %v", file, err))
+		}
+		if s.Kind == "Segment" {
+			out[s.Name] = s.Spec
+		}
+	}
+	return out
 }
 
 // BenchmarkMetricJobPostgres runs the whole job (features scan, criteria,
