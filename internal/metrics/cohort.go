@@ -88,10 +88,7 @@ type CohortCounts struct {
 
 // Counts returns the counts of the orders added so far (and of AddCounts).
 func (b *CohortBuilder) Counts() CohortCounts {
-	cc := CohortCounts{From: b.from, Sizes: make([]int, b.months), Active: make([][]int, b.months)}
-	for c := range b.months {
-		cc.Active[c] = make([]int, b.months-c)
-	}
+	cc := *newCohortCounts(b.from, b.months)
 	for _, cust := range b.customers {
 		c := cust.first - b.from
 		if c < 0 || c >= b.months {
@@ -111,6 +108,28 @@ func (b *CohortBuilder) Counts() CohortCounts {
 	return cc
 }
 
+// AddCustomer records a customer whose history is known whole: the first
+// order ever and the months of the range with an order (bit k for the
+// range's month k, so a range of at most 64 months). It is what Add gives
+// for all of the customer's orders, counted at once, so the builder keeps no
+// state for the customer. A customer must be added by AddCustomer or Add,
+// not both.
+func (b *CohortBuilder) AddCustomer(first time.Time, months uint64) {
+	c := monthIndex(first) - b.from
+	if c < 0 || c >= b.months {
+		return
+	}
+	if b.extra == nil {
+		b.extra = newCohortCounts(b.from, b.months)
+	}
+	b.extra.Sizes[c]++
+	for k := range b.extra.Active[c] {
+		if off := c + k; off < 64 && months&(1<<off) != 0 {
+			b.extra.Active[c][k]++
+		}
+	}
+}
+
 // AddCounts folds in the counts of customers added to another builder over
 // the same range (no customer may be in both).
 func (b *CohortBuilder) AddCounts(o CohortCounts) error {
@@ -123,13 +142,20 @@ func (b *CohortBuilder) AddCounts(o CohortCounts) error {
 		}
 	}
 	if b.extra == nil {
-		b.extra = &CohortCounts{From: b.from, Sizes: make([]int, b.months), Active: make([][]int, b.months)}
-		for c := range b.months {
-			b.extra.Active[c] = make([]int, b.months-c)
-		}
+		b.extra = newCohortCounts(b.from, b.months)
 	}
 	b.extra.add(o)
 	return nil
+}
+
+// newCohortCounts is an all-zero matrix of counts over months months from
+// month from.
+func newCohortCounts(from, months int) *CohortCounts {
+	cc := &CohortCounts{From: from, Sizes: make([]int, months), Active: make([][]int, months)}
+	for c := range months {
+		cc.Active[c] = make([]int, months-c)
+	}
+	return cc
 }
 
 func (cc *CohortCounts) add(o CohortCounts) {

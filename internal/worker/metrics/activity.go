@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 )
 
@@ -26,7 +27,8 @@ type activity struct {
 	members     map[string]uint8
 	cohort      *metrics.CohortBuilder
 	cohortsWant bool
-	// merged are counts of members kept elsewhere (a sharded run's shards).
+	// merged are counts of members not kept in members: a sharded run's
+	// other shards, and members counted whole (addWhole).
 	merged metrics.RetentionCounts
 }
 
@@ -64,6 +66,16 @@ func (a *activity) since() time.Time {
 // also adds the member's first order (time only): an earlier first order
 // keeps the member out of the cohorts shown, as the full history would.
 func (a *activity) addMember(f *customer.Features) {
+	id := strings.Clone(f.ID) // the connector may reuse the row's memory
+	a.members[id] = a.rowFlags(f)
+	if a.cohort != nil && !f.FirstOrderAt.IsZero() {
+		a.cohort.Add(customer.Order{CustomerID: id, OccurredAt: f.FirstOrderAt})
+	}
+}
+
+// rowFlags are the flags a member's feature row gives: active at the end,
+// acquired inside the window.
+func (a *activity) rowFlags(f *customer.Features) uint8 {
 	var flags uint8
 	if f.WindowOrders > 0 {
 		flags |= activeEnd
@@ -71,10 +83,21 @@ func (a *activity) addMember(f *customer.Features) {
 	if !f.FirstOrderAt.IsZero() && !f.FirstOrderAt.Before(a.start) && f.FirstOrderAt.Before(a.end) {
 		flags |= acquired
 	}
-	id := strings.Clone(f.ID) // the connector may reuse the row's memory
-	a.members[id] = flags
+	return flags
+}
+
+// addWhole counts a member whose order activity came with its feature row
+// (one scan): everything about the member is known, so it is counted now
+// and nothing is kept per member — the same counts addMember and
+// addActivity give, in constant memory.
+func (a *activity) addWhole(f *customer.Features, o *datasource.OrderActivity) {
+	flags := a.rowFlags(f)
+	if o.Active {
+		flags |= activeStart
+	}
+	countFlags(&a.merged, flags)
 	if a.cohort != nil && !f.FirstOrderAt.IsZero() {
-		a.cohort.Add(customer.Order{CustomerID: id, OccurredAt: f.FirstOrderAt})
+		a.cohort.AddCustomer(f.FirstOrderAt, o.Months)
 	}
 }
 
@@ -96,18 +119,23 @@ func (a *activity) addOrder(o *customer.Order) {
 func (a *activity) retention() metrics.RetentionCounts {
 	c := a.merged
 	for _, f := range a.members {
-		if f&activeStart != 0 {
-			c.Start++
-			if f&activeEnd == 0 {
-				c.Lost++
-			}
-		}
-		if f&activeEnd != 0 {
-			c.End++
-			if f&acquired != 0 {
-				c.New++
-			}
-		}
+		countFlags(&c, f)
 	}
 	return c
+}
+
+// countFlags adds one member with flags f to c.
+func countFlags(c *metrics.RetentionCounts, f uint8) {
+	if f&activeStart != 0 {
+		c.Start++
+		if f&activeEnd == 0 {
+			c.Lost++
+		}
+	}
+	if f&activeEnd != 0 {
+		c.End++
+		if f&acquired != 0 {
+			c.New++
+		}
+	}
 }

@@ -237,13 +237,16 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 			func(f *customer.Features, a *datasource.OrderActivity) error {
 				member, err := row(f)
 				if member {
-					r.act.addActivity(a)
+					r.act.addWhole(f, a)
 				}
 				return err
 			})
 	} else {
 		err = conn.ScanFeatures(ctx, q, func(f *customer.Features) error {
-			_, err := row(f)
+			member, err := row(f)
+			if member && r.act != nil {
+				r.act.addMember(f)
+			}
 			return err
 		})
 	}
@@ -264,7 +267,7 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 
 // scanRow folds one feature row in: loyalty and traits laid on, criteria
 // evaluated in Go unless pushed down, the model's score, and for a member
-// the totals, the activity flags and add. It says whether f is a member.
+// the totals and add. It says whether f is a member.
 func (r *run) scanRow(f *customer.Features, add func(*customer.Features) error) (bool, error) {
 	p := r.plan
 	if r.balances != nil {
@@ -302,8 +305,5 @@ func (r *run) scanRow(f *customer.Features, add func(*customer.Features) error) 
 		}
 	}
 	r.totals.add(f)
-	if r.act != nil {
-		r.act.addMember(f)
-	}
 	return true, add(f)
 }
