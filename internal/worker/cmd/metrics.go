@@ -31,7 +31,9 @@ func metricsCommand(g *globals) *cobra.Command {
 			return metrics.RunFromEnv(cmd.Context(), g.paths, g.specPath(), func(o *metrics.Options) {
 				o.Full, o.Refit = full, refit
 				if !at.IsZero() {
-					o.Clock = func() time.Time { return at }
+					// Stored aggregates are as of their watermark: another
+					// instant recomputes them in full.
+					o.Clock, o.Full = func() time.Time { return at }, true
 				}
 			})
 		},
@@ -42,7 +44,7 @@ func metricsCommand(g *globals) *cobra.Command {
 	// A schedule always runs as of now; a past instant recomputes the
 	// segment over the data as it stood then (orders, feedback and customers
 	// after it are ignored), for a backfill or a benchmark on fixed data.
-	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this RFC 3339 instant instead of now")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this RFC 3339 instant instead of now (implies --full)")
 	cmd.Flags().BoolVar(&refit, "refit", false, "refit the predicted-CLV model now instead of on spec.incremental.refitEvery")
 	return cmd
 }
