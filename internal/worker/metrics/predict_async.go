@@ -12,11 +12,15 @@ import (
 	"github.com/retention-dev/retention-operator/internal/redact"
 )
 
-// pendingFit is a model being fitted while the features stream. When only
-// the predictedCLV metric needs the model (the criteria does not read it),
-// the database's purchase-day aggregate and the features scan run side by
-// side, the members' ids are kept, and they are scored once the fit is in —
-// still before the snapshot commits, so a read error fails the run cleanly.
+// pendingFit is a model being fitted while the database computes the
+// features. When only the predictedCLV metric needs the model (the criteria
+// does not read it) and no snapshot is stored, the purchase-day aggregate
+// and the features scan run side by side, the members' ids are kept, and
+// they are scored once the fit is in (finish) — still before the snapshot
+// commits, so a read error fails the run cleanly. Otherwise each row must be
+// scored as it streams: the features query is sent at once, so the database
+// aggregates the features while it aggregates the purchase days, and its
+// rows are read once the model is in (await).
 type pendingFit struct {
 	done   chan struct{}
 	preds  *predictor
@@ -53,14 +57,15 @@ func (pf *pendingFit) stop() {
 	<-pf.done
 }
 
-// finish waits for the fit and adds the members' predicted CLV to the
-// totals. A model that cannot be fitted leaves the metric out (r.preds nil).
-func (pf *pendingFit) finish(r *run) error {
+// await waits for the fit and installs the model in r.preds. A model that
+// cannot be fitted leaves the metric out (r.preds nil, the reason in
+// r.fitNote) unless the criteria reads it, which fails the run.
+func (pf *pendingFit) await(r *run) error {
 	<-pf.done
 	pf.cancel()
 	var fit *fitError
 	switch {
-	case errors.As(pf.err, &fit):
+	case errors.As(pf.err, &fit) && !r.plan.criteriaPredicts:
 		r.o.Logger.Warn("predicted CLV left out", "reason", redact.Error(pf.err))
 		r.preds, r.fitNote = nil, redact.Error(pf.err)
 		return nil
@@ -68,6 +73,15 @@ func (pf *pendingFit) finish(r *run) error {
 		return r.dataErr(pf.err)
 	}
 	r.preds = pf.preds
+	return nil
+}
+
+// finish waits for the fit and adds the members' predicted CLV to the
+// totals.
+func (pf *pendingFit) finish(r *run) error {
+	if err := pf.await(r); err != nil || r.preds == nil {
+		return err
+	}
 	clvs, err := scoreAll(r.preds, pf.members)
 	if err != nil {
 		return err

@@ -95,6 +95,9 @@ type run struct {
 	fitNote string
 	// fit is the model fitted beside the scan when only the metric needs it.
 	fit *pendingFit
+	// early is the model fitted while the database computes the features,
+	// awaited before the first row is read (nil once installed).
+	early *pendingFit
 	// progress is o.Progress, serialised when a fit runs beside the scan.
 	progress func(Progress)
 	// balances are loyalty members' tiers and points; nil without a program.
@@ -151,9 +154,14 @@ func (r *run) execute(ctx context.Context) error {
 		// features scan. Only when no snapshot is stored: stored member rows
 		// are written during the scan and campaign workers read
 		// churnProbability and predictedCLV from them (templates, branches),
-		// so a stored run fits first and scores each member as it streams.
+		// so a stored run scores each member as it streams (next branch).
 		r.fit = startFit(ctx, conn, r)
 		defer r.fit.stop()
+	} else if p.predict && aggregates {
+		// Rows are scored as they stream: the scan waits for the model
+		// at its first row, while the database has been computing both.
+		r.early = startFit(ctx, conn, r)
+		defer r.early.stop()
 	} else if p.predict {
 		r.preds, err = newPredictor(ctx, conn, r.now, r.o.Progress)
 		var fit *fitError
@@ -223,7 +231,19 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
 	var scanned int64
+	awaitModel := func() error {
+		if r.early == nil {
+			return nil
+		}
+		pf := r.early
+		r.early = nil
+		defer pf.stop()
+		return pf.await(r)
+	}
 	row := func(f *customer.Features) (bool, error) {
+		if err := awaitModel(); err != nil {
+			return false, err
+		}
 		scanned++
 		if scanned%ProgressEvery == 0 {
 			r.progress(Progress{Stage: "features", Rows: scanned})
@@ -249,6 +269,9 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 			}
 			return err
 		})
+	}
+	if err == nil {
+		err = awaitModel() // no row came: the fit's outcome still counts
 	}
 	if err != nil {
 		return r.dataErr(err)
