@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
@@ -72,13 +71,10 @@ func utcOrders(orders []customer.Order) []customer.Order {
 
 // TestPurchaseDaysMatchSummarize: on the fixture (orders in several offsets,
 // two on one day, one after AsOf), the SQL purchase days give the summary rows
-// clv.Summarize computes from the same orders, on SQLite and PostgreSQL.
+// clv.SummaryBuilder makes of the same orders, on SQLite and PostgreSQL.
 func TestPurchaseDaysMatchSummarize(t *testing.T) {
 	fx := newFixture()
-	want, err := clv.Summarize(utcOrders(fx.orders), fixtureAsOf, week)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := summarize(t, utcOrders(fx.orders), fixtureAsOf)
 	if len(want) < 2 {
 		t.Fatalf("fixture has %d buyers; the test needs several", len(want))
 	}
@@ -100,25 +96,27 @@ func TestPurchaseDaysMatchSummarize(t *testing.T) {
 }
 
 // TestPurchaseDaysCDNOW: the CDNOW sample (6,919 orders of 2,357 customers)
-// summarised over its 39-week calibration period in SQL equals clv.Summarize.
+// summarised over its 39-week calibration period in SQL equals the in-memory
+// summary (clv.SummaryBuilder).
 func TestPurchaseDaysCDNOW(t *testing.T) {
-	f, err := os.Open(cdnowtest.Path(t, cdnowtest.Sample))
+	f, err := os.Open(cdnowPath(t, cdnowSample))
 	if err != nil {
 		t.Fatal(err)
 	}
-	orders, err := clv.ReadTransactions(f, clv.FormatCDNOW)
-	f.Close()
+	defer f.Close()
+	tr, err := clv.NewTransactionReader(f, clv.FormatCDNOW)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Summarize ignores orders after the end day; the SQL keeps orders at or
+	var orders []customer.Order
+	if err := tr.ForEach(func(o customer.Order) error { orders = append(orders, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// The summary ignores orders after the end day; the SQL keeps orders at or
 	// before asOf: the last instant of the end day makes them the same.
 	end := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
 	asOf := end.Add(24*time.Hour - time.Millisecond)
-	want, err := clv.Summarize(orders, end, week)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := summarize(t, orders, end)
 	sources := map[string]func(t *testing.T) Connector{
 		"sqlite": func(t *testing.T) Connector {
 			path := filepath.Join(t.TempDir(), "cdnow.db")
@@ -169,4 +167,18 @@ func loadOrders(t *testing.T, db *store.DB, orders []customer.Order) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// summarize is the in-memory summary of orders up to end's day, in weeks:
+// what the SQL purchase days must reproduce.
+func summarize(t *testing.T, orders []customer.Order, end time.Time) []clv.Summary {
+	t.Helper()
+	b, err := clv.NewSummaryBuilder(end, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	return b.Rows()
 }

@@ -1,13 +1,15 @@
 package datasource
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -38,12 +40,12 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 		customers int
 		id        string
 	}{
-		{cdnowtest.Sample, 2357, "00004"},
-		{cdnowtest.Master, 23570, "00004"},
+		{cdnowSample, 2357, "00004"},
+		{cdnowMaster, 23570, "00004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := cdnowtest.Path(t, tt.file)
+			path := cdnowPath(t, tt.file)
 			c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path})
 			var n int
 			var c4 customer.Features
@@ -60,7 +62,7 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 			if n != tt.customers {
 				t.Errorf("%d customers, want %d (distinct ids, checked with awk)", n, tt.customers)
 			}
-			if tt.file == "CDNOW_sample.txt" {
+			if tt.file == cdnowSample {
 				// 1997-12-12 -> 1998-07-01 is 201 days; 1997-01-01 -> 1998-07-01 is 546.
 				// Window (1997-07-01, 1998-07-01]: the Aug and Dec purchases.
 				if c4.Frequency != 4 || math.Abs(c4.Monetary-100.50) > 1e-9 || c4.RecencyDays != 201 ||
@@ -98,4 +100,44 @@ func TestTransactionsMapping(t *testing.T) {
 	if err == nil || err.Error() != `datasource file named.csv: column "amt" (columns.amount) not found; the header has who,when,paid` {
 		t.Errorf("error = %v", err)
 	}
+}
+
+// The public CDNOW files shipped in internal/clv/testdata: the 1/10 sample
+// of the BG/NBD paper as it is, the full panel gzipped.
+const (
+	cdnowSample = "CDNOW_sample.txt"
+	cdnowMaster = "CDNOW_master.txt"
+)
+
+// cdnowPath is the path of one CDNOW file; one shipped as name.gz is
+// unpacked into the test's temporary directory first (a file source reads a
+// path). A missing file fails the test: the data is part of the repository.
+func cdnowPath(t *testing.T, name string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "clv", "testdata", name)) // sources refuse ".."
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	gz, err := os.Open(path + ".gz")
+	if err != nil {
+		t.Fatalf("CDNOW file %s is missing (part of the repository): %v", name, err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatalf("%s.gz: %v", path, err)
+	}
+	out := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, zr); err != nil {
+		t.Fatalf("unpack %s.gz: %v", path, err)
+	}
+	return out
 }
