@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,23 +82,11 @@ func TestRetryAgainstWebhookReceiver(t *testing.T) {
 					t.Errorf("attempt %d Idempotency-Key = %q", i+1, k)
 				}
 			}
-			if !equalDurations(clk.slept, tc.wantSleeps) {
+			if !slices.Equal(clk.slept, tc.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", clk.slept, tc.wantSleeps)
 			}
 		})
 	}
-}
-
-func equalDurations(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestBackoffCap(t *testing.T) {

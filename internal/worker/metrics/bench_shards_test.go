@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // shardBenchEnv names the database hack/bench-metric-shards.sh loads with
@@ -41,23 +39,7 @@ func BenchmarkMetricJobShardsPostgres(b *testing.B) {
 		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-shards.sh)", shardBenchEnv)
 	}
 	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS retention_state`); err != nil {
-		b.Fatal(err)
-	}
-	admin.Close()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	state, err := store.Open(ctx, dsn+sep+"search_path=retention_state")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
+	state := openBenchState(b, dsn, "retention_state")
 	opts := Options{Namespace: "bench", Segment: segmentConfig(b, shardBenchSpec), DB: state,
 		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return benchAsOf }}

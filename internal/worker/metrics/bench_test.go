@@ -53,23 +53,7 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-job.sh)", benchEnv)
 	}
 	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS retention_state`); err != nil {
-		b.Fatal(err)
-	}
-	admin.Close()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	state, err := store.Open(ctx, dsn+sep+"search_path=retention_state")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
+	state := openBenchState(b, dsn, "retention_state")
 	for _, name := range []string{"pushdown", "goeval", "orders", "predict"} {
 		b.Run(name, func(b *testing.B) {
 			opts := Options{Namespace: "bench", Name: name, Segment: segmentConfig(b, benchSegments[name]), DB: state,
@@ -89,4 +73,30 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 			b.ReportMetric(float64(size), "members/op")
 		})
 	}
+}
+
+// openBenchState opens the state store of a benchmark: schema (made if
+// missing) of the benchmark's database dsn, so a repeated run diffs against
+// the previous one's snapshot. It is closed when the benchmark ends.
+func openBenchState(b *testing.B, dsn, schema string) *store.DB {
+	b.Helper()
+	ctx := context.Background()
+	admin, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		b.Fatal(err)
+	}
+	admin.Close()
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	state, err := store.Open(ctx, dsn+sep+"search_path="+schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { state.Close() })
+	return state
 }

@@ -210,17 +210,7 @@ func (c *chain) mode(t *testing.T) string {
 // members returns every stored member with its stored feature row.
 func (c *chain) members(t *testing.T) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	err := c.db.SegmentMemberRows(context.Background(), store.SegmentRef{Namespace: "shop", Name: "recent-repeaters"}, 0, 1,
-		func(id string, f *customer.Features) error {
-			b, err := json.Marshal(f)
-			out[id] = string(b)
-			return err
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storedMembers(t, c.db, "recent-repeaters")
 }
 
 // aggregates returns the stored rows by customer.
