@@ -10,6 +10,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -126,12 +127,12 @@ func TestPurchaseDaysCDNOW(t *testing.T) {
 			}
 			loadOrders(t, db, orders)
 			db.Close()
-			return mustOpen(t, Config{Kind: KindSQLite, Path: path})
+			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
 		},
 		"postgres": func(t *testing.T) Connector {
 			db := store.OpenTestPostgres(t)
 			loadOrders(t, db, orders)
-			return mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
+			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
 		},
 	}
 	for name, open := range sources {

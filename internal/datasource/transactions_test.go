@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // TestCDNOWLayoutInline: the sample's exact layout (headerless, 5 columns,
@@ -20,7 +21,7 @@ func TestCDNOWLayoutInline(t *testing.T) {
 	sample := writeFile(t, dir, "sample.txt", " 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00007 0002 19970102  1   12.00\n")
 	master := writeFile(t, dir, "master.txt", " customer_id  date number_of_cds  dollar_value\r\n 00004 19970101  2   29.33\r\n 00004 19970118  2   29.73\r\n 00007 19970102  1   12.00\r\n")
 	for _, path := range []string{sample, master} {
-		got := collectFeatures(t, mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path}),
+		got := collectFeatures(t, mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: path}),
 			FeatureQuery{AsOf: time.Date(1997, 2, 1, 0, 0, 0, 0, time.UTC)})
 		if len(got) != 2 || got[0].ID != "00004" || got[0].Frequency != 2 || math.Abs(got[0].Monetary-59.06) > 1e-9 ||
 			got[0].RecencyDays != 14 || got[0].TenureDays != 31 || got[1].ID != "00007" || got[1].Monetary != 12 {
@@ -46,7 +47,7 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			path := cdnowPath(t, tt.file)
-			c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path})
+			c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: path})
 			var n int
 			var c4 customer.Features
 			if err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: asOf, Window: 365 * 24 * time.Hour},
@@ -81,11 +82,11 @@ func TestTransactionsMapping(t *testing.T) {
 	dir := t.TempDir()
 	named := writeFile(t, dir, "named.csv", "who,when,paid\nA,01/02/2024,10.00\nB,01/03/2024,5\nA,01/04/2024,2.5\n")
 	positional := writeFile(t, dir, "pos.txt", "x A 2024-01-02 10.00\nx B 2024-01-03 5\nx A 2024-01-04 2.5\n")
-	for _, cfg := range []Config{
-		{Kind: KindFile, Format: FormatTransactions, Path: named,
-			Columns: ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "paid", TimestampLayout: "01/02/2006"}},
-		{Kind: KindFile, Format: FormatTransactions, Path: positional,
-			Columns: ColumnMapping{CustomerID: "2", Timestamp: "3", Amount: "4"}},
+	for _, cfg := range []sourceconfig.Config{
+		{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: named,
+			Columns: sourceconfig.ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "paid", TimestampLayout: "01/02/2006"}},
+		{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: positional,
+			Columns: sourceconfig.ColumnMapping{CustomerID: "2", Timestamp: "3", Amount: "4"}},
 	} {
 		got := collectFeatures(t, mustOpen(t, cfg), FeatureQuery{AsOf: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)})
 		if len(got) != 2 || got[0].ID != "A" || got[0].Frequency != 2 || got[0].Monetary != 12.5 ||
@@ -94,8 +95,8 @@ func TestTransactionsMapping(t *testing.T) {
 		}
 	}
 	// An unknown name in a headered log lists the header.
-	c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: named,
-		Columns: ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "amt"}})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: named,
+		Columns: sourceconfig.ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "amt"}})
 	err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: time.Now()}, func(*customer.Features) error { return nil })
 	if err == nil || err.Error() != `datasource file named.csv: column "amt" (columns.amount) not found; the header has who,when,paid` {
 		t.Errorf("error = %v", err)

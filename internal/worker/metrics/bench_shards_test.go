@@ -3,14 +3,13 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // shardBenchEnv names the database hack/bench-metric-shards.sh loads with
@@ -34,14 +33,10 @@ var shardBenchSpec = v1alpha1.SegmentSpec{Criteria: `customer.recencyDays > 30.0
 //
 // Every variant publishes the same report (checked).
 func BenchmarkMetricJobShardsPostgres(b *testing.B) {
-	dsn := os.Getenv(shardBenchEnv)
-	if dsn == "" {
-		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-shards.sh)", shardBenchEnv)
-	}
+	dsn, state := gendataDatabase(b, shardBenchEnv, "hack/bench-metric-shards.sh")
 	ctx := context.Background()
-	state := openBenchState(b, dsn, "retention_state")
 	opts := Options{Namespace: "bench", Segment: segmentConfig(b, shardBenchSpec), DB: state,
-		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return benchAsOf }}
 	var want map[string]string
 	b.Run("one-pod", func(b *testing.B) {

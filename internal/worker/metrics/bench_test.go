@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -48,17 +48,13 @@ var benchSegments = map[string]v1alpha1.SegmentSpec{
 // gendata database. The state store is the schema retention_state of the
 // same database, so a repeated run diffs against the previous snapshot.
 func BenchmarkMetricJobPostgres(b *testing.B) {
-	dsn := os.Getenv(benchEnv)
-	if dsn == "" {
-		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-job.sh)", benchEnv)
-	}
+	dsn, state := gendataDatabase(b, benchEnv, "hack/bench-metric-job.sh")
 	ctx := context.Background()
-	state := openBenchState(b, dsn, "retention_state")
 	for _, name := range []string{"pushdown", "goeval", "orders", "predict"} {
 		b.Run(name, func(b *testing.B) {
 			opts := Options{Namespace: "bench", Name: name, Segment: segmentConfig(b, benchSegments[name]), DB: state,
 				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
-				Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+				Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 				Clock:  func() time.Time { return benchAsOf }}
 			var size, customers int64
 			for b.Loop() {
@@ -73,6 +69,17 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 			b.ReportMetric(float64(size), "members/op")
 		})
 	}
+}
+
+// gendataDatabase is the database loaded by hack/gendata that env names
+// (the benchmark is skipped, pointing at script, when it is unset), with the
+// state store in its schema retention_state.
+func gendataDatabase(b *testing.B, env, script string) (dsn string, state *store.DB) {
+	dsn = os.Getenv(env)
+	if dsn == "" {
+		b.Skipf("set %s to a database loaded by hack/gendata (see %s)", env, script)
+	}
+	return dsn, openBenchState(b, dsn, "retention_state")
 }
 
 // openBenchState opens the state store of a benchmark: schema (made if

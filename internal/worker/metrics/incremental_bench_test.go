@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // BenchmarkIncrementalPostgres is one metric run for hack/bench-incremental.sh,
@@ -44,7 +44,7 @@ func BenchmarkIncrementalPostgres(b *testing.B) {
 	state := openBenchState(b, dsn, schema)
 	opts := Options{Namespace: "bench", Name: variant, Segment: segmentConfig(b, spec), DB: state, Full: mode == "full",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return asOf }}
 	for b.Loop() {
 		sum, err := Run(ctx, opts)
