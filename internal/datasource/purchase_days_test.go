@@ -3,8 +3,8 @@ package datasource
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,17 +100,15 @@ func TestPurchaseDaysMatchSummarize(t *testing.T) {
 // summarised over its 39-week calibration period in SQL equals the in-memory
 // summary (clv.SummaryBuilder).
 func TestPurchaseDaysCDNOW(t *testing.T) {
-	f, err := os.Open(cdnowPath(t, cdnowSample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr, err := clv.NewTransactionReader(f, clv.FormatCDNOW)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The orders as this package's file source reads the log.
+	file := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions,
+		Path: cdnowPath(t, cdnowSample)})
 	var orders []customer.Order
-	if err := tr.ForEach(func(o customer.Order) error { orders = append(orders, o); return nil }); err != nil {
+	if err := file.ScanOrders(context.Background(), time.Time{}, func(o *customer.Order) error {
+		o.CustomerID, o.OrderID = strings.Clone(o.CustomerID), strings.Clone(o.OrderID) // kept past the call
+		orders = append(orders, *o)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// The summary ignores orders after the end day; the SQL keeps orders at or

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // The crash test re-executes this test binary as the worker: TestMain sees
@@ -74,26 +73,6 @@ func crashChild() int {
 	return 0
 }
 
-// postgresURL makes a fresh schema for a child process and returns its URL.
-func postgresURL(t *testing.T) string {
-	dsn := store.SkipWithoutPostgres(t)
-	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("crash_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() }) //nolint:errcheck
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
-
 // Kill the worker with SIGKILL at 25 seeded random moments, restart it each
 // time, then let it finish: the receiver must have every intended message
 // (3 steps x every non-holdout customer) by idempotency key, none missing,
@@ -108,7 +87,7 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			url := "sqlite:" + filepath.Join(t.TempDir(), "state.db")
 			if dialect == "postgres" {
-				url = postgresURL(t)
+				url = sqldb.TestSchemaDSN(t)
 			}
 			recv := newReceiver(t, 2*time.Millisecond)
 			rng := rand.New(rand.NewPCG(2026, 11))
