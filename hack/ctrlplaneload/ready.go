@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -58,26 +59,17 @@ func (w *readyWatch) count(ctx context.Context, lists ...client.ObjectList) (rea
 }
 
 func itemsOf(l client.ObjectList) ([]conditions.Object, error) {
-	var out []conditions.Object
-	switch l := l.(type) {
-	case *v1alpha1.SegmentList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
+	items, err := meta.ExtractList(l)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]conditions.Object, 0, len(items))
+	for _, item := range items {
+		o, ok := item.(conditions.Object)
+		if !ok {
+			return nil, fmt.Errorf("%T in %T has no conditions", item, l)
 		}
-	case *v1alpha1.PlaybookList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.DataSourceList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.ChannelList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	default:
-		return nil, fmt.Errorf("unexpected list %T", l)
+		out = append(out, o)
 	}
 	return out, nil
 }

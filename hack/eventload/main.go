@@ -237,17 +237,24 @@ func summarize(recv *receiver, acks []time.Time, users int) error {
 		len(lat), pct(0.50).Round(time.Millisecond), pct(0.95).Round(time.Millisecond), pct(0.99).Round(time.Millisecond),
 		pct(1).Round(time.Millisecond), lost, dup, early)
 	fmt.Printf("load average %s\n", loadAvg())
-	if lost > 0 || dup > 0 {
-		return fmt.Errorf("%d lost, %d duplicated", lost, dup)
+	if lost > 0 || dup > 0 || recv.unsigned > 0 {
+		return fmt.Errorf("%d lost, %d duplicated, %d refused for their signature", lost, dup, recv.unsigned)
 	}
 	return nil
 }
 
+// signingSecret is the webhook Channel's signing secret: layout mounts it for
+// the worker and the receiver checks every request against it.
+const signingSecret = "bench-signing-secret"
+
 // receiver is the webhook endpoint: per customer, the times its messages
-// arrived.
+// arrived. It checks each request's signature as a real receiver would
+// (channel.VerifySignature) and refuses an unsigned or badly signed one, so a
+// broken signature shows as a failed run, not as a fast one.
 type receiver struct {
-	mu    sync.Mutex
-	times map[string][]time.Time
+	mu       sync.Mutex
+	times    map[string][]time.Time
+	unsigned int // requests refused for their signature
 }
 
 func newReceiver() *receiver { return &receiver{times: map[string][]time.Time{}} }
@@ -255,6 +262,14 @@ func newReceiver() *receiver { return &receiver{times: map[string][]time.Time{}}
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	at := time.Now()
+	if err := channel.VerifySignature([]byte(signingSecret), req.Header.Get(channel.SignatureHeader), body,
+		5*time.Minute, at); err != nil {
+		r.mu.Lock()
+		r.unsigned++
+		r.mu.Unlock()
+		http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
 	var p struct {
 		Metadata channel.Metadata `json:"metadata"`
 	}
@@ -344,7 +359,7 @@ func layout(root string, c config, hookURL string) error {
 			return err
 		}
 	}
-	return write(root, workload.SecretsDir+"/channels/hook/hmac", []byte("bench-signing-secret\n"))
+	return write(root, workload.SecretsDir+"/channels/hook/hmac", []byte(signingSecret+"\n"))
 }
 
 // writeCustomers creates the default tables (datasource.Schema) in the data

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -42,7 +43,7 @@ func main() {
 		log.Fatalf("--end %q: %v", *end, err)
 	}
 	if *printSQL {
-		fmt.Println(datasource.FeaturesSQL(store.Postgres, datasource.Queries{},
+		fmt.Println(datasource.FeaturesSQL(store.Postgres, sourceconfig.Queries{},
 			datasource.FeatureQuery{AsOf: endAt, Window: time.Duration(*window) * 24 * time.Hour}))
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // BenchmarkWebhookSend measures the webhook sender (JSON encode, HMAC sign,
@@ -17,7 +19,7 @@ func BenchmarkWebhookSend(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
-	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: srv.URL}, []byte("whsec_bench"))
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: srv.URL}, []byte("whsec_bench"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
 
 	"errors"
@@ -15,7 +16,7 @@ import (
 // The rate limiter sits inside the retry loop, so every attempt, retries
 // included, takes a token and the receiver never sees more than PerSecond
 // requests per second, even while it is recovering from an outage.
-func New(cfg Config, secrets SecretSource) (Sender, error) {
+func New(cfg senderconfig.Config, secrets SecretSource) (Sender, error) {
 	base, err := newBase(cfg, secrets)
 	if err != nil {
 		return nil, err
@@ -23,9 +24,9 @@ func New(cfg Config, secrets SecretSource) (Sender, error) {
 	return WithRetry(WithRateLimit(base, cfg.RateLimit.PerSecond, cfg.RateLimit.Burst), cfg.Retry), nil
 }
 
-func newBase(cfg Config, secrets SecretSource) (Sender, error) {
+func newBase(cfg senderconfig.Config, secrets SecretSource) (Sender, error) {
 	switch cfg.Type {
-	case TypeWebhook:
+	case senderconfig.TypeWebhook:
 		// The target first: a refused URL is a spec error, whatever the Secret holds.
 		if err := urlpolicy.Validate(cfg.Webhook.URL, cfg.Webhook.AllowLoopback); err != nil {
 			return nil, err
@@ -38,7 +39,7 @@ func newBase(cfg Config, secrets SecretSource) (Sender, error) {
 			return nil, fmt.Errorf("webhook signing secret: %w", err)
 		}
 		return NewWebhookSender(cfg.Webhook, secret)
-	case TypeSMTP:
+	case senderconfig.TypeSMTP:
 		var cred SMTPCredentials
 		if (cfg.SMTP.UsernameKey == "") != (cfg.SMTP.PasswordKey == "") {
 			return nil, errors.New("smtp: set both UsernameKey and PasswordKey, or neither")
@@ -62,7 +63,7 @@ func newBase(cfg Config, secrets SecretSource) (Sender, error) {
 			cred.CAPEM = ca
 		}
 		return NewSMTPSender(cfg.SMTP, cred)
-	case TypeConsole:
+	case senderconfig.TypeConsole:
 		w := cfg.ConsoleOutput
 		if w == nil {
 			w = os.Stdout

@@ -6,21 +6,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 func TestNewErrors(t *testing.T) {
 	secrets := writeSecrets(t, map[string][]byte{"hook": []byte("whsec_value_123"), "user": []byte("u")})
 	tests := []struct {
 		name    string
-		cfg     Config
+		cfg     senderconfig.Config
 		wantErr string
 	}{
-		{name: "unknown type", cfg: Config{Type: "sms"}, wantErr: `channel type "sms"`},
-		{name: "webhook without key name", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/"}}, wantErr: "SigningSecretKey is empty"},
-		{name: "webhook secret missing", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/", SigningSecretKey: "nope"}}, wantErr: `secret "nope" is missing`},
-		{name: "smtp half credentials", cfg: Config{Type: TypeSMTP, SMTP: SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user"}}, wantErr: "both UsernameKey and PasswordKey"},
-		{name: "smtp password missing", cfg: Config{Type: TypeSMTP, SMTP: SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user", PasswordKey: "smtp-password"}}, wantErr: `secret "smtp-password" is missing`},
-		{name: "webhook bad url", cfg: Config{Type: TypeWebhook, Webhook: WebhookConfig{URL: "nope", SigningSecretKey: "hook"}}, wantErr: `url "nope"`},
+		{name: "unknown type", cfg: senderconfig.Config{Type: "sms"}, wantErr: `channel type "sms"`},
+		{name: "webhook without key name", cfg: senderconfig.Config{Type: senderconfig.TypeWebhook, Webhook: senderconfig.WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/"}}, wantErr: "SigningSecretKey is empty"},
+		{name: "webhook secret missing", cfg: senderconfig.Config{Type: senderconfig.TypeWebhook, Webhook: senderconfig.WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/", SigningSecretKey: "nope"}}, wantErr: `secret "nope" is missing`},
+		{name: "smtp half credentials", cfg: senderconfig.Config{Type: senderconfig.TypeSMTP, SMTP: senderconfig.SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user"}}, wantErr: "both UsernameKey and PasswordKey"},
+		{name: "smtp password missing", cfg: senderconfig.Config{Type: senderconfig.TypeSMTP, SMTP: senderconfig.SMTPConfig{Host: "h", From: "a@b.c", UsernameKey: "user", PasswordKey: "smtp-password"}}, wantErr: `secret "smtp-password" is missing`},
+		{name: "webhook bad url", cfg: senderconfig.Config{Type: senderconfig.TypeWebhook, Webhook: senderconfig.WebhookConfig{URL: "nope", SigningSecretKey: "hook"}}, wantErr: `url "nope"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,11 +40,11 @@ func TestNewErrors(t *testing.T) {
 func TestNewWebhookStackRetriesAndSigns(t *testing.T) {
 	rcv := newWebhookReceiver(t, status(503, ""), status(503, ""))
 	secrets := writeSecrets(t, map[string][]byte{"hook": []byte("whsec_value_123\n")})
-	s, err := New(Config{
-		Type:      TypeWebhook,
-		Webhook:   WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL, SigningSecretKey: "hook"},
-		RateLimit: RateLimit{PerSecond: 1000, Burst: 10},
-		Retry:     RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
+	s, err := New(senderconfig.Config{
+		Type:      senderconfig.TypeWebhook,
+		Webhook:   senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL, SigningSecretKey: "hook"},
+		RateLimit: senderconfig.RateLimit{PerSecond: 1000, Burst: 10},
+		Retry:     senderconfig.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
 	}, secrets)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func TestNewWebhookStackRetriesAndSigns(t *testing.T) {
 
 func TestNewConsole(t *testing.T) {
 	var buf bytes.Buffer
-	s, err := New(Config{Type: TypeConsole, ConsoleOutput: &buf}, nil)
+	s, err := New(senderconfig.Config{Type: senderconfig.TypeConsole, ConsoleOutput: &buf}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package channel
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -52,7 +53,7 @@ func TestRateLimitDelays(t *testing.T) {
 			if down.n != tc.sends {
 				t.Errorf("downstream sends = %d, want %d", down.n, tc.sends)
 			}
-			if !equalDurations(clk.slept, tc.wantSleeps) {
+			if !slices.Equal(clk.slept, tc.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", clk.slept, tc.wantSleeps)
 			}
 		})
@@ -76,7 +77,7 @@ func TestRateLimitCancelReturnsToken(t *testing.T) {
 	if err := rl.Send(context.Background(), Message{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []time.Duration{100 * time.Millisecond}; !equalDurations(clk.slept, want) || down.n != 2 {
+	if want := []time.Duration{100 * time.Millisecond}; !slices.Equal(clk.slept, want) || down.n != 2 {
 		t.Errorf("sleeps = %v, downstream = %d; want %v, 2", clk.slept, down.n, want)
 	}
 }

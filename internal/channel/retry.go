@@ -5,24 +5,26 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // retryDefaults fills zero fields from DefaultRetryPolicy (MaxElapsed 0 stays "no cap").
-func retryDefaults(p RetryPolicy) RetryPolicy {
+func retryDefaults(p senderconfig.RetryPolicy) senderconfig.RetryPolicy {
 	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
+		p.MaxAttempts = senderconfig.DefaultRetryPolicy.MaxAttempts
 	}
 	if p.InitialBackoff <= 0 {
-		p.InitialBackoff = DefaultRetryPolicy.InitialBackoff
+		p.InitialBackoff = senderconfig.DefaultRetryPolicy.InitialBackoff
 	}
 	if p.MaxBackoff <= 0 {
-		p.MaxBackoff = DefaultRetryPolicy.MaxBackoff
+		p.MaxBackoff = senderconfig.DefaultRetryPolicy.MaxBackoff
 	}
 	return p
 }
 
 // backoffCap is min(MaxBackoff, InitialBackoff * 2^(failed-1)).
-func backoffCap(p RetryPolicy, failed int) time.Duration {
+func backoffCap(p senderconfig.RetryPolicy, failed int) time.Duration {
 	d := p.InitialBackoff
 	for i := 1; i < failed; i++ {
 		d *= 2
@@ -36,7 +38,7 @@ func backoffCap(p RetryPolicy, failed int) time.Duration {
 // RetryingSender retries transient errors of the wrapped Sender.
 type RetryingSender struct {
 	next   Sender
-	policy RetryPolicy
+	policy senderconfig.RetryPolicy
 	// Clock and randomness, replaceable in tests so backoff can be checked
 	// without sleeping.
 	now    func() time.Time
@@ -45,9 +47,11 @@ type RetryingSender struct {
 }
 
 // WithRetry wraps sender with policy. Permanent errors are returned at once.
-func WithRetry(sender Sender, policy RetryPolicy) Sender { return newRetrying(sender, policy) }
+func WithRetry(sender Sender, policy senderconfig.RetryPolicy) Sender {
+	return newRetrying(sender, policy)
+}
 
-func newRetrying(sender Sender, policy RetryPolicy) *RetryingSender {
+func newRetrying(sender Sender, policy senderconfig.RetryPolicy) *RetryingSender {
 	return &RetryingSender{next: sender, policy: retryDefaults(policy), now: time.Now, sleep: sleepCtx, jitter: rand.Float64}
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // fakeClock advances only when the code under test sleeps, so backoff and
@@ -29,7 +32,7 @@ func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-func newTestRetrying(next Sender, p RetryPolicy, clk *fakeClock) *RetryingSender {
+func newTestRetrying(next Sender, p senderconfig.RetryPolicy, clk *fakeClock) *RetryingSender {
 	r := newRetrying(next, p)
 	r.now, r.sleep = clk.now, clk.sleep
 	r.jitter = func() float64 { return 0.5 } // d = cap/2, so sleeps are exact
@@ -37,7 +40,7 @@ func newTestRetrying(next Sender, p RetryPolicy, clk *fakeClock) *RetryingSender
 }
 
 func TestRetryAgainstWebhookReceiver(t *testing.T) {
-	policy := RetryPolicy{MaxAttempts: 4, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxElapsed: time.Minute}
+	policy := senderconfig.RetryPolicy{MaxAttempts: 4, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxElapsed: time.Minute}
 	tests := []struct {
 		name          string
 		script        []func(http.ResponseWriter)
@@ -60,7 +63,7 @@ func TestRetryAgainstWebhookReceiver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := newWebhookReceiver(t, tc.script...)
-			w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
+			w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,27 +84,15 @@ func TestRetryAgainstWebhookReceiver(t *testing.T) {
 					t.Errorf("attempt %d Idempotency-Key = %q", i+1, k)
 				}
 			}
-			if !equalDurations(clk.slept, tc.wantSleeps) {
+			if !slices.Equal(clk.slept, tc.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", clk.slept, tc.wantSleeps)
 			}
 		})
 	}
 }
 
-func equalDurations(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestBackoffCap(t *testing.T) {
-	p := retryDefaults(RetryPolicy{InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second})
+	p := retryDefaults(senderconfig.RetryPolicy{InitialBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second})
 	tests := []struct {
 		failed int
 		want   time.Duration
@@ -131,7 +122,7 @@ func TestRetryFullJitterRange(t *testing.T) {
 			return nil
 		})
 		clk := &fakeClock{t: time.Unix(0, 0)}
-		r := newTestRetrying(fail, RetryPolicy{MaxAttempts: 2, InitialBackoff: 100 * time.Millisecond}, clk)
+		r := newTestRetrying(fail, senderconfig.RetryPolicy{MaxAttempts: 2, InitialBackoff: 100 * time.Millisecond}, clk)
 		r.jitter = func() float64 { return j.u }
 		if err := r.Send(context.Background(), Message{IdempotencyKey: "k"}); err != nil {
 			t.Fatal(err)
@@ -150,7 +141,7 @@ func TestRetryHonoursContext(t *testing.T) {
 		cancel() // the caller gives up while the first attempt fails
 		return &Error{Channel: "test", Err: errors.New("timeout")}
 	})
-	r := newRetrying(s, RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour})
+	r := newRetrying(s, senderconfig.RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour})
 	err := r.Send(ctx, Message{IdempotencyKey: "k"})
 	if err == nil || calls != 1 {
 		t.Fatalf("err = %v after %d calls, want error after 1 call", err, calls)
@@ -162,7 +153,7 @@ func TestRetryHonoursContext(t *testing.T) {
 		go cancel2()
 		return &Error{Channel: "test", Err: errors.New("timeout")}
 	})
-	r2 := newRetrying(s2, RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour})
+	r2 := newRetrying(s2, senderconfig.RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour})
 	r2.jitter = func() float64 { return 0.99 }
 	err = r2.Send(ctx2, Message{IdempotencyKey: "k"})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting to retry") {

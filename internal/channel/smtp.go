@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	mail "github.com/wneessen/go-mail"
 )
 
@@ -35,7 +36,7 @@ type SMTPCredentials struct {
 
 // NewSMTPSender builds an SMTP sender. Errors name the field to fix and never
 // include credential values.
-func NewSMTPSender(cfg SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
+func NewSMTPSender(cfg senderconfig.SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
 	if cfg.Host == "" {
 		return nil, errors.New("smtp: Host is empty")
 	}
@@ -49,7 +50,7 @@ func NewSMTPSender(cfg SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
 	}
 	mode := cfg.TLS
 	if mode == "" {
-		mode = TLSStartTLS
+		mode = senderconfig.TLSStartTLS
 	}
 	port := cfg.Port
 	tlsCfg := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
@@ -66,12 +67,12 @@ func NewSMTPSender(cfg SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
 	}
 	opts := []mail.Option{mail.WithTimeout(timeout), mail.WithTLSConfig(tlsCfg)}
 	switch mode {
-	case TLSNone:
+	case senderconfig.TLSNone:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 		if port == 0 {
 			port = 25
 		}
-	case TLSStartTLS:
+	case senderconfig.TLSStartTLS:
 		policy := mail.TLSMandatory
 		if cfg.Opportunistic {
 			policy = mail.TLSOpportunistic
@@ -80,7 +81,7 @@ func NewSMTPSender(cfg SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
 		if port == 0 {
 			port = 587
 		}
-	case TLSImplicit:
+	case senderconfig.TLSImplicit:
 		opts = append(opts, mail.WithSSL())
 		if port == 0 {
 			port = 465
@@ -96,7 +97,7 @@ func NewSMTPSender(cfg SMTPConfig, cred SMTPCredentials) (*SMTPSender, error) {
 				return nil, fmt.Errorf("smtp: AuthMechanism %q: %v", cfg.AuthMechanism, err)
 			}
 		}
-		if mode == TLSNone {
+		if mode == senderconfig.TLSNone {
 			if !cfg.AllowInsecureAuth {
 				return nil, errors.New("smtp: credentials with TLS=none would send the password in clear text; use starttls/tls or set AllowInsecureAuth")
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	smtp "github.com/emersion/go-smtp"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // parseMail parses raw RFC 5322 data and decodes the (quoted-printable) body.
@@ -35,21 +36,21 @@ func TestSMTPSendReachesLoopbackServer(t *testing.T) {
 	cert := newTestCert(t)
 	tests := []struct {
 		name        string
-		mode        TLSMode
+		mode        senderconfig.TLSMode
 		implicitTLS bool
 		auth        bool
 		html        bool
 		wantCT      string
 	}{
-		{name: "starttls with PLAIN auth, text", mode: TLSStartTLS, auth: true, wantCT: "text/plain; charset=UTF-8"},
-		{name: "implicit tls with PLAIN auth, html", mode: TLSImplicit, implicitTLS: true, auth: true, html: true, wantCT: "text/html; charset=UTF-8"},
-		{name: "no tls, no auth, text", mode: TLSNone, wantCT: "text/plain; charset=UTF-8"},
+		{name: "starttls with PLAIN auth, text", mode: senderconfig.TLSStartTLS, auth: true, wantCT: "text/plain; charset=UTF-8"},
+		{name: "implicit tls with PLAIN auth, html", mode: senderconfig.TLSImplicit, implicitTLS: true, auth: true, html: true, wantCT: "text/html; charset=UTF-8"},
+		{name: "no tls, no auth, text", mode: senderconfig.TLSNone, wantCT: "text/plain; charset=UTF-8"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			be := &recordingBackend{}
 			var c *testCert
-			if tc.mode != TLSNone {
+			if tc.mode != senderconfig.TLSNone {
 				c = &cert
 			}
 			if tc.auth {
@@ -59,7 +60,7 @@ func TestSMTPSendReachesLoopbackServer(t *testing.T) {
 			secrets := writeSecrets(t, map[string][]byte{
 				"smtp-user": []byte("mailer\n"), "smtp-pass": []byte("s3cret-pass\n"), "smtp-ca": cert.pemCA,
 			})
-			cfg := Config{Type: TypeSMTP, Retry: RetryPolicy{MaxAttempts: 1}, SMTP: SMTPConfig{
+			cfg := senderconfig.Config{Type: senderconfig.TypeSMTP, Retry: senderconfig.RetryPolicy{MaxAttempts: 1}, SMTP: senderconfig.SMTPConfig{
 				Host: "127.0.0.1", Port: port, From: "Shop <news@shop.example>", TLS: tc.mode,
 				CAKey: "smtp-ca", Timeout: 5 * time.Second,
 			}}
@@ -90,8 +91,8 @@ func TestSMTPSendReachesLoopbackServer(t *testing.T) {
 			if rm.From != "news@shop.example" || len(rm.To) != 1 || rm.To[0] != "jane@example.com" {
 				t.Errorf("envelope from=%q to=%q, want news@shop.example -> [jane@example.com]", rm.From, rm.To)
 			}
-			if rm.TLS != (tc.mode != TLSNone) {
-				t.Errorf("TLS on connection = %v, want %v", rm.TLS, tc.mode != TLSNone)
+			if rm.TLS != (tc.mode != senderconfig.TLSNone) {
+				t.Errorf("TLS on connection = %v, want %v", rm.TLS, tc.mode != senderconfig.TLSNone)
 			}
 			if tc.auth && (rm.AuthUser != "mailer" || rm.AuthPass != "s3cret-pass") {
 				t.Errorf("AUTH user=%q pass=%q, want mailer/s3cret-pass (trailing newline of secret file stripped)", rm.AuthUser, rm.AuthPass)
@@ -124,7 +125,7 @@ func TestSMTPSendReachesLoopbackServer(t *testing.T) {
 func TestMessageIDIsStableAcrossResends(t *testing.T) {
 	be := &recordingBackend{}
 	port := startSMTPServer(t, be, nil, false)
-	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSNone}, SMTPCredentials{})
+	s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSNone}, SMTPCredentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestSMTPErrorClassification(t *testing.T) {
 				be.pass = tc.serverPass
 			}
 			port := startSMTPServer(t, be, &cert, false)
-			s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSStartTLS, Timeout: 5 * time.Second},
+			s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSStartTLS, Timeout: 5 * time.Second},
 				SMTPCredentials{Username: "mailer", Password: "s3cret-pass", CAPEM: cert.pemCA})
 			if err != nil {
 				t.Fatal(err)
@@ -222,16 +223,16 @@ func TestSMTPErrorClassification(t *testing.T) {
 func TestSMTPConfigErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     SMTPConfig
+		cfg     senderconfig.SMTPConfig
 		cred    SMTPCredentials
 		wantErr string
 	}{
-		{name: "password over clear text refused", cfg: SMTPConfig{Host: "h", From: "a@b.c", TLS: TLSNone},
+		{name: "password over clear text refused", cfg: senderconfig.SMTPConfig{Host: "h", From: "a@b.c", TLS: senderconfig.TLSNone},
 			cred: SMTPCredentials{Username: "u", Password: "topsecret"}, wantErr: "clear text"},
-		{name: "bad tls mode", cfg: SMTPConfig{Host: "h", From: "a@b.c", TLS: "ssl3"}, wantErr: `TLS mode "ssl3"`},
-		{name: "bad from", cfg: SMTPConfig{Host: "h", From: "nobody"}, wantErr: "From"},
-		{name: "no host", cfg: SMTPConfig{From: "a@b.c"}, wantErr: "Host is empty"},
-		{name: "CA not PEM", cfg: SMTPConfig{Host: "h", From: "a@b.c", CAKey: "ca"}, cred: SMTPCredentials{CAPEM: []byte("junk")}, wantErr: `CA secret "ca"`},
+		{name: "bad tls mode", cfg: senderconfig.SMTPConfig{Host: "h", From: "a@b.c", TLS: "ssl3"}, wantErr: `TLS mode "ssl3"`},
+		{name: "bad from", cfg: senderconfig.SMTPConfig{Host: "h", From: "nobody"}, wantErr: "From"},
+		{name: "no host", cfg: senderconfig.SMTPConfig{From: "a@b.c"}, wantErr: "Host is empty"},
+		{name: "CA not PEM", cfg: senderconfig.SMTPConfig{Host: "h", From: "a@b.c", CAKey: "ca"}, cred: SMTPCredentials{CAPEM: []byte("junk")}, wantErr: `CA secret "ca"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,7 +250,7 @@ func TestSMTPConfigErrors(t *testing.T) {
 func TestSMTPConcurrentSends(t *testing.T) {
 	be := &recordingBackend{}
 	port := startSMTPServer(t, be, nil, false)
-	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSNone}, SMTPCredentials{})
+	s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSNone}, SMTPCredentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +290,7 @@ func TestSMTPStartTLSPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			be := &recordingBackend{}
 			port := startSMTPServer(t, be, nil, false) // no certificate: STARTTLS not offered
-			s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: TLSStartTLS,
+			s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSStartTLS,
 				Opportunistic: tc.opportunistic, Timeout: 5 * time.Second}, SMTPCredentials{})
 			if err != nil {
 				t.Fatal(err)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // A webhook message with links carries them in its signed JSON payload.
 func TestWebhookPayloadCarriesUnsubscribeLinks(t *testing.T) {
 	rcv := newWebhookReceiver(t)
-	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestListUnsubscribeMailHeaders(t *testing.T) {
 	if h := (&Unsubscribe{PreferencesURL: "https://p.example/preferences/T"}).mailHeaders(); h != nil {
 		t.Fatalf("transactional message got headers %v", h)
 	}
-	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", From: "a@b.example", TLS: TLSNone}, SMTPCredentials{})
+	s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", From: "a@b.example", TLS: senderconfig.TLSNone}, SMTPCredentials{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/channel/urlpolicy"
 
 	"bytes"
@@ -41,7 +42,7 @@ type WebhookSender struct {
 const defaultWebhookTimeout = 10 * time.Second
 
 // NewWebhookSender builds a webhook sender. secret signs the requests and must not be empty.
-func NewWebhookSender(cfg WebhookConfig, secret []byte) (*WebhookSender, error) {
+func NewWebhookSender(cfg senderconfig.WebhookConfig, secret []byte) (*WebhookSender, error) {
 	if err := urlpolicy.Validate(cfg.URL, cfg.AllowLoopback); err != nil {
 		return nil, err
 	}

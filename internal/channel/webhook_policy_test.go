@@ -8,13 +8,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // TestSenderRefusesMetadataTargets: the sender refuses to be built for a
 // metadata URL, and a name that resolves to a refused address is refused at
 // dial time (DNS rebinding cannot bypass the check on the URL).
 func TestSenderRefusesMetadataTargets(t *testing.T) {
-	if _, err := NewWebhookSender(WebhookConfig{URL: "http://169.254.169.254/latest/meta-data/", AllowLoopback: true}, testSecret); err == nil {
+	if _, err := NewWebhookSender(senderconfig.WebhookConfig{URL: "http://169.254.169.254/latest/meta-data/", AllowLoopback: true}, testSecret); err == nil {
 		t.Fatal("a sender for the metadata address was built")
 	}
 
@@ -25,7 +27,7 @@ func TestSenderRefusesMetadataTargets(t *testing.T) {
 	// "localhost" passes the URL check only with AllowLoopback; a hostname
 	// the check cannot judge (it resolves later) is the rebinding case:
 	// the dial guard sees the resolved loopback address and refuses it.
-	w, err := NewWebhookSender(WebhookConfig{URL: "http://rebind.test:" + port + "/hook"}, testSecret)
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{URL: "http://rebind.test:" + port + "/hook"}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestSenderRefusesMetadataTargets(t *testing.T) {
 	}
 
 	// With AllowLoopback the same resolved address is reached.
-	w, err = NewWebhookSender(WebhookConfig{URL: "http://rebind.test:" + port + "/hook", AllowLoopback: true}, testSecret)
+	w, err = NewWebhookSender(senderconfig.WebhookConfig{URL: "http://rebind.test:" + port + "/hook", AllowLoopback: true}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}

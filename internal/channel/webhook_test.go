@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // capturedRequest is one webhook request as the loopback receiver saw it.
@@ -84,7 +86,7 @@ func testMessage() Message {
 
 func TestWebhookSendSignedJSON(t *testing.T) {
 	rcv := newWebhookReceiver(t)
-	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL + "/hook", Headers: map[string]string{"X-Api-Key": "gw-1"}}, testSecret)
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL + "/hook", Headers: map[string]string{"X-Api-Key": "gw-1"}}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func TestWebhookStatusClassification(t *testing.T) {
 				}
 				status(tc.code, tc.retryAfter)(w)
 			})
-			w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
+			w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +218,7 @@ func TestWebhookNetworkErrorIsTransient(t *testing.T) {
 	}
 	url := "http://" + l.Addr().String()
 	l.Close() // nothing listens any more: connection refused
-	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: url, Timeout: 2 * time.Second}, testSecret)
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: url, Timeout: 2 * time.Second}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +230,7 @@ func TestWebhookNetworkErrorIsTransient(t *testing.T) {
 
 func TestWebhookReusesConnections(t *testing.T) {
 	rcv := newWebhookReceiver(t)
-	w, err := NewWebhookSender(WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,13 +271,13 @@ func TestWebhookReusesConnections(t *testing.T) {
 func TestWebhookConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  WebhookConfig
+		cfg  senderconfig.WebhookConfig
 		sec  []byte
 	}{
-		{name: "relative url", cfg: WebhookConfig{URL: "/hook"}, sec: testSecret},
-		{name: "ftp url", cfg: WebhookConfig{URL: "ftp://x/y"}, sec: testSecret},
-		{name: "empty secret", cfg: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/"}},
-		{name: "bad header name", cfg: WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/", Headers: map[string]string{"Bad Header": "x"}}, sec: testSecret},
+		{name: "relative url", cfg: senderconfig.WebhookConfig{URL: "/hook"}, sec: testSecret},
+		{name: "ftp url", cfg: senderconfig.WebhookConfig{URL: "ftp://x/y"}, sec: testSecret},
+		{name: "empty secret", cfg: senderconfig.WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/"}},
+		{name: "bad header name", cfg: senderconfig.WebhookConfig{AllowLoopback: true, URL: "http://127.0.0.1/", Headers: map[string]string{"Bad Header": "x"}}, sec: testSecret},
 	}
 	for _, tc := range tests {
 		if _, err := NewWebhookSender(tc.cfg, tc.sec); err == nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,24 +118,20 @@ func fitCLV(path, format string, end time.Time, progressTo io.Writer) (clvFitRes
 		}
 	}
 	n := 0
-	for {
-		o, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			bar.Done()
-			return clvFitResult{}, fmt.Errorf("%s: %w", path, err)
-		}
+	err = tr.ForEach(func(o customer.Order) error {
 		n++
 		bar.Set(n)
 		if b != nil {
 			b.Add(o)
-			continue
+		} else {
+			pending = append(pending, o)
 		}
-		pending = append(pending, o)
-	}
+		return nil
+	})
 	bar.Done()
+	if err != nil {
+		return clvFitResult{}, fmt.Errorf("%s: %w", path, err)
+	}
 	if n == 0 {
 		return clvFitResult{}, fmt.Errorf("%s: no transactions", path)
 	}

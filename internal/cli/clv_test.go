@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
 // runVerb runs one of this file's verbs under a parent carrying the root's
@@ -33,7 +31,7 @@ func runVerb(t *testing.T, verb *cobra.Command, args ...string) (stdout, stderr 
 }
 
 // cdnowSample is the CDNOW sample shipped in internal/clv/testdata.
-func cdnowSample(t *testing.T) string { return cdnowtest.Path(t, cdnowtest.Sample) }
+var cdnowSample = filepath.Join("..", "clv", "testdata", "CDNOW_sample.txt")
 
 // sig3 rounds v to three significant digits.
 func sig3(v float64) float64 {
@@ -48,7 +46,7 @@ func sig3(v float64) float64 {
 // Hardie & Lee 2005; lifetimes): BG/NBD r 0.243, alpha 4.41, a 0.793, b 2.43,
 // LL -9582; Gamma-Gamma p 6.25, q 3.74, v 15.4.
 func TestCLVFitCDNOW(t *testing.T) {
-	path := cdnowSample(t)
+	path := cdnowSample
 	base := []string{"clv", "fit", "--transactions", path, "--format", "cdnow", "--calibration-end", "1997-09-30"}
 	out, _, err := runVerb(t, newCLVCommand(), append(base, "-o", "json")...)
 	if err != nil {

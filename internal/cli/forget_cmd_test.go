@@ -4,45 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
-
-// testPostgresSchemaURL is the test PostgreSQL with a fresh schema, dropped
-// when the test ends.
-func testPostgresSchemaURL(t *testing.T) string {
-	t.Helper()
-	dsn := store.SkipWithoutPostgres(t)
-	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("cli_forget_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
 
 // TestForgetCommand: one call erases the customer from two stores (SQLite
 // and PostgreSQL), prints per store what it touched without the id, and a
 // second call touches nothing and says so.
 func TestForgetCommand(t *testing.T) {
-	urls := []string{"sqlite:" + filepath.Join(t.TempDir(), "state.db"), testPostgresSchemaURL(t)}
+	urls := []string{"sqlite:" + filepath.Join(t.TempDir(), "state.db"), sqldb.TestSchemaDSN(t)}
 	for _, u := range urls {
 		seedJourneys(t, u)
 	}

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // seedJourneys writes four journeys of shop/winback and one of another
@@ -90,23 +89,7 @@ func TestJourneyMembersSQLite(t *testing.T) {
 }
 
 func TestJourneyMembersPostgres(t *testing.T) {
-	dsn := store.SkipWithoutPostgres(t)
-	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("cli_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	testJourneyMembers(t, dsn+sep+"search_path="+schema)
+	testJourneyMembers(t, sqldb.TestSchemaDSN(t))
 }
 
 func TestJourneyMembersErrors(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/workload"
@@ -138,7 +138,7 @@ func findByName(docs []*document, kind, name, where string) (*document, error) {
 // in a ConfigMap is unpacked into a temporary directory when the ConfigMap
 // is among the given files; a PostgreSQL source needs --dsn (or
 // RETENTION_DATASOURCE_DSN). cleanup removes what was unpacked.
-func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.Config, describe string, cleanup func(), err error) {
+func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg sourceconfig.Config, describe string, cleanup func(), err error) {
 	cleanup = func() {}
 	spec := in.dataSource.Spec
 	if dsn == "" {
@@ -175,10 +175,10 @@ func (in *previewInputs) dataSourceConfig(dataPath, dsn string) (cfg datasource.
 // connectorConfig maps the DataSource as the controllers render it and fills
 // in what a pod would hold: the DSN, and the data mount at its container
 // path (callers point a file source at the user's data themselves).
-func connectorConfig(ds *v1alpha1.DataSource, dsn string) (datasource.Config, error) {
+func connectorConfig(ds *v1alpha1.DataSource, dsn string) (sourceconfig.Config, error) {
 	rendered, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec)
 	if err != nil {
-		return datasource.Config{}, err
+		return sourceconfig.Config{}, err
 	}
 	return rendered.Connector(workload.DataDir, dsn)
 }

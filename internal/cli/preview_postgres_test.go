@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,29 +11,15 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // TestPreviewPostgres previews the fixture's customers from PostgreSQL
 // (the default tables, filled with the same six customers as the CSV
 // files) and expects the same figures and samples as from the files.
 func TestPreviewPostgres(t *testing.T) {
-	dsn := store.SkipWithoutPostgres(t)
 	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("cli_preview_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	url := dsn + sep + "search_path=" + schema
+	url := sqldb.TestSchemaDSN(t)
 	db, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)

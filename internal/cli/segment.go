@@ -15,7 +15,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	metricjob "github.com/retention-dev/retention-operator/internal/worker/metrics"
@@ -236,7 +236,7 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 // given (the ConfigMap's files are mounted at workload.DataDir in a pod, and
 // locally they are wherever the user keeps them), else the ConfigMap's
 // manifest unpacked into a temporary directory that cleanup removes.
-func localData(cfg *datasource.Config, spec v1alpha1.DataSourceSpec, dir string, configMaps map[string]map[string]any) (cleanup func(), err error) {
+func localData(cfg *sourceconfig.Config, spec v1alpha1.DataSourceSpec, dir string, configMaps map[string]map[string]any) (cleanup func(), err error) {
 	cleanup = func() {}
 	if spec.File == nil {
 		if dir != "" {
@@ -256,7 +256,7 @@ func localData(cfg *datasource.Config, spec v1alpha1.DataSourceSpec, dir string,
 		return unpackConfigMap(cfg, ref, data)
 	}
 	cfg.Path = dir
-	if cfg.Format == datasource.FormatTransactions {
+	if cfg.Format == sourceconfig.FormatTransactions {
 		switch {
 		case ref != nil && len(ref.Keys) == 1:
 			cfg.Path = filepath.Join(dir, ref.Keys[0])
@@ -269,7 +269,7 @@ func localData(cfg *datasource.Config, spec v1alpha1.DataSourceSpec, dir string,
 
 // unpackConfigMap writes a ConfigMap's keys into a temporary directory, as a
 // pod would see them mounted, and points cfg at it.
-func unpackConfigMap(cfg *datasource.Config, ref *v1alpha1.ConfigMapFiles, data map[string]any) (cleanup func(), err error) {
+func unpackConfigMap(cfg *sourceconfig.Config, ref *v1alpha1.ConfigMapFiles, data map[string]any) (cleanup func(), err error) {
 	cleanup = func() {}
 	dir, err := os.MkdirTemp("", "retentionctl-data")
 	if err != nil {
@@ -283,7 +283,7 @@ func unpackConfigMap(cfg *datasource.Config, ref *v1alpha1.ConfigMapFiles, data 
 		}
 	}
 	cfg.Path = dir
-	if cfg.Format == datasource.FormatTransactions && len(ref.Keys) > 0 {
+	if cfg.Format == sourceconfig.FormatTransactions && len(ref.Keys) > 0 {
 		cfg.Path = filepath.Join(dir, ref.Keys[0])
 	}
 	return cleanup, nil

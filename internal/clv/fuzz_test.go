@@ -18,7 +18,7 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add("csv", "customer_id,date,amount\nc1,2024-13-01,1e309\n")
 	f.Add("csv", "\ufeff\"customer_id\",date,amount\n\"a,\"\"b\",2024-01-01,\"2\"\n")
 	f.Fuzz(func(t *testing.T, format, input string) {
-		orders, err := ReadTransactions(strings.NewReader(input), format)
+		orders, err := readTransactions(strings.NewReader(input), format)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "line ") && !strings.HasPrefix(err.Error(), "unknown transaction format") {
 				t.Fatalf("error %q does not name the line", err)
@@ -31,7 +31,7 @@ func FuzzReadTransactions(f *testing.F) {
 			}
 		}
 		end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-		if _, err := Summarize(orders, end, 24*time.Hour); err != nil {
+		if _, err := summarize(orders, end, 24*time.Hour); err != nil {
 			t.Fatalf("Summarize rejected reader output: %v", err)
 		}
 	})

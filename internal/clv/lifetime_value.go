@@ -38,20 +38,11 @@ func LifetimeValue(bg BGNBD, gg GammaGamma, s Summary, horizonMonths int, monthl
 		discountedPurchases(bg, s.Frequency, s.Recency, s.T, horizonMonths, monthlyDiscount, periodsPerMonth), nil
 }
 
-// DiscountedPurchases is the purchase part of LifetimeValue,
+// discountedPurchases is the purchase part of LifetimeValue,
 //
 //	Σ_{i=1..H} (E[Y(i·f)|x,t_x,T] - E[Y((i-1)·f)|x,t_x,T]) / (1+d)^i
 //
-// so that LifetimeValue = E[Z|x,m] · DiscountedPurchases. It depends on
-// (x, t_x, T) only, which lets callers scoring many customers compute it once
-// per distinct history.
-func DiscountedPurchases(bg BGNBD, x, tx, T float64, horizonMonths int, monthlyDiscount, periodsPerMonth float64) (float64, error) {
-	if err := checkCLVSettings(horizonMonths, monthlyDiscount, periodsPerMonth); err != nil {
-		return 0, err
-	}
-	return discountedPurchases(bg, x, tx, T, horizonMonths, monthlyDiscount, periodsPerMonth), nil
-}
-
+// so that LifetimeValue = E[Z|x,m] · discountedPurchases.
 func discountedPurchases(bg BGNBD, x, tx, T float64, horizonMonths int, monthlyDiscount, periodsPerMonth float64) float64 {
 	var sum, prev float64
 	discount := 1.0

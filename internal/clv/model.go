@@ -3,8 +3,6 @@ package clv
 import (
 	"fmt"
 	"time"
-
-	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
 // Model bundles fitted BG/NBD and Gamma-Gamma models with the time unit and
@@ -33,27 +31,23 @@ type Prediction struct {
 	CLV float64
 }
 
-// FitModel summarises orders up to calibrationEnd in unit, then fits both
-// models. horizonMonths and monthlyDiscount are stored for Predict (lifetimes'
-// defaults are 12 and 0.01).
-func FitModel(orders []customer.Order, calibrationEnd time.Time, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, []Summary, error) {
-	rows, err := Summarize(orders, calibrationEnd, unit)
-	if err != nil {
-		return Model{}, nil, err
+// Fit fits both models on rows (summaries with durations in unit). horizonMonths
+// and monthlyDiscount are stored for Predict (lifetimes' defaults are 12 and
+// 0.01). Errors name the model and how many customers it was fitted over.
+func Fit(rows []Summary, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
+	if err := checkCLVSettings(horizonMonths, monthlyDiscount, PeriodsPerMonth(unit)); err != nil {
+		return Model{}, err
 	}
 	bg, bgStats, err := FitBGNBD(rows)
 	if err != nil {
-		return Model{}, rows, err
+		return Model{}, fmt.Errorf("BG/NBD fit over %d customers: %w", len(rows), err)
 	}
 	gg, ggStats, _, err := FitGammaGamma(rows)
 	if err != nil {
-		return Model{}, rows, err
-	}
-	if horizonMonths < 0 {
-		return Model{}, rows, fmt.Errorf("horizon %d months must not be negative", horizonMonths)
+		return Model{}, fmt.Errorf("Gamma-Gamma fit over %d customers: %w", len(rows), err)
 	}
 	return Model{BGNBD: bg, GammaGamma: gg, BGNBDStats: bgStats, GammaGammaStats: ggStats, Unit: unit,
-		HorizonMonths: horizonMonths, MonthlyDiscount: monthlyDiscount}, rows, nil
+		HorizonMonths: horizonMonths, MonthlyDiscount: monthlyDiscount}, nil
 }
 
 // Predict scores one customer's summary row.

@@ -6,18 +6,16 @@ import (
 	"math"
 	"os"
 	"testing"
-
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 )
 
-func TestFitModelAndPredictOnCDNOWSample(t *testing.T) {
-	f, err := os.Open(cdnowFile(t, cdnowtest.Sample))
+func TestFitAndPredictOnCDNOWSample(t *testing.T) {
+	f, err := os.Open(cdnowSample)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	// Stream the log through SummaryBuilder and check it agrees with the
-	// in-memory path that FitModel takes.
+	// in-memory summarize.
 	tr, err := NewTransactionReader(f, FormatCDNOW)
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +49,8 @@ func TestFitModelAndPredictOnCDNOWSample(t *testing.T) {
 		}
 	}
 
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	txs, err := ReadTransactions(f, FormatCDNOW)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, rows, err := FitModel(txs, cdnowCalibrationEnd, week, 12, 0.01)
+	rows := inMemory
+	m, err := Fit(rows, week, 12, 0.01)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
-// Transaction log formats accepted by ReadTransactions and NewTransactionReader.
+// Transaction log formats accepted by NewTransactionReader.
 const (
 	// FormatCDNOW is the whitespace-separated CDNOW layout. Both the master
 	// file (header "customer_id date number_of_cds dollar_value", 4 columns)
@@ -93,23 +93,21 @@ func (tr *TransactionReader) Next() (customer.Order, error) {
 	return customer.Order{}, io.EOF
 }
 
-// ReadTransactions reads a whole transaction log in format (FormatCDNOW or
-// FormatCSV) into memory.
-func ReadTransactions(r io.Reader, format string) ([]customer.Order, error) {
-	tr, err := NewTransactionReader(r, format)
-	if err != nil {
-		return nil, err
-	}
-	var orders []customer.Order
+// ForEach calls fn with each remaining order, in file order, holding one
+// order at a time; it stops at the first read error or error of fn and
+// returns it.
+func (tr *TransactionReader) ForEach(fn func(customer.Order) error) error {
 	for {
 		o, err := tr.Next()
 		if err == io.EOF {
-			return orders, nil
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		orders = append(orders, o)
+		if err := fn(o); err != nil {
+			return err
+		}
 	}
 }
 

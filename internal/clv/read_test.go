@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -8,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -57,7 +57,7 @@ func TestReadTransactions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ReadTransactions(strings.NewReader(tc.input), tc.format)
+			got, err := readTransactions(strings.NewReader(tc.input), tc.format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestReadTransactionsErrorsNameLineAndProblem(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadTransactions(strings.NewReader(tc.input), tc.format)
+			_, err := readTransactions(strings.NewReader(tc.input), tc.format)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
@@ -104,11 +104,15 @@ func TestReadTransactionsErrorsNameLineAndProblem(t *testing.T) {
 }
 
 func TestTransactionReaderStreamsCDNOWMaster(t *testing.T) {
-	f, err := os.Open(cdnowFile(t, cdnowtest.Master))
+	gz, err := os.Open(cdnowMasterGz)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer gz.Close()
+	f, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tr, err := NewTransactionReader(f, FormatCDNOW)
 	if err != nil {
 		t.Fatal(err)
@@ -140,4 +144,19 @@ func TestTransactionReaderStreamsCDNOWMaster(t *testing.T) {
 	if !first.Equal(day("1997-01-01")) || !last.Equal(day("1998-06-30")) {
 		t.Errorf("date range %s..%s, want 1997-01-01..1998-06-30", first.Format(time.DateOnly), last.Format(time.DateOnly))
 	}
+}
+
+// readTransactions reads a whole transaction log into memory: the in-memory
+// input of the tests' summarize.
+func readTransactions(r io.Reader, format string) ([]customer.Order, error) {
+	tr, err := NewTransactionReader(r, format)
+	if err != nil {
+		return nil, err
+	}
+	var orders []customer.Order
+	err = tr.ForEach(func(o customer.Order) error {
+		orders = append(orders, o)
+		return nil
+	})
+	return orders, err
 }

@@ -97,18 +97,3 @@ func (b *SummaryBuilder) Rows() []Summary {
 	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
 	return out
 }
-
-// Summarize turns orders into one Summary per customer who bought on or before
-// calibrationEnd (orders after its calendar day are ignored), with durations
-// measured in unit (e.g. 7*24*time.Hour for weeks). Rows are sorted by
-// customer id. Orders need not be sorted.
-func Summarize(orders []customer.Order, calibrationEnd time.Time, unit time.Duration) ([]Summary, error) {
-	b, err := NewSummaryBuilder(calibrationEnd, unit)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range orders {
-		b.Add(o)
-	}
-	return b.Rows(), nil
-}

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -36,7 +36,7 @@ func TestSummarizeHandComputed(t *testing.T) {
 		{CustomerID: "c3", Amount: 1, OccurredAt: day("2024-02-02")},
 	}
 	end := day("2024-01-29")
-	got, err := Summarize(orders, end, week)
+	got, err := summarize(orders, end, week)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,14 +54,14 @@ func TestSummarizeHandComputed(t *testing.T) {
 			t.Errorf("row %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	daily, err := Summarize(orders, end, 24*time.Hour)
+	daily, err := summarize(orders, end, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if daily[0].Recency != 21 || daily[0].T != 28 {
 		t.Errorf("in days: recency %v, T %v, want 21 and 28", daily[0].Recency, daily[0].T)
 	}
-	if _, err := Summarize(orders, end, 0); err == nil {
+	if _, err := summarize(orders, end, 0); err == nil {
 		t.Error("unit 0 was accepted")
 	}
 }
@@ -70,7 +70,7 @@ func TestSummarizeHandComputed(t *testing.T) {
 // rows keyed by sample id: frequency, recency, T and, with five columns, zbar.
 func readReferenceSummary(t *testing.T, name string) map[string][]float64 {
 	t.Helper()
-	f, err := os.Open(cdnowFile(t, name))
+	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func readReferenceSummary(t *testing.T, name string) map[string][]float64 {
 // sampleIDs maps master customer id -> sample id (1..2357) from the sample file.
 func sampleIDs(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(cdnowFile(t, cdnowtest.Sample))
+	b, err := os.ReadFile(cdnowSample)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,4 +142,18 @@ func TestSummarizeMatchesLifetimesCDNOWSummaries(t *testing.T) {
 	if checked < 2356 {
 		t.Errorf("compared monetary values of %d customers, want all 2356 rows of the reference", checked)
 	}
+}
+
+// summarize is the in-memory summary the tests check SummaryBuilder and
+// SummaryFromDays with: one Summary per customer who bought on or before
+// calibrationEnd's day, sorted by customer id.
+func summarize(orders []customer.Order, calibrationEnd time.Time, unit time.Duration) ([]Summary, error) {
+	b, err := NewSummaryBuilder(calibrationEnd, unit)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	return b.Rows(), nil
 }

@@ -148,6 +148,17 @@ func waitMeasured(ns, name string) {
 	}, timeout, interval).Should(Succeed())
 }
 
+// atRiskNamespace is a fresh namespace with the fixture and the Segment
+// "at-risk" (no order for 60 days) that the Playbook specs target, measured:
+// a Segment has figures once its first metric run reported.
+func atRiskNamespace() string {
+	ns := newNamespace()
+	fixture(ns)
+	Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
+	waitMeasured(ns, "at-risk")
+	return ns
+}
+
 // eventuallyRunning plays the kubelet for ns until the Playbook is Ready.
 func eventuallyRunning(ns string, pb *v1alpha1.Playbook) {
 	Eventually(func(g Gomega) {

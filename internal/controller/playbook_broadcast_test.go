@@ -13,12 +13,7 @@ import (
 
 var _ = Describe("Playbook broadcast", func() {
 	var ns string
-	BeforeEach(func() {
-		ns = newNamespace()
-		fixture(ns)
-		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
-		waitMeasured(ns, "at-risk")
-	})
+	BeforeEach(func() { ns = atRiskNamespace() })
 
 	It("reports the broadcast's state and start in status", func() {
 		pb := newPlaybook(ns, "sale", "at-risk")

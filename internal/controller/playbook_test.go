@@ -19,12 +19,7 @@ import (
 
 var _ = Describe("Playbook", func() {
 	var ns string
-	BeforeEach(func() {
-		ns = newNamespace()
-		fixture(ns)
-		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
-		waitMeasured(ns, "at-risk") // the Segment has figures once its first metric run reported
-	})
+	BeforeEach(func() { ns = atRiskNamespace() })
 
 	campaign := func(name string) *appsv1.Deployment {
 		d := &appsv1.Deployment{}

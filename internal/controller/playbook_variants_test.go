@@ -23,12 +23,7 @@ func abStep(variants ...v1alpha1.Variant) v1alpha1.Step {
 
 var _ = Describe("Playbook variants", func() {
 	var ns string
-	BeforeEach(func() {
-		ns = newNamespace()
-		fixture(ns)
-		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
-		waitMeasured(ns, "at-risk")
-	})
+	BeforeEach(func() { ns = atRiskNamespace() })
 
 	It("shows per-variant figures and the winner in status, with an event for the promotion", func() {
 		pb := newPlaybook(ns, "ab", "at-risk", abStep(

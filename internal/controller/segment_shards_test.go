@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
@@ -138,7 +139,7 @@ func openStateStore() *store.DB {
 
 // shardedShop is a SQLite data source of 60 customers with orders and NPS
 // answers in the months before 2024-06-30, and a state store.
-func shardedShop() (datasource.Config, *store.DB) {
+func shardedShop() (sourceconfig.Config, *store.DB) {
 	path := filepath.Join(GinkgoT().TempDir(), "shop.db")
 	data, err := store.Open(ctx, "sqlite:"+path)
 	Expect(err).NotTo(HaveOccurred())
@@ -161,5 +162,5 @@ func shardedShop() (datasource.Config, *store.DB) {
 			Expect(err).NotTo(HaveOccurred())
 		}
 	}
-	return datasource.Config{Kind: datasource.KindSQLite, Path: path}, openStateStore()
+	return sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, openStateStore()
 }

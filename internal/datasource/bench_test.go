@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // BenchEnv names the PostgreSQL database BenchmarkScanFeaturesPostgres reads;
@@ -28,7 +29,7 @@ func BenchmarkScanFeaturesPostgres(b *testing.B) {
 		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-features.sh)", benchEnv)
 	}
 	ctx := context.Background()
-	c, err := Open(ctx, Config{Kind: KindPostgres, DSN: dsn})
+	c, err := Open(ctx, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func BenchmarkScanFeaturesCSV(b *testing.B) {
 		b.Skip("set RETENTION_BENCH_CSV_DIR to a directory written by hack/gendata --csv")
 	}
 	ctx := context.Background()
-	c, err := Open(ctx, Config{Kind: KindFile, Format: FormatCSV, Path: dir})
+	c, err := Open(ctx, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -171,7 +172,7 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 // escaped for the string), which reads the same whatever
 // standard_conforming_strings says and plans much faster than 10,000
 // separate constants.
-func onlyQueries(d store.Dialect, qs Queries, ids []string) Queries {
+func onlyQueries(d store.Dialect, qs sourceconfig.Queries, ids []string) sourceconfig.Queries {
 	var list strings.Builder
 	var in string
 	if d == store.SQLite {
@@ -201,7 +202,7 @@ func onlyQueries(d store.Dialect, qs Queries, ids []string) Queries {
 	only := func(override, table, column string) string {
 		return "SELECT * FROM " + source(override, table) + " r WHERE r." + column + in
 	}
-	return Queries{
+	return sourceconfig.Queries{
 		Customers: only(qs.Customers, "customers", "id"),
 		Orders:    only(qs.Orders, "orders", "customer_id"),
 		Events:    only(qs.Events, "events", "customer_id"),

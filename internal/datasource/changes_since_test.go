@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -51,11 +52,11 @@ func incrementalSources(t *testing.T, asOf time.Time) map[string]Connector {
 	}
 	load(sdb)
 	sdb.Close()
-	out["sqlite"] = mustOpen(t, Config{Kind: KindSQLite, Path: path})
+	out["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
 	if dsn := store.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		load(pdb)
-		out["postgres"] = mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
+		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // Connector streams one data source. Callbacks receive values that are valid
@@ -26,16 +27,16 @@ type Connector interface {
 
 // Open validates cfg and connects. For databases it pings, so an unreachable
 // server is reported here (naming the host, never the password).
-func Open(ctx context.Context, cfg Config) (Connector, error) {
+func Open(ctx context.Context, cfg sourceconfig.Config) (Connector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	switch cfg.Kind {
-	case KindPostgres:
+	case sourceconfig.KindPostgres:
 		return openPostgres(ctx, cfg)
-	case KindSQLite:
+	case sourceconfig.KindSQLite:
 		return openSQLite(ctx, cfg)
-	case KindFile:
+	case sourceconfig.KindFile:
 		return openFile(cfg)
 	}
 	return nil, fmt.Errorf("datasource: kind %q is not supported", cfg.Kind)

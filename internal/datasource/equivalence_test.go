@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -35,20 +36,20 @@ func openFixtureSources(t *testing.T) map[string]Connector {
 	}
 	loadSQL(t, sdb, fx)
 	sdb.Close()
-	out["sqlite"] = mustOpen(t, Config{Kind: KindSQLite, Path: sqlitePath})
+	out["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath})
 
 	csvDir := t.TempDir()
 	writeCSV(t, csvDir, fx)
-	out["csv"] = mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: csvDir})
+	out["csv"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir})
 
 	ndDir := t.TempDir()
 	writeNDJSON(t, ndDir, fx)
-	out["ndjson"] = mustOpen(t, Config{Kind: KindFile, Format: FormatNDJSON, Path: ndDir})
+	out["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
 
 	if dsn := store.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
-		out["postgres"] = mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
+		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
 	} else {
 		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
 	}
@@ -69,7 +70,7 @@ func schemaDSN(t *testing.T, dsn string, db *store.DB) string {
 	return dsn + sep + "search_path=" + schema
 }
 
-func mustOpen(t *testing.T, cfg Config) Connector {
+func mustOpen(t *testing.T, cfg sourceconfig.Config) Connector {
 	t.Helper()
 	c, err := Open(context.Background(), cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	statestore "github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -18,7 +19,7 @@ func TestWithoutErased(t *testing.T) {
 	fx := newFixture()
 	dir := t.TempDir()
 	writeCSV(t, dir, fx)
-	conn := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: dir})
+	conn := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir})
 	db := statestore.OpenTestSQLite(t)
 	if err := db.MigrateJourney(ctx); err != nil {
 		t.Fatal(err)

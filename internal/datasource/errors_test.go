@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -30,33 +31,33 @@ func TestFileErrorsNameRowAndSetting(t *testing.T) {
 	tests := []struct {
 		name    string
 		orders  string
-		columns ColumnMapping
+		columns sourceconfig.ColumnMapping
 		want    string
 	}{
 		{"bad timestamp", valid + strings.Repeat("c1,o2,5,2024-01-03\n", 9) + "c1,o12,5,2024-13-01\n",
-			ColumnMapping{TimestampLayout: "2006-01-02"},
+			sourceconfig.ColumnMapping{TimestampLayout: "2006-01-02"},
 			`orders.csv line 12: timestamp "2024-13-01" does not match layout 2006-01-02`},
-		{"negative amount", valid + "c1,o2,-3.5,2024-01-03\n", ColumnMapping{},
+		{"negative amount", valid + "c1,o2,-3.5,2024-01-03\n", sourceconfig.ColumnMapping{},
 			`orders.csv line 3: amount -3.5 is negative`},
-		{"amount not a number", valid + "c1,o2,ten,2024-01-03\n", ColumnMapping{},
+		{"amount not a number", valid + "c1,o2,ten,2024-01-03\n", sourceconfig.ColumnMapping{},
 			`orders.csv line 3: amount "ten" is not a decimal number`},
 		{"unknown column", "customer_id,date,amount\nc1,2024-01-02,10\n",
-			ColumnMapping{Timestamp: "date", Amount: "amt"},
+			sourceconfig.ColumnMapping{Timestamp: "date", Amount: "amt"},
 			`column "amt" (columns.amount) not found; the header has customer_id,date,amount`},
-		{"empty customer id", valid + ",o2,1,2024-01-03\n", ColumnMapping{},
+		{"empty customer id", valid + ",o2,1,2024-01-03\n", sourceconfig.ColumnMapping{},
 			`orders.csv line 3: customer id is empty`},
-		{"unparseable timestamp without layout", valid + "c1,o2,1,yesterday\n", ColumnMapping{},
+		{"unparseable timestamp without layout", valid + "c1,o2,1,yesterday\n", sourceconfig.ColumnMapping{},
 			`orders.csv line 3: timestamp "yesterday" matches none of`},
-		{"short row", valid + "c1,o2\n", ColumnMapping{},
+		{"short row", valid + "c1,o2\n", sourceconfig.ColumnMapping{},
 			`orders.csv line 3: row has 2 fields, column 3 is missing`},
-		{"broken quoting", valid + "c1,\"o2,1,2024-01-03\n", ColumnMapping{},
+		{"broken quoting", valid + "c1,\"o2,1,2024-01-03\n", sourceconfig.ColumnMapping{},
 			`orders.csv: parse error on line 3, column 21: extraneous or missing " in quoted-field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "orders.csv", tt.orders)
-			c := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: dir, Columns: tt.columns})
+			c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir, Columns: tt.columns})
 			err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: fixtureAsOf},
 				func(*customer.Features) error { return nil })
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -77,7 +78,7 @@ func TestNDJSONErrors(t *testing.T) {
 	for _, tt := range tests {
 		dir := t.TempDir()
 		writeFile(t, dir, "orders.ndjson", tt.body)
-		c := mustOpen(t, Config{Kind: KindFile, Format: FormatNDJSON, Path: dir})
+		c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: dir})
 		err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { return nil })
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
@@ -90,18 +91,18 @@ func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	logFile := writeFile(t, dir, "log.txt", "c1 20240101 5\n")
 	tests := []struct {
-		cfg  Config
+		cfg  sourceconfig.Config
 		want string
 	}{
-		{Config{}, "kind is empty; set it to postgres, sqlite or file"},
-		{Config{Kind: "mysql"}, `kind "mysql" is not one of postgres, sqlite, file`},
-		{Config{Kind: KindPostgres}, "kind postgres needs dsn"},
-		{Config{Kind: KindSQLite}, "kind sqlite needs path"},
-		{Config{Kind: KindSQLite, Path: filepath.Join(dir, "missing.db")}, "missing.db"},
-		{Config{Kind: KindFile, Path: dir}, "kind file needs format"},
-		{Config{Kind: KindFile, Path: dir, Format: "xml"}, `format "xml" is not one of csv, ndjson, transactions`},
-		{Config{Kind: KindFile, Path: dir, Format: FormatTransactions}, "is a directory; format transactions reads one log file"},
-		{Config{Kind: KindFile, Path: logFile, Format: FormatCSV}, "is a file; format csv reads a directory"},
+		{sourceconfig.Config{}, "kind is empty; set it to postgres, sqlite or file"},
+		{sourceconfig.Config{Kind: "mysql"}, `kind "mysql" is not one of postgres, sqlite, file`},
+		{sourceconfig.Config{Kind: sourceconfig.KindPostgres}, "kind postgres needs dsn"},
+		{sourceconfig.Config{Kind: sourceconfig.KindSQLite}, "kind sqlite needs path"},
+		{sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: filepath.Join(dir, "missing.db")}, "missing.db"},
+		{sourceconfig.Config{Kind: sourceconfig.KindFile, Path: dir}, "kind file needs format"},
+		{sourceconfig.Config{Kind: sourceconfig.KindFile, Path: dir, Format: "xml"}, `format "xml" is not one of csv, ndjson, transactions`},
+		{sourceconfig.Config{Kind: sourceconfig.KindFile, Path: dir, Format: sourceconfig.FormatTransactions}, "is a directory; format transactions reads one log file"},
+		{sourceconfig.Config{Kind: sourceconfig.KindFile, Path: logFile, Format: sourceconfig.FormatCSV}, "is a file; format csv reads a directory"},
 	}
 	for _, tt := range tests {
 		_, err := Open(context.Background(), tt.cfg)
@@ -115,7 +116,7 @@ func TestConfigErrors(t *testing.T) {
 func TestPostgresUnreachableNamesHostNotPassword(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := Open(ctx, Config{Kind: KindPostgres, DSN: "postgres://shop:s3cret-pw@127.0.0.1:1/sales?sslmode=disable&connect_timeout=2"})
+	_, err := Open(ctx, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: "postgres://shop:s3cret-pw@127.0.0.1:1/sales?sslmode=disable&connect_timeout=2"})
 	if err == nil {
 		t.Fatal("Open succeeded against a closed port")
 	}
@@ -137,7 +138,7 @@ func TestPostgresRefusedNamesDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Path = "/no_such_database_for_datasource_test"
-	_, err = Open(context.Background(), Config{Kind: KindPostgres, DSN: u.String()})
+	_, err = Open(context.Background(), sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: u.String()})
 	if err == nil || !strings.Contains(err.Error(), "refused the connection") ||
 		!strings.Contains(err.Error(), `database "no_such_database_for_datasource_test"`) {
 		t.Errorf("error = %v", err)
@@ -148,7 +149,7 @@ func TestPostgresRefusedNamesDatabase(t *testing.T) {
 func TestSQLiteOverrideQueries(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shop.db")
-	c0 := mustOpen(t, Config{Kind: KindSQLite, Path: mustCreate(t, path)})
+	c0 := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: mustCreate(t, path)})
 	db := c0.(*sqliteConnector).db
 	// A shop whose orders live in a "sales" table with other column names.
 	for _, stmt := range []string{
@@ -162,7 +163,7 @@ func TestSQLiteOverrideQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := mustOpen(t, Config{Kind: KindSQLite, Path: path, Queries: Queries{
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path, Queries: sourceconfig.Queries{
 		Customers: `SELECT cid AS id, mail AS email, '' AS phone, '' AS name, 'UTC' AS timezone, joined AS created_at,
 			'{}' AS attributes, 1 AS consent_email, 0 AS consent_sms FROM clients`,
 		Orders:   `SELECT buyer AS customer_id, ref AS order_id, cents / 100.0 AS amount, at AS occurred_at FROM sales WHERE status = 'paid'`,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -117,13 +118,13 @@ const zeroISO = "0001-01-01T00:00:00.000Z"
 // REAL, INTEGER, booleans as 0/1, timestamps as ISO-8601 UTC text
 // (2024-06-30T12:00:00.000Z, which compares in time order) and attributes as
 // JSON text (json_extract("attributes", '$.plan')).
-func FeaturesSQL(d store.Dialect, qs Queries, q FeatureQuery) string {
+func FeaturesSQL(d store.Dialect, qs sourceconfig.Queries, q FeatureQuery) string {
 	return featuresSQL(d, qs, q, nil)
 }
 
 // featuresSQL is FeaturesSQL, with the order activity aq asks for added as
 // two more columns when aq is not nil (features_activity.go).
-func featuresSQL(d store.Dialect, qs Queries, q FeatureQuery, aq *ActivityQuery) string {
+func featuresSQL(d store.Dialect, qs sourceconfig.Queries, q FeatureQuery, aq *ActivityQuery) string {
 	asOf := q.AsOf.UTC()
 	windowStart := asOf
 	if q.Window > 0 {

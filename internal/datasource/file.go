@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // fileConnector reads exported files. Every scan streams its file; nothing
 // but per-customer aggregates is held in memory.
 type fileConnector struct {
-	cfg Config
+	cfg sourceconfig.Config
 	// dir is cfg.Path resolved and confined to cfg.Root (confinePath).
 	dir string
 	// issues are the rows the last ScanFeatures skipped, by kind.
@@ -25,7 +26,7 @@ type fileConnector struct {
 // DataIssues implements IssueReporter.
 func (c *fileConnector) DataIssues() map[string]int64 { return c.issues.snapshot() }
 
-func openFile(cfg Config) (*fileConnector, error) {
+func openFile(cfg sourceconfig.Config) (*fileConnector, error) {
 	dir, err := confinePath("path", cfg.Path, cfg.Root)
 	if err != nil {
 		return nil, fmt.Errorf("datasource file: %w", err)
@@ -34,10 +35,10 @@ func openFile(cfg Config) (*fileConnector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datasource file: path %q: %w", cfg.Path, err)
 	}
-	if cfg.Format == FormatTransactions && st.IsDir() {
+	if cfg.Format == sourceconfig.FormatTransactions && st.IsDir() {
 		return nil, fmt.Errorf("datasource file: path %q is a directory; format transactions reads one log file", cfg.Path)
 	}
-	if cfg.Format != FormatTransactions && !st.IsDir() {
+	if cfg.Format != sourceconfig.FormatTransactions && !st.IsDir() {
 		return nil, fmt.Errorf("datasource file: path %q is a file; format %s reads a directory holding customers.%s, orders.%s, ...", cfg.Path, cfg.Format, cfg.Format, cfg.Format)
 	}
 	return &fileConnector{cfg: cfg, dir: dir}, nil
@@ -47,7 +48,7 @@ func (c *fileConnector) Close() error { return nil }
 
 // tablePath is dir/<table>.<format>; ok is false when the optional file is absent.
 func (c *fileConnector) tablePath(table string) (path, name string, ok bool) {
-	if c.cfg.Format == FormatTransactions {
+	if c.cfg.Format == sourceconfig.FormatTransactions {
 		return c.dir, filepath.Base(c.cfg.Path), table == "orders"
 	}
 	name = table + "." + string(c.cfg.Format)
@@ -61,7 +62,7 @@ func (c *fileConnector) tablePath(table string) (path, name string, ok bool) {
 // (5 fields: id, sample id, date, CDs, dollars; 4: id, date, CDs, dollars).
 func (c *fileConnector) orderColumns() []column {
 	m := c.cfg.Columns
-	if c.cfg.Format != FormatTransactions {
+	if c.cfg.Format != sourceconfig.FormatTransactions {
 		return []column{
 			{name: or(m.CustomerID, "customer_id"), setting: "columns.customerId"},
 			{name: or(m.OrderID, "order_id"), setting: "columns.orderId", optional: m.OrderID == ""},

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // rowReader streams one file and hands back, per row, the values of the
@@ -38,16 +40,16 @@ type column struct {
 
 // openRows opens path in the given format, resolving cols against its header.
 // Missing optional columns read as "".
-func openRows(path, name, root string, format Format, cols []column) (rowReader, error) {
+func openRows(path, name, root string, format sourceconfig.Format, cols []column) (rowReader, error) {
 	f, err := openConfined(name, path, root)
 	if err != nil {
 		return nil, fmt.Errorf("datasource file: %w", err)
 	}
 	var r rowReader
 	switch format {
-	case FormatNDJSON:
+	case sourceconfig.FormatNDJSON:
 		r, err = newJSONRows(f, name, cols)
-	case FormatTransactions:
+	case sourceconfig.FormatTransactions:
 		r, err = newLogRows(f, name, cols)
 	default:
 		r, err = newCSVRows(f, name, cols)

@@ -11,24 +11,25 @@ import (
 	"unicode/utf8"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // fuzzOrders writes body as the orders table of format and scans it twice
 // (orders, then features): whatever the input, nothing panics, every error
 // names the file, and every accepted order is well-formed, so no figure can
 // be NaN or infinite.
-func fuzzOrders(t *testing.T, format Format, body string) {
+func fuzzOrders(t *testing.T, format sourceconfig.Format, body string) {
 	dir := t.TempDir()
 	file := "orders." + string(format)
 	path := dir
-	if format == FormatTransactions {
+	if format == sourceconfig.FormatTransactions {
 		file = "log.txt"
 		path = filepath.Join(dir, file)
 	}
 	if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Open(context.Background(), Config{Kind: KindFile, Format: format, Path: path})
+	c, err := Open(context.Background(), sourceconfig.Config{Kind: sourceconfig.KindFile, Format: format, Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func FuzzCSVOrders(f *testing.F) {
 	f.Add("\ufeffcustomer_id,amount,occurred_at\n\"a,\"\"b\",$2.5,2024-01-02T10:00:00+02:00\n\n")
 	f.Add(ordersHeader + "c1,o2,NaN,0001-01-01\nc\xff,o3,0x1p10,20240101\n")
 	f.Add(ordersHeader + "c1,\"o\n2\",1e308,2024-01-02 15:04:05\n")
-	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, FormatCSV, body) })
+	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, sourceconfig.FormatCSV, body) })
 }
 
 func FuzzNDJSONOrders(f *testing.F) {
@@ -78,7 +79,7 @@ func FuzzNDJSONOrders(f *testing.F) {
 	f.Add(`{"customer_id":"c1","order_id":"o1","amount":"NaN","occurred_at":"9999-12-31"}` + "\n{broken\n")
 	f.Add(`{"customer_id":1,"order_id":null,"amount":1e400,"occurred_at":20240102}` + "\n\n")
 	f.Add(`{"customer_id":"c\ud800","order_id":"o","amount":"$5","occurred_at":"2024-01-02"}` + "\n")
-	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, FormatNDJSON, body) })
+	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, sourceconfig.FormatNDJSON, body) })
 }
 
 func FuzzTransactionLog(f *testing.F) {
@@ -86,5 +87,5 @@ func FuzzTransactionLog(f *testing.F) {
 	f.Add(" 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n")
 	f.Add("customer_id,date,amount\nc1,2024-01-01,5\nc1,2024-01-02T10:00:00+02:00,3.5\n")
 	f.Add("c1 00010101 +Inf\nc2 20240101 0x1p3\n")
-	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, FormatTransactions, body) })
+	f.Fuzz(func(t *testing.T, body string) { fuzzOrders(t, sourceconfig.FormatTransactions, body) })
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 const ordersHeader = "customer_id,order_id,amount,occurred_at\n"
@@ -19,7 +20,7 @@ const ordersHeader = "customer_id,order_id,amount,occurred_at\n"
 // (copied) and the error.
 func scanFeatures(t *testing.T, dir string) (map[string]customer.Features, error) {
 	t.Helper()
-	c := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: dir})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir})
 	rows := map[string]customer.Features{}
 	err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: fixtureAsOf}, func(f *customer.Features) error {
 		rows[f.ID] = *f
@@ -70,26 +71,26 @@ func TestPlaceholderYearsAreRefused(t *testing.T) {
 func TestInvalidUTF8IsRefusedWithTheLine(t *testing.T) {
 	bad := "c\xff\xfe1"
 	tests := []struct {
-		format     Format
+		format     sourceconfig.Format
 		file, body string
 		want       string
 	}{
-		{FormatCSV, "orders.csv", ordersHeader + "c1,o1,10,2024-01-02\n" + bad + ",o2,5,2024-01-03\n",
+		{sourceconfig.FormatCSV, "orders.csv", ordersHeader + "c1,o1,10,2024-01-02\n" + bad + ",o2,5,2024-01-03\n",
 			`orders.csv line 3: column "customer_id" is not valid UTF-8`},
-		{FormatNDJSON, "orders.ndjson", `{"customer_id":"c1","order_id":"o1","amount":3,"occurred_at":"2024-01-02"}` + "\n" +
+		{sourceconfig.FormatNDJSON, "orders.ndjson", `{"customer_id":"c1","order_id":"o1","amount":3,"occurred_at":"2024-01-02"}` + "\n" +
 			`{"customer_id":"` + bad + `","order_id":"o2","amount":3,"occurred_at":"2024-01-02"}` + "\n",
 			"orders.ndjson line 2: not valid UTF-8"},
-		{FormatTransactions, "log.txt", "c1 20240101 5\n" + bad + " 20240102 5\n",
+		{sourceconfig.FormatTransactions, "log.txt", "c1 20240101 5\n" + bad + " 20240102 5\n",
 			"log.txt line 2: column columns.customerId is not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
 			dir := t.TempDir()
 			path := writeFile(t, dir, tt.file, tt.body)
-			if tt.format != FormatTransactions {
+			if tt.format != sourceconfig.FormatTransactions {
 				path = dir
 			}
-			c := mustOpen(t, Config{Kind: KindFile, Format: tt.format, Path: path})
+			c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: tt.format, Path: path})
 			err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { return nil })
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want it to contain %q", err, tt.want)
@@ -105,28 +106,28 @@ func TestOversizedLinesFailWithTheLineWithinAMemoryBound(t *testing.T) {
 	big := strings.Repeat("x", 16<<20)
 	tests := []struct {
 		name, file, body, want string
-		format                 Format
+		format                 sourceconfig.Format
 	}{
 		{"ndjson line", "orders.ndjson",
 			`{"customer_id":"c1","order_id":"o1","amount":3,"occurred_at":"2024-01-02"}` + "\n\n" + `{"customer_id":"` + big + `"}` + "\n",
-			"orders.ndjson line 3: line is longer than 4 MiB", FormatNDJSON},
+			"orders.ndjson line 3: line is longer than 4 MiB", sourceconfig.FormatNDJSON},
 		{"csv field on one line", "orders.csv",
 			ordersHeader + "c1,o1,10,2024-01-02\nc1,\"" + big + big[:8<<20] + "\",5,2024-01-03\n",
-			"orders.csv line 3: line starting on line 3 is longer than 4 MiB", FormatCSV},
+			"orders.csv line 3: line starting on line 3 is longer than 4 MiB", sourceconfig.FormatCSV},
 		{"csv field over many lines", "orders.csv",
 			ordersHeader + "c1,o1,10,2024-01-02\nc1,\"" + strings.Repeat(strings.Repeat("y", 1023)+"\n", 10<<10) + "\",5,2024-01-03\n",
-			"orders.csv line 3: record starting on line 3 is longer than 8 MiB", FormatCSV},
+			"orders.csv line 3: record starting on line 3 is longer than 8 MiB", sourceconfig.FormatCSV},
 		{"transaction log line", "log.txt", "c1 20240101 5\n" + big + " 20240102 5\n",
-			"log.txt line 2: line is longer than 4 MiB", FormatTransactions},
+			"log.txt line 2: line is longer than 4 MiB", sourceconfig.FormatTransactions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := writeFile(t, dir, tt.file, tt.body)
-			if tt.format != FormatTransactions {
+			if tt.format != sourceconfig.FormatTransactions {
 				path = dir
 			}
-			c := mustOpen(t, Config{Kind: KindFile, Format: tt.format, Path: path})
+			c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: tt.format, Path: path})
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
@@ -156,7 +157,7 @@ func TestRepeatedRowsAreCountedNotFolded(t *testing.T) {
 		"c2,o1,7,2024-01-02\n"+ // same order id, other customer: a different order
 		"ghost,o9,99,2024-01-02\nghost,o10,1,2024-01-03\n"+ // orphans
 		"late,o11,5,2024-01-03\n") // a customer from after AsOf
-	c := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: dir})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir})
 	rows := map[string]customer.Features{}
 	if err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: fixtureAsOf}, func(f *customer.Features) error {
 		rows[f.ID] = *f

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // TestPathsStayInsideTheDataDirectory: with Root set (the worker sets the
@@ -38,17 +39,17 @@ func TestPathsStayInsideTheDataDirectory(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		cfg    Config
+		cfg    sourceconfig.Config
 		wantIn string
 	}{
-		{"proc environ", Config{Kind: KindFile, Format: FormatTransactions, Path: "/proc/self/environ", Root: root}, "is under /proc"},
-		{"proc environ without a root", Config{Kind: KindFile, Format: FormatTransactions, Path: "/proc/self/environ"}, "is under /proc"},
-		{"dot-dot", Config{Kind: KindFile, Format: FormatCSV, Path: root + "/../" + filepath.Base(outside), Root: root}, `contains ".."`},
-		{"relative dot-dot", Config{Kind: KindFile, Format: FormatCSV, Path: "../x", Root: root}, `contains ".."`},
-		{"absolute outside", Config{Kind: KindFile, Format: FormatCSV, Path: outside, Root: root}, "is outside the data directory"},
-		{"symlinked directory", Config{Kind: KindFile, Format: FormatCSV, Path: "escape", Root: root}, "is outside the data directory"},
-		{"symlinked log", Config{Kind: KindFile, Format: FormatTransactions, Path: "log-link.txt", Root: root}, "is outside the data directory"},
-		{"sqlite outside", Config{Kind: KindSQLite, Path: secretLog, Root: root}, "is outside the data directory"},
+		{"proc environ", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: "/proc/self/environ", Root: root}, "is under /proc"},
+		{"proc environ without a root", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: "/proc/self/environ"}, "is under /proc"},
+		{"dot-dot", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: root + "/../" + filepath.Base(outside), Root: root}, `contains ".."`},
+		{"relative dot-dot", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: "../x", Root: root}, `contains ".."`},
+		{"absolute outside", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: outside, Root: root}, "is outside the data directory"},
+		{"symlinked directory", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: "escape", Root: root}, "is outside the data directory"},
+		{"symlinked log", sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: "log-link.txt", Root: root}, "is outside the data directory"},
+		{"sqlite outside", sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: secretLog, Root: root}, "is outside the data directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +65,7 @@ func TestPathsStayInsideTheDataDirectory(t *testing.T) {
 
 	// A directory inside the root whose table file links out: the scan
 	// refuses the table, naming it.
-	c := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: "shop", Root: root})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: "shop", Root: root})
 	err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "orders.csv") || !strings.Contains(err.Error(), "outside the data directory") ||
 		strings.Contains(err.Error(), planted) {
@@ -85,7 +86,7 @@ func TestPathsStayInsideTheDataDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{root, "."} {
-		c := mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: path, Root: root})
+		c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: path, Root: root})
 		n := 0
 		if err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { n++; return nil }); err != nil || n != 1 {
 			t.Errorf("path %q: %d orders, err %v; want 1 order", path, n, err)

@@ -36,7 +36,7 @@ func partitionRestrict(p Partition, d store.Dialect, override, table, key string
 // connector, and any caller that reads cfg.Queries (the metric job's customer
 // count), pushes the partition down; file sources keep p and filter rows in
 // Go as they stream them.
-func Partitioned(cfg Config, p Partition) (Config, error) {
+func Partitioned(cfg sourceconfig.Config, p Partition) (sourceconfig.Config, error) {
 	if err := p.Check(); err != nil {
 		return cfg, err
 	}
@@ -46,15 +46,15 @@ func Partitioned(cfg Config, p Partition) (Config, error) {
 	cfg.Partition = p
 	var d store.Dialect
 	switch cfg.Kind {
-	case KindPostgres:
+	case sourceconfig.KindPostgres:
 		d = store.Postgres
-	case KindSQLite:
+	case sourceconfig.KindSQLite:
 		d = store.SQLite
 	default:
 		return cfg, nil
 	}
 	q := cfg.Queries
-	cfg.Queries = Queries{
+	cfg.Queries = sourceconfig.Queries{
 		Customers: partitionRestrict(p, d, q.Customers, "customers", "id"),
 		Orders:    partitionRestrict(p, d, q.Orders, "orders", "customer_id"),
 		Events:    partitionRestrict(p, d, q.Events, "events", "customer_id"),

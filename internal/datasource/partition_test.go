@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestPartitionsCoverEveryCustomerOnce(t *testing.T) {
 	ctx := context.Background()
 	fx := randomFixture(11, 400)
-	cfgs := map[string]Config{}
+	cfgs := map[string]sourceconfig.Config{}
 	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
 	sdb, err := sqldb.Open(ctx, "sqlite:"+sqlitePath)
 	if err != nil {
@@ -25,16 +26,16 @@ func TestPartitionsCoverEveryCustomerOnce(t *testing.T) {
 	}
 	loadSQL(t, sdb, fx)
 	sdb.Close()
-	cfgs["sqlite"] = Config{Kind: KindSQLite, Path: sqlitePath}
+	cfgs["sqlite"] = sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath}
 	csvDir, ndDir := t.TempDir(), t.TempDir()
 	writeCSV(t, csvDir, fx)
 	writeNDJSON(t, ndDir, fx)
-	cfgs["csv"] = Config{Kind: KindFile, Format: FormatCSV, Path: csvDir}
-	cfgs["ndjson"] = Config{Kind: KindFile, Format: FormatNDJSON, Path: ndDir}
+	cfgs["csv"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir}
+	cfgs["ndjson"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir}
 	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
 		pdb := sqldb.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
-		cfgs["postgres"] = Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
+		cfgs["postgres"] = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
 	} else {
 		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s)", sqldb.PostgresDSNEnv)
 	}

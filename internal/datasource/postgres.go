@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
@@ -26,7 +27,7 @@ type postgresConnector struct {
 	pool *pgxpool.Pool
 }
 
-func openPostgres(ctx context.Context, cfg Config) (*postgresConnector, error) {
+func openPostgres(ctx context.Context, cfg sourceconfig.Config) (*postgresConnector, error) {
 	pcfg, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		// pgx's parse errors can quote the DSN; say what is wrong without it.

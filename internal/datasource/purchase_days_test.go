@@ -3,14 +3,14 @@ package datasource
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -72,13 +72,10 @@ func utcOrders(orders []customer.Order) []customer.Order {
 
 // TestPurchaseDaysMatchSummarize: on the fixture (orders in several offsets,
 // two on one day, one after AsOf), the SQL purchase days give the summary rows
-// clv.Summarize computes from the same orders, on SQLite and PostgreSQL.
+// clv.SummaryBuilder makes of the same orders, on SQLite and PostgreSQL.
 func TestPurchaseDaysMatchSummarize(t *testing.T) {
 	fx := newFixture()
-	want, err := clv.Summarize(utcOrders(fx.orders), fixtureAsOf, week)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := summarize(t, utcOrders(fx.orders), fixtureAsOf)
 	if len(want) < 2 {
 		t.Fatalf("fixture has %d buyers; the test needs several", len(want))
 	}
@@ -100,25 +97,25 @@ func TestPurchaseDaysMatchSummarize(t *testing.T) {
 }
 
 // TestPurchaseDaysCDNOW: the CDNOW sample (6,919 orders of 2,357 customers)
-// summarised over its 39-week calibration period in SQL equals clv.Summarize.
+// summarised over its 39-week calibration period in SQL equals the in-memory
+// summary (clv.SummaryBuilder).
 func TestPurchaseDaysCDNOW(t *testing.T) {
-	f, err := os.Open(cdnowtest.Path(t, cdnowtest.Sample))
-	if err != nil {
+	// The orders as this package's file source reads the log.
+	file := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions,
+		Path: cdnowPath(t, cdnowSample)})
+	var orders []customer.Order
+	if err := file.ScanOrders(context.Background(), time.Time{}, func(o *customer.Order) error {
+		o.CustomerID, o.OrderID = strings.Clone(o.CustomerID), strings.Clone(o.OrderID) // kept past the call
+		orders = append(orders, *o)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	orders, err := clv.ReadTransactions(f, clv.FormatCDNOW)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Summarize ignores orders after the end day; the SQL keeps orders at or
+	// The summary ignores orders after the end day; the SQL keeps orders at or
 	// before asOf: the last instant of the end day makes them the same.
 	end := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
 	asOf := end.Add(24*time.Hour - time.Millisecond)
-	want, err := clv.Summarize(orders, end, week)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := summarize(t, orders, end)
 	sources := map[string]func(t *testing.T) Connector{
 		"sqlite": func(t *testing.T) Connector {
 			path := filepath.Join(t.TempDir(), "cdnow.db")
@@ -128,12 +125,12 @@ func TestPurchaseDaysCDNOW(t *testing.T) {
 			}
 			loadOrders(t, db, orders)
 			db.Close()
-			return mustOpen(t, Config{Kind: KindSQLite, Path: path})
+			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
 		},
 		"postgres": func(t *testing.T) Connector {
 			db := store.OpenTestPostgres(t)
 			loadOrders(t, db, orders)
-			return mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
+			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
 		},
 	}
 	for name, open := range sources {
@@ -169,4 +166,18 @@ func loadOrders(t *testing.T, db *store.DB, orders []customer.Order) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// summarize is the in-memory summary of orders up to end's day, in weeks:
+// what the SQL purchase days must reproduce.
+func summarize(t *testing.T, orders []customer.Order, end time.Time) []clv.Summary {
+	t.Helper()
+	b, err := clv.NewSummaryBuilder(end, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	return b.Rows()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -68,16 +69,16 @@ func TestFeaturesEquivalentOnRandomData(t *testing.T) {
 	}
 	loadSQL(t, sdb, fx)
 	sdb.Close()
-	sources["sqlite"] = mustOpen(t, Config{Kind: KindSQLite, Path: sqlitePath})
+	sources["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath})
 	csvDir, ndDir := t.TempDir(), t.TempDir()
 	writeCSV(t, csvDir, fx)
 	writeNDJSON(t, ndDir, fx)
-	sources["csv"] = mustOpen(t, Config{Kind: KindFile, Format: FormatCSV, Path: csvDir})
-	sources["ndjson"] = mustOpen(t, Config{Kind: KindFile, Format: FormatNDJSON, Path: ndDir})
+	sources["csv"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir})
+	sources["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
 	if dsn := store.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
-		sources["postgres"] = mustOpen(t, Config{Kind: KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
+		sources["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
 	}
 	q := FeatureQuery{AsOf: fixtureAsOf, Window: fixtureWindow}
 	ref := collectFeatures(t, sources["csv"], q)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -15,7 +16,7 @@ import (
 // database/sql; PostgreSQL and SQLite share it.
 type sqlConnector struct {
 	db  *store.DB
-	cfg Config
+	cfg sourceconfig.Config
 }
 
 func (c *sqlConnector) Close() error { return c.db.Close() }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -15,7 +16,7 @@ type sqliteConnector struct {
 	sqlConnector
 }
 
-func openSQLite(ctx context.Context, cfg Config) (*sqliteConnector, error) {
+func openSQLite(ctx context.Context, cfg sourceconfig.Config) (*sqliteConnector, error) {
 	// store.Open would create a missing file; a data source must already exist.
 	path, err := confinePath("path", cfg.Path, cfg.Root)
 	if err != nil {

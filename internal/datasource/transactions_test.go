@@ -1,14 +1,17 @@
 package datasource
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // TestCDNOWLayoutInline: the sample's exact layout (headerless, 5 columns,
@@ -18,7 +21,7 @@ func TestCDNOWLayoutInline(t *testing.T) {
 	sample := writeFile(t, dir, "sample.txt", " 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00007 0002 19970102  1   12.00\n")
 	master := writeFile(t, dir, "master.txt", " customer_id  date number_of_cds  dollar_value\r\n 00004 19970101  2   29.33\r\n 00004 19970118  2   29.73\r\n 00007 19970102  1   12.00\r\n")
 	for _, path := range []string{sample, master} {
-		got := collectFeatures(t, mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path}),
+		got := collectFeatures(t, mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: path}),
 			FeatureQuery{AsOf: time.Date(1997, 2, 1, 0, 0, 0, 0, time.UTC)})
 		if len(got) != 2 || got[0].ID != "00004" || got[0].Frequency != 2 || math.Abs(got[0].Monetary-59.06) > 1e-9 ||
 			got[0].RecencyDays != 14 || got[0].TenureDays != 31 || got[1].ID != "00007" || got[1].Monetary != 12 {
@@ -38,13 +41,13 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 		customers int
 		id        string
 	}{
-		{cdnowtest.Sample, 2357, "00004"},
-		{cdnowtest.Master, 23570, "00004"},
+		{cdnowSample, 2357, "00004"},
+		{cdnowMaster, 23570, "00004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := cdnowtest.Path(t, tt.file)
-			c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: path})
+			path := cdnowPath(t, tt.file)
+			c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: path})
 			var n int
 			var c4 customer.Features
 			if err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: asOf, Window: 365 * 24 * time.Hour},
@@ -60,7 +63,7 @@ func TestCDNOWFilesAsTheyAre(t *testing.T) {
 			if n != tt.customers {
 				t.Errorf("%d customers, want %d (distinct ids, checked with awk)", n, tt.customers)
 			}
-			if tt.file == "CDNOW_sample.txt" {
+			if tt.file == cdnowSample {
 				// 1997-12-12 -> 1998-07-01 is 201 days; 1997-01-01 -> 1998-07-01 is 546.
 				// Window (1997-07-01, 1998-07-01]: the Aug and Dec purchases.
 				if c4.Frequency != 4 || math.Abs(c4.Monetary-100.50) > 1e-9 || c4.RecencyDays != 201 ||
@@ -79,11 +82,11 @@ func TestTransactionsMapping(t *testing.T) {
 	dir := t.TempDir()
 	named := writeFile(t, dir, "named.csv", "who,when,paid\nA,01/02/2024,10.00\nB,01/03/2024,5\nA,01/04/2024,2.5\n")
 	positional := writeFile(t, dir, "pos.txt", "x A 2024-01-02 10.00\nx B 2024-01-03 5\nx A 2024-01-04 2.5\n")
-	for _, cfg := range []Config{
-		{Kind: KindFile, Format: FormatTransactions, Path: named,
-			Columns: ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "paid", TimestampLayout: "01/02/2006"}},
-		{Kind: KindFile, Format: FormatTransactions, Path: positional,
-			Columns: ColumnMapping{CustomerID: "2", Timestamp: "3", Amount: "4"}},
+	for _, cfg := range []sourceconfig.Config{
+		{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: named,
+			Columns: sourceconfig.ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "paid", TimestampLayout: "01/02/2006"}},
+		{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: positional,
+			Columns: sourceconfig.ColumnMapping{CustomerID: "2", Timestamp: "3", Amount: "4"}},
 	} {
 		got := collectFeatures(t, mustOpen(t, cfg), FeatureQuery{AsOf: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)})
 		if len(got) != 2 || got[0].ID != "A" || got[0].Frequency != 2 || got[0].Monetary != 12.5 ||
@@ -92,10 +95,50 @@ func TestTransactionsMapping(t *testing.T) {
 		}
 	}
 	// An unknown name in a headered log lists the header.
-	c := mustOpen(t, Config{Kind: KindFile, Format: FormatTransactions, Path: named,
-		Columns: ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "amt"}})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatTransactions, Path: named,
+		Columns: sourceconfig.ColumnMapping{CustomerID: "who", Timestamp: "when", Amount: "amt"}})
 	err := c.ScanFeatures(context.Background(), FeatureQuery{AsOf: time.Now()}, func(*customer.Features) error { return nil })
 	if err == nil || err.Error() != `datasource file named.csv: column "amt" (columns.amount) not found; the header has who,when,paid` {
 		t.Errorf("error = %v", err)
 	}
+}
+
+// The public CDNOW files shipped in internal/clv/testdata: the 1/10 sample
+// of the BG/NBD paper as it is, the full panel gzipped.
+const (
+	cdnowSample = "CDNOW_sample.txt"
+	cdnowMaster = "CDNOW_master.txt"
+)
+
+// cdnowPath is the path of one CDNOW file; one shipped as name.gz is
+// unpacked into the test's temporary directory first (a file source reads a
+// path). A missing file fails the test: the data is part of the repository.
+func cdnowPath(t *testing.T, name string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "clv", "testdata", name)) // sources refuse ".."
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	gz, err := os.Open(path + ".gz")
+	if err != nil {
+		t.Fatalf("CDNOW file %s is missing (part of the repository): %v", name, err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatalf("%s.gz: %v", path, err)
+	}
+	out := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, zr); err != nil {
+		t.Fatalf("unpack %s.gz: %v", path, err)
+	}
+	return out
 }

@@ -3,11 +3,12 @@ package metrics
 import (
 	"math"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
-	"github.com/retention-dev/retention-operator/internal/clv/cdnowtest"
+	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
 // TestComputePredictedCLVFitsOnOrdersBeforeWindowEnd checks the plumbing of
@@ -16,13 +17,17 @@ import (
 // BG/NBD log-likelihood), and predictedCLV must be the mean 12-month, 1%
 // CLV over the customers.
 func TestComputePredictedCLVFitsOnOrdersBeforeWindowEnd(t *testing.T) {
-	f, err := os.Open(cdnowtest.Path(t, cdnowtest.Sample))
+	f, err := os.Open(filepath.Join("..", "clv", "testdata", "CDNOW_sample.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	orders, err := clv.ReadTransactions(f, clv.FormatCDNOW)
+	tr, err := clv.NewTransactionReader(f, clv.FormatCDNOW)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var orders []customer.Order
+	if err := tr.ForEach(func(o customer.Order) error { orders = append(orders, o); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	start, end := time.Date(1997, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(1997, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -33,7 +38,7 @@ func TestComputePredictedCLVFitsOnOrdersBeforeWindowEnd(t *testing.T) {
 	if !r.Has(MetricPredictedCLV) {
 		t.Fatalf("predictedCLV unavailable: %s", r.Unavailable[MetricPredictedCLV])
 	}
-	model, rows, err := clv.FitModel(orders, time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), 7*24*time.Hour, 12, 0.01)
+	model, rows, err := fitOrders(orders, time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), 12, 0.01)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -250,29 +250,35 @@ func predictedCLV(in Input, orders []customer.Order) (float64, error) {
 	}
 	// The summary's calibration end is inclusive of its day; the window is
 	// half-open, so end on the last instant inside it.
-	model, rows, err := clv.FitModel(orders, in.WindowEnd.Add(-time.Nanosecond), 7*24*time.Hour, months, discount)
+	model, rows, err := fitOrders(orders, in.WindowEnd.Add(-time.Nanosecond), months, discount)
 	if err != nil {
 		return 0, err
 	}
-	// CLV = E[Z|x,m] · DiscountedPurchases(x, t_x, T); the purchase part is
-	// the expensive one (hypergeometric functions) and many customers share a
-	// history in weekly data of day-stamped orders: compute it once each.
-	type history struct{ x, tx, T float64 }
-	purchases := make(map[history]float64)
-	perMonth := clv.PeriodsPerMonth(model.Unit)
 	sum = 0
 	for _, s := range rows {
-		h := history{s.Frequency, s.Recency, s.T}
-		n, ok := purchases[h]
-		if !ok {
-			if n, err = clv.DiscountedPurchases(model.BGNBD, h.x, h.tx, h.T, months, discount, perMonth); err != nil {
-				return 0, err
-			}
-			purchases[h] = n
+		p, err := model.Predict(s)
+		if err != nil {
+			return 0, err
 		}
-		sum += model.GammaGamma.ConditionalExpectedAverageProfit(s.Frequency, s.Monetary) * n
+		sum += p.CLV
 	}
 	return sum / float64(len(rows)), nil
+}
+
+// fitOrders summarises orders up to calibrationEnd's day in weeks and fits
+// BG/NBD and Gamma-Gamma on the summaries.
+func fitOrders(orders []customer.Order, calibrationEnd time.Time, months int, discount float64) (clv.Model, []clv.Summary, error) {
+	const week = 7 * 24 * time.Hour
+	b, err := clv.NewSummaryBuilder(calibrationEnd, week)
+	if err != nil {
+		return clv.Model{}, nil, err
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	rows := b.Rows()
+	model, err := clv.Fit(rows, week, months, discount)
+	return model, rows, err
 }
 
 func filterOrders(orders []customer.Order, ids map[string]struct{}) []customer.Order {

@@ -50,12 +50,8 @@ func (p *Program) eval(f *customer.Features, j *Journey, e *Event) (bool, error)
 	return p.evalEvent(f, j, e)
 }
 
-// evalCEL runs the cel-go interpreter over a pooled activation.
-func (p *Program) evalCEL(f *customer.Features, j *Journey) (bool, error) {
-	return p.evalEvent(f, j, nil)
-}
-
-// evalEvent is evalCEL with a triggering event.
+// evalEvent runs the cel-go interpreter over a pooled activation (the
+// path every expression the fast path cannot compile takes).
 func (p *Program) evalEvent(f *customer.Features, j *Journey, e *Event) (bool, error) {
 	a := p.activations.Get().(*activation)
 	a.f, a.j, a.e = f, j, e

@@ -7,13 +7,14 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 func TestChannel(t *testing.T) {
 	tests := []struct {
 		name    string
 		spec    v1alpha1.ChannelSpec
-		want    channel.Config
+		want    senderconfig.Config
 		wantErr string
 	}{
 		{name: "webhook with every field and a rate limit",
@@ -22,34 +23,34 @@ func TestChannel(t *testing.T) {
 					SigningSecretRef: v1alpha1.SecretKeySelector{Name: "hook", Key: "hmac"},
 					Headers:          map[string]string{"X-Team": "crm"}, Timeout: "1m30s"},
 				RateLimit: &v1alpha1.RateLimit{PerSecond: 50, Burst: 200}},
-			want: channel.Config{Type: channel.TypeWebhook,
-				Webhook: channel.WebhookConfig{URL: "https://hooks.shop.example/retention", SigningSecretKey: "hmac",
+			want: senderconfig.Config{Type: senderconfig.TypeWebhook,
+				Webhook: senderconfig.WebhookConfig{URL: "https://hooks.shop.example/retention", SigningSecretKey: "hmac",
 					Headers: map[string]string{"X-Team": "crm"}, Timeout: 90 * time.Second},
-				RateLimit: channel.RateLimit{PerSecond: 50, Burst: 200}}},
+				RateLimit: senderconfig.RateLimit{PerSecond: 50, Burst: 200}}},
 		{name: "webhook without timeout keeps the sender default",
 			spec: v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "http://127.0.0.1:9/h",
 				SigningSecretRef: v1alpha1.SecretKeySelector{Name: "hook", Key: "key"}}},
-			want: channel.Config{Type: channel.TypeWebhook,
-				Webhook: channel.WebhookConfig{URL: "http://127.0.0.1:9/h", SigningSecretKey: "key"}}},
+			want: senderconfig.Config{Type: senderconfig.TypeWebhook,
+				Webhook: senderconfig.WebhookConfig{URL: "http://127.0.0.1:9/h", SigningSecretKey: "key"}}},
 		{name: "smtp with credentials and implicit TLS, burst defaults to perSecond",
 			spec: v1alpha1.ChannelSpec{
 				SMTP: &v1alpha1.SMTPChannel{Host: "smtp.shop.example", Port: 465, From: "Shop <hi@shop.example>",
 					CredentialsSecretRef: &v1alpha1.LocalObjectReference{Name: "smtp-creds"}, TLS: "TLS"},
 				RateLimit: &v1alpha1.RateLimit{PerSecond: 5}},
-			want: channel.Config{Type: channel.TypeSMTP,
-				SMTP: channel.SMTPConfig{Host: "smtp.shop.example", Port: 465, From: "Shop <hi@shop.example>",
-					UsernameKey: "username", PasswordKey: "password", TLS: channel.TLSImplicit},
-				RateLimit: channel.RateLimit{PerSecond: 5, Burst: 1}}}, // default burst: a tenth of the rate, at least 1
+			want: senderconfig.Config{Type: senderconfig.TypeSMTP,
+				SMTP: senderconfig.SMTPConfig{Host: "smtp.shop.example", Port: 465, From: "Shop <hi@shop.example>",
+					UsernameKey: "username", PasswordKey: "password", TLS: senderconfig.TLSImplicit},
+				RateLimit: senderconfig.RateLimit{PerSecond: 5, Burst: 1}}}, // default burst: a tenth of the rate, at least 1
 		{name: "smtp without credentials, StartTLS",
 			spec: v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "relay", Port: 587, From: "a@b.c", TLS: "StartTLS"}},
-			want: channel.Config{Type: channel.TypeSMTP,
-				SMTP: channel.SMTPConfig{Host: "relay", Port: 587, From: "a@b.c", TLS: channel.TLSStartTLS}}},
+			want: senderconfig.Config{Type: senderconfig.TypeSMTP,
+				SMTP: senderconfig.SMTPConfig{Host: "relay", Port: 587, From: "a@b.c", TLS: senderconfig.TLSStartTLS}}},
 		{name: "smtp None, TLS unset is the sender default",
 			spec: v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "relay", Port: 25, From: "a@b.c", TLS: "None"}},
-			want: channel.Config{Type: channel.TypeSMTP, SMTP: channel.SMTPConfig{Host: "relay", Port: 25, From: "a@b.c", TLS: channel.TLSNone}}},
+			want: senderconfig.Config{Type: senderconfig.TypeSMTP, SMTP: senderconfig.SMTPConfig{Host: "relay", Port: 25, From: "a@b.c", TLS: senderconfig.TLSNone}}},
 		{name: "console",
 			spec: v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{}},
-			want: channel.Config{Type: channel.TypeConsole}},
+			want: senderconfig.Config{Type: senderconfig.TypeConsole}},
 		{name: "two kinds",
 			spec: v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{},
 				SMTP: &v1alpha1.SMTPChannel{Host: "relay", Port: 25, From: "a@b.c"}},

@@ -1,8 +1,8 @@
 // Package senderconfig holds a Channel's sender configuration as plain data:
 // what the Channel controller renders into a campaign worker's spec and what
 // channel.New builds a sender from. It imports no mail library or network
-// code, so the manager can render it (package channel, which needs go-mail,
-// re-exports these types).
+// code, so the manager can render it; package channel, which needs go-mail,
+// takes these types as they are (one name for each).
 package senderconfig
 
 import (

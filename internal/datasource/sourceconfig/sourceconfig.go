@@ -1,8 +1,8 @@
 // Package sourceconfig holds a DataSource's connector configuration as plain
 // data: what the controllers render into a worker's spec and what
 // datasource.Open connects with. It imports no database driver, so the
-// manager can render it (package datasource, which links pgx and SQLite,
-// re-exports these types).
+// manager can render it; package datasource, which links pgx and SQLite,
+// takes these types as they are (one name for each).
 package sourceconfig
 
 import "fmt"

@@ -78,9 +78,23 @@ type TB interface {
 }
 
 // OpenTestPostgres opens a fresh schema in the PostgreSQL TestPostgresDSN
-// names and drops it when the test ends, so tests can run in parallel and
-// leave nothing behind. It skips the test when there is none.
+// names (TestSchemaDSN) and closes it when the test ends. It skips the test
+// when there is none.
 func OpenTestPostgres(t TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), TestSchemaDSN(t))
+	if err != nil {
+		t.Fatalf("open postgres schema: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestSchemaDSN is the DSN of a fresh schema in the PostgreSQL
+// TestPostgresDSN names, dropped when the test ends, so tests (and the
+// processes they start) can run in parallel and leave nothing behind. It
+// skips the test when there is none.
+func TestSchemaDSN(t TB) string {
 	t.Helper()
 	dsn := SkipWithoutPostgres(t)
 	ctx := context.Background()
@@ -92,20 +106,17 @@ func OpenTestPostgres(t TB) *DB {
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
+	// Cleanups run last-in first-out: the caller's connections to the
+	// schema close before it is dropped.
+	t.Cleanup(func() {
+		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
+		admin.Close()
+	})
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	db, err := Open(ctx, dsn+sep+"search_path="+schema)
-	if err != nil {
-		t.Fatalf("open postgres schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
-		admin.Close()
-	})
-	return db
+	return dsn + sep + "search_path=" + schema
 }
 
 // OpenTestSQLite opens a SQLite file in the test's temp dir.

@@ -28,7 +28,8 @@ import (
 )
 
 // manualClock is now until the test moves it; the ingestion API and the
-// worker share it, so a 2 h wait passes without sleeping.
+// worker share it, so a 2 h wait passes without sleeping. It stands still
+// otherwise, so a test decides exactly when time passes.
 type manualClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -44,6 +45,25 @@ func (c *manualClock) advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
+}
+
+// cartWorker is a shard worker of cfg whose every customer is a segment
+// member: mem's customers, with the orders ingested for source, mailed by
+// webhook to the receiver it returns; poll runs one round of it.
+func cartWorker(t *testing.T, cfg journey.Config, db *store.DB, mem *memSource, source string, clock *manualClock) (*worker, *messageReceiver, func()) {
+	t.Helper()
+	recv := newMessageReceiver(t)
+	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: source},
+		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
+		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
+		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
+	poll := func() {
+		t.Helper()
+		if _, err := w.round(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w, recv, poll
 }
 
 // messageReceiver is a real webhook endpoint on loopback that keeps every
@@ -179,17 +199,7 @@ func TestAbandonedCartSample(t *testing.T) {
 		feats[i].Attributes = map[string]string{journey.ConsentWebhookAttribute: "true"}
 	}
 	mem := &memSource{feats: feats}
-	recv := newMessageReceiver(t)
-	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: source},
-		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
-		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
-		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
-	poll := func() {
-		t.Helper()
-		if _, err := w.round(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w, recv, poll := cartWorker(t, cfg, db, mem, source, clock)
 
 	items := `{"total":54.5,"items":[{"name":"Blue Mug","qty":1},{"name":"Tea Sampler","qty":2}]}`
 	track("c1", abandons, "cart_updated", items)
@@ -281,17 +291,7 @@ func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
 	if err := db.MigrateIngest(ctx); err != nil {
 		t.Fatal(err)
 	}
-	recv := newMessageReceiver(t)
-	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: "shop/shop"},
-		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
-		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
-		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
-	poll := func() {
-		t.Helper()
-		if _, err := w.round(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, recv, poll := cartWorker(t, cfg, db, mem, "shop/shop", clock)
 	clock.advance(time.Minute)
 	poll()
 	// cust-0000 orders through the ingestion API's store, cust-0001 in the

@@ -19,24 +19,12 @@ import (
 // and be marked sent in the ledger. Reports msgs/s.
 func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 	const n = 10000
-	db := store.OpenTestPostgres(b)
+	db, recv, sender, src := sendBench(b, n)
 	ctx := context.Background()
-	if err := db.MigrateJourney(ctx); err != nil {
-		b.Fatal(err)
-	}
-	recv := newReceiver(b, 0)
-	sender := webhookSender(b, recv.srv.URL)
-	feats := make([]customer.Features, n)
-	for i := range feats {
-		feats[i] = customer.Features{ID: fmt.Sprintf("cust-%05d", i), Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}}
-	}
-	src := &memSource{feats: feats}
 	b.ResetTimer()
 	var elapsed time.Duration
 	for it := 0; it < b.N; it++ {
-		cfg := journey.Config{Name: fmt.Sprintf("bench/%d", it), Namespace: "bench", Trigger: journey.Trigger{SegmentEntry: true},
-			Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook",
-				Template: journey.Template{Subject: "Hello", Body: "Hello {{.id}}"}}}}}
+		cfg := helloPlaybook(fmt.Sprintf("bench/%d", it))
 		before := len(recv.keys())
 		t0 := time.Now()
 		var sent int64
@@ -53,4 +41,29 @@ func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "msgs/s")
+}
+
+// sendBench is what the webhook send benchmarks start from: a PostgreSQL
+// store with the journey tables, a receiver on loopback and a sender to it,
+// and n customers with webhook consent.
+func sendBench(b *testing.B, n int) (*store.DB, *receiver, channel.Sender, *memSource) {
+	b.Helper()
+	db := store.OpenTestPostgres(b)
+	if err := db.MigrateJourney(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	recv := newReceiver(b, 0)
+	feats := make([]customer.Features, n)
+	for i := range feats {
+		feats[i] = customer.Features{ID: fmt.Sprintf("cust-%05d", i), Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}}
+	}
+	return db, recv, webhookSender(b, recv.srv.URL), &memSource{feats: feats}
+}
+
+// helloPlaybook is a fresh playbook (name in namespace bench) that sends
+// every segment entrant one message on channel "hook".
+func helloPlaybook(name string) journey.Config {
+	return journey.Config{Name: name, Namespace: "bench", Trigger: journey.Trigger{SegmentEntry: true},
+		Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook",
+			Template: journey.Template{Subject: "Hello", Body: "Hello {{.id}}"}}}}}
 }

@@ -8,15 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // The crash test re-executes this test binary as the worker: TestMain sees
@@ -57,7 +57,7 @@ func crashCustomers() []customer.Features {
 
 // crashChild is the worker process the test kills.
 func crashChild() int {
-	s, err := channel.NewWebhookSender(channel.WebhookConfig{URL: os.Getenv(childURLEnv), Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
+	s, err := channel.NewWebhookSender(senderconfig.WebhookConfig{URL: os.Getenv(childURLEnv), Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -71,26 +71,6 @@ func crashChild() int {
 		return 1
 	}
 	return 0
-}
-
-// postgresURL makes a fresh schema for a child process and returns its URL.
-func postgresURL(t *testing.T) string {
-	dsn := store.SkipWithoutPostgres(t)
-	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("crash_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); admin.Close() }) //nolint:errcheck
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
 }
 
 // Kill the worker with SIGKILL at 25 seeded random moments, restart it each
@@ -107,7 +87,7 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			url := "sqlite:" + filepath.Join(t.TempDir(), "state.db")
 			if dialect == "postgres" {
-				url = postgresURL(t)
+				url = sqldb.TestSchemaDSN(t)
 			}
 			recv := newReceiver(t, 2*time.Millisecond)
 			rng := rand.New(rand.NewPCG(2026, 11))

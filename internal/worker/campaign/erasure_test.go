@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +21,6 @@ func (memConnector) ScanFeedback(context.Context, time.Time, func(*customer.Feed
 }
 func (memConnector) Close() error { return nil }
 
-// heldClock returns the same time until the test moves it.
-type heldClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *heldClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *heldClock) set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 // TestForgetWhileRunning: a customer erased while the worker runs, in the
 // middle of a journey, gets no further message; the other members get
 // theirs; the store holds no journey or ledger row under the id. The data
@@ -58,7 +39,7 @@ func TestForgetWhileRunning(t *testing.T) {
 					{Name: "again", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Again", Body: "Still here, {{.email}}?"}}},
 				}}
 			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			clock := &heldClock{now: start}
+			clock := &manualClock{now: start}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan error, 1)
@@ -91,7 +72,7 @@ func TestForgetWhileRunning(t *testing.T) {
 			if _, err := db.Forget(ctx, erased, start); err != nil {
 				t.Fatal(err)
 			}
-			clock.set(start.Add(3 * time.Hour))
+			clock.advance(3 * time.Hour)
 			waitUntil("the second message to the 5 others", func() bool { return total() == 11 })
 			time.Sleep(100 * time.Millisecond) // more polls: nothing else may arrive
 			cancel()

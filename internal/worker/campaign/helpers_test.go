@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -76,7 +77,7 @@ func (r *receiver) customers() map[string]int {
 }
 
 func webhookSender(t testing.TB, url string) channel.Sender {
-	s, err := channel.NewWebhookSender(channel.WebhookConfig{URL: url, Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
+	s, err := channel.NewWebhookSender(senderconfig.WebhookConfig{URL: url, Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // BenchmarkCampaignSendWebhookPostgresLeased is
@@ -20,24 +18,12 @@ import (
 // batch transaction) and of three replicas scanning the same source.
 func BenchmarkCampaignSendWebhookPostgresLeased(b *testing.B) {
 	const n, replicas = 10000, 3
-	db := store.OpenTestPostgres(b)
+	db, recv, sender, src := sendBench(b, n)
 	ctx := context.Background()
-	if err := db.MigrateJourney(ctx); err != nil {
-		b.Fatal(err)
-	}
-	recv := newReceiver(b, 0)
-	sender := webhookSender(b, recv.srv.URL)
-	feats := make([]customer.Features, n)
-	for i := range feats {
-		feats[i] = customer.Features{ID: fmt.Sprintf("cust-%05d", i), Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}}
-	}
-	src := &memSource{feats: feats}
 	b.ResetTimer()
 	var elapsed time.Duration
 	for it := 0; it < b.N; it++ {
-		cfg := journey.Config{Name: fmt.Sprintf("bench-leased/%d", it), Namespace: "bench", Trigger: journey.Trigger{SegmentEntry: true},
-			Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook",
-				Template: journey.Template{Subject: "Hello", Body: "Hello {{.id}}"}}}}}
+		cfg := helloPlaybook(fmt.Sprintf("bench-leased/%d", it))
 		before := len(recv.keys())
 		t0 := time.Now()
 		errs := make(chan error, replicas)

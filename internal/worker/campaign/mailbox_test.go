@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 )
 
 // mailbox is a real SMTP server on loopback (go-smtp) that keeps every mail
@@ -99,9 +100,9 @@ func startMailbox(t *testing.T) (*mailbox, int) {
 func startMailboxSender(t *testing.T) (*mailbox, channel.Sender) {
 	t.Helper()
 	mb, port := startMailbox(t)
-	s, err := channel.New(channel.Config{Type: channel.TypeSMTP, Retry: channel.RetryPolicy{MaxAttempts: 1},
-		SMTP: channel.SMTPConfig{Host: "127.0.0.1", Port: port, From: "Shop <news@shop.example>",
-			TLS: channel.TLSNone, Timeout: 5 * time.Second}}, channel.DirSecrets(t.TempDir()))
+	s, err := channel.New(senderconfig.Config{Type: senderconfig.TypeSMTP, Retry: senderconfig.RetryPolicy{MaxAttempts: 1},
+		SMTP: senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "Shop <news@shop.example>",
+			TLS: senderconfig.TLSNone, Timeout: 5 * time.Second}}, channel.DirSecrets(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

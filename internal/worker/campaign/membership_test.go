@@ -11,6 +11,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	segmentcfg "github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -69,9 +70,9 @@ func loadTruthShop(t *testing.T, db *store.DB) {
 
 // truthStores returns, per dialect, the shop as a data source and a state
 // store of the same kind.
-func truthStores(t *testing.T) map[string]func(t *testing.T) (datasource.Config, *store.DB) {
-	return map[string]func(t *testing.T) (datasource.Config, *store.DB){
-		"sqlite": func(t *testing.T) (datasource.Config, *store.DB) {
+func truthStores(t *testing.T) map[string]func(t *testing.T) (sourceconfig.Config, *store.DB) {
+	return map[string]func(t *testing.T) (sourceconfig.Config, *store.DB){
+		"sqlite": func(t *testing.T) (sourceconfig.Config, *store.DB) {
 			path := filepath.Join(t.TempDir(), "shop.db")
 			data, err := store.Open(context.Background(), "sqlite:"+path)
 			if err != nil {
@@ -79,9 +80,9 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (datasource.Config,
 			}
 			t.Cleanup(func() { data.Close() })
 			loadTruthShop(t, data)
-			return datasource.Config{Kind: datasource.KindSQLite, Path: path}, store.OpenTestSQLite(t)
+			return sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, store.OpenTestSQLite(t)
 		},
-		"postgres": func(t *testing.T) (datasource.Config, *store.DB) {
+		"postgres": func(t *testing.T) (sourceconfig.Config, *store.DB) {
 			db := store.OpenTestPostgres(t)
 			loadTruthShop(t, db)
 			var schema string
@@ -93,7 +94,7 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (datasource.Config,
 			if strings.Contains(dsn, "?") {
 				sep = "&"
 			}
-			return datasource.Config{Kind: datasource.KindPostgres, DSN: dsn + sep + "search_path=" + schema}, db
+			return sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn + sep + "search_path=" + schema}, db
 		},
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -92,7 +93,7 @@ type Options struct {
 	// here is enforced across every replica and playbook of the namespace
 	// through a token bucket in the state store: at most Burst at once, then
 	// PerSecond (so at most Burst + PerSecond in any one second).
-	ChannelRates map[string]channel.RateLimit
+	ChannelRates map[string]senderconfig.RateLimit
 	// Preferences signs the unsubscribe and preference links of Channels
 	// that set spec.preferences (by Channel name); sends through them skip
 	// customers who unsubscribed from the step's topic (subscriptions.go).

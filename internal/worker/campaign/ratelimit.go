@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -17,7 +18,7 @@ type sharedRateLimited struct {
 	next  channel.Sender
 	db    *store.DB
 	key   string
-	limit channel.RateLimit
+	limit senderconfig.RateLimit
 }
 
 func (s *sharedRateLimited) Send(ctx context.Context, msg channel.Message) error {

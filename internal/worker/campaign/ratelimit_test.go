@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
@@ -83,7 +84,7 @@ func TestChannelRateIsGlobal(t *testing.T) {
 						ExitWhenIdle: true, Concurrency: 4, Channels: map[string]channel.Sender{"hook": hook},
 						ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
 						// The burst a Channel gets when it sets none.
-						ChannelRates: map[string]channel.RateLimit{"hook": {PerSecond: perSecond, Burst: int(v1alpha1.DefaultBurst(int32(perSecond)))}},
+						ChannelRates: map[string]senderconfig.RateLimit{"hook": {PerSecond: perSecond, Burst: int(v1alpha1.DefaultBurst(int32(perSecond)))}},
 						Leases: &LeaseOptions{Shards: 3, Holder: fmt.Sprintf("%s-%d", pbName, r), TTL: 5 * time.Second,
 							Settle: 300 * time.Millisecond}}
 					wg.Add(1)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -79,8 +80,8 @@ func TestOneClickUnsubscribeEndToEnd(t *testing.T) {
 	}}
 	run := func(db *store.DB, cfg journey.Config) *Summary {
 		t.Helper()
-		sender, err := channel.NewSMTPSender(channel.SMTPConfig{Host: "127.0.0.1", Port: port, From: "Shop <hello@shop.example>",
-			TLS: channel.TLSNone, Timeout: 5 * time.Second}, channel.SMTPCredentials{})
+		sender, err := channel.NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "Shop <hello@shop.example>",
+			TLS: senderconfig.TLSNone, Timeout: 5 * time.Second}, channel.SMTPCredentials{})
 		if err != nil {
 			t.Fatal(err)
 		}

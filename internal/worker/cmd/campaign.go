@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -178,10 +179,10 @@ func channelSenders(channels map[string]workerconfig.Channel, g *globals) (map[s
 	kinds := map[string]journey.ChannelKind{}
 	for _, name := range slices.Sorted(maps.Keys(channels)) { // the first error is the same on every start
 		cfg := channels[name].Sender
-		if cfg.Type == channel.TypeConsole {
+		if cfg.Type == senderconfig.TypeConsole {
 			cfg.ConsoleOutput = g.stdout
 		}
-		if cfg.Type == channel.TypeWebhook && g.paths.Local() {
+		if cfg.Type == senderconfig.TypeWebhook && g.paths.Local() {
 			// A local run (retentionctl dev) is a process on the user's own
 			// machine, where a loopback receiver is the user's own; in a pod
 			// loopback is the pod itself and stays refused.
@@ -210,8 +211,8 @@ func reportReplica(shard string) string {
 // channelRates are the Channels' spec.rateLimit: the campaign worker holds
 // each to its rate across all replicas and playbooks through the state
 // store (campaign.Options.ChannelRates).
-func channelRates(channels map[string]workerconfig.Channel) map[string]channel.RateLimit {
-	out := map[string]channel.RateLimit{}
+func channelRates(channels map[string]workerconfig.Channel) map[string]senderconfig.RateLimit {
+	out := map[string]senderconfig.RateLimit{}
 	for name, ch := range channels {
 		if ch.Sender.RateLimit.PerSecond > 0 {
 			out[name] = ch.Sender.RateLimit

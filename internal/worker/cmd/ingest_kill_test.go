@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
@@ -35,7 +35,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		clients = 4
 		perCall = 100
 	)
-	dsn := postgresSchemaDSN(t)
+	dsn := sqldb.TestSchemaDSN(t)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
 	if err := os.WriteFile(keyFile, []byte("wk_kill_test"), 0o600); err != nil {
 		t.Fatal(err)
@@ -176,31 +176,6 @@ func countCommittedPending(t *testing.T, dsn string, pending [][]string) int {
 		}
 	}
 	return n
-}
-
-// postgresSchemaDSN is a DSN of a fresh schema in the test PostgreSQL,
-// dropped at the end, for worker processes started by the test.
-func postgresSchemaDSN(t *testing.T) string {
-	t.Helper()
-	dsn := store.SkipWithoutPostgres(t)
-	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("ingest_kill_%d", rand.Int64())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
 }
 
 func freeAddr(t *testing.T) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
@@ -24,7 +25,7 @@ import (
 // PostgreSQL state store: only the customer who sent it gets the message,
 // and an event of another type triggers nothing.
 func TestIngestedEventTriggersPlaybook(t *testing.T) {
-	dsn := postgresSchemaDSN(t)
+	dsn := sqldb.TestSchemaDSN(t)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
 	if err := os.WriteFile(keyFile, []byte("wk_trigger"), 0o600); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestIngestedEventTriggersPlaybook(t *testing.T) {
 // the next poll: the campaign worker polls once a minute here, and the
 // ingestion API's PostgreSQL notification wakes it.
 func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
-	dsn := postgresSchemaDSN(t)
+	dsn := sqldb.TestSchemaDSN(t)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
 	if err := os.WriteFile(keyFile, []byte("wk_realtime"), 0o600); err != nil {
 		t.Fatal(err)
@@ -153,7 +154,7 @@ func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 // gives consent and a new address by identify and gets the message, whose
 // template shows the new address; a, b and d are unchanged.
 func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
-	dsn := postgresSchemaDSN(t)
+	dsn := sqldb.TestSchemaDSN(t)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
 	if err := os.WriteFile(keyFile, []byte("wk_traits"), 0o600); err != nil {
 		t.Fatal(err)

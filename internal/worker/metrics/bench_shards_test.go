@@ -3,16 +3,13 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // shardBenchEnv names the database hack/bench-metric-shards.sh loads with
@@ -36,30 +33,10 @@ var shardBenchSpec = v1alpha1.SegmentSpec{Criteria: `customer.recencyDays > 30.0
 //
 // Every variant publishes the same report (checked).
 func BenchmarkMetricJobShardsPostgres(b *testing.B) {
-	dsn := os.Getenv(shardBenchEnv)
-	if dsn == "" {
-		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-shards.sh)", shardBenchEnv)
-	}
+	dsn, state := gendataDatabase(b, shardBenchEnv, "hack/bench-metric-shards.sh")
 	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS retention_state`); err != nil {
-		b.Fatal(err)
-	}
-	admin.Close()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	state, err := store.Open(ctx, dsn+sep+"search_path=retention_state")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
 	opts := Options{Namespace: "bench", Segment: segmentConfig(b, shardBenchSpec), DB: state,
-		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return benchAsOf }}
 	var want map[string]string
 	b.Run("one-pod", func(b *testing.B) {

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -60,33 +60,13 @@ func loadBenchSegments() map[string]v1alpha1.SegmentSpec {
 // gendata database. The state store is the schema retention_state of the
 // same database, so a repeated run diffs against the previous snapshot.
 func BenchmarkMetricJobPostgres(b *testing.B) {
-	dsn := os.Getenv(benchEnv)
-	if dsn == "" {
-		b.Skipf("set %s to a database loaded by hack/gendata (see hack/bench-metric-job.sh)", benchEnv)
-	}
+	dsn, state := gendataDatabase(b, benchEnv, "hack/bench-metric-job.sh")
 	ctx := context.Background()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS retention_state`); err != nil {
-		b.Fatal(err)
-	}
-	admin.Close()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	state, err := store.Open(ctx, dsn+sep+"search_path=retention_state")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
 	for _, name := range []string{"pushdown", "goeval", "orders", "predict"} {
 		b.Run(name, func(b *testing.B) {
 			opts := Options{Namespace: "bench", Name: name, Segment: segmentConfig(b, benchSegments[name]), DB: state,
 				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
-				Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+				Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 				Clock:  func() time.Time { return benchAsOf }}
 			var size, customers int64
 			for b.Loop() {
@@ -101,4 +81,41 @@ func BenchmarkMetricJobPostgres(b *testing.B) {
 			b.ReportMetric(float64(size), "members/op")
 		})
 	}
+}
+
+// gendataDatabase is the database loaded by hack/gendata that env names
+// (the benchmark is skipped, pointing at script, when it is unset), with the
+// state store in its schema retention_state.
+func gendataDatabase(b *testing.B, env, script string) (dsn string, state *store.DB) {
+	dsn = os.Getenv(env)
+	if dsn == "" {
+		b.Skipf("set %s to a database loaded by hack/gendata (see %s)", env, script)
+	}
+	return dsn, openBenchState(b, dsn, "retention_state")
+}
+
+// openBenchState opens the state store of a benchmark: schema (made if
+// missing) of the benchmark's database dsn, so a repeated run diffs against
+// the previous one's snapshot. It is closed when the benchmark ends.
+func openBenchState(b *testing.B, dsn, schema string) *store.DB {
+	b.Helper()
+	ctx := context.Background()
+	admin, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		b.Fatal(err)
+	}
+	admin.Close()
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	state, err := store.Open(ctx, dsn+sep+"search_path="+schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { state.Close() })
+	return state
 }

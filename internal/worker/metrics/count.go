@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -14,12 +14,12 @@ import (
 // population the features query evaluates. It is needed only when the
 // criteria is pushed down, because the features scan then returns members
 // alone; the count reads the customers table (or its override), not orders.
-func countCustomers(ctx context.Context, cfg datasource.Config, asOf time.Time) (int64, error) {
+func countCustomers(ctx context.Context, cfg sourceconfig.Config, asOf time.Time) (int64, error) {
 	var url string
 	switch cfg.Kind {
-	case datasource.KindPostgres:
+	case sourceconfig.KindPostgres:
 		url = cfg.DSN
-	case datasource.KindSQLite:
+	case sourceconfig.KindSQLite:
 		url = "sqlite:" + cfg.Path
 	default:
 		return 0, fmt.Errorf("count customers: %s sources are scanned, not counted", cfg.Kind)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -89,12 +89,12 @@ func runFromEnv(ctx context.Context, paths workload.Paths, specPath string, logg
 // Source is the data source a worker opens: the rendered connector
 // configuration with the PostgreSQL DSN from workerconfig.EnvDataSourceDSN,
 // a mounted path under paths.Data(), and file and SQLite paths confined to
-// the data mount (datasource.Config.Root). In a pod the data mount is
+// the data mount (sourceconfig.Config.Root). In a pod the data mount is
 // workload.DataDir, the only data the pod has, so a spec naming any other
 // file (/proc/self/environ holds the Secret-fed environment) is refused. A
 // local run reads the user's own files on the user's own machine, where no
 // tenant boundary exists: only /proc, /sys and /dev are refused there.
-func Source(ds workerconfig.DataSource, paths workload.Paths) (datasource.Config, error) {
+func Source(ds workerconfig.DataSource, paths workload.Paths) (sourceconfig.Config, error) {
 	cfg, err := ds.Connector(paths.Data(), os.Getenv(workerconfig.EnvDataSourceDSN))
 	if err != nil {
 		return cfg, err

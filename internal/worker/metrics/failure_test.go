@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 )
@@ -17,8 +17,8 @@ import (
 // fails with an error naming the row or setting, reports the last success,
 // keeps the previous snapshot, and the next good run diffs against it.
 func TestFailedRunKeepsSnapshot(t *testing.T) {
-	appendOrder := func(line string) func(t *testing.T, dir string, cfg *datasource.Config) {
-		return func(t *testing.T, dir string, cfg *datasource.Config) {
+	appendOrder := func(line string) func(t *testing.T, dir string, cfg *sourceconfig.Config) {
+		return func(t *testing.T, dir string, cfg *sourceconfig.Config) {
 			path := filepath.Join(dir, "orders.csv")
 			b, err := os.ReadFile(path)
 			if err != nil {
@@ -32,7 +32,7 @@ func TestFailedRunKeepsSnapshot(t *testing.T) {
 	tests := []struct {
 		name string
 		// spoil breaks the data source after the first good run.
-		spoil         func(t *testing.T, dir string, cfg *datasource.Config)
+		spoil         func(t *testing.T, dir string, cfg *sourceconfig.Config)
 		wantErr       []string
 		wantReachable bool
 	}{
@@ -41,10 +41,10 @@ func TestFailedRunKeepsSnapshot(t *testing.T) {
 			wantErr: []string{`orders.csv line 12: timestamp "2024-13-01"`}, wantReachable: true},
 		{name: "negative amount", spoil: appendOrder("a,o99,-3.5,2024-06-01T00:00:00Z"),
 			wantErr: []string{`orders.csv line 12: amount -3.5 is negative`}, wantReachable: true},
-		{name: "unknown column", spoil: func(_ *testing.T, _ string, cfg *datasource.Config) { cfg.Columns.Amount = "total" },
+		{name: "unknown column", spoil: func(_ *testing.T, _ string, cfg *sourceconfig.Config) { cfg.Columns.Amount = "total" },
 			wantErr: []string{`orders.csv`, `"total"`, `columns.amount`}, wantReachable: true},
-		{name: "unreachable database", spoil: func(_ *testing.T, _ string, cfg *datasource.Config) {
-			*cfg = datasource.Config{Kind: datasource.KindPostgres, DSN: "postgres://shop:secret@127.0.0.1:1/shop?sslmode=disable"}
+		{name: "unreachable database", spoil: func(_ *testing.T, _ string, cfg *sourceconfig.Config) {
+			*cfg = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: "postgres://shop:secret@127.0.0.1:1/shop?sslmode=disable"}
 		}, wantErr: []string{"data source unreachable: ", "127.0.0.1", "port 1", "connection refused"}, wantReachable: false},
 	}
 	for _, tt := range tests {

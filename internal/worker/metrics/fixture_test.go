@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
@@ -171,7 +172,7 @@ func schemaDSN(t *testing.T, db *store.DB) string {
 
 // source is one way of holding the shop: a data source and a state store.
 type source struct {
-	cfg datasource.Config
+	cfg sourceconfig.Config
 	db  *store.DB
 	// reload replaces the data with s.
 	reload func(s shop)
@@ -184,7 +185,7 @@ func sources(t *testing.T, s shop) map[string]func(t *testing.T) source {
 		"csv": func(t *testing.T) source {
 			dir := t.TempDir()
 			writeShopCSV(t, dir, s)
-			return source{cfg: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: dir},
+			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
 				db: store.OpenTestSQLite(t), reload: func(s shop) { writeShopCSV(t, dir, s) }}
 		},
 		"sqlite": func(t *testing.T) source {
@@ -195,13 +196,13 @@ func sources(t *testing.T, s shop) map[string]func(t *testing.T) source {
 			}
 			t.Cleanup(func() { data.Close() })
 			loadShopSQL(t, data, s)
-			return source{cfg: datasource.Config{Kind: datasource.KindSQLite, Path: path}, db: store.OpenTestSQLite(t),
+			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, db: store.OpenTestSQLite(t),
 				reload: func(s shop) { dropShop(t, data); loadShopSQL(t, data, s) }}
 		},
 		"postgres": func(t *testing.T) source {
 			db := store.OpenTestPostgres(t)
 			loadShopSQL(t, db, s)
-			return source{cfg: datasource.Config{Kind: datasource.KindPostgres, DSN: schemaDSN(t, db)}, db: db,
+			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, db)}, db: db,
 				reload: func(s shop) { dropShop(t, db); loadShopSQL(t, db, s) }}
 		},
 	}

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 )
 
 // BenchmarkIncrementalPostgres is one metric run for hack/bench-incremental.sh,
@@ -43,26 +41,10 @@ func BenchmarkIncrementalPostgres(b *testing.B) {
 	if mode != "plain" {
 		spec.Incremental = &v1alpha1.SegmentIncremental{}
 	}
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
-		b.Fatal(err)
-	}
-	admin.Close()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	state, err := store.Open(ctx, dsn+sep+"search_path="+schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
+	state := openBenchState(b, dsn, schema)
 	opts := Options{Namespace: "bench", Name: variant, Segment: segmentConfig(b, spec), DB: state, Full: mode == "full",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		Source: datasource.Config{Kind: datasource.KindPostgres, DSN: dsn},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn},
 		Clock:  func() time.Time { return asOf }}
 	for b.Loop() {
 		sum, err := Run(ctx, opts)

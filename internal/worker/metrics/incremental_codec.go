@@ -128,16 +128,17 @@ func (r *aggregateReader) fail() {
 
 func (r *aggregateReader) varint() int64 {
 	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return consumed(r, v, n)
 }
 
 func (r *aggregateReader) uvarint() uint64 {
 	v, n := binary.Uvarint(r.b)
+	return consumed(r, v, n)
+}
+
+// consumed is v, decoded from the first n bytes of r.b, which it drops; n <= 0
+// (binary's signal for a short or overflowing varint) fails the reader.
+func consumed[T int64 | uint64](r *aggregateReader, v T, n int) T {
 	if n <= 0 {
 		r.fail()
 		return 0

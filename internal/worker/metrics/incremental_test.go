@@ -16,6 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
@@ -36,7 +37,7 @@ var incrementalSpec = v1alpha1.SegmentSpec{
 // history is a generated shop in a SQL data source.
 type history struct {
 	db   *store.DB
-	cfg  datasource.Config
+	cfg  sourceconfig.Config
 	rng  *rand.Rand
 	next int // order id counter
 	// written, when set, is the updated_at of new orders (the column exists).
@@ -93,7 +94,7 @@ func (h *history) correct(t *testing.T, o customer.Order, now time.Time, moveTo 
 // newHistory loads 240 customers created over two years before t0 with up
 // to 12 orders each, a few orders of ids without a customer row, and
 // feedback.
-func newHistory(t *testing.T, db *store.DB, cfg datasource.Config, t0 time.Time, withUpdatedAt bool) *history {
+func newHistory(t *testing.T, db *store.DB, cfg sourceconfig.Config, t0 time.Time, withUpdatedAt bool) *history {
 	t.Helper()
 	ctx := context.Background()
 	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
@@ -182,7 +183,7 @@ type chain struct {
 	logs bytes.Buffer
 }
 
-func (c *chain) run(t *testing.T, cfg datasource.Config, spec v1alpha1.SegmentSpec, at time.Time, full bool) report.Segment {
+func (c *chain) run(t *testing.T, cfg sourceconfig.Config, spec v1alpha1.SegmentSpec, at time.Time, full bool) report.Segment {
 	t.Helper()
 	c.logs.Reset()
 	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "recent-repeaters", Segment: segmentConfig(t, spec), Source: cfg, DB: c.db,
@@ -210,17 +211,7 @@ func (c *chain) mode(t *testing.T) string {
 // members returns every stored member with its stored feature row.
 func (c *chain) members(t *testing.T) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	err := c.db.SegmentMemberRows(context.Background(), store.SegmentRef{Namespace: "shop", Name: "recent-repeaters"}, 0, 1,
-		func(id string, f *customer.Features) error {
-			b, err := json.Marshal(f)
-			out[id] = string(b)
-			return err
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storedMembers(t, c.db, "recent-repeaters")
 }
 
 // aggregates returns the stored rows by customer.
@@ -253,7 +244,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	t0 := time.Date(2024, 6, 10, 6, 0, 0, 0, time.UTC)
 	type stores struct {
 		data       *store.DB
-		cfg        datasource.Config
+		cfg        sourceconfig.Config
 		incr, full *store.DB
 	}
 	kinds := map[string]func(t *testing.T) stores{
@@ -264,12 +255,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { data.Close() })
-			return stores{data: data, cfg: datasource.Config{Kind: datasource.KindSQLite, Path: path},
+			return stores{data: data, cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
 				incr: store.OpenTestSQLite(t), full: store.OpenTestSQLite(t)}
 		},
 		"postgres": func(t *testing.T) stores {
 			data := store.OpenTestPostgres(t)
-			return stores{data: data, cfg: datasource.Config{Kind: datasource.KindPostgres, DSN: schemaDSN(t, data)},
+			return stores{data: data, cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, data)},
 				incr: store.OpenTestPostgres(t), full: store.OpenTestPostgres(t)}
 		},
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
@@ -122,7 +123,7 @@ func TestCustomerEmailNeverReachesReportOrLog(t *testing.T) {
 		{"id", "email", "consent_email"}, {"a", "a@example.com", "true"}, {"b", "x@example.com", plantedEmail}})
 	var logs bytes.Buffer
 	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, fixtureSeg),
-		Source: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: dir},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
 		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err == nil || !strings.Contains(sum.Error, "customers.csv line 3: consent_email") {
 		t.Fatalf("err = %v, summary error %q; want customers.csv line 3 consent_email named", err, sum.Error)
@@ -148,7 +149,7 @@ func TestDataIssuesReachTheReport(t *testing.T) {
 	spec := fixtureSeg
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV"}
 	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec),
-		Source: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: dir},
+		Source: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
 		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

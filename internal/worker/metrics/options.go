@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -29,7 +30,7 @@ type Options struct {
 	Segment metrics.SegmentConfig
 	// Source is the data source to open, unless Connector is set (the caller
 	// then owns and closes it).
-	Source    datasource.Config
+	Source    sourceconfig.Config
 	Connector datasource.Connector
 	// DB is the state store (migrated by Run). Nil evaluates without storing a
 	// snapshot (retentionctl segment eval): entered/exited stay 0.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/segment"
 )
@@ -33,7 +33,7 @@ type plan struct {
 var predictiveFields = []string{"customer.predictedCLV", "customer.churnProbability", "customer.loyaltyTier", "customer.loyaltyPoints"}
 
 // newPlan validates the spec, naming the field to fix.
-func newPlan(spec metrics.SegmentConfig, kind datasource.Kind) (*plan, error) {
+func newPlan(spec metrics.SegmentConfig, kind sourceconfig.Kind) (*plan, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,9 +65,9 @@ func newPlan(spec metrics.SegmentConfig, kind datasource.Kind) (*plan, error) {
 		return p, nil
 	}
 	switch kind {
-	case datasource.KindPostgres:
+	case sourceconfig.KindPostgres:
 		p.where, p.args, p.pushdown = segment.ToSQL(prog, segment.Postgres)
-	case datasource.KindSQLite:
+	case sourceconfig.KindSQLite:
 		p.where, p.args, p.pushdown = segment.ToSQL(prog, segment.SQLite)
 	}
 	return p, nil

@@ -82,15 +82,11 @@ func fitModel(rows []clv.Summary, asOf time.Time) (clv.Model, error) {
 	if len(rows) == 0 {
 		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
-	bg, _, err := clv.FitBGNBD(rows)
+	model, err := clv.Fit(rows, predictUnit, predictHorizon, predictDiscount)
 	if err != nil {
-		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: BG/NBD fit over %d customers: %w", len(rows), err)}
+		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: %w", err)}
 	}
-	gg, _, _, err := clv.FitGammaGamma(rows)
-	if err != nil {
-		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: Gamma-Gamma fit over %d customers: %w", len(rows), err)}
-	}
-	return modelOf(bg, gg), nil
+	return model, nil
 }
 
 // modelOf is the scoring model of fitted parameters with the job's settings.

@@ -3,9 +3,7 @@ package metrics
 import (
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -13,10 +11,7 @@ import (
 // the CLV predict gives it alone (unknown ids 0), in the ids' order.
 func TestScoreAllMatchesSequential(t *testing.T) {
 	fx := predictShop()
-	model, rows, err := clv.FitModel(fx.orders, asOf, 7*24*time.Hour, 12, 0.01)
-	if err != nil {
-		t.Fatal(err)
-	}
+	model, rows := fitOrders(t, fx.orders)
 	p := &predictor{model: model, rows: rows}
 	var ids []string
 	for i := range 5000 { // enough for several workers

@@ -22,10 +22,7 @@ import (
 // Go after the model ran.
 func TestPredictedCLV(t *testing.T) {
 	fx := predictShop()
-	model, rows, err := clv.FitModel(fx.orders, asOf, 7*24*time.Hour, 12, 0.01)
-	if err != nil {
-		t.Fatal(err)
-	}
+	model, rows := fitOrders(t, fx.orders)
 	var sum float64
 	members := map[string]bool{}
 	for _, f := range rows {
@@ -182,4 +179,25 @@ func TestPredictedCLVFitFailsEverySource(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fitOrders is the model the clv package fits on every customer's orders up
+// to asOf, in weeks, with a 12-month 1% CLV: what the job's predictions are
+// checked against.
+func fitOrders(t *testing.T, orders []customer.Order) (clv.Model, []clv.Summary) {
+	t.Helper()
+	const week = 7 * 24 * time.Hour
+	b, err := clv.NewSummaryBuilder(asOf, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	rows := b.Rows()
+	model, err := clv.Fit(rows, week, 12, 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return model, rows
 }

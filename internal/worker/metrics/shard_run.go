@@ -14,6 +14,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -107,7 +108,7 @@ func specHash(o Options) string {
 	o.Source.DSN = ""
 	b, _ := json.Marshal(struct {
 		Spec    any
-		Source  datasource.Config
+		Source  sourceconfig.Config
 		Loyalty any
 		Ingest  string
 	}{o.Segment, o.Source, o.Loyalty, o.IngestSource})
@@ -197,7 +198,7 @@ func (r *run) executeShard(ctx context.Context, sr store.ShardRun, index int) (l
 }
 
 // fitWhole fits the model on the unpartitioned source into r.preds.
-func (r *run) fitWhole(ctx context.Context, whole datasource.Config) error {
+func (r *run) fitWhole(ctx context.Context, whole sourceconfig.Config) error {
 	full, err := datasource.Open(ctx, whole)
 	if err != nil {
 		return fmt.Errorf("data source unreachable: %w", err)

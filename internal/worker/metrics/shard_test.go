@@ -14,7 +14,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
@@ -76,7 +76,7 @@ func randomShop(seed uint64) shop {
 // shardSource holds the shop in one kind of source and opens fresh state
 // stores of the matching kind, one per way of running.
 type shardSource struct {
-	cfg      datasource.Config
+	cfg      sourceconfig.Config
 	newState func(t *testing.T) *store.DB
 }
 
@@ -84,7 +84,7 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 	out := map[string]shardSource{}
 	csvDir := t.TempDir()
 	writeShopCSV(t, csvDir, s)
-	out["csv"] = shardSource{cfg: datasource.Config{Kind: datasource.KindFile, Format: datasource.FormatCSV, Path: csvDir},
+	out["csv"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir},
 		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
 	path := filepath.Join(t.TempDir(), "shop.db")
 	data, err := store.Open(context.Background(), "sqlite:"+path)
@@ -93,12 +93,12 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 	}
 	loadShopSQL(t, data, s)
 	data.Close()
-	out["sqlite"] = shardSource{cfg: datasource.Config{Kind: datasource.KindSQLite, Path: path},
+	out["sqlite"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
 		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
 	if store.TestPostgresDSN() != "" {
 		db := store.OpenTestPostgres(t)
 		loadShopSQL(t, db, s)
-		out["postgres"] = shardSource{cfg: datasource.Config{Kind: datasource.KindPostgres, DSN: schemaDSN(t, db)},
+		out["postgres"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, db)},
 			newState: func(t *testing.T) *store.DB { return store.OpenTestPostgres(t) }}
 	} else {
 		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s)", store.PostgresDSNEnv)
@@ -179,7 +179,7 @@ func TestShardedRunsMatchOnePod(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if wantPushdown := specName == "pushdown" && src.cfg.Kind != datasource.KindFile; p.pushdown != wantPushdown {
+				if wantPushdown := specName == "pushdown" && src.cfg.Kind != sourceconfig.KindFile; p.pushdown != wantPushdown {
 					t.Fatalf("criteria pushed down: %v, want %v", p.pushdown, wantPushdown)
 				}
 				if len(want[0].Metrics) != 8 || want[0].Cohorts == nil || want[0].Size == 0 || want[1].Exited+want[1].Entered == 0 {

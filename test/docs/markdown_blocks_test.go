@@ -5,6 +5,7 @@ package docs
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -150,29 +151,20 @@ func foldExitStatus(cmds []Command) []Command {
 // word. It returns the first documented line not matched,
 // or "" when the shapes agree.
 func ShapeMismatch(documented, output []string) string {
-	j := 0
-	for _, want := range documented {
+	skip := func(want string) bool {
 		ws := shape(want)
-		if len(ws) == 0 || ws[0] == "..." {
-			continue
-		}
-		found := false
-		for ; j < len(output); j++ {
-			got := shape(output[j])
-			if len(got) == 0 {
-				continue
-			}
-			if isHeader(ws) && equal(ws, got) || !isHeader(ws) && equal(head(ws), head(got)) {
-				found = true
-				j++
-				break
-			}
-		}
-		if !found {
-			return want
-		}
+		return len(ws) == 0 || ws[0] == "..."
 	}
-	return ""
+	return firstUnmatched(documented, output, skip, func(want, out string) bool {
+		ws, got := shape(want), shape(out)
+		if len(got) == 0 {
+			return false
+		}
+		if isHeader(ws) {
+			return slices.Equal(ws, got)
+		}
+		return slices.Equal(head(ws), head(got))
+	})
 }
 
 // digits is a run of digits, which shape counts as one.
@@ -182,25 +174,34 @@ var digits = regexp.MustCompile(`[0-9]+`)
 // must appear in order as an output line; one ending in "..." (a long line
 // cut short) matches the output lines that start with what precedes it.
 func ExactMismatch(documented, output []string) string {
+	trimmed := make([]string, len(documented))
+	for i, want := range documented {
+		trimmed[i] = strings.TrimRight(want, " ")
+	}
+	skip := func(want string) bool { s := strings.TrimSpace(want); return s == "" || s == "..." }
+	return firstUnmatched(trimmed, output, skip, func(want, out string) bool {
+		prefix, cut := strings.CutSuffix(want, "...")
+		got := strings.TrimRight(out, " ")
+		return got == want || cut && strings.HasPrefix(got, prefix)
+	})
+}
+
+// firstUnmatched returns the first documented line, skip aside, that no
+// output line after the previous one's match matches (lines must appear in
+// order), or "" when every one is found.
+func firstUnmatched(documented, output []string, skip func(want string) bool, match func(want, out string) bool) string {
 	j := 0
 	for _, want := range documented {
-		want = strings.TrimRight(want, " ")
-		if strings.TrimSpace(want) == "" || strings.TrimSpace(want) == "..." {
+		if skip(want) {
 			continue
 		}
-		prefix, cut := strings.CutSuffix(want, "...")
-		found := false
-		for ; j < len(output); j++ {
-			got := strings.TrimRight(output[j], " ")
-			if got == want || cut && strings.HasPrefix(got, prefix) {
-				found = true
-				j++
-				break
-			}
+		for j < len(output) && !match(want, output[j]) {
+			j++
 		}
-		if !found {
+		if j == len(output) {
 			return want
 		}
+		j++
 	}
 	return ""
 }
@@ -229,18 +230,6 @@ func isHeader(words []string) bool {
 	}
 	for _, w := range words {
 		if w != strings.ToUpper(w) || strings.ToUpper(w) == strings.ToLower(w) || strings.Contains(w, "#") {
-			return false
-		}
-	}
-	return true
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}
