@@ -36,23 +36,46 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 	if key == "" {
 		return r, false, fmt.Errorf("empty idempotency key")
 	}
+	if p.db.Dialect == Postgres {
+		return p.redeemPipelined(ctx, memberID, reward, cost, key, now)
+	}
+	return p.redeemTx(ctx, memberID, reward, cost, key, now)
+}
+
+// redeemTx is Redeem through database/sql: SQLite, and PostgreSQL members
+// whose lots need expiring first (see redeemPipelined).
+func (p *Points) redeemTx(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
 	err = p.request(ctx, memberID, KindRedeem, key, now, func(m *memberTx) error {
-		if e := m.prior; e != nil {
-			if e.ref != reward {
-				return ErrIdempotencyReuse
-			}
-			r = Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}
-			replayed = true
+		prior, err := p.checkRedeem(m, reward)
+		if prior != nil {
+			r, replayed = *prior, true
 			return nil
 		}
-		if rw, ok := p.cfg.Reward(reward); ok {
-			if err := p.cfg.CanRedeem(rw, m.state.Tier); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 		return m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
 	})
 	return r, replayed, err
+}
+
+// checkRedeem decides what a redemption answers before it spends, under the
+// member lock: the first answer when its key was already used (replay), or
+// ErrIdempotencyReuse when that was for another reward, or a
+// *loyalty.TierRequiredError. (nil, nil): go on and debit.
+func (p *Points) checkRedeem(m *memberTx, reward string) (replay *Redemption, err error) {
+	if e := m.prior; e != nil {
+		if e.ref != reward {
+			return nil, ErrIdempotencyReuse
+		}
+		return &Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}, nil
+	}
+	if rw, ok := p.cfg.Reward(reward); ok {
+		if err := p.cfg.CanRedeem(rw, m.state.Tier); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
 // requestAttempts bounds request's retries after errRequestRaced: the second
@@ -66,9 +89,15 @@ const requestAttempts = 3
 // runs again in a new transaction, which finds that entry: a retry racing its
 // own first request gets the first answer, not an error.
 func (p *Points) request(ctx context.Context, memberID, kind, key string, now time.Time, fn func(m *memberTx) error) error {
+	return retryRaced(kind, func() error { return p.lockMember(ctx, memberID, false, now, kind, key, now, fn) })
+}
+
+// retryRaced runs attempt again, up to requestAttempts times, while it
+// fails with errRequestRaced.
+func retryRaced(kind string, attempt func() error) error {
 	var err error
 	for range requestAttempts {
-		err = p.lockMember(ctx, memberID, false, now, kind, key, now, fn)
+		err = attempt()
 		if !errors.Is(err, errRequestRaced) {
 			return err
 		}
@@ -76,15 +105,25 @@ func (p *Points) request(ctx context.Context, memberID, kind, key string, now ti
 	return fmt.Errorf("%s request: %w %d times in a row", kind, err, requestAttempts)
 }
 
-// debit takes points from available lots FIFO and appends the entry under
-// request key key.
-func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref, reason string, r *Redemption) error {
+// planDebit plans taking cost points from available lots FIFO; nothing is
+// written or deducted yet.
+func (m *memberTx) planDebit(cost int64) ([]loyalty.Take, error) {
 	if cost <= 0 {
-		return fmt.Errorf("debit of %d points: must be positive", cost) // callers bound it; never a credit in disguise
+		return nil, fmt.Errorf("debit of %d points: must be positive", cost) // callers bound it; never a credit in disguise
 	}
 	takes, ok := loyalty.PlanRedemption(m.lots, cost, m.now)
 	if !ok {
-		return &InsufficientError{Available: m.available(), Needed: cost}
+		return nil, &InsufficientError{Available: m.available(), Needed: cost}
+	}
+	return takes, nil
+}
+
+// debit takes points from available lots FIFO and appends the entry under
+// request key key.
+func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref, reason string, r *Redemption) error {
+	takes, err := m.planDebit(cost)
+	if err != nil {
+		return err
 	}
 	if err := m.take(ctx, takes); err != nil {
 		return err
