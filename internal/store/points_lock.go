@@ -70,3 +70,26 @@ func scanLots(rows lotRows) ([]loyalty.Lot, error) {
 	}
 	return lots, rows.Err()
 }
+
+// probeEntrySQL reads the entry of kind $2 recorded under request key $3 for
+// member $1, in a statement of its own: run after the row lock is held, it
+// sees what a request that held the lock before committed, which
+// lockMemberSQL's join does not when its row-lock wait was for that request
+// (READ COMMITTED re-reads only the locked row after the wait).
+const probeEntrySQL = `SELECT id, points, balance_after, ref, reason, recorded_at FROM points_entries
+	WHERE member_id = $1 AND kind = $2 AND request_key = $3`
+
+// scanPrior reads a probeEntrySQL row; nil when the key has no entry.
+func scanPrior(row rowScanner) (*priorEntry, error) {
+	var e priorEntry
+	var rec int64
+	err := row.Scan(&e.id, &e.points, &e.balanceAfter, &e.ref, &e.reason, &rec)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("probe request key: %w", err)
+	}
+	e.recordedAt = fromUS(rec)
+	return &e, nil
+}

@@ -47,16 +47,43 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 func (p *Points) redeemTx(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
 	err = p.request(ctx, memberID, KindRedeem, key, now, func(m *memberTx) error {
 		prior, err := p.checkRedeem(m, reward)
+		if prior == nil && err == nil {
+			err = m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
+		}
+		if isRefusal(err) {
+			prior, err = p.recheckRefusal(m, m.tx.QueryRow(ctx, probeEntrySQL, memberID, KindRedeem, key), reward, err)
+		}
 		if prior != nil {
 			r, replayed = *prior, true
-			return nil
 		}
-		if err != nil {
-			return err
-		}
-		return m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
+		return err
 	})
 	return r, replayed, err
+}
+
+// isRefusal reports a redemption refused for the member's balance or tier,
+// before anything was written.
+func isRefusal(err error) bool {
+	var tier *loyalty.TierRequiredError
+	return errors.Is(err, ErrInsufficientPoints) || errors.As(err, &tier)
+}
+
+// recheckRefusal re-reads, under the member lock, the entry of the key a
+// refused redemption probed (row: probeEntrySQL). A retry sent while its
+// first attempt was still running waited for that attempt's row lock, and
+// its first probe was read before the attempt committed: it found no entry,
+// then a balance the attempt had spent. Its answer is the first attempt's
+// (or ErrIdempotencyReuse), not the refusal.
+func (p *Points) recheckRefusal(m *memberTx, row rowScanner, reward string, refusal error) (*Redemption, error) {
+	e, err := scanPrior(row)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return nil, refusal
+	}
+	m.prior = e
+	return p.checkRedeem(m, reward)
 }
 
 // checkRedeem decides what a redemption answers before it spends, under the

@@ -104,13 +104,16 @@ func (p *Points) redeemOnce(ctx context.Context, c *pgx.Conn, memberID, reward s
 		return r, false, true, nil
 	}
 	prior, err := p.checkRedeem(m, reward)
+	var takes []loyalty.Take
+	if prior == nil && err == nil {
+		takes, err = m.planDebit(cost)
+	}
+	if isRefusal(err) { // one more round trip, on refusals only
+		prior, err = p.recheckRefusal(m, c.QueryRow(ctx, probeEntrySQL, memberID, KindRedeem, key), reward, err)
+	}
 	if prior != nil {
 		return *prior, true, false, nil
 	}
-	if err != nil {
-		return r, false, false, err
-	}
-	takes, err := m.planDebit(cost)
 	if err != nil {
 		return r, false, false, err
 	}

@@ -135,3 +135,46 @@ func TestConcurrentRedemptionsAcrossLots(t *testing.T) {
 		wantHistoryIsBalance(t, db)
 	})
 }
+
+// TestRetryRacingItsFirstRedemptionReplays: a member with exactly one
+// reward's worth of points, and the same redemption (same key) sent twice at
+// once, as a client retrying on a timeout does. One spends; the other must
+// get that answer back, not a 409: on PostgreSQL it waited for the row lock
+// and its lock query's probe was read before the first one committed, so
+// the refusal is re-checked against the key under the lock.
+func TestRetryRacingItsFirstRedemptionReplays(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		db.SetMaxOpenConns(16)
+		p := openPoints(t, db, integrityConfig())
+		const members = 40
+		for i := range members {
+			enroll(t, p, fmt.Sprint("e", i), 10) // 10 points: one mug
+		}
+		type answer struct {
+			r        Redemption
+			replayed bool
+			err      error
+		}
+		answers := make([][2]answer, members)
+		var wg sync.WaitGroup
+		for i := range members {
+			for j := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, rep, err := p.Redeem(ctx, fmt.Sprint("e", i), "mug", 10, "retry", day(0))
+					answers[i][j] = answer{r, rep, err}
+				}()
+			}
+		}
+		wg.Wait()
+		for i, pair := range answers {
+			a, b := pair[0], pair[1]
+			if a.err != nil || b.err != nil || a.r.ID == 0 || a.r.ID != b.r.ID || a.replayed == b.replayed {
+				t.Errorf("member e%d: answers %+v / %+v; want one redemption and one replay of it", i, a, b)
+			}
+		}
+		wantHistoryIsBalance(t, db)
+	})
+}
