@@ -54,8 +54,9 @@ const genericPlansSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
 // The row lock is taken before the lots are read (the statements run in
 // order; READ COMMITTED reads the lots after any lock wait) and held until
 // COMMIT, so concurrent redemptions on one member serialize and never
-// overspend. The decisions are redeemTx's (checkRedeem, planDebit). A member
-// with lapsed lots takes redeemTx, which writes their expiry first.
+// overspend. The decisions are redeemTx's (checkRedeem, planDebit,
+// recheckRefusal: a refusal costs one more round trip). A member with lapsed
+// lots takes redeemTx, which writes their expiry first.
 func (p *Points) redeemPipelined(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
 	conn, err := p.db.Conn(ctx)
 	if err != nil {
@@ -81,12 +82,19 @@ func (p *Points) redeemPipelined(ctx context.Context, memberID, reward string, c
 	return r, replayed, err
 }
 
+// rollbackTimeout bounds the ROLLBACK of an attempt that did not commit.
+const rollbackTimeout = 5 * time.Second
+
 // redeemOnce is one attempt of redeemPipelined on c. fallback: nothing was
 // done because lots lapsed; use redeemTx.
 func (p *Points) redeemOnce(ctx context.Context, c *pgx.Conn, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed, fallback bool, err error) {
 	defer func() {
 		if c.PgConn().TxStatus() != 'I' { // not committed: leave no transaction open on a pooled connection
-			if _, rerr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+			// Even when the request was cancelled, bounded: a connection that
+			// cannot roll back is closed by pgx and dropped by the pool.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			defer cancel()
+			if _, rerr := c.Exec(rctx, "ROLLBACK"); rerr != nil && err == nil {
 				err = rerr
 			}
 		}
