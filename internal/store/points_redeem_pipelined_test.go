@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
@@ -177,4 +179,59 @@ func TestRetryRacingItsFirstRedemptionReplays(t *testing.T) {
 		}
 		wantHistoryIsBalance(t, db)
 	})
+}
+
+// TestCancelledRedemptionsLeaveNoTransaction: redemptions whose requests are
+// cancelled at any point of the two round trips either commit whole or
+// leave nothing, and leave no transaction open on a pooled connection: the
+// same pool then serves every redemption, and history equals the lots.
+func TestCancelledRedemptionsLeaveNoTransaction(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *DB) {
+		db.SetMaxOpenConns(4)
+		p := openPoints(t, db, integrityConfig())
+		for i := range 8 {
+			enroll(t, p, fmt.Sprint("c", i), 1000)
+		}
+		var wg sync.WaitGroup
+		var ok, cancelled atomic.Int64
+		for i := range 160 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%20)*100*time.Microsecond)
+				defer cancel()
+				switch _, _, err := p.Redeem(ctx, fmt.Sprint("c", i%8), "mug", 10, fmt.Sprint("cancel", i), day(0)); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || pastDeadline(ctx): // a dial cut by the deadline says "i/o timeout"
+					cancelled.Add(1)
+				default:
+					t.Errorf("redemption %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		var recorded int64
+		if err := db.QueryRow(context.Background(), `SELECT count(*) FROM points_entries WHERE request_key LIKE 'cancel%'`).Scan(&recorded); err != nil {
+			t.Fatal(err)
+		}
+		// A request cancelled after its COMMIT was sent may be recorded without its answer; a retry replays it.
+		if cancelled.Load() == 0 || recorded < ok.Load() {
+			t.Fatalf("%d answered, %d cancelled, %d recorded; want some cancelled and every answered one recorded", ok.Load(), cancelled.Load(), recorded)
+		}
+		for i := range 8 {
+			if _, _, err := p.Redeem(context.Background(), fmt.Sprint("c", i), "mug", 10, "after", day(0)); err != nil {
+				t.Fatalf("redemption after the cancelled ones: %v", err)
+			}
+		}
+		if st := db.Stats(); st.InUse != 0 {
+			t.Fatalf("%d connections still in use", st.InUse)
+		}
+		wantHistoryIsBalance(t, db)
+	})
+}
+
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
