@@ -75,15 +75,24 @@ func isRefusal(err error) bool {
 // then a balance the attempt had spent. Its answer is the first attempt's
 // (or ErrIdempotencyReuse), not the refusal.
 func (p *Points) recheckRefusal(m *memberTx, row rowScanner, reward string, refusal error) (*Redemption, error) {
-	e, err := scanPrior(row)
+	found, err := m.reprobe(row)
 	if err != nil {
 		return nil, err
 	}
-	if e == nil {
+	if !found {
 		return nil, refusal
 	}
-	m.prior = e
 	return p.checkRedeem(m, reward)
+}
+
+// reprobe sets m.prior from a probeEntrySQL row read under the member lock;
+// found reports an entry.
+func (m *memberTx) reprobe(row rowScanner) (found bool, err error) {
+	e, err := scanPrior(row)
+	if e != nil {
+		m.prior = e
+	}
+	return e != nil, err
 }
 
 // checkRedeem decides what a redemption answers before it spends, under the
@@ -168,64 +177,4 @@ func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref,
 	}
 	*r = Redemption{ID: id, Reward: ref, Points: cost, Available: after, RedeemedAt: m.now}
 	return nil
-}
-
-// Adjustment is the answer to an admin adjustment.
-type Adjustment struct {
-	ID        int64     `json:"adjustmentId"`
-	Points    int64     `json:"points"`
-	Reason    string    `json:"reason"`
-	Available int64     `json:"available"`
-	At        time.Time `json:"at"`
-}
-
-// Adjust credits (points > 0: a lot available at once) or debits (points < 0:
-// oldest lots first, refused below zero) memberID with an admin reason. key
-// makes retries safe: a repeated key returns the first answer.
-//
-// points must pass loyalty.CheckAdjustment and a credit must leave the
-// balance (available plus pending) within loyalty.MaxBalance
-// (*loyalty.BalanceBoundError otherwise), so no sum of lots can overflow.
-func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reason, key string, now time.Time) (a Adjustment, replayed bool, err error) {
-	if key == "" {
-		return a, false, fmt.Errorf("empty idempotency key")
-	}
-	if err := loyalty.CheckAdjustment(points); err != nil {
-		return a, false, err
-	}
-	err = p.request(ctx, memberID, KindAdjust, key, now, func(m *memberTx) error {
-		if e := m.prior; e != nil {
-			a = Adjustment{ID: e.id, Points: e.points, Reason: e.reason, Available: e.balanceAfter, At: e.recordedAt}
-			replayed = true
-			return nil
-		}
-		if points < 0 {
-			var r Redemption
-			if err := m.debit(ctx, KindAdjust, key, -points, "", reason, &r); err != nil {
-				return err
-			}
-			a = Adjustment{ID: r.ID, Points: points, Reason: reason, Available: r.Available, At: now}
-			return nil
-		}
-		if err := loyalty.CheckCredit("points", m.balance(), points); err != nil {
-			return err
-		}
-		id, err := m.insertEntry(ctx, KindAdjust, requestKey(key), points, 0, "", reason, 0, now)
-		if err != nil {
-			return err
-		}
-		if id == 0 {
-			return errRequestRaced // never credit without the entry that records it
-		}
-		if err := m.addLot(ctx, id, points, now, false); err != nil {
-			return err
-		}
-		after := m.available()
-		if _, err := m.tx.Exec(ctx, `UPDATE points_entries SET balance_after = $1 WHERE id = $2`, after, id); err != nil {
-			return err
-		}
-		a = Adjustment{ID: id, Points: points, Reason: reason, Available: after, At: now}
-		return nil
-	})
-	return a, replayed, err
 }

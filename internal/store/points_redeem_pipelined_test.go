@@ -139,8 +139,9 @@ func TestConcurrentRedemptionsAcrossLots(t *testing.T) {
 }
 
 // TestRetryRacingItsFirstRedemptionReplays: a member with exactly one
-// reward's worth of points, and the same redemption (same key) sent twice at
-// once, as a client retrying on a timeout does. One spends; the other must
+// reward's worth of points, and the same redemption (or, for every other
+// member, the same debit adjustment) sent twice at once with one key, as a
+// client retrying on a timeout does. One spends; the other must
 // get that answer back, not a 409: on PostgreSQL it waited for the row lock
 // and its lock query's probe was read before the first one committed, so
 // the refusal is re-checked against the key under the lock.
@@ -165,8 +166,13 @@ func TestRetryRacingItsFirstRedemptionReplays(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, rep, err := p.Redeem(ctx, fmt.Sprint("e", i), "mug", 10, "retry", day(0))
-					answers[i][j] = answer{r, rep, err}
+					if i%2 == 0 {
+						r, rep, err := p.Redeem(ctx, fmt.Sprint("e", i), "mug", 10, "retry", day(0))
+						answers[i][j] = answer{r, rep, err}
+					} else { // an admin debit of the whole balance, retried the same way
+						a, rep, err := p.Adjust(ctx, fmt.Sprint("e", i), -10, "correction", "retry", day(0))
+						answers[i][j] = answer{Redemption{ID: a.ID}, rep, err}
+					}
 				}()
 			}
 		}
