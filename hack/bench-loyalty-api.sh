@@ -6,7 +6,10 @@
 # REQUESTS redemptions on distinct members over HTTP on loopback from
 # CONCURRENCY connections (bounded by TIMEOUT), and prints redemptions/s,
 # p50/p99 and the PostgreSQL sessions the worker opened during the load
-# (pg_stat_database.sessions delta of its database).
+# (pg_stat_database.sessions delta of its database), and the CPU seconds the
+# worker, its PostgreSQL backends and the client each used during the load:
+# on 2 shared cores, CPU per redemption is the figure the machine's load does
+# not move much.
 #
 #   hack/bench-loyalty-api.sh                 # defaults below
 #   EXTRA_FLAGS=--db-max-idle-conns=2 hack/bench-loyalty-api.sh   # the old pool, for comparison
@@ -59,12 +62,32 @@ for _ in $(seq 1 600); do # the first ingest pass seeds the members
 done
 grep -m1 'loyalty ingest pass' "$work/worker.log" || { echo "no ingest pass in 300 s"; cat "$work/worker.log"; exit 1; }
 
+cpu_s() { # CPU seconds (user + system) of the given pids; gone pids count 0
+	local ticks=0 pid
+	for pid in "$@"; do
+		[ -r "/proc/$pid/stat" ] && ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+	done
+	awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+backend_pids() {
+	psql -qAt "$PGURL/postgres?sslmode=disable" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" | tr '\n' ' '
+}
+
 sleep 11 # PostgreSQL flushes idle backends' statistics within 10 s
 before=$(sessions)
+pids_before=$(backend_pids)
+# shellcheck disable=SC2086 # lists of pids
+pg_cpu_before=$(cpu_s $pids_before)
+worker_cpu_before=$(cpu_s "$worker_pid")
 echo "== load: $REQUESTS redemptions, $CONCURRENCY connections, machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$work/loyaltyload" fire -url "http://127.0.0.1:$PORT" -token-file "$work/root/var/run/secrets/retention/api-token/token" \
 	-members "$MEMBERS" -requests "$REQUESTS" -concurrency "$CONCURRENCY" -timeout "$TIMEOUT" || status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Backends opened during the load are counted whole; those open before, by their growth.
+# shellcheck disable=SC2086 # lists of pids
+pg_cpu=$(awk -v a="$(cpu_s $(backend_pids))" -v b="$pg_cpu_before" 'BEGIN { printf "%.2f", a - b }')
+worker_cpu=$(awk -v a="$(cpu_s "$worker_pid")" -v b="$worker_cpu_before" 'BEGIN { printf "%.2f", a - b }')
+echo "worker_cpu_s=$worker_cpu postgres_backends_cpu_s=$pg_cpu (client_cpu_s above)"
 sleep 11
 after=$(sessions)
 backends=$(psql -qAt "$PGURL/postgres?sslmode=disable" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB'")

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
@@ -109,6 +110,17 @@ func setup(args []string) error {
 	return nil
 }
 
+// ownCPUSeconds is the user+system CPU this process used: on a machine whose
+// cores the client shares with the worker and PostgreSQL, what the load
+// generator itself costs.
+func ownCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 func csvText(rows [][]string) string {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
@@ -190,8 +202,8 @@ func fire(args []string) error {
 		}
 		return float64(ok[min(len(ok)-1, int(p*float64(len(ok))))].Microseconds()) / 1000
 	}
-	fmt.Printf("requests_sent=%d ok_201=%d elapsed_s=%.3f redemptions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f concurrency=%d\n",
-		sent, len(ok), elapsed.Seconds(), float64(len(ok))/elapsed.Seconds(), pct(0.50), pct(0.99), pct(1), *concurrency)
+	fmt.Printf("requests_sent=%d ok_201=%d elapsed_s=%.3f redemptions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f concurrency=%d client_cpu_s=%.2f\n",
+		sent, len(ok), elapsed.Seconds(), float64(len(ok))/elapsed.Seconds(), pct(0.50), pct(0.99), pct(1), *concurrency, ownCPUSeconds())
 	var other []string
 	for c, n := range byCode {
 		if c != http.StatusCreated {

@@ -152,27 +152,13 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 			return fmt.Errorf("enroll member: %w", err)
 		}
 	}
-	q := `SELECT m.tier, m.below_since, m.last_activity, e.id, e.points, e.balance_after, e.ref, e.reason, e.recorded_at
-		FROM points_members m LEFT JOIN points_entries e ON e.member_id = m.member_id AND e.kind = $2 AND e.request_key = $3
-		WHERE m.member_id = $1`
+	q := lockMemberSQL
 	if p.db.Dialect == Postgres {
-		q += ` FOR UPDATE OF m`
+		q = lockMemberForUpdateSQL
 	}
 	m := &memberTx{tx: tx, p: p, id: memberID, now: now}
-	var below, last int64
-	var pid, ppoints, pbal, prec sql.NullInt64
-	var pref, preason sql.NullString
-	if err := tx.QueryRow(ctx, q, memberID, kind, probe).Scan(&m.state.Tier, &below, &last,
-		&pid, &ppoints, &pbal, &pref, &preason, &prec); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrUnknownMember
-		}
-		return fmt.Errorf("lock member: %w", err)
-	}
-	m.state.BelowSince, m.last = fromUS(below), fromUS(last)
-	if pid.Valid && probe != "" {
-		m.prior = &priorEntry{id: pid.Int64, points: ppoints.Int64, balanceAfter: pbal.Int64,
-			ref: pref.String, reason: preason.String, recordedAt: fromUS(prec.Int64)}
+	if err := m.scanMember(tx.QueryRow(ctx, q, memberID, kind, probe), probe); err != nil {
+		return err
 	}
 	if m.lots, err = loadLots(ctx, tx, memberID); err != nil {
 		return err
@@ -197,23 +183,12 @@ type querier interface {
 }
 
 func loadLots(ctx context.Context, q querier, memberID string) ([]loyalty.Lot, error) {
-	rows, err := q.Query(ctx, `SELECT id, earned_at, available_at, expires_at, remaining FROM points_lots
-		WHERE member_id = $1 AND remaining > 0 ORDER BY earned_at, id`, memberID)
+	rows, err := q.Query(ctx, openLotsSQL, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("load lots: %w", err)
 	}
 	defer rows.Close()
-	var lots []loyalty.Lot
-	for rows.Next() {
-		var l loyalty.Lot
-		var earned, avail, exp int64
-		if err := rows.Scan(&l.ID, &earned, &avail, &exp, &l.Remaining); err != nil {
-			return nil, err
-		}
-		l.EarnedAt, l.AvailableAt, l.ExpiresAt = fromUS(earned), fromUS(avail), fromUS(exp)
-		lots = append(lots, l)
-	}
-	return lots, rows.Err()
+	return scanLots(rows)
 }
 
 // take deducts planned points from lots, in the DB and in memory.
@@ -222,13 +197,20 @@ func (m *memberTx) take(ctx context.Context, takes []loyalty.Take) error {
 		if _, err := m.tx.Exec(ctx, `UPDATE points_lots SET remaining = remaining - $1 WHERE id = $2`, t.Points, t.LotID); err != nil {
 			return fmt.Errorf("deduct lot %d: %w", t.LotID, err)
 		}
+	}
+	m.deduct(takes)
+	return nil
+}
+
+// deduct applies planned takes to the lots in memory (the caller writes them).
+func (m *memberTx) deduct(takes []loyalty.Take) {
+	for _, t := range takes {
 		for i := range m.lots {
 			if m.lots[i].ID == t.LotID {
 				m.lots[i].Remaining -= t.Points
 			}
 		}
 	}
-	return nil
 }
 
 // expire lapses what the expiry policy says has lapsed at now, oldest lot

@@ -36,23 +36,82 @@ func (p *Points) Redeem(ctx context.Context, memberID, reward string, cost int64
 	if key == "" {
 		return r, false, fmt.Errorf("empty idempotency key")
 	}
+	if p.db.Dialect == Postgres {
+		return p.redeemPipelined(ctx, memberID, reward, cost, key, now)
+	}
+	return p.redeemTx(ctx, memberID, reward, cost, key, now)
+}
+
+// redeemTx is Redeem through database/sql: SQLite, and PostgreSQL members
+// whose lots need expiring first (see redeemPipelined).
+func (p *Points) redeemTx(ctx context.Context, memberID, reward string, cost int64, key string, now time.Time) (r Redemption, replayed bool, err error) {
 	err = p.request(ctx, memberID, KindRedeem, key, now, func(m *memberTx) error {
-		if e := m.prior; e != nil {
-			if e.ref != reward {
-				return ErrIdempotencyReuse
-			}
-			r = Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}
-			replayed = true
-			return nil
+		prior, err := p.checkRedeem(m, reward)
+		if prior == nil && err == nil {
+			err = m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
 		}
-		if rw, ok := p.cfg.Reward(reward); ok {
-			if err := p.cfg.CanRedeem(rw, m.state.Tier); err != nil {
-				return err
-			}
+		if isRefusal(err) {
+			prior, err = p.recheckRefusal(m, m.tx.QueryRow(ctx, probeEntrySQL, memberID, KindRedeem, key), reward, err)
 		}
-		return m.debit(ctx, KindRedeem, key, cost, reward, "", &r)
+		if prior != nil {
+			r, replayed = *prior, true
+		}
+		return err
 	})
 	return r, replayed, err
+}
+
+// isRefusal reports a redemption refused for the member's balance or tier,
+// before anything was written.
+func isRefusal(err error) bool {
+	var tier *loyalty.TierRequiredError
+	return errors.Is(err, ErrInsufficientPoints) || errors.As(err, &tier)
+}
+
+// recheckRefusal re-reads, under the member lock, the entry of the key a
+// refused redemption probed (row: probeEntrySQL). A retry sent while its
+// first attempt was still running waited for that attempt's row lock, and
+// its first probe was read before the attempt committed: it found no entry,
+// then a balance the attempt had spent. Its answer is the first attempt's
+// (or ErrIdempotencyReuse), not the refusal.
+func (p *Points) recheckRefusal(m *memberTx, row rowScanner, reward string, refusal error) (*Redemption, error) {
+	found, err := m.reprobe(row)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, refusal
+	}
+	return p.checkRedeem(m, reward)
+}
+
+// reprobe sets m.prior from a probeEntrySQL row read under the member lock;
+// found reports an entry.
+func (m *memberTx) reprobe(row rowScanner) (found bool, err error) {
+	e, err := scanPrior(row)
+	if e != nil {
+		m.prior = e
+	}
+	return e != nil, err
+}
+
+// checkRedeem decides what a redemption answers before it spends, under the
+// member lock: the first answer when its key was already used (replay), or
+// ErrIdempotencyReuse when that was for another reward, or a
+// *loyalty.TierRequiredError. (nil, nil): go on and debit.
+func (p *Points) checkRedeem(m *memberTx, reward string) (replay *Redemption, err error) {
+	if e := m.prior; e != nil {
+		if e.ref != reward {
+			return nil, ErrIdempotencyReuse
+		}
+		return &Redemption{ID: e.id, Reward: e.ref, Points: -e.points, Available: e.balanceAfter, RedeemedAt: e.recordedAt}, nil
+	}
+	if rw, ok := p.cfg.Reward(reward); ok {
+		if err := p.cfg.CanRedeem(rw, m.state.Tier); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
 // requestAttempts bounds request's retries after errRequestRaced: the second
@@ -66,9 +125,15 @@ const requestAttempts = 3
 // runs again in a new transaction, which finds that entry: a retry racing its
 // own first request gets the first answer, not an error.
 func (p *Points) request(ctx context.Context, memberID, kind, key string, now time.Time, fn func(m *memberTx) error) error {
+	return retryRaced(kind, func() error { return p.lockMember(ctx, memberID, false, now, kind, key, now, fn) })
+}
+
+// retryRaced runs attempt again, up to requestAttempts times, while it
+// fails with errRequestRaced.
+func retryRaced(kind string, attempt func() error) error {
 	var err error
 	for range requestAttempts {
-		err = p.lockMember(ctx, memberID, false, now, kind, key, now, fn)
+		err = attempt()
 		if !errors.Is(err, errRequestRaced) {
 			return err
 		}
@@ -76,15 +141,25 @@ func (p *Points) request(ctx context.Context, memberID, kind, key string, now ti
 	return fmt.Errorf("%s request: %w %d times in a row", kind, err, requestAttempts)
 }
 
-// debit takes points from available lots FIFO and appends the entry under
-// request key key.
-func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref, reason string, r *Redemption) error {
+// planDebit plans taking cost points from available lots FIFO; nothing is
+// written or deducted yet.
+func (m *memberTx) planDebit(cost int64) ([]loyalty.Take, error) {
 	if cost <= 0 {
-		return fmt.Errorf("debit of %d points: must be positive", cost) // callers bound it; never a credit in disguise
+		return nil, fmt.Errorf("debit of %d points: must be positive", cost) // callers bound it; never a credit in disguise
 	}
 	takes, ok := loyalty.PlanRedemption(m.lots, cost, m.now)
 	if !ok {
-		return &InsufficientError{Available: m.available(), Needed: cost}
+		return nil, &InsufficientError{Available: m.available(), Needed: cost}
+	}
+	return takes, nil
+}
+
+// debit takes points from available lots FIFO and appends the entry under
+// request key key.
+func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref, reason string, r *Redemption) error {
+	takes, err := m.planDebit(cost)
+	if err != nil {
+		return err
 	}
 	if err := m.take(ctx, takes); err != nil {
 		return err
@@ -102,64 +177,4 @@ func (m *memberTx) debit(ctx context.Context, kind, key string, cost int64, ref,
 	}
 	*r = Redemption{ID: id, Reward: ref, Points: cost, Available: after, RedeemedAt: m.now}
 	return nil
-}
-
-// Adjustment is the answer to an admin adjustment.
-type Adjustment struct {
-	ID        int64     `json:"adjustmentId"`
-	Points    int64     `json:"points"`
-	Reason    string    `json:"reason"`
-	Available int64     `json:"available"`
-	At        time.Time `json:"at"`
-}
-
-// Adjust credits (points > 0: a lot available at once) or debits (points < 0:
-// oldest lots first, refused below zero) memberID with an admin reason. key
-// makes retries safe: a repeated key returns the first answer.
-//
-// points must pass loyalty.CheckAdjustment and a credit must leave the
-// balance (available plus pending) within loyalty.MaxBalance
-// (*loyalty.BalanceBoundError otherwise), so no sum of lots can overflow.
-func (p *Points) Adjust(ctx context.Context, memberID string, points int64, reason, key string, now time.Time) (a Adjustment, replayed bool, err error) {
-	if key == "" {
-		return a, false, fmt.Errorf("empty idempotency key")
-	}
-	if err := loyalty.CheckAdjustment(points); err != nil {
-		return a, false, err
-	}
-	err = p.request(ctx, memberID, KindAdjust, key, now, func(m *memberTx) error {
-		if e := m.prior; e != nil {
-			a = Adjustment{ID: e.id, Points: e.points, Reason: e.reason, Available: e.balanceAfter, At: e.recordedAt}
-			replayed = true
-			return nil
-		}
-		if points < 0 {
-			var r Redemption
-			if err := m.debit(ctx, KindAdjust, key, -points, "", reason, &r); err != nil {
-				return err
-			}
-			a = Adjustment{ID: r.ID, Points: points, Reason: reason, Available: r.Available, At: now}
-			return nil
-		}
-		if err := loyalty.CheckCredit("points", m.balance(), points); err != nil {
-			return err
-		}
-		id, err := m.insertEntry(ctx, KindAdjust, requestKey(key), points, 0, "", reason, 0, now)
-		if err != nil {
-			return err
-		}
-		if id == 0 {
-			return errRequestRaced // never credit without the entry that records it
-		}
-		if err := m.addLot(ctx, id, points, now, false); err != nil {
-			return err
-		}
-		after := m.available()
-		if _, err := m.tx.Exec(ctx, `UPDATE points_entries SET balance_after = $1 WHERE id = $2`, after, id); err != nil {
-			return err
-		}
-		a = Adjustment{ID: id, Points: points, Reason: reason, Available: after, At: now}
-		return nil
-	})
-	return a, replayed, err
 }

@@ -36,7 +36,7 @@ func loyaltyCommand(g *globals) *cobra.Command {
 	}
 	c.Flags().StringVar(&listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
 	c.Flags().IntVar(&pool.MaxOpen, "db-max-open-conns", loyalty.DefaultPoolSize,
-		"most PostgreSQL connections the API opens; requests beyond them wait in the pool")
+		"most PostgreSQL connections the API opens; requests beyond them queue, first come, first served")
 	c.Flags().IntVar(&pool.MaxIdle, "db-max-idle-conns", 0,
 		"PostgreSQL connections kept open while idle (0: as many as --db-max-open-conns, so a busy API never reconnects)")
 	c.Flags().DurationVar(&pool.MaxIdleTime, "db-conn-max-idle-time", 0,

@@ -34,6 +34,9 @@ type API struct {
 	// log receives every 5xx with its cause (route pattern, never the path,
 	// which holds the member id).
 	log *slog.Logger
+	// gate queues ledger requests first come, first served in front of the
+	// connection pool (Run sizes it to the pool; nil: no queue).
+	gate fifoGate
 }
 
 // NewAPI builds the handler; tokenFile is required, adminTokenFile optional.
@@ -139,7 +142,7 @@ func (a *API) member(h func(w http.ResponseWriter, r *http.Request, id string)) 
 			writeError(w, 400, fmt.Sprintf("member id must be 1 to %d characters", maxKeyBytes), "id")
 			return
 		}
-		h(w, r, id)
+		a.gate.gated(h)(w, r, id)
 	}
 }
 
@@ -152,7 +155,7 @@ func (a *API) adminOnly(h func(w http.ResponseWriter, r *http.Request, id string
 		tok := bearer(r)
 		switch {
 		case a.admin.matches(tok):
-			h(w, r, r.PathValue("id"))
+			a.gate.gated(h)(w, r, r.PathValue("id"))
 		case a.token.matches(tok):
 			// Authenticated, but the shop's token: a separate admin token
 			// (spec.adminTokenSecretRef) keeps adjustments and program-wide

@@ -46,7 +46,7 @@ func (m *apiMetrics) instrument(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: 200}
 		mux.ServeHTTP(rec, r)
-		_, pattern := mux.Handler(r)
+		pattern := r.Pattern // set by the mux while routing: no second match per request
 		if pattern == "" {
 			pattern = "unmatched"
 		}

@@ -116,9 +116,10 @@ func (o *Options) open(ctx context.Context) (*store.Points, func(), error) {
 // 230-568 new PostgreSQL sessions per 4,000 redemptions, and each session
 // start (fork, auth, catalog cache, statement preparation) cost latency
 // (p99 131-228 ms). With idle = open a busy worker opens at most MaxOpen
-// sessions and reuses them. MaxOpen caps them so a burst queues in the pool
-// instead of exhausting PostgreSQL's max_connections (100 by default), which
-// other workers share.
+// sessions and reuses them. MaxOpen caps them so a burst queues in the API
+// (first come, first served: fifoGate) instead of exhausting PostgreSQL's
+// max_connections (100 by default), which other workers share. docs/cluster.md
+// documents these settings for operators.
 type Pool struct {
 	MaxOpen int // default DefaultPoolSize
 	MaxIdle int // default MaxOpen

@@ -22,6 +22,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	api.log = o.Logger
+	api.gate = newFIFOGate(o.Pool.MaxOpen)
 	gauges := newSummaryGauges(o.Registry)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
