@@ -250,7 +250,7 @@ type stepTimes struct {
 	// load runs beside changes and read; merge compares the read rows
 	// with the stored ones.
 	load, changes, read, merge, write time.Duration
-	touched                    int // customers recomputed (w.Rows: those whose rows changed)
+	touched                           int // customers recomputed (w.Rows: those whose rows changed)
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
