@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -36,8 +37,12 @@ import (
 // no updated_at says which rows are new.
 const updatedAtMargin = time.Hour
 
-// incrementalBatch is how many customers one restricted read covers.
-const incrementalBatch = 10000
+// incrementalBatch is how many customers one restricted read covers, and
+// incrementalReaders how many such reads run at once.
+const (
+	incrementalBatch   = 10000
+	incrementalReaders = 2
+)
 
 // incrementalSource returns the connector's incremental reads when this
 // run keeps aggregates: spec.incremental is set, a state store is given, the
@@ -235,14 +240,51 @@ func (r *run) readChanged(ctx context.Context, src datasource.IncrementalSource,
 	}
 	ids := slices.Sorted(maps.Keys(touched))
 	lap(&st.changes)
-	fresh := map[string]*aggregate{}
-	for part := range slices.Chunk(ids, incrementalBatch) {
-		if err := r.readAggregates(ctx, src.Only(part), fresh); err != nil {
-			return nil, nil, err
-		}
+	fresh, err := r.readBatches(ctx, src, ids)
+	if err != nil {
+		return nil, nil, err
 	}
 	lap(&st.read)
 	return fresh, ids, nil
+}
+
+// readBatches reads the aggregates of ids from the source, incrementalBatch
+// customers a query, incrementalReaders batches at a time: each batch is
+// index lookups the database runs in one backend, so two keep a second core
+// busy as a full run's parallel scan does.
+func (r *run) readBatches(ctx context.Context, src datasource.IncrementalSource, ids []string) (map[string]*aggregate, error) {
+	parts := slices.Collect(slices.Chunk(ids, incrementalBatch))
+	read := make([]map[string]*aggregate, len(parts))
+	var failed sync.Once
+	var firstErr error // the failure that cancelled the others
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int, len(parts))
+	for i := range parts {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(incrementalReaders, len(parts)) {
+		wg.Go(func() {
+			for i := range next {
+				read[i] = map[string]*aggregate{}
+				if err := r.readAggregates(ctx, src.Only(parts[i]), read[i]); err != nil {
+					failed.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	fresh := make(map[string]*aggregate, len(ids))
+	for _, m := range read {
+		maps.Copy(fresh, m)
+	}
+	return fresh, nil
 }
 
 // stepTimes are the parts of refreshing the aggregates, for the log.
