@@ -71,13 +71,17 @@ func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shar
 			return fmt.Errorf("segment %s members: %w", ref.Key(), err)
 		}
 		var f *customer.Features
-		if row != "" {
+		switch {
+		case row == "":
+		case timesAtRead == 1:
+			var err error
+			if f, err = decodeTimelessFeatures([]byte(row), time.UnixMilli(runAt).UTC()); err != nil {
+				return fmt.Errorf("segment %s: a stored member feature row is not readable; the next metric run rewrites it", ref.Key())
+			}
+		default:
 			f = &customer.Features{}
 			if err := json.Unmarshal([]byte(row), f); err != nil {
 				return fmt.Errorf("segment %s: a stored member feature row is not valid JSON; the next metric run rewrites it", ref.Key())
-			}
-			if timesAtRead == 1 {
-				f.SetTimesAsOf(time.UnixMilli(runAt).UTC())
 			}
 		}
 		if err := fn(id, f); err != nil {

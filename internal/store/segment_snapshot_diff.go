@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/md5" //nolint:gosec // a change detector between our own rows, not a security boundary
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
@@ -23,17 +25,20 @@ import (
 //
 // Each row is stored without recencyDays and tenureDays, which move with
 // the run's time alone (customer.Features.SetTimesAsOf derives them from
-// the dates the row keeps); SegmentMemberRows derives them as of the last
-// successful run. An unchanged member's row is therefore byte-equal from
-// day to day and is not rewritten. fill's ids must be distinct.
+// the dates the row keeps), and, when add is given a score, without
+// churnProbability and predictedCLV, which move with T: the row keeps the
+// score's inputs instead (clv.StoredScore). SegmentMemberRows derives them
+// all as of the last successful run. An unchanged member's row is
+// therefore byte-equal from day to day and is not rewritten (a refitted
+// model changes every buyer's). fill's ids must be distinct.
 func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at time.Time,
-	fill func(add func(f *customer.Features) error) error) (SegmentDiff, error) {
+	fill func(add func(f *customer.Features, score *clv.StoredScore) error) error) (SegmentDiff, error) {
 	fail := func(step string, err error) (SegmentDiff, error) {
 		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %s: %w", ref.Namespace, ref.Name, step, err)
 	}
 	staged, err := withoutErasedMembers(ctx, db, func(add func(stagedMember) error) error {
-		return fill(func(f *customer.Features) error {
-			row, err := encodeTimelessFeatures(f)
+		return fill(func(f *customer.Features, score *clv.StoredScore) error {
+			row, err := encodeTimelessFeatures(f, score)
 			if err != nil {
 				return err
 			}
@@ -118,12 +123,45 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 	return d, nil
 }
 
-// encodeTimelessFeatures is the stored row of f without the fields that
-// move with the run's time (times_at_read = 1).
-func encodeTimelessFeatures(f *customer.Features) (string, error) {
-	g := *f
-	g.RecencyDays, g.TenureDays = 0, 0
-	return encodeMemberFeatures(&g)
+// timelessRow is a stored row with times_at_read = 1: the feature row
+// without the fields that move with the run's time, and what derives the
+// predicted ones (absent when the run scored nobody). The score's key sits
+// beside the features' own, so the JSON is still a feature row.
+type timelessRow struct {
+	customer.Features
+	Score *clv.StoredScore `json:",omitempty"`
+}
+
+func encodeTimelessFeatures(f *customer.Features, score *clv.StoredScore) (string, error) {
+	row := timelessRow{Features: *f, Score: score}
+	row.RecencyDays, row.TenureDays = 0, 0
+	if score != nil {
+		row.ChurnProbability, row.PredictedCLV = 0, 0
+	}
+	b, err := json.Marshal(&row)
+	if err != nil {
+		return "", fmt.Errorf("encode feature row: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeTimelessFeatures reads a times_at_read = 1 row and derives its
+// moving fields as of runAt, the run the snapshot belongs to.
+func decodeTimelessFeatures(b []byte, runAt time.Time) (*customer.Features, error) {
+	var row timelessRow
+	if err := json.Unmarshal(b, &row); err != nil {
+		return nil, err
+	}
+	f := &row.Features
+	f.SetTimesAsOf(runAt)
+	if row.Score != nil {
+		churn, value, err := row.Score.At(runAt)
+		if err != nil {
+			return nil, err
+		}
+		f.ChurnProbability, f.PredictedCLV = churn, value
+	}
+	return f, nil
 }
 
 // storedMember is what the diff needs of a stored member: whether its row

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -29,11 +30,21 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 				f.SetTimesAsOf(day0) // the caller's times: never stored
 				return f
 			}
+			// b is scored: its row keeps the score's inputs, not the score.
+			score := &clv.StoredScore{BGNBD: clv.BGNBD{R: 0.24, Alpha: 4.41, A: 0.79, B: 2.43},
+				GammaGamma: clv.GammaGamma{P: 6.25, Q: 3.74, V: 15.44}, Unit: 7 * 24 * time.Hour, HorizonMonths: 12,
+				MonthlyDiscount: 0.01, Days: 4, FirstDay: clv.DayNumber(created), LastDay: clv.DayNumber(day0.Add(-35 * 24 * time.Hour)),
+				RepeatSpend: 60}
 			update := func(at time.Time, fs ...customer.Features) SegmentDiff {
 				t.Helper()
-				d, err := db.UpdateSegmentSnapshotRows(ctx, ref, at, func(add func(*customer.Features) error) error {
+				d, err := db.UpdateSegmentSnapshotRows(ctx, ref, at, func(add func(*customer.Features, *clv.StoredScore) error) error {
 					for i := range fs {
-						if err := add(&fs[i]); err != nil {
+						var s *clv.StoredScore
+						if fs[i].ID == "b" {
+							s = score
+							fs[i].ChurnProbability, fs[i].PredictedCLV = 0.5, 99 // the caller's day's score: never stored
+						}
+						if err := add(&fs[i], s); err != nil {
 							return err
 						}
 					}
@@ -77,10 +88,31 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 			if got["a"] == nil || got["a"].RecencyDays != 40 || got["a"].TenureDays != 100 || got["b"].RecencyDays != 35 {
 				t.Fatalf("times as of day 0: %+v %+v", got["a"], got["b"])
 			}
+			churn0, value0, err := score.At(day0)
+			if err != nil || churn0 <= 0 || value0 <= 0 {
+				t.Fatalf("score as of day 0: %v %v %v", churn0, value0, err)
+			}
+			if got["b"].ChurnProbability != churn0 || got["b"].PredictedCLV != value0 || got["a"].ChurnProbability != 0 {
+				t.Fatalf("scores as of day 0: b %v %v, want %v %v; a %v", got["b"].ChurnProbability, got["b"].PredictedCLV,
+					churn0, value0, got["a"].ChurnProbability)
+			}
 			vA, vB := rowVersion("a"), rowVersion("b")
-
-			// Day 1: a unchanged, b spent more, c joins.
 			day1 := day0.Add(24 * time.Hour)
+			// Day 1 with nothing changed: no row is rewritten, b is scored
+			// as of day 1 when read.
+			if d := update(day1, row("a", lastA, 10), row("b", lastB, 20)); d != (SegmentDiff{Size: 2}) {
+				t.Fatalf("quiet day %+v", d)
+			}
+			if db.Dialect == Postgres && (rowVersion("a") != vA || rowVersion("b") != vB) {
+				t.Fatal("a quiet day rewrote rows")
+			}
+			churn1, value1, _ := score.At(day1)
+			if got = read(); got["b"].ChurnProbability != churn1 || got["b"].PredictedCLV != value1 || churn1 == churn0 ||
+				got["b"].RecencyDays != 36 {
+				t.Fatalf("b as of day 1: %+v, want churn %v (day 0: %v)", got["b"], churn1, churn0)
+			}
+
+			// Day 1 again: a unchanged, b spent more, c joins.
 			if d := update(day1, row("a", lastA, 10), row("b", lastB, 25), row("c", day1, 5)); d != (SegmentDiff{Size: 3, Entered: 1}) {
 				t.Fatalf("day 1 %+v", d)
 			}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
@@ -118,7 +119,7 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 		}
 	}
 	r.scanTime = time.Since(start)
-	fill := func(add func(*customer.Features) error) error {
+	fill := func(add func(*customer.Features, *clv.StoredScore) error) error {
 		return r.evaluateAggregates(aggs, ids, add)
 	}
 	snap := time.Now()
@@ -390,7 +391,10 @@ func (r *run) loadAggregates(ctx context.Context) (map[string]*aggregate, error)
 // rows, in id order: each customer's feature row is completed for r.now,
 // evaluated, and folded into the totals and the snapshot when a member;
 // then the members' activity feeds retention and cohorts.
-func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features) error) error {
+//
+// A member's snapshot row goes with the inputs of its score rather than
+// the score (storedScore), so the row stays the same while T moves.
+func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features, *clv.StoredScore) error) error {
 	p := r.plan
 	var f customer.Features
 	for _, id := range ids {
@@ -431,7 +435,7 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 		if r.act != nil {
 			r.act.addMember(&f)
 		}
-		if err := add(&f); err != nil {
+		if err := add(&f, r.storedScore(a)); err != nil {
 			return err
 		}
 	}
