@@ -36,7 +36,7 @@ func replaceMemberFeatures(ctx context.Context, exec execer, ref SegmentRef) err
 	_, err := exec(ctx, `INSERT INTO segment_member_features (segment, customer_id, bucket, features)
 		SELECT $1, customer_id, max(bucket), max(features) FROM segment_staging WHERE features <> ''
 		GROUP BY customer_id
-		ON CONFLICT (segment, customer_id) DO UPDATE SET features = excluded.features, times_at_read = 0
+		ON CONFLICT (segment, customer_id) DO UPDATE SET features = excluded.features, times_at_read = 0, digest = NULL
 		WHERE segment_member_features.features <> excluded.features OR segment_member_features.times_at_read <> 0`, ref.Key())
 	return err
 }

@@ -16,7 +16,9 @@ const SegmentComponent = "segment"
 // features included; bucket as in journey_states), for the campaign
 // workers; times_at_read = 1 marks a row stored without recencyDays and
 // tenureDays, which the reader derives as of the last successful run
-// (UpdateSegmentSnapshotRows). Times are BIGINT Unix milliseconds, 0 = never.
+// (UpdateSegmentSnapshotRows), which also keeps the MD5 of such a row in
+// digest to find changed rows without reading them. Times are BIGINT Unix
+// milliseconds, 0 = never.
 var segmentMigrations = []string{`
 CREATE TABLE IF NOT EXISTS segment_members (
 	segment     TEXT NOT NULL,
@@ -42,7 +44,8 @@ CREATE TABLE segment_member_features (
 	features    TEXT NOT NULL,
 	PRIMARY KEY (segment, customer_id)
 )`, `
-ALTER TABLE segment_member_features ADD COLUMN times_at_read INTEGER NOT NULL DEFAULT 0`}
+ALTER TABLE segment_member_features ADD COLUMN times_at_read INTEGER NOT NULL DEFAULT 0`, `
+ALTER TABLE segment_member_features ADD COLUMN digest BYTEA`}
 
 // MigrateSegments creates or upgrades the metric job's tables.
 func (db *DB) MigrateSegments(ctx context.Context) error {

@@ -17,6 +17,9 @@ import (
 // and left relative to the previous snapshot (all members join on the first).
 type SegmentDiff struct {
 	Size, Entered, Exited int64
+	// Rewritten counts the member feature rows an UpdateSegmentSnapshotRows
+	// wrote (joiners' and changed rows), for the log; 0 otherwise.
+	Rewritten int64
 }
 
 // snapshotBatch is how many member ids are buffered before they are copied

@@ -81,7 +81,7 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 				return v
 			}
 			lastA, lastB := day0.Add(-40*24*time.Hour), day0.Add(-35*24*time.Hour)
-			if d := update(day0, row("a", lastA, 10), row("b", lastB, 20)); d != (SegmentDiff{Size: 2, Entered: 2}) {
+			if d := update(day0, row("a", lastA, 10), row("b", lastB, 20)); d != (SegmentDiff{Size: 2, Entered: 2, Rewritten: 2}) {
 				t.Fatalf("first snapshot %+v", d)
 			}
 			got := read()
@@ -113,7 +113,7 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 			}
 
 			// Day 1 again: a unchanged, b spent more, c joins.
-			if d := update(day1, row("a", lastA, 10), row("b", lastB, 25), row("c", day1, 5)); d != (SegmentDiff{Size: 3, Entered: 1}) {
+			if d := update(day1, row("a", lastA, 10), row("b", lastB, 25), row("c", day1, 5)); d != (SegmentDiff{Size: 3, Entered: 1, Rewritten: 2}) {
 				t.Fatalf("day 1 %+v", d)
 			}
 			if db.Dialect == Postgres && rowVersion("a") != vA {
