@@ -78,7 +78,7 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		d.Size++
 		p, was := prev[m.id]
 		if was {
-			delete(prev, m.id) // what is left of prev afterwards has exited
+			delete(prev, m.id)                                         // what is left of prev afterwards has exited
 			if p.timeless && p.digest == md5.Sum([]byte(m.features)) { //nolint:gosec // see the import
 				return nil
 			}
