@@ -16,8 +16,8 @@ const SegmentComponent = "segment"
 // features included; bucket as in journey_states), for the campaign
 // workers; times_at_read = 1 marks a row stored without recencyDays and
 // tenureDays, which the reader derives as of the last successful run
-// (UpdateSegmentSnapshotRows), which also keeps the MD5 of such a row in
-// digest to find changed rows without reading them. Times are BIGINT Unix
+// (UpdateSegmentSnapshotRows), which also keeps a digest of such a row
+// (timelessDigest) to find changed rows without reading them. Times are BIGINT Unix
 // milliseconds, 0 = never.
 var segmentMigrations = []string{`
 CREATE TABLE IF NOT EXISTS segment_members (

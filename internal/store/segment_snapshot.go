@@ -93,6 +93,8 @@ func (db *DB) replaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at tim
 // encoded feature row ("" when the caller stores none).
 type stagedMember struct {
 	id, features string
+	// digest is timelessDigest's, for UpdateSegmentSnapshotRows' rows.
+	digest [16]byte
 }
 
 // replaceSnapshotPostgres runs the snapshot on one pgx connection taken from
