@@ -121,6 +121,8 @@ for run in $(seq "$RUNS"); do
     awk -v v="$v" -v r="$run" -v p="$p" -v i="$i" -v f="$f" -v la="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
       printf "run %s %s: plain full %.2f s, --full %.2f s, incremental %.2f s = %.3fx plain, %.3fx --full (figures equal; load %s)\n", r, v, p, f, i, i / p, i / f, la }'
     grep -h 'segment run finished' "$OUT/$v.$run.incr.err" | grep -o 'duration=[^ ]*\|scan=[^ ]*\|snapshot=[^ ]*\|size=[^ ]*' | tr '\n' ' ' | sed 's/^/    incremental: /'; echo
+    grep -h 'segment aggregates' "$OUT/$v.$run.incr.err" | grep -o ' changed=[^ ]*\| load=[^ ]*\| changes=[^ ]*\| read=[^ ]*\| merge=[^ ]*\| write=[^ ]*' | tr -d '\n' | sed 's/^/    aggregates:/'; echo
+    grep -h 'segment run finished' "$OUT/$v.$run.incr.err" | grep -o 'entered=[^ ]*\|exited=[^ ]*\|rowsRewritten=[^ ]*' | tr '\n' ' ' | sed 's/^/    snapshot diff: /'; echo
   done
 done
 reset_day >/dev/null

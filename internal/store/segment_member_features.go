@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
@@ -35,8 +36,8 @@ func replaceMemberFeatures(ctx context.Context, exec execer, ref SegmentRef) err
 	_, err := exec(ctx, `INSERT INTO segment_member_features (segment, customer_id, bucket, features)
 		SELECT $1, customer_id, max(bucket), max(features) FROM segment_staging WHERE features <> ''
 		GROUP BY customer_id
-		ON CONFLICT (segment, customer_id) DO UPDATE SET features = excluded.features
-		WHERE segment_member_features.features <> excluded.features`, ref.Key())
+		ON CONFLICT (segment, customer_id) DO UPDATE SET features = excluded.features, times_at_read = 0, digest = NULL
+		WHERE segment_member_features.features <> excluded.features OR segment_member_features.times_at_read <> 0`, ref.Key())
 	return err
 }
 
@@ -45,7 +46,11 @@ func replaceMemberFeatures(ctx context.Context, exec execer, ref SegmentRef) err
 // the run stored none: a metric job that only wrote ids).
 func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shards int,
 	fn func(id string, f *customer.Features) error) error {
-	q := `SELECT m.customer_id, COALESCE(f.features, '') FROM segment_members m
+	// The run's time comes with the rows, in the same statement, so rows
+	// stored without their times get them as of the snapshot they belong to.
+	q := `SELECT m.customer_id, COALESCE(f.features, ''), COALESCE(f.times_at_read, 0),
+		COALESCE((SELECT r.last_success_at FROM segment_runs r WHERE r.namespace = $2 AND r.segment = $3), 0)
+		FROM segment_members m
 		LEFT JOIN segment_member_features f ON f.segment = m.segment AND f.customer_id = m.customer_id
 		WHERE m.segment = $1`
 	if shards > 1 {
@@ -53,18 +58,27 @@ func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shar
 		// members without one are filtered by the caller.
 		q += fmt.Sprintf(" AND (f.bucket IS NULL OR f.bucket %% %d = %d)", shards, shard)
 	}
-	rows, err := db.Query(ctx, q, ref.Key())
+	rows, err := db.Query(ctx, q, ref.Key(), ref.Namespace, ref.Name)
 	if err != nil {
 		return fmt.Errorf("segment %s members: %w", ref.Key(), err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, row string
-		if err := rows.Scan(&id, &row); err != nil {
+		var timesAtRead int
+		var runAt int64
+		if err := rows.Scan(&id, &row, &timesAtRead, &runAt); err != nil {
 			return fmt.Errorf("segment %s members: %w", ref.Key(), err)
 		}
 		var f *customer.Features
-		if row != "" {
+		switch {
+		case row == "":
+		case timesAtRead == 1:
+			var err error
+			if f, err = decodeTimelessFeatures([]byte(row), time.UnixMilli(runAt).UTC()); err != nil {
+				return fmt.Errorf("segment %s: a stored member feature row is not readable; the next metric run rewrites it", ref.Key())
+			}
+		default:
 			f = &customer.Features{}
 			if err := json.Unmarshal([]byte(row), f); err != nil {
 				return fmt.Errorf("segment %s: a stored member feature row is not valid JSON; the next metric run rewrites it", ref.Key())

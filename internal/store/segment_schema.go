@@ -14,7 +14,11 @@ const SegmentComponent = "segment"
 // successful one ended. segment_member_features holds each member's feature
 // row as the metric job computed it (JSON of customer.Features, predicted
 // features included; bucket as in journey_states), for the campaign
-// workers. Times are BIGINT Unix milliseconds, 0 = never.
+// workers; times_at_read = 1 marks a row stored without recencyDays and
+// tenureDays, which the reader derives as of the last successful run
+// (UpdateSegmentSnapshotRows), which also keeps a digest of such a row
+// (timelessDigest) to find changed rows without reading them. Times are BIGINT Unix
+// milliseconds, 0 = never.
 var segmentMigrations = []string{`
 CREATE TABLE IF NOT EXISTS segment_members (
 	segment     TEXT NOT NULL,
@@ -39,7 +43,9 @@ CREATE TABLE segment_member_features (
 	bucket      INTEGER NOT NULL,
 	features    TEXT NOT NULL,
 	PRIMARY KEY (segment, customer_id)
-)`}
+)`, `
+ALTER TABLE segment_member_features ADD COLUMN times_at_read INTEGER NOT NULL DEFAULT 0`, `
+ALTER TABLE segment_member_features ADD COLUMN digest BYTEA`}
 
 // MigrateSegments creates or upgrades the metric job's tables.
 func (db *DB) MigrateSegments(ctx context.Context) error {

@@ -17,6 +17,9 @@ import (
 // and left relative to the previous snapshot (all members join on the first).
 type SegmentDiff struct {
 	Size, Entered, Exited int64
+	// Rewritten counts the member feature rows an UpdateSegmentSnapshotRows
+	// wrote (joiners' and changed rows), for the log; 0 otherwise.
+	Rewritten int64
 }
 
 // snapshotBatch is how many member ids are buffered before they are copied
@@ -90,6 +93,8 @@ func (db *DB) replaceSegmentSnapshot(ctx context.Context, ref SegmentRef, at tim
 // encoded feature row ("" when the caller stores none).
 type stagedMember struct {
 	id, features string
+	// digest is timelessDigest's, for UpdateSegmentSnapshotRows' rows.
+	digest [16]byte
 }
 
 // replaceSnapshotPostgres runs the snapshot on one pgx connection taken from

@@ -7,8 +7,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
@@ -36,8 +38,12 @@ import (
 // no updated_at says which rows are new.
 const updatedAtMargin = time.Hour
 
-// incrementalBatch is how many customers one restricted read covers.
-const incrementalBatch = 10000
+// incrementalBatch is how many customers one restricted read covers, and
+// incrementalReaders how many such reads run at once.
+const (
+	incrementalBatch   = 10000
+	incrementalReaders = 2
+)
 
 // incrementalSource returns the connector's incremental reads when this
 // run keeps aggregates: spec.incremental is set, a state store is given, the
@@ -105,7 +111,7 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 	}
 	r.o.Logger.Info("segment aggregates", "segment", r.ref.Key(), "mode", mode, "reason", reason,
 		"customers", len(aggs), "recomputed", st.touched, "changed", len(write.Rows), "duration", time.Since(start).Round(time.Millisecond).String(),
-		"load", ms(st.load), "changes", ms(st.changes), "read", ms(st.read), "write", ms(st.write))
+		"load", ms(st.load), "changes", ms(st.changes), "read", ms(st.read), "merge", ms(st.merge), "write", ms(st.write))
 	ids := slices.Sorted(maps.Keys(aggs))
 	if p.predict {
 		if err := r.incrementalModel(ctx, aggs, ids, hash, set); err != nil {
@@ -113,11 +119,13 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 		}
 	}
 	r.scanTime = time.Since(start)
-	fill := func(add func(*customer.Features) error) error {
+	fill := func(add func(*customer.Features, *clv.StoredScore) error) error {
 		return r.evaluateAggregates(aggs, ids, add)
 	}
 	snap := time.Now()
-	r.diff, err = r.o.DB.ReplaceSegmentSnapshotRows(ctx, r.ref, r.now, fill)
+	// Only the difference is written: most members' rows read back as
+	// stored (their times are derived when read).
+	r.diff, err = r.o.DB.UpdateSegmentSnapshotRows(ctx, r.ref, r.now, fill)
 	r.snapshotTime = time.Since(snap)
 	return err
 }
@@ -162,33 +170,29 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 		st.touched = len(aggs)
 		return aggs, w, nil
 	}
-	aggs, err := r.loadAggregates(ctx)
+	// The stored rows are read from the state store while the source finds
+	// and reads the changed customers: two databases' work, overlapped.
+	var aggs map[string]*aggregate
+	var loadErr error
+	loaded := make(chan struct{})
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	go func() {
+		defer close(loaded)
+		began := time.Now()
+		aggs, loadErr = r.loadAggregates(loadCtx)
+		st.load = time.Since(began)
+	}()
+	defer func() { stopLoad(); <-loaded }() // a failed read stops the load and waits for it
+	fresh, touched, err := r.readChanged(ctx, src, prev, set, st, lap)
 	if err != nil {
 		return nil, w, err
 	}
-	lap(&st.load)
-	cols, err := src.ChangeColumns(ctx)
-	if err != nil {
-		return nil, w, err
+	<-loaded
+	if loadErr != nil {
+		return nil, w, loadErr
 	}
-	q := datasource.ChangeQuery{Since: prev.AsOf.Add(-set.overlap), Previous: prev.AsOf,
-		UpdatedSince: prev.AsOf.Add(-min(set.overlap, updatedAtMargin)), AsOf: r.now, Columns: cols,
-		Crossings: r.crossings(prev.AsOf)}
-	touched := map[string]struct{}{}
-	if err := src.ChangedCustomers(ctx, q, func(id string) error {
-		touched[strings.Clone(id)] = struct{}{}
-		return nil
-	}); err != nil {
-		return nil, w, err
-	}
-	w.Remove = slices.Sorted(maps.Keys(touched))
-	lap(&st.changes)
-	fresh := map[string]*aggregate{}
-	for part := range slices.Chunk(w.Remove, incrementalBatch) {
-		if err := r.readAggregates(ctx, src.Only(part), fresh); err != nil {
-			return nil, w, err
-		}
-	}
+	w.Remove = touched
+	mark = time.Now()
 	// Only rows that changed are rewritten: most customers the overlap
 	// brings back (their orders of last week were counted by the previous
 	// run already) read back exactly as stored.
@@ -212,14 +216,84 @@ func (r *run) refreshAggregates(ctx context.Context, conn datasource.Connector, 
 	}
 	st.touched = len(w.Remove)
 	w.Remove = remove
-	lap(&st.read)
+	st.merge = time.Since(mark)
 	return aggs, w, nil
+}
+
+// readChanged finds the customers whose aggregates may have changed since
+// the stored watermark and reads theirs from the source: the touched ids,
+// sorted, and the aggregates of those the source still has.
+func (r *run) readChanged(ctx context.Context, src datasource.IncrementalSource, prev store.AggregateState,
+	set incrementalSettings, st *stepTimes, lap func(*time.Duration)) (map[string]*aggregate, []string, error) {
+	cols, err := src.ChangeColumns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := datasource.ChangeQuery{Since: prev.AsOf.Add(-set.overlap), Previous: prev.AsOf,
+		UpdatedSince: prev.AsOf.Add(-min(set.overlap, updatedAtMargin)), AsOf: r.now, Columns: cols,
+		Crossings: r.crossings(prev.AsOf)}
+	touched := map[string]struct{}{}
+	if err := src.ChangedCustomers(ctx, q, func(id string) error {
+		touched[strings.Clone(id)] = struct{}{}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	ids := slices.Sorted(maps.Keys(touched))
+	lap(&st.changes)
+	fresh, err := r.readBatches(ctx, src, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	lap(&st.read)
+	return fresh, ids, nil
+}
+
+// readBatches reads the aggregates of ids from the source, incrementalBatch
+// customers a query, incrementalReaders batches at a time: each batch is
+// index lookups the database runs in one backend, so two keep a second core
+// busy as a full run's parallel scan does.
+func (r *run) readBatches(ctx context.Context, src datasource.IncrementalSource, ids []string) (map[string]*aggregate, error) {
+	parts := slices.Collect(slices.Chunk(ids, incrementalBatch))
+	read := make([]map[string]*aggregate, len(parts))
+	var failed sync.Once
+	var firstErr error // the failure that cancelled the others
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int, len(parts))
+	for i := range parts {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(incrementalReaders, len(parts)) {
+		wg.Go(func() {
+			for i := range next {
+				read[i] = map[string]*aggregate{}
+				if err := r.readAggregates(ctx, src.Only(parts[i]), read[i]); err != nil {
+					failed.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	fresh := make(map[string]*aggregate, len(ids))
+	for _, m := range read {
+		maps.Copy(fresh, m)
+	}
+	return fresh, nil
 }
 
 // stepTimes are the parts of refreshing the aggregates, for the log.
 type stepTimes struct {
-	load, changes, read, write time.Duration
-	touched                    int // customers recomputed (w.Rows: those whose rows changed)
+	// load runs beside changes and read; merge compares the read rows
+	// with the stored ones.
+	load, changes, read, merge, write time.Duration
+	touched                           int // customers recomputed (w.Rows: those whose rows changed)
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
@@ -317,7 +391,10 @@ func (r *run) loadAggregates(ctx context.Context) (map[string]*aggregate, error)
 // rows, in id order: each customer's feature row is completed for r.now,
 // evaluated, and folded into the totals and the snapshot when a member;
 // then the members' activity feeds retention and cohorts.
-func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features) error) error {
+//
+// A member's snapshot row goes with the inputs of its score rather than
+// the score (storedScore), so the row stays the same while T moves.
+func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features, *clv.StoredScore) error) error {
 	p := r.plan
 	var f customer.Features
 	for _, id := range ids {
@@ -328,7 +405,7 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 		r.customers++
 		f = a.f
 		f.ID = id
-		deriveTimes(&f, r.now)
+		f.SetTimesAsOf(r.now)
 		if r.balances != nil {
 			b := r.balances[id]
 			f.LoyaltyTier, f.LoyaltyPoints = b.tier, b.points
@@ -358,7 +435,7 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 		if r.act != nil {
 			r.act.addMember(&f)
 		}
-		if err := add(&f); err != nil {
+		if err := add(&f, r.storedScore(a)); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // aggregate is one customer's stored aggregates: every fact a run needs
 // about the customer that does not move with AsOf alone. The feature row's
 // recencyDays and tenureDays do move with AsOf and are derived at each run
-// (deriveTimes); loyalty and model fields are laid on at each run.
+// (Features.SetTimesAsOf); loyalty and model fields are laid on at each run.
 type aggregate struct {
 	// hasFeatures: the customer has a customers row (ScanFeatures returned
 	// one); buyers known only from orders carry purchase days alone.

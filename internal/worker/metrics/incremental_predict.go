@@ -78,3 +78,16 @@ func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, 
 	r.preds = &predictor{model: model, rows: rows}
 	return nil
 }
+
+// storedScore is what a member's snapshot row keeps to derive its churn
+// probability and predicted CLV on any day (the reader scores it as of the
+// snapshot's run, as predict did here): nil when nothing was scored or the
+// customer never bought, whose predicted fields are zero.
+func (r *run) storedScore(a *aggregate) *clv.StoredScore {
+	if r.preds == nil || !a.hasDays {
+		return nil
+	}
+	m, d := r.preds.model, a.days
+	return &clv.StoredScore{BGNBD: m.BGNBD, GammaGamma: m.GammaGamma, Unit: m.Unit, HorizonMonths: m.HorizonMonths,
+		MonthlyDiscount: m.MonthlyDiscount, Days: d.Days, FirstDay: d.FirstDay, LastDay: d.LastDay, RepeatSpend: d.RepeatSpend}
+}

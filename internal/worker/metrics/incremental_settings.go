@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 )
 
@@ -44,24 +43,4 @@ func (r *run) aggregateSpecHash() string {
 		aggregateFormat, src.Kind, src.DSN, src.Path, []string{src.Queries.Customers, src.Queries.Orders, src.Queries.Feedback},
 		p.window, p.predict, p.orderMetrics, p.wants(metrics.MetricCohortRetention), cohortFrom)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// deriveTimes sets the feature row's fields that move with AsOf alone, as
-// the features query defines them: recencyDays from the last order (else the
-// customer's creation), tenureDays from the creation (else the first order),
-// 0 when neither is known.
-func deriveTimes(f *customer.Features, asOf time.Time) {
-	f.RecencyDays = daysBetween(asOf, f.LastOrderAt, f.CreatedAt)
-	f.TenureDays = daysBetween(asOf, f.CreatedAt, f.FirstOrderAt)
-}
-
-func daysBetween(asOf, t, fallback time.Time) float64 {
-	if t.IsZero() {
-		t = fallback
-	}
-	if t.IsZero() {
-		return 0
-	}
-	secs := float64(asOf.Unix()-t.Unix()) + float64(asOf.Nanosecond()-t.Nanosecond())/1e9
-	return secs / 86400
 }

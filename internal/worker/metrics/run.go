@@ -68,7 +68,7 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.MetricNotes = r.metricNotes(values)
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,
-		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "pushdown", r.plan.pushdown,
+		"size", sum.Size, "entered", sum.Entered, "exited", sum.Exited, "rowsRewritten", r.diff.Rewritten, "pushdown", r.plan.pushdown,
 		"criteriaErrors", r.evalErrors, "dataIssues", r.issues, "duration", time.Since(started).Round(time.Millisecond).String(),
 		"scan", r.scanTime.Round(time.Millisecond).String(), "snapshot", r.snapshotTime.Round(time.Millisecond).String())
 	return sum, nil
