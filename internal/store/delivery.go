@@ -112,12 +112,26 @@ type DeliveryOutcome struct {
 
 // MarkDeliveries records outcomes at time at in one transaction; sent rows
 // are updated with one statement per chunk.
+//
+// On PostgreSQL the commit does not wait for the WAL flush (synchronous_commit
+// off for this transaction only). The row was claimed durably before the send
+// (pending, written with the journey states); losing this mark to a database
+// crash leaves it pending, and the worker sends it again with the same
+// idempotency key, as after a worker crash between send and mark. A send
+// waits for its mark while holding its concurrency slot (the campaign
+// worker's outcome recorder), so a flush per mark would bound the send rate
+// by the disk.
 func (db *DB) MarkDeliveries(ctx context.Context, outcomes []DeliveryOutcome, at time.Time) error {
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if db.Dialect == Postgres {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+			return fmt.Errorf("mark deliveries: %w", err)
+		}
+	}
 	var sent []any
 	for _, o := range outcomes {
 		if o.Status == DeliverySent {
