@@ -77,7 +77,9 @@ func TestWokenTicksOverlapSendsEachOnce(t *testing.T) {
 					PollInterval: time.Hour, Concurrency: concurrency, Logger: quiet})
 			}()
 			// One event every few milliseconds, each waking the worker, as
-			// the ingestion API's notifications do.
+			// the ingestion API's notifications do. The first is sent before
+			// the stream starts, so the stream meets woken rounds, not the
+			// first round on the poll interval.
 			for i := 0; i < n; i++ {
 				src.mu.Lock()
 				src.events = append(src.events, customer.Event{CustomerID: fmt.Sprintf("cust-%04d", i), Type: "cart_updated",
@@ -87,7 +89,15 @@ func TestWokenTicksOverlapSendsEachOnce(t *testing.T) {
 				case wake <- struct{}{}:
 				default:
 				}
-				time.Sleep(4 * time.Millisecond)
+				for first := time.Now(); i == 0 && time.Since(first) < 30*time.Second; time.Sleep(5 * time.Millisecond) {
+					mu.Lock()
+					got := len(accepted)
+					mu.Unlock()
+					if got == 1 {
+						break
+					}
+				}
+				time.Sleep(8 * time.Millisecond)
 			}
 			// The transiently failed rows are resent once a round finds them
 			// due; keep waking until the ledger has every message sent.
