@@ -90,9 +90,9 @@ func (s staticSet) release(context.Context) error              { return nil }
 // loaded from the store when its lease is won, because the previous holder
 // wrote them there.
 type leasedSet struct {
-	base      *worker
-	l         LeaseOptions
-	workers   map[int]*worker
+	base    *worker
+	l       LeaseOptions
+	workers map[int]*worker
 	// renewedAt is read by valid from the goroutines sending a batch
 	// (sends.go) while the run loop renews.
 	renewedAt atomic.Pointer[time.Time]
