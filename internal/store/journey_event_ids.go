@@ -32,8 +32,8 @@ func (db *DB) JourneyEventIDs(ctx context.Context, playbook, cursor string) (map
 
 // RecordJourneyEventIDs adds ids (event id -> occurred_at) for playbook's
 // cursor and forgets those older than pruneBefore (outside the overlap
-// window, never read again), if lease is still held (ErrLeaseLost
-// otherwise; nil writes unconditionally).
+// window, never read again; the zero time forgets nothing), if lease is
+// still held (ErrLeaseLost otherwise; nil writes unconditionally).
 func (db *DB) RecordJourneyEventIDs(ctx context.Context, lease *ShardLease, playbook, cursor string,
 	ids map[string]time.Time, pruneBefore time.Time) error {
 	tx, err := db.Begin(ctx)
@@ -62,9 +62,11 @@ func (db *DB) RecordJourneyEventIDs(ctx context.Context, lease *ShardLease, play
 			return fmt.Errorf("record seen event ids: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM journey_event_ids WHERE playbook = $1 AND cursor_name = $2 AND occurred_at < $3`,
-		playbook, cursor, ms(pruneBefore)); err != nil {
-		return fmt.Errorf("prune seen event ids: %w", err)
+	if !pruneBefore.IsZero() {
+		if _, err := tx.Exec(ctx, `DELETE FROM journey_event_ids WHERE playbook = $1 AND cursor_name = $2 AND occurred_at < $3`,
+			playbook, cursor, ms(pruneBefore)); err != nil {
+			return fmt.Errorf("prune seen event ids: %w", err)
+		}
 	}
 	return tx.Commit()
 }

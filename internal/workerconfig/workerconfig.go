@@ -36,6 +36,10 @@ const (
 	// EnvCompletionIndex is the pod's shard: Kubernetes sets it in every
 	// pod of an Indexed Job.
 	EnvCompletionIndex = "JOB_COMPLETION_INDEX"
+	// EnvCPUProfileDir, when set (never by the operator), makes a worker
+	// write a CPU profile of its whole run to <dir>/<command>.cpu.pprof:
+	// profiling under a load script (hack/bench-event-to-send.sh).
+	EnvCPUProfileDir = "RETENTION_CPU_PROFILE_DIR"
 	// ShardRunLabel is the label the Job controller puts on its pods with
 	// the Job's uid (Kubernetes 1.27+).
 	ShardRunLabel = "batch.kubernetes.io/controller-uid"

@@ -67,6 +67,7 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 				o = store.DeliveryOutcome{Key: d.Key, Status: store.DeliveryFailed, Error: shortError(err)}
 			default:
 				w.o.Logger.Debug("transient delivery failure; will resend", "playbook", w.pb.Name, "step", d.Step, "err", err)
+				w.sends.resendDue.Store(true)
 				return
 			}
 			if err := rec.record(ctx, o); err != nil {

@@ -107,10 +107,11 @@ func (w *worker) recordEvents(ctx context.Context, r *eventRead, cursors map[str
 			keep[id] = at
 		}
 	}
-	if err := w.db.RecordJourneyEventIDs(ctx, w.lease, w.pb.Name, name, keep, r.pruneBefore); err != nil {
+	prune := w.pruneDue(r.pruneBefore)
+	if err := w.db.RecordJourneyEventIDs(ctx, w.lease, w.pb.Name, name, keep, prune); err != nil {
 		return err
 	}
-	w.rememberEvents(r, keep)
+	w.rememberEvents(r, keep, prune)
 	cursors[name] = r.cursor
 	return nil
 }

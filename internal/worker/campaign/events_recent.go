@@ -49,6 +49,25 @@ const pollMargin = time.Minute
 type eventMemo struct {
 	done       map[string]time.Time
 	storedUpTo time.Time
+	// prunedBefore is where the ids were last pruned (pruneDue).
+	prunedBefore time.Time
+}
+
+// eventIDPruneEvery is how far the overlap window moves between two prunes
+// of the remembered event ids. Pruning reads every id of the window (at
+// 1,000 events/s a 15-minute window holds 900k), so doing it on every
+// woken tick would make a tick's cost grow with the window; ids kept a
+// little longer only take space, as their events are never read again.
+const eventIDPruneEvery = time.Minute
+
+// pruneDue returns pruneBefore when the ids are due for a prune (the
+// shard's first record, or the window moved eventIDPruneEvery since the
+// last one), else the zero time: prune nothing.
+func (w *worker) pruneDue(pruneBefore time.Time) time.Time {
+	if w.events != nil && pruneBefore.Sub(w.events.prunedBefore) < eventIDPruneEvery {
+		return time.Time{}
+	}
+	return pruneBefore
 }
 
 // doneEventIDs returns the ids acted on inside the window: read from the
@@ -85,18 +104,22 @@ func (w *worker) scanEvents(ctx context.Context, since time.Time, fn func(*custo
 	return rs.ScanRecentEvents(ctx, since, storedSince, others, fn)
 }
 
-// rememberEvents updates the memo once the ids are recorded in the store.
-func (w *worker) rememberEvents(r *eventRead, keep map[string]time.Time) {
+// rememberEvents updates the memo once the ids are recorded in the store
+// (and pruned before prune, unless it is zero).
+func (w *worker) rememberEvents(r *eventRead, keep map[string]time.Time, prune time.Time) {
 	if w.events == nil {
 		return
 	}
 	for id, at := range keep {
 		w.events.done[id] = at
 	}
-	for id, at := range w.events.done {
-		if at.Before(r.pruneBefore) {
-			delete(w.events.done, id)
+	if !prune.IsZero() {
+		for id, at := range w.events.done {
+			if at.Before(prune) {
+				delete(w.events.done, id)
+			}
 		}
+		w.events.prunedBefore = prune
 	}
 	if r.storedLatest.After(w.events.storedUpTo) {
 		w.events.storedUpTo = r.storedLatest

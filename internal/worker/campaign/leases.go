@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -89,10 +90,12 @@ func (s staticSet) release(context.Context) error              { return nil }
 // loaded from the store when its lease is won, because the previous holder
 // wrote them there.
 type leasedSet struct {
-	base      *worker
-	l         LeaseOptions
-	workers   map[int]*worker
-	renewedAt time.Time
+	base    *worker
+	l       LeaseOptions
+	workers map[int]*worker
+	// renewedAt is read by valid from the goroutines sending a batch
+	// (sends.go) while the run loop renews.
+	renewedAt atomic.Pointer[time.Time]
 	started   bool
 	held      []int
 }
@@ -127,12 +130,15 @@ func (s *leasedSet) current(ctx context.Context) ([]*worker, error) {
 			"shards", s.l.Shards, "held", held, "liveReplicas", live)
 		s.held = held
 	}
-	if !s.renewedAt.IsZero() && !r.Now.Before(s.renewedAt.Add(s.l.TTL)) {
+	if last := s.renewedAt.Load(); last != nil && !r.Now.Before(last.Add(s.l.TTL)) {
 		// Our leases lapsed before this renewal: another replica may have
 		// held the shards meanwhile, so the cached states are reloaded.
-		clear(s.workers)
+		for sh, w := range s.workers {
+			s.forget(sh, w)
+		}
 	}
-	s.renewedAt = r.Now
+	now := r.Now
+	s.renewedAt.Store(&now)
 	keep := map[int]bool{}
 	for _, sh := range held {
 		keep[sh] = true
@@ -147,9 +153,9 @@ func (s *leasedSet) current(ctx context.Context) ([]*worker, error) {
 		w.leaseValid = s.valid
 		s.workers[sh] = w
 	}
-	for sh := range s.workers {
+	for sh, w := range s.workers {
 		if !keep[sh] {
-			delete(s.workers, sh)
+			s.forget(sh, w)
 		}
 	}
 	out := make([]*worker, 0, len(held))
@@ -163,9 +169,20 @@ func (s *leasedSet) current(ctx context.Context) ([]*worker, error) {
 // valid says whether the leases renewed last are certainly still ours; a
 // replica past that point sends nothing (the rows stay pending for the next
 // holder, which sends them with the same keys).
-func (s *leasedSet) valid() bool { return s.l.Clock().Before(s.renewedAt.Add(s.l.TTL)) }
+func (s *leasedSet) valid() bool {
+	last := s.renewedAt.Load()
+	return last != nil && s.l.Clock().Before(last.Add(s.l.TTL))
+}
 
-func (s *leasedSet) drop(w *worker) { delete(s.workers, w.o.Shard) }
+func (s *leasedSet) drop(w *worker) { s.forget(w.o.Shard, w) }
+
+// forget drops a shard's worker once its sends in flight have finished: a
+// worker made for the shard later (or the next holder) finds their rows
+// pending only if they really are, and never resends one on the wire.
+func (s *leasedSet) forget(shard int, w *worker) {
+	w.awaitSends() //nolint:errcheck // rows that failed stay pending for whoever holds the shard
+	delete(s.workers, shard)
+}
 
 func (s *leasedSet) release(ctx context.Context) error {
 	if s.l.KeepOnExit {
@@ -179,6 +196,7 @@ func (s *leasedSet) release(ctx context.Context) error {
 func (w *worker) forShard(ctx context.Context, shard, shards int, lease *store.ShardLease) (*worker, error) {
 	c := *w
 	c.o.Shard, c.o.Shards, c.lease = shard, shards, lease
+	c.sends = &sendPipe{}
 	var err error
 	if c.states, err = w.db.LoadJourneyStates(ctx, w.pb.Name, shard, shards); err != nil {
 		return nil, err

@@ -39,7 +39,17 @@ type worker struct {
 	// shard's memory of the events acted on.
 	woken  bool
 	events *eventMemo
+	// sends are this shard's sends in flight (sends.go); each shard's
+	// worker has its own (forShard).
+	sends *sendPipe
 }
+
+// storeIdleConns is how many state store connections the worker keeps open
+// between uses: a tick's transactions, the outcome recorder of the sends in
+// flight (sends.go), suppression checks and the summary can use a few at
+// once, and database/sql's default of 2 would close and reopen (a new
+// PostgreSQL backend each time) the others on every tick.
+const storeIdleConns = 8
 
 // Run runs the playbook until ctx ends (or, with ExitWhenIdle, until nothing
 // is left to do). A validation problem is returned before anything is sent.
@@ -55,6 +65,7 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		defer db.Close()
+		db.SetMaxIdleConns(storeIdleConns)
 	}
 	if err := db.MigrateJourney(ctx); err != nil {
 		return err
@@ -90,6 +101,19 @@ func Run(ctx context.Context, o Options) error {
 			o.Logger.Warn("releasing shard leases failed; other replicas take over when they expire", "playbook", pb.Name, "err", err)
 		}
 	}()
+	// Sends still in flight finish (or fail with the cancelled context and
+	// stay pending) before the leases go: another replica must not resend
+	// them while they are on the wire. Deferred after the release, so it
+	// runs first.
+	// running are the shard workers of the last round; the set awaits the
+	// sends of a worker it drops.
+	var running []*worker
+	awaitAll := func() {
+		for _, w := range running {
+			w.awaitSends() //nolint:errcheck // rows that failed stay pending for the next start
+		}
+	}
+	defer awaitAll()
 	lastPublish := time.Time{}
 	woken := false
 	for {
@@ -104,6 +128,7 @@ func Run(ctx context.Context, o Options) error {
 				}
 				return err
 			}
+			running = workers
 			idle = true
 			for _, w := range workers {
 				w.woken = woken
@@ -159,6 +184,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		break
 	}
+	awaitAll() // the last summary counts them
 	if o.Publish != nil {
 		base.publish(context.WithoutCancel(ctx)) //nolint:errcheck // best effort on shutdown
 	}
@@ -166,20 +192,39 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // round finishes what a previous run (or a transient failure) left pending,
-// then runs one tick. busy reports anything pending, changed or active.
+// then runs one tick. busy reports anything pending, changed, in flight or
+// active. A round that fails has no sends left in flight when it returns.
 func (w *worker) round(ctx context.Context) (busy bool, err error) {
+	defer func() {
+		if err != nil {
+			w.awaitSends() //nolint:errcheck // the round's error is the one to report
+		}
+	}()
 	if err := w.dropErased(ctx); err != nil {
 		return false, err
 	}
-	pending, err := w.resendPending(ctx)
-	if err != nil {
-		return false, err
+	pending := 0
+	if w.needsResend() {
+		if err := w.awaitSends(); err != nil {
+			return false, err
+		}
+		if pending, err = w.resendPending(ctx); err != nil {
+			return false, err
+		}
 	}
 	worked, err := w.tick(ctx, w.o.Clock())
 	if err != nil {
 		return false, err
 	}
-	return pending > 0 || worked || w.activeCount() > 0, nil
+	if !worked || !w.woken {
+		// Only a round woken by new events leaves its sends in flight, for
+		// the next woken round to overlap; a round on the poll interval,
+		// like an idle one, returns with its sends done.
+		if err := w.awaitSends(); err != nil {
+			return false, err
+		}
+	}
+	return pending > 0 || worked || w.sends.resendDue.Load() || w.activeCount() > 0, nil
 }
 
 func (w *worker) activeCount() int {

@@ -78,34 +78,22 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 		}
 	}
 	// Pipeline: while one batch's messages are being sent, the next batch's
-	// transaction is written. Each batch is still committed before any of its
-	// own messages leave, which is all exactly-once needs.
-	var inflight chan error
-	wait := func() error {
-		if inflight == nil {
-			return nil
-		}
-		err := <-inflight
-		inflight = nil
-		return err
-	}
+	// transaction is written (and, after a woken round, the next round reads
+	// and advances: sends.go). Each batch is still committed before any of
+	// its own messages leave, which is all exactly-once needs, and a batch's
+	// sends start only once the previous batch's have finished, which keeps
+	// each customer's messages in order.
 	for start := 0; start < len(ids); start += w.o.BatchSize {
 		end := min(start+w.o.BatchSize, len(ids))
 		ds, err := w.advance(ctx, now, ids[start:end], tickFacts{enrol: enrol, convert: convert,
 			triggers: ob.events, arrived: arrived}, feats)
 		if err != nil {
-			wait() //nolint:errcheck // the advance error is the one to report
 			return false, err
 		}
-		if err := wait(); err != nil {
+		if err := w.awaitSends(); err != nil {
 			return false, err
 		}
-		done := make(chan error, 1)
-		go func() { done <- w.deliver(ctx, ds) }()
-		inflight = done
-	}
-	if err := wait(); err != nil {
-		return false, err
+		w.startSends(ctx, ds)
 	}
 	// Trigger observations are saved only after the enrolments they caused
 	// committed: a crash in between re-observes, and CanEnter refuses a

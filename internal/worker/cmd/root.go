@@ -86,7 +86,13 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	root := NewRoot(stdout, stderr)
 	root.SetArgs(args)
+	stopProfile, err := startCPUProfile(commandName(args))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	cmd, err := root.ExecuteContextC(ctx)
+	stopProfile()
 	if err == nil {
 		return 0
 	}
