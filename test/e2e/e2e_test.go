@@ -686,7 +686,12 @@ data: {customers.csv: "id
 		{"logs", "-n", tenantNS, "-l", "app.kubernetes.io/component=metrics", "--tail=-1", "--prefix"},
 		{"logs", "-n", opNS, "-l", "app.kubernetes.io/name=retention-operator", "--tail=-1"},
 	} {
-		out := e.mustK(t, args...)
+		var out string
+		if args[0] == "logs" {
+			out = e.logsOf(t, args...)
+		} else {
+			out = e.mustK(t, args...)
+		}
 		for _, planted := range []string{plantedSecret, plantedPassword} {
 			if strings.Contains(out, planted) {
 				t.Errorf("kubectl %s shows the planted value %q", strings.Join(args, " "), planted)

@@ -66,6 +66,24 @@ func (e env) mustK(t *testing.T, args ...string) string {
 	return out
 }
 
+// logsOf is `kubectl logs` of the pods args select, read again while one of
+// them is still starting (a failing Job's next attempt, say): kubectl
+// refuses the whole call when a selected container has not started yet.
+// Any other error fails the test at once.
+func (e env) logsOf(t *testing.T, args ...string) string {
+	t.Helper()
+	var out string
+	eventually(t, time.Minute, "kubectl "+strings.Join(args, " "), func() error {
+		var err error
+		out, err = e.k(args...)
+		if err != nil && !strings.Contains(err.Error(), "is waiting to start") {
+			t.Fatal(err)
+		}
+		return err
+	})
+	return out
+}
+
 func (e env) apply(t *testing.T, manifest string) {
 	t.Helper()
 	if _, err := run(manifest, e.kubectl, "apply", "--server-side", "--force-conflicts", "-f", "-"); err != nil {
