@@ -78,16 +78,6 @@ type ExpiringPoints struct {
 type ExpiringFunc func(ctx context.Context) ([]ExpiringPoints, error)
 
 // Options configure Run.
-// DefaultConcurrency is how many sends a campaign worker has in flight. A
-// send keeps its slot until its outcome is committed (tens to hundreds of
-// ms on a busy database, a few ms for the webhook itself), so the slots, not
-// the CPU, bound the send rate: on 2 cores with 1,000 events/s flowing,
-// hack/bench-event-to-send.sh measured event-to-send p99 6.4–6.6 s with 64,
-// 2.6 s with 128, 1.5–2.4 s with 256 and 4.3 s with 512 (BENCHMARKS.md). A
-// hard crash leaves at most this many sends unrecorded; each is sent again
-// with the same idempotency key.
-const DefaultConcurrency = 256
-
 type Options struct {
 	// Playbook is the engine config (converted from the Playbook resource).
 	Playbook journey.Config
@@ -160,7 +150,7 @@ type Options struct {
 	EventOverlap time.Duration
 	// BatchSize is how many journeys one transaction advances (default 1000).
 	BatchSize int
-	// Concurrency bounds in-flight sends (default DefaultConcurrency).
+	// Concurrency bounds in-flight sends (default 64).
 	Concurrency int
 	// Publish receives a Summary every PublishInterval (default 60s) and once
 	// on return; it holds aggregates only.
@@ -191,7 +181,7 @@ func (o *Options) defaults() {
 		o.BatchSize = 1000
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
+		o.Concurrency = 64
 	}
 	if o.PublishInterval <= 0 {
 		o.PublishInterval = time.Minute
