@@ -47,6 +47,20 @@ func (m Message) LogValue() slog.Value {
 }
 
 // Sender delivers a single message. Implementations are safe for concurrent use.
+// ctx ending stops waits and retries, but a transport call already on the
+// wire runs to its own timeout (onTheWire): a stop must not cut a message the
+// receiver may already hold, which would leave it unrecorded and sent again.
 type Sender interface {
 	Send(ctx context.Context, msg Message) error
+}
+
+// onTheWire is the context for a transport call starting now: it returns
+// ctx's error if ctx has already ended, so nothing new starts after a stop,
+// and otherwise a context the caller's cancellation no longer reaches; the
+// transport's own timeout bounds the call.
+func onTheWire(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
 }

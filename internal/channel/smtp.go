@@ -184,10 +184,11 @@ func (s *SMTPSender) Send(ctx context.Context, msg Message) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.DialAndSendWithContext(ctx, m); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
+	wire, err := onTheWire(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.client.DialAndSendWithContext(wire, m); err != nil {
 		return classifySMTP(err)
 	}
 	return nil

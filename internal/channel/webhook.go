@@ -115,7 +115,11 @@ func (w *WebhookSender) Send(ctx context.Context, msg Message) error {
 	if err != nil {
 		return &Error{Channel: "webhook", Permanent: true, Err: err}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	wire, err := onTheWire(ctx)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(wire, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
 		return &Error{Channel: "webhook", Permanent: true, Err: err}
 	}

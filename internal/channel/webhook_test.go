@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -283,5 +284,30 @@ func TestWebhookConfigErrors(t *testing.T) {
 		if _, err := NewWebhookSender(tc.cfg, tc.sec); err == nil {
 			t.Errorf("%s: NewWebhookSender succeeded, want error", tc.name)
 		}
+	}
+}
+
+// A stop while a request is on the wire does not cut it: the receiver may
+// already hold the message, and a send reported failed would be sent again.
+// A send asked for after the stop does not start.
+func TestWebhookStopLetsTheRequestOnTheWireFinish(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	rcv := newWebhookReceiver(t, func(w http.ResponseWriter) {
+		stop() // the worker stops while the receiver handles the request
+		time.Sleep(50 * time.Millisecond)
+		w.WriteHeader(http.StatusOK)
+	})
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL, Timeout: 5 * time.Second}, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Send(ctx, testMessage()); err != nil {
+		t.Fatalf("send stopped mid-request: %v, want its answer (200)", err)
+	}
+	if err := w.Send(ctx, testMessage()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("send after the stop: %v, want context.Canceled", err)
+	}
+	if n := len(rcv.requests()); n != 1 {
+		t.Fatalf("receiver got %d requests, want 1", n)
 	}
 }

@@ -70,22 +70,20 @@ func (db *DB) StoreIngested(ctx context.Context, source string, events []Ingeste
 			return 0, err
 		}
 	}
-	if db.Dialect == Postgres && added > 0 {
-		// Campaign workers LISTENing on the channel read the new events at
-		// once; the notification is delivered only if the transaction commits.
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, IngestNotifyChannel, source); err != nil {
-			return 0, fmt.Errorf("ingest: notify: %w", err)
-		}
-	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("ingest: commit: %w", err)
+	}
+	if db.Dialect == Postgres && added > 0 {
+		// Campaign workers LISTENing on the channel read the new events at
+		// once (see ingestNotifier for why this is after the commit).
+		db.ingestNotify.signal(db, source)
 	}
 	return added, nil
 }
 
 // IngestNotifyChannel is the PostgreSQL notification channel the ingestion
-// API signals after each commit that stored new events; the payload is the
-// source.
+// API signals after commits that stored new events (coalesced, see
+// ingestNotifier); the payload is the source.
 const IngestNotifyChannel = "retention_ingest"
 
 func insertIngested(ctx context.Context, tx *Tx, source string, events []IngestedEvent) (int64, error) {

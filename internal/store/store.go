@@ -14,7 +14,10 @@ import (
 // DB is a state store handle; the components add their methods to it.
 type DB struct {
 	*sqldb.DB
+	ingestNotify *ingestNotifier
 }
+
+func wrap(d *sqldb.DB) *DB { return &DB{DB: d, ingestNotify: &ingestNotifier{}} }
 
 // Tx is a transaction that rebinds like DB and knows its DB.
 type Tx struct {
@@ -50,7 +53,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{d}, nil
+	return wrap(d), nil
 }
 
 // Begin starts a transaction.
@@ -66,7 +69,7 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 func RedactURL(url string) string { return sqldb.RedactURL(url) }
 
 // OpenTestPostgres opens a throwaway schema in the test PostgreSQL.
-func OpenTestPostgres(t TB) *DB { return &DB{sqldb.OpenTestPostgres(t)} }
+func OpenTestPostgres(t TB) *DB { return wrap(sqldb.OpenTestPostgres(t)) }
 
 // OpenTestSQLite opens a SQLite file in the test's temp dir.
-func OpenTestSQLite(t TB) *DB { return &DB{sqldb.OpenTestSQLite(t)} }
+func OpenTestSQLite(t TB) *DB { return wrap(sqldb.OpenTestSQLite(t)) }

@@ -14,7 +14,7 @@ import (
 
 // BenchmarkCampaignSendWebhookPostgres: one worker enrols 10,000 customers
 // and sends each one message to a webhook receiver on loopback, ledger in
-// PostgreSQL (batches of 1,000 rows per transaction, 64 sends in flight).
+// PostgreSQL (batches of 1,000 rows per transaction, DefaultConcurrency sends in flight).
 // Each iteration is a fresh playbook; every message must reach the receiver
 // and be marked sent in the ledger. Reports msgs/s.
 func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
@@ -30,7 +30,7 @@ func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 		var sent int64
 		err := Run(ctx, Options{Playbook: cfg, DB: db, Source: src, Channels: map[string]channel.Sender{"hook": sender},
 			ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, PollInterval: time.Millisecond,
-			BatchSize: 1000, Concurrency: 64, ExitWhenIdle: true, Logger: quiet, PublishInterval: time.Hour,
+			BatchSize: 1000, Concurrency: DefaultConcurrency, ExitWhenIdle: true, Logger: quiet, PublishInterval: time.Hour,
 			Publish: func(_ context.Context, s any) error { sent = s.(*Summary).Sent; return nil }})
 		elapsed += time.Since(t0)
 		if err != nil {

@@ -42,6 +42,10 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 	if err := w.skipSuppressed(ctx, ds); err != nil {
 		return err
 	}
+	// A send that returned is recorded even when ctx has ended since: a
+	// graceful stop must not leave a delivered message unrecorded, which the
+	// next start would send again. ctx ending stops new sends.
+	recordCtx := context.WithoutCancel(ctx)
 	var (
 		rec      = &outcomeRecorder{db: w.db, clock: w.o.Clock}
 		errOnce  sync.Once
@@ -54,7 +58,13 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 		if d.Status != store.DeliveryPending {
 			continue
 		}
-		sem <- struct{}{}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break // the rows not started stay pending for the next start
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
@@ -70,7 +80,7 @@ func (w *worker) deliver(ctx context.Context, ds []store.Delivery) error {
 				w.sends.resendDue.Store(true)
 				return
 			}
-			if err := rec.record(ctx, o); err != nil {
+			if err := rec.record(recordCtx, o); err != nil {
 				errOnce.Do(func() { firstErr = err })
 			}
 		}()

@@ -30,7 +30,7 @@ func BenchmarkCampaignSendWebhookPostgresLeased(b *testing.B) {
 		for r := 0; r < replicas; r++ {
 			o := Options{Playbook: cfg, DB: db, Source: src, Channels: map[string]channel.Sender{"hook": sender},
 				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, PollInterval: time.Millisecond,
-				BatchSize: 1000, Concurrency: 64, ExitWhenIdle: true, Logger: quiet,
+				BatchSize: 1000, Concurrency: DefaultConcurrency, ExitWhenIdle: true, Logger: quiet,
 				Leases: &LeaseOptions{Shards: replicas, Holder: fmt.Sprintf("r%d", r), Settle: 20 * time.Millisecond}}
 			go func() { errs <- Run(ctx, o) }()
 		}

@@ -150,7 +150,7 @@ type Options struct {
 	EventOverlap time.Duration
 	// BatchSize is how many journeys one transaction advances (default 1000).
 	BatchSize int
-	// Concurrency bounds in-flight sends (default 64).
+	// Concurrency bounds in-flight sends (default DefaultConcurrency).
 	Concurrency int
 	// Publish receives a Summary every PublishInterval (default 60s) and once
 	// on return; it holds aggregates only.
@@ -163,6 +163,14 @@ type Options struct {
 	DryRun, Suspend bool
 	Logger          *slog.Logger
 }
+
+// DefaultConcurrency is how many sends a shard has in flight. A send keeps
+// its slot until its outcome commits (outcomeRecorder), so this bounds what a
+// crash leaves unrecorded and also the send rate: at 64 a commit round of
+// 150-300 ms on a busy 2-core store held the worker near 300 messages/s, and
+// event-to-send p99 at 1,000 events/s was 6.4 s; 256 gave 1.5-2.4 s
+// (hack/bench-event-to-send.sh, BENCHMARKS.md).
+const DefaultConcurrency = 256
 
 func (o *Options) defaults() {
 	if o.Clock == nil {
@@ -181,7 +189,7 @@ func (o *Options) defaults() {
 		o.BatchSize = 1000
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 64
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.PublishInterval <= 0 {
 		o.PublishInterval = time.Minute

@@ -28,6 +28,8 @@ type campaignFlags struct {
 	shard string
 	once  bool
 	poll  time.Duration
+	// sends is how many messages a shard has on the wire at once.
+	sends int
 }
 
 // campaignCommand is the Playbook Deployment: it runs the playbook until
@@ -51,6 +53,8 @@ func campaignCommand(g *globals) *cobra.Command {
 		"(default: replicas lease spec.workers.replicas shards in the state store)")
 	c.Flags().BoolVar(&f.once, "once", false, "return once no journey is active and nothing is pending (local runs, tests)")
 	c.Flags().DurationVar(&f.poll, "poll-interval", 30*time.Second, "pause between ticks (trigger checks, due steps, resends)")
+	c.Flags().IntVar(&f.sends, "send-concurrency", campaign.DefaultConcurrency,
+		"messages a shard has in flight at once; also the most a crash can leave sent but unrecorded (re-sent with the same idempotency key)")
 	return c
 }
 
@@ -108,6 +112,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		Shards:         shards,
 		ExitWhenIdle:   f.once,
 		PollInterval:   f.poll,
+		Concurrency:    f.sends,
 		Logger:         g.logger,
 		Publish: func(ctx context.Context, summary any) error {
 			s, ok := summary.(*campaign.Summary)
