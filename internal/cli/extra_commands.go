@@ -4,7 +4,8 @@ import "github.com/spf13/cobra"
 
 // extraCommands are the verbs other files of this package contribute:
 // dev.go (newDevCommand, local runs), segment.go (newSegmentCommand) and
-// clv.go (newCLVCommand) and events_cmd.go (newEventsCommand).
+// clv.go (newCLVCommand), events_cmd.go (newEventsCommand) and
+// feedback_cmd.go (newFeedbackCommand).
 func extraCommands() []*cobra.Command {
 	return []*cobra.Command{
 		newDevCommand(),
@@ -12,5 +13,6 @@ func extraCommands() []*cobra.Command {
 		newCLVCommand(),
 		newForgetCommand(),
 		newEventsCommand(),
+		newFeedbackCommand(),
 	}
 }

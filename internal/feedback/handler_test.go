@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/feedback"
-	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
+	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -24,7 +24,7 @@ var mailgunKey = []byte("key-3ax6xnjp29jd6fds4gc373sgvjxteol0")
 type rig struct {
 	db  *store.DB
 	srv *httptest.Server
-	sg  feedbacktest.SendGridKey
+	sg  providerwebhook.SendGridKey
 	now time.Time
 }
 
@@ -33,7 +33,7 @@ func newRig(t *testing.T, db *store.DB) *rig {
 	if err := db.MigrateSuppressions(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	sg, err := feedbacktest.NewSendGridKey()
+	sg, err := providerwebhook.NewSendGridKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,20 +60,20 @@ func (r *rig) post(t *testing.T, req *http.Request, err error) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, body, err := feedbacktest.Post(req)
+	code, body, err := providerwebhook.Post(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code, body
 }
 
-func (r *rig) sendgrid(t *testing.T, evs ...feedbacktest.SendGridEvent) (int, string) {
-	req, err := feedbacktest.SendGridRequest(r.url("sendgrid"), r.sg, r.now, evs...)
+func (r *rig) sendgrid(t *testing.T, evs ...providerwebhook.SendGridEvent) (int, string) {
+	req, err := providerwebhook.SendGridRequest(r.url("sendgrid"), r.sg, r.now, evs...)
 	return r.post(t, req, err)
 }
 
-func (r *rig) mailgun(t *testing.T, key []byte, ts time.Time, ev feedbacktest.MailgunEvent) (int, string) {
-	body, err := feedbacktest.MailgunBody(key, ts, "tok-"+ev.ID, ev)
+func (r *rig) mailgun(t *testing.T, key []byte, ts time.Time, ev providerwebhook.MailgunEvent) (int, string) {
+	body, err := providerwebhook.MailgunBody(key, ts, "tok-"+ev.ID, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func (r *rig) mailgun(t *testing.T, key []byte, ts time.Time, ev feedbacktest.Ma
 	return r.post(t, req, err)
 }
 
-func (r *rig) postmark(t *testing.T, user, pass string, rec feedbacktest.PostmarkBounce) (int, string) {
+func (r *rig) postmark(t *testing.T, user, pass string, rec providerwebhook.PostmarkBounce) (int, string) {
 	body, _ := json.Marshal(rec)
 	req, err := http.NewRequest(http.MethodPost, r.url("postmark"), bytes.NewReader(body))
 	if err == nil {
@@ -136,35 +136,35 @@ func TestSignedHardBounceAndComplaintSuppress(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, open(t))
 			code, body := r.sendgrid(t,
-				feedbacktest.SendGridEvent{Email: "gone@example.com", Timestamp: r.now.Unix(), Event: "bounce", Type: "bounce",
+				providerwebhook.SendGridEvent{Email: "gone@example.com", Timestamp: r.now.Unix(), Event: "bounce", Type: "bounce",
 					Reason: "550 5.1.1 The email account that you tried to reach does not exist", Status: "5.1.1",
 					SGEventID: "sg-ev-1", SGMessage: "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"},
-				feedbacktest.SendGridEvent{Email: "angry@example.com", Timestamp: r.now.Unix(), Event: "spamreport", SGEventID: "sg-ev-2"},
-				feedbacktest.SendGridEvent{Email: "happy@example.com", Timestamp: r.now.Unix(), Event: "delivered", SGEventID: "sg-ev-3"})
+				providerwebhook.SendGridEvent{Email: "angry@example.com", Timestamp: r.now.Unix(), Event: "spamreport", SGEventID: "sg-ev-2"},
+				providerwebhook.SendGridEvent{Email: "happy@example.com", Timestamp: r.now.Unix(), Event: "delivered", SGEventID: "sg-ev-3"})
 			if code != http.StatusOK {
 				t.Fatalf("sendgrid: %d %s", code, body)
 			}
 			if res := decodeResult(t, body); res != (feedback.Result{Received: 3, Recorded: 2, Ignored: 1, Suppressed: 2}) {
 				t.Fatalf("sendgrid result %+v", res)
 			}
-			code, body = r.mailgun(t, mailgunKey, r.now, feedbacktest.MailgunEvent{Event: "complained", Recipient: "spam@example.com",
+			code, body = r.mailgun(t, mailgunKey, r.now, providerwebhook.MailgunEvent{Event: "complained", Recipient: "spam@example.com",
 				Timestamp: float64(r.now.Unix()) + 0.529, ID: "-Agny091SquKnsrW2NEKUA", LogLevel: "warn"})
 			if code != http.StatusOK || decodeResult(t, body).Suppressed != 1 {
 				t.Fatalf("mailgun: %d %s", code, body)
 			}
-			code, body = r.postmark(t, "hooks", "pm-pass-1", feedbacktest.PostmarkBounce{RecordType: "Bounce", ID: 4323372036854775807,
+			code, body = r.postmark(t, "hooks", "pm-pass-1", providerwebhook.PostmarkBounce{RecordType: "Bounce", ID: 4323372036854775807,
 				Type: "HardBounce", TypeCode: 1, Name: "Hard bounce", Email: "nobody@example.com", MessageStream: "outbound",
 				BouncedAt: r.now.Format(time.RFC3339Nano), Inactive: true})
 			if code != http.StatusOK || decodeResult(t, body).Suppressed != 1 {
 				t.Fatalf("postmark: %d %s", code, body)
 			}
-			code, body = r.postmark(t, "hooks", "pm-pass-1", feedbacktest.PostmarkBounce{RecordType: "SpamComplaint", ID: 42,
+			code, body = r.postmark(t, "hooks", "pm-pass-1", providerwebhook.PostmarkBounce{RecordType: "SpamComplaint", ID: 42,
 				Type: "SpamComplaint", TypeCode: 512, Email: "reported@example.com", BouncedAt: r.now.Format(time.RFC3339)})
 			if code != http.StatusOK || decodeResult(t, body).Suppressed != 1 {
 				t.Fatalf("postmark spam complaint: %d %s", code, body)
 			}
 			// A SendGrid block is a soft bounce: recorded, not (yet) suppressing.
-			code, body = r.sendgrid(t, feedbacktest.SendGridEvent{Email: "busy@example.com", Timestamp: r.now.Unix(), Event: "bounce",
+			code, body = r.sendgrid(t, providerwebhook.SendGridEvent{Email: "busy@example.com", Timestamp: r.now.Unix(), Event: "bounce",
 				Type: "blocked", SGEventID: "sg-ev-4"})
 			if res := decodeResult(t, body); code != http.StatusOK || res.Recorded != 1 || res.Suppressed != 0 {
 				t.Fatalf("sendgrid blocked: %d %s", code, body)
@@ -187,15 +187,15 @@ func TestBadlySignedRequestsAreRefusedAndChangeNothing(t *testing.T) {
 	for name, open := range dbs() {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, open(t))
-			other, _ := feedbacktest.NewSendGridKey()
-			ev := feedbacktest.SendGridEvent{Email: "victim@example.com", Timestamp: r.now.Unix(), Event: "bounce", Type: "bounce", SGEventID: "sg-x"}
-			body, _ := json.Marshal([]feedbacktest.SendGridEvent{ev})
+			other, _ := providerwebhook.NewSendGridKey()
+			ev := providerwebhook.SendGridEvent{Email: "victim@example.com", Timestamp: r.now.Unix(), Event: "bounce", Type: "bounce", SGEventID: "sg-x"}
+			body, _ := json.Marshal([]providerwebhook.SendGridEvent{ev})
 			// Signed by SendGrid's key, then the timestamp header changed: the
 			// signature no longer covers it.
-			altered, _ := feedbacktest.SignedSendGridRequest(r.url("sendgrid"), r.sg, strconv.FormatInt(r.now.Unix(), 10), body)
+			altered, _ := providerwebhook.SignedSendGridRequest(r.url("sendgrid"), r.sg, strconv.FormatInt(r.now.Unix(), 10), body)
 			altered.Header.Set(feedback.SendGridTimestampHeader, strconv.FormatInt(r.now.Unix()+1, 10))
-			wrongKey, _ := feedbacktest.SendGridRequest(r.url("sendgrid"), other, r.now, ev)
-			old, _ := feedbacktest.SendGridRequest(r.url("sendgrid"), r.sg, r.now.Add(-time.Hour), ev)
+			wrongKey, _ := providerwebhook.SendGridRequest(r.url("sendgrid"), other, r.now, ev)
+			old, _ := providerwebhook.SendGridRequest(r.url("sendgrid"), r.sg, r.now.Add(-time.Hour), ev)
 			unsigned, _ := http.NewRequest(http.MethodPost, r.url("sendgrid"), bytes.NewReader(body))
 			type refusal struct {
 				code        int
@@ -207,12 +207,12 @@ func TestBadlySignedRequestsAreRefusedAndChangeNothing(t *testing.T) {
 				code, b := r.post(t, req, nil)
 				cases[label] = refusal{code, b, "X-Twilio-Email-Event-Webhook-"}
 			}
-			mgEv := feedbacktest.MailgunEvent{Event: "failed", Severity: "permanent", Recipient: "victim@example.com", Timestamp: float64(r.now.Unix()), ID: "mg-x"}
+			mgEv := providerwebhook.MailgunEvent{Event: "failed", Severity: "permanent", Recipient: "victim@example.com", Timestamp: float64(r.now.Unix()), ID: "mg-x"}
 			code, b := r.mailgun(t, []byte("not-the-signing-key"), r.now, mgEv)
 			cases["mailgun wrong key"] = refusal{code, b, "signature.signature"}
 			code, b = r.mailgun(t, mailgunKey, r.now.Add(-10*time.Minute), mgEv)
 			cases["mailgun replayed ten minutes later"] = refusal{code, b, "signature.timestamp"}
-			pm := feedbacktest.PostmarkBounce{RecordType: "Bounce", ID: 7, Type: "HardBounce", TypeCode: 1, Email: "victim@example.com",
+			pm := providerwebhook.PostmarkBounce{RecordType: "Bounce", ID: 7, Type: "HardBounce", TypeCode: 1, Email: "victim@example.com",
 				BouncedAt: r.now.Format(time.RFC3339)}
 			code, b = r.postmark(t, "hooks", "guess", pm)
 			cases["postmark wrong password"] = refusal{code, b, "Authorization"}
@@ -246,7 +246,7 @@ func TestReplayCountsOnceAndSoftBouncesAfterLimit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, open(t))
 			soft := func(id string) feedback.Result {
-				code, body := r.mailgun(t, mailgunKey, r.now, feedbacktest.MailgunEvent{Event: "failed", Severity: "temporary",
+				code, body := r.mailgun(t, mailgunKey, r.now, providerwebhook.MailgunEvent{Event: "failed", Severity: "temporary",
 					Reason: "generic", Recipient: "full@example.com", Timestamp: float64(r.now.Unix()), ID: id})
 				if code != http.StatusOK {
 					t.Fatalf("soft bounce %s: %d %s", id, code, body)
@@ -285,15 +285,15 @@ func TestBoundedInput(t *testing.T) {
 	r := newRig(t, store.OpenTestSQLite(t))
 	ts := strconv.FormatInt(r.now.Unix(), 10)
 	signed := func(body []byte) *http.Request {
-		req, err := feedbacktest.SignedSendGridRequest(r.url("sendgrid"), r.sg, ts, body)
+		req, err := providerwebhook.SignedSendGridRequest(r.url("sendgrid"), r.sg, ts, body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return req
 	}
-	many := make([]feedbacktest.SendGridEvent, feedback.MaxEvents+1)
+	many := make([]providerwebhook.SendGridEvent, feedback.MaxEvents+1)
 	for i := range many {
-		many[i] = feedbacktest.SendGridEvent{Email: "a@example.com", Timestamp: r.now.Unix(), Event: "bounce", SGEventID: fmt.Sprint(i)}
+		many[i] = providerwebhook.SendGridEvent{Email: "a@example.com", Timestamp: r.now.Unix(), Event: "bounce", SGEventID: fmt.Sprint(i)}
 	}
 	manyBody, _ := json.Marshal(many)
 	unknown, _ := http.NewRequest(http.MethodPost, r.url("ses"), strings.NewReader("{}"))
@@ -328,7 +328,7 @@ func TestBoundedInput(t *testing.T) {
 // Providers come from the Secret's keys; a bad or missing key is named,
 // its value never shown; SES is refused with the reason.
 func TestProvidersFromSecrets(t *testing.T) {
-	sg, _ := feedbacktest.NewSendGridKey()
+	sg, _ := providerwebhook.NewSendGridKey()
 	secrets := mapSecrets{feedback.SendGridKeySecret: sg.Public, feedback.MailgunKeySecret: mailgunKey,
 		feedback.PostmarkUserSecret: []byte("u"), feedback.PostmarkPasswordSecret: []byte("p")}
 	ps, err := feedback.ProvidersFromSecrets(secrets, []string{"sendgrid", "mailgun", "postmark"}, 0)

@@ -12,7 +12,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/feedback"
-	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
+	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
@@ -62,7 +62,7 @@ func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
 				t.Fatalf("first playbook: received %v, summary sent %d; want all three", got, first.Sent)
 			}
 
-			sg, err := feedbacktest.NewSendGridKey()
+			sg, err := providerwebhook.NewSendGridKey()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,21 +72,21 @@ func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
 			hooks := httptest.NewServer(feedback.Handler(db, feedback.Options{Namespace: "shop"}, sgp, mgp))
 			t.Cleanup(hooks.Close)
 			now := time.Now()
-			req, err := feedbacktest.SendGridRequest(hooks.URL+"/feedback/sendgrid", sg, now, feedbacktest.SendGridEvent{
+			req, err := providerwebhook.SendGridRequest(hooks.URL+"/feedback/sendgrid", sg, now, providerwebhook.SendGridEvent{
 				Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", Status: "5.1.1", SGEventID: "sg-1"})
-			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusOK {
+			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
 				t.Fatalf("sendgrid hard bounce: %d %s %v", code, body, err)
 			}
-			body, _ := feedbacktest.MailgunBody(mgKey, now, "tok-1", feedbacktest.MailgunEvent{Event: "complained",
+			body, _ := providerwebhook.MailgunBody(mgKey, now, "tok-1", providerwebhook.MailgunEvent{Event: "complained",
 				Recipient: "angry@example.com", Timestamp: float64(now.Unix()), ID: "mg-1"})
 			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(body))
-			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusOK {
+			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
 				t.Fatalf("mailgun complaint: %d %s %v", code, body, err)
 			}
-			forged, _ := feedbacktest.MailgunBody([]byte("guessed-key"), now, "tok-2", feedbacktest.MailgunEvent{Event: "failed",
+			forged, _ := providerwebhook.MailgunBody([]byte("guessed-key"), now, "tok-2", providerwebhook.MailgunEvent{Event: "failed",
 				Severity: "permanent", Recipient: "fine@example.com", Timestamp: float64(now.Unix()), ID: "mg-2"})
 			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(forged))
-			if code, body, err := feedbacktest.Post(req); err != nil || code != http.StatusUnauthorized {
+			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusUnauthorized {
 				t.Fatalf("forged bounce: %d %s %v, want 401", code, body, err)
 			}
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/feedback"
-	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
+	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
@@ -25,7 +25,7 @@ import (
 // SIGTERM stops it cleanly.
 func TestFeedbackCommandServesSignedWebhooks(t *testing.T) {
 	dir := t.TempDir()
-	sg, err := feedbacktest.NewSendGridKey()
+	sg, err := providerwebhook.NewSendGridKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +63,14 @@ func TestFeedbackCommandServesSignedWebhooks(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	ev := feedbacktest.SendGridEvent{Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", SGEventID: "sg-1"}
-	other, _ := feedbacktest.NewSendGridKey()
-	forged, _ := feedbacktest.SendGridRequest(base+"/feedback/sendgrid", other, now, ev)
-	if code, body, err := feedbacktest.Post(forged); err != nil || code != http.StatusUnauthorized {
+	ev := providerwebhook.SendGridEvent{Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", SGEventID: "sg-1"}
+	other, _ := providerwebhook.NewSendGridKey()
+	forged, _ := providerwebhook.SendGridRequest(base+"/feedback/sendgrid", other, now, ev)
+	if code, body, err := providerwebhook.Post(forged); err != nil || code != http.StatusUnauthorized {
 		t.Fatalf("forged: %d %s %v, want 401", code, body, err)
 	}
-	signed, _ := feedbacktest.SendGridRequest(base+"/feedback/sendgrid", sg, now, ev)
-	if code, body, err := feedbacktest.Post(signed); err != nil || code != http.StatusOK || !strings.Contains(body, `"suppressed":1`) {
+	signed, _ := providerwebhook.SendGridRequest(base+"/feedback/sendgrid", sg, now, ev)
+	if code, body, err := providerwebhook.Post(signed); err != nil || code != http.StatusOK || !strings.Contains(body, `"suppressed":1`) {
 		t.Fatalf("signed: %d %s %v", code, body, err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/feedback"
-	"github.com/retention-dev/retention-operator/internal/feedback/feedbacktest"
+	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
@@ -104,7 +104,7 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 	// spec.preferences.feedback: the same server takes the provider's
 	// complaints, signed as Mailgun signs them; a forged one changes nothing.
 	complaint := func(key string, id string) int {
-		body, err := feedbacktest.MailgunBody([]byte(key), time.Now(), "tok-"+id, feedbacktest.MailgunEvent{
+		body, err := providerwebhook.MailgunBody([]byte(key), time.Now(), "tok-"+id, providerwebhook.MailgunEvent{
 			Event: "complained", Recipient: "ann@example.com", Timestamp: float64(time.Now().Unix()), ID: id})
 		if err != nil {
 			t.Fatal(err)

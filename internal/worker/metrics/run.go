@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/metrics"
@@ -210,7 +211,20 @@ func (r *run) execute(ctx context.Context) error {
 	start := time.Now()
 	// Each member's row goes with the snapshot: campaign workers read
 	// members and the features their steps need from it.
-	r.diff, err = r.o.DB.ReplaceSegmentSnapshotRows(ctx, r.ref, r.now, fill)
+	if p.predict {
+		// Scored rows are stored as scored (this run has no
+		// clv.StoredScore to keep instead).
+		r.diff, err = r.o.DB.ReplaceSegmentSnapshotRows(ctx, r.ref, r.now, fill)
+	} else {
+		// Only the difference is written, as in an incremental run: rows
+		// are stored without the fields that move with time alone, so a
+		// member whose orders did not change since the last run is not
+		// rewritten (the rewrite was a third of a full run's time).
+		r.diff, err = r.o.DB.UpdateSegmentSnapshotRows(ctx, r.ref, r.now,
+			func(add func(*customer.Features, *clv.StoredScore) error) error {
+				return fill(func(f *customer.Features) error { return add(f, nil) })
+			})
+	}
 	r.snapshotTime = time.Since(start) - r.scanTime
 	return err
 }

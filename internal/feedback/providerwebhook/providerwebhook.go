@@ -1,6 +1,8 @@
-// Package feedbacktest builds provider webhook requests signed the way each
-// provider signs them, for tests that drive feedback.Handler over real HTTP.
-package feedbacktest
+// Package providerwebhook builds email providers' bounce and complaint
+// webhook requests, signed the way each provider signs them: what
+// `retentionctl feedback send` posts to a Channel's feedback endpoint to try
+// it, and what the tests post to feedback.Handler over real HTTP.
+package providerwebhook
 
 import (
 	"bytes"
@@ -13,6 +15,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,6 +35,40 @@ func NewSendGridKey() (SendGridKey, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return SendGridKey{}, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return SendGridKey{}, err
+	}
+	return SendGridKey{Private: priv, Public: []byte(base64.StdEncoding.EncodeToString(der))}, nil
+}
+
+// SendGridSigningKeySecret is the file (Secret key) holding a SendGridKey's
+// private half as PEM, beside the verification key the feedback server reads.
+const SendGridSigningKeySecret = "sendgrid-signing-key"
+
+// EncodePrivate is the key's private half as PKCS#8 PEM.
+func (k SendGridKey) EncodePrivate() ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k.Private)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// ParseSendGridKey reads a private key EncodePrivate wrote.
+func ParseSendGridKey(pemBytes []byte) (SendGridKey, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return SendGridKey{}, errors.New("not a PEM private key")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return SendGridKey{}, errors.New("not a PKCS#8 private key")
+	}
+	priv, ok := k.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return SendGridKey{}, errors.New("not an ECDSA P-256 private key")
 	}
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
