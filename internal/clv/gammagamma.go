@@ -31,8 +31,9 @@ func (g GammaGamma) ConditionalExpectedAverageProfit(x, m float64) float64 {
 // carry no repeat-spend information), starting from p = q = v = 1 as
 // lifetimes does. It returns how many customers were used in stats.
 func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
-	type xm struct{ x, m float64 }
-	var data []xm
+	// Counted first, so the two columns are the only copy (a million
+	// customers' rows go through here in the metric job).
+	n := 0
 	for i, s := range rows {
 		if s.Frequency <= 0 {
 			continue
@@ -40,28 +41,29 @@ func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
 		if !(s.Monetary >= 0) || math.IsInf(s.Monetary, 0) {
 			return GammaGamma{}, FitStats{}, 0, fmt.Errorf("summary row %d (customer %q): monetary value %v must be a non-negative number", i, s.CustomerID, s.Monetary)
 		}
-		if s.Monetary == 0 {
-			// ln m is -∞ at m = 0: such customers lie outside the Gamma
-			// support and are left out, as lifetimes requires m > 0.
-			continue
+		// ln m is -∞ at m = 0: such customers lie outside the Gamma support
+		// and are left out, as lifetimes requires m > 0.
+		if s.Monetary > 0 {
+			n++
 		}
-		data = append(data, xm{s.Frequency, s.Monetary})
 	}
-	if len(data) < 2 {
-		return GammaGamma{}, FitStats{}, len(data), fmt.Errorf("Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value, got %d", len(data))
+	if n < 2 {
+		return GammaGamma{}, FitStats{}, n, fmt.Errorf("Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value, got %d", n)
 	}
-	xs, ms := make([]float64, len(data)), make([]float64, len(data))
-	for i, d := range data {
-		xs[i], ms[i] = d.x, d.m
+	xs, ms := make([]float64, 0, n), make([]float64, 0, n)
+	for _, s := range rows {
+		if s.Frequency > 0 && s.Monetary > 0 {
+			xs, ms = append(xs, s.Frequency), append(ms, s.Monetary)
+		}
 	}
 	eval := newGammaGammaEvaluator(xs, ms).eval
-	p, stats, err := maximizeLogParams(eval, []float64{1, 1, 1}, float64(len(data)))
+	p, stats, err := maximizeLogParams(eval, []float64{1, 1, 1}, float64(n))
 	if err != nil {
-		return GammaGamma{}, stats, len(data), fmt.Errorf("Gamma-Gamma: %w", err)
+		return GammaGamma{}, stats, n, fmt.Errorf("Gamma-Gamma: %w", err)
 	}
 	g := GammaGamma{P: p[0], Q: p[1], V: p[2]}
 	if g.Q <= 1 {
-		return g, stats, len(data), errors.New("Gamma-Gamma fit gave q <= 1: the population mean spend pv/(q-1) is infinite; the spend data are too heavy-tailed for this model")
+		return g, stats, n, errors.New("Gamma-Gamma fit gave q <= 1: the population mean spend pv/(q-1) is infinite; the spend data are too heavy-tailed for this model")
 	}
-	return g, stats, len(data), nil
+	return g, stats, n, nil
 }
