@@ -111,6 +111,8 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{workload.ManagedByLabel: workload.ManagedBy})}
+	ownedWorkload := owned
+	ownedWorkload.Transform = stripPodSpec
 	var namespaces map[string]cache.Config
 	for _, ns := range o.WatchNamespaces {
 		if namespaces == nil {
@@ -137,9 +139,9 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 				// contents (kubectl's last-applied-configuration), so the cache
 				// keeps a Secret's name, namespace and version and nothing else.
 				secretMetadata():         {Transform: keepIdentityOnly},
-				&appsv1.Deployment{}:     owned,
-				&batchv1.CronJob{}:       owned,
-				&batchv1.Job{}:           owned, // first runs, read back before applying (and a CronJob's runs)
+				&appsv1.Deployment{}:     ownedWorkload,
+				&batchv1.CronJob{}:       ownedWorkload,
+				&batchv1.Job{}:           ownedWorkload, // first runs, read back before applying (and a CronJob's runs)
 				&corev1.ConfigMap{}:      owned,
 				&corev1.Service{}:        owned,
 				&corev1.ServiceAccount{}: owned,
