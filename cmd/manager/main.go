@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/retention-dev/retention-operator/internal/controller"
+	"github.com/retention-dev/retention-operator/internal/memtune"
 	"github.com/retention-dev/retention-operator/internal/operator"
 )
 
@@ -22,6 +23,9 @@ import (
 const defaultWorkerImage = "ghcr.io/retention-dev/retention-operator:latest"
 
 func main() {
+	// Peak RSS converging 1,000 Segments and 1,000 Playbooks: see
+	// BENCHMARKS.md (control plane).
+	memtune.PreferMemory(50)
 	var o operator.Options
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", `Address of the metrics endpoint (":8080" for HTTP, "0" to disable).`)
 	flag.BoolVar(&o.SecureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with Kubernetes authentication and authorization.")

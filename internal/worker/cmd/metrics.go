@@ -2,12 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/memtune"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 )
 
@@ -28,7 +27,9 @@ func metricsCommand(g *globals) *cobra.Command {
 					return fmt.Errorf("--as-of %q: want an RFC 3339 instant such as 2025-01-01T00:00:00Z", asOf)
 				}
 			}
-			batchJobGC()
+			// Peak memory at 1M customers with predicted CLV: 191 MB at
+			// GOGC 50 against 225-254 MB at 100, in the same time.
+			memtune.PreferMemory(50)
 			// RunFromEnv reads the state store and the data source from
 			// the environment and g.paths (metrics.StateStoreURL, Source).
 			return metrics.RunFromEnv(cmd.Context(), g.paths, g.specPath(), func(o *metrics.Options) {
@@ -50,16 +51,4 @@ func metricsCommand(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this RFC 3339 instant instead of now (implies --full)")
 	cmd.Flags().BoolVar(&refit, "refit", false, "refit the predicted-CLV model now instead of on spec.incremental.refitEvery")
 	return cmd
-}
-
-// batchJobGC halves the garbage collector's headroom (GOGC 50 instead of
-// 100) unless GOGC is set: the metric job is a batch job that mostly waits
-// on its database, so collecting more often costs it no time, while its
-// peak memory at 1M customers with predicted CLV fell from 225-254 MB to
-// 191 MB, and without predictions from 103-105 MB to 86-88 MB
-// (hack/bench-metric-job.sh).
-func batchJobGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
 }
