@@ -13,9 +13,13 @@
 #
 #   hack/bench-loyalty-api.sh                 # defaults below
 #   EXTRA_FLAGS=--db-max-idle-conns=2 hack/bench-loyalty-api.sh   # the old pool, for comparison
+#   RATE=2000 MEMBERS=30000 REQUESTS=30000 hack/bench-loyalty-api.sh  # 2,000/s for 15 s, open loop
 #
 # Environment: PGURL (server, default postgres://postgres@127.0.0.1:5432),
-# MEMBERS (4000), REQUESTS (4000), CONCURRENCY (32), TIMEOUT (60s), PORT (18080).
+# MEMBERS (4000), REQUESTS (4000), CONCURRENCY (32), RATE (0: closed loop;
+# else redemptions per second, each timed from the instant it was due, so
+# a send the client held back counts against the API), TIMEOUT (60s),
+# PORT (18080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +27,7 @@ PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 MEMBERS=${MEMBERS:-4000}
 REQUESTS=${REQUESTS:-4000}
 CONCURRENCY=${CONCURRENCY:-32}
+RATE=${RATE:-0}
 TIMEOUT=${TIMEOUT:-60s}
 PORT=${PORT:-18080}
 EXTRA_FLAGS=${EXTRA_FLAGS:-}
@@ -79,9 +84,9 @@ pids_before=$(backend_pids)
 # shellcheck disable=SC2086 # lists of pids
 pg_cpu_before=$(cpu_s $pids_before)
 worker_cpu_before=$(cpu_s "$worker_pid")
-echo "== load: $REQUESTS redemptions, $CONCURRENCY connections, machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== load: $REQUESTS redemptions, $CONCURRENCY connections, rate ${RATE}/s (0: closed loop), machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$work/loyaltyload" fire -url "http://127.0.0.1:$PORT" -token-file "$work/root/var/run/secrets/retention/api-token/token" \
-	-members "$MEMBERS" -requests "$REQUESTS" -concurrency "$CONCURRENCY" -timeout "$TIMEOUT" || status=$?
+	-members "$MEMBERS" -requests "$REQUESTS" -concurrency "$CONCURRENCY" -rate "$RATE" -timeout "$TIMEOUT" || status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Backends opened during the load are counted whole; those open before, by their growth.
 # shellcheck disable=SC2086 # lists of pids

@@ -136,6 +136,8 @@ func fire(args []string) error {
 	requests := fs.Int("requests", 4000, "redemptions to send (at most)")
 	concurrency := fs.Int("concurrency", 32, "concurrent keep-alive connections")
 	timeout := fs.Duration("timeout", 60*time.Second, "stop sending after this long")
+	rate := fs.Float64("rate", 0, "redemptions per second, each due at its own instant and timed from it, so a late send counts "+
+		"against the API (0: closed loop, each connection sends again as soon as it has an answer)")
 	run := fs.String("run", strconv.FormatInt(time.Now().UnixNano(), 36), "Idempotency-Key prefix (unique per run)")
 	fs.Parse(args) //nolint:errcheck // ExitOnError
 	tok, err := os.ReadFile(*tokenFile)
@@ -168,6 +170,10 @@ func fire(args []string) error {
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", *run, i))
 				t := time.Now()
+				if *rate > 0 {
+					t = start.Add(time.Duration(float64(i) / *rate * float64(time.Second)))
+					time.Sleep(time.Until(t))
+				}
 				res, err := client.Do(req)
 				if err != nil {
 					codes[i] = -1
@@ -202,8 +208,8 @@ func fire(args []string) error {
 		}
 		return float64(ok[min(len(ok)-1, int(p*float64(len(ok))))].Microseconds()) / 1000
 	}
-	fmt.Printf("requests_sent=%d ok_201=%d elapsed_s=%.3f redemptions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f concurrency=%d client_cpu_s=%.2f\n",
-		sent, len(ok), elapsed.Seconds(), float64(len(ok))/elapsed.Seconds(), pct(0.50), pct(0.99), pct(1), *concurrency, ownCPUSeconds())
+	fmt.Printf("requests_sent=%d ok_201=%d elapsed_s=%.3f redemptions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f concurrency=%d rate=%.0f client_cpu_s=%.2f\n",
+		sent, len(ok), elapsed.Seconds(), float64(len(ok))/elapsed.Seconds(), pct(0.50), pct(0.99), pct(1), *concurrency, *rate, ownCPUSeconds())
 	var other []string
 	for c, n := range byCode {
 		if c != http.StatusCreated {
