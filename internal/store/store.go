@@ -14,10 +14,11 @@ import (
 // DB is a state store handle; the components add their methods to it.
 type DB struct {
 	*sqldb.DB
-	ingestNotify *ingestNotifier
+	// ingestNotify is usable as its zero value.
+	ingestNotify ingestNotifier
 }
 
-func wrap(d *sqldb.DB) *DB { return &DB{DB: d, ingestNotify: &ingestNotifier{}} }
+func wrap(d *sqldb.DB) *DB { return &DB{DB: d} }
 
 // Tx is a transaction that rebinds like DB and knows its DB.
 type Tx struct {
