@@ -15,91 +15,84 @@ import (
 // rows, pending rows and other playbooks' rows keep theirs; every row, key,
 // status and the playbook's counts stay.
 func TestSweepDeliveryContent(t *testing.T) {
-	for name, open := range journeyDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			if err := db.MigrateJourney(ctx); err != nil {
-				t.Fatal(err)
-			}
-			now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-			cutoff := now.Add(-30 * 24 * time.Hour)
-			type row struct {
-				playbook string
-				age      time.Duration
-				status   string
-				swept    bool
-			}
-			var rows []row
-			// 7 old finished rows (3 statuses), 2 old pending, 3 young sent, 2 old of another playbook.
-			for i := 0; i < 7; i++ {
-				rows = append(rows, row{"shop/a", 31*24*time.Hour + time.Duration(i)*time.Hour, []string{DeliverySent, DeliveryFailed, DeliveryDryRun}[i%3], true})
-			}
-			rows = append(rows, row{"shop/a", 40 * 24 * time.Hour, DeliveryPending, false}, row{"shop/a", 45 * 24 * time.Hour, DeliveryPending, false})
-			for i := 0; i < 3; i++ {
-				rows = append(rows, row{"shop/a", 29 * 24 * time.Hour, DeliverySent, false})
-			}
-			rows = append(rows, row{"shop/b", 60 * 24 * time.Hour, DeliverySent, false}, row{"shop/b", 61 * 24 * time.Hour, DeliverySent, false})
-			var ds []Delivery
-			for i, r := range rows {
-				id := fmt.Sprintf("c%02d", i)
-				ds = append(ds, Delivery{Key: journey.IdempotencyKey(r.playbook, id, 1, "s"), Namespace: "shop", Playbook: r.playbook,
-					CustomerID: id, Step: "s", Kind: DeliveryMessage, Channel: "email", To: id + "@example.org",
-					Subject: "Hi " + id, Body: "body " + id, HTML: "<p>" + id + "</p>", Status: r.status, CreatedAt: now.Add(-r.age)})
-			}
-			tx, err := db.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := insertDeliveries(ctx, tx, ds); err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			countsBefore, err := db.DeliveryCounts(ctx, "shop/a")
-			if err != nil {
-				t.Fatal(err)
-			}
+	forEachDialect(t, (*DB).MigrateJourney, func(t *testing.T, ctx context.Context, db *DB) {
+		now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+		cutoff := now.Add(-30 * 24 * time.Hour)
+		type row struct {
+			playbook string
+			age      time.Duration
+			status   string
+			swept    bool
+		}
+		var rows []row
+		// 7 old finished rows (3 statuses), 2 old pending, 3 young sent, 2 old of another playbook.
+		for i := 0; i < 7; i++ {
+			rows = append(rows, row{"shop/a", 31*24*time.Hour + time.Duration(i)*time.Hour, []string{DeliverySent, DeliveryFailed, DeliveryDryRun}[i%3], true})
+		}
+		rows = append(rows, row{"shop/a", 40 * 24 * time.Hour, DeliveryPending, false}, row{"shop/a", 45 * 24 * time.Hour, DeliveryPending, false})
+		for i := 0; i < 3; i++ {
+			rows = append(rows, row{"shop/a", 29 * 24 * time.Hour, DeliverySent, false})
+		}
+		rows = append(rows, row{"shop/b", 60 * 24 * time.Hour, DeliverySent, false}, row{"shop/b", 61 * 24 * time.Hour, DeliverySent, false})
+		var ds []Delivery
+		for i, r := range rows {
+			id := fmt.Sprintf("c%02d", i)
+			ds = append(ds, Delivery{Key: journey.IdempotencyKey(r.playbook, id, 1, "s"), Namespace: "shop", Playbook: r.playbook,
+				CustomerID: id, Step: "s", Kind: DeliveryMessage, Channel: "email", To: id + "@example.org",
+				Subject: "Hi " + id, Body: "body " + id, HTML: "<p>" + id + "</p>", Status: r.status, CreatedAt: now.Add(-r.age)})
+		}
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := insertDeliveries(ctx, tx, ds); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		countsBefore, err := db.DeliveryCounts(ctx, "shop/a")
+		if err != nil {
+			t.Fatal(err)
+		}
 
-			var batches []int64
-			for {
-				n, err := db.SweepDeliveryContent(ctx, "shop/a", cutoff, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					break
-				}
-				batches = append(batches, n)
-			}
-			if !reflect.DeepEqual(batches, []int64{3, 3, 1}) {
-				t.Fatalf("sweep batches %v, want [3 3 1] (7 old finished rows, limit 3)", batches)
-			}
-			for i, r := range rows {
-				var to, subject, body, html, status, customer string
-				if err := db.QueryRow(ctx, `SELECT recipient, subject, body, html, status, customer_id FROM delivery_ledger
-					WHERE idempotency_key = $1`, ds[i].Key).Scan(&to, &subject, &body, &html, &status, &customer); err != nil {
-					t.Fatalf("row %d (key kept?): %v", i, err)
-				}
-				empty := to == "" && subject == "" && body == "" && html == ""
-				if empty != r.swept {
-					t.Errorf("row %d %+v: content cleared = %v, want %v", i, r, empty, r.swept)
-				}
-				if !r.swept && (to != ds[i].To || body != ds[i].Body) {
-					t.Errorf("row %d %+v: content changed: %q %q", i, r, to, body)
-				}
-				if status != r.status || customer != ds[i].CustomerID {
-					t.Errorf("row %d: status %q customer %q, want %q %q", i, status, customer, r.status, ds[i].CustomerID)
-				}
-			}
-			countsAfter, err := db.DeliveryCounts(ctx, "shop/a")
+		var batches []int64
+		for {
+			n, err := db.SweepDeliveryContent(ctx, "shop/a", cutoff, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(countsBefore, countsAfter) || countsAfter["message/sent"] != 6 {
-				t.Fatalf("counts moved: before %v after %v", countsBefore, countsAfter)
+			if n == 0 {
+				break
 			}
-		})
-	}
+			batches = append(batches, n)
+		}
+		if !reflect.DeepEqual(batches, []int64{3, 3, 1}) {
+			t.Fatalf("sweep batches %v, want [3 3 1] (7 old finished rows, limit 3)", batches)
+		}
+		for i, r := range rows {
+			var to, subject, body, html, status, customer string
+			if err := db.QueryRow(ctx, `SELECT recipient, subject, body, html, status, customer_id FROM delivery_ledger
+				WHERE idempotency_key = $1`, ds[i].Key).Scan(&to, &subject, &body, &html, &status, &customer); err != nil {
+				t.Fatalf("row %d (key kept?): %v", i, err)
+			}
+			empty := to == "" && subject == "" && body == "" && html == ""
+			if empty != r.swept {
+				t.Errorf("row %d %+v: content cleared = %v, want %v", i, r, empty, r.swept)
+			}
+			if !r.swept && (to != ds[i].To || body != ds[i].Body) {
+				t.Errorf("row %d %+v: content changed: %q %q", i, r, to, body)
+			}
+			if status != r.status || customer != ds[i].CustomerID {
+				t.Errorf("row %d: status %q customer %q, want %q %q", i, status, customer, r.status, ds[i].CustomerID)
+			}
+		}
+		countsAfter, err := db.DeliveryCounts(ctx, "shop/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(countsBefore, countsAfter) || countsAfter["message/sent"] != 6 {
+			t.Fatalf("counts moved: before %v after %v", countsBefore, countsAfter)
+		}
+	})
 }

@@ -18,6 +18,23 @@ func journeyDBs(t *testing.T) map[string]func(*testing.T) *DB {
 	}
 }
 
+// forEachDialect runs body as a subtest per dialect on a fresh store,
+// migrated by migrate first (nil: not migrated).
+func forEachDialect(t *testing.T, migrate func(*DB, context.Context) error, body func(t *testing.T, ctx context.Context, db *DB)) {
+	for name, open := range journeyDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			if migrate != nil {
+				if err := migrate(db, ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			body(t, ctx, db)
+		})
+	}
+}
+
 func TestJourneyStoreRoundTrip(t *testing.T) {
 	for name, open := range journeyDBs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -121,69 +138,55 @@ func TestJourneyStoreRoundTrip(t *testing.T) {
 }
 
 func TestJourneyShardsPartitionCustomers(t *testing.T) {
-	for name, open := range journeyDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			if err := db.MigrateJourney(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var states []journey.State
-			var ids []string
-			for i := 0; i < 500; i++ {
-				id := fmt.Sprintf("cust-%d", i)
-				ids = append(ids, id)
-				states = append(states, journey.State{CustomerID: id, Enrolment: 1, Status: journey.Active})
-			}
-			if err := db.JourneyTx(ctx, "ns", "p", ids, time.Time{}, func(map[string]int) (*JourneyBatch, error) {
-				return &JourneyBatch{States: states}, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			owner := map[string]int{}
-			for shard := 0; shard < 3; shard++ {
-				got, err := db.LoadJourneyStates(ctx, "p", shard, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for id := range got {
-					if prev, dup := owner[id]; dup {
-						t.Fatalf("%s in shards %d and %d", id, prev, shard)
-					}
-					if journey.Shard(id, 3) != shard {
-						t.Fatalf("%s loaded by shard %d, engine says %d", id, shard, journey.Shard(id, 3))
-					}
-					owner[id] = shard
-				}
-			}
-			if len(owner) != 500 {
-				t.Fatalf("shards cover %d of 500", len(owner))
-			}
-		})
-	}
-}
-
-func TestMembershipDiff(t *testing.T) {
-	for name, open := range journeyDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			if err := db.MigrateJourney(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.ReplaceMembership(ctx, "lapsed", []string{"a", "b", "c"}); err != nil {
-				t.Fatal(err)
-			}
-			db.JourneyTx(ctx, "ns", "p", nil, time.Time{}, func(map[string]int) (*JourneyBatch, error) { //nolint:errcheck
-				return &JourneyBatch{Seen: map[string]string{"a": "1", "z": "1", "b": "0"}}, nil
-			})
-			entered, left, err := db.MembershipDiff(ctx, "lapsed", "p")
+	forEachDialect(t, (*DB).MigrateJourney, func(t *testing.T, ctx context.Context, db *DB) {
+		var states []journey.State
+		var ids []string
+		for i := 0; i < 500; i++ {
+			id := fmt.Sprintf("cust-%d", i)
+			ids = append(ids, id)
+			states = append(states, journey.State{CustomerID: id, Enrolment: 1, Status: journey.Active})
+		}
+		if err := db.JourneyTx(ctx, "ns", "p", ids, time.Time{}, func(map[string]int) (*JourneyBatch, error) {
+			return &JourneyBatch{States: states}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		owner := map[string]int{}
+		for shard := 0; shard < 3; shard++ {
+			got, err := db.LoadJourneyStates(ctx, "p", shard, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fmt.Sprint(entered) != "[b c]" || fmt.Sprint(left) != "[z]" {
-				t.Fatalf("entered %v left %v", entered, left)
+			for id := range got {
+				if prev, dup := owner[id]; dup {
+					t.Fatalf("%s in shards %d and %d", id, prev, shard)
+				}
+				if journey.Shard(id, 3) != shard {
+					t.Fatalf("%s loaded by shard %d, engine says %d", id, shard, journey.Shard(id, 3))
+				}
+				owner[id] = shard
 			}
+		}
+		if len(owner) != 500 {
+			t.Fatalf("shards cover %d of 500", len(owner))
+		}
+	})
+}
+
+func TestMembershipDiff(t *testing.T) {
+	forEachDialect(t, (*DB).MigrateJourney, func(t *testing.T, ctx context.Context, db *DB) {
+		if err := db.ReplaceMembership(ctx, "lapsed", []string{"a", "b", "c"}); err != nil {
+			t.Fatal(err)
+		}
+		db.JourneyTx(ctx, "ns", "p", nil, time.Time{}, func(map[string]int) (*JourneyBatch, error) { //nolint:errcheck
+			return &JourneyBatch{Seen: map[string]string{"a": "1", "z": "1", "b": "0"}}, nil
 		})
-	}
+		entered, left, err := db.MembershipDiff(ctx, "lapsed", "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(entered) != "[b c]" || fmt.Sprint(left) != "[z]" {
+			t.Fatalf("entered %v left %v", entered, left)
+		}
+	})
 }

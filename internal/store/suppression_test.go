@@ -130,44 +130,37 @@ func TestSoftBouncePolicyLimit(t *testing.T) {
 
 // Suppressed ledger rows leave pending once and are counted once by reason.
 func TestMarkDeliveriesSuppressed(t *testing.T) {
-	for name, open := range journeyDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			if err := db.MigrateJourney(ctx); err != nil {
+	forEachDialect(t, (*DB).MigrateJourney, func(t *testing.T, ctx context.Context, db *DB) {
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		var ds []Delivery
+		for _, k := range []string{"k1", "k2", "k3"} {
+			ds = append(ds, Delivery{Key: k, Namespace: "ns", Playbook: "p", CustomerID: k, Step: "s", Kind: DeliveryMessage,
+				Channel: "mail", To: k + "@x", Status: DeliveryPending, CreatedAt: now})
+		}
+		if err := db.JourneyTx(ctx, "ns", "p", nil, now, func(map[string]int) (*JourneyBatch, error) {
+			return &JourneyBatch{Deliveries: ds}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reasons := map[string]string{"k1": SuppressedBounced, "k2": SuppressedComplained}
+		for range 2 { // the second call finds nothing pending and counts nothing
+			if err := db.MarkDeliveriesSuppressed(ctx, "p", reasons, now); err != nil {
 				t.Fatal(err)
 			}
-			now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-			var ds []Delivery
-			for _, k := range []string{"k1", "k2", "k3"} {
-				ds = append(ds, Delivery{Key: k, Namespace: "ns", Playbook: "p", CustomerID: k, Step: "s", Kind: DeliveryMessage,
-					Channel: "mail", To: k + "@x", Status: DeliveryPending, CreatedAt: now})
-			}
-			if err := db.JourneyTx(ctx, "ns", "p", nil, now, func(map[string]int) (*JourneyBatch, error) {
-				return &JourneyBatch{Deliveries: ds}, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			reasons := map[string]string{"k1": SuppressedBounced, "k2": SuppressedComplained}
-			for range 2 { // the second call finds nothing pending and counts nothing
-				if err := db.MarkDeliveriesSuppressed(ctx, "p", reasons, now); err != nil {
-					t.Fatal(err)
-				}
-			}
-			pend, _ := db.PendingDeliveries(ctx, "p", 0, 1)
-			if len(pend) != 1 || pend[0].Key != "k3" {
-				t.Fatalf("pending %+v, want k3 only", pend)
-			}
-			ctrs, _ := db.JourneyCounters(ctx, "p")
-			if ctrs["suppressed/bounced"] != 1 || ctrs["suppressed/complained"] != 1 {
-				t.Fatalf("counters %v", ctrs)
-			}
-			counts, _ := db.DeliveryCounts(ctx, "p")
-			if counts["message/suppressed"] != 2 || counts["message/sent"] != 0 {
-				t.Fatalf("ledger counts %v", counts)
-			}
-		})
-	}
+		}
+		pend, _ := db.PendingDeliveries(ctx, "p", 0, 1)
+		if len(pend) != 1 || pend[0].Key != "k3" {
+			t.Fatalf("pending %+v, want k3 only", pend)
+		}
+		ctrs, _ := db.JourneyCounters(ctx, "p")
+		if ctrs["suppressed/bounced"] != 1 || ctrs["suppressed/complained"] != 1 {
+			t.Fatalf("counters %v", ctrs)
+		}
+		counts, _ := db.DeliveryCounts(ctx, "p")
+		if counts["message/suppressed"] != 2 || counts["message/sent"] != 0 {
+			t.Fatalf("ledger counts %v", counts)
+		}
+	})
 }
 
 // Soft bounces of one address recorded concurrently still suppress at the
