@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // PurchaseDays is one buyer's orders at or before an instant, bucketed by UTC
@@ -32,20 +30,6 @@ type PurchaseDayScanner interface {
 	ScanPurchaseDays(ctx context.Context, asOf time.Time, fn func(*PurchaseDays) error) error
 }
 
-// Per-day sums first (GROUP BY customer, day), then one row per customer.
-// PostgreSQL sums as numeric, exactly, so the repeat spend is the exact total
-// less the exact first day's spend, whatever order the plan feeds the rows
-// in (see featuresPostgres), rounded once to float8. The first day's spend is
-// read from the smallest (day, spend) pair: arrays compare element by
-// element and a customer has one row per day, so min() needs no sort and no
-// window over the 10M-row per-day table (a window here doubled the query's
-// time).
-const purchaseDaysPostgres = `SELECT customer_id::text, count(*)::int8, min(day)::int8, max(day)::int8,
-	COALESCE(sum(spend) - (min(ARRAY[day::numeric, COALESCE(spend, 0)]))[2], 0)::float8
-FROM (SELECT customer_id, floor(date_part('epoch', occurred_at) / 86400)::int8 AS day, sum(amount::numeric) AS spend
-	FROM {orders} t WHERE occurred_at <= $1 GROUP BY 1, 2) d
-GROUP BY customer_id`
-
 // SQLite: date() converts ISO text with any offset to the UTC date, whose
 // unixepoch() is an exact multiple of 86400 (so the division is exact, also
 // before 1970).
@@ -56,13 +40,11 @@ FROM (SELECT customer_id, day, spend, min(day) OVER (PARTITION BY customer_id) A
 		FROM {orders} t WHERE unixepoch(occurred_at, 'subsec') <= $1 GROUP BY 1, 2))
 GROUP BY customer_id`
 
+// ScanPurchaseDays on SQLite (PostgreSQL has its own:
+// purchase_days_postgres.go).
 func (c *sqlConnector) ScanPurchaseDays(ctx context.Context, asOf time.Time, fn func(*PurchaseDays) error) error {
-	q, arg := purchaseDaysPostgres, any(asOf.UTC())
-	if c.db.Dialect == store.SQLite {
-		q, arg = purchaseDaysSQLite, epochSeconds(asOf)
-	}
-	q = replaceOrders(q, c.cfg.Queries.Orders)
-	rows, err := c.query(ctx, q, arg)
+	q := replaceOrders(purchaseDaysSQLite, c.cfg.Queries.Orders)
+	rows, err := c.query(ctx, q, epochSeconds(asOf))
 	if err != nil {
 		return fmt.Errorf("datasource %s: purchase days query: %w", c.kind(), err)
 	}
