@@ -18,9 +18,11 @@
 #   N=200 QUIET=10s hack/bench-control-plane.sh     # a quick look
 #   MANAGER_ARGS="--max-concurrent-reconciles=4" hack/bench-control-plane.sh
 #   MANAGER=/tmp/old/manager hack/bench-control-plane.sh   # another build, e.g. the baseline
+#   PROFILE=/tmp/apiserver.pprof hack/bench-control-plane.sh  # kube-apiserver's CPU profile (first 30 s)
 #
 # Environment: N (1000), QUIET (1m), TIMEOUT (10m), KUBEBUILDER_ASSETS
-# (bin/k8s), MANAGER_ARGS (extra manager flags), MANAGER (a manager binary
+# (bin/k8s), MANAGER_ARGS (extra manager flags), PROFILE (a file for a CPU
+# profile of kube-apiserver over the first 30 s of the load), MANAGER (a manager binary
 # to run instead of building ./cmd/manager). Everything it starts is
 # stopped and its temporary files removed on exit, failure or Ctrl-C.
 set -euo pipefail
@@ -31,6 +33,7 @@ QUIET=${QUIET:-1m}
 TIMEOUT=${TIMEOUT:-10m}
 ASSETS=${KUBEBUILDER_ASSETS:-bin/k8s}
 MANAGER_ARGS=${MANAGER_ARGS:-}
+PROFILE=${PROFILE:-}
 work=$(mktemp -d)
 load_pid=
 
@@ -57,7 +60,7 @@ GOTOOLCHAIN=local go build -o "$work/ctrlplaneload" ./hack/ctrlplaneload
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$work/ctrlplaneload" -manager "$MANAGER" -assets "$ASSETS" -crds config/crd/bases -rbac config/rbac \
-	-n "$N" -quiet "$QUIET" -timeout "$TIMEOUT" -manager-args "$MANAGER_ARGS" &
+	-n "$N" -quiet "$QUIET" -timeout "$TIMEOUT" -manager-args "$MANAGER_ARGS" -apiserver-profile "$PROFILE" &
 load_pid=$!
 status=0
 wait "$load_pid" || status=$?

@@ -41,6 +41,8 @@ type options struct {
 	n, applyConcurrency         int
 	quiet, timeout              time.Duration
 	managerArgs                 string
+	profile                     string
+	profileSeconds              int
 }
 
 func main() {
@@ -54,6 +56,8 @@ func main() {
 	flag.DurationVar(&o.quiet, "quiet", time.Minute, "quiet period after convergence in which writes are counted")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up if not all Ready by then")
 	flag.StringVar(&o.managerArgs, "manager-args", "", "extra manager flags, space-separated (for comparisons)")
+	flag.StringVar(&o.profile, "apiserver-profile", "", "write a CPU profile of kube-apiserver during the load to this file")
+	flag.IntVar(&o.profileSeconds, "apiserver-profile-seconds", 30, "length of that profile, from the first apply")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard()) // the driver's informers log nothing worth reading
 	if o.manager == "" {
@@ -122,6 +126,10 @@ func run(ctx context.Context, o options) (err error) {
 
 	fmt.Printf("== applying %d Segments + %d Playbooks in namespace %s\n", o.n, o.n, namespace)
 	start := time.Now()
+	var profiled <-chan error
+	if o.profile != "" {
+		profiled = profileAPIServer(ctx, admin, o.profile, o.profileSeconds)
+	}
 	if err := applyLoad(ctx, admin, namespace, o.n, o.applyConcurrency); err != nil {
 		return err
 	}
@@ -131,6 +139,12 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	converged := time.Since(start)
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return fmt.Errorf("kube-apiserver profile: %w", err)
+		}
+		fmt.Printf("== kube-apiserver CPU profile of the first %d s: %s\n", o.profileSeconds, o.profile)
+	}
 	convergedWrites, err := countWrites(cp.auditLog)
 	if err != nil {
 		return err
