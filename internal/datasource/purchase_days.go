@@ -9,8 +9,8 @@ import (
 
 // PurchaseDays is one buyer's orders at or before an instant, bucketed by UTC
 // calendar day (days counted from the Unix epoch): the input of the
-// lifetimes-style RFM summary (clv.SummaryFromDays), computed in the database
-// so that no order leaves it.
+// lifetimes-style RFM summary (clv.SummaryFromDays), one row per buyer: the
+// job never holds a buyer's orders beyond that buyer's own row.
 type PurchaseDays struct {
 	CustomerID string
 	// Days is the number of distinct purchase days.
@@ -21,9 +21,9 @@ type PurchaseDays struct {
 	RepeatSpend float64
 }
 
-// PurchaseDayScanner is implemented by connectors that aggregate purchase
-// days in the database (PostgreSQL, SQLite). Files do not: callers fall back
-// to streaming orders.
+// PurchaseDayScanner is implemented by connectors that group orders by buyer
+// in the database (SQLite also by day; PostgreSQL hands out each buyer's
+// orders as arrays). Files do not: callers fall back to streaming orders.
 type PurchaseDayScanner interface {
 	// ScanPurchaseDays calls fn once per customer with an order at or before
 	// asOf, in no particular order. fn's argument is reused between calls.
