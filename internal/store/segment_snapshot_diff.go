@@ -52,21 +52,36 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		return fail("read stored members", err)
 	}
 	// Joiners and changed rows are written as they come, a batch at a
-	// time, so memory holds the stored digests and one batch, not every
-	// member's row (a first or --full run writes them all).
+	// time, so memory holds the stored digests and a few batches, not every
+	// member's row (a first or --full run writes them all). The writes run
+	// beside the scan (batchWriter): the data source's rows keep coming
+	// while the state store takes the previous batch.
 	var entered, rewrite []stagedMember
 	var d SegmentDiff
-	flush := func() error {
-		if err := insertSegmentMembers(ctx, tx, ref, entered); err != nil {
+	writer := newBatchWriter(ctx, func(ctx context.Context, b stagedBatch) error {
+		if err := insertSegmentMembers(ctx, tx, ref, b.entered); err != nil {
 			return fmt.Errorf("segment snapshot %s/%s: add entered members: %w", ref.Namespace, ref.Name, err)
 		}
-		if err := upsertTimelessRows(ctx, tx, ref, rewrite); err != nil {
+		if err := upsertTimelessRows(ctx, tx, ref, b.rewrite); err != nil {
 			return fmt.Errorf("segment snapshot %s/%s: store member feature rows: %w", ref.Namespace, ref.Name, err)
+		}
+		return nil
+	})
+	writing := true
+	defer func() {
+		if writing {
+			writer.wait() //nolint:errcheck // an earlier error is being returned
+		}
+	}()
+	flush := func() error {
+		if len(rewrite) == 0 {
+			return nil
 		}
 		d.Entered += int64(len(entered))
 		d.Rewritten += int64(len(rewrite))
-		entered, rewrite = entered[:0], rewrite[:0]
-		return nil
+		err := writer.send(stagedBatch{entered: entered, rewrite: rewrite})
+		entered, rewrite = nil, nil
+		return err
 	}
 	var buf []byte
 	err = fill(func(f *customer.Features, score *clv.StoredScore) error {
@@ -101,6 +116,10 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		return SegmentDiff{}, err
 	}
 	if err := flush(); err != nil {
+		return SegmentDiff{}, err
+	}
+	writing = false
+	if err := writer.wait(); err != nil {
 		return SegmentDiff{}, err
 	}
 	exited := make([]string, 0, len(prev))
@@ -226,6 +245,10 @@ func storedMemberDigests(ctx context.Context, tx *Tx, ref SegmentRef) (out map[s
 	}
 	return out, orphans, rows.Err()
 }
+
+// stagedBatch is one batch of the diff: the members who joined, and every
+// row to write (theirs and the changed ones).
+type stagedBatch struct{ entered, rewrite []stagedMember }
 
 // diffBatch bounds the rows of one statement of the diff.
 const diffBatch = 5000
