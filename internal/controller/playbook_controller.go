@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -188,7 +189,7 @@ func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.P
 // token where the worker looks for them.
 func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 	var mounts []workload.SecretMount
-	for _, name := range sortedKeys(refs.channels) {
+	for _, name := range slices.Sorted(maps.Keys(refs.channels)) {
 		ch := refs.channels[name]
 		dir := workerconfig.ChannelSecretsDir + "/" + name
 		switch {
@@ -202,7 +203,7 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 			mounts = append(mounts, workload.SecretMount{Secret: p.SigningKeyRef.Name, Dir: workerconfig.PreferencesSecretsDir + "/" + name})
 		}
 	}
-	for _, name := range sortedKeys(refs.programs) {
+	for _, name := range slices.Sorted(maps.Keys(refs.programs)) {
 		lp := refs.programs[name]
 		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.AdminTokenSecretRef.Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
 	}
@@ -320,7 +321,7 @@ func channelRefs(spec *v1alpha1.PlaybookSpec) []string {
 			}
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // programRefs lists the LoyaltyPrograms a Playbook awards points in, or whose
@@ -338,14 +339,5 @@ func programRefs(spec *v1alpha1.PlaybookSpec) []string {
 	if e := spec.Trigger.Event; e != nil && e.ProgramRef != nil {
 		set[e.ProgramRef.Name] = true
 	}
-	return sortedKeys(set)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(set))
 }

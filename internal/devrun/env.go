@@ -3,7 +3,8 @@ package devrun
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,7 +35,7 @@ func podEnv(ctx context.Context, c client.Reader, namespace, podName string, spe
 				}
 				return nil, fmt.Errorf("envFrom configMapRef %q: %w", src.ConfigMapRef.Name, err)
 			}
-			for _, k := range sortedKeys(cm.Data) {
+			for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
 				set(src.Prefix+k, cm.Data[k])
 			}
 		case src.SecretRef != nil:
@@ -45,7 +46,7 @@ func podEnv(ctx context.Context, c client.Reader, namespace, podName string, spe
 				}
 				return nil, fmt.Errorf("envFrom secretRef %q: %w", src.SecretRef.Name, err)
 			}
-			for _, k := range sortedKeys(s.Data) {
+			for _, k := range slices.Sorted(maps.Keys(s.Data)) {
 				set(src.Prefix+k, string(s.Data[k]))
 			}
 		}
@@ -150,13 +151,4 @@ func ignoreIf(cond bool, err error) error {
 		return nil
 	}
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

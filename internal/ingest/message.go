@@ -112,7 +112,7 @@ func parseBatch(body []byte, receivedAt time.Time) (*parsed, *RequestError) {
 				Problem: fmt.Sprintf("message is %d bytes, over the spec's %d bytes per message; send less in properties or traits", len(raw), MaxMessageBytes)}
 		}
 		if err := p.add("", raw, sentAt, receivedAt); err != nil {
-			return nil, err.prefixed(prefix)
+			return nil, err.Prefixed(prefix)
 		}
 	}
 	return p, nil

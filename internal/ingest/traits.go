@@ -21,7 +21,7 @@ func traitUpdate(m *wireMessage, customerID string, at time.Time) (*store.TraitU
 	var traits map[string]json.RawMessage
 	if len(m.Traits) > 0 {
 		if err := decodeJSON(m.Traits, &traits); err != nil {
-			return nil, err.prefixed("traits")
+			return nil, err.Prefixed("traits")
 		}
 	}
 	var named struct {
@@ -34,7 +34,7 @@ func traitUpdate(m *wireMessage, customerID string, at time.Time) (*store.TraitU
 	}
 	if len(m.Traits) > 0 {
 		if err := decodeJSON(m.Traits, &named); err != nil {
-			return nil, err.prefixed("traits")
+			return nil, err.Prefixed("traits")
 		}
 	}
 	if named.TimeZone == "" && len(m.Context) > 0 {
@@ -42,7 +42,7 @@ func traitUpdate(m *wireMessage, customerID string, at time.Time) (*store.TraitU
 			TimeZone string `json:"timezone"`
 		}
 		if err := decodeJSON(m.Context, &ctx); err != nil {
-			return nil, err.prefixed("context")
+			return nil, err.Prefixed("context")
 		}
 		named.TimeZone = ctx.TimeZone
 	}

@@ -1,18 +1,14 @@
 package report
 
-import "time"
+import (
+	"time"
 
-// Variant is one send-step variant's figures (rates as fractions in [0, 1]).
-type Variant struct {
-	Step                string  `json:"step"`
-	Name                string  `json:"name"`
-	Sends               int64   `json:"sends"`
-	Conversions         int64   `json:"conversions"`
-	Rate                float64 `json:"rate"`
-	Low                 float64 `json:"low"`
-	High                float64 `json:"high"`
-	ProbabilityToBeBest float64 `json:"probabilityToBeBest"`
-}
+	"github.com/retention-dev/retention-operator/internal/journey"
+)
+
+// Variant is one send-step variant's figures, as the campaign worker
+// computes them (rates as fractions in [0, 1]; the controller formats them).
+type Variant = journey.VariantFigures
 
 // VariantWinner is the variant a step sends to everyone: pinned in the spec
 // or promoted by the worker at PromotedAt.

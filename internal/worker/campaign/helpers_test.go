@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -151,15 +150,6 @@ func testDBs() map[string]func(testing.TB) *store.DB {
 		"sqlite":   func(t testing.TB) *store.DB { return store.OpenTestSQLite(t) },
 		"postgres": func(t testing.TB) *store.DB { return store.OpenTestPostgres(t) },
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // senderFunc adapts a function to channel.Sender (the tests' receivers).

@@ -3,6 +3,8 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +44,7 @@ func (l *senderLog) wrap(replica string, s channel.Sender) channel.Sender {
 func (l *senderLog) replicas(key string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return sortedKeys(l.by[key])
+	return slices.Sorted(maps.Keys(l.by[key]))
 }
 
 // waitFor polls cond every 20ms for up to limit.
@@ -179,7 +181,7 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 		}
 	}
 	if len(takers) != 1 {
-		t.Errorf("r1's shard was taken over by %v, want exactly one survivor", sortedKeys(takers))
+		t.Errorf("r1's shard was taken over by %v, want exactly one survivor", slices.Sorted(maps.Keys(takers)))
 	}
 }
 

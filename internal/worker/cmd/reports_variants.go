@@ -5,14 +5,9 @@ import (
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 )
 
-// variantReport maps the summary's variant figures and winners to the
-// report; rates stay fractions, the controller formats them.
+// variantReport gives the report the summary's variant figures and
+// winners; rates stay fractions, the controller formats them.
 func variantReport(s *campaign.Summary) ([]report.Variant, []report.VariantWinner) {
-	var vs []report.Variant
-	for _, v := range s.Variants {
-		vs = append(vs, report.Variant{Step: v.Step, Name: v.Name, Sends: v.Sends, Conversions: v.Conversions,
-			Rate: v.Rate, Low: v.Low, High: v.High, ProbabilityToBeBest: v.ProbabilityToBeBest})
-	}
 	var ws []report.VariantWinner
 	for _, p := range s.Promotions {
 		w := report.VariantWinner{Step: p.Step, Variant: p.Variant, Pinned: p.Pinned}
@@ -22,5 +17,5 @@ func variantReport(s *campaign.Summary) ([]report.Variant, []report.VariantWinne
 		}
 		ws = append(ws, w)
 	}
-	return vs, ws
+	return s.Variants, ws // report.Variant is the figures as computed
 }
