@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/render"
@@ -44,32 +46,52 @@ func newReportSegmentCommand(opts *globalOptions) *cobra.Command {
   retentionctl report segment at-risk -n shop -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var seg v1alpha1.Segment
-			var sum report.Segment
-			ns, ok, err := loadReport(cmd, opts, args[0], "Segment", workload.ComponentMetrics, &seg, &sum)
-			if err != nil {
-				return err
-			}
-			rep := segmentReport{Name: ns + "/" + seg.Name, Status: seg.Status}
-			if ok {
-				rep.Summary = &sum
-				if sum.Cohorts != nil {
-					rep.RetentionCurve = render.RetentionCurve(sum.Cohorts)
-				}
-			}
-			if err := writeHeatmapFiles(cmd, rep, pngFile, htmlFile); err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if done, err := printStructured(out, opts.output, rep); done {
-				return err
-			}
-			return printSegmentReport(out, rep, terminalOptions(out))
+			return runReport(cmd, opts, args[0], "Segment", workload.ComponentMetrics,
+				func(name string, seg *v1alpha1.Segment, sum *report.Segment) (segmentReport, error) {
+					rep := segmentReport{Name: name, Status: seg.Status, Summary: sum}
+					if sum != nil && sum.Cohorts != nil {
+						rep.RetentionCurve = render.RetentionCurve(sum.Cohorts)
+					}
+					return rep, writeHeatmapFiles(cmd, rep, pngFile, htmlFile)
+				},
+				func(out io.Writer, rep segmentReport) error {
+					return printSegmentReport(out, rep, terminalOptions(out))
+				})
 		},
 	}
 	cmd.Flags().StringVar(&pngFile, "png", "", "write the cohort heatmap as a PNG image to this file")
 	cmd.Flags().StringVar(&htmlFile, "html", "", "write the cohort heatmap as a self-contained HTML page to this file")
 	return cmd
+}
+
+// runReport is every `report KIND NAME`: it loads the object and the
+// summary its worker wrote (nil before the first report), lets build shape
+// what is printed (named namespace/name), and prints it with -o json|yaml
+// or as text.
+func runReport[O any, PO interface {
+	*O
+	client.Object
+}, S, R any](cmd *cobra.Command, opts *globalOptions, name, kind, component string,
+	build func(name string, obj PO, sum *S) (R, error), text func(io.Writer, R) error) error {
+	obj := PO(new(O))
+	var sum S
+	ns, ok, err := loadReport(cmd, opts, name, kind, component, obj, &sum)
+	if err != nil {
+		return err
+	}
+	var got *S
+	if ok {
+		got = &sum
+	}
+	rep, err := build(ns+"/"+obj.GetName(), obj, got)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if done, err := printStructured(out, opts.output, rep); done {
+		return err
+	}
+	return text(out, rep)
 }
 
 // writeHeatmapFiles writes --png and --html when asked.
@@ -139,24 +161,14 @@ func newReportPlaybookCommand(opts *globalOptions) *cobra.Command {
 		Example: "  retentionctl report playbook at-risk-winback -n shop",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pb v1alpha1.Playbook
-			var sum report.Playbook
-			ns, ok, err := loadReport(cmd, opts, args[0], "Playbook", workload.ComponentCampaign, &pb, &sum)
-			if err != nil {
-				return err
-			}
-			rep := playbookReport{Name: ns + "/" + pb.Name, Status: pb.Status}
-			for _, s := range pb.Spec.Steps {
-				rep.Steps = append(rep.Steps, s.Name)
-			}
-			if ok {
-				rep.Summary = &sum
-			}
-			out := cmd.OutOrStdout()
-			if done, err := printStructured(out, opts.output, rep); done {
-				return err
-			}
-			return printPlaybookReport(out, rep)
+			return runReport(cmd, opts, args[0], "Playbook", workload.ComponentCampaign,
+				func(name string, pb *v1alpha1.Playbook, sum *report.Playbook) (playbookReport, error) {
+					rep := playbookReport{Name: name, Status: pb.Status, Summary: sum}
+					for _, s := range pb.Spec.Steps {
+						rep.Steps = append(rep.Steps, s.Name)
+					}
+					return rep, nil
+				}, printPlaybookReport)
 		},
 	}
 }
@@ -175,21 +187,13 @@ func newReportLoyaltyCommand(opts *globalOptions) *cobra.Command {
 		Example: "  retentionctl report loyalty rewards -n shop",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var lp v1alpha1.LoyaltyProgram
-			var sum report.Loyalty
-			ns, ok, err := loadReport(cmd, opts, args[0], "LoyaltyProgram", workload.ComponentLoyalty, &lp, &sum)
-			if err != nil {
-				return err
-			}
-			rep := loyaltyReport{Name: ns + "/" + lp.Name, Status: lp.Status}
-			if ok {
-				rep.Summary = &sum
-			}
-			out := cmd.OutOrStdout()
-			if done, err := printStructured(out, opts.output, rep); done {
-				return err
-			}
-			return printLoyaltyReport(out, rep, lp.Spec)
+			var spec v1alpha1.LoyaltyProgramSpec
+			return runReport(cmd, opts, args[0], "LoyaltyProgram", workload.ComponentLoyalty,
+				func(name string, lp *v1alpha1.LoyaltyProgram, sum *report.Loyalty) (loyaltyReport, error) {
+					spec = lp.Spec
+					return loyaltyReport{Name: name, Status: lp.Status, Summary: sum}, nil
+				},
+				func(out io.Writer, rep loyaltyReport) error { return printLoyaltyReport(out, rep, spec) })
 		},
 	}
 }
