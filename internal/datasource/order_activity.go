@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -78,21 +79,13 @@ func (c *sqlConnector) ScanOrderActivity(ctx context.Context, q ActivityQuery, f
 		args = []any{epochSeconds(q.Since), epochSeconds(q.AsOf), epochSeconds(q.ActiveAfter), epochSeconds(q.ActiveUntil),
 			epochSeconds(monthsFrom), firstIndex}
 	}
-	rows, err := c.query(ctx, replaceOrders(stmt, c.cfg.Queries.Orders), args...)
-	if err != nil {
-		return fmt.Errorf("datasource %s: order activity query: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var a OrderActivity
 	var months int64
-	for n := 1; rows.Next(); n++ {
+	return scanTable(ctx, c, "order activity", replaceOrders(stmt, c.cfg.Queries.Orders), args, func(rows *sql.Rows) (*OrderActivity, error) {
 		if err := rows.Scan(&a.CustomerID, &a.Active, &months); err != nil {
-			return fmt.Errorf("datasource %s: order activity row %d: %w", c.kind(), n, err)
+			return nil, err
 		}
 		a.Months = uint64(months)
-		if err := fn(&a); err != nil {
-			return err
-		}
-	}
-	return rowsErr(rows, c.kind(), "order activity")
+		return &a, nil
+	}, fn)
 }

@@ -2,7 +2,7 @@ package datasource
 
 import (
 	"context"
-	"fmt"
+	"database/sql"
 	"strings"
 	"time"
 )
@@ -44,21 +44,10 @@ GROUP BY customer_id`
 // purchase_days_postgres.go).
 func (c *sqlConnector) ScanPurchaseDays(ctx context.Context, asOf time.Time, fn func(*PurchaseDays) error) error {
 	q := replaceOrders(purchaseDaysSQLite, c.cfg.Queries.Orders)
-	rows, err := c.query(ctx, q, epochSeconds(asOf))
-	if err != nil {
-		return fmt.Errorf("datasource %s: purchase days query: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var p PurchaseDays
-	for n := 1; rows.Next(); n++ {
-		if err := rows.Scan(&p.CustomerID, &p.Days, &p.FirstDay, &p.LastDay, &p.RepeatSpend); err != nil {
-			return fmt.Errorf("datasource %s: purchase days row %d: %w", c.kind(), n, err)
-		}
-		if err := fn(&p); err != nil {
-			return err
-		}
-	}
-	return rowsErr(rows, c.kind(), "purchase days")
+	return scanTable(ctx, c, "purchase days", q, []any{epochSeconds(asOf)}, func(rows *sql.Rows) (*PurchaseDays, error) {
+		return &p, rows.Scan(&p.CustomerID, &p.Days, &p.FirstDay, &p.LastDay, &p.RepeatSpend)
+	}, fn)
 }
 
 func replaceOrders(q, override string) string {

@@ -45,106 +45,100 @@ func epochSeconds(t time.Time) float64 {
 func (c *sqlConnector) ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error {
 	q := "SELECT id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms FROM " +
 		source(c.cfg.Queries.Customers, "customers") + " t"
-	rows, err := c.query(ctx, q)
-	if err != nil {
-		return fmt.Errorf("datasource %s: read customers: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var cu customer.Customer
 	var email, phone, name, tz sql.NullString
 	var created, attrs any
 	var ce, cs sql.NullBool
-	for n := 1; rows.Next(); n++ {
+	return scanTable(ctx, c, "customers", q, nil, func(rows *sql.Rows) (*customer.Customer, error) {
 		if err := rows.Scan(&cu.ID, &email, &phone, &name, &tz, &created, &attrs, &ce, &cs); err != nil {
-			return fmt.Errorf("datasource %s: customers row %d: %w", c.kind(), n, err)
+			return nil, err
 		}
 		cu.Email, cu.Phone, cu.Name, cu.TimeZone = email.String, phone.String, name.String, tz.String
 		cu.ConsentEmail, cu.ConsentSMS = ce.Bool, cs.Bool
+		var err error
 		if cu.CreatedAt, err = sqlTime(created); err != nil {
-			return fmt.Errorf("datasource %s: customers row %d: created_at: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("created_at: %w", err)
 		}
 		cu.Attributes = map[string]string{}
 		if err := parseAttributes(sqlBytes(attrs), cu.Attributes); err != nil {
-			return fmt.Errorf("datasource %s: customers row %d: attributes: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("attributes: %w", err)
 		}
-		if err := fn(&cu); err != nil {
-			return err
-		}
-	}
-	return rowsErr(rows, c.kind(), "customers")
+		return &cu, nil
+	}, fn)
 }
 
 func (c *sqlConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Orders, "orders", "customer_id, order_id, amount, occurred_at", since)
-	rows, err := c.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("datasource %s: read orders: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var o customer.Order
 	var at any
-	for n := 1; rows.Next(); n++ {
+	return scanTable(ctx, c, "orders", q, args, func(rows *sql.Rows) (*customer.Order, error) {
 		if err := rows.Scan(&o.CustomerID, &o.OrderID, &o.Amount, &at); err != nil {
-			return fmt.Errorf("datasource %s: orders row %d: %w", c.kind(), n, err)
+			return nil, err
 		}
+		var err error
 		if o.OccurredAt, err = sqlTime(at); err != nil {
-			return fmt.Errorf("datasource %s: orders row %d: occurred_at: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("occurred_at: %w", err)
 		}
-		if err := fn(&o); err != nil {
-			return err
-		}
-	}
-	return rowsErr(rows, c.kind(), "orders")
+		return &o, nil
+	}, fn)
 }
 
 func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Events, "events", "customer_id, type, occurred_at, properties", since)
-	rows, err := c.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("datasource %s: read events: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var e customer.Event
 	var at, props any
-	for n := 1; rows.Next(); n++ {
+	return scanTable(ctx, c, "events", q, args, func(rows *sql.Rows) (*customer.Event, error) {
 		if err := rows.Scan(&e.CustomerID, &e.Type, &at, &props); err != nil {
-			return fmt.Errorf("datasource %s: events row %d: %w", c.kind(), n, err)
+			return nil, err
 		}
+		var err error
 		if e.OccurredAt, err = sqlTime(at); err != nil {
-			return fmt.Errorf("datasource %s: events row %d: occurred_at: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("occurred_at: %w", err)
 		}
 		e.Properties = map[string]string{}
 		if err := parseAttributes(sqlBytes(props), e.Properties); err != nil {
-			return fmt.Errorf("datasource %s: events row %d: properties: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("properties: %w", err)
 		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-	}
-	return rowsErr(rows, c.kind(), "events")
+		return &e, nil
+	}, fn)
 }
 
 func (c *sqlConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Feedback, "feedback", "customer_id, score, occurred_at", since)
-	rows, err := c.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("datasource %s: read feedback: %w", c.kind(), err)
-	}
-	defer rows.Close()
 	var fb customer.Feedback
 	var at any
-	for n := 1; rows.Next(); n++ {
+	return scanTable(ctx, c, "feedback", q, args, func(rows *sql.Rows) (*customer.Feedback, error) {
 		if err := rows.Scan(&fb.CustomerID, &fb.Score, &at); err != nil {
-			return fmt.Errorf("datasource %s: feedback row %d: %w", c.kind(), n, err)
+			return nil, err
 		}
+		var err error
 		if fb.OccurredAt, err = sqlTime(at); err != nil {
-			return fmt.Errorf("datasource %s: feedback row %d: occurred_at: %w", c.kind(), n, err)
+			return nil, fmt.Errorf("occurred_at: %w", err)
 		}
-		if err := fn(&fb); err != nil {
+		return &fb, nil
+	}, fn)
+}
+
+// scanTable runs a table read and hands each row, as decode makes it, to
+// fn; a row that does not decode is reported with its table and number
+// ("datasource postgres: orders row 12: occurred_at: …").
+func scanTable[T any](ctx context.Context, c *sqlConnector, table, q string, args []any,
+	decode func(*sql.Rows) (*T, error), fn func(*T) error) error {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("datasource %s: read %s: %w", c.kind(), table, err)
+	}
+	defer rows.Close()
+	for n := 1; rows.Next(); n++ {
+		row, err := decode(rows)
+		if err != nil {
+			return fmt.Errorf("datasource %s: %s row %d: %w", c.kind(), table, n, err)
+		}
+		if err := fn(row); err != nil {
 			return err
 		}
 	}
-	return rowsErr(rows, c.kind(), "feedback")
+	return rowsErr(rows, c.kind(), table)
 }
 
 func rowsErr(rows *sql.Rows, kind, table string) error {

@@ -65,16 +65,26 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request) (subscription.S
 	return sub, true
 }
 
+// postedSubject is subject for a POST, with its form parsed; on false the
+// refusal has been written.
+func (s *Server) postedSubject(w http.ResponseWriter, r *http.Request) (subscription.Subject, bool) {
+	sub, ok := s.subject(w, r)
+	if !ok {
+		return sub, false
+	}
+	if err := parseForm(w, r); err != nil {
+		writePage(w, http.StatusBadRequest, pageData{Message: err.Error()})
+		return sub, false
+	}
+	return sub, true
+}
+
 // oneClick is RFC 8058: a POST whose body is List-Unsubscribe=One-Click
 // unsubscribes the link's customer from the link's topic, without login or
 // confirmation. The choice is committed before the answer.
 func (s *Server) oneClick(w http.ResponseWriter, r *http.Request) {
-	sub, ok := s.subject(w, r)
+	sub, ok := s.postedSubject(w, r)
 	if !ok {
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		writePage(w, http.StatusBadRequest, pageData{Message: err.Error()})
 		return
 	}
 	if r.PostForm.Get("List-Unsubscribe") != "One-Click" {
@@ -95,12 +105,8 @@ func (s *Server) oneClick(w http.ResponseWriter, r *http.Request) {
 // savePage applies the preference form: every topic the page showed is set
 // to whether its box was ticked; transactional topics are left alone.
 func (s *Server) savePage(w http.ResponseWriter, r *http.Request) {
-	sub, ok := s.subject(w, r)
+	sub, ok := s.postedSubject(w, r)
 	if !ok {
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		writePage(w, http.StatusBadRequest, pageData{Message: err.Error()})
 		return
 	}
 	shown, ticked := r.PostForm["shown"], r.PostForm["topic"]
