@@ -23,7 +23,7 @@ import (
 // figures that a fixed summation order makes just as reproducible.
 const purchaseDayOrdersPostgres = `SELECT customer_id::text,
 	array_agg(floor(date_part('epoch', occurred_at) / 86400)::int8),
-	array_agg(COALESCE(amount, 0)::float8)
+	array_agg(COALESCE(amount::float8, 0))
 FROM {orders} t WHERE occurred_at <= $1 GROUP BY customer_id`
 
 // ScanPurchaseDays on PostgreSQL reads each buyer's orders as binary int8[]

@@ -1,8 +1,14 @@
 package datasource
 
 import (
+	"context"
+	"maps"
 	"math/rand/v2"
 	"testing"
+	"time"
+
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // purchaseDaysOf gives the same days and the same float64 repeat spend
@@ -27,5 +33,40 @@ func TestPurchaseDaysOfIgnoresRowOrder(t *testing.T) {
 		if got != want {
 			t.Fatalf("order %v %v: got %+v, want %+v", days, amounts, got, want)
 		}
+	}
+}
+
+// A user's orders table may keep amounts as numeric (or text) and leave some
+// NULL: the arrays cast each amount to float8 and count a NULL as 0, as the
+// features query's sum does.
+func TestPurchaseDaysPostgresNumericAndNullAmounts(t *testing.T) {
+	db := store.OpenTestPostgres(t)
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, `CREATE TABLE orders (customer_id text, order_id text, amount numeric(12,2), occurred_at timestamptz);
+		INSERT INTO orders VALUES
+			('a', '1', 10.50, '2024-03-01T09:00:00Z'),
+			('a', '2', NULL,  '2024-03-01T18:00:00Z'),
+			('a', '3', 4.25,  '2024-03-05T10:00:00Z'),
+			('a', '4', 1.00,  '2024-03-05T23:59:59Z'),
+			('a', '5', 99,    '2024-04-01T00:00:00Z'),
+			('b', '6', 7,     '2024-03-02T00:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
+	asOf := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC) // order 5 is after it
+	day := func(s string) int64 { d, _ := time.Parse(time.DateOnly, s); return d.Unix() / 86400 }
+	want := map[string]PurchaseDays{
+		"a": {CustomerID: "a", Days: 2, FirstDay: day("2024-03-01"), LastDay: day("2024-03-05"), RepeatSpend: 5.25},
+		"b": {CustomerID: "b", Days: 1, FirstDay: day("2024-03-02"), LastDay: day("2024-03-02")},
+	}
+	got := map[string]PurchaseDays{}
+	if err := c.(PurchaseDayScanner).ScanPurchaseDays(ctx, asOf, func(p *PurchaseDays) error {
+		got[p.CustomerID] = *p
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }
