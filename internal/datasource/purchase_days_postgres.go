@@ -48,6 +48,9 @@ func (c *postgresConnector) ScanPurchaseDays(ctx context.Context, asOf time.Time
 	)
 	for n := 1; rows.Next(); n++ {
 		raw := rows.RawValues()
+		if raw[0] == nil {
+			return fmt.Errorf("datasource postgres: purchase days row %d: orders with a NULL customer_id; give every order a customer or filter them out in spec.postgres.queries.orders", n)
+		}
 		p.CustomerID = string(raw[0])
 		if days, err = appendArray8(days[:0], raw[1], func(b uint64) int64 { return int64(b) }); err == nil {
 			amounts, err = appendArray8(amounts[:0], raw[2], math.Float64frombits)
