@@ -102,10 +102,14 @@ func stopThroughPipe(t *testing.T, how, cli, worker, repoDir string) {
 	case "sigterm-make":
 		g.Expect(syscall.Kill(mk.Process.Pid, syscall.SIGTERM)).To(Succeed())
 	case "sigkill-retentionctl":
+		// make's own child: while retentionctl starts a worker, the forked
+		// child has its command line until it execs, and killing that one
+		// would leave retentionctl running.
 		pid := 0
 		for _, p := range runProcesses(marker, work) {
-			if strings.Contains(p, "/retentionctl dev ") {
-				pid, _ = strconv.Atoi(strings.Fields(p)[0])
+			candidate, _ := strconv.Atoi(strings.Fields(p)[0])
+			if strings.Contains(p, "/retentionctl dev ") && parentOf(candidate) == mk.Process.Pid {
+				pid = candidate
 			}
 		}
 		g.Expect(pid).NotTo(BeZero(), "retentionctl not found")
@@ -156,6 +160,22 @@ func runProcesses(marker, work string) []string {
 		out = append(out, fmt.Sprintf("%d %s", pid, strings.ReplaceAll(strings.TrimSpace(string(cmd)), "\x00", " ")))
 	}
 	return out
+}
+
+// parentOf reads the parent pid from /proc/PID/stat ("pid (comm) S ppid ...");
+// 0 when the process is gone.
+func parentOf(pid int) int {
+	stat, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }
 
 // isZombie reads the state field of /proc/PID/stat ("pid (comm) S ...").
