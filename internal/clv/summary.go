@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -38,8 +38,8 @@ func dayNumber(t time.Time) int64 {
 // Summary rows, for logs streamed from a TransactionReader. Memory is one
 // map entry per customer and distinct purchase day.
 type SummaryBuilder struct {
-	endDay   int64
-	unitDays float64
+	endDay int64
+	unit   time.Duration
 	// perCustomer holds spend per distinct day (days since the Unix epoch).
 	perCustomer map[string]map[int64]float64
 }
@@ -52,7 +52,7 @@ func NewSummaryBuilder(calibrationEnd time.Time, unit time.Duration) (*SummaryBu
 	}
 	return &SummaryBuilder{
 		endDay:      dayNumber(calibrationEnd),
-		unitDays:    float64(unit) / float64(24*time.Hour),
+		unit:        unit,
 		perCustomer: make(map[string]map[int64]float64),
 	}, nil
 }
@@ -73,27 +73,28 @@ func (b *SummaryBuilder) Add(o customer.Order) {
 
 // Rows returns one Summary per customer seen, sorted by customer id.
 func (b *SummaryBuilder) Rows() []Summary {
-	out := make([]Summary, 0, len(b.perCustomer))
+	buyers := b.Buyers()
+	out := make([]Summary, len(buyers))
+	for i, by := range buyers {
+		out[i] = by.Summary(by.ID, b.endDay, b.unit)
+	}
+	return out
+}
+
+// Buyers returns every customer seen with their purchase days, sorted by
+// customer id: Rows before the calibration end is applied.
+func (b *SummaryBuilder) Buyers() []Buyer {
+	out := make([]Buyer, 0, len(b.perCustomer))
 	for id, days := range b.perCustomer {
 		// Sum in day order so that the floating-point result does not depend
 		// on map iteration order.
 		ordered := slices.Sorted(maps.Keys(days))
-		first, last := ordered[0], ordered[len(ordered)-1]
-		s := Summary{
-			CustomerID: id,
-			Frequency:  float64(len(days) - 1),
-			Recency:    float64(last-first) / b.unitDays,
-			T:          float64(b.endDay-first) / b.unitDays,
+		by := Buyer{ID: id, ScoreInputs: ScoreInputs{Days: int64(len(days)), FirstDay: ordered[0], LastDay: ordered[len(ordered)-1]}}
+		for _, d := range ordered[1:] {
+			by.RepeatSpend += days[d]
 		}
-		if len(days) > 1 {
-			var repeat float64
-			for _, d := range ordered[1:] {
-				repeat += days[d]
-			}
-			s.Monetary = repeat / s.Frequency
-		}
-		out = append(out, s)
+		out = append(out, by)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
+	slices.SortFunc(out, func(a, b Buyer) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
@@ -46,6 +49,49 @@ func replaceMemberFeatures(ctx context.Context, exec execer, ref SegmentRef) err
 // the run stored none: a metric job that only wrote ids).
 func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shards int,
 	fn func(id string, f *customer.Features) error) error {
+	// A run that commits between reading the model and reading the rows
+	// would score its rows with the previous run's model: the rows say
+	// which run they belong to, and a mismatch reads both again.
+	for range 3 {
+		model, modelAt, err := db.segmentScoreModel(ctx, ref)
+		if err != nil {
+			return err
+		}
+		err = db.segmentMemberRows(ctx, ref, shard, shards, model, modelAt, fn)
+		if !errors.Is(err, errSnapshotMoved) {
+			return err
+		}
+	}
+	return fmt.Errorf("segment %s members: the snapshot changed three times while being read; try again", ref.Key())
+}
+
+// errSnapshotMoved is a run that committed between segmentScoreModel and
+// the rows' read.
+var errSnapshotMoved = errors.New("snapshot moved")
+
+// segmentScoreModel is the model the last successful run of ref scored its
+// rows with (zero when none) and that run's time in Unix milliseconds.
+func (db *DB) segmentScoreModel(ctx context.Context, ref SegmentRef) (clv.ScoreModel, int64, error) {
+	var model clv.ScoreModel
+	var at int64
+	var raw string
+	err := db.QueryRow(ctx, `SELECT last_success_at, score_model FROM segment_runs WHERE namespace = $1 AND segment = $2`,
+		ref.Namespace, ref.Name).Scan(&at, &raw)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return model, 0, nil
+	case err != nil:
+		return model, 0, fmt.Errorf("segment %s members: %w", ref.Key(), err)
+	case raw != "":
+		if err := json.Unmarshal([]byte(raw), &model); err != nil {
+			return model, 0, fmt.Errorf("segment %s: the stored model of the last run is not readable; the next metric run rewrites it", ref.Key())
+		}
+	}
+	return model, at, nil
+}
+
+func (db *DB) segmentMemberRows(ctx context.Context, ref SegmentRef, shard, shards int, model clv.ScoreModel, modelAt int64,
+	fn func(id string, f *customer.Features) error) error {
 	// The run's time comes with the rows, in the same statement, so rows
 	// stored without their times get them as of the snapshot they belong to.
 	q := `SELECT m.customer_id, COALESCE(f.features, ''), COALESCE(f.times_at_read, 0),
@@ -70,12 +116,15 @@ func (db *DB) SegmentMemberRows(ctx context.Context, ref SegmentRef, shard, shar
 		if err := rows.Scan(&id, &row, &timesAtRead, &runAt); err != nil {
 			return fmt.Errorf("segment %s members: %w", ref.Key(), err)
 		}
+		if runAt != modelAt {
+			return errSnapshotMoved
+		}
 		var f *customer.Features
 		switch {
 		case row == "":
 		case timesAtRead == 1:
 			var err error
-			if f, err = decodeTimelessFeatures([]byte(row), time.UnixMilli(runAt).UTC()); err != nil {
+			if f, err = decodeTimelessFeatures([]byte(row), time.UnixMilli(runAt).UTC(), model); err != nil {
 				return fmt.Errorf("segment %s: a stored member feature row is not readable; the next metric run rewrites it", ref.Key())
 			}
 		default:

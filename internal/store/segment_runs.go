@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/clv"
 )
 
 // SegmentRef names a Segment. Membership rows are keyed by Name alone because
@@ -63,15 +66,25 @@ func (db *DB) RecordSegmentFailure(ctx context.Context, ref SegmentRef, at time.
 	return nil
 }
 
-// recordSegmentSuccess upserts a successful run inside the snapshot's transaction.
-func recordSegmentSuccess(ctx context.Context, exec execer, ref SegmentRef, at time.Time, d SegmentDiff) error {
+// recordSegmentSuccess upserts a successful run inside the snapshot's
+// transaction, with the model its members' rows are scored with (nil: none).
+func recordSegmentSuccess(ctx context.Context, exec execer, ref SegmentRef, at time.Time, d SegmentDiff, model *clv.ScoreModel) error {
+	var scoreModel string
+	if model != nil && !model.IsZero() {
+		b, err := json.Marshal(model)
+		if err != nil {
+			return fmt.Errorf("record run of segment %s/%s: %w", ref.Namespace, ref.Name, err)
+		}
+		scoreModel = string(b)
+	}
 	_, err := exec(ctx, `INSERT INTO segment_runs
-		(namespace, segment, last_run_at, last_success_at, succeeded, error, size, entered, exited)
-		VALUES ($1, $2, $3, $3, 1, '', $4, $5, $6)
+		(namespace, segment, last_run_at, last_success_at, succeeded, error, size, entered, exited, score_model)
+		VALUES ($1, $2, $3, $3, 1, '', $4, $5, $6, $7)
 		ON CONFLICT (namespace, segment) DO UPDATE SET
 			last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at, succeeded = 1,
-			error = '', size = excluded.size, entered = excluded.entered, exited = excluded.exited`,
-		ref.Namespace, ref.Name, at.UnixMilli(), d.Size, d.Entered, d.Exited)
+			error = '', size = excluded.size, entered = excluded.entered, exited = excluded.exited,
+			score_model = excluded.score_model`,
+		ref.Namespace, ref.Name, at.UnixMilli(), d.Size, d.Entered, d.Exited, scoreModel)
 	if err != nil {
 		return fmt.Errorf("record run of segment %s/%s: %w", ref.Namespace, ref.Name, err)
 	}

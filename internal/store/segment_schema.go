@@ -17,7 +17,10 @@ const SegmentComponent = "segment"
 // workers; times_at_read = 1 marks a row stored without recencyDays and
 // tenureDays, which the reader derives as of the last successful run
 // (UpdateSegmentSnapshotRows), which also keeps a digest of such a row
-// (timelessDigest) to find changed rows without reading them. Times are BIGINT Unix
+// (timelessDigest) to find changed rows without reading them; such rows
+// keep a buyer's purchase days, and segment_runs.score_model the fitted
+// model (JSON of clv.ScoreModel, ” when the run scored nobody) they are
+// scored with when read. Times are BIGINT Unix
 // milliseconds, 0 = never.
 var segmentMigrations = []string{`
 CREATE TABLE IF NOT EXISTS segment_members (
@@ -45,7 +48,8 @@ CREATE TABLE segment_member_features (
 	PRIMARY KEY (segment, customer_id)
 )`, `
 ALTER TABLE segment_member_features ADD COLUMN times_at_read INTEGER NOT NULL DEFAULT 0`, `
-ALTER TABLE segment_member_features ADD COLUMN digest BYTEA`}
+ALTER TABLE segment_member_features ADD COLUMN digest BYTEA`, `
+ALTER TABLE segment_runs ADD COLUMN score_model TEXT NOT NULL DEFAULT ''`}
 
 // MigrateSegments creates or upgrades the metric job's tables.
 func (db *DB) MigrateSegments(ctx context.Context) error {

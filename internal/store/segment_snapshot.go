@@ -200,7 +200,7 @@ func replaceSnapshot(ctx context.Context, st snapshotTx, ref SegmentRef, at time
 	if err := replaceMemberFeatures(ctx, st.exec, ref); err != nil {
 		return fail("store member feature rows", err)
 	}
-	if err := recordSegmentSuccess(ctx, st.exec, ref, at, d); err != nil {
+	if err := recordSegmentSuccess(ctx, st.exec, ref, at, d, nil); err != nil {
 		return SegmentDiff{}, err
 	}
 	if err := st.dropStaging(ctx); err != nil {

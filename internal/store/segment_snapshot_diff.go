@@ -26,14 +26,15 @@ import (
 //
 // Each row is stored without recencyDays and tenureDays, which move with
 // the run's time alone (customer.Features.SetTimesAsOf derives them from
-// the dates the row keeps), and, when add is given a score, without
-// churnProbability and predictedCLV, which move with T: the row keeps the
-// score's inputs instead (clv.StoredScore). SegmentMemberRows derives them
-// all as of the last successful run. An unchanged member's row is
-// therefore byte-equal from day to day and is not rewritten (a refitted
-// model changes every buyer's). fill's ids must be distinct.
+// the dates the row keeps), and, when add is given a buyer's purchase days,
+// without churnProbability and predictedCLV, which move with T: the row
+// keeps the purchase days instead, and the run the model fill returns
+// (segment_runs.score_model). SegmentMemberRows derives them all as of the
+// last successful run. An unchanged member's row is therefore byte-equal
+// from day to day, even across a refit of the model, and is not rewritten.
+// fill's ids must be distinct.
 func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at time.Time,
-	fill func(add func(f *customer.Features, score *clv.StoredScore) error) error) (SegmentDiff, error) {
+	fill func(add func(f *customer.Features, days *clv.ScoreInputs) error) (*clv.ScoreModel, error)) (SegmentDiff, error) {
 	fail := func(step string, err error) (SegmentDiff, error) {
 		return SegmentDiff{}, fmt.Errorf("segment snapshot %s/%s: %s: %w", ref.Namespace, ref.Name, step, err)
 	}
@@ -84,7 +85,7 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		return err
 	}
 	var buf []byte
-	err = fill(func(f *customer.Features, score *clv.StoredScore) error {
+	model, err := fill(func(f *customer.Features, score *clv.ScoreInputs) error {
 		if erased.Len() > 0 && erased.Has(f.ID) {
 			return nil
 		}
@@ -140,7 +141,7 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		}
 		return res.RowsAffected()
 	}
-	if err := recordSegmentSuccess(ctx, exec, ref, at, d); err != nil {
+	if err := recordSegmentSuccess(ctx, exec, ref, at, d, model); err != nil {
 		return SegmentDiff{}, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -150,16 +151,27 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 }
 
 // timelessRow is a stored row with times_at_read = 1: the feature row
-// without the fields that move with the run's time, and what derives the
-// predicted ones (absent when the run scored nobody). The score's key sits
-// beside the features' own, so the JSON is still a feature row.
+// without the fields that move with the run's time, and the buyer's
+// purchase days that derive the predicted ones (absent when the run scored
+// nobody or the customer never bought). The score's key sits beside the
+// features' own, so the JSON is still a feature row.
 type timelessRow struct {
 	customer.Features
-	Score *clv.StoredScore `json:",omitempty"`
+	Score *storedScore `json:",omitempty"`
 }
 
-func encodeTimelessFeatures(f *customer.Features, score *clv.StoredScore) (string, error) {
-	row := timelessRow{Features: *f, Score: score}
+// storedScore is a row's "Score": the purchase days, and in rows written
+// before the model moved to segment_runs the model too (read as written).
+type storedScore struct {
+	clv.ScoreModel
+	clv.ScoreInputs
+}
+
+func encodeTimelessFeatures(f *customer.Features, score *clv.ScoreInputs) (string, error) {
+	row := timelessRow{Features: *f}
+	if score != nil {
+		row.Score = &storedScore{ScoreInputs: *score}
+	}
 	row.RecencyDays, row.TenureDays = 0, 0
 	if score != nil {
 		row.ChurnProbability, row.PredictedCLV = 0, 0
@@ -172,16 +184,23 @@ func encodeTimelessFeatures(f *customer.Features, score *clv.StoredScore) (strin
 }
 
 // decodeTimelessFeatures reads a times_at_read = 1 row and derives its
-// moving fields as of runAt, the run the snapshot belongs to.
-func decodeTimelessFeatures(b []byte, runAt time.Time) (*customer.Features, error) {
+// moving fields as of runAt, the run the snapshot belongs to, scoring its
+// purchase days with model (the run's; zero when it scored nobody).
+func decodeTimelessFeatures(b []byte, runAt time.Time, model clv.ScoreModel) (*customer.Features, error) {
 	var row timelessRow
 	if err := json.Unmarshal(b, &row); err != nil {
 		return nil, err
 	}
 	f := &row.Features
 	f.SetTimesAsOf(runAt)
-	if row.Score != nil {
-		churn, value, err := row.Score.At(runAt)
+	if s := row.Score; s != nil {
+		if !s.ScoreModel.IsZero() {
+			model = s.ScoreModel
+		}
+		if model.IsZero() {
+			return f, nil // no model this run: the predicted fields stay zero
+		}
+		churn, value, err := model.At(s.ScoreInputs, runAt)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,25 +26,24 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 			f.SetTimesAsOf(day0) // the caller's times: never stored
 			return f
 		}
-		// b is scored: its row keeps the score's inputs, not the score.
-		score := &clv.StoredScore{BGNBD: clv.BGNBD{R: 0.24, Alpha: 4.41, A: 0.79, B: 2.43},
-			GammaGamma: clv.GammaGamma{P: 6.25, Q: 3.74, V: 15.44}, Unit: 7 * 24 * time.Hour, HorizonMonths: 12,
-			MonthlyDiscount: 0.01, Days: 4, FirstDay: clv.DayNumber(created), LastDay: clv.DayNumber(day0.Add(-35 * 24 * time.Hour)),
-			RepeatSpend: 60}
+		// b is scored: its row keeps its purchase days, the run the model.
+		model := &clv.ScoreModel{BGNBD: clv.BGNBD{R: 0.24, Alpha: 4.41, A: 0.79, B: 2.43},
+			GammaGamma: clv.GammaGamma{P: 6.25, Q: 3.74, V: 15.44}, Unit: 7 * 24 * time.Hour, HorizonMonths: 12, MonthlyDiscount: 0.01}
+		days := &clv.ScoreInputs{Days: 4, FirstDay: clv.DayNumber(created), LastDay: clv.DayNumber(day0.Add(-35 * 24 * time.Hour)), RepeatSpend: 60}
 		update := func(at time.Time, fs ...customer.Features) SegmentDiff {
 			t.Helper()
-			d, err := db.UpdateSegmentSnapshotRows(ctx, ref, at, func(add func(*customer.Features, *clv.StoredScore) error) error {
+			d, err := db.UpdateSegmentSnapshotRows(ctx, ref, at, func(add func(*customer.Features, *clv.ScoreInputs) error) (*clv.ScoreModel, error) {
 				for i := range fs {
-					var s *clv.StoredScore
+					var s *clv.ScoreInputs
 					if fs[i].ID == "b" {
-						s = score
+						s = days
 						fs[i].ChurnProbability, fs[i].PredictedCLV = 0.5, 99 // the caller's day's score: never stored
 					}
 					if err := add(&fs[i], s); err != nil {
-						return err
+						return nil, err
 					}
 				}
-				return nil
+				return model, nil
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -82,7 +83,7 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 		if got["a"] == nil || got["a"].RecencyDays != 40 || got["a"].TenureDays != 100 || got["b"].RecencyDays != 35 {
 			t.Fatalf("times as of day 0: %+v %+v", got["a"], got["b"])
 		}
-		churn0, value0, err := score.At(day0)
+		churn0, value0, err := model.At(*days, day0)
 		if err != nil || churn0 <= 0 || value0 <= 0 {
 			t.Fatalf("score as of day 0: %v %v %v", churn0, value0, err)
 		}
@@ -100,10 +101,26 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 		if db.Dialect == Postgres && (rowVersion("a") != vA || rowVersion("b") != vB) {
 			t.Fatal("a quiet day rewrote rows")
 		}
-		churn1, value1, _ := score.At(day1)
+		churn1, value1, _ := model.At(*days, day1)
 		if got = read(); got["b"].ChurnProbability != churn1 || got["b"].PredictedCLV != value1 || churn1 == churn0 ||
 			got["b"].RecencyDays != 36 {
 			t.Fatalf("b as of day 1: %+v, want churn %v (day 0: %v)", got["b"], churn1, churn0)
+		}
+
+		// Day 1 refitted: the model is the run's, so no row is rewritten,
+		// and b is read with the new model.
+		fitted := *model
+		model = &clv.ScoreModel{BGNBD: clv.BGNBD{R: 0.3, Alpha: 5, A: 0.7, B: 2.1}, GammaGamma: fitted.GammaGamma,
+			Unit: fitted.Unit, HorizonMonths: fitted.HorizonMonths, MonthlyDiscount: fitted.MonthlyDiscount}
+		if d := update(day1, row("a", lastA, 10), row("b", lastB, 20)); d != (SegmentDiff{Size: 2}) {
+			t.Fatalf("refitted quiet day %+v", d)
+		}
+		if db.Dialect == Postgres && (rowVersion("a") != vA || rowVersion("b") != vB) {
+			t.Fatal("a refit rewrote rows")
+		}
+		churnRefit, valueRefit, _ := model.At(*days, day1)
+		if got = read(); got["b"].ChurnProbability != churnRefit || got["b"].PredictedCLV != valueRefit || churnRefit == churn1 {
+			t.Fatalf("b refitted: %+v, want churn %v (before the refit: %v)", got["b"], churnRefit, churn1)
 		}
 
 		// Day 1 again: a unchanged, b spent more, c joins.
@@ -147,4 +164,45 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 			t.Fatalf("after a plain run: %+v", got["b"])
 		}
 	})
+}
+
+// A row written before the model moved to segment_runs carries the model
+// itself, and is scored with it whatever the run's; a new row is scored
+// with the run's, and without one keeps zeros.
+func TestTimelessRowsScoredWithTheirModel(t *testing.T) {
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	own := clv.ScoreModel{BGNBD: clv.BGNBD{R: 0.24, Alpha: 4.41, A: 0.79, B: 2.43}, GammaGamma: clv.GammaGamma{P: 6.25, Q: 3.74, V: 15.44},
+		Unit: 7 * 24 * time.Hour, HorizonMonths: 12, MonthlyDiscount: 0.01}
+	runs := own
+	runs.BGNBD.R = 0.5
+	days := clv.ScoreInputs{Days: 3, FirstDay: clv.DayNumber(at) - 300, LastDay: clv.DayNumber(at) - 20, RepeatSpend: 40}
+	legacy := `{"ID":"b","Score":{"bgnbd":{"R":0.24,"Alpha":4.41,"A":0.79,"B":2.43},"gammaGamma":{"P":6.25,"Q":3.74,"V":15.44},` +
+		`"unit":604800000000000,"horizonMonths":12,"monthlyDiscount":0.01,"days":3,"firstDay":` +
+		fmt.Sprint(days.FirstDay) + `,"lastDay":` + fmt.Sprint(days.LastDay) + `,"repeatSpend":40}}`
+	current, err := encodeTimelessFeatures(&customer.Features{ID: "b"}, &days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, row string
+		run, want clv.ScoreModel
+	}{
+		{"legacy row", legacy, runs, own},
+		{"current row", current, runs, runs},
+	} {
+		f, err := decodeTimelessFeatures([]byte(c.row), at, c.run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		churn, value, _ := c.want.At(days, at)
+		if f.ChurnProbability != churn || f.PredictedCLV != value || value == 0 {
+			t.Errorf("%s: %v / %v, want %v / %v", c.name, f.ChurnProbability, f.PredictedCLV, churn, value)
+		}
+	}
+	if f, err := decodeTimelessFeatures([]byte(current), at, clv.ScoreModel{}); err != nil || f.PredictedCLV != 0 || f.ChurnProbability != 0 {
+		t.Fatalf("no model: %+v %v", f, err)
+	}
+	if strings.Contains(current, "bgnbd") {
+		t.Fatalf("a current row carries the model: %s", current)
+	}
 }

@@ -119,8 +119,8 @@ func (r *run) executeIncremental(ctx context.Context, conn datasource.Connector,
 		}
 	}
 	r.scanTime = time.Since(start)
-	fill := func(add func(*customer.Features, *clv.StoredScore) error) error {
-		return r.evaluateAggregates(aggs, ids, add)
+	fill := func(add func(*customer.Features, *clv.ScoreInputs) error) (*clv.ScoreModel, error) {
+		return r.scoreModel(), r.evaluateAggregates(aggs, ids, add)
 	}
 	snap := time.Now()
 	// Only the difference is written: most members' rows read back as
@@ -394,7 +394,7 @@ func (r *run) loadAggregates(ctx context.Context) (map[string]*aggregate, error)
 //
 // A member's snapshot row goes with the inputs of its score rather than
 // the score (storedScore), so the row stays the same while T moves.
-func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features, *clv.StoredScore) error) error {
+func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features, *clv.ScoreInputs) error) error {
 	p := r.plan
 	var f customer.Features
 	for _, id := range ids {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/retention-dev/retention-operator/internal/clv"
+	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
@@ -30,15 +31,11 @@ type storedModel struct {
 // grows for every customer every day and P(alive) and CLV depend on it, so
 // each run scores the members it reports, with the current T.
 func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, ids []string, hash string, set incrementalSettings) error {
-	endDay := clv.DayNumber(r.now.UTC())
-	var rows []clv.Summary
+	var buyers []clv.Buyer
 	for _, id := range ids {
-		a := aggs[id]
-		if !a.hasDays {
-			continue
+		if a := aggs[id]; a.hasDays {
+			buyers = append(buyers, clv.Buyer{ID: id, ScoreInputs: scoreInputs(a.days)})
 		}
-		d := a.days
-		rows = append(rows, clv.SummaryFromDays(id, d.Days, d.FirstDay, d.LastDay, endDay, d.RepeatSpend, predictUnit))
 	}
 	stored, have, err := r.o.DB.LoadSegmentModel(ctx, r.ref)
 	if err != nil {
@@ -56,7 +53,7 @@ func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, 
 		}
 	}
 	if refit {
-		model, err = fitModel(rows, r.now)
+		model, err = fitModel(summariesOf(buyers, r.now), r.now)
 		var fit *fitError
 		switch {
 		case errors.As(err, &fit) && !r.plan.criteriaPredicts:
@@ -74,20 +71,25 @@ func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, 
 			return fmt.Errorf("state store: %w", err)
 		}
 	}
-	r.o.Logger.Info("predicted CLV model", "segment", r.ref.Key(), "refitted", refit, "buyers", len(rows))
-	r.preds = &predictor{model: model, rows: rows}
+	r.o.Logger.Info("predicted CLV model", "segment", r.ref.Key(), "refitted", refit, "buyers", len(buyers))
+	r.preds = &predictor{model: model, endDay: clv.DayNumber(r.now.UTC()), buyers: buyers}
 	return nil
 }
 
 // storedScore is what a member's snapshot row keeps to derive its churn
-// probability and predicted CLV on any day (the reader scores it as of the
-// snapshot's run, as predict did here): nil when nothing was scored or the
-// customer never bought, whose predicted fields are zero.
-func (r *run) storedScore(a *aggregate) *clv.StoredScore {
+// probability and predicted CLV on any day with the run's model (the reader
+// scores it as of the snapshot's run, as predict did here): nil when
+// nothing was scored or the customer never bought, whose predicted fields
+// are zero.
+func (r *run) storedScore(a *aggregate) *clv.ScoreInputs {
 	if r.preds == nil || !a.hasDays {
 		return nil
 	}
-	m, d := r.preds.model, a.days
-	return &clv.StoredScore{BGNBD: m.BGNBD, GammaGamma: m.GammaGamma, Unit: m.Unit, HorizonMonths: m.HorizonMonths,
-		MonthlyDiscount: m.MonthlyDiscount, Days: d.Days, FirstDay: d.FirstDay, LastDay: d.LastDay, RepeatSpend: d.RepeatSpend}
+	in := scoreInputs(a.days)
+	return &in
+}
+
+// scoreInputs are the purchase days as a score's inputs.
+func scoreInputs(d datasource.PurchaseDays) clv.ScoreInputs {
+	return clv.ScoreInputs{Days: d.Days, FirstDay: d.FirstDay, LastDay: d.LastDay, RepeatSpend: d.RepeatSpend}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -22,58 +21,124 @@ const (
 )
 
 // predictor scores customers on demand: the fitted models and every buyer's
-// summary row, sorted by id (a slice searched in O(log n), lighter than a map).
-// Scoring lazily means that when only the predictedCLV metric is asked for,
-// just the members are scored, not every buyer.
+// purchase days (or, for a sharded run's merged parts, summary rows), sorted
+// by id (a slice searched in O(log n), lighter than a map). Scoring lazily
+// means that when only the predictedCLV metric is asked for, just the
+// members are scored, not every buyer.
 type predictor struct {
-	model clv.Model
-	rows  []clv.Summary
+	model  clv.Model
+	endDay int64 // the day T is counted to: the run's
+	buyers []clv.Buyer
+	rows   []clv.Summary // instead of buyers: a sharded run's merged parts
+}
+
+// buyerIndex is the index of id in buyers (sorted by id), or -1.
+func buyerIndex(buyers []clv.Buyer, id string) int {
+	i, ok := slices.BinarySearchFunc(buyers, id, func(b clv.Buyer, id string) int { return strings.Compare(b.ID, id) })
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// inputs are id's purchase days (nil for a customer who never bought, or
+// when p holds summary rows).
+func (p *predictor) inputs(id string) *clv.ScoreInputs {
+	if i := buyerIndex(p.buyers, id); i >= 0 {
+		return &p.buyers[i].ScoreInputs
+	}
+	return nil
+}
+
+// summary is id's summary row as of the run; ok is false for a customer who
+// never bought.
+func (p *predictor) summary(id string) (clv.Summary, bool) {
+	if p.rows != nil {
+		i, ok := slices.BinarySearchFunc(p.rows, id, func(s clv.Summary, id string) int { return strings.Compare(s.CustomerID, id) })
+		if !ok {
+			return clv.Summary{}, false
+		}
+		return p.rows[i], true
+	}
+	i := buyerIndex(p.buyers, id)
+	if i < 0 {
+		return clv.Summary{}, false
+	}
+	return p.buyers[i].Summary(id, p.endDay, predictUnit), true
 }
 
 // predict fills f's ChurnProbability = 1 - P(alive | x, t_x, T) and
 // PredictedCLV (discounted 12-month CLV). Customers who never ordered keep
 // zeros: the model says nothing about them.
 func (p *predictor) predict(f *customer.Features) error {
-	i := sort.Search(len(p.rows), func(i int) bool { return p.rows[i].CustomerID >= f.ID })
-	if i == len(p.rows) || p.rows[i].CustomerID != f.ID {
+	s, ok := p.summary(f.ID)
+	if !ok {
 		f.ChurnProbability, f.PredictedCLV = 0, 0
 		return nil
 	}
-	pr, err := p.model.Predict(p.rows[i])
+	churn, value, err := p.model.Score(s)
 	if err != nil {
 		return fmt.Errorf("predicted CLV: %w", err)
 	}
-	f.ChurnProbability, f.PredictedCLV = 1-pr.ProbabilityAlive, pr.CLV
+	f.ChurnProbability, f.PredictedCLV = churn, value
 	return nil
 }
 
 // newPredictor fits BG/NBD and Gamma-Gamma on every customer's orders up to
 // asOf (the whole base, so that a small segment still gets a stable fit).
-// A database aggregates the orders into purchase days itself (one GROUP BY),
-// so memory is one summary row per buyer; files stream their orders through
-// a SummaryBuilder (one entry per customer and purchase day).
 func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (*predictor, error) {
-	var rows []clv.Summary
-	var err error
-	if pd, ok := conn.(datasource.PurchaseDayScanner); ok {
-		rows, err = summariesFromDays(ctx, pd, asOf, progress)
-	} else {
-		rows, err = summariesFromOrders(ctx, conn, asOf, progress)
-	}
+	buyers, err := loadBuyers(ctx, conn, asOf, progress)
 	if err != nil {
 		return nil, err
 	}
-	return fitPredictor(rows, asOf)
+	return fitBuyers(buyers, asOf)
 }
 
-// fitPredictor fits the models on rows (every buyer's summary, sorted by
-// customer id: the order the likelihoods are summed in).
+// loadBuyers reads every buyer's purchase days up to asOf, sorted by id. A
+// database aggregates the orders into purchase days itself (one GROUP BY),
+// so memory is one row per buyer; files stream their orders through a
+// SummaryBuilder (one entry per customer and purchase day).
+func loadBuyers(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) ([]clv.Buyer, error) {
+	if pd, ok := conn.(datasource.PurchaseDayScanner); ok {
+		return buyersFromDays(ctx, pd, asOf, progress)
+	}
+	b, err := buyerOrders(ctx, conn, asOf, progress)
+	if err != nil {
+		return nil, err
+	}
+	return b.Buyers(), nil
+}
+
+// fitBuyers fits the models on buyers (sorted by id: the order the
+// likelihoods are summed in) as of asOf.
+func fitBuyers(buyers []clv.Buyer, asOf time.Time) (*predictor, error) {
+	// The summary rows live only as long as the fit: scoring derives a
+	// member's from its purchase days.
+	model, err := fitModel(summariesOf(buyers, asOf), asOf)
+	if err != nil {
+		return nil, err
+	}
+	return &predictor{model: model, endDay: clv.DayNumber(asOf.UTC()), buyers: buyers}, nil
+}
+
+// summariesOf are the buyers' summary rows as of asOf, in their order.
+func summariesOf(buyers []clv.Buyer, asOf time.Time) []clv.Summary {
+	endDay := clv.DayNumber(asOf.UTC())
+	rows := make([]clv.Summary, len(buyers))
+	for i, b := range buyers {
+		rows[i] = b.Summary(b.ID, endDay, predictUnit)
+	}
+	return rows
+}
+
+// fitPredictor fits the models on summary rows (a sharded run's merged
+// parts, sorted by customer id).
 func fitPredictor(rows []clv.Summary, asOf time.Time) (*predictor, error) {
 	model, err := fitModel(rows, asOf)
 	if err != nil {
 		return nil, err
 	}
-	return &predictor{model: model, rows: rows}, nil
+	return &predictor{model: model, endDay: clv.DayNumber(asOf.UTC()), rows: rows}, nil
 }
 
 // fitModel fits BG/NBD and Gamma-Gamma on the summary rows (a *fitError
@@ -94,28 +159,27 @@ func modelOf(bg clv.BGNBD, gg clv.GammaGamma) clv.Model {
 	return clv.Model{BGNBD: bg, GammaGamma: gg, Unit: predictUnit, HorizonMonths: predictHorizon, MonthlyDiscount: predictDiscount}
 }
 
-// summariesFromDays builds the summary rows from the database's per-customer
-// purchase days, sorted by customer id for predict's binary search.
-func summariesFromDays(ctx context.Context, pd datasource.PurchaseDayScanner, asOf time.Time, progress func(Progress)) ([]clv.Summary, error) {
-	endDay := clv.DayNumber(asOf.UTC())
-	var rows []clv.Summary
+// buyersFromDays reads the database's per-customer purchase days, sorted by
+// customer id.
+func buyersFromDays(ctx context.Context, pd datasource.PurchaseDayScanner, asOf time.Time, progress func(Progress)) ([]clv.Buyer, error) {
+	var out []clv.Buyer
 	err := pd.ScanPurchaseDays(ctx, asOf, func(p *datasource.PurchaseDays) error {
-		rows = append(rows, clv.SummaryFromDays(strings.Clone(p.CustomerID), p.Days, p.FirstDay, p.LastDay, endDay, p.RepeatSpend, predictUnit))
-		if len(rows)%ProgressEvery == 0 {
-			progress(Progress{Stage: "predictions", Rows: int64(len(rows))})
+		out = append(out, clv.Buyer{ID: strings.Clone(p.CustomerID), ScoreInputs: scoreInputs(*p)})
+		if len(out)%ProgressEvery == 0 {
+			progress(Progress{Stage: "predictions", Rows: int64(len(out))})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(rows, func(a, b clv.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) })
-	return slices.Clip(rows), nil
+	slices.SortFunc(out, func(a, b clv.Buyer) int { return strings.Compare(a.ID, b.ID) })
+	return slices.Clip(out), nil
 }
 
-// summariesFromOrders streams every order at or before asOf into a
-// SummaryBuilder (files, which cannot aggregate).
-func summariesFromOrders(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) ([]clv.Summary, error) {
+// buyerOrders streams every order at or before asOf into a SummaryBuilder
+// (files, which cannot aggregate).
+func buyerOrders(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (*clv.SummaryBuilder, error) {
 	b, err := clv.NewSummaryBuilder(asOf, predictUnit)
 	if err != nil {
 		return nil, fmt.Errorf("predicted CLV: %w", err)
@@ -134,7 +198,7 @@ func summariesFromOrders(ctx context.Context, conn datasource.Connector, asOf ti
 	}); err != nil {
 		return nil, err
 	}
-	return b.Rows(), nil // sorted by customer id
+	return b, nil
 }
 
 // fitError is a model that could not be fitted to the data (as opposed to

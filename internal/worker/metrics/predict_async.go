@@ -3,37 +3,45 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 
-	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
 )
 
 // pendingFit is a model being fitted while the database computes the
-// features. When only the predictedCLV metric needs the model (the criteria
-// does not read it) and no snapshot is stored, the purchase-day aggregate
-// and the features scan run side by side, the members' ids are kept, and
-// they are scored once the fit is in (finish) — still before the snapshot
-// commits, so a read error fails the run cleanly. Otherwise each row must be
-// scored as it streams: the features query is sent at once, so the database
-// aggregates the features while it aggregates the purchase days, and its
-// rows are read once the model is in (await).
+// features, in two stages: every buyer's purchase days (the database's
+// aggregate, running beside the features query), then the fit (Go).
+//
+// When only the predictedCLV metric needs the model (the criteria does not
+// read it), the feature rows are read as soon as the purchase days are in:
+// a member's stored row needs its purchase days, not the model (the run
+// stores the model once), so the rows stream and the snapshot's diff runs
+// while the model is fitted. The members are kept (an index each) and
+// scored once the fit is in (finish), still before the snapshot commits, so
+// a read error fails the run cleanly. When the criteria reads the model,
+// each row must be scored as it streams: its rows are read once the model
+// is in (await); the database has been computing both meanwhile.
 type pendingFit struct {
-	done   chan struct{}
-	preds  *predictor
-	err    error
-	cancel context.CancelFunc
-	// members waiting to be scored.
-	members []string
+	daysIn chan struct{} // closed when buyers (or daysErr) are set
+	buyers []clv.Buyer
+	// daysErr is the purchase days' read error.
+	daysErr error
+	done    chan struct{} // closed when preds (or err) are set
+	preds   *predictor
+	err     error
+	cancel  context.CancelFunc
+	// members are the indices in buyers of the members waiting to be scored.
+	members []int32
 }
 
-// startFit fits in the background; wait must be called on every path.
+// startFit fits in the background; stop must be called on every path.
 func startFit(ctx context.Context, conn datasource.Connector, r *run) *pendingFit {
 	ctx, cancel := context.WithCancel(ctx)
-	pf := &pendingFit{done: make(chan struct{}), cancel: cancel}
+	pf := &pendingFit{daysIn: make(chan struct{}), done: make(chan struct{}), cancel: cancel}
 	var mu sync.Mutex // Progress is called from the scan too
 	progress := func(p Progress) {
 		mu.Lock()
@@ -43,13 +51,32 @@ func startFit(ctx context.Context, conn datasource.Connector, r *run) *pendingFi
 	r.progress = progress
 	go func() {
 		defer close(pf.done)
-		pf.preds, pf.err = newPredictor(ctx, conn, r.now, progress)
+		pf.buyers, pf.daysErr = loadBuyers(ctx, conn, r.now, progress)
+		close(pf.daysIn)
+		if pf.err = pf.daysErr; pf.err == nil {
+			pf.preds, pf.err = fitBuyers(pf.buyers, r.now)
+		}
 	}()
 	return pf
 }
 
-// add keeps a member's id for scoring.
-func (pf *pendingFit) add(id string) { pf.members = append(pf.members, strings.Clone(id)) }
+// awaitDays waits for the purchase days: a read error fails the run.
+func (pf *pendingFit) awaitDays(r *run) error {
+	<-pf.daysIn
+	return r.dataErr(pf.daysErr)
+}
+
+// add keeps a member for scoring and returns its purchase days (nil for a
+// customer who never bought, whose predicted fields are zero). The days
+// must be in (awaitDays).
+func (pf *pendingFit) add(id string) *clv.ScoreInputs {
+	i := buyerIndex(pf.buyers, id)
+	if i < 0 {
+		return nil
+	}
+	pf.members = append(pf.members, int32(i))
+	return &pf.buyers[i].ScoreInputs
+}
 
 // stop cancels an unfinished fit (a failed scan) and waits for it.
 func (pf *pendingFit) stop() {
@@ -94,24 +121,25 @@ func (pf *pendingFit) finish(r *run) error {
 	return nil
 }
 
-// scoreAll predicts each id's CLV, splitting the ids over the CPUs: scoring
-// (a hypergeometric function per member) is most of the Go time of a run.
-func scoreAll(p *predictor, ids []string) ([]float64, error) {
-	out := make([]float64, len(ids))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(ids)/1024))
+// scoreAll predicts the CLV of the buyers at the given indices, splitting
+// them over the CPUs: scoring (hypergeometric functions per member) is most
+// of the Go time of a run.
+func scoreAll(p *predictor, members []int32) ([]float64, error) {
+	out := make([]float64, len(members))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(members)/1024))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := w*len(ids)/workers, (w+1)*len(ids)/workers
+		lo, hi := w*len(members)/workers, (w+1)*len(members)/workers
 		wg.Go(func() {
-			var f customer.Features
 			for i := lo; i < hi; i++ {
-				f.ID = ids[i]
-				if err := p.predict(&f); err != nil {
-					errs[w] = err
+				b := &p.buyers[members[i]]
+				_, value, err := p.model.Score(b.Summary(b.ID, p.endDay, predictUnit))
+				if err != nil {
+					errs[w] = fmt.Errorf("predicted CLV: %w", err)
 					return
 				}
-				out[i] = f.PredictedCLV
+				out[i] = value
 			}
 		})
 	}

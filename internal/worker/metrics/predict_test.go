@@ -201,3 +201,21 @@ func fitOrders(t *testing.T, orders []customer.Order) (clv.Model, []clv.Summary)
 	}
 	return model, rows
 }
+
+// fitShop is the job's predictor over orders (the files' path), fitted
+// as of asOf.
+func fitShop(t *testing.T, orders []customer.Order) *predictor {
+	t.Helper()
+	b, err := clv.NewSummaryBuilder(asOf, predictUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		b.Add(o)
+	}
+	p, err := fitBuyers(b.Buyers(), asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

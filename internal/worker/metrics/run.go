@@ -94,7 +94,8 @@ type run struct {
 	preds *predictor
 	// fitNote says why the model was not fitted (predictedCLV's note).
 	fitNote string
-	// fit is the model fitted beside the scan when only the metric needs it.
+	// fit is the model fitted beside the scan when only the metric needs
+	// it: the rows stream once the purchase days are in.
 	fit *pendingFit
 	// early is the model fitted while the database computes the features,
 	// awaited before the first row is read (nil once installed).
@@ -150,12 +151,12 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	r.progress = r.o.Progress
 	_, aggregates := conn.(datasource.PurchaseDayScanner)
-	if p.predict && !p.criteriaPredicts && aggregates && r.o.DB == nil {
+	if p.predict && !p.criteriaPredicts && aggregates {
 		// The database does the heavy part of the fit: overlap it with the
-		// features scan. Only when no snapshot is stored: stored member rows
-		// are written during the scan and campaign workers read
-		// churnProbability and predictedCLV from them (templates, branches),
-		// so a stored run scores each member as it streams (next branch).
+		// features scan. A stored member row keeps the member's purchase
+		// days and the run the model (campaign workers score the rows when
+		// they read them), so the rows stream once the days are in, while
+		// the model is fitted.
 		r.fit = startFit(ctx, conn, r)
 		defer r.fit.stop()
 	} else if p.predict && aggregates {
@@ -188,7 +189,7 @@ func (r *run) execute(ctx context.Context) error {
 			return err
 		}
 	}
-	fill := func(add func(*customer.Features) error) error {
+	fill := func(add func(*customer.Features, *clv.ScoreInputs) error) error {
 		start := time.Now()
 		defer func() { r.scanTime = time.Since(start) }()
 		if err := r.scan(ctx, conn, add); err != nil {
@@ -204,29 +205,34 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	if r.o.DB == nil {
 		// No snapshot to diff against: everyone counts, nobody entered.
-		err := fill(func(*customer.Features) error { return nil })
+		err := fill(func(*customer.Features, *clv.ScoreInputs) error { return nil })
 		r.diff.Size = r.totals.members
 		return err
 	}
 	start := time.Now()
 	// Each member's row goes with the snapshot: campaign workers read
-	// members and the features their steps need from it.
-	if p.predict {
-		// Scored rows are stored as scored (this run has no
-		// clv.StoredScore to keep instead).
-		r.diff, err = r.o.DB.ReplaceSegmentSnapshotRows(ctx, r.ref, r.now, fill)
-	} else {
-		// Only the difference is written, as in an incremental run: rows
-		// are stored without the fields that move with time alone, so a
-		// member whose orders did not change since the last run is not
-		// rewritten (the rewrite was a third of a full run's time).
-		r.diff, err = r.o.DB.UpdateSegmentSnapshotRows(ctx, r.ref, r.now,
-			func(add func(*customer.Features, *clv.StoredScore) error) error {
-				return fill(func(f *customer.Features) error { return add(f, nil) })
-			})
-	}
+	// members and the features their steps need from it. Only the
+	// difference is written: rows are stored without the fields that move
+	// with time alone (and with a buyer's purchase days instead of the
+	// day's score), so a member whose orders did not change since the last
+	// run is not rewritten (the rewrite was a third of a full run's time).
+	r.diff, err = r.o.DB.UpdateSegmentSnapshotRows(ctx, r.ref, r.now,
+		func(add func(*customer.Features, *clv.ScoreInputs) error) (*clv.ScoreModel, error) {
+			err := fill(add) // the model is in once the scan is done
+			return r.scoreModel(), err
+		})
 	r.snapshotTime = time.Since(start) - r.scanTime
 	return err
+}
+
+// scoreModel is the model the run scored its members with, for the
+// snapshot (nil when it scored nobody). Valid once the scan is done.
+func (r *run) scoreModel() *clv.ScoreModel {
+	if r.preds == nil {
+		return nil
+	}
+	m := r.preds.model.ScoreModel()
+	return &m
 }
 
 // dataErr marks a missing file as unreachable data.
@@ -241,11 +247,16 @@ func (r *run) dataErr(err error) error {
 // handing their rows to add, then reads the order activity the retention and
 // cohort metrics need (aggregated by the database when it can: in the same
 // scan when the connector returns it with the features).
-func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*customer.Features) error) error {
+func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*customer.Features, *clv.ScoreInputs) error) error {
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
 	var scanned int64
+	daysIn := false
 	awaitModel := func() error {
+		if r.fit != nil && !daysIn {
+			daysIn = true
+			return r.fit.awaitDays(r)
+		}
 		if r.early == nil {
 			return nil
 		}
@@ -304,8 +315,9 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 
 // scanRow folds one feature row in: loyalty and traits laid on, criteria
 // evaluated in Go unless pushed down, the model's score, and for a member
-// the totals and add. It says whether f is a member.
-func (r *run) scanRow(f *customer.Features, add func(*customer.Features) error) (bool, error) {
+// the totals and add, with the member's purchase days when the model is
+// asked for. It says whether f is a member.
+func (r *run) scanRow(f *customer.Features, add func(*customer.Features, *clv.ScoreInputs) error) (bool, error) {
 	p := r.plan
 	if r.balances != nil {
 		b := r.balances[f.ID]
@@ -331,16 +343,20 @@ func (r *run) scanRow(f *customer.Features, add func(*customer.Features) error) 
 			return false, nil
 		}
 	}
+	var days *clv.ScoreInputs
 	switch {
 	case r.fit != nil:
 		// Only the metric needs the model: score members alone, once
 		// the fit running beside this scan is in.
-		r.fit.add(f.ID)
-	case r.preds != nil && !p.criteriaPredicts:
-		if err := r.preds.predict(f); err != nil {
-			return false, err
+		days = r.fit.add(f.ID)
+	case r.preds != nil:
+		if !p.criteriaPredicts {
+			if err := r.preds.predict(f); err != nil {
+				return false, err
+			}
 		}
+		days = r.preds.inputs(f.ID)
 	}
 	r.totals.add(f)
-	return true, add(f)
+	return true, add(f, days)
 }

@@ -188,7 +188,7 @@ func (r *run) executeShard(ctx context.Context, sr store.ShardRun, index int) (l
 				return err
 			}
 		}
-		return r.scan(ctx, conn, w.Member)
+		return r.scan(ctx, conn, func(f *customer.Features, _ *clv.ScoreInputs) error { return w.Member(f) })
 	}, func() (string, error) {
 		b, err := json.Marshal(r.partial())
 		return string(b), err
@@ -210,10 +210,11 @@ func (r *run) fitWhole(ctx context.Context, whole sourceconfig.Config) error {
 
 // partitionSummaries are the CLV summaries of the partition's buyers.
 func partitionSummaries(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) ([]clv.Summary, error) {
-	if pd, ok := conn.(datasource.PurchaseDayScanner); ok {
-		return summariesFromDays(ctx, pd, asOf, progress)
+	buyers, err := loadBuyers(ctx, conn, asOf, progress)
+	if err != nil {
+		return nil, err
 	}
-	return summariesFromOrders(ctx, conn, asOf, progress)
+	return summariesOf(buyers, asOf), nil
 }
 
 // publishShards merges every shard's part, publishes the snapshot and
@@ -242,7 +243,7 @@ func (r *run) publishShards(ctx context.Context, sr store.ShardRun, sum report.S
 		if err != nil {
 			return r.failPublish(ctx, sum, err)
 		}
-		// The order one pod fits in (summariesFromDays sorts the same way).
+		// The order one pod fits in (loadBuyers sorts the same way).
 		slices.SortFunc(rows, func(a, b clv.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 		m.preds, err = fitPredictor(rows, m.now)
 		var fit *fitError

@@ -19,13 +19,15 @@ func TestStoredScoreEqualsTheRunsScore(t *testing.T) {
 		LastDay: clv.DayNumber(now.Add(-45 * 24 * time.Hour)), RepeatSpend: 123.45}
 	a := &aggregate{hasFeatures: true, hasDays: true, days: days}
 	for _, day := range []time.Time{now, now.Add(24 * time.Hour), now.Add(9 * 24 * time.Hour)} {
-		row := clv.SummaryFromDays("c1", days.Days, days.FirstDay, days.LastDay, clv.DayNumber(day), days.RepeatSpend, predictUnit)
-		r := &run{now: day, preds: &predictor{model: model, rows: []clv.Summary{row}}}
+		r := &run{now: day, preds: &predictor{model: model, endDay: clv.DayNumber(day),
+			buyers: []clv.Buyer{{ID: "c1", ScoreInputs: scoreInputs(days)}}}}
 		f := customer.Features{ID: "c1"}
 		if err := r.preds.predict(&f); err != nil {
 			t.Fatal(err)
 		}
-		churn, value, err := r.storedScore(a).At(day)
+		// The snapshot keeps the run's model once (scoreModel) and the
+		// member's inputs in its row (storedScore).
+		churn, value, err := r.scoreModel().At(*r.storedScore(a), day)
 		if err != nil {
 			t.Fatal(err)
 		}
