@@ -17,13 +17,14 @@ type weightedRFM struct {
 	x, tx, T, weight float64
 }
 
-func groupRFM(rows []Summary) ([]weightedRFM, error) {
+func groupRFM(rows Rows) ([]weightedRFM, error) {
 	// Sorted and run-length compressed rather than indexed by a map: the
 	// copy is the only memory it takes (32 bytes a customer), where a map
 	// over a million customers' distinct triples cost the metric job a
 	// transient 100 MB and more.
-	out := make([]weightedRFM, len(rows))
-	for i, s := range rows {
+	out := make([]weightedRFM, rows.N)
+	for i := range rows.N {
+		s := rows.At(i)
 		if err := checkRFM(s); err != nil {
 			return nil, fmt.Errorf("summary row %d (customer %q): %w", i, s.CustomerID, err)
 		}
@@ -60,8 +61,10 @@ func checkRFM(s Summary) error {
 // FitBGNBD estimates BG/NBD parameters by maximum likelihood (sum of
 // CustomerLogLikelihood over rows) starting from r = α = a = b = 1, as
 // lifetimes does. The returned stats hold the total log-likelihood.
-func FitBGNBD(rows []Summary) (BGNBD, FitStats, error) {
-	if len(rows) == 0 {
+func FitBGNBD(rows []Summary) (BGNBD, FitStats, error) { return fitBGNBD(RowsOf(rows)) }
+
+func fitBGNBD(rows Rows) (BGNBD, FitStats, error) {
+	if rows.N == 0 {
 		return BGNBD{}, FitStats{}, errors.New("BG/NBD fit needs at least one customer summary")
 	}
 	groups, err := groupRFM(rows)
@@ -72,7 +75,7 @@ func FitBGNBD(rows []Summary) (BGNBD, FitStats, error) {
 	for _, g := range groups {
 		repeaters = repeaters || g.x > 0
 	}
-	n := float64(len(rows))
+	n := float64(rows.N)
 	if !repeaters {
 		return BGNBD{}, FitStats{}, errors.New("BG/NBD fit needs at least one customer with a repeat purchase (frequency > 0): the drop-out parameters are not identified otherwise")
 	}

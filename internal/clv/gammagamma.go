@@ -31,10 +31,15 @@ func (g GammaGamma) ConditionalExpectedAverageProfit(x, m float64) float64 {
 // carry no repeat-spend information), starting from p = q = v = 1 as
 // lifetimes does. It returns how many customers were used in stats.
 func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
+	return fitGammaGamma(RowsOf(rows))
+}
+
+func fitGammaGamma(rows Rows) (GammaGamma, FitStats, int, error) {
 	// Counted first, so the two columns are the only copy (a million
 	// customers' rows go through here in the metric job).
 	n := 0
-	for i, s := range rows {
+	for i := range rows.N {
+		s := rows.At(i)
 		if s.Frequency <= 0 {
 			continue
 		}
@@ -51,8 +56,8 @@ func FitGammaGamma(rows []Summary) (GammaGamma, FitStats, int, error) {
 		return GammaGamma{}, FitStats{}, n, fmt.Errorf("Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value, got %d", n)
 	}
 	xs, ms := make([]float64, 0, n), make([]float64, 0, n)
-	for _, s := range rows {
-		if s.Frequency > 0 && s.Monetary > 0 {
+	for i := range rows.N {
+		if s := rows.At(i); s.Frequency > 0 && s.Monetary > 0 {
 			xs, ms = append(xs, s.Frequency), append(ms, s.Monetary)
 		}
 	}

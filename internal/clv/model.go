@@ -35,16 +35,33 @@ type Prediction struct {
 // and monthlyDiscount are stored for Predict (lifetimes' defaults are 12 and
 // 0.01). Errors name the model and how many customers it was fitted over.
 func Fit(rows []Summary, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
+	return FitRows(RowsOf(rows), unit, horizonMonths, monthlyDiscount)
+}
+
+// Rows are N summary rows given by At(i), for a caller that derives them
+// on the fly instead of keeping a slice (a million buyers' rows are 48 MB).
+type Rows struct {
+	N  int
+	At func(i int) Summary
+}
+
+// RowsOf is a slice as Rows.
+func RowsOf(rows []Summary) Rows {
+	return Rows{N: len(rows), At: func(i int) Summary { return rows[i] }}
+}
+
+// FitRows is Fit over rows given by index.
+func FitRows(rows Rows, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
 	if err := checkCLVSettings(horizonMonths, monthlyDiscount, PeriodsPerMonth(unit)); err != nil {
 		return Model{}, err
 	}
-	bg, bgStats, err := FitBGNBD(rows)
+	bg, bgStats, err := fitBGNBD(rows)
 	if err != nil {
-		return Model{}, fmt.Errorf("BG/NBD fit over %d customers: %w", len(rows), err)
+		return Model{}, fmt.Errorf("BG/NBD fit over %d customers: %w", rows.N, err)
 	}
-	gg, ggStats, _, err := FitGammaGamma(rows)
+	gg, ggStats, _, err := fitGammaGamma(rows)
 	if err != nil {
-		return Model{}, fmt.Errorf("Gamma-Gamma fit over %d customers: %w", len(rows), err)
+		return Model{}, fmt.Errorf("Gamma-Gamma fit over %d customers: %w", rows.N, err)
 	}
 	return Model{BGNBD: bg, GammaGamma: gg, BGNBDStats: bgStats, GammaGammaStats: ggStats, Unit: unit,
 		HorizonMonths: horizonMonths, MonthlyDiscount: monthlyDiscount}, nil

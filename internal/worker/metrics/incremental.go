@@ -397,6 +397,9 @@ func (r *run) loadAggregates(ctx context.Context) (map[string]*aggregate, error)
 func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add func(*customer.Features, *clv.ScoreInputs) error) error {
 	p := r.plan
 	var f customer.Features
+	// Members whose score only the metric reads are scored after the walk,
+	// over the CPUs (their indices in r.preds.buyers).
+	var scoring []int32
 	for _, id := range ids {
 		a := aggs[id]
 		if !a.hasFeatures {
@@ -427,8 +430,8 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 			continue
 		}
 		if r.preds != nil && !p.criteriaPredicts {
-			if err := r.preds.predict(&f); err != nil {
-				return err
+			if i := buyerIndex(r.preds.buyers, id); i >= 0 {
+				scoring = append(scoring, int32(i))
 			}
 		}
 		r.totals.add(&f)
@@ -436,6 +439,11 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 			r.act.addMember(&f)
 		}
 		if err := add(&f, r.storedScore(a)); err != nil {
+			return err
+		}
+	}
+	if len(scoring) > 0 {
+		if err := r.addMemberScores(scoring); err != nil {
 			return err
 		}
 	}

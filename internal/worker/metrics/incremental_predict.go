@@ -53,7 +53,7 @@ func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, 
 		}
 	}
 	if refit {
-		model, err = fitModel(summariesOf(buyers, r.now), r.now)
+		model, err = fitModel(buyerRows(buyers, r.now), r.now)
 		var fit *fitError
 		switch {
 		case errors.As(err, &fit) && !r.plan.criteriaPredicts:

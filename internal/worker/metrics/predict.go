@@ -112,13 +112,21 @@ func loadBuyers(ctx context.Context, conn datasource.Connector, asOf time.Time, 
 // fitBuyers fits the models on buyers (sorted by id: the order the
 // likelihoods are summed in) as of asOf.
 func fitBuyers(buyers []clv.Buyer, asOf time.Time) (*predictor, error) {
-	// The summary rows live only as long as the fit: scoring derives a
-	// member's from its purchase days.
-	model, err := fitModel(summariesOf(buyers, asOf), asOf)
+	model, err := fitModel(buyerRows(buyers, asOf), asOf)
 	if err != nil {
 		return nil, err
 	}
 	return &predictor{model: model, endDay: clv.DayNumber(asOf.UTC()), buyers: buyers}, nil
+}
+
+// buyerRows are the buyers' summary rows as of asOf, derived as the fit
+// reads them: no slice of them is kept (48 MB for a million buyers), as
+// scoring derives a member's from its purchase days too.
+func buyerRows(buyers []clv.Buyer, asOf time.Time) clv.Rows {
+	endDay := clv.DayNumber(asOf.UTC())
+	return clv.Rows{N: len(buyers), At: func(i int) clv.Summary {
+		return buyers[i].Summary(buyers[i].ID, endDay, predictUnit)
+	}}
 }
 
 // summariesOf are the buyers' summary rows as of asOf, in their order.
@@ -134,7 +142,7 @@ func summariesOf(buyers []clv.Buyer, asOf time.Time) []clv.Summary {
 // fitPredictor fits the models on summary rows (a sharded run's merged
 // parts, sorted by customer id).
 func fitPredictor(rows []clv.Summary, asOf time.Time) (*predictor, error) {
-	model, err := fitModel(rows, asOf)
+	model, err := fitModel(clv.RowsOf(rows), asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +151,11 @@ func fitPredictor(rows []clv.Summary, asOf time.Time) (*predictor, error) {
 
 // fitModel fits BG/NBD and Gamma-Gamma on the summary rows (a *fitError
 // when the data does not allow it).
-func fitModel(rows []clv.Summary, asOf time.Time) (clv.Model, error) {
-	if len(rows) == 0 {
+func fitModel(rows clv.Rows, asOf time.Time) (clv.Model, error) {
+	if rows.N == 0 {
 		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
-	model, err := clv.Fit(rows, predictUnit, predictHorizon, predictDiscount)
+	model, err := clv.FitRows(rows, predictUnit, predictHorizon, predictDiscount)
 	if err != nil {
 		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: %w", err)}
 	}

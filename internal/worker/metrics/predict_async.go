@@ -109,7 +109,15 @@ func (pf *pendingFit) finish(r *run) error {
 	if err := pf.await(r); err != nil || r.preds == nil {
 		return err
 	}
-	clvs, err := scoreAll(r.preds, pf.members)
+	err := r.addMemberScores(pf.members)
+	pf.members = nil
+	return err
+}
+
+// addMemberScores scores the members at the given indices of r.preds.buyers
+// and adds their predicted CLV to the totals.
+func (r *run) addMemberScores(members []int32) error {
+	clvs, err := scoreAll(r.preds, members)
 	if err != nil {
 		return err
 	}
@@ -117,7 +125,6 @@ func (pf *pendingFit) finish(r *run) error {
 	for _, v := range clvs {
 		r.totals.predictedCLV.add(v)
 	}
-	pf.members = nil
 	return nil
 }
 
