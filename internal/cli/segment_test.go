@@ -215,18 +215,9 @@ func TestSegmentEvalPostgres(t *testing.T) {
 			}
 		}
 	}
-	var schema string
-	if err := db.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": evalPostgresDataSourceYAML})
-	t.Setenv("RETENTION_DATASOURCE_DSN", dsn+sep+"search_path="+schema)
+	t.Setenv("RETENTION_DATASOURCE_DSN", store.SchemaDSN(t, store.TestPostgresDSN(), db))
 	out, _, err := runVerb(t, newSegmentCommand(), "segment", "eval", "-f", filepath.Join(dir, "segment.yaml"),
 		"--datasource", filepath.Join(dir, "pg.yaml"), "--as-of", "2024-06-30", "-o", "json")
 	if err != nil {
