@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,16 +15,7 @@ import (
 // pgStateURL is the test PostgreSQL DSN pointed at db's schema.
 func pgStateURL(t *testing.T, db *store.DB) string {
 	t.Helper()
-	var schema string
-	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	return store.SchemaDSN(t, store.TestPostgresDSN(), db)
 }
 
 // A tierChange playbook against a running loyalty worker that shares the
