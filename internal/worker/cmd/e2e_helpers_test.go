@@ -186,6 +186,18 @@ func (r *localRun) command(ctx context.Context, sub string, extra ...string) *ex
 	return cmd
 }
 
+// campaignOnce runs `worker campaign --once` as run i of a test, failing
+// the test if it fails, and returns its stdout whole and as lines.
+func (r *localRun) campaignOnce(t *testing.T, i int) (string, []string) {
+	t.Helper()
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign run %d: %v\n%s", i, err, stderr)
+	}
+	t.Logf("run %d stdout %q", i, stdout)
+	return stdout, strings.Split(strings.TrimSpace(stdout), "\n")
+}
+
 // startCampaign starts `worker campaign --poll-interval=poll` until ctx
 // ends, with its stdout piped and its stderr collected.
 func (r *localRun) startCampaign(t *testing.T, ctx context.Context, poll string) (*exec.Cmd, io.ReadCloser, *strings.Builder) {

@@ -359,8 +359,7 @@ func do(t *testing.T, req *http.Request) (int, string) {
 func TestCampaignAwardsPoints(t *testing.T) {
 	const token = "shop-token-2"
 	lr := newLocalRun(t, withAdminToken(shopProgram()))
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
