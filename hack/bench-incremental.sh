@@ -29,10 +29,10 @@ ORDERS=${ORDERS:-1000000}
 SEED=${SEED:-1}
 NEW_ORDERS=${NEW_ORDERS:-10000}
 LATE_ORDERS=${LATE_ORDERS:-100}
-PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
-ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
-BENCH_DSN="$PGBASE/retention_bench_incremental?sslmode=disable"
 OUT=${OUT:-/tmp/retention-bench-incremental}
+# shellcheck source=hack/lib/bench-shop.sh
+. hack/lib/bench-shop.sh
+BENCH_DSN=$(bench_dsn retention_bench_incremental)
 RUNS=${RUNS:-1}
 UPDATED_AT=${UPDATED_AT:-0}
 export PGOPTIONS="-c client_min_messages=warning"
@@ -44,19 +44,7 @@ mkdir -p "$OUT"
 go build -o "$OUT/gendata" ./hack/gendata
 go test -c -o "$OUT/metrics.test" ./internal/worker/metrics
 
-if [ "$(psql "$ADMIN_DSN" -tAc "SELECT 1 FROM pg_database WHERE datname = 'retention_bench_incremental'")" != "1" ]; then
-  psql "$ADMIN_DSN" -qc "CREATE DATABASE retention_bench_incremental"
-fi
-want="$CUSTOMERS/$ORDERS/$SEED"
-have=$(psql "$BENCH_DSN" -tAc "SELECT customers || '/' || orders_target || '/' || seed FROM bench_meta
-  WHERE (SELECT count(*) FROM customers) = customers" 2>/dev/null || true)
-if [ "$have" != "$want" ]; then
-  echo "loading $CUSTOMERS customers / ~$ORDERS orders (seed $SEED)"
-  psql "$BENCH_DSN" -qc "DROP TABLE IF EXISTS bench_meta"
-  /usr/bin/time -f "load: %e s wall, %M KB peak RSS (gendata)" \
-    "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$BENCH_DSN"
-  psql "$BENCH_DSN" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
-fi
+bench_shop_load retention_bench_incremental timed
 # Incremental runs find the day's orders by date: the index they need.
 psql "$BENCH_DSN" -qc "CREATE INDEX IF NOT EXISTS orders_occurred_at ON orders (occurred_at)"
 if [ "$UPDATED_AT" = 1 ]; then

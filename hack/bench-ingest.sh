@@ -19,26 +19,17 @@ BATCH=${BATCH:-100}
 CONCURRENCY=${CONCURRENCY:-4}
 TIMEOUT=${TIMEOUT:-120s}
 PORT=${PORT:-18090}
-DB=bench_ingest_$$
-work=$(mktemp -d)
-worker_pid=
-
-cleanup() {
-	if [ -n "$worker_pid" ]; then kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true; fi
-	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=hack/lib/bench-worker.sh
+. hack/lib/bench-worker.sh
+bench_scratch bench_ingest
 
 # ticks PID...: CPU time (user+system, in clock ticks) the processes used so far.
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 
-echo "== build"
-GOTOOLCHAIN=local go build -o "$work/worker" ./cmd/worker
-GOTOOLCHAIN=local go build -o "$work/ingestload" ./hack/ingestload
+bench_build ingestload
 
 echo "== database $DB"
-psql -q "$PGURL/postgres?sslmode=disable" -c "CREATE DATABASE $DB" >/dev/null
+bench_create_db
 printf 'wk_bench_%s' "$$" >"$work/writeKey"
 
 echo "== worker ingest --listen=127.0.0.1:$PORT --source=bench/web"

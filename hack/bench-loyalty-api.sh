@@ -31,27 +31,18 @@ RATE=${RATE:-0}
 TIMEOUT=${TIMEOUT:-60s}
 PORT=${PORT:-18080}
 EXTRA_FLAGS=${EXTRA_FLAGS:-}
-DB=bench_loyalty_$$
-work=$(mktemp -d)
-worker_pid=
-
-cleanup() {
-	if [ -n "$worker_pid" ]; then kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true; fi
-	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=hack/lib/bench-worker.sh
+. hack/lib/bench-worker.sh
+bench_scratch bench_loyalty
 
 sessions() { # sessions established to $DB so far (counted by PostgreSQL's statistics)
 	psql -qAt "$PGURL/postgres?sslmode=disable" -c "SELECT pg_stat_clear_snapshot(); SELECT sessions FROM pg_stat_database WHERE datname = '$DB'" | tail -1
 }
 
-echo "== build"
-GOTOOLCHAIN=local go build -o "$work/worker" ./cmd/worker
-GOTOOLCHAIN=local go build -o "$work/loyaltyload" ./hack/loyaltyload
+bench_build loyaltyload
 
 echo "== database $DB and $MEMBERS members"
-psql -q "$PGURL/postgres?sslmode=disable" -c "CREATE DATABASE $DB" >/dev/null
+bench_create_db
 "$work/loyaltyload" setup -root "$work/root" -members "$MEMBERS"
 
 echo "== worker loyalty --listen=127.0.0.1:$PORT $EXTRA_FLAGS"

@@ -17,26 +17,17 @@ CUSTOMERS=${CUSTOMERS:-100000}
 ORDERS=${ORDERS:-1000000}
 SEED=${SEED:-1}
 COUNT=${COUNT:-3}
-PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
-ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
-BENCH_DSN="$PGBASE/retention_bench_shards?sslmode=disable"
 OUT=${OUT:-/tmp/retention-bench-shards}
+# shellcheck source=hack/lib/bench-shop.sh
+. hack/lib/bench-shop.sh
+BENCH_DSN=$(bench_dsn retention_bench_shards)
 mkdir -p "$OUT"
 
 go build -o "$OUT/gendata" ./hack/gendata
 go test -c -o "$OUT/metrics.test" ./internal/worker/metrics
 
-if [ "$(psql "$ADMIN_DSN" -tAc "SELECT 1 FROM pg_database WHERE datname = 'retention_bench_shards'")" != "1" ]; then
-  psql "$ADMIN_DSN" -qc "CREATE DATABASE retention_bench_shards"
-fi
-want="$CUSTOMERS/$ORDERS/$SEED"
-have=$(psql "$BENCH_DSN" -tAc "SELECT customers || '/' || orders_target || '/' || seed FROM bench_meta
-  WHERE (SELECT count(*) FROM customers) = customers" 2>/dev/null || true)
-if [ "$have" != "$want" ]; then
-  echo "loading $CUSTOMERS customers / ~$ORDERS orders (seed $SEED) into retention_bench_shards"
-  psql "$BENCH_DSN" -qc "DROP TABLE IF EXISTS bench_meta"
-  "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$BENCH_DSN"
-  psql "$BENCH_DSN" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
+bench_shop_load retention_bench_shards
+if [ "$BENCH_RELOADED" = 1 ]; then
   psql "$BENCH_DSN" -qc "DROP SCHEMA IF EXISTS retention_state CASCADE"
 fi
 psql "$BENCH_DSN" -tAc "SELECT 'rows: ' || (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders'"

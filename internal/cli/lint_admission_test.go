@@ -26,11 +26,7 @@ spec:
   criteria: "true"
   window: 15251w
 `
-	loop := playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: Hello}
-    - name: again
+	loop := playbookHead + helloStep + `    - name: again
       branch: {if: "customer.frequency > 1", then: hello}
 `
 	probs := lintStrings(t, true, map[string]string{"segments.yaml": segment, "loop.yaml": loop})

@@ -29,10 +29,7 @@ func TestLintRefusesHostileInput(t *testing.T) {
 	}{
 		{
 			name: "range bomb",
-			body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template:
+			body: playbookHead + helloSend + `        template:
           subject: Hi
           body: "{{range 100000000000}}{{end}}"
 `,
@@ -41,10 +38,7 @@ func TestLintRefusesHostileInput(t *testing.T) {
 		},
 		{
 			name: "nested printf range bomb",
-			body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template:
+			body: playbookHead + helloSend + `        template:
           subject: Hi
           body: '{{range 1000}}{{range 1000}}{{printf "%0999999d" 1}}{{end}}{{end}}'
 `,
@@ -53,10 +47,7 @@ func TestLintRefusesHostileInput(t *testing.T) {
 		},
 		{
 			name: "printf width bomb",
-			body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template:
+			body: playbookHead + helloSend + `        template:
           subject: '{{printf "%0999999d" 1}}'
           body: Hello
 `,
@@ -65,11 +56,7 @@ func TestLintRefusesHostileInput(t *testing.T) {
 		},
 		{
 			name: "CEL cost bomb in criteria",
-			body: `apiVersion: retention.dev/v1alpha1
-kind: Segment
-metadata: {name: bomb, namespace: shop}
-spec:
-  dataSourceRef: {name: shop-data}
+			body: shopObject("Segment", "bomb") + `  dataSourceRef: {name: shop-data}
   criteria: "` + fourNestedAll("a + b + c + d > customer.frequency") + `"
 `,
 			wantPrefix: "case.yaml:6: Segment/bomb: spec.criteria: invalid CEL: estimated cost ",
@@ -81,22 +68,14 @@ spec:
       branch:
         if: "` + fourNestedAll("journey.sends + a + b + c + d > 0") + `"
         then: done
-    - name: done
-      exit: {}
-`,
+` + doneStep,
 			wantPrefix: "case.yaml:12: Playbook/winback: spec.steps[0].branch.if: invalid CEL: estimated cost ",
 			wantMsg:    costMsg,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			probs := lintStrings(t, false, map[string]string{"valid.yaml": validObjects, "case.yaml": tc.body})
-			var lines []string
-			for _, p := range probs {
-				if !p.Warning {
-					lines = append(lines, p.String())
-				}
-			}
+			lines := lintCaseErrors(t, tc.body)
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], tc.wantPrefix) || !strings.Contains(lines[0], tc.wantMsg) {
 				t.Fatalf("lint said:\n%s\nwant one error starting %q containing %q", strings.Join(lines, "\n"), tc.wantPrefix, tc.wantMsg)
 			}

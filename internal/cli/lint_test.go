@@ -48,15 +48,40 @@ stringData: {token: x}
 
 // playbookHead starts a Playbook whose steps the cases append (steps: is
 // on line 9 of the case file).
-const playbookHead = `apiVersion: retention.dev/v1alpha1
-kind: Playbook
-metadata: {name: winback, namespace: shop}
-spec:
-  segmentRef: {name: at-risk}
+var playbookHead = shopObject("Playbook", "winback") + `  segmentRef: {name: at-risk}
   trigger:
     segmentEntry: {}
   holdoutPercent: 10
   steps:
+`
+
+// shopObject is the head of a retention.dev object in namespace shop, up to
+// and including "spec:" (4 lines).
+func shopObject(kind, name string) string {
+	return "apiVersion: retention.dev/v1alpha1\nkind: " + kind + "\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n"
+}
+
+// helloSend starts a step "hello" that sends on the email channel (3
+// lines); a case adds its template.
+const helloSend = `    - name: hello
+      send:
+        channelRef: {name: email}
+`
+
+// helloStep is a complete, valid send step (4 lines).
+const helloStep = helloSend + `        template: {subject: Hi, body: Hello}
+`
+
+// doneStep is the step "done" that ends the journey (2 lines).
+const doneStep = `    - name: done
+      exit: {}
+`
+
+// clubHead starts the LoyaltyProgram "club" (7 lines) whose remaining spec
+// fields the cases append.
+var clubHead = shopObject("LoyaltyProgram", "club") + `  dataSourceRef: {name: shop-data}
+  currency: EUR
+  pointValue: "0.01"
 `
 
 func lintStrings(t *testing.T, allowExternal bool, files map[string]string) []problem {
@@ -89,6 +114,19 @@ func lintStrings(t *testing.T, allowExternal bool, files map[string]string) []pr
 	return probs
 }
 
+// lintCaseErrors lints body as case.yaml together with validObjects and
+// returns the errors (not the warnings), each as its String.
+func lintCaseErrors(t *testing.T, body string) []string {
+	t.Helper()
+	var lines []string
+	for _, p := range lintStrings(t, false, map[string]string{"valid.yaml": validObjects, "case.yaml": body}) {
+		if !p.Warning {
+			lines = append(lines, p.String())
+		}
+	}
+	return lines
+}
+
 // lintCases are manifests with one mistake each and what lint must say.
 var lintCases = []struct {
 	name string
@@ -99,11 +137,7 @@ var lintCases = []struct {
 }{
 	{
 		name: "bad cron",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: Segment
-metadata: {name: nightly, namespace: shop}
-spec:
-  dataSourceRef: {name: shop-data}
+		body: shopObject("Segment", "nightly") + `  dataSourceRef: {name: shop-data}
   criteria: customer.frequency >= 1
   schedule: "0 0 31 2-1 *"
 `,
@@ -111,25 +145,14 @@ spec:
 		wantMsg:    []string{`invalid cron schedule "0 0 31 2-1 *"`},
 	},
 	{
-		name: "holdoutPercent 80",
-		body: strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: "Hello"}
-`,
+		name:       "holdoutPercent 80",
+		body:       strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + helloStep,
 		wantPrefix: []string{"case.yaml:8: Playbook/winback: spec.holdoutPercent: "},
 		wantMsg:    []string{"less than or equal to 50"},
 	},
 	{
 		name: "duplicate tier names",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: LoyaltyProgram
-metadata: {name: club, namespace: shop}
-spec:
-  dataSourceRef: {name: shop-data}
-  currency: EUR
-  pointValue: "0.01"
-  earnRules: {pointsPerUnit: 1}
+		body: clubHead + `  earnRules: {pointsPerUnit: 1}
   apiTokenSecretRef: {name: loyalty-token, key: token}
   tiers:
     - {name: silver, threshold: 0}
@@ -140,11 +163,7 @@ spec:
 	},
 	{
 		name: "step with two actions",
-		body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: "Hello"}
-    - name: pause-and-mail
+		body: playbookHead + helloStep + `    - name: pause-and-mail
       wait: {duration: 3d}
       exit: {}
 `,
@@ -155,9 +174,7 @@ spec:
 		name: "branch to unknown step",
 		body: playbookHead + `    - name: check
       branch: {if: "customer.frequency >= 2", then: vip-offer}
-    - name: done
-      exit: {}
-`,
+` + doneStep,
 		wantPrefix: []string{
 			"case.yaml:4: Playbook/winback: spec: ",                       // the CRD rule, on spec
 			"case.yaml:11: Playbook/winback: spec.steps[0].branch.then: ", // the journey check, on the branch
@@ -170,9 +187,7 @@ spec:
 		name: "waitFor to unknown step, timeout too long",
 		body: playbookHead + `    - name: wait-for-order
       waitFor: {event: order_placed, timeout: 100d, then: thanks}
-    - name: done
-      exit: {}
-`,
+` + doneStep,
 		wantPrefix: []string{
 			"case.yaml:4: Playbook/winback: spec: ",
 			"case.yaml:11: Playbook/winback: spec.steps[0].waitFor.then: ",
@@ -182,20 +197,14 @@ spec:
 			"must be positive and at most 90d"},
 	},
 	{
-		name: "invalid trigger filter",
-		body: strings.Replace(playbookHead, "segmentEntry: {}", `event: {type: cart_updated, where: "event.properties.total >"}`, 1) + `    - name: done
-      exit: {}
-`,
+		name:       "invalid trigger filter",
+		body:       strings.Replace(playbookHead, "segmentEntry: {}", `event: {type: cart_updated, where: "event.properties.total >"}`, 1) + doneStep,
 		wantPrefix: []string{"case.yaml:7: Playbook/winback: spec.trigger.event.where: "},
 		wantMsg:    []string{"invalid CEL"},
 	},
 	{
 		name: "DataSource with two kinds",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: DataSource
-metadata: {name: two, namespace: shop}
-spec:
-  sqlite: {path: /data/shop.db}
+		body: shopObject("DataSource", "two") + `  sqlite: {path: /data/shop.db}
   file: {format: CSV, path: /data}
 `,
 		wantPrefix: []string{"case.yaml:4: DataSource/two: spec: "},
@@ -203,10 +212,7 @@ spec:
 	},
 	{
 		name: "unknown template field",
-		body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template:
+		body: playbookHead + helloSend + `        template:
           subject: "Hi {{.firstName}}"
           body: Hello
 `,
@@ -215,10 +221,7 @@ spec:
 	},
 	{
 		name: "unknown template field in the body",
-		body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template:
+		body: playbookHead + helloSend + `        template:
           subject: Hi
           body: "Hello {{.firstName}}"
 `,
@@ -229,11 +232,7 @@ spec:
 		// Once, at the duration's line: the schema's pattern error; the
 		// conversion's own error on the same field is not repeated at spec:.
 		name: "bad wait duration",
-		body: playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: Hello}
-    - name: pause
+		body: playbookHead + helloStep + `    - name: pause
       wait: {duration: 5x}
 `,
 		wantPrefix: []string{"case.yaml:15: Playbook/winback: spec.steps[1].wait.duration: "},
@@ -247,20 +246,14 @@ spec:
           customer.frequency >= 2 &&
           customer.recencyDayz < 30.0
         then: done
-    - name: done
-      exit: {}
-`,
+` + doneStep,
 		// The mistake is on the second line of the block scalar.
 		wantPrefix: []string{"case.yaml:14: Playbook/winback: spec.steps[0].branch.if: "},
 		wantMsg:    []string{"undeclared reference to 'customer.recencyDayz'"},
 	},
 	{
 		name: "invalid segment criteria",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: Segment
-metadata: {name: typo, namespace: shop}
-spec:
-  dataSourceRef: {name: shop-data}
+		body: shopObject("Segment", "typo") + `  dataSourceRef: {name: shop-data}
   criteria: customer.frequency >= "two"
 `,
 		wantPrefix: []string{"case.yaml:6: Segment/typo: spec.criteria: "},
@@ -268,11 +261,7 @@ spec:
 	},
 	{
 		name: "unknown field",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: Channel
-metadata: {name: hook, namespace: shop}
-spec:
-  console: {}
+		body: shopObject("Channel", "hook") + `  console: {}
   retries: 3
 `,
 		wantPrefix: []string{"case.yaml:6: Channel/hook: spec.retries: "},
@@ -282,11 +271,7 @@ spec:
 	// controller's checks (specmap), so it says what Ready=False would.
 	{
 		name: "smtp from that is no mail address",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: Channel
-metadata: {name: mail, namespace: shop}
-spec:
-  smtp:
+		body: shopObject("Channel", "mail") + `  smtp:
     host: smtp.shop.example
     port: 587
     from: the shop
@@ -296,11 +281,7 @@ spec:
 	},
 	{
 		name: "transactions source with two keys",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: DataSource
-metadata: {name: logs, namespace: shop}
-spec:
-  file:
+		body: shopObject("DataSource", "logs") + `  file:
     format: Transactions
     configMapRef:
       name: logs
@@ -311,14 +292,7 @@ spec:
 	},
 	{
 		name: "points that expire after no time",
-		body: `apiVersion: retention.dev/v1alpha1
-kind: LoyaltyProgram
-metadata: {name: club, namespace: shop}
-spec:
-  dataSourceRef: {name: shop-data}
-  currency: EUR
-  pointValue: "0.01"
-  apiTokenSecretRef: {name: club-api, key: token}
+		body: clubHead + `  apiTokenSecretRef: {name: club-api, key: token}
   earnRules: {pointsPerUnit: 10}
   pointsExpiry:
     mode: Inactivity
@@ -328,12 +302,8 @@ spec:
 		wantMsg:    []string{"must be a positive duration such as 365d"},
 	},
 	{
-		name: "reference to an undefined segment",
-		body: strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: "Hello"}
-`,
+		name:       "reference to an undefined segment",
+		body:       strings.Replace(playbookHead, "{name: at-risk}", "{name: lapsed}", 1) + helloStep,
 		wantPrefix: []string{"case.yaml:5: Playbook/winback: spec.segmentRef.name: "},
 		wantMsg:    []string{`Segment "lapsed" is not defined in the linted files`},
 	},
@@ -342,13 +312,7 @@ spec:
 func TestLintReportsEachMistakeAtItsLine(t *testing.T) {
 	for _, tc := range lintCases {
 		t.Run(tc.name, func(t *testing.T) {
-			probs := lintStrings(t, false, map[string]string{"valid.yaml": validObjects, "case.yaml": tc.body})
-			var lines []string
-			for _, p := range probs {
-				if !p.Warning {
-					lines = append(lines, p.String())
-				}
-			}
+			lines := lintCaseErrors(t, tc.body)
 			if len(lines) != len(tc.wantPrefix) {
 				t.Fatalf("got %d errors, want %d:\n%s", len(lines), len(tc.wantPrefix), strings.Join(lines, "\n"))
 			}
@@ -405,11 +369,7 @@ func TestLintYAMLIndentationErrorLine(t *testing.T) {
 		line       int
 		object     string
 	}{
-		{"step key indented one space short", playbookHead + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: Hello}
-    - name: pause
+		{"step key indented one space short", playbookHead + helloStep + `    - name: pause
      wait: {duration: 3d}
 `, 15, "Playbook/winback"},
 		{"spec key dedented, in the second document", validObjects + `---
@@ -442,11 +402,7 @@ spec:
 func TestLintJSONIsAList(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"ok.yaml": validObjects,
-		"bad.yaml": strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + `    - name: hello
-      send:
-        channelRef: {name: email}
-        template: {subject: Hi, body: Hello}
-`})
+		"bad.yaml": strings.Replace(playbookHead, "holdoutPercent: 10", "holdoutPercent: 80", 1) + helloStep})
 	out, _, err := runCLI(t, "lint", "-o", "json", filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "ok.yaml"))
 	if ExitCode(err) != 1 {
 		t.Fatalf("exit: %v, want status 1", err)

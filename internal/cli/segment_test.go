@@ -59,6 +59,17 @@ spec:
       keys: [customers.csv, orders.csv, feedback.csv]
 `
 
+// evalPostgresDataSourceYAML is evalDataSourceYAML reading PostgreSQL (the
+// DSN from the Secret shop-db) instead of the CSV ConfigMap.
+var evalPostgresDataSourceYAML = strings.Replace(evalDataSourceYAML, `  file:
+    format: CSV
+    configMapRef:
+      name: shop-data
+      keys: [customers.csv, orders.csv, feedback.csv]
+`, `  postgres:
+    dsnSecretRef: {name: shop-db, key: dsn}
+`, 1)
+
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {
@@ -158,16 +169,8 @@ func TestSegmentEvalPicksByName(t *testing.T) {
 // TestSegmentEvalErrors names the flag or setting to fix.
 func TestSegmentEvalErrors(t *testing.T) {
 	dir := t.TempDir()
-	pgDS := strings.Replace(evalDataSourceYAML, `  file:
-    format: CSV
-    configMapRef:
-      name: shop-data
-      keys: [customers.csv, orders.csv, feedback.csv]
-`, `  postgres:
-    dsnSecretRef: {name: shop-db, key: dsn}
-`, 1)
 	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "datasource.yaml": evalDataSourceYAML,
-		"pg.yaml": pgDS, "bad-criteria.yaml": strings.Replace(evalSegmentYAML, "customer.frequency", "customer.frequncy", 1)})
+		"pg.yaml": evalPostgresDataSourceYAML, "bad-criteria.yaml": strings.Replace(evalSegmentYAML, "customer.frequency", "customer.frequncy", 1)})
 	seg, ds := filepath.Join(dir, "segment.yaml"), filepath.Join(dir, "datasource.yaml")
 	t.Setenv("RETENTION_DATASOURCE_DSN", "")
 	for _, tt := range []struct {
@@ -212,26 +215,9 @@ func TestSegmentEvalPostgres(t *testing.T) {
 			}
 		}
 	}
-	var schema string
-	if err := db.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
 	dir := t.TempDir()
-	pgDS := strings.Replace(evalDataSourceYAML, `  file:
-    format: CSV
-    configMapRef:
-      name: shop-data
-      keys: [customers.csv, orders.csv, feedback.csv]
-`, `  postgres:
-    dsnSecretRef: {name: shop-db, key: dsn}
-`, 1)
-	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": pgDS})
-	t.Setenv("RETENTION_DATASOURCE_DSN", dsn+sep+"search_path="+schema)
+	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": evalPostgresDataSourceYAML})
+	t.Setenv("RETENTION_DATASOURCE_DSN", store.SchemaDSN(t, store.TestPostgresDSN(), db))
 	out, _, err := runVerb(t, newSegmentCommand(), "segment", "eval", "-f", filepath.Join(dir, "segment.yaml"),
 		"--datasource", filepath.Join(dir, "pg.yaml"), "--as-of", "2024-06-30", "-o", "json")
 	if err != nil {

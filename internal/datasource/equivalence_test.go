@@ -59,15 +59,7 @@ func openFixtureSources(t *testing.T) map[string]Connector {
 // schemaDSN is dsn pinned to the test schema OpenTestPostgres created.
 func schemaDSN(t *testing.T, dsn string, db *store.DB) string {
 	t.Helper()
-	var schema string
-	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	return store.SchemaDSN(t, dsn, db)
 }
 
 func mustOpen(t *testing.T, cfg sourceconfig.Config) Connector {

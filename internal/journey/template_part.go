@@ -43,14 +43,7 @@ func newTextPart(label, name, text string) (*templatePart, *template.Template, e
 	if err := boundAll(treesOf(t.Templates())); err != nil {
 		return nil, nil, err
 	}
-	p := &templatePart{name: name, newClone: func() (*partInstance, error) {
-		b := &budget{}
-		c, err := t.Clone()
-		if err != nil {
-			return nil, err
-		}
-		return &partInstance{c.Funcs(b.funcs()), b}, nil
-	}}
+	p := clonePart(name, t.Clone, func(c *template.Template, b *budget) executor { return c.Funcs(b.funcs()) })
 	return p, t, nil
 }
 
@@ -67,15 +60,23 @@ func newHTMLPart(label, name, text string) (*templatePart, *htmltemplate.Templat
 	if err := boundAll(trees); err != nil {
 		return nil, nil, err
 	}
-	p := &templatePart{name: name, newClone: func() (*partInstance, error) {
+	p := clonePart(name, t.Clone, func(c *htmltemplate.Template, b *budget) executor {
+		return c.Funcs(htmltemplate.FuncMap(b.funcs()))
+	})
+	return p, t, nil
+}
+
+// clonePart is the part name whose instances are clones of a parsed master
+// (clone), each with its functions bound to its own budget (bind).
+func clonePart[T any](name string, clone func() (T, error), bind func(T, *budget) executor) *templatePart {
+	return &templatePart{name: name, newClone: func() (*partInstance, error) {
 		b := &budget{}
-		c, err := t.Clone()
+		c, err := clone()
 		if err != nil {
 			return nil, err
 		}
-		return &partInstance{c.Funcs(htmltemplate.FuncMap(b.funcs())), b}, nil
+		return &partInstance{bind(c, b), b}, nil
 	}}
-	return p, t, nil
 }
 
 func treesOf(ts []*template.Template) []*parse.Tree {

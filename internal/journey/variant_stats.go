@@ -142,43 +142,43 @@ func betaCDF(x, a, b float64) float64 {
 	return 1 - front*betaCF(1-x, b, a)/b
 }
 
+// betaCFTiny stands in for a zero denominator in betaCF's modified Lentz
+// steps.
+const betaCFTiny = 1e-300
+
+// lentzStep is one term aa of the modified Lentz evaluation of a continued
+// fraction: the next c and d (d already inverted), with zeros replaced by
+// betaCFTiny.
+func lentzStep(aa, c, d float64) (float64, float64) {
+	d = 1 + aa*d
+	if math.Abs(d) < betaCFTiny {
+		d = betaCFTiny
+	}
+	c = 1 + aa/c
+	if math.Abs(c) < betaCFTiny {
+		c = betaCFTiny
+	}
+	return c, 1 / d
+}
+
 func betaCF(x, a, b float64) float64 {
 	const (
 		maxIter = 100000
 		eps     = 1e-14
-		tiny    = 1e-300
 	)
 	qab, qap, qam := a+b, a+1, a-1
 	c, d := 1.0, 1-qab*x/qap
-	if math.Abs(d) < tiny {
-		d = tiny
+	if math.Abs(d) < betaCFTiny {
+		d = betaCFTiny
 	}
 	d = 1 / d
 	h := d
 	for m := 1; m <= maxIter; m++ {
 		mf := float64(m)
 		m2 := 2 * mf
-		aa := mf * (b - mf) * x / ((qam + m2) * (a + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		c, d = lentzStep(mf*(b-mf)*x/((qam+m2)*(a+m2)), c, d)
 		h *= d * c
-		aa = -(a + mf) * (qab + mf) * x / ((a + m2) * (qap + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		c, d = lentzStep(-(a+mf)*(qab+mf)*x/((a+m2)*(qap+m2)), c, d)
 		del := d * c
 		h *= del
 		if math.Abs(del-1) < eps {

@@ -72,5 +72,8 @@ func RedactURL(url string) string { return sqldb.RedactURL(url) }
 // OpenTestPostgres opens a throwaway schema in the test PostgreSQL.
 func OpenTestPostgres(t TB) *DB { return wrap(sqldb.OpenTestPostgres(t)) }
 
+// SchemaDSN is dsn pinned to the schema db works in (see sqldb.SchemaDSN).
+func SchemaDSN(t TB, dsn string, db *DB) string { return sqldb.SchemaDSN(t, dsn, db.DB) }
+
 // OpenTestSQLite opens a SQLite file in the test's temp dir.
 func OpenTestSQLite(t TB) *DB { return wrap(sqldb.OpenTestSQLite(t)) }

@@ -112,6 +112,23 @@ func TestSchemaDSN(t TB) string {
 		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
 		admin.Close()
 	})
+	return withSearchPath(dsn, schema)
+}
+
+// SchemaDSN is dsn pinned to the schema db works in (the fresh one
+// OpenTestPostgres made), so a second connection or a process the test
+// starts sees the same tables.
+func SchemaDSN(t TB, dsn string, db *DB) string {
+	t.Helper()
+	var schema string
+	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatalf("current schema: %v", err)
+	}
+	return withSearchPath(dsn, schema)
+}
+
+// withSearchPath adds search_path=schema to the query of dsn.
+func withSearchPath(dsn, schema string) string {
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

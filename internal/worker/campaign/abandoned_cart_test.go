@@ -334,67 +334,64 @@ func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
 // five-day waitFor converts and hears nothing more, one who does not gets
 // the one reminder, and an event without a product reads "order".
 func TestReviewRequestSample(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			clock := &manualClock{now: start}
-			cfg := samplePlaybook(t, "56-playbooks-events.yaml", "review-request")
-			var ids []string
-			for i := 0; len(ids) < 3; i++ {
-				if id := fmt.Sprintf("cust-%04d", i); !journey.InHoldout(cfg.Name, id, cfg.HoldoutPercent) {
-					ids = append(ids, id)
-				}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		clock := &manualClock{now: start}
+		cfg := samplePlaybook(t, "56-playbooks-events.yaml", "review-request")
+		var ids []string
+		for i := 0; len(ids) < 3; i++ {
+			if id := fmt.Sprintf("cust-%04d", i); !journey.InHoldout(cfg.Name, id, cfg.HoldoutPercent) {
+				ids = append(ids, id)
 			}
-			reviews, silent, noProduct := ids[0], ids[1], ids[2]
-			feats := customers(3)
-			for i := range feats {
-				feats[i].ID = ids[i]
-				feats[i].Attributes = map[string]string{journey.ConsentWebhookAttribute: "true"}
+		}
+		reviews, silent, noProduct := ids[0], ids[1], ids[2]
+		feats := customers(3)
+		for i := range feats {
+			feats[i].ID = ids[i]
+			feats[i].Attributes = map[string]string{journey.ConsentWebhookAttribute: "true"}
+		}
+		mem := &memSource{feats: feats, events: []customer.Event{
+			{CustomerID: reviews, Type: "order_delivered", OccurredAt: start, Properties: map[string]string{"product": "Blue Mug"}},
+			{CustomerID: silent, Type: "order_delivered", OccurredAt: start, Properties: map[string]string{"product": "Tea Sampler"}},
+			{CustomerID: noProduct, Type: "order_delivered", OccurredAt: start},
+		}}
+		recv := newMessageReceiver(t)
+		w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: mem, Clock: clock.Now, Logger: quiet,
+			InSegment:    func(*customer.Features) bool { return true },
+			Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
+			ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
+		for h := 0; h < 8*24; h += 6 { // 6-hourly polls for eight days
+			if h == 3*24 {
+				mem.mu.Lock()
+				mem.events = append(mem.events, customer.Event{CustomerID: reviews, Type: "review_submitted", OccurredAt: clock.Now()})
+				mem.mu.Unlock()
 			}
-			mem := &memSource{feats: feats, events: []customer.Event{
-				{CustomerID: reviews, Type: "order_delivered", OccurredAt: start, Properties: map[string]string{"product": "Blue Mug"}},
-				{CustomerID: silent, Type: "order_delivered", OccurredAt: start, Properties: map[string]string{"product": "Tea Sampler"}},
-				{CustomerID: noProduct, Type: "order_delivered", OccurredAt: start},
-			}}
-			recv := newMessageReceiver(t)
-			w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: mem, Clock: clock.Now, Logger: quiet,
-				InSegment:    func(*customer.Features) bool { return true },
-				Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
-				ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
-			for h := 0; h < 8*24; h += 6 { // 6-hourly polls for eight days
-				if h == 3*24 {
-					mem.mu.Lock()
-					mem.events = append(mem.events, customer.Event{CustomerID: reviews, Type: "review_submitted", OccurredAt: clock.Now()})
-					mem.mu.Unlock()
-				}
-				clock.advance(6 * time.Hour)
-				if _, err := w.round(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			byTo := map[string][]string{}
-			for _, m := range recv.messages() {
-				byTo[m.To] = append(byTo[m.To], m.Subject)
-			}
-			want := map[string][]string{
-				reviews:   {"How do you like your Blue Mug?"},
-				silent:    {"How do you like your Tea Sampler?", "A minute for a review?"},
-				noProduct: {"How do you like your order?", "A minute for a review?"},
-			}
-			for id, subjects := range want {
-				if strings.Join(byTo[id], " | ") != strings.Join(subjects, " | ") {
-					t.Errorf("%s received %q, want %q", id, byTo[id], subjects)
-				}
-			}
-			s, err := w.Summarize(ctx)
-			if err != nil {
+			clock.advance(6 * time.Hour)
+			if _, err := w.round(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if s.Conversions.Treatment != 1 || s.Sent != 5 || s.Messages != 5 {
-				t.Fatalf("conversions %+v, sent %d of %d messages; want 1 conversion and 5 sent", s.Conversions, s.Sent, s.Messages)
+		}
+		byTo := map[string][]string{}
+		for _, m := range recv.messages() {
+			byTo[m.To] = append(byTo[m.To], m.Subject)
+		}
+		want := map[string][]string{
+			reviews:   {"How do you like your Blue Mug?"},
+			silent:    {"How do you like your Tea Sampler?", "A minute for a review?"},
+			noProduct: {"How do you like your order?", "A minute for a review?"},
+		}
+		for id, subjects := range want {
+			if strings.Join(byTo[id], " | ") != strings.Join(subjects, " | ") {
+				t.Errorf("%s received %q, want %q", id, byTo[id], subjects)
 			}
-		})
-	}
+		}
+		s, err := w.Summarize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Conversions.Treatment != 1 || s.Sent != 5 || s.Messages != 5 {
+			t.Fatalf("conversions %+v, sent %d of %d messages; want 1 conversion and 5 sent", s.Conversions, s.Sent, s.Messages)
+		}
+	})
 }

@@ -28,8 +28,8 @@ func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 		before := len(recv.keys())
 		t0 := time.Now()
 		var sent int64
-		err := Run(ctx, Options{Playbook: cfg, DB: db, Source: src, Channels: map[string]channel.Sender{"hook": sender},
-			ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, PollInterval: time.Millisecond,
+		err := Run(ctx, Options{Playbook: cfg, DB: db, Source: src, Channels: hookChannels(sender),
+			ChannelKinds: hookKinds(), PollInterval: time.Millisecond,
 			BatchSize: 1000, Concurrency: DefaultConcurrency, ExitWhenIdle: true, Logger: quiet, PublishInterval: time.Hour,
 			Publish: func(_ context.Context, s any) error { sent = s.(*Summary).Sent; return nil }})
 		elapsed += time.Since(t0)

@@ -63,8 +63,8 @@ func crashChild() int {
 		return 2
 	}
 	err = Run(context.Background(), Options{Playbook: crashConfig(), StoreURL: os.Getenv(childStoreEnv),
-		Source: &memSource{feats: crashCustomers()}, Channels: map[string]channel.Sender{"hook": s},
-		ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+		Source: &memSource{feats: crashCustomers()}, Channels: hookChannels(s),
+		ChannelKinds: hookKinds(),
 		PollInterval: 5 * time.Millisecond, BatchSize: 25, Concurrency: crashConcurrency, ExitWhenIdle: true, Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

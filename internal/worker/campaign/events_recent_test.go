@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // storedSource is a memSource whose events carry the time they were stored,
@@ -49,53 +49,50 @@ func (s *storedSource) ScanRecentEvents(ctx context.Context, since, storedSince 
 // is missed by the quick read and fires on the next poll tick (which goes
 // back pollMargin), once; no event fires twice across the reads.
 func TestWokenTickReadsOnlyRecentlyStoredEvents(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			recv := newReceiver(t, 0)
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			clock := &stepClock{now: start, step: time.Second}
-			src := &storedSource{memSource: &memSource{feats: customers(4)}}
-			src.add(customer.Event{CustomerID: "cust-0000", Type: "cart", OccurredAt: start}, start)
-			cfg := journey.Config{Name: "shop/recent", Namespace: "shop",
-				Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: "cart"}},
-				Reentry: journey.Reentry{After: time.Nanosecond}, // a re-read event would enrol again
-				Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
-					Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-			w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now, Logger: quiet,
-				Channels:     map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
-			ctx := context.Background()
-			tick := func(woken bool) {
-				t.Helper()
-				w.woken = woken
-				if _, err := w.round(ctx); err != nil {
-					t.Fatal(err)
-				}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		recv := newReceiver(t, 0)
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		clock := &stepClock{now: start, step: time.Second}
+		src := &storedSource{memSource: &memSource{feats: customers(4)}}
+		src.add(customer.Event{CustomerID: "cust-0000", Type: "cart", OccurredAt: start}, start)
+		cfg := journey.Config{Name: "shop/recent", Namespace: "shop",
+			Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: "cart"}},
+			Reentry: journey.Reentry{After: time.Nanosecond}, // a re-read event would enrol again
+			Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
+				Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
+		w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now, Logger: quiet,
+			Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
+			ChannelKinds: hookKinds()})
+		ctx := context.Background()
+		tick := func(woken bool) {
+			t.Helper()
+			w.woken = woken
+			if _, err := w.round(ctx); err != nil {
+				t.Fatal(err)
 			}
-			tick(false) // the first read is whole
-			src.add(customer.Event{CustomerID: "cust-0001", Type: "cart", OccurredAt: start.Add(time.Second)}, start.Add(time.Second))
-			tick(true)
-			if got := src.reads; len(got) != 2 || !got[0].IsZero() || !got[1].Equal(start.Add(-recentMargin)) {
-				t.Fatalf("reads from %v, want the whole window, then from %s", got, start.Add(-recentMargin))
-			}
-			// Committed late: stored 30 s before what was read, behind
-			// recentMargin, inside pollMargin.
-			src.add(customer.Event{CustomerID: "cust-0003", Type: "cart", OccurredAt: start.Add(-30 * time.Second)}, start.Add(-30*time.Second))
-			tick(true)
-			if got := recv.customers(); got["cust-0003"] != 0 || got["cust-0001"] != 1 {
-				t.Fatalf("after a quick read: %v, want cust-0001 sent and the late commit not seen yet", got)
-			}
-			tick(false) // the poll tick goes back pollMargin
-			if got := src.reads[len(src.reads)-1]; !got.Equal(start.Add(time.Second - pollMargin)) {
-				t.Errorf("poll tick read from %s, want %s", got, start.Add(time.Second-pollMargin))
-			}
-			tick(true)
-			tick(false)
-			got, keys := recv.customers(), recv.keys()
-			if got["cust-0000"] != 1 || got["cust-0001"] != 1 || got["cust-0003"] != 1 || len(keys) != 3 {
-				t.Fatalf("messages per customer %v, keys %d: want one each for cust-0000, 0001 and 0003 (0002 has no consent)", got, len(keys))
-			}
-		})
-	}
+		}
+		tick(false) // the first read is whole
+		src.add(customer.Event{CustomerID: "cust-0001", Type: "cart", OccurredAt: start.Add(time.Second)}, start.Add(time.Second))
+		tick(true)
+		if got := src.reads; len(got) != 2 || !got[0].IsZero() || !got[1].Equal(start.Add(-recentMargin)) {
+			t.Fatalf("reads from %v, want the whole window, then from %s", got, start.Add(-recentMargin))
+		}
+		// Committed late: stored 30 s before what was read, behind
+		// recentMargin, inside pollMargin.
+		src.add(customer.Event{CustomerID: "cust-0003", Type: "cart", OccurredAt: start.Add(-30 * time.Second)}, start.Add(-30*time.Second))
+		tick(true)
+		if got := recv.customers(); got["cust-0003"] != 0 || got["cust-0001"] != 1 {
+			t.Fatalf("after a quick read: %v, want cust-0001 sent and the late commit not seen yet", got)
+		}
+		tick(false) // the poll tick goes back pollMargin
+		if got := src.reads[len(src.reads)-1]; !got.Equal(start.Add(time.Second - pollMargin)) {
+			t.Errorf("poll tick read from %s, want %s", got, start.Add(time.Second-pollMargin))
+		}
+		tick(true)
+		tick(false)
+		got, keys := recv.customers(), recv.keys()
+		if got["cust-0000"] != 1 || got["cust-0001"] != 1 || got["cust-0003"] != 1 || len(keys) != 3 {
+			t.Fatalf("messages per customer %v, keys %d: want one each for cust-0000, 0001 and 0003 (0002 has no consent)", got, len(keys))
+		}
+	})
 }

@@ -53,7 +53,7 @@ func TestTransientFailuresResendSameKeyPermanentFail(t *testing.T) {
 	db := store.OpenTestSQLite(t)
 	var last *Summary
 	err := Run(context.Background(), Options{Playbook: oneSendPlaybook("shop/flaky"), DB: db, Source: &memSource{feats: consenting(20)},
-		Channels: map[string]channel.Sender{"hook": webhookSender(t, srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+		Channels: hookChannels(webhookSender(t, srv.URL)), ChannelKinds: hookKinds(),
 		PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
 		Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }})
 	if err != nil {
@@ -86,7 +86,7 @@ func TestDryRunAndSuspendSendNothing(t *testing.T) {
 			cfg.DryRun, cfg.Suspend = c.dryRun, c.suspend
 			var last *Summary
 			err := Run(context.Background(), Options{Playbook: cfg, DB: store.OpenTestSQLite(t), Source: &memSource{feats: consenting(20)},
-				Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+				Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 				PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
 				Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }})
 			if err != nil {

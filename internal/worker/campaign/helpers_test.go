@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
+	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -157,3 +158,49 @@ type senderFunc func(ctx context.Context, msg channel.Message) error
 
 // Send calls f(ctx, msg).
 func (f senderFunc) Send(ctx context.Context, msg channel.Message) error { return f(ctx, msg) }
+
+// forEachDB runs test as a subtest on each state store (SQLite, PostgreSQL),
+// each with a fresh database.
+func forEachDB(t *testing.T, test func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for name, open := range testDBs() {
+		t.Run(name, func(t *testing.T) { test(t, open(t)) })
+	}
+}
+
+// hookChannels is the one channel "hook", sending with s.
+func hookChannels(s channel.Sender) map[string]channel.Sender {
+	return map[string]channel.Sender{"hook": s}
+}
+
+// hookKinds says the channel "hook" is a webhook.
+func hookKinds() map[string]journey.ChannelKind {
+	return map[string]journey.ChannelKind{"hook": journey.KindWebhook}
+}
+
+// shardWorker is a worker instance for shard i of n over db, as a replica
+// started with --shard i/n would be.
+func shardWorker(t *testing.T, o Options, shard, shards int) *worker {
+	t.Helper()
+	o.defaults()
+	pb, sched, err := Validate(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := o.DB.MigrateJourney(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := (&worker{o: o, db: o.DB, pb: pb, sched: sched}).forShard(ctx, shard, shards, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// newShardWorker builds the single-shard worker Run would, so a test can
+// drive it one poll (round) at a time.
+func newShardWorker(t *testing.T, o Options) *worker {
+	t.Helper()
+	return shardWorker(t, o, 0, 1)
+}

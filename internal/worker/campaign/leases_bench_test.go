@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
 // BenchmarkCampaignSendWebhookPostgresLeased is
@@ -28,8 +25,8 @@ func BenchmarkCampaignSendWebhookPostgresLeased(b *testing.B) {
 		t0 := time.Now()
 		errs := make(chan error, replicas)
 		for r := 0; r < replicas; r++ {
-			o := Options{Playbook: cfg, DB: db, Source: src, Channels: map[string]channel.Sender{"hook": sender},
-				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, PollInterval: time.Millisecond,
+			o := Options{Playbook: cfg, DB: db, Source: src, Channels: hookChannels(sender),
+				ChannelKinds: hookKinds(), PollInterval: time.Millisecond,
 				BatchSize: 1000, Concurrency: DefaultConcurrency, ExitWhenIdle: true, Logger: quiet,
 				Leases: &LeaseOptions{Shards: replicas, Holder: fmt.Sprintf("r%d", r), Settle: 20 * time.Millisecond}}
 			go func() { errs <- Run(ctx, o) }()

@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -47,6 +46,17 @@ func (l *senderLog) replicas(key string) []string {
 	return slices.Sorted(maps.Keys(l.by[key]))
 }
 
+// soleReplica is the one replica that sent step to customer id; the test
+// fails if none or several did.
+func (l *senderLog) soleReplica(t *testing.T, id, step string) string {
+	t.Helper()
+	rs := l.replicas(id + "/" + step)
+	if len(rs) != 1 {
+		t.Fatalf("customer %s %s sent by replicas %v, want exactly one", id, step, rs)
+	}
+	return rs[0]
+}
+
 // waitFor polls cond every 20ms for up to limit.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -84,8 +94,8 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancels[name] = cancel
 		o := Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 40 * time.Millisecond,
-			Channels:     map[string]channel.Sender{"hook": log.wrap(name, hook)},
-			ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+			Channels:     hookChannels(log.wrap(name, hook)),
+			ChannelKinds: hookKinds(),
 			Leases: &LeaseOptions{Shards: 3, Holder: name, TTL: 3 * time.Second, Settle: 500 * time.Millisecond,
 				KeepOnExit: name == "r1"}}
 		go func() { errs <- Run(ctx, o) }()
@@ -97,11 +107,7 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 	}()
 	want := map[string]string{} // key -> customer
 	hellos := 0
-	for i := 0; i < 150; i++ {
-		if i%3 == 2 {
-			continue // no webhook consent
-		}
-		id := fmt.Sprintf("cust-%04d", i)
+	for _, id := range webhookConsenting(150) {
 		want[journey.IdempotencyKey(cfg.Name, id, 1, "hello")] = id
 		want[journey.IdempotencyKey(cfg.Name, id, 1, "bye")] = id
 		hellos++
@@ -117,20 +123,13 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 	// is long enough that a loaded CI machine does not lose leases by
 	// renewing late.)
 	shardOf := map[string]int{}
-	for i := 0; i < 150; i++ {
-		if i%3 == 2 {
-			continue
-		}
-		id := fmt.Sprintf("cust-%04d", i)
-		rs := log.replicas(id + "/hello")
-		if len(rs) != 1 {
-			t.Fatalf("customer %s hello sent by replicas %v, want exactly one", id, rs)
-		}
+	for _, id := range webhookConsenting(150) {
+		r := log.soleReplica(t, id, "hello")
 		s := journey.Shard(id, 3)
-		if prev, ok := shardOf[rs[0]]; ok && prev != s {
-			t.Fatalf("replica %s served shards %d and %d, want one shard per replica", rs[0], prev, s)
+		if prev, ok := shardOf[r]; ok && prev != s {
+			t.Fatalf("replica %s served shards %d and %d, want one shard per replica", r, prev, s)
 		}
-		shardOf[rs[0]] = s
+		shardOf[r] = s
 	}
 	if len(shardOf) != 3 {
 		t.Fatalf("replicas serving customers: %v, want all 3 with one shard each", shardOf)
@@ -162,22 +161,15 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 	// After the kill: r1's shard went to exactly one survivor; the other
 	// shards stayed with their replicas.
 	takers := map[string]bool{}
-	for i := 0; i < 150; i++ {
-		if i%3 == 2 {
-			continue
-		}
-		id := fmt.Sprintf("cust-%04d", i)
-		rs := log.replicas(id + "/bye")
-		if len(rs) != 1 {
-			t.Fatalf("customer %s bye sent by replicas %v, want exactly one", id, rs)
-		}
+	for _, id := range webhookConsenting(150) {
+		r := log.soleReplica(t, id, "bye")
 		if journey.Shard(id, 3) == shardOf["r1"] {
-			if rs[0] == "r1" {
+			if r == "r1" {
 				t.Fatalf("customer %s: bye sent by the killed replica r1", id)
 			}
-			takers[rs[0]] = true
-		} else if hello := log.replicas(id + "/hello"); rs[0] != hello[0] {
-			t.Errorf("customer %s of a live replica's shard: hello by %s, bye by %s", id, hello[0], rs[0])
+			takers[r] = true
+		} else if hello := log.replicas(id + "/hello"); r != hello[0] {
+			t.Errorf("customer %s of a live replica's shard: hello by %s, bye by %s", id, hello[0], r)
 		}
 	}
 	if len(takers) != 1 {
@@ -190,50 +182,47 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 // shard leased with every journey waiting; the one-shot replica waits for
 // the lease to expire, takes the shard over and finishes the journeys.
 func TestOnceWaitsForJourneysOfShardsItDoesNotHold(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			recv := newReceiver(t, 0)
-			src := &memSource{feats: customers(30)}
-			cfg := journey.Config{Name: "shop/once", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-				Steps: []journey.Step{
-					{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
-					{Name: "pause", Wait: &journey.WaitStep{Duration: 300 * time.Millisecond}},
-					{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
-				}}
-			hook := webhookSender(t, recv.srv.URL)
-			opts := func(holder string, once bool) Options {
-				return Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
-					Channels:     map[string]channel.Sender{"hook": hook},
-					ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}, ExitWhenIdle: once,
-					Leases: &LeaseOptions{Shards: 1, Holder: holder, TTL: 600 * time.Millisecond, Settle: -1, KeepOnExit: true}}
-			}
-			// The first holder sends every hello, then crashes keeping its lease.
-			ctx, cancel := context.WithCancel(context.Background())
-			errs := make(chan error, 1)
-			go func() { errs <- Run(ctx, opts("crashed", false)) }()
-			waitFor(t, 15*time.Second, "hellos sent", func() bool {
-				c, err := db.DeliveryCounts(context.Background(), cfg.Name)
-				return err == nil && c["message/sent"] == 20 && c["message/pending"] == 0
-			})
-			cancel()
-			if err := <-errs; err != nil {
-				t.Fatal(err)
-			}
-			if err := Run(context.Background(), opts("once", true)); err != nil {
-				t.Fatal(err)
-			}
-			left, err := db.PlaybookOutstanding(context.Background(), cfg.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		recv := newReceiver(t, 0)
+		src := &memSource{feats: customers(30)}
+		cfg := journey.Config{Name: "shop/once", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+			Steps: []journey.Step{
+				{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
+				{Name: "pause", Wait: &journey.WaitStep{Duration: 300 * time.Millisecond}},
+				{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
+			}}
+		hook := webhookSender(t, recv.srv.URL)
+		opts := func(holder string, once bool) Options {
+			return Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
+				Channels:     hookChannels(hook),
+				ChannelKinds: hookKinds(), ExitWhenIdle: once,
+				Leases: &LeaseOptions{Shards: 1, Holder: holder, TTL: 600 * time.Millisecond, Settle: -1, KeepOnExit: true}}
+		}
+		// The first holder sends every hello, then crashes keeping its lease.
+		ctx, cancel := context.WithCancel(context.Background())
+		errs := make(chan error, 1)
+		go func() { errs <- Run(ctx, opts("crashed", false)) }()
+		waitFor(t, 15*time.Second, "hellos sent", func() bool {
 			c, err := db.DeliveryCounts(context.Background(), cfg.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if left != 0 || c["message/sent"] != 40 {
-				t.Fatalf("--once returned with %d journeys/rows outstanding and %d of 40 messages sent", left, c["message/sent"])
-			}
+			return err == nil && c["message/sent"] == 20 && c["message/pending"] == 0
 		})
-	}
+		cancel()
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if err := Run(context.Background(), opts("once", true)); err != nil {
+			t.Fatal(err)
+		}
+		left, err := db.PlaybookOutstanding(context.Background(), cfg.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.DeliveryCounts(context.Background(), cfg.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 || c["message/sent"] != 40 {
+			t.Fatalf("--once returned with %d journeys/rows outstanding and %d of 40 messages sent", left, c["message/sent"])
+		}
+	})
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // TestLedgerRetentionSweep: a run sends to every member; a restart after
@@ -16,67 +16,64 @@ import (
 // on its first poll, keeping every row, its key and status, and the figures
 // the summary (and so status) reports.
 func TestLedgerRetentionSweep(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			recv := newReceiver(t, 0)
-			src := &memSource{feats: customers(30)}
-			cfg := journey.Config{Name: "shop/receipt", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-				LedgerRetention: 48 * time.Hour,
-				Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook",
-					Template: journey.Template{Subject: "Hi {{.email}}", Body: "Hello {{.email}}"}}}}}
-			run := func(start time.Time) *Summary {
-				t.Helper()
-				var last *Summary
-				var mu sync.Mutex
-				clock := &stepClock{now: start, step: time.Minute}
-				err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
-					Channels:     map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-					ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-					InSegment:    func(*customer.Features) bool { return true },
-					PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-					Publish: func(_ context.Context, s any) error {
-						mu.Lock()
-						last = s.(*Summary)
-						mu.Unlock()
-						return nil
-					}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return last
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		recv := newReceiver(t, 0)
+		src := &memSource{feats: customers(30)}
+		cfg := journey.Config{Name: "shop/receipt", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+			LedgerRetention: 48 * time.Hour,
+			Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook",
+				Template: journey.Template{Subject: "Hi {{.email}}", Body: "Hello {{.email}}"}}}}}
+		run := func(start time.Time) *Summary {
+			t.Helper()
+			var last *Summary
+			var mu sync.Mutex
+			clock := &stepClock{now: start, step: time.Minute}
+			err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
+				Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
+				ChannelKinds: hookKinds(),
+				InSegment:    func(*customer.Features) bool { return true },
+				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
+				Publish: func(_ context.Context, s any) error {
+					mu.Lock()
+					last = s.(*Summary)
+					mu.Unlock()
+					return nil
+				}})
+			if err != nil {
+				t.Fatal(err)
 			}
-			content := func() (withContent, rows int) {
-				t.Helper()
-				if err := db.QueryRow(context.Background(), `SELECT
-					COALESCE(sum(CASE WHEN recipient <> '' OR subject <> '' OR body <> '' THEN 1 ELSE 0 END), 0), count(*)
-					FROM delivery_ledger WHERE playbook = $1 AND status = 'sent'`, cfg.Name).Scan(&withContent, &rows); err != nil {
-					t.Fatal(err)
-				}
-				return withContent, rows
+			return last
+		}
+		content := func() (withContent, rows int) {
+			t.Helper()
+			if err := db.QueryRow(context.Background(), `SELECT
+				COALESCE(sum(CASE WHEN recipient <> '' OR subject <> '' OR body <> '' THEN 1 ELSE 0 END), 0), count(*)
+				FROM delivery_ledger WHERE playbook = $1 AND status = 'sent'`, cfg.Name).Scan(&withContent, &rows); err != nil {
+				t.Fatal(err)
 			}
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			first := run(start)
-			if kept, rows := content(); first.Sent == 0 || kept != rows || int64(rows) != first.Sent {
-				t.Fatalf("after the first run: %d of %d sent rows hold content, summary sent %d; want all", kept, rows, first.Sent)
-			}
-			// A day later (inside the 48h period) nothing is cleared.
-			if s := run(start.Add(24 * time.Hour)); s.Sent != first.Sent {
-				t.Fatalf("sent %d after a restart, want %d", s.Sent, first.Sent)
-			}
-			if kept, rows := content(); kept != rows {
-				t.Fatalf("inside the retention period %d of %d rows hold content, want all", kept, rows)
-			}
-			later := run(start.Add(72 * time.Hour))
-			if kept, rows := content(); kept != 0 || int64(rows) != first.Sent {
-				t.Fatalf("after the retention period %d of %d rows still hold content; want 0 of %d", kept, rows, first.Sent)
-			}
-			if later.Sent != first.Sent || later.Enrolled != first.Enrolled || later.Failed != first.Failed {
-				t.Fatalf("figures moved with the sweep: before %+v after %+v", first, later)
-			}
-			if n := len(recv.keys()); int64(n) != first.Sent {
-				t.Fatalf("receiver got %d distinct keys, want %d (the sweep must not cause resends)", n, first.Sent)
-			}
-		})
-	}
+			return withContent, rows
+		}
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		first := run(start)
+		if kept, rows := content(); first.Sent == 0 || kept != rows || int64(rows) != first.Sent {
+			t.Fatalf("after the first run: %d of %d sent rows hold content, summary sent %d; want all", kept, rows, first.Sent)
+		}
+		// A day later (inside the 48h period) nothing is cleared.
+		if s := run(start.Add(24 * time.Hour)); s.Sent != first.Sent {
+			t.Fatalf("sent %d after a restart, want %d", s.Sent, first.Sent)
+		}
+		if kept, rows := content(); kept != rows {
+			t.Fatalf("inside the retention period %d of %d rows hold content, want all", kept, rows)
+		}
+		later := run(start.Add(72 * time.Hour))
+		if kept, rows := content(); kept != 0 || int64(rows) != first.Sent {
+			t.Fatalf("after the retention period %d of %d rows still hold content; want 0 of %d", kept, rows, first.Sent)
+		}
+		if later.Sent != first.Sent || later.Enrolled != first.Enrolled || later.Failed != first.Failed {
+			t.Fatalf("figures moved with the sweep: before %+v after %+v", first, later)
+		}
+		if n := len(recv.keys()); int64(n) != first.Sent {
+			t.Fatalf("receiver got %d distinct keys, want %d (the sweep must not cause resends)", n, first.Sent)
+		}
+	})
 }

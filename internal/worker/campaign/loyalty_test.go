@@ -87,38 +87,35 @@ func pointsLedger(t *testing.T, db *store.DB, now time.Time) *store.Points {
 // Loyalty tier and points from the ledger in the state store reach segment
 // criteria (customer.loyaltyTier) and templates ({{.loyaltyPoints}}).
 func TestLoyaltyFeaturesFromLedger(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			p := pointsLedger(t, db, now)
-			prog, err := segment.Compile(`customer.loyaltyTier == "silver"`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			recv := newBodyReceiver(t)
-			cfg := journey.Config{Name: "shop/vip", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-				Steps: []journey.Step{{Name: "thanks", Send: &journey.SendStep{ChannelRef: "hook",
-					Template: journey.Template{Subject: "Thanks", Body: "{{.loyaltyTier}}: {{.loyaltyPoints}} points"}}}}}
-			err = Run(context.Background(), Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
-				Clock:        func() time.Time { return now },
-				Channels:     map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-				InSegment: func(f *customer.Features) bool {
-					ok, err := prog.Matches(f)
-					return err == nil && ok
-				},
-				LoyaltyBalances: p.ForEachBalance,
-				PollInterval:    time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := map[string][]string{"cust-0000": {"silver: 150 points"}, "cust-0003": {"silver: 120 points"}}
-			if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
-				t.Errorf("messages %v, want %v", got, want)
-			}
-		})
-	}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		p := pointsLedger(t, db, now)
+		prog, err := segment.Compile(`customer.loyaltyTier == "silver"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recv := newBodyReceiver(t)
+		cfg := journey.Config{Name: "shop/vip", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+			Steps: []journey.Step{{Name: "thanks", Send: &journey.SendStep{ChannelRef: "hook",
+				Template: journey.Template{Subject: "Thanks", Body: "{{.loyaltyTier}}: {{.loyaltyPoints}} points"}}}}}
+		err = Run(context.Background(), Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+			Clock:        func() time.Time { return now },
+			Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
+			ChannelKinds: hookKinds(),
+			InSegment: func(f *customer.Features) bool {
+				ok, err := prog.Matches(f)
+				return err == nil && ok
+			},
+			LoyaltyBalances: p.ForEachBalance,
+			PollInterval:    time.Millisecond, Logger: quiet, ExitWhenIdle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{"cust-0000": {"silver: 150 points"}, "cust-0003": {"silver: 120 points"}}
+		if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+			t.Errorf("messages %v, want %v", got, want)
+		}
+	})
 }
 
 // A tierChange trigger enrols members from the program's recorded tier
@@ -126,58 +123,55 @@ func TestLoyaltyFeaturesFromLedger(t *testing.T) {
 // back-filled, a later upgrade to silver enrols once, a change to another
 // tier does not, and a second run re-reads nothing.
 func TestTierChangeTriggerFromChangeLog(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			p := pointsLedger(t, db, now) // cust-0000 and cust-0003 are silver already
-			recv := newBodyReceiver(t)
-			changes := func(ctx context.Context, after int64) ([]TierChange, error) {
-				rows, err := p.TierChangesSince(ctx, after, 1) // one per page: paging is exercised
-				out := make([]TierChange, len(rows))
-				for i, r := range rows {
-					out[i] = TierChange{ID: r.ID, MemberID: r.MemberID, From: r.From, To: r.To}
-				}
-				return out, err
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		p := pointsLedger(t, db, now) // cust-0000 and cust-0003 are silver already
+		recv := newBodyReceiver(t)
+		changes := func(ctx context.Context, after int64) ([]TierChange, error) {
+			rows, err := p.TierChangesSince(ctx, after, 1) // one per page: paging is exercised
+			out := make([]TierChange, len(rows))
+			for i, r := range rows {
+				out[i] = TierChange{ID: r.ID, MemberID: r.MemberID, From: r.From, To: r.To}
 			}
-			cfg := journey.Config{Name: "shop/silver", Namespace: "shop",
-				Trigger: journey.Trigger{TierChange: &journey.TierChangeTrigger{To: "silver"}},
-				Steps: []journey.Step{{Name: "welcome", Send: &journey.SendStep{ChannelRef: "hook",
-					Template: journey.Template{Body: "welcome to {{.loyaltyTier}}"}}}}}
-			run := func() {
-				t.Helper()
-				err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
-					Clock:           func() time.Time { return now },
-					Channels:        map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-					ChannelKinds:    map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-					LoyaltyBalances: p.ForEachBalance, TierChanges: changes,
-					PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			run() // first start: moves the cursor past the two existing changes
-			if got := recv.snapshot(); len(got) != 0 {
-				t.Fatalf("first run sent %v, want nothing (no back-fill)", got)
-			}
-			// cust-0001 (40 points) orders for 70 more: 110 earned, silver now.
-			if _, err := p.ApplyOrder(ctx, &customer.Order{CustomerID: "cust-0001", OrderID: "o4", Amount: 70, OccurredAt: now}, now); err != nil {
+			return out, err
+		}
+		cfg := journey.Config{Name: "shop/silver", Namespace: "shop",
+			Trigger: journey.Trigger{TierChange: &journey.TierChangeTrigger{To: "silver"}},
+			Steps: []journey.Step{{Name: "welcome", Send: &journey.SendStep{ChannelRef: "hook",
+				Template: journey.Template{Body: "welcome to {{.loyaltyTier}}"}}}}}
+		run := func() {
+			t.Helper()
+			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+				Clock:           func() time.Time { return now },
+				Channels:        hookChannels(webhookSender(t, recv.srv.URL)),
+				ChannelKinds:    hookKinds(),
+				LoyaltyBalances: p.ForEachBalance, TierChanges: changes,
+				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
+			if err != nil {
 				t.Fatal(err)
 			}
-			now = now.Add(time.Hour)
-			run()
-			run() // nothing new: no second message
-			want := map[string][]string{"cust-0001": {"welcome to silver"}}
-			if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
-				t.Errorf("messages %v, want %v", got, want)
-			}
-			cur, err := db.JourneyCursor(ctx, cfg.Name, "tierChanges/0/1")
-			if err != nil || cur != "3" {
-				t.Errorf("cursor %q (%v), want 3 (the third recorded change)", cur, err)
-			}
-		})
-	}
+		}
+		run() // first start: moves the cursor past the two existing changes
+		if got := recv.snapshot(); len(got) != 0 {
+			t.Fatalf("first run sent %v, want nothing (no back-fill)", got)
+		}
+		// cust-0001 (40 points) orders for 70 more: 110 earned, silver now.
+		if _, err := p.ApplyOrder(ctx, &customer.Order{CustomerID: "cust-0001", OrderID: "o4", Amount: 70, OccurredAt: now}, now); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Hour)
+		run()
+		run() // nothing new: no second message
+		want := map[string][]string{"cust-0001": {"welcome to silver"}}
+		if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+			t.Errorf("messages %v, want %v", got, want)
+		}
+		cur, err := db.JourneyCursor(ctx, cfg.Name, "tierChanges/0/1")
+		if err != nil || cur != "3" {
+			t.Errorf("cursor %q (%v), want 3 (the third recorded change)", cur, err)
+		}
+	})
 }
 
 // loyaltyDays is n days as the loyalty engine's Duration.

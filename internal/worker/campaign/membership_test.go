@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
@@ -85,16 +84,8 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (sourceconfig.Confi
 		"postgres": func(t *testing.T) (sourceconfig.Config, *store.DB) {
 			db := store.OpenTestPostgres(t)
 			loadTruthShop(t, db)
-			var schema string
-			if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-				t.Fatal(err)
-			}
-			dsn := store.TestPostgresDSN() // the same server OpenTestPostgres found
-			sep := "?"
-			if strings.Contains(dsn, "?") {
-				sep = "&"
-			}
-			return sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn + sep + "search_path=" + schema}, db
+			dsn := store.SchemaDSN(t, store.TestPostgresDSN(), db) // the same server OpenTestPostgres found
+			return sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn}, db
 		},
 	}
 }
@@ -162,8 +153,8 @@ func TestEnrolmentEqualsMetricJobMembership(t *testing.T) {
 						Template: journey.Template{Subject: "Hi", Body: "{{.email}}"}}}}}
 				err = Run(ctx, Options{Playbook: pb, DB: db, Source: conn, Segment: &seg, Logger: quiet,
 					PollInterval: time.Millisecond, ExitWhenIdle: true,
-					Channels:     map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-					ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
+					Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
+					ChannelKinds: hookKinds()})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -263,8 +254,8 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 	pb := journey.Config{Name: "shop/steady", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
 		Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
 	w := newShardWorker(t, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, InitialMembers: InitialMembersSkip,
-		Clock: clock.Now, Logger: quiet, Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-		ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
+		Clock: clock.Now, Logger: quiet, Channels: hookChannels(webhookSender(t, recv.srv.URL)),
+		ChannelKinds: hookKinds()})
 	if err := db.MigrateSegments(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -306,40 +297,37 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 // whose stored row shows consent but who has since revoked it is not
 // messaged; one the source no longer has is not messaged either.
 func TestSnapshotMembersConsentAtSendTime(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			if err := db.MigrateSegments(ctx); err != nil {
-				t.Fatal(err)
-			}
-			seg := store.SegmentRef{Namespace: "shop", Name: "all"}
-			consent := func(id, v string) customer.Features {
-				return customer.Features{ID: id, Attributes: map[string]string{journey.ConsentWebhookAttribute: v}}
-			}
-			if _, err := db.ReplaceSegmentSnapshotRows(ctx, seg, time.Now(), func(add func(*customer.Features) error) error {
-				for _, f := range []customer.Features{consent("kept", "true"), consent("revoked", "true"), consent("deleted", "true")} {
-					if err := add(&f); err != nil {
-						return err
-					}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.MigrateSegments(ctx); err != nil {
+			t.Fatal(err)
+		}
+		seg := store.SegmentRef{Namespace: "shop", Name: "all"}
+		consent := func(id, v string) customer.Features {
+			return customer.Features{ID: id, Attributes: map[string]string{journey.ConsentWebhookAttribute: v}}
+		}
+		if _, err := db.ReplaceSegmentSnapshotRows(ctx, seg, time.Now(), func(add func(*customer.Features) error) error {
+			for _, f := range []customer.Features{consent("kept", "true"), consent("revoked", "true"), consent("deleted", "true")} {
+				if err := add(&f); err != nil {
+					return err
 				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
 			}
-			src := &memSource{feats: []customer.Features{consent("kept", "true"), consent("revoked", "false")}}
-			recv := newReceiver(t, 0)
-			pb := journey.Config{Name: "shop/consent", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
-				Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-			err := Run(ctx, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, Logger: quiet, PollInterval: time.Millisecond,
-				ExitWhenIdle: true, Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := recv.customers(); len(got) != 1 || got["kept"] != 1 {
-				t.Fatalf("messages %v, want one to kept only", got)
-			}
-		})
-	}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		src := &memSource{feats: []customer.Features{consent("kept", "true"), consent("revoked", "false")}}
+		recv := newReceiver(t, 0)
+		pb := journey.Config{Name: "shop/consent", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
+			Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
+		err := Run(ctx, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, Logger: quiet, PollInterval: time.Millisecond,
+			ExitWhenIdle: true, Channels: hookChannels(webhookSender(t, recv.srv.URL)),
+			ChannelKinds: hookKinds()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recv.customers(); len(got) != 1 || got["kept"] != 1 {
+			t.Fatalf("messages %v, want one to kept only", got)
+		}
+	})
 }

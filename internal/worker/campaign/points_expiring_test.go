@@ -100,72 +100,69 @@ func (a *expiringAPI) fetch(ctx context.Context) ([]ExpiringPoints, error) {
 // the remembered expiry date keeps run 3 from reminding again; a new date
 // (the next lot) reminds again.
 func TestPointsExpiringTrigger(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			d1, d2 := now.Add(5*24*time.Hour), now.Add(9*24*time.Hour)
-			api := newExpiringAPI(t)
-			recv := newBodyReceiver(t)
-			cfg := journey.Config{Name: "shop/expiry", Namespace: "shop",
-				Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: PointsExpiringEvent, ProgramRef: "rewards"}},
-				Reentry: journey.Reentry{After: 24 * time.Hour},
-				Steps: []journey.Step{{Name: "remind", Send: &journey.SendStep{ChannelRef: "hook",
-					Template: journey.Template{Body: "points expire soon"}}}}}
-			run := func() {
-				t.Helper()
-				err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
-					Clock:          func() time.Time { return now },
-					Channels:       map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-					ChannelKinds:   map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-					InSegment:      func(f *customer.Features) bool { return f.Monetary <= 4 },
-					PointsExpiring: api.fetch,
-					PollInterval:   time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-				if err != nil {
-					t.Fatalf("run: %v", err)
-				}
-			}
-			listed := []map[string]any{expiring("cust-0000", 30, d1), expiring("cust-0001", 10, d1),
-				expiring("cust-0002", 20, d1), expiring("cust-0005", 50, d1)}
-			steps := []struct {
-				name    string
-				down    bool
-				members []map[string]any
-				advance time.Duration
-				want    map[string][]string
-			}{
-				{name: "API down: warning, nothing sent", down: true, members: listed, want: map[string][]string{}},
-				{name: "API back: one reminder each to consenting segment members", members: listed,
-					want: map[string][]string{"cust-0000": {"points expire soon"}, "cust-0001": {"points expire soon"}}},
-				{name: "same expiry after the cool-down: nothing new", members: listed, advance: 48 * time.Hour,
-					want: map[string][]string{"cust-0000": {"points expire soon"}, "cust-0001": {"points expire soon"}}},
-				{name: "cust-0000's next lot: a new expiry date reminds again",
-					members: append([]map[string]any{expiring("cust-0000", 12, d2)}, listed[1:]...),
-					want: map[string][]string{"cust-0000": {"points expire soon", "points expire soon"},
-						"cust-0001": {"points expire soon"}}},
-			}
-			for _, st := range steps {
-				now = now.Add(st.advance)
-				api.set(st.down, st.members...)
-				run()
-				if got := recv.snapshot(); !reflect.DeepEqual(got, st.want) {
-					t.Fatalf("%s: messages %v, want %v", st.name, got, st.want)
-				}
-			}
-			seen, err := db.LoadJourneySeen(ctx, cfg.Name, 0, 1)
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		d1, d2 := now.Add(5*24*time.Hour), now.Add(9*24*time.Hour)
+		api := newExpiringAPI(t)
+		recv := newBodyReceiver(t)
+		cfg := journey.Config{Name: "shop/expiry", Namespace: "shop",
+			Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: PointsExpiringEvent, ProgramRef: "rewards"}},
+			Reentry: journey.Reentry{After: 24 * time.Hour},
+			Steps: []journey.Step{{Name: "remind", Send: &journey.SendStep{ChannelRef: "hook",
+				Template: journey.Template{Body: "points expire soon"}}}}}
+		run := func() {
+			t.Helper()
+			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+				Clock:          func() time.Time { return now },
+				Channels:       hookChannels(webhookSender(t, recv.srv.URL)),
+				ChannelKinds:   hookKinds(),
+				InSegment:      func(f *customer.Features) bool { return f.Monetary <= 4 },
+				PointsExpiring: api.fetch,
+				PollInterval:   time.Millisecond, Logger: quiet, ExitWhenIdle: true})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("run: %v", err)
 			}
-			// cust-0002 was enrolled (its send suppressed for consent), so
-			// its expiry is remembered too; cust-0005 never entered.
-			want := map[string]string{"cust-0000": d2.Format("2006-01-02"), "cust-0001": d1.Format("2006-01-02"),
-				"cust-0002": d1.Format("2006-01-02")}
-			if !reflect.DeepEqual(seen, want) {
-				t.Errorf("remembered expiries %v, want %v", seen, want)
+		}
+		listed := []map[string]any{expiring("cust-0000", 30, d1), expiring("cust-0001", 10, d1),
+			expiring("cust-0002", 20, d1), expiring("cust-0005", 50, d1)}
+		steps := []struct {
+			name    string
+			down    bool
+			members []map[string]any
+			advance time.Duration
+			want    map[string][]string
+		}{
+			{name: "API down: warning, nothing sent", down: true, members: listed, want: map[string][]string{}},
+			{name: "API back: one reminder each to consenting segment members", members: listed,
+				want: map[string][]string{"cust-0000": {"points expire soon"}, "cust-0001": {"points expire soon"}}},
+			{name: "same expiry after the cool-down: nothing new", members: listed, advance: 48 * time.Hour,
+				want: map[string][]string{"cust-0000": {"points expire soon"}, "cust-0001": {"points expire soon"}}},
+			{name: "cust-0000's next lot: a new expiry date reminds again",
+				members: append([]map[string]any{expiring("cust-0000", 12, d2)}, listed[1:]...),
+				want: map[string][]string{"cust-0000": {"points expire soon", "points expire soon"},
+					"cust-0001": {"points expire soon"}}},
+		}
+		for _, st := range steps {
+			now = now.Add(st.advance)
+			api.set(st.down, st.members...)
+			run()
+			if got := recv.snapshot(); !reflect.DeepEqual(got, st.want) {
+				t.Fatalf("%s: messages %v, want %v", st.name, got, st.want)
 			}
-		})
-	}
+		}
+		seen, err := db.LoadJourneySeen(ctx, cfg.Name, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// cust-0002 was enrolled (its send suppressed for consent), so
+		// its expiry is remembered too; cust-0005 never entered.
+		want := map[string]string{"cust-0000": d2.Format("2006-01-02"), "cust-0001": d1.Format("2006-01-02"),
+			"cust-0002": d1.Format("2006-01-02")}
+		if !reflect.DeepEqual(seen, want) {
+			t.Errorf("remembered expiries %v, want %v", seen, want)
+		}
+	})
 }
 
 // Validate names the programRef when the worker cannot read the program,
@@ -191,7 +188,7 @@ func TestValidatePointsExpiringWiring(t *testing.T) {
 				Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: tt.typ, ProgramRef: "rewards"}}}
 			_, _, err := Validate(Options{Playbook: cfg, Source: &memSource{}, PointsExpiring: tt.feed,
 				Channels:     map[string]channel.Sender{"hook": nil},
-				ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
+				ChannelKinds: hookKinds()})
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
@@ -225,8 +222,8 @@ func TestPointsExpiringShards(t *testing.T) {
 		for shard := 0; shard < 2; shard++ {
 			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(12)},
 				Clock:          func() time.Time { return now },
-				Channels:       map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-				ChannelKinds:   map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+				Channels:       hookChannels(webhookSender(t, recv.srv.URL)),
+				ChannelKinds:   hookKinds(),
 				PointsExpiring: api.fetch, Shard: shard, Shards: 2,
 				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
 			if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
@@ -81,8 +80,8 @@ func TestChannelRateIsGlobal(t *testing.T) {
 						Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
 				for r := 0; r < 3; r++ {
 					o := Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
-						ExitWhenIdle: true, Concurrency: 4, Channels: map[string]channel.Sender{"hook": hook},
-						ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+						ExitWhenIdle: true, Concurrency: 4, Channels: hookChannels(hook),
+						ChannelKinds: hookKinds(),
 						// The burst a Channel gets when it sets none.
 						ChannelRates: map[string]senderconfig.RateLimit{"hook": {PerSecond: perSecond, Burst: int(v1alpha1.DefaultBurst(int32(perSecond)))}},
 						Leases: &LeaseOptions{Shards: 3, Holder: fmt.Sprintf("%s-%d", pbName, r), TTL: 5 * time.Second,

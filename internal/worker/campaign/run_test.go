@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -31,6 +30,18 @@ func customers(n int) []customer.Features {
 	return out
 }
 
+// webhookConsenting is the ids of the customers among customers(n) that
+// have webhook consent.
+func webhookConsenting(n int) []string {
+	var ids []string
+	for i := 0; i < n; i++ {
+		if i%3 != 2 {
+			ids = append(ids, fmt.Sprintf("cust-%04d", i))
+		}
+	}
+	return ids
+}
+
 func twoStepPlaybook(name string, holdout float64) journey.Config {
 	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
 		HoldoutPercent: holdout, Goal: &journey.Goal{EventType: "order", Window: 7 * 24 * time.Hour},
@@ -46,89 +57,86 @@ func twoStepPlaybook(name string, holdout float64) journey.Config {
 // End to end: enrolment from the segment, a wait, a branch, consent at send
 // time, holdout, goal conversions and the summary, in SQLite and PostgreSQL.
 func TestRunEndToEnd(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			recv := newReceiver(t, 0)
-			src := &memSource{feats: customers(300)}
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			// Orders from cust-0000..0059 one hour after start convert them.
-			for i := 0; i < 60; i++ {
-				src.events = append(src.events, customer.Event{CustomerID: fmt.Sprintf("cust-%04d", i), Type: "order", OccurredAt: start.Add(time.Hour)})
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		recv := newReceiver(t, 0)
+		src := &memSource{feats: customers(300)}
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		// Orders from cust-0000..0059 one hour after start convert them.
+		for i := 0; i < 60; i++ {
+			src.events = append(src.events, customer.Event{CustomerID: fmt.Sprintf("cust-%04d", i), Type: "order", OccurredAt: start.Add(time.Hour)})
+		}
+		clock := &stepClock{now: start, step: time.Hour}
+		var summaries []*Summary
+		var mu sync.Mutex
+		cfg := twoStepPlaybook("shop/welcome", 20)
+		err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
+			Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
+			InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
+			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 40,
+			Publish: func(_ context.Context, s any) error {
+				mu.Lock()
+				summaries = append(summaries, s.(*Summary))
+				mu.Unlock()
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Expected sends, worked out from the fixture: members 0..249,
+		// minus holdout, minus no-consent (i%3==2); "offer" only for i >= 100
+		// who have not converted (0..59 convert and exit before the wait ends).
+		want := map[string]bool{}
+		var holdout, treated int64
+		for i := 0; i < 250; i++ {
+			id := fmt.Sprintf("cust-%04d", i)
+			if journey.InHoldout(cfg.Name, id, 20) {
+				holdout++
+				continue
 			}
-			clock := &stepClock{now: start, step: time.Hour}
-			var summaries []*Summary
-			var mu sync.Mutex
-			cfg := twoStepPlaybook("shop/welcome", 20)
-			err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
-				Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-				InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
-				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 40,
-				Publish: func(_ context.Context, s any) error {
-					mu.Lock()
-					summaries = append(summaries, s.(*Summary))
-					mu.Unlock()
-					return nil
-				}})
-			if err != nil {
-				t.Fatal(err)
+			treated++
+			if i%3 == 2 {
+				continue
 			}
-			// Expected sends, worked out from the fixture: members 0..249,
-			// minus holdout, minus no-consent (i%3==2); "offer" only for i >= 100
-			// who have not converted (0..59 convert and exit before the wait ends).
-			want := map[string]bool{}
-			var holdout, treated int64
-			for i := 0; i < 250; i++ {
-				id := fmt.Sprintf("cust-%04d", i)
-				if journey.InHoldout(cfg.Name, id, 20) {
-					holdout++
-					continue
-				}
-				treated++
-				if i%3 == 2 {
-					continue
-				}
-				want[journey.IdempotencyKey(cfg.Name, id, 1, "hello")] = true
-				if i >= 100 {
-					want[journey.IdempotencyKey(cfg.Name, id, 1, "offer")] = true
-				}
+			want[journey.IdempotencyKey(cfg.Name, id, 1, "hello")] = true
+			if i >= 100 {
+				want[journey.IdempotencyKey(cfg.Name, id, 1, "offer")] = true
 			}
-			got := recv.keys()
-			for k := range want {
-				if got[k] != 1 {
-					t.Errorf("key %s received %d times, want 1", k, got[k])
-				}
+		}
+		got := recv.keys()
+		for k := range want {
+			if got[k] != 1 {
+				t.Errorf("key %s received %d times, want 1", k, got[k])
 			}
-			for k := range got {
-				if !want[k] {
-					t.Errorf("unexpected key %s (customer %s)", k, recv.customer[k])
-				}
+		}
+		for k := range got {
+			if !want[k] {
+				t.Errorf("unexpected key %s (customer %s)", k, recv.customer[k])
 			}
-			s := summaries[len(summaries)-1]
-			if s.Sent != int64(len(want)) || s.Enrolled != 250 || s.Active != 0 || s.Pending != 0 || s.Holdout != holdout {
-				t.Errorf("summary %+v; want sent %d enrolled 250 holdout %d", s, len(want), holdout)
+		}
+		s := summaries[len(summaries)-1]
+		if s.Sent != int64(len(want)) || s.Enrolled != 250 || s.Active != 0 || s.Pending != 0 || s.Holdout != holdout {
+			t.Errorf("summary %+v; want sent %d enrolled 250 holdout %d", s, len(want), holdout)
+		}
+		// Conversions: 0..59 all ordered; split by group.
+		var convT, convH int64
+		for i := 0; i < 60; i++ {
+			if journey.InHoldout(cfg.Name, fmt.Sprintf("cust-%04d", i), 20) {
+				convH++
+			} else {
+				convT++
 			}
-			// Conversions: 0..59 all ordered; split by group.
-			var convT, convH int64
-			for i := 0; i < 60; i++ {
-				if journey.InHoldout(cfg.Name, fmt.Sprintf("cust-%04d", i), 20) {
-					convH++
-				} else {
-					convT++
-				}
-			}
-			if c := s.Conversions; c.Treatment != convT || c.Holdout != convH || c.TreatmentJourneys != treated || c.HoldoutJourneys != holdout {
-				t.Errorf("conversions %+v; want %d/%d treatment, %d/%d holdout", c, convT, treated, convH, holdout)
-			}
-			if l := journey.ComputeLift(convT, treated, convH, holdout); s.Lift != l {
-				t.Errorf("lift %+v, want %+v", s.Lift, l)
-			}
-			if s.Suppressed["consent"] == 0 || s.Suppressed["holdout"] == 0 {
-				t.Errorf("suppressed %v", s.Suppressed)
-			}
-			t.Logf("sent %d, suppressed %v, lift %+v", s.Sent, s.Suppressed, s.Lift)
-		})
-	}
+		}
+		if c := s.Conversions; c.Treatment != convT || c.Holdout != convH || c.TreatmentJourneys != treated || c.HoldoutJourneys != holdout {
+			t.Errorf("conversions %+v; want %d/%d treatment, %d/%d holdout", c, convT, treated, convH, holdout)
+		}
+		if l := journey.ComputeLift(convT, treated, convH, holdout); s.Lift != l {
+			t.Errorf("lift %+v, want %+v", s.Lift, l)
+		}
+		if s.Suppressed["consent"] == 0 || s.Suppressed["holdout"] == 0 {
+			t.Errorf("suppressed %v", s.Suppressed)
+		}
+		t.Logf("sent %d, suppressed %v, lift %+v", s.Sent, s.Suppressed, s.Lift)
+	})
 }
 
 // Bad input is refused with an error naming it, and nothing is sent.
@@ -151,7 +159,7 @@ func TestRunRejectsBadInputSendingNothing(t *testing.T) {
 			c.edit(&cfg)
 			err := Run(context.Background(), Options{Playbook: cfg, StoreURL: "sqlite:" + t.TempDir() + "/s.db",
 				Source: &memSource{feats: customers(10)}, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-				Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}})
+				Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds()})
 			var verr *journey.ValidationError
 			if !errors.As(err, &verr) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want validation error containing %q", err, c.want)
@@ -168,66 +176,63 @@ func TestRunRejectsBadInputSendingNothing(t *testing.T) {
 // day: no customer gets more than one message, and every refused send is
 // counted as frequencyCap.
 func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			recv := newReceiver(t, 0)
-			src := &memSource{feats: customers(150)}
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			mk := func(pb string) journey.Config {
-				return journey.Config{Name: pb, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-					FrequencyCap: &journey.FrequencyCap{Max: 1, Per: 24 * time.Hour},
-					Steps: []journey.Step{
-						{Name: "a", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "a"}}},
-						{Name: "b", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "b"}}},
-					}}
-			}
-			// Migrate first: concurrent first-time migrations race in
-			// store.Migrate's CREATE TABLE schema_migrations (reported to the lead).
-			if err := db.MigrateJourney(context.Background()); err != nil {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		recv := newReceiver(t, 0)
+		src := &memSource{feats: customers(150)}
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		mk := func(pb string) journey.Config {
+			return journey.Config{Name: pb, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+				FrequencyCap: &journey.FrequencyCap{Max: 1, Per: 24 * time.Hour},
+				Steps: []journey.Step{
+					{Name: "a", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "a"}}},
+					{Name: "b", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "b"}}},
+				}}
+		}
+		// Migrate first: concurrent first-time migrations race in
+		// store.Migrate's CREATE TABLE schema_migrations (reported to the lead).
+		if err := db.MigrateJourney(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		summaries := make([]*Summary, 2)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, pb := range []string{"shop/one", "shop/two"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				clock := &stepClock{now: start, step: time.Second}
+				errs[i] = Run(context.Background(), Options{Playbook: mk(pb), DB: db, Source: src, Clock: clock.Now,
+					Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
+					PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 16,
+					Publish: func(_ context.Context, s any) error { summaries[i] = s.(*Summary); return nil }})
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
 				t.Fatal(err)
 			}
-			summaries := make([]*Summary, 2)
-			var wg sync.WaitGroup
-			errs := make([]error, 2)
-			for i, pb := range []string{"shop/one", "shop/two"} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					clock := &stepClock{now: start, step: time.Second}
-					errs[i] = Run(context.Background(), Options{Playbook: mk(pb), DB: db, Source: src, Clock: clock.Now,
-						Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
-						PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 16,
-						Publish: func(_ context.Context, s any) error { summaries[i] = s.(*Summary); return nil }})
-				}()
-			}
-			wg.Wait()
-			for _, err := range errs {
-				if err != nil {
-					t.Fatal(err)
+		}
+		perCustomer := recv.customers()
+		consenting := 0
+		for i := 0; i < 150; i++ {
+			id := fmt.Sprintf("cust-%04d", i)
+			if i%3 != 2 {
+				consenting++
+				if perCustomer[id] != 1 {
+					t.Errorf("%s received %d messages, want exactly 1 (cap 1/day)", id, perCustomer[id])
 				}
+			} else if perCustomer[id] != 0 {
+				t.Errorf("%s has no consent but received %d", id, perCustomer[id])
 			}
-			perCustomer := recv.customers()
-			consenting := 0
-			for i := 0; i < 150; i++ {
-				id := fmt.Sprintf("cust-%04d", i)
-				if i%3 != 2 {
-					consenting++
-					if perCustomer[id] != 1 {
-						t.Errorf("%s received %d messages, want exactly 1 (cap 1/day)", id, perCustomer[id])
-					}
-				} else if perCustomer[id] != 0 {
-					t.Errorf("%s has no consent but received %d", id, perCustomer[id])
-				}
-			}
-			sent := summaries[0].Sent + summaries[1].Sent
-			capped := summaries[0].Suppressed["frequencyCap"] + summaries[1].Suppressed["frequencyCap"]
-			if sent != int64(consenting) || capped != int64(3*consenting) {
-				t.Errorf("sent %d (want %d), frequencyCap suppressions %d (want %d)", sent, consenting, capped, 3*consenting)
-			}
-			t.Logf("playbook one sent %d, two sent %d; capped %d", summaries[0].Sent, summaries[1].Sent, capped)
-		})
-	}
+		}
+		sent := summaries[0].Sent + summaries[1].Sent
+		capped := summaries[0].Suppressed["frequencyCap"] + summaries[1].Suppressed["frequencyCap"]
+		if sent != int64(consenting) || capped != int64(3*consenting) {
+			t.Errorf("sent %d (want %d), frequencyCap suppressions %d (want %d)", sent, consenting, capped, 3*consenting)
+		}
+		t.Logf("playbook one sent %d, two sent %d; capped %d", summaries[0].Sent, summaries[1].Sent, capped)
+	})
 }
 
 // The holdout stored with each journey equals the hash assignment, survives a
@@ -242,7 +247,7 @@ func TestHoldoutStableAcrossRestartAndNeverMessaged(t *testing.T) {
 	src := &memSource{feats: feats}
 	cfg := twoStepPlaybook("shop/holdout", 30)
 	opts := Options{Playbook: cfg, DB: db, Source: src, Clock: (&stepClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), step: time.Hour}).Now,
-		Channels: map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)}, ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook},
+		Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 		PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true}
 	if err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)

@@ -28,16 +28,7 @@ import (
 // what a restarted worker process would open.
 func reopen(t *testing.T, db *store.DB) *store.DB {
 	t.Helper()
-	var schema string
-	if err := db.QueryRow(context.Background(), `SELECT current_schema()`).Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	again, err := store.Open(context.Background(), dsn+sep+"search_path="+schema)
+	again, err := store.Open(context.Background(), store.SchemaDSN(t, store.TestPostgresDSN(), db))
 	if err != nil {
 		t.Fatal(err)
 	}

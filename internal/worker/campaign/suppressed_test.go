@@ -44,152 +44,143 @@ func runMail(t *testing.T, db *store.DB, pb journey.Config, src *memSource, mail
 // the SMTP server, while the third customer, whom a badly signed bounce
 // tried to suppress, still gets hers.
 func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			if err := db.MigrateSuppressions(ctx); err != nil {
-				t.Fatal(err)
-			}
-			mb, mail := startMailboxSender(t)
-			src := &memSource{}
-			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c2", "Angry@Example.com"}, {"c3", "fine@example.com"}} {
-				src.feats = append(src.feats, customer.Features{ID: c.id, Email: c.email, ConsentEmail: true, TimeZone: "UTC"})
-			}
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			first := runMail(t, db, oneMailPlaybook("welcome"), src, mail, start)
-			if got := mb.recipients(); len(got) != 3 || first.Sent != 3 {
-				t.Fatalf("first playbook: received %v, summary sent %d; want all three", got, first.Sent)
-			}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.MigrateSuppressions(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mb, mail := startMailboxSender(t)
+		src := &memSource{}
+		for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c2", "Angry@Example.com"}, {"c3", "fine@example.com"}} {
+			src.feats = append(src.feats, customer.Features{ID: c.id, Email: c.email, ConsentEmail: true, TimeZone: "UTC"})
+		}
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		first := runMail(t, db, oneMailPlaybook("welcome"), src, mail, start)
+		if got := mb.recipients(); len(got) != 3 || first.Sent != 3 {
+			t.Fatalf("first playbook: received %v, summary sent %d; want all three", got, first.Sent)
+		}
 
-			sg, err := providerwebhook.NewSendGridKey()
-			if err != nil {
-				t.Fatal(err)
-			}
-			mgKey := []byte("mailgun-webhook-signing-key")
-			sgp, _ := feedback.NewSendGrid(sg.Public, "sendgrid-verification-key", 0)
-			mgp, _ := feedback.NewMailgun(mgKey, "mailgun-signing-key", 0)
-			hooks := httptest.NewServer(feedback.Handler(db, feedback.Options{Namespace: "shop"}, sgp, mgp))
-			t.Cleanup(hooks.Close)
-			now := time.Now()
-			req, err := providerwebhook.SendGridRequest(hooks.URL+"/feedback/sendgrid", sg, now, providerwebhook.SendGridEvent{
-				Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", Status: "5.1.1", SGEventID: "sg-1"})
-			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
-				t.Fatalf("sendgrid hard bounce: %d %s %v", code, body, err)
-			}
-			body, _ := providerwebhook.MailgunBody(mgKey, now, "tok-1", providerwebhook.MailgunEvent{Event: "complained",
-				Recipient: "angry@example.com", Timestamp: float64(now.Unix()), ID: "mg-1"})
-			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(body))
-			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
-				t.Fatalf("mailgun complaint: %d %s %v", code, body, err)
-			}
-			forged, _ := providerwebhook.MailgunBody([]byte("guessed-key"), now, "tok-2", providerwebhook.MailgunEvent{Event: "failed",
-				Severity: "permanent", Recipient: "fine@example.com", Timestamp: float64(now.Unix()), ID: "mg-2"})
-			req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(forged))
-			if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusUnauthorized {
-				t.Fatalf("forged bounce: %d %s %v, want 401", code, body, err)
-			}
+		sg, err := providerwebhook.NewSendGridKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mgKey := []byte("mailgun-webhook-signing-key")
+		sgp, _ := feedback.NewSendGrid(sg.Public, "sendgrid-verification-key", 0)
+		mgp, _ := feedback.NewMailgun(mgKey, "mailgun-signing-key", 0)
+		hooks := httptest.NewServer(feedback.Handler(db, feedback.Options{Namespace: "shop"}, sgp, mgp))
+		t.Cleanup(hooks.Close)
+		now := time.Now()
+		req, err := providerwebhook.SendGridRequest(hooks.URL+"/feedback/sendgrid", sg, now, providerwebhook.SendGridEvent{
+			Email: "gone@example.com", Timestamp: now.Unix(), Event: "bounce", Type: "bounce", Status: "5.1.1", SGEventID: "sg-1"})
+		if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
+			t.Fatalf("sendgrid hard bounce: %d %s %v", code, body, err)
+		}
+		body, _ := providerwebhook.MailgunBody(mgKey, now, "tok-1", providerwebhook.MailgunEvent{Event: "complained",
+			Recipient: "angry@example.com", Timestamp: float64(now.Unix()), ID: "mg-1"})
+		req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(body))
+		if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusOK {
+			t.Fatalf("mailgun complaint: %d %s %v", code, body, err)
+		}
+		forged, _ := providerwebhook.MailgunBody([]byte("guessed-key"), now, "tok-2", providerwebhook.MailgunEvent{Event: "failed",
+			Severity: "permanent", Recipient: "fine@example.com", Timestamp: float64(now.Unix()), ID: "mg-2"})
+		req, _ = http.NewRequest(http.MethodPost, hooks.URL+"/feedback/mailgun", bytes.NewReader(forged))
+		if code, body, err := providerwebhook.Post(req); err != nil || code != http.StatusUnauthorized {
+			t.Fatalf("forged bounce: %d %s %v, want 401", code, body, err)
+		}
 
-			second := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(time.Hour))
-			perAddress := map[string]int{}
-			for _, r := range mb.recipients() {
-				perAddress[r]++
-			}
-			if want := map[string]int{"gone@example.com": 1, "Angry@Example.com": 1, "fine@example.com": 2}; fmt.Sprint(perAddress) != fmt.Sprint(want) {
-				t.Fatalf("SMTP server received %v, want %v (only fine@example.com mailed again)", perAddress, want)
-			}
-			if second.Sent != 1 || second.Suppressed["bounced"] != 1 || second.Suppressed["complained"] != 1 || second.Pending != 0 {
-				t.Fatalf("second playbook summary: sent %d pending %d suppressed %v; want sent 1, bounced 1, complained 1",
-					second.Sent, second.Pending, second.Suppressed)
-			}
-			// Running the suppressed playbook again (a restart) counts nothing twice.
-			again := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(2*time.Hour))
-			if again.Suppressed["bounced"] != 1 || again.Suppressed["complained"] != 1 || len(mb.recipients()) != 4 {
-				t.Fatalf("restart: suppressed %v, received %v", again.Suppressed, mb.recipients())
-			}
-		})
-	}
+		second := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(time.Hour))
+		perAddress := map[string]int{}
+		for _, r := range mb.recipients() {
+			perAddress[r]++
+		}
+		if want := map[string]int{"gone@example.com": 1, "Angry@Example.com": 1, "fine@example.com": 2}; fmt.Sprint(perAddress) != fmt.Sprint(want) {
+			t.Fatalf("SMTP server received %v, want %v (only fine@example.com mailed again)", perAddress, want)
+		}
+		if second.Sent != 1 || second.Suppressed["bounced"] != 1 || second.Suppressed["complained"] != 1 || second.Pending != 0 {
+			t.Fatalf("second playbook summary: sent %d pending %d suppressed %v; want sent 1, bounced 1, complained 1",
+				second.Sent, second.Pending, second.Suppressed)
+		}
+		// Running the suppressed playbook again (a restart) counts nothing twice.
+		again := runMail(t, db, oneMailPlaybook("winback"), src, mail, start.Add(2*time.Hour))
+		if again.Suppressed["bounced"] != 1 || again.Suppressed["complained"] != 1 || len(mb.recipients()) != 4 {
+			t.Fatalf("restart: suppressed %v, received %v", again.Suppressed, mb.recipients())
+		}
+	})
 }
 
 // Messages a crashed worker left pending are checked too: the address
 // bounced while the worker was down, so the restart does not send to it.
 func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions} {
-				if err := m(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			mb, mail := startMailboxSender(t)
-			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			var rows []store.Delivery
-			for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {
-				rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("welcome", c.id, 1, "hello"), Namespace: "shop",
-					Playbook: "welcome", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
-					Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
-			}
-			if err := db.JourneyTx(ctx, "shop", "welcome", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
-				return &store.JourneyBatch{Deliveries: rows}, nil
-			}); err != nil {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions} {
+			if err := m(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
-				Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{}); err != nil {
-				t.Fatal(err)
-			}
-			s := runMail(t, db, oneMailPlaybook("welcome"), &memSource{}, mail, at.Add(time.Minute))
-			if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
-				t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
-			}
-			if s.Sent != 1 || s.Pending != 0 || s.Suppressed["bounced"] != 1 {
-				t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, bounced 1", s.Sent, s.Pending, s.Suppressed)
-			}
-		})
-	}
+		}
+		mb, mail := startMailboxSender(t)
+		at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		var rows []store.Delivery
+		for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {
+			rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("welcome", c.id, 1, "hello"), Namespace: "shop",
+				Playbook: "welcome", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+				Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+		}
+		if err := db.JourneyTx(ctx, "shop", "welcome", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+			return &store.JourneyBatch{Deliveries: rows}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
+			Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{}); err != nil {
+			t.Fatal(err)
+		}
+		s := runMail(t, db, oneMailPlaybook("welcome"), &memSource{}, mail, at.Add(time.Minute))
+		if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+			t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+		}
+		if s.Sent != 1 || s.Pending != 0 || s.Suppressed["bounced"] != 1 {
+			t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, bounced 1", s.Sent, s.Pending, s.Suppressed)
+		}
+	})
 }
 
 // A message planned before its customer clicked the unsubscribe link (here
 // left pending, as a crash leaves it) is not sent afterwards: counted as
 // unsubscribed, and the other customer's row still goes out.
 func TestPendingMessagesAfterAnUnsubscribeAreNotSent(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions, db.MigrateSubscriptions} {
-				if err := m(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			mb, mail := startMailboxSender(t)
-			at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			var rows []store.Delivery
-			for _, c := range []struct{ id, email string }{{"c1", "left@example.com"}, {"c3", "fine@example.com"}} {
-				rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("offers", c.id, 1, "hello"), Namespace: "shop",
-					Playbook: "offers", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
-					Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
-			}
-			if err := db.JourneyTx(ctx, "shop", "offers", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
-				return &store.JourneyBatch{Deliveries: rows}, nil
-			}); err != nil {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions, db.MigrateSubscriptions} {
+			if err := m(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.SetSubscription(ctx, store.SubscriptionKey{Namespace: "shop", CustomerID: "c1", ChannelKind: "email", Topic: "offers"},
-				false, at.Add(time.Second)); err != nil {
-				t.Fatal(err)
-			}
-			pb := oneMailPlaybook("offers")
-			pb.Steps[0].Send.Topic = "offers"
-			s := runMail(t, db, pb, &memSource{}, mail, at.Add(time.Minute))
-			if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
-				t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
-			}
-			if s.Sent != 1 || s.Pending != 0 || s.Suppressed[string(ReasonUnsubscribed)] != 1 {
-				t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, unsubscribed 1", s.Sent, s.Pending, s.Suppressed)
-			}
-		})
-	}
+		}
+		mb, mail := startMailboxSender(t)
+		at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		var rows []store.Delivery
+		for _, c := range []struct{ id, email string }{{"c1", "left@example.com"}, {"c3", "fine@example.com"}} {
+			rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("offers", c.id, 1, "hello"), Namespace: "shop",
+				Playbook: "offers", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+				Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+		}
+		if err := db.JourneyTx(ctx, "shop", "offers", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+			return &store.JourneyBatch{Deliveries: rows}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetSubscription(ctx, store.SubscriptionKey{Namespace: "shop", CustomerID: "c1", ChannelKind: "email", Topic: "offers"},
+			false, at.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		pb := oneMailPlaybook("offers")
+		pb.Steps[0].Send.Topic = "offers"
+		s := runMail(t, db, pb, &memSource{}, mail, at.Add(time.Minute))
+		if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+			t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+		}
+		if s.Sent != 1 || s.Pending != 0 || s.Suppressed[string(ReasonUnsubscribed)] != 1 {
+			t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, unsubscribed 1", s.Sent, s.Pending, s.Suppressed)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -26,26 +25,6 @@ func variantPlaybook(promote *journey.Promote) journey.Config {
 }
 
 var variantSubject = map[string]string{"plain": "A note from us", "discount": "10% off"}
-
-// shardWorker is a worker instance for shard i of n over db, as a replica
-// started with --shard i/n would be.
-func shardWorker(t *testing.T, o Options, shard, shards int) *worker {
-	t.Helper()
-	o.defaults()
-	pb, sched, err := Validate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := o.DB.MigrateJourney(ctx); err != nil {
-		t.Fatal(err)
-	}
-	w, err := (&worker{o: o, db: o.DB, pb: pb, sched: sched}).forShard(ctx, shard, shards, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
 
 type ledgerVariant struct{ variant, subject, status string }
 
@@ -79,141 +58,138 @@ func ledgerVariants(t *testing.T, db *store.DB) map[string]ledgerVariant {
 // promote one send below its minimum sample and does at it; and after the
 // promotion, new customers are all sent the winner, by a fresh instance.
 func TestVariantsAcrossInstancesAndPromotion(t *testing.T) {
-	for name, open := range testDBs() {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db := open(t)
-			recv := newReceiver(t, 0)
-			start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-			feats := customers(300)
-			for i := range feats {
-				feats[i].Attributes[journey.ConsentWebhookAttribute] = "true"
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		recv := newReceiver(t, 0)
+		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		feats := customers(300)
+		for i := range feats {
+			feats[i].Attributes[journey.ConsentWebhookAttribute] = "true"
+		}
+		src := &memSource{feats: feats}
+		// A minute a reading: each commit round of sends reads the clock
+		// once, so the sends' times must stay well inside the 48 h goal
+		// window however many rounds a batch takes.
+		clock := &stepClock{now: start, step: time.Minute}
+		opts := func(promote *journey.Promote) Options {
+			return Options{Playbook: variantPlaybook(promote), DB: db, Source: src, Clock: clock.Now, Logger: quiet,
+				Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
+				ChannelKinds: hookKinds()}
+		}
+		w0, w1 := shardWorker(t, opts(nil), 0, 2), shardWorker(t, opts(nil), 1, 2)
+		for _, w := range []*worker{w0, w1} {
+			if _, err := w.round(ctx); err != nil {
+				t.Fatal(err)
 			}
-			src := &memSource{feats: feats}
-			// A minute a reading: each commit round of sends reads the clock
-			// once, so the sends' times must stay well inside the 48 h goal
-			// window however many rounds a batch takes.
-			clock := &stepClock{now: start, step: time.Minute}
-			opts := func(promote *journey.Promote) Options {
-				return Options{Playbook: variantPlaybook(promote), DB: db, Source: src, Clock: clock.Now, Logger: quiet,
-					Channels:     map[string]channel.Sender{"hook": webhookSender(t, recv.srv.URL)},
-					ChannelKinds: map[string]journey.ChannelKind{"hook": journey.KindWebhook}}
+		}
+		got := ledgerVariants(t, db)
+		want := map[string]int64{}
+		for _, f := range feats {
+			l, sent := got[f.ID]
+			if journey.InHoldout("shop/ab", f.ID, 10) {
+				if sent {
+					t.Fatalf("holdout customer %s has variant %+v", f.ID, l)
+				}
+				continue
 			}
-			w0, w1 := shardWorker(t, opts(nil), 0, 2), shardWorker(t, opts(nil), 1, 2)
-			for _, w := range []*worker{w0, w1} {
-				if _, err := w.round(ctx); err != nil {
-					t.Fatal(err)
+			v := journey.AssignVariant("shop/ab", "offer", f.ID, variantPlaybook(nil).Steps[0].Send.Variants)
+			if !sent || l.variant != v || l.subject != variantSubject[v] || l.status != store.DeliverySent {
+				t.Fatalf("%s: ledger %+v, want variant %s sent with subject %q", f.ID, l, v, variantSubject[v])
+			}
+			want[v]++
+		}
+		// A restart: a new single instance over the same store.
+		restart := shardWorker(t, opts(nil), 0, 1)
+		if _, err := restart.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if again := ledgerVariants(t, db); len(again) != len(got) {
+			t.Fatalf("restart changed the ledger: %d rows, was %d", len(again), len(got))
+		} else {
+			for id, l := range got {
+				if again[id] != l {
+					t.Fatalf("restart changed %s: %+v -> %+v", id, l, again[id])
 				}
 			}
-			got := ledgerVariants(t, db)
-			want := map[string]int64{}
-			for _, f := range feats {
-				l, sent := got[f.ID]
-				if journey.InHoldout("shop/ab", f.ID, 10) {
-					if sent {
-						t.Fatalf("holdout customer %s has variant %+v", f.ID, l)
-					}
-					continue
-				}
-				v := journey.AssignVariant("shop/ab", "offer", f.ID, variantPlaybook(nil).Steps[0].Send.Variants)
-				if !sent || l.variant != v || l.subject != variantSubject[v] || l.status != store.DeliverySent {
-					t.Fatalf("%s: ledger %+v, want variant %s sent with subject %q", f.ID, l, v, variantSubject[v])
-				}
-				want[v]++
+		}
+		// Every discount customer orders after the sends (the step clock
+		// has moved on since); no plain one does.
+		orderAt := clock.Now()
+		for id, l := range got {
+			if l.variant == "discount" {
+				src.orders = append(src.orders, customer.Order{CustomerID: id, OrderID: "o-" + id, Amount: 20, OccurredAt: orderAt})
 			}
-			// A restart: a new single instance over the same store.
-			restart := shardWorker(t, opts(nil), 0, 1)
+		}
+		for i := 0; i < 6; i++ {
 			if _, err := restart.round(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if again := ledgerVariants(t, db); len(again) != len(got) {
-				t.Fatalf("restart changed the ledger: %d rows, was %d", len(again), len(got))
-			} else {
-				for id, l := range got {
-					if again[id] != l {
-						t.Fatalf("restart changed %s: %+v -> %+v", id, l, again[id])
-					}
-				}
-			}
-			// Every discount customer orders after the sends (the step clock
-			// has moved on since); no plain one does.
-			orderAt := clock.Now()
-			for id, l := range got {
-				if l.variant == "discount" {
-					src.orders = append(src.orders, customer.Order{CustomerID: id, OrderID: "o-" + id, Amount: 20, OccurredAt: orderAt})
-				}
-			}
-			for i := 0; i < 6; i++ {
-				if _, err := restart.round(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s, err := restart.Summarize(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(s.Variants) != 2 || s.Variants[0].Name != "plain" || s.Variants[1].Name != "discount" {
-				t.Fatalf("variants %+v", s.Variants)
-			}
-			plain, discount := s.Variants[0], s.Variants[1]
-			if plain.Sends != want["plain"] || plain.Conversions != 0 || discount.Sends != want["discount"] || discount.Conversions != want["discount"] {
-				t.Fatalf("figures %+v / %+v, want plain %d sends 0 conversions, discount %d of %d", plain, discount, want["plain"], want["discount"], want["discount"])
-			}
-			if discount.ProbabilityToBeBest < 0.999 || discount.Rate != 1 || plain.Rate != 0 {
-				t.Fatalf("discount converts every send and plain none: %+v / %+v", plain, discount)
-			}
-			t.Logf("plain %+v", plain)
-			t.Logf("discount %+v", discount)
+		}
+		s, err := restart.Summarize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Variants) != 2 || s.Variants[0].Name != "plain" || s.Variants[1].Name != "discount" {
+			t.Fatalf("variants %+v", s.Variants)
+		}
+		plain, discount := s.Variants[0], s.Variants[1]
+		if plain.Sends != want["plain"] || plain.Conversions != 0 || discount.Sends != want["discount"] || discount.Conversions != want["discount"] {
+			t.Fatalf("figures %+v / %+v, want plain %d sends 0 conversions, discount %d of %d", plain, discount, want["plain"], want["discount"], want["discount"])
+		}
+		if discount.ProbabilityToBeBest < 0.999 || discount.Rate != 1 || plain.Rate != 0 {
+			t.Fatalf("discount converts every send and plain none: %+v / %+v", plain, discount)
+		}
+		t.Logf("plain %+v", plain)
+		t.Logf("discount %+v", discount)
 
-			smallest := min(plain.Sends, discount.Sends)
-			below := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest + 1, ProbabilityToBeBest: 0.95}), 0, 1)
-			if err := below.promoteVariants(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if ps, err := db.VariantPromotions(ctx, "shop/ab"); err != nil || len(ps) != 0 {
-				t.Fatalf("promoted one send below the minimum sample (%d): %+v %v", smallest+1, ps, err)
-			}
-			at := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest, ProbabilityToBeBest: 0.95}), 0, 1)
-			if err := at.promoteVariants(ctx); err != nil {
-				t.Fatal(err)
-			}
-			ps, err := db.VariantPromotions(ctx, "shop/ab")
-			if err != nil || ps["offer"].Variant != "discount" {
-				t.Fatalf("at the minimum sample (%d) discount must be promoted: %+v %v", smallest, ps, err)
-			}
-			if s, err = at.Summarize(ctx); err != nil || len(s.Promotions) != 1 || s.Promotions[0].Variant != "discount" || s.Promotions[0].At.IsZero() {
-				t.Fatalf("summary promotions %+v %v", s.Promotions, err)
-			}
+		smallest := min(plain.Sends, discount.Sends)
+		below := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest + 1, ProbabilityToBeBest: 0.95}), 0, 1)
+		if err := below.promoteVariants(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err := db.VariantPromotions(ctx, "shop/ab"); err != nil || len(ps) != 0 {
+			t.Fatalf("promoted one send below the minimum sample (%d): %+v %v", smallest+1, ps, err)
+		}
+		at := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest, ProbabilityToBeBest: 0.95}), 0, 1)
+		if err := at.promoteVariants(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := db.VariantPromotions(ctx, "shop/ab")
+		if err != nil || ps["offer"].Variant != "discount" {
+			t.Fatalf("at the minimum sample (%d) discount must be promoted: %+v %v", smallest, ps, err)
+		}
+		if s, err = at.Summarize(ctx); err != nil || len(s.Promotions) != 1 || s.Promotions[0].Variant != "discount" || s.Promotions[0].At.IsZero() {
+			t.Fatalf("summary promotions %+v %v", s.Promotions, err)
+		}
 
-			// New customers arrive; a fresh instance sends them all the winner.
-			for i := 300; i < 400; i++ {
-				src.feats = append(src.feats, customer.Features{ID: fmt.Sprintf("cust-%04d", i), Email: fmt.Sprintf("c%d@example.com", i),
-					ConsentEmail: true, Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}})
+		// New customers arrive; a fresh instance sends them all the winner.
+		for i := 300; i < 400; i++ {
+			src.feats = append(src.feats, customer.Features{ID: fmt.Sprintf("cust-%04d", i), Email: fmt.Sprintf("c%d@example.com", i),
+				ConsentEmail: true, Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}})
+		}
+		fresh := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest, ProbabilityToBeBest: 0.95}), 0, 1)
+		if _, err := fresh.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := ledgerVariants(t, db)
+		newSends, wouldBePlain := 0, 0
+		for i := 300; i < 400; i++ {
+			id := fmt.Sprintf("cust-%04d", i)
+			l, ok := after[id]
+			if !ok {
+				continue // holdout
 			}
-			fresh := shardWorker(t, opts(&journey.Promote{MinSamplePerVariant: smallest, ProbabilityToBeBest: 0.95}), 0, 1)
-			if _, err := fresh.round(ctx); err != nil {
-				t.Fatal(err)
+			newSends++
+			if l.variant != "discount" || l.subject != variantSubject["discount"] {
+				t.Fatalf("after promotion %s got %+v", id, l)
 			}
-			after := ledgerVariants(t, db)
-			newSends, wouldBePlain := 0, 0
-			for i := 300; i < 400; i++ {
-				id := fmt.Sprintf("cust-%04d", i)
-				l, ok := after[id]
-				if !ok {
-					continue // holdout
-				}
-				newSends++
-				if l.variant != "discount" || l.subject != variantSubject["discount"] {
-					t.Fatalf("after promotion %s got %+v", id, l)
-				}
-				if journey.AssignVariant("shop/ab", "offer", id, variantPlaybook(nil).Steps[0].Send.Variants) == "plain" {
-					wouldBePlain++
-				}
+			if journey.AssignVariant("shop/ab", "offer", id, variantPlaybook(nil).Steps[0].Send.Variants) == "plain" {
+				wouldBePlain++
 			}
-			if newSends < 80 || wouldBePlain == 0 {
-				t.Fatalf("%d new sends, %d of them assigned plain before the promotion", newSends, wouldBePlain)
-			}
-			t.Logf("after promotion: %d new sends all discount (%d would have been plain)", newSends, wouldBePlain)
-		})
-	}
+		}
+		if newSends < 80 || wouldBePlain == 0 {
+			t.Fatalf("%d new sends, %d of them assigned plain before the promotion", newSends, wouldBePlain)
+		}
+		t.Logf("after promotion: %d new sends all discount (%d would have been plain)", newSends, wouldBePlain)
+	})
 }

@@ -14,8 +14,7 @@ import (
 func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 	const token = "shop-token-3"
 	lr := newLocalRun(t, withAdminToken(shopProgram()))
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 

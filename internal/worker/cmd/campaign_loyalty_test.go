@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,16 +15,7 @@ import (
 // pgStateURL is the test PostgreSQL DSN pointed at db's schema.
 func pgStateURL(t *testing.T, db *store.DB) string {
 	t.Helper()
-	var schema string
-	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	return store.SchemaDSN(t, store.TestPostgresDSN(), db)
 }
 
 // A tierChange playbook against a running loyalty worker that shares the
@@ -39,8 +29,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	const token = "shop-token-4"
 	lr := newLocalRun(t, withAdminToken(shopProgram()))
 	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
@@ -82,12 +71,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 		t.Fatalf("loyalty-metrics: %v\n%s", err, stderr)
 	}
 	for i := 2; i <= 3; i++ {
-		stdout, stderr, err = cr.run(t, "campaign", "--once", "--poll-interval=50ms")
-		if err != nil {
-			t.Fatalf("campaign run %d: %v\n%s", i, err, stderr)
-		}
-		t.Logf("run %d stdout %q", i, stdout)
-		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		stdout, lines := cr.campaignOnce(t, i)
 		switch {
 		case i == 2 && (len(lines) != 1 || !strings.HasPrefix(lines[0], `[console] to=b*** subject="silver with 70 points" step=welcome`)):
 			t.Errorf("run 2 stdout %q, want one message to b: silver with 70 points", stdout)

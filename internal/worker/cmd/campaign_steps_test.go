@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"reflect"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -23,22 +22,8 @@ func TestCampaignReportCountsSteps(t *testing.T) {
 	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	for i := 0; i < 3; i++ {
-		if !sc.Scan() {
-			t.Fatalf("stdout ended after %d messages\n%s", i, stderr.String())
-		}
-	}
+	cmd, stdout, stderr := r.startCampaign(t, ctx, "50ms")
+	awaitMessages(t, bufio.NewScanner(stdout), 3, stderr)
 	go io.Copy(io.Discard, stdout) //nolint:errcheck
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

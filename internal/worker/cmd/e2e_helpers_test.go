@@ -186,6 +186,46 @@ func (r *localRun) command(ctx context.Context, sub string, extra ...string) *ex
 	return cmd
 }
 
+// campaignOnce runs `worker campaign --once` as run i of a test, failing
+// the test if it fails, and returns its stdout whole and as lines.
+func (r *localRun) campaignOnce(t *testing.T, i int) (string, []string) {
+	t.Helper()
+	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
+	if err != nil {
+		t.Fatalf("campaign run %d: %v\n%s", i, err, stderr)
+	}
+	t.Logf("run %d stdout %q", i, stdout)
+	return stdout, strings.Split(strings.TrimSpace(stdout), "\n")
+}
+
+// startCampaign starts `worker campaign --poll-interval=poll` until ctx
+// ends, with its stdout piped and its stderr collected.
+func (r *localRun) startCampaign(t *testing.T, ctx context.Context, poll string) (*exec.Cmd, io.ReadCloser, *strings.Builder) {
+	t.Helper()
+	cmd := r.command(ctx, "campaign", "--poll-interval="+poll)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdout, stderr
+}
+
+// awaitMessages reads n lines (messages of the console channel) from sc;
+// the test fails with the worker's stderr if stdout ends first.
+func awaitMessages(t *testing.T, sc *bufio.Scanner, n int, stderr *strings.Builder) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if !sc.Scan() {
+			t.Fatalf("stdout ended after %d messages\n%s", i, stderr.String())
+		}
+	}
+}
+
 // readReport decodes the published summary.
 func (r *localRun) readReport(t *testing.T, v any) {
 	t.Helper()

@@ -207,22 +207,8 @@ func TestCampaignCommandStopsOnSIGTERM(t *testing.T) {
 	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	for i := 0; i < 3; i++ {
-		if !sc.Scan() {
-			t.Fatalf("stdout ended after %d messages\n%s", i, stderr.String())
-		}
-	}
+	cmd, stdout, stderr := r.startCampaign(t, ctx, "50ms")
+	awaitMessages(t, bufio.NewScanner(stdout), 3, stderr)
 	// stdout ends when the process does; it must not end by itself after a
 	// few idle ticks.
 	exited := make(chan struct{})
@@ -373,8 +359,7 @@ func do(t *testing.T, req *http.Request) (int, string) {
 func TestCampaignAwardsPoints(t *testing.T) {
 	const token = "shop-token-2"
 	lr := newLocalRun(t, withAdminToken(shopProgram()))
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
@@ -411,17 +396,8 @@ func TestCampaignAwardsPoints(t *testing.T) {
 // local-root mapping) and the snapshot lives in PostgreSQL.
 func TestMetricsCommandPostgresState(t *testing.T) {
 	db := store.OpenTestPostgres(t)
-	var schema string
-	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	dsn := store.TestPostgresDSN()
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
 	r := newLocalRun(t, shopSegment())
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn+sep+"search_path="+schema)
+	r.env = append(r.env, workerconfig.EnvStateStore+"="+pgStateURL(t, db))
 	if _, stderr, err := r.run(t, "metrics"); err != nil {
 		t.Fatalf("metrics: %v\n%s", err, stderr)
 	}

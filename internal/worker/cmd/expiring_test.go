@@ -33,8 +33,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 	prog.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Fixed", After: "30d", WarningWindow: "14d"}
 	lr := newLocalRun(t, withAdminToken(prog))
 	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	lr.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
 
@@ -54,26 +53,14 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 		t.Fatalf("expiring members %s, want only b with 40 points", body)
 	}
 
-	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
-		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
-		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
-			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
-				ProgramRef: &v1alpha1.LocalObjectReference{Name: "rewards"}}},
-			Reentry: &v1alpha1.Reentry{Policy: "AfterCooldown", Cooldown: "30d"},
-			Steps: []v1alpha1.Step{{Name: "remind", Send: &v1alpha1.SendStep{
-				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
-				Template:   v1alpha1.MessageTemplate{Subject: "{{.loyaltyPoints}} points expire soon", Body: "spend them"}}}}}}
+	pb := expiryReminder(map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+		"{{.loyaltyPoints}} points expire soon", "spend them")
+	pb.Spec.Reentry = &v1alpha1.Reentry{Policy: "AfterCooldown", Cooldown: "30d"}
 	cr := newLocalRun(t, pb)
 	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
 	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 1; i <= 2; i++ {
-		stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
-		if err != nil {
-			t.Fatalf("campaign run %d: %v\n%s", i, err, stderr)
-		}
-		t.Logf("run %d stdout %q", i, stdout)
-		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		stdout, lines := cr.campaignOnce(t, i)
 		switch {
 		case i == 1 && (len(lines) != 1 || !strings.HasPrefix(lines[0], `[console] to=b*** subject="40 points expire soon" step=remind`)):
 			t.Errorf("run 1 stdout %q, want one reminder to b: 40 points expire soon", stdout)
@@ -86,14 +73,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 // Without the program's endpoint in the worker spec the campaign refuses to
 // start and names the field.
 func TestCampaignPointsExpiringNeedsProgramEndpoint(t *testing.T) {
-	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
-		Channels: map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
-			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
-				ProgramRef: &v1alpha1.LocalObjectReference{Name: "rewards"}}},
-			Steps: []v1alpha1.Step{{Name: "remind", Send: &v1alpha1.SendStep{
-				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
-				Template:   v1alpha1.MessageTemplate{Subject: "s", Body: "b"}}}}}}
+	pb := expiryReminder(nil, "s", "b")
 	cr := newLocalRun(t, pb)
 	_, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
 	if err == nil || !strings.Contains(stderr, `trigger.event.programRef \"rewards\": the worker spec has no loyaltyPrograms entry`) {
@@ -110,15 +90,7 @@ func TestCampaignPointsExpiringAPIUnreachable(t *testing.T) {
 	}
 	closedURL := "http://" + ln.Addr().String()
 	ln.Close()
-	pb := apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
-		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: closedURL, TokenKey: "token"}},
-		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
-			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
-				ProgramRef: &v1alpha1.LocalObjectReference{Name: "rewards"}}},
-			Steps: []v1alpha1.Step{{Name: "remind", Send: &v1alpha1.SendStep{
-				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
-				Template:   v1alpha1.MessageTemplate{Subject: "s", Body: "b"}}}}}}
+	pb := expiryReminder(map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: closedURL, TokenKey: "token"}}, "s", "b")
 	cr := newLocalRun(t, pb)
 	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", "tok")
 	stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
@@ -131,4 +103,19 @@ func TestCampaignPointsExpiringAPIUnreachable(t *testing.T) {
 	if !strings.Contains(stderr, `"level":"WARN","msg":"reading expiring loyalty points failed; retrying next tick"`) {
 		t.Errorf("stderr %s, want the retry warning", stderr)
 	}
+}
+
+// expiryReminder is the points-expiry reminder playbook of these tests: the
+// program rewards' points_expiring events (programs: where the worker
+// reaches it) trigger one console message "remind" with subject and body.
+func expiryReminder(programs map[string]workerconfig.LoyaltyEndpoint, subject, body string) apiPlaybook {
+	return apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
+		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
+		LoyaltyPrograms: programs,
+		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "active-small"},
+			Trigger: v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "points_expiring",
+				ProgramRef: &v1alpha1.LocalObjectReference{Name: "rewards"}}},
+			Steps: []v1alpha1.Step{{Name: "remind", Send: &v1alpha1.SendStep{
+				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
+				Template:   v1alpha1.MessageTemplate{Subject: subject, Body: body}}}}}}
 }

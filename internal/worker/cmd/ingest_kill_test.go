@@ -124,19 +124,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	_ = proc.Process.Signal(syscall.SIGTERM)
 	_ = proc.Wait()
 
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	stored, err := db.IngestedMessageIDs(context.Background(), killSource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows int
-	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM ingest_events WHERE source = $1`, killSource).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
+	stored, rows := storedKillMessages(t, dsn)
 	for id, n := range acked {
 		if stored[id] != 1 || n != 1 {
 			t.Errorf("messageId %s acknowledged %d times, stored %d times, want 1 and 1", id, n, stored[id])
@@ -156,9 +144,9 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		kills, posted, refusedOrLost, committedUnanswered, len(acked), rows)
 }
 
-// countCommittedPending counts the pending batches (posted, unanswered)
-// that were committed all the same: their resend must store nothing new.
-func countCommittedPending(t *testing.T, dsn string, pending [][]string) int {
+// storedKillMessages reads from the state store at dsn how many times each
+// message id of killSource is stored, and how many rows it has.
+func storedKillMessages(t *testing.T, dsn string) (map[string]int, int) {
 	t.Helper()
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
@@ -169,6 +157,18 @@ func countCommittedPending(t *testing.T, dsn string, pending [][]string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rows int
+	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM ingest_events WHERE source = $1`, killSource).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	return stored, rows
+}
+
+// countCommittedPending counts the pending batches (posted, unanswered)
+// that were committed all the same: their resend must store nothing new.
+func countCommittedPending(t *testing.T, dsn string, pending [][]string) int {
+	t.Helper()
+	stored, _ := storedKillMessages(t, dsn)
 	n := 0
 	for _, ids := range pending {
 		if len(ids) > 0 && stored[ids[0]] == 1 {

@@ -63,6 +63,14 @@ func withAdminToken(prog apiLoyalty) apiLoyalty {
 	return prog
 }
 
+// writeLoyaltyTokens mounts the loyalty worker's API token (token) and the
+// admin token (e2eAdminToken) of withAdminToken's program.
+func (r *localRun) writeLoyaltyTokens(t *testing.T, token string) {
+	t.Helper()
+	r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
+	r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
