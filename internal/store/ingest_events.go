@@ -212,19 +212,9 @@ func flattenProperties(obj string) map[string]string {
 // IngestedMessageIDs returns how many times each message id of source is
 // stored (tests and audits: every count must be 1).
 func (db *DB) IngestedMessageIDs(ctx context.Context, source string) (map[string]int, error) {
-	rows, err := db.Query(ctx, `SELECT message_id, count(*) FROM ingest_events WHERE source = $1 GROUP BY message_id`, source)
+	out, err := QueryMap[int](ctx, db, `SELECT message_id, count(*) FROM ingest_events WHERE source = $1 GROUP BY message_id`, source)
 	if err != nil {
 		return nil, fmt.Errorf("ingested message ids: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }

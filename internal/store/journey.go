@@ -249,21 +249,7 @@ func (db *DB) SetJourneyCursor(ctx context.Context, playbook, name, value string
 
 // JourneyCounters returns the playbook's counters (suppressions by reason...).
 func (db *DB) JourneyCounters(ctx context.Context, playbook string) (map[string]int64, error) {
-	rows, err := db.Query(ctx, `SELECT name, n FROM journey_counters WHERE playbook = $1`, playbook)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var n int64
-		if err := rows.Scan(&name, &n); err != nil {
-			return nil, err
-		}
-		out[name] = n
-	}
-	return out, rows.Err()
+	return QueryMap[int64](ctx, db, `SELECT name, n FROM journey_counters WHERE playbook = $1`, playbook)
 }
 
 // JourneyTally is one group of journey_states: how many journeys (and

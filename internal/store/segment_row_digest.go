@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/md5" //nolint:gosec // a change detector between our own rows, not a security boundary
 	"encoding/binary"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -63,11 +64,7 @@ func timelessDigest(buf []byte, f *customer.Features, score *clv.ScoreInputs) ([
 	flag(f.ConsentEmail)
 	flag(f.ConsentSMS)
 	flag(f.Attributes == nil) // null and {} are different JSON
-	keys := make([]string, 0, len(f.Attributes))
-	for k := range f.Attributes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(f.Attributes))
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
 		str(k)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // Summary is what Publish receives: aggregates over the whole playbook (all
@@ -129,22 +130,12 @@ func (w *worker) Summarize(ctx context.Context) (*Summary, error) {
 // name. It reads journey_states directly: an aggregate the store has no
 // method for, over columns the journey schema documents.
 func (w *worker) activeByStep(ctx context.Context) (map[string]int64, error) {
-	rows, err := w.db.Query(ctx, `SELECT step_name, count(*) FROM journey_states WHERE playbook = $1 AND status = $2
+	out, err := store.QueryMap[int64](ctx, w.db, `SELECT step_name, count(*) FROM journey_states WHERE playbook = $1 AND status = $2
 		GROUP BY step_name`, w.pb.Name, string(journey.Active))
 	if err != nil {
 		return nil, fmt.Errorf("count active journeys per step: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var n int64
-		if err := rows.Scan(&name, &n); err != nil {
-			return nil, fmt.Errorf("count active journeys per step: %w", err)
-		}
-		out[name] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (w *worker) publish(ctx context.Context) error {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -73,11 +74,7 @@ func encodeAggregate(buf []byte, a *aggregate) []byte {
 		buf = appendTime(buf, f.LastOrderAt)
 		buf = appendTime(buf, f.CreatedAt)
 		buf = binary.AppendVarint(buf, f.NPS)
-		keys := make([]string, 0, len(f.Attributes))
-		for k := range f.Attributes {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(f.Attributes))
 		buf = binary.AppendUvarint(buf, uint64(len(keys)))
 		for _, k := range keys {
 			buf = appendString(buf, k)
