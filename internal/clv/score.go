@@ -31,18 +31,26 @@ func (s ScoreModel) Model() Model {
 // ScoreInputs are one customer's purchase days as SummaryFromDays takes
 // them. Unlike a Summary they do not move with the calendar: a customer's
 // P(alive) and CLV change every day with T alone, and At gives exactly what
-// scoring the customer on that day gives.
+// scoring the customer on that day gives. Days are int32 (DayNumber of any
+// year up to 5 million): the metric job keeps one per buyer, a million of
+// them, and 8 bytes each add up.
 type ScoreInputs struct {
-	Days        int64   `json:"days"`
-	FirstDay    int64   `json:"firstDay"`
-	LastDay     int64   `json:"lastDay"`
+	Days        int32   `json:"days"`
+	FirstDay    int32   `json:"firstDay"`
+	LastDay     int32   `json:"lastDay"`
 	RepeatSpend float64 `json:"repeatSpend"`
+}
+
+// NewScoreInputs are the inputs of a customer with days distinct purchase
+// days from firstDay to lastDay (DayNumber) and repeatSpend after the first.
+func NewScoreInputs(days, firstDay, lastDay int64, repeatSpend float64) ScoreInputs {
+	return ScoreInputs{Days: int32(days), FirstDay: int32(firstDay), LastDay: int32(lastDay), RepeatSpend: repeatSpend}
 }
 
 // Summary is the customer's Summary with the calibration period ending on
 // endDay, durations in unit.
 func (in ScoreInputs) Summary(id string, endDay int64, unit time.Duration) Summary {
-	return SummaryFromDays(id, in.Days, in.FirstDay, in.LastDay, endDay, in.RepeatSpend, unit)
+	return SummaryFromDays(id, int64(in.Days), int64(in.FirstDay), int64(in.LastDay), endDay, in.RepeatSpend, unit)
 }
 
 // Buyer is one customer's id and purchase days.

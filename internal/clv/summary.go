@@ -89,7 +89,7 @@ func (b *SummaryBuilder) Buyers() []Buyer {
 		// Sum in day order so that the floating-point result does not depend
 		// on map iteration order.
 		ordered := slices.Sorted(maps.Keys(days))
-		by := Buyer{ID: id, ScoreInputs: ScoreInputs{Days: int64(len(days)), FirstDay: ordered[0], LastDay: ordered[len(ordered)-1]}}
+		by := Buyer{ID: id, ScoreInputs: NewScoreInputs(int64(len(days)), ordered[0], ordered[len(ordered)-1], 0)}
 		for _, d := range ordered[1:] {
 			by.RepeatSpend += days[d]
 		}

@@ -73,9 +73,9 @@ func timelessDigest(buf []byte, f *customer.Features, score *clv.ScoreInputs) ([
 	flag(score != nil)
 	if score != nil {
 		f64(score.RepeatSpend)
-		i64(score.Days)
-		i64(score.FirstDay)
-		i64(score.LastDay)
+		i64(int64(score.Days))
+		i64(int64(score.FirstDay))
+		i64(int64(score.LastDay))
 	}
 	return md5.Sum(b), b //nolint:gosec // see the import
 }

@@ -29,7 +29,7 @@ func TestTimelessDigestCoversEveryField(t *testing.T) {
 		switch v.Kind() {
 		case reflect.String:
 			v.SetString(v.String() + "x")
-		case reflect.Int, reflect.Int64:
+		case reflect.Int, reflect.Int32, reflect.Int64:
 			v.SetInt(v.Int() + 3)
 		case reflect.Float64:
 			v.SetFloat(v.Float() + 0.5)

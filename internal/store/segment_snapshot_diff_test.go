@@ -29,7 +29,7 @@ func TestUpdateSegmentSnapshotRowsWritesTheDiff(t *testing.T) {
 		// b is scored: its row keeps its purchase days, the run the model.
 		model := &clv.ScoreModel{BGNBD: clv.BGNBD{R: 0.24, Alpha: 4.41, A: 0.79, B: 2.43},
 			GammaGamma: clv.GammaGamma{P: 6.25, Q: 3.74, V: 15.44}, Unit: 7 * 24 * time.Hour, HorizonMonths: 12, MonthlyDiscount: 0.01}
-		days := &clv.ScoreInputs{Days: 4, FirstDay: clv.DayNumber(created), LastDay: clv.DayNumber(day0.Add(-35 * 24 * time.Hour)), RepeatSpend: 60}
+		days := new(clv.NewScoreInputs(4, clv.DayNumber(created), clv.DayNumber(day0.Add(-35*24*time.Hour)), 60))
 		update := func(at time.Time, fs ...customer.Features) SegmentDiff {
 			t.Helper()
 			d, err := db.UpdateSegmentSnapshotRows(ctx, ref, at, func(add func(*customer.Features, *clv.ScoreInputs) error) (*clv.ScoreModel, error) {
@@ -175,7 +175,7 @@ func TestTimelessRowsScoredWithTheirModel(t *testing.T) {
 		Unit: 7 * 24 * time.Hour, HorizonMonths: 12, MonthlyDiscount: 0.01}
 	runs := own
 	runs.BGNBD.R = 0.5
-	days := clv.ScoreInputs{Days: 3, FirstDay: clv.DayNumber(at) - 300, LastDay: clv.DayNumber(at) - 20, RepeatSpend: 40}
+	days := clv.NewScoreInputs(3, clv.DayNumber(at)-300, clv.DayNumber(at)-20, 40)
 	legacy := `{"ID":"b","Score":{"bgnbd":{"R":0.24,"Alpha":4.41,"A":0.79,"B":2.43},"gammaGamma":{"P":6.25,"Q":3.74,"V":15.44},` +
 		`"unit":604800000000000,"horizonMonths":12,"monthlyDiscount":0.01,"days":3,"firstDay":` +
 		fmt.Sprint(days.FirstDay) + `,"lastDay":` + fmt.Sprint(days.LastDay) + `,"repeatSpend":40}}`

@@ -91,5 +91,5 @@ func (r *run) storedScore(a *aggregate) *clv.ScoreInputs {
 
 // scoreInputs are the purchase days as a score's inputs.
 func scoreInputs(d datasource.PurchaseDays) clv.ScoreInputs {
-	return clv.ScoreInputs{Days: d.Days, FirstDay: d.FirstDay, LastDay: d.LastDay, RepeatSpend: d.RepeatSpend}
+	return clv.NewScoreInputs(d.Days, d.FirstDay, d.LastDay, d.RepeatSpend)
 }
