@@ -186,25 +186,16 @@ func TestPredictedCLVFitFailsEverySource(t *testing.T) {
 // checked against.
 func fitOrders(t *testing.T, orders []customer.Order) (clv.Model, []clv.Summary) {
 	t.Helper()
-	const week = 7 * 24 * time.Hour
-	b, err := clv.NewSummaryBuilder(asOf, week)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range orders {
-		b.Add(o)
-	}
-	rows := b.Rows()
-	model, err := clv.Fit(rows, week, 12, 0.01)
+	rows := summarize(t, orders).Rows()
+	model, err := clv.Fit(rows, predictUnit, 12, 0.01)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return model, rows
 }
 
-// fitShop is the job's predictor over orders (the files' path), fitted
-// as of asOf.
-func fitShop(t *testing.T, orders []customer.Order) *predictor {
+// summarize is every customer's purchase days in orders up to asOf.
+func summarize(t *testing.T, orders []customer.Order) *clv.SummaryBuilder {
 	t.Helper()
 	b, err := clv.NewSummaryBuilder(asOf, predictUnit)
 	if err != nil {
@@ -213,7 +204,14 @@ func fitShop(t *testing.T, orders []customer.Order) *predictor {
 	for _, o := range orders {
 		b.Add(o)
 	}
-	p, err := fitBuyers(b.Buyers(), asOf)
+	return b
+}
+
+// fitShop is the job's predictor over orders (the files' path), fitted
+// as of asOf.
+func fitShop(t *testing.T, orders []customer.Order) *predictor {
+	t.Helper()
+	p, err := fitBuyers(summarize(t, orders).Buyers(), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
