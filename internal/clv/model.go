@@ -31,13 +31,6 @@ type Prediction struct {
 	CLV float64
 }
 
-// Fit fits both models on rows (summaries with durations in unit). horizonMonths
-// and monthlyDiscount are stored for Predict (lifetimes' defaults are 12 and
-// 0.01). Errors name the model and how many customers it was fitted over.
-func Fit(rows []Summary, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
-	return FitRows(RowsOf(rows), unit, horizonMonths, monthlyDiscount)
-}
-
 // Rows are N summary rows given by At(i), for a caller that derives them
 // on the fly instead of keeping a slice (a million buyers' rows are 48 MB).
 type Rows struct {
@@ -50,8 +43,10 @@ func RowsOf(rows []Summary) Rows {
 	return Rows{N: len(rows), At: func(i int) Summary { return rows[i] }}
 }
 
-// FitRows is Fit over rows given by index.
-func FitRows(rows Rows, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
+// Fit fits both models on rows (summaries with durations in unit). horizonMonths
+// and monthlyDiscount are stored for Predict (lifetimes' defaults are 12 and
+// 0.01). Errors name the model and how many customers it was fitted over.
+func Fit(rows Rows, unit time.Duration, horizonMonths int, monthlyDiscount float64) (Model, error) {
 	if err := checkCLVSettings(horizonMonths, monthlyDiscount, PeriodsPerMonth(unit)); err != nil {
 		return Model{}, err
 	}

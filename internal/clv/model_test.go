@@ -50,7 +50,7 @@ func TestFitAndPredictOnCDNOWSample(t *testing.T) {
 	}
 
 	rows := inMemory
-	m, err := Fit(rows, week, 12, 0.01)
+	m, err := Fit(RowsOf(rows), week, 12, 0.01)
 	if err != nil {
 		t.Fatal(err)
 	}

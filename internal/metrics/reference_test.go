@@ -277,7 +277,7 @@ func fitOrders(orders []customer.Order, calibrationEnd time.Time, months int, di
 		b.Add(o)
 	}
 	rows := b.Rows()
-	model, err := clv.Fit(rows, week, months, discount)
+	model, err := clv.Fit(clv.RowsOf(rows), week, months, discount)
 	return model, rows, err
 }
 

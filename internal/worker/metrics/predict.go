@@ -155,7 +155,7 @@ func fitModel(rows clv.Rows, asOf time.Time) (clv.Model, error) {
 	if rows.N == 0 {
 		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: no orders at or before %s to fit the model on", asOf.Format(time.RFC3339))}
 	}
-	model, err := clv.FitRows(rows, predictUnit, predictHorizon, predictDiscount)
+	model, err := clv.Fit(rows, predictUnit, predictHorizon, predictDiscount)
 	if err != nil {
 		return clv.Model{}, &fitError{fmt.Errorf("predicted CLV: %w", err)}
 	}

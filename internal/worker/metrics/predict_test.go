@@ -187,7 +187,7 @@ func TestPredictedCLVFitFailsEverySource(t *testing.T) {
 func fitOrders(t *testing.T, orders []customer.Order) (clv.Model, []clv.Summary) {
 	t.Helper()
 	rows := summarize(t, orders).Rows()
-	model, err := clv.Fit(rows, predictUnit, 12, 0.01)
+	model, err := clv.Fit(clv.RowsOf(rows), predictUnit, 12, 0.01)
 	if err != nil {
 		t.Fatal(err)
 	}
