@@ -251,8 +251,11 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 	p := r.plan
 	q := datasource.FeatureQuery{AsOf: r.now, Window: p.window, Where: p.where, Args: p.args}
 	var scanned int64
+	// awaitRowInputs waits for what a row needs before it is read: the
+	// purchase days when the fit runs beside the stream (r.fit), the model
+	// when the criteria reads it (r.early).
 	daysIn := false
-	awaitModel := func() error {
+	awaitRowInputs := func() error {
 		if r.fit != nil && !daysIn {
 			daysIn = true
 			return r.fit.awaitDays(r)
@@ -266,7 +269,7 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 		return pf.await(r)
 	}
 	row := func(f *customer.Features) (bool, error) {
-		if err := awaitModel(); err != nil {
+		if err := awaitRowInputs(); err != nil {
 			return false, err
 		}
 		scanned++
@@ -296,7 +299,7 @@ func (r *run) scan(ctx context.Context, conn datasource.Connector, add func(*cus
 		})
 	}
 	if err == nil {
-		err = awaitModel() // no row came: the fit's outcome still counts
+		err = awaitRowInputs() // no row came: the fit's outcome still counts
 	}
 	if err != nil {
 		return r.dataErr(err)
