@@ -26,9 +26,6 @@ go build -o "$OUT/gendata" ./hack/gendata
 go test -c -o "$OUT/datasource.test" ./internal/datasource
 
 bench_shop_load retention_bench timed
-if [ "$BENCH_RELOADED" = 0 ]; then
-  echo "retention_bench already holds $CUSTOMERS/$ORDERS/$SEED (customers/orders target/seed); not reloading"
-fi
 psql "$BENCH_DSN" -tAc "SELECT 'rows: ' || (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM feedback) || ' feedback'"
 
 # The very query the connector sends (AsOf/window literals inlined), on one

@@ -23,10 +23,10 @@ cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-1000000}
 ORDERS=${ORDERS:-10000000}
 SEED=${SEED:-1}
-PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
-ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
-BENCH_DSN="$PGBASE/retention_bench?sslmode=disable"
 OUT=${OUT:-/tmp/retention-bench-metric-job}
+# shellcheck source=hack/lib/bench-shop.sh
+. hack/lib/bench-shop.sh
+BENCH_DSN=$(bench_dsn retention_bench)
 RUNS=${RUNS:-3}
 VARIANTS=${VARIANTS:-pushdown goeval orders predict}
 AS_OF=2025-01-01T00:00:00Z # gendata's default --end
@@ -36,22 +36,10 @@ go build -o "$OUT/gendata" ./hack/gendata
 go build -o "$OUT/worker" ./cmd/worker
 for v in $VARIANTS; do go run ./hack/metricspec --file hack/bench-segments.yaml --segment "$v" > "$OUT/spec.$v.json"; done
 
-if [ "$(psql "$ADMIN_DSN" -tAc "SELECT 1 FROM pg_database WHERE datname = 'retention_bench'")" != "1" ]; then
-  psql "$ADMIN_DSN" -qc "CREATE DATABASE retention_bench"
-fi
-want="$CUSTOMERS/$ORDERS/$SEED"
-have=$(psql "$BENCH_DSN" -tAc "SELECT customers || '/' || orders_target || '/' || seed FROM bench_meta
-  WHERE (SELECT count(*) FROM customers) = customers" 2>/dev/null || true)
-if [ "$have" != "$want" ]; then
-  echo "loading $CUSTOMERS customers / ~$ORDERS orders (seed $SEED) into retention_bench"
-  psql "$BENCH_DSN" -qc "DROP TABLE IF EXISTS bench_meta"
-  /usr/bin/time -f "load: %e s wall, %M KB peak RSS (gendata)" \
-    "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$BENCH_DSN"
-  psql "$BENCH_DSN" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
+bench_shop_load retention_bench timed
+if [ "$BENCH_RELOADED" = 1 ]; then
   # A reload invalidates the stored snapshots.
   psql "$BENCH_DSN" -qc "DROP SCHEMA IF EXISTS retention_state CASCADE"
-else
-  echo "retention_bench already holds $want (customers/orders target/seed); not reloading"
 fi
 psql "$BENCH_DSN" -tAc "SELECT 'rows: ' || (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders'"
 

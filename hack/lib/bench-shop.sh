@@ -33,5 +33,7 @@ bench_shop_load() {
     "${timer[@]}" "$OUT/gendata" --customers "$CUSTOMERS" --orders "$ORDERS" --seed "$SEED" --postgres "$dsn"
     psql "$dsn" -qc "CREATE TABLE bench_meta AS SELECT $CUSTOMERS AS customers, $ORDERS AS orders_target, $SEED AS seed"
     BENCH_RELOADED=1
+  else
+    echo "$db already holds $want (customers/orders target/seed); not reloading"
   fi
 }
