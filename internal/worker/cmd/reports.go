@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"strconv"
-
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
@@ -18,15 +16,15 @@ func loyaltyReport(s loyalty.Summary) report.Loyalty {
 		Members:           s.Members,
 		MembersPerTier:    s.MembersPerTier,
 		PointsOutstanding: s.PointsOutstanding,
-		Liability:         decimal2(s.Liability),
-		RedemptionRate:    decimal2(100 * s.RedemptionRate),
+		Liability:         report.Decimal(s.Liability),
+		RedemptionRate:    report.Decimal(100 * s.RedemptionRate),
 	}
 	if s.Repeat != nil {
 		if s.Repeat.MemberBuyers > 0 {
-			r.RepeatRateMembers = decimal2(100 * s.Repeat.MemberRate)
+			r.RepeatRateMembers = report.Decimal(100 * s.Repeat.MemberRate)
 		}
 		if s.Repeat.NonMemberBuyers > 0 {
-			r.RepeatRateNonMembers = decimal2(100 * s.Repeat.NonMemberRate)
+			r.RepeatRateNonMembers = report.Decimal(100 * s.Repeat.NonMemberRate)
 		}
 	}
 	return r
@@ -70,13 +68,4 @@ func playbookReport(s *campaign.Summary) report.Playbook {
 		}
 	}
 	return r
-}
-
-// decimal2 formats v with two decimals ("-0.00" becomes "0.00").
-func decimal2(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	if s == "-0.00" {
-		return "0.00"
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -51,7 +52,7 @@ func TestPredictedCLV(t *testing.T) {
 			sum += p.CLV
 		}
 	}
-	want := decimal(sum / float64(n))
+	want := report.Decimal(sum / float64(n))
 	// A threshold between the members' churn probabilities splits them.
 	var probs []float64
 	for id, m := range members {

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"strconv"
 
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/report"
@@ -41,22 +40,13 @@ func (r *run) metricStrings(values map[string]float64) map[string]string {
 		// data, e.g. a PostgreSQL numeric amount of 'NaN') is never
 		// published: metricNotes says why it is missing.
 		if v, ok := values[name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out[name] = decimal(v)
+			out[name] = report.Decimal(v)
 		}
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
-}
-
-// decimal formats v with two decimals ("-0.00" becomes "0.00").
-func decimal(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	if s == "-0.00" {
-		return "0.00"
-	}
-	return s
 }
 
 // cohorts converts the cohort matrix to percentages rounded to two decimals.
