@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // segmentShopCSV is a six-customer shop (all created 2024-01-01). As of
@@ -217,7 +218,7 @@ func TestSegmentEvalPostgres(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": evalPostgresDataSourceYAML})
-	t.Setenv("RETENTION_DATASOURCE_DSN", store.SchemaDSN(t, store.TestPostgresDSN(), db))
+	t.Setenv("RETENTION_DATASOURCE_DSN", store.SchemaDSN(t, sqldb.TestPostgresDSN(), db))
 	out, _, err := runVerb(t, newSegmentCommand(), "segment", "eval", "-f", filepath.Join(dir, "segment.yaml"),
 		"--datasource", filepath.Join(dir, "pg.yaml"), "--as-of", "2024-06-30", "-o", "json")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -53,7 +54,7 @@ func incrementalSources(t *testing.T, asOf time.Time) map[string]Connector {
 	load(sdb)
 	sdb.Close()
 	out["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
-	if dsn := store.TestPostgresDSN(); dsn != "" {
+	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		load(pdb)
 		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -46,7 +47,7 @@ func openFixtureSources(t *testing.T) map[string]Connector {
 	writeNDJSON(t, ndDir, fx)
 	out["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
 
-	if dsn := store.TestPostgresDSN(); dsn != "" {
+	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
 		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -52,7 +53,7 @@ func TestPurchaseDaysPostgresNumericAndNullAmounts(t *testing.T) {
 			('b', '6', 7,     '2024-03-02T00:00:00Z')`); err != nil {
 		t.Fatal(err)
 	}
-	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, sqldb.TestPostgresDSN(), db)})
 	asOf := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC) // order 5 is after it
 	day := func(s string) int64 { d, _ := time.Parse(time.DateOnly, s); return d.Unix() / 86400 }
 	want := map[string]PurchaseDays{

@@ -11,6 +11,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -130,7 +131,7 @@ func TestPurchaseDaysCDNOW(t *testing.T) {
 		"postgres": func(t *testing.T) Connector {
 			db := store.OpenTestPostgres(t)
 			loadOrders(t, db, orders)
-			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, store.TestPostgresDSN(), db)})
+			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, sqldb.TestPostgresDSN(), db)})
 		},
 	}
 	for name, open := range sources {

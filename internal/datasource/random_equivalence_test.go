@@ -11,6 +11,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -75,7 +76,7 @@ func TestFeaturesEquivalentOnRandomData(t *testing.T) {
 	writeNDJSON(t, ndDir, fx)
 	sources["csv"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir})
 	sources["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
-	if dsn := store.TestPostgresDSN(); dsn != "" {
+	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
 		pdb := store.OpenTestPostgres(t)
 		loadSQL(t, pdb, fx)
 		sources["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})

@@ -42,12 +42,6 @@ const (
 // PostgresDSNEnv names the environment variable PostgreSQL tests read.
 const PostgresDSNEnv = sqldb.PostgresDSNEnv
 
-// TestPostgresDSN is the PostgreSQL tests use (see sqldb.TestPostgresDSN).
-func TestPostgresDSN() string { return sqldb.TestPostgresDSN() }
-
-// SkipWithoutPostgres skips when there is no test PostgreSQL, else returns its DSN.
-func SkipWithoutPostgres(t TB) string { return sqldb.SkipWithoutPostgres(t) }
-
 // Open connects to a state store URL (see sqldb.Open).
 func Open(ctx context.Context, url string) (*DB, error) {
 	d, err := sqldb.Open(ctx, url)

@@ -14,6 +14,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 	segmentcfg "github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 )
 
@@ -84,7 +85,7 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (sourceconfig.Confi
 		"postgres": func(t *testing.T) (sourceconfig.Config, *store.DB) {
 			db := store.OpenTestPostgres(t)
 			loadTruthShop(t, db)
-			dsn := store.SchemaDSN(t, store.TestPostgresDSN(), db) // the same server OpenTestPostgres found
+			dsn := store.SchemaDSN(t, sqldb.TestPostgresDSN(), db) // the same server OpenTestPostgres found
 			return sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn}, db
 		},
 	}

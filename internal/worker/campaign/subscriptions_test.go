@@ -20,6 +20,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
 )
@@ -28,7 +29,7 @@ import (
 // what a restarted worker process would open.
 func reopen(t *testing.T, db *store.DB) *store.DB {
 	t.Helper()
-	again, err := store.Open(context.Background(), store.SchemaDSN(t, store.TestPostgresDSN(), db))
+	again, err := store.Open(context.Background(), store.SchemaDSN(t, sqldb.TestPostgresDSN(), db))
 	if err != nil {
 		t.Fatal(err)
 	}

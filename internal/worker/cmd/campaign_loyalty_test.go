@@ -8,6 +8,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -15,7 +16,7 @@ import (
 // pgStateURL is the test PostgreSQL DSN pointed at db's schema.
 func pgStateURL(t *testing.T, db *store.DB) string {
 	t.Helper()
-	return store.SchemaDSN(t, store.TestPostgresDSN(), db)
+	return store.SchemaDSN(t, sqldb.TestPostgresDSN(), db)
 }
 
 // A tierChange playbook against a running loyalty worker that shares the

@@ -16,6 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // The fixture is evaluated as of asOf with a 30-day window:
@@ -162,7 +163,7 @@ func schemaDSN(t *testing.T, db *store.DB) string {
 	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := store.TestPostgresDSN()
+	dsn := sqldb.TestPostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

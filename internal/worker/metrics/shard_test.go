@@ -17,6 +17,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // second is the AsOf of the second run in the comparisons.
@@ -95,7 +96,7 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 	data.Close()
 	out["sqlite"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
 		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
-	if store.TestPostgresDSN() != "" {
+	if sqldb.TestPostgresDSN() != "" {
 		db := store.OpenTestPostgres(t)
 		loadShopSQL(t, db, s)
 		out["postgres"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, db)},
