@@ -114,6 +114,9 @@ func (db *DB) Forget(ctx context.Context, customerID string, now time.Time) (*Er
 	if err != nil {
 		return nil, err
 	}
+	if err := lockErasures(ctx, tx, true); err != nil {
+		return nil, err
+	}
 	if err := lockCustomerEverywhere(ctx, tx, customerID); err != nil {
 		return nil, err
 	}
@@ -202,6 +205,28 @@ func randomBytes(n int) []byte {
 		panic("crypto/rand: " + err.Error()) // never fails on supported platforms
 	}
 	return b
+}
+
+// lockErasures serialises, on PostgreSQL, an erasure against the journey
+// transactions in flight: Forget takes the lock alone (exclusive), every
+// JourneyTxLeased shares it. A journey transaction that read the erasure
+// list before an erasure committed therefore also writes before the
+// erasure deletes, and one that starts after it sees the erasure. Without
+// it, a trigger observation of a customer with no journey yet (no customer
+// lock for Forget to find) could be written back after the erasure.
+// (SQLite's immediate transactions are already exclusive.)
+func lockErasures(ctx context.Context, tx *Tx, exclusive bool) error {
+	if tx.db.Dialect != Postgres {
+		return nil
+	}
+	lock := `SELECT pg_advisory_xact_lock_shared(hashtext('erasures'), 0)`
+	if exclusive {
+		lock = `SELECT pg_advisory_xact_lock(hashtext('erasures'), 0)`
+	}
+	if _, err := tx.Exec(ctx, lock); err != nil {
+		return fmt.Errorf("erasure lock: %w", err)
+	}
+	return nil
 }
 
 // lockCustomerEverywhere takes, on PostgreSQL, the customer's lock in every

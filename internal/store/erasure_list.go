@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // The erasure list is how an erased customer stays erased while the data
@@ -205,4 +207,21 @@ func (b *JourneyBatch) withoutErased(erased map[string]bool) {
 			delete(b.Seen, id)
 		}
 	}
+}
+
+// addErasedObservations adds to erased the customers of b's trigger
+// observations that are erased, beyond checked (sorted ids already looked up).
+func addErasedObservations(ctx context.Context, tx *Tx, b *JourneyBatch, checked []string, erased map[string]bool) error {
+	var unchecked []string
+	for id := range b.Seen {
+		if _, ok := slices.BinarySearch(checked, id); !ok {
+			unchecked = append(unchecked, id)
+		}
+	}
+	more, err := erasedAmong(ctx, tx, unchecked)
+	if err != nil {
+		return err
+	}
+	maps.Copy(erased, more)
+	return nil
 }

@@ -20,8 +20,12 @@ func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace,
 		return fmt.Errorf("journey batch: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	// The lease row lock comes before the customer locks, in every
-	// transaction that takes both, so the order is the same everywhere.
+	// The erasure lock comes first, then the lease row lock, then the
+	// customer locks, in every transaction that takes them, so the order is
+	// the same everywhere (Forget takes the first and the last).
+	if err := lockErasures(ctx, tx, false); err != nil {
+		return fmt.Errorf("journey batch: %w", err)
+	}
 	if lease != nil {
 		if err := checkLease(ctx, tx, lease); err != nil {
 			return err
@@ -44,11 +48,19 @@ func (db *DB) JourneyTxLeased(ctx context.Context, lease *ShardLease, namespace,
 	if err != nil {
 		return err
 	}
+	if erased == nil {
+		erased = map[string]bool{} // addErasedObservations adds to it
+	}
 	batch, err := fn(counts)
 	if err != nil {
 		return err
 	}
 	if batch != nil {
+		// A round's trigger observations may name customers beyond ids:
+		// those erased are not written back either.
+		if err := addErasedObservations(ctx, tx, batch, sorted, erased); err != nil {
+			return err
+		}
 		batch.withoutErased(erased)
 		if err := writeBatch(ctx, tx, namespace, playbook, batch); err != nil {
 			return err
