@@ -19,6 +19,7 @@ func oneSendPlaybook(name string) journey.Config {
 		Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "hi"}}}}}
 }
 
+// consenting is customers(n), every one with webhook consent.
 func consenting(n int) []customer.Features {
 	feats := customers(n)
 	for i := range feats {

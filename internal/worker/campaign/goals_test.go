@@ -20,10 +20,7 @@ func TestOrderPlacedGoalConvertsFromOrders(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		recv := newReceiver(t, 0)
 		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		feats := customers(300)
-		for i := range feats {
-			feats[i].Attributes[journey.ConsentWebhookAttribute] = "true"
-		}
+		feats := consenting(300)
 		src := &memSource{feats: feats}
 		cfg := journey.Config{Name: "shop/orders-goal", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
 			HoldoutPercent: 20, Goal: &journey.Goal{EventType: journey.OrderPlacedGoal, Window: 48 * time.Hour},

@@ -240,10 +240,7 @@ func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
 func TestHoldoutStableAcrossRestartAndNeverMessaged(t *testing.T) {
 	db := store.OpenTestSQLite(t)
 	recv := newReceiver(t, 0)
-	feats := customers(1000)
-	for i := range feats {
-		feats[i].Attributes[journey.ConsentWebhookAttribute] = "true"
-	}
+	feats := consenting(1000)
 	src := &memSource{feats: feats}
 	cfg := twoStepPlaybook("shop/holdout", 30)
 	opts := Options{Playbook: cfg, DB: db, Source: src, Clock: (&stepClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), step: time.Hour}).Now,

@@ -62,10 +62,7 @@ func TestVariantsAcrossInstancesAndPromotion(t *testing.T) {
 		ctx := context.Background()
 		recv := newReceiver(t, 0)
 		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		feats := customers(300)
-		for i := range feats {
-			feats[i].Attributes[journey.ConsentWebhookAttribute] = "true"
-		}
+		feats := consenting(300)
 		src := &memSource{feats: feats}
 		// A minute a reading: each commit round of sends reads the clock
 		// once, so the sends' times must stay well inside the 48 h goal
