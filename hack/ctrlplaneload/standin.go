@@ -116,7 +116,7 @@ func publishSegmentReport(ctx context.Context, c *clients, namespace, segment st
 	summary, err := json.Marshal(report.Segment{
 		RunTime: now, Succeeded: true, DataSourceReachable: true, LastSuccess: &now,
 		Size: 120, Entered: 120, Customers: 1000,
-		Metrics: map[string]string{"churnRate": "0.25", "repeatPurchaseRate": "0.5"},
+		Metrics: map[string]report.Figure{"churnRate": 25, "repeatPurchaseRate": 50},
 	})
 	if err != nil {
 		return err

@@ -169,10 +169,10 @@ func printLoyaltyReport(w io.Writer, rep loyaltyReport, spec v1alpha1.LoyaltyPro
 	fmt.Fprintf(tw, "liability\t%s %s\n", st.Liability, spec.Currency)
 	fmt.Fprintf(tw, "redemption rate\t%s\n", st.RedemptionRate)
 	if s := rep.Summary; s != nil {
-		if s.RepeatRateMembers != "" {
+		if s.RepeatRateMembers != nil {
 			fmt.Fprintf(tw, "repeat rate, members\t%s\n", s.RepeatRateMembers)
 		}
-		if s.RepeatRateNonMembers != "" {
+		if s.RepeatRateNonMembers != nil {
 			fmt.Fprintf(tw, "repeat rate, non-members\t%s\n", s.RepeatRateNonMembers)
 		}
 	}

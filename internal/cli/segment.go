@@ -229,7 +229,7 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 		return segmentEvalResult{}, err
 	}
 	return segmentEvalResult{Segment: seg.Name, AsOf: sum.RunTime, Customers: sum.Customers, Size: sum.Size,
-		Metrics: sum.Metrics, Cohorts: sum.Cohorts}, nil
+		Metrics: report.Decimals(sum.Metrics), Cohorts: sum.Cohorts}, nil
 }
 
 // localData points a file source at its data on this machine: --data when

@@ -126,9 +126,9 @@ func (r *LoyaltyProgramReconciler) foldReport(ctx context.Context, lp *v1alpha1.
 	}
 	st := &lp.Status
 	st.Members, st.MembersPerTier, st.PointsOutstanding = rep.Members, rep.MembersPerTier, rep.PointsOutstanding
-	st.Liability, st.RedemptionRate = rep.Liability, rep.RedemptionRate
+	st.Liability, st.RedemptionRate = rep.Liability.String(), rep.RedemptionRate.String()
 	st.LastReportTime = metaTime(rep.ReportTime)
-	setFromDecimal(loyaltyLiability.WithLabelValues(lp.Namespace, lp.Name, lp.Spec.Currency), rep.Liability)
+	loyaltyLiability.WithLabelValues(lp.Namespace, lp.Name, lp.Spec.Currency).Set(float64(rep.Liability))
 	for tier, n := range rep.MembersPerTier {
 		loyaltyMembers.WithLabelValues(lp.Namespace, lp.Name, tier).Set(float64(n))
 	}

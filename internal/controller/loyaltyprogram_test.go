@@ -53,7 +53,7 @@ var _ = Describe("LoyaltyProgram", func() {
 		// Hand-checked figures: 440 points outstanding at 0.01 EUR = 4.40 EUR.
 		writeReport(ns, "rewards-loyalty-report", report.Loyalty{
 			Members: 3, MembersPerTier: map[string]int64{"bronze": 2, "gold": 1},
-			PointsOutstanding: 440, Liability: "4.40", RedemptionRate: "18.52",
+			PointsOutstanding: 440, Liability: 4.4, RedemptionRate: 18.518518,
 		})
 		Eventually(func(g Gomega) {
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(lp), lp)).To(Succeed())

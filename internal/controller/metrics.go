@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"strconv"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -58,13 +56,5 @@ func forgetMetrics(obj client.Object, namespace, name string) {
 	}
 	for _, v := range vecs {
 		v.DeletePartialMatch(prometheus.Labels{"namespace": namespace, label: name})
-	}
-}
-
-// setFromDecimal sets a gauge from a status decimal string, skipping values
-// that are not numbers (a metric the job could not compute).
-func setFromDecimal(g prometheus.Gauge, s string) {
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		g.Set(v)
 	}
 }

@@ -183,10 +183,10 @@ func (r *SegmentReconciler) foldReport(ctx context.Context, seg *v1alpha1.Segmen
 	}
 	conditions.Set(seg, ConditionLastRunSucceeded, metav1.ConditionTrue, "RunSucceeded", fmt.Sprintf("%d members", rep.Size))
 	size := rep.Size
-	st.Size, st.Entered, st.Exited, st.Metrics = &size, rep.Entered, rep.Exited, rep.Metrics
+	st.Size, st.Entered, st.Exited, st.Metrics = &size, rep.Entered, rep.Exited, report.Decimals(rep.Metrics)
 	segmentSize.WithLabelValues(seg.Namespace, seg.Name).Set(float64(size))
 	for name, value := range rep.Metrics {
-		setFromDecimal(segmentMetric.WithLabelValues(seg.Namespace, seg.Name, name), value)
+		segmentMetric.WithLabelValues(seg.Namespace, seg.Name, name).Set(float64(value))
 	}
 	if seg.Spec.Suspend {
 		return waiting, nil

@@ -114,7 +114,7 @@ var _ = Describe("Sharded Segment metric job", func() {
 		eventuallyReady(seg, metav1.ConditionTrue, "Measured")
 		Expect(*seg.Status.Size).To(Equal(want.Size))
 		Expect(seg.Status.Entered).To(Equal(want.Entered))
-		Expect(seg.Status.Metrics).To(Equal(want.Metrics))
+		Expect(seg.Status.Metrics).To(Equal(report.Decimals(want.Metrics)))
 		Expect(seg.Status.Metrics).To(HaveKey("averageOrderValue"))
 		Expect(seg.Status.LastSuccessfulRunTime.Time.Equal(asOf)).To(BeTrue())
 		Expect(kubectl("get", "segment", "sharded", "-n", ns)).To(MatchRegexp(fmt.Sprintf(`sharded\s+True\s+%d\s+%d`, want.Size, want.Entered)))

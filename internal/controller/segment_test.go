@@ -44,7 +44,7 @@ var _ = Describe("Segment metric job", func() {
 		writeReport(ns, "at-risk-metrics-report", report.Segment{
 			RunTime: run, Succeeded: true, DataSourceReachable: true, LastSuccess: &run,
 			Size: 412, Entered: 37, Exited: 12, Customers: 5000,
-			Metrics: map[string]string{"retentionRate": "71.20", "nps": "32.00"},
+			Metrics: map[string]report.Figure{"retentionRate": 71.2, "nps": 32},
 		})
 		eventuallyReady(seg, metav1.ConditionTrue, "Measured")
 		Expect(*seg.Status.Size).To(Equal(int64(412)))

@@ -27,12 +27,15 @@ type Segment struct {
 	// IssueDuplicateCustomer, IssueOrphanOrder); empty when there were none.
 	DataIssues map[string]int64 `json:"dataIssues,omitempty"`
 	// DataSourceReachable is false when the run could not reach its data.
-	DataSourceReachable bool              `json:"dataSourceReachable"`
-	Size                int64             `json:"size"`
-	Entered             int64             `json:"entered"`
-	Exited              int64             `json:"exited"`
-	Customers           int64             `json:"customers"`
-	Metrics             map[string]string `json:"metrics,omitempty"`
+	DataSourceReachable bool  `json:"dataSourceReachable"`
+	Size                int64 `json:"size"`
+	Entered             int64 `json:"entered"`
+	Exited              int64 `json:"exited"`
+	Customers           int64 `json:"customers"`
+	// Metrics are the requested figures by name, as computed: rates in
+	// percent (85.5 means 85.5%), NPS on -100..100, the rest in the data's
+	// currency or orders per customer.
+	Metrics map[string]Figure `json:"metrics,omitempty"`
 	// MetricNotes says, for each requested metric missing from Metrics (or
 	// cohortRetention with only empty cohorts), why it has no value and what
 	// to change, e.g. retentionRate: "no member was active in the 730d before
@@ -102,13 +105,15 @@ type Arm struct {
 
 // Loyalty is the loyalty metrics job's summary.
 type Loyalty struct {
-	ReportTime           time.Time        `json:"reportTime"`
-	Members              int64            `json:"members"`
-	MembersPerTier       map[string]int64 `json:"membersPerTier,omitempty"`
-	PointsOutstanding    int64            `json:"pointsOutstanding"`
-	Liability            string           `json:"liability"`
-	RedemptionRate       string           `json:"redemptionRate"`
-	RepeatRateMembers    string           `json:"repeatRateMembers,omitempty"`
-	RepeatRateNonMembers string           `json:"repeatRateNonMembers,omitempty"`
-	Error                string           `json:"error,omitempty"`
+	ReportTime        time.Time        `json:"reportTime"`
+	Members           int64            `json:"members"`
+	MembersPerTier    map[string]int64 `json:"membersPerTier,omitempty"`
+	PointsOutstanding int64            `json:"pointsOutstanding"`
+	// Liability is in the program's currency; the rates are in percent, and
+	// the repeat rates are nil when the run had no such buyers.
+	Liability            Figure  `json:"liability"`
+	RedemptionRate       Figure  `json:"redemptionRate"`
+	RepeatRateMembers    *Figure `json:"repeatRateMembers,omitempty"`
+	RepeatRateNonMembers *Figure `json:"repeatRateNonMembers,omitempty"`
+	Error                string  `json:"error,omitempty"`
 }

@@ -7,27 +7,33 @@ import (
 )
 
 // loyaltyReport maps the loyalty worker's summary to what the LoyaltyProgram
-// controller folds into status. Rates become percent with two decimals
-// (redemptionRate 0.25 -> "25.00"), the liability two decimals of the
-// currency; repeat rates are set only when the run read the orders.
+// controller folds into status. Rates become percent (redemptionRate 0.25
+// -> 25); repeat rates are set only when the run read the orders and had
+// such buyers.
 func loyaltyReport(s loyalty.Summary) report.Loyalty {
 	r := report.Loyalty{
 		ReportTime:        s.AsOf.UTC(),
 		Members:           s.Members,
 		MembersPerTier:    s.MembersPerTier,
 		PointsOutstanding: s.PointsOutstanding,
-		Liability:         report.Decimal(s.Liability),
-		RedemptionRate:    report.Decimal(100 * s.RedemptionRate),
+		Liability:         report.Figure(s.Liability),
+		RedemptionRate:    report.Figure(100 * s.RedemptionRate),
 	}
 	if s.Repeat != nil {
 		if s.Repeat.MemberBuyers > 0 {
-			r.RepeatRateMembers = report.Decimal(100 * s.Repeat.MemberRate)
+			r.RepeatRateMembers = percent(s.Repeat.MemberRate)
 		}
 		if s.Repeat.NonMemberBuyers > 0 {
-			r.RepeatRateNonMembers = report.Decimal(100 * s.Repeat.NonMemberRate)
+			r.RepeatRateNonMembers = percent(s.Repeat.NonMemberRate)
 		}
 	}
 	return r
+}
+
+// percent is a rate as the report carries it.
+func percent(rate float64) *report.Figure {
+	f := report.Figure(100 * rate)
+	return &f
 }
 
 // playbookReport maps the campaign worker's summary to what the Playbook

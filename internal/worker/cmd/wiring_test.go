@@ -65,6 +65,7 @@ func TestParseShard(t *testing.T) {
 
 func TestLoyaltyReport(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	twoThirds := 2.0 / 3 // a variable, so the percent is the float64 product the worker computes
 	tests := []struct {
 		name string
 		in   loyalty.Summary
@@ -73,14 +74,14 @@ func TestLoyaltyReport(t *testing.T) {
 		{name: "with repeat rates",
 			in: loyalty.Summary{AsOf: at, Members: 7, MembersPerTier: map[string]int64{"gold": 2, "none": 5},
 				PointsOutstanding: 12345, Liability: 123.45, RedemptionRate: 0.125,
-				Repeat: &engine.RepeatRates{MemberBuyers: 3, MemberRepeaters: 2, MemberRate: 2.0 / 3,
+				Repeat: &engine.RepeatRates{MemberBuyers: 3, MemberRepeaters: 2, MemberRate: twoThirds,
 					NonMemberBuyers: 8, NonMemberRepeaters: 1, NonMemberRate: 0.125}},
 			want: report.Loyalty{ReportTime: at, Members: 7, MembersPerTier: map[string]int64{"gold": 2, "none": 5},
-				PointsOutstanding: 12345, Liability: "123.45", RedemptionRate: "12.50",
-				RepeatRateMembers: "66.67", RepeatRateNonMembers: "12.50"}},
+				PointsOutstanding: 12345, Liability: 123.45, RedemptionRate: 12.5,
+				RepeatRateMembers: figure(100 * twoThirds), RepeatRateNonMembers: figure(12.5)}},
 		{name: "no buyers on one side, nothing earned",
 			in:   loyalty.Summary{AsOf: at, Repeat: &engine.RepeatRates{MemberBuyers: 1, MemberRate: 0}},
-			want: report.Loyalty{ReportTime: at, Liability: "0.00", RedemptionRate: "0.00", RepeatRateMembers: "0.00"}},
+			want: report.Loyalty{ReportTime: at, RepeatRateMembers: figure(0)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,4 +124,9 @@ func TestPlaybookReport(t *testing.T) {
 	if r := playbookReport(&campaign.Summary{At: at}); r.Lift != nil || r.Suppressed != nil {
 		t.Errorf("empty summary: %+v", r)
 	}
+}
+
+func figure(v float64) *report.Figure {
+	f := report.Figure(v)
+	return &f
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
+	"github.com/retention-dev/retention-operator/internal/report"
 )
 
 // shardBenchEnv names the database hack/bench-metric-shards.sh loads with
@@ -47,7 +48,7 @@ func BenchmarkMetricJobShardsPostgres(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			want = sum.Metrics
+			want = report.Decimals(sum.Metrics)
 			b.Logf("size=%d metrics=%v", sum.Size, sum.Metrics)
 		}
 	})
@@ -75,7 +76,7 @@ func BenchmarkMetricJobShardsPostgres(b *testing.B) {
 						}
 						if publish {
 							mu.Lock()
-							got = sum.Metrics
+							got = report.Decimals(sum.Metrics)
 							mu.Unlock()
 						}
 					}

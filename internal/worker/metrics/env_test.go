@@ -60,7 +60,7 @@ func TestRunFromEnvPublishesReport(t *testing.T) {
 		got.Entered != 4 || got.Exited != 0 || got.RunTime.Before(before.Truncate(time.Second)) || got.LastSuccess == nil {
 		t.Errorf("summary %+v", got)
 	}
-	if want := map[string]string{"historicalCLV": "60.00", "nps": "25.00"}; !maps.Equal(got.Metrics, want) {
+	if want := map[string]string{"historicalCLV": "60.00", "nps": "25.00"}; !maps.Equal(report.Decimals(got.Metrics), want) {
 		t.Errorf("metrics %v, want %v", got.Metrics, want)
 	}
 	// Never customer data: no member id appears in the published JSON.

@@ -17,8 +17,8 @@ func TestNoFigureIsNaNOrInfinite(t *testing.T) {
 		metrics.MetricHistoricalCLV:      math.Inf(1),
 		metrics.MetricRepeatPurchaseRate: 12.5,
 	}
-	figures := r.metricStrings(values)
-	if len(figures) != 1 || figures[metrics.MetricRepeatPurchaseRate] != "12.50" {
+	figures := r.metricFigures(values)
+	if len(figures) != 1 || figures[metrics.MetricRepeatPurchaseRate] != 12.5 {
 		t.Fatalf("figures %v: want only the finite one", figures)
 	}
 	for _, name := range []string{metrics.MetricAverageOrderValue, metrics.MetricHistoricalCLV} {

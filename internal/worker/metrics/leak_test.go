@@ -159,7 +159,7 @@ func TestDataIssuesReachTheReport(t *testing.T) {
 		t.Errorf("dataIssues = %v, want %v", sum.DataIssues, want)
 	}
 	// The same figures as without the bad rows (TestRunFromEnvPublishesReport).
-	if sum.Metrics["historicalCLV"] != "60.00" || sum.Customers != 6 || sum.Size != 4 {
+	if sum.Metrics["historicalCLV"].String() != "60.00" || sum.Customers != 6 || sum.Size != 4 {
 		t.Errorf("summary %+v, want the fixture's figures unchanged", sum)
 	}
 	if !strings.Contains(logs.String(), `"dataIssues":{"duplicateOrderId":1,"orphanOrder":1}`) {

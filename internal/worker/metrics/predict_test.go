@@ -52,7 +52,7 @@ func TestPredictedCLV(t *testing.T) {
 			sum += p.CLV
 		}
 	}
-	want := report.Decimal(sum / float64(n))
+	want := report.Figure(sum / float64(n)).String()
 	// A threshold between the members' churn probabilities splits them.
 	var probs []float64
 	for id, m := range members {
@@ -82,7 +82,7 @@ func TestPredictedCLV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Metrics["predictedCLV"] != want || got.Size != int64(n) {
+			if got.Metrics["predictedCLV"].String() != want || got.Size != int64(n) {
 				t.Errorf("predictedCLV %q size %d, want %q size %d", got.Metrics["predictedCLV"], got.Size, want, n)
 			}
 			// Only the metric asked for the model, yet the member rows the
@@ -153,7 +153,7 @@ func TestPredictedCLVFitFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := got.Metrics["predictedCLV"]; ok || got.Metrics["nps"] != "25.00" || got.Size != 4 {
+	if _, ok := got.Metrics["predictedCLV"]; ok || got.Metrics["nps"].String() != "25.00" || got.Size != 4 {
 		t.Errorf("summary %+v, want nps 25.00, size 4 and no predictedCLV", got)
 	}
 	spec.Criteria = `customer.churnProbability < 0.5`
@@ -175,7 +175,7 @@ func TestPredictedCLVFitFailsEverySource(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := got.Metrics["predictedCLV"]; ok || got.Metrics["nps"] != "25.00" || got.Size != 4 {
+			if _, ok := got.Metrics["predictedCLV"]; ok || got.Metrics["nps"].String() != "25.00" || got.Size != 4 {
 				t.Errorf("summary %+v, want nps 25.00, size 4 and no predictedCLV", got)
 			}
 		})

@@ -65,7 +65,7 @@ func Run(ctx context.Context, o Options) (report.Segment, error) {
 	sum.Size, sum.Entered, sum.Exited = r.diff.Size, r.diff.Entered, r.diff.Exited
 	sum.Customers = r.customers
 	values := r.metricValues()
-	sum.Metrics = r.metricStrings(values)
+	sum.Metrics = r.metricFigures(values)
 	sum.MetricNotes = r.metricNotes(values)
 	sum.Cohorts = r.cohorts()
 	o.Logger.Info("segment run finished", "segment", o.Namespace+"/"+o.Name, "customers", sum.Customers,

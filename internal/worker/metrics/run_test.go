@@ -5,6 +5,8 @@ import (
 	"maps"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/report"
 )
 
 // TestSameResultAcrossSources runs one segment over the same data in CSV,
@@ -25,7 +27,7 @@ func TestSameResultAcrossSources(t *testing.T) {
 			if sum.Customers != 6 || sum.Size != 4 || sum.Entered != 4 || sum.Exited != 0 {
 				t.Errorf("customers %d size %d entered %d exited %d, want 6 4 4 0", sum.Customers, sum.Size, sum.Entered, sum.Exited)
 			}
-			if !maps.Equal(sum.Metrics, fixtureMetrics) {
+			if !maps.Equal(report.Decimals(sum.Metrics), fixtureMetrics) {
 				t.Errorf("metrics %v\nwant    %v", sum.Metrics, fixtureMetrics)
 			}
 			cohorts, _ := json.Marshal(sum.Cohorts)

@@ -290,7 +290,7 @@ func (r *run) publishShards(ctx context.Context, sr store.ShardRun, sum report.S
 	sum.Size, sum.Entered, sum.Exited = diff.Size, diff.Entered, diff.Exited
 	sum.Customers, sum.DataIssues = m.customers, m.issues
 	values := m.metricValues()
-	sum.Metrics = m.metricStrings(values)
+	sum.Metrics = m.metricFigures(values)
 	sum.MetricNotes = m.metricNotes(values)
 	sum.Cohorts = m.cohorts()
 	if b, err := json.Marshal(sum); err == nil {

@@ -25,13 +25,12 @@ func (r *run) metricValues() map[string]float64 {
 	return values
 }
 
-// metricStrings formats the requested metrics as decimal strings with two
-// decimals: rates in percent (85.50 means 85.5%), NPS on -100..100, the rest
-// in the data's currency or orders per customer. A metric without data (e.g.
-// retention when nobody was active before the window) is left out here and
-// explained in metricNotes.
-func (r *run) metricStrings(values map[string]float64) map[string]string {
-	out := map[string]string{}
+// metricFigures are the requested metrics as the report carries them (see
+// report.Segment.Metrics). A metric without data (e.g. retention when
+// nobody was active before the window) is left out here and explained in
+// metricNotes.
+func (r *run) metricFigures(values map[string]float64) map[string]report.Figure {
+	out := map[string]report.Figure{}
 	for _, name := range r.plan.metrics {
 		if name == metrics.MetricCohortRetention {
 			continue // the matrix goes into Cohorts
@@ -40,7 +39,7 @@ func (r *run) metricStrings(values map[string]float64) map[string]string {
 		// data, e.g. a PostgreSQL numeric amount of 'NaN') is never
 		// published: metricNotes says why it is missing.
 		if v, ok := values[name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out[name] = report.Decimal(v)
+			out[name] = report.Figure(v)
 		}
 	}
 	if len(out) == 0 {
