@@ -19,12 +19,11 @@ var (
 	segmentMetric = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "retention_segment_metric", Help: "A Segment's retention metric (rates in percent).",
 	}, []string{"namespace", "segment", "metric"})
-	campaignSent = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_campaign_sent_total", Help: "Messages a Playbook's campaign worker has sent.",
-	}, []string{"namespace", "playbook"})
-	campaignSuppressed = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_campaign_suppressed_total", Help: "Messages a Playbook suppressed, by reason.",
-	}, []string{"namespace", "playbook", "reason"})
+	// Counters the campaign worker keeps in its store, mirrored from its report.
+	campaignSent = newMirroredCounter("retention_campaign_sent_total",
+		"Messages a Playbook's campaign worker has sent.", "namespace", "playbook")
+	campaignSuppressed = newMirroredCounter("retention_campaign_suppressed_total",
+		"Messages a Playbook suppressed, by reason.", "namespace", "playbook", "reason")
 	campaignLift = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "retention_campaign_lift", Help: "Treatment minus holdout conversion rate, percentage points.",
 	}, []string{"namespace", "playbook"})
@@ -44,15 +43,15 @@ func init() {
 // forgetMetrics drops every series of a deleted resource, of its own kind
 // only: deleting Channel "x" must not wipe Segment "x"'s series.
 func forgetMetrics(obj client.Object, namespace, name string) {
-	var vecs []*prometheus.GaugeVec
+	var vecs []interface{ DeletePartialMatch(prometheus.Labels) int }
 	var label string
 	switch obj.(type) {
 	case *v1alpha1.Segment:
-		vecs, label = []*prometheus.GaugeVec{segmentSize, segmentMetric}, "segment"
+		vecs, label = append(vecs, segmentSize, segmentMetric), "segment"
 	case *v1alpha1.Playbook:
-		vecs, label = []*prometheus.GaugeVec{campaignSent, campaignSuppressed, campaignLift}, "playbook"
+		vecs, label = append(vecs, campaignSent, campaignSuppressed, campaignLift), "playbook"
 	case *v1alpha1.LoyaltyProgram:
-		vecs, label = []*prometheus.GaugeVec{loyaltyLiability, loyaltyMembers}, "program"
+		vecs, label = append(vecs, loyaltyLiability, loyaltyMembers), "program"
 	}
 	for _, v := range vecs {
 		v.DeletePartialMatch(prometheus.Labels{"namespace": namespace, label: name})

@@ -279,9 +279,9 @@ func (r *PlaybookReconciler) foldReport(ctx context.Context, pb *v1alpha1.Playbo
 		}
 	}
 	st.LastReportTime = metaTime(rep.ReportTime)
-	campaignSent.WithLabelValues(pb.Namespace, pb.Name).Set(float64(rep.Sent))
+	campaignSent.Set(float64(rep.Sent), pb.Namespace, pb.Name)
 	for reason, n := range rep.Suppressed {
-		campaignSuppressed.WithLabelValues(pb.Namespace, pb.Name, reason).Set(float64(n))
+		campaignSuppressed.Set(float64(n), pb.Namespace, pb.Name, reason)
 	}
 	if rep.Lift != nil {
 		campaignLift.WithLabelValues(pb.Namespace, pb.Name).Set(*rep.Lift)

@@ -3,6 +3,8 @@ package controller_test
 import (
 	"encoding/json"
 
+	dto "github.com/prometheus/client_model/go"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -98,6 +100,11 @@ var _ = Describe("Playbook", func() {
 		Expect(pb.Status.Conversions).To(Equal(&v1alpha1.Conversions{Treatment: 180, TreatmentEnrolled: 900, Holdout: 15, HoldoutEnrolled: 100}))
 		Expect(pb.Status.Lift).To(Equal("4.50pp"))
 		Expect(pb.Status.LiftInterval).To(Equal("[1.25, 7.75]"))
+		// The worker's running totals are exported as counters (rate() applies).
+		playbook := map[string]string{"namespace": ns, "playbook": "winback"}
+		Expect(sample("retention_campaign_sent_total", dto.MetricType_COUNTER, playbook)).To(Equal(1700.0))
+		playbook["reason"] = "consent"
+		Expect(sample("retention_campaign_suppressed_total", dto.MetricType_COUNTER, playbook)).To(Equal(40.0))
 
 		// 60 of the next 160 attempts fail: a spike worth an event.
 		writeReport(ns, "winback-campaign-report", report.Playbook{Enrolled: 1000, Sent: 1800, Failed: 63,

@@ -46,7 +46,7 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 	if _, err := db.StoreIngested(ctx, "shop/shop", []IngestedEvent{
 		{MessageID: "m-" + p.id, Type: "track", Name: "cart_updated", UserID: p.id, OccurredAt: now, ReceivedAt: now, Properties: props, Context: json.RawMessage(`{}`)},
 		{MessageID: "i-" + p.id, Type: "identify", UserID: p.id, OccurredAt: now, ReceivedAt: now, Properties: props, Context: json.RawMessage(`{}`)},
-	}, []TraitUpdate{{CustomerID: p.id, Email: p.email, Name: p.name, Attributes: json.RawMessage(`{}`), At: now}}); err != nil {
+	}, []TraitUpdate{{CustomerID: p.id, Contact: Contact{Email: p.email, Name: p.name}, Attributes: json.RawMessage(`{}`), At: now}}); err != nil {
 		t.Fatal(err)
 	}
 	for i, pb := range []string{"shop/winback", "shop/onboarding"} {

@@ -30,9 +30,9 @@ func TestStoreIngestedBothDialects(t *testing.T) {
 			}
 			yes, no := true, false
 			traits := []TraitUpdate{
-				{CustomerID: "u1", Email: "new@example.com", ConsentEmail: &yes, Attributes: json.RawMessage(`{"plan":"gold"}`), At: t0},
-				{CustomerID: "u1", Email: "old@example.com", ConsentEmail: &no, Attributes: json.RawMessage(`{"plan":"free"}`), At: t0.Add(-time.Hour)},
-				{CustomerID: "u1", TimeZone: "Europe/Paris", Attributes: json.RawMessage(`{"city":"Lyon"}`), At: t0.Add(time.Hour)},
+				{CustomerID: "u1", Contact: Contact{Email: "new@example.com", ConsentEmail: &yes}, Attributes: json.RawMessage(`{"plan":"gold"}`), At: t0},
+				{CustomerID: "u1", Contact: Contact{Email: "old@example.com", ConsentEmail: &no}, Attributes: json.RawMessage(`{"plan":"free"}`), At: t0.Add(-time.Hour)},
+				{CustomerID: "u1", Contact: Contact{TimeZone: "Europe/Paris"}, Attributes: json.RawMessage(`{"city":"Lyon"}`), At: t0.Add(time.Hour)},
 			}
 			for round := 0; round < 2; round++ {
 				added, err := db.StoreIngested(ctx, "shop/web", evs, traits)

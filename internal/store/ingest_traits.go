@@ -10,18 +10,24 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
 
-// TraitUpdate is what one identify call says about a customer. Empty
-// strings and nil consents leave the stored value as it was; Attributes are
-// merged key by key into the stored ones (a JSON object).
-type TraitUpdate struct {
-	CustomerID   string
+// Contact is how a customer is reached and what they agreed to: the
+// identify traits a stored customer row holds.
+type Contact struct {
 	Email        string
 	Phone        string
 	Name         string
 	TimeZone     string
 	ConsentEmail *bool
 	ConsentSMS   *bool
-	Attributes   json.RawMessage
+}
+
+// TraitUpdate is what one identify call says about a customer. Empty
+// strings and nil consents leave the stored value as it was; Attributes are
+// merged key by key into the stored ones (a JSON object).
+type TraitUpdate struct {
+	CustomerID string
+	Contact
+	Attributes json.RawMessage
 	// At is the identify's timestamp: an update older than the stored one
 	// is ignored, so a late retry never undoes a newer identify.
 	At time.Time
@@ -29,14 +35,9 @@ type TraitUpdate struct {
 
 // Traits is a customer's stored identify traits.
 type Traits struct {
-	CustomerID   string
-	Email        string
-	Phone        string
-	Name         string
-	TimeZone     string
-	ConsentEmail *bool
-	ConsentSMS   *bool
-	Attributes   map[string]string
+	CustomerID string
+	Contact
+	Attributes map[string]string
 	UpdatedAt    time.Time
 }
 
