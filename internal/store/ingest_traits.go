@@ -38,7 +38,7 @@ type Traits struct {
 	CustomerID string
 	Contact
 	Attributes map[string]string
-	UpdatedAt    time.Time
+	UpdatedAt  time.Time
 }
 
 func upsertTraits(ctx context.Context, tx *Tx, source string, u *TraitUpdate) error {

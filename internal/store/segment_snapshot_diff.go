@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/md5" //nolint:gosec // see segment_row_digest.go
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -92,10 +91,11 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		d.Size++
 		var digest [md5.Size]byte
 		digest, buf = timelessDigest(buf, f, score)
-		p, was := prev[f.ID]
+		i := prev.find(f.ID)
+		was := i >= 0 && !prev.seen[i]
 		if was {
-			delete(prev, f.ID) // what is left of prev afterwards has exited
-			if p.timeless && p.digest == digest {
+			prev.seen[i] = true // the members left unseen afterwards have exited
+			if prev.timeless[i] && prev.digests[i] == digest {
 				return nil
 			}
 		}
@@ -123,10 +123,7 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 	if err := writer.wait(); err != nil {
 		return SegmentDiff{}, err
 	}
-	exited := make([]string, 0, len(prev))
-	for id := range prev {
-		exited = append(exited, id)
-	}
+	exited := prev.unseen()
 	d.Exited = int64(len(exited))
 	if err := deleteSegmentRows(ctx, tx, "segment_members", ref, exited); err != nil {
 		return fail("remove exited members", err)
@@ -207,62 +204,6 @@ func decodeTimelessFeatures(b []byte, runAt time.Time, model clv.ScoreModel) (*c
 		f.ChurnProbability, f.PredictedCLV = churn, value
 	}
 	return f, nil
-}
-
-// storedMember is what the diff needs of a stored member: whether its row
-// is stored without times, and the digest of the row (zero without one).
-type storedMember struct {
-	timeless bool
-	digest   [md5.Size]byte
-}
-
-// storedMemberDigests reads ref's members with the digest stored with
-// their rows (16 bytes a member: neither the rows nor their hashing cross
-// the wire or cost the database CPU). The two
-// tables are read by two plain scans and joined here: a join in SQL is
-// planned from statistics that a first run's fresh rows do not have yet
-// (a nested loop over every member, measured at 1 s for 41,000).
-//
-// orphans are rows without a membership (none is written so; a crash of an
-// older version could leave them), deleted with the leavers' rows.
-func storedMemberDigests(ctx context.Context, tx *Tx, ref SegmentRef) (out map[string]storedMember, orphans []string, err error) {
-	out = map[string]storedMember{}
-	rows, err := tx.Query(ctx, `SELECT customer_id FROM segment_members WHERE segment = $1`, ref.Key())
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var id string
-	for rows.Next() {
-		if err := rows.Scan(&id); err != nil {
-			return nil, nil, err
-		}
-		out[id] = storedMember{}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	rows.Close()
-	rows, err = tx.Query(ctx, `SELECT customer_id, times_at_read, digest FROM segment_member_features WHERE segment = $1`, ref.Key())
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var timeless int
-	var b sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&id, &timeless, &b); err != nil {
-			return nil, nil, err
-		}
-		if _, member := out[id]; !member {
-			orphans = append(orphans, strings.Clone(id))
-			continue
-		}
-		m := storedMember{timeless: timeless == 1 && len(b) == md5.Size}
-		copy(m.digest[:], b)
-		out[id] = m
-	}
-	return out, orphans, rows.Err()
 }
 
 // stagedBatch is one batch of the diff: the members who joined, and every
