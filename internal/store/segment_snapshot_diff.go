@@ -91,7 +91,7 @@ func (db *DB) UpdateSegmentSnapshotRows(ctx context.Context, ref SegmentRef, at 
 		d.Size++
 		var digest [md5.Size]byte
 		digest, buf = timelessDigest(buf, f, score)
-		i := prev.find(f.ID)
+		i := prev.Find(f.ID)
 		was := i >= 0 && !prev.seen[i]
 		if was {
 			prev.seen[i] = true // the members left unseen afterwards have exited

@@ -430,7 +430,7 @@ func (r *run) evaluateAggregates(aggs map[string]*aggregate, ids []string, add f
 			continue
 		}
 		if r.preds != nil && !p.criteriaPredicts {
-			if i := buyerIndex(r.preds.buyers, id); i >= 0 {
+			if i := r.preds.buyers.index(id); i >= 0 {
 				scoring = append(scoring, int32(i))
 			}
 		}

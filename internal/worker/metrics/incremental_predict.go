@@ -31,12 +31,13 @@ type storedModel struct {
 // grows for every customer every day and P(alive) and CLV depend on it, so
 // each run scores the members it reports, with the current T.
 func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, ids []string, hash string, set incrementalSettings) error {
-	var buyers []clv.Buyer
+	var bb buyersBuilder
 	for _, id := range ids {
 		if a := aggs[id]; a.hasDays {
-			buyers = append(buyers, clv.Buyer{ID: id, ScoreInputs: scoreInputs(a.days)})
+			bb.add(id, scoreInputs(a.days))
 		}
 	}
+	buyers := bb.sorted()
 	stored, have, err := r.o.DB.LoadSegmentModel(ctx, r.ref)
 	if err != nil {
 		return fmt.Errorf("state store: %w", err)
@@ -71,7 +72,7 @@ func (r *run) incrementalModel(ctx context.Context, aggs map[string]*aggregate, 
 			return fmt.Errorf("state store: %w", err)
 		}
 	}
-	r.o.Logger.Info("predicted CLV model", "segment", r.ref.Key(), "refitted", refit, "buyers", len(buyers))
+	r.o.Logger.Info("predicted CLV model", "segment", r.ref.Key(), "refitted", refit, "buyers", buyers.len())
 	r.preds = &predictor{model: model, endDay: clv.DayNumber(r.now.UTC()), buyers: buyers}
 	return nil
 }

@@ -28,24 +28,15 @@ const (
 type predictor struct {
 	model  clv.Model
 	endDay int64 // the day T is counted to: the run's
-	buyers []clv.Buyer
+	buyers buyers
 	rows   []clv.Summary // instead of buyers: a sharded run's merged parts
-}
-
-// buyerIndex is the index of id in buyers (sorted by id), or -1.
-func buyerIndex(buyers []clv.Buyer, id string) int {
-	i, ok := slices.BinarySearchFunc(buyers, id, func(b clv.Buyer, id string) int { return strings.Compare(b.ID, id) })
-	if !ok {
-		return -1
-	}
-	return i
 }
 
 // inputs are id's purchase days (nil for a customer who never bought, or
 // when p holds summary rows).
 func (p *predictor) inputs(id string) *clv.ScoreInputs {
-	if i := buyerIndex(p.buyers, id); i >= 0 {
-		return &p.buyers[i].ScoreInputs
+	if i := p.buyers.index(id); i >= 0 {
+		return &p.buyers.inputs[i]
 	}
 	return nil
 }
@@ -60,11 +51,11 @@ func (p *predictor) summary(id string) (clv.Summary, bool) {
 		}
 		return p.rows[i], true
 	}
-	i := buyerIndex(p.buyers, id)
+	i := p.buyers.index(id)
 	if i < 0 {
 		return clv.Summary{}, false
 	}
-	return p.buyers[i].Summary(id, p.endDay, predictUnit), true
+	return p.buyers.inputs[i].Summary(id, p.endDay, predictUnit), true
 }
 
 // predict fills f's ChurnProbability = 1 - P(alive | x, t_x, T) and
@@ -98,20 +89,20 @@ func newPredictor(ctx context.Context, conn datasource.Connector, asOf time.Time
 // database aggregates the orders into purchase days itself (one GROUP BY),
 // so memory is one row per buyer; files stream their orders through a
 // SummaryBuilder (one entry per customer and purchase day).
-func loadBuyers(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) ([]clv.Buyer, error) {
+func loadBuyers(ctx context.Context, conn datasource.Connector, asOf time.Time, progress func(Progress)) (buyers, error) {
 	if pd, ok := conn.(datasource.PurchaseDayScanner); ok {
 		return buyersFromDays(ctx, pd, asOf, progress)
 	}
 	b, err := buyerOrders(ctx, conn, asOf, progress)
 	if err != nil {
-		return nil, err
+		return buyers{}, err
 	}
-	return b.Buyers(), nil
+	return buyersOf(b.Buyers()), nil
 }
 
 // fitBuyers fits the models on buyers (sorted by id: the order the
 // likelihoods are summed in) as of asOf.
-func fitBuyers(buyers []clv.Buyer, asOf time.Time) (*predictor, error) {
+func fitBuyers(buyers buyers, asOf time.Time) (*predictor, error) {
 	model, err := fitModel(buyerRows(buyers, asOf), asOf)
 	if err != nil {
 		return nil, err
@@ -122,19 +113,19 @@ func fitBuyers(buyers []clv.Buyer, asOf time.Time) (*predictor, error) {
 // buyerRows are the buyers' summary rows as of asOf, derived as the fit
 // reads them: no slice of them is kept (48 MB for a million buyers), as
 // scoring derives a member's from its purchase days too.
-func buyerRows(buyers []clv.Buyer, asOf time.Time) clv.Rows {
+func buyerRows(buyers buyers, asOf time.Time) clv.Rows {
 	endDay := clv.DayNumber(asOf.UTC())
-	return clv.Rows{N: len(buyers), At: func(i int) clv.Summary {
-		return buyers[i].Summary(buyers[i].ID, endDay, predictUnit)
+	return clv.Rows{N: buyers.len(), At: func(i int) clv.Summary {
+		return buyers.inputs[i].Summary("", endDay, predictUnit) // the fit reads no id
 	}}
 }
 
 // summariesOf are the buyers' summary rows as of asOf, in their order.
-func summariesOf(buyers []clv.Buyer, asOf time.Time) []clv.Summary {
+func summariesOf(buyers buyers, asOf time.Time) []clv.Summary {
 	endDay := clv.DayNumber(asOf.UTC())
-	rows := make([]clv.Summary, len(buyers))
-	for i, b := range buyers {
-		rows[i] = b.Summary(b.ID, endDay, predictUnit)
+	rows := make([]clv.Summary, buyers.len())
+	for i, in := range buyers.inputs {
+		rows[i] = in.Summary(buyers.ids.ID(i), endDay, predictUnit)
 	}
 	return rows
 }
@@ -169,20 +160,19 @@ func modelOf(bg clv.BGNBD, gg clv.GammaGamma) clv.Model {
 
 // buyersFromDays reads the database's per-customer purchase days, sorted by
 // customer id.
-func buyersFromDays(ctx context.Context, pd datasource.PurchaseDayScanner, asOf time.Time, progress func(Progress)) ([]clv.Buyer, error) {
-	var out []clv.Buyer
+func buyersFromDays(ctx context.Context, pd datasource.PurchaseDayScanner, asOf time.Time, progress func(Progress)) (buyers, error) {
+	var bb buyersBuilder
 	err := pd.ScanPurchaseDays(ctx, asOf, func(p *datasource.PurchaseDays) error {
-		out = append(out, clv.Buyer{ID: strings.Clone(p.CustomerID), ScoreInputs: scoreInputs(*p)})
-		if len(out)%ProgressEvery == 0 {
-			progress(Progress{Stage: "predictions", Rows: int64(len(out))})
+		bb.add(p.CustomerID, scoreInputs(*p)) // the id's bytes are copied
+		if n := len(bb.inputs); n%ProgressEvery == 0 {
+			progress(Progress{Stage: "predictions", Rows: int64(n)})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return buyers{}, err
 	}
-	slices.SortFunc(out, func(a, b clv.Buyer) int { return strings.Compare(a.ID, b.ID) })
-	return slices.Clip(out), nil
+	return bb.sorted(), nil
 }
 
 // buyerOrders streams every order at or before asOf into a SummaryBuilder

@@ -27,7 +27,7 @@ import (
 // is in (await); the database has been computing both meanwhile.
 type pendingFit struct {
 	daysIn chan struct{} // closed when buyers (or daysErr) are set
-	buyers []clv.Buyer
+	buyers buyers
 	// daysErr is the purchase days' read error.
 	daysErr error
 	done    chan struct{} // closed when preds (or err) are set
@@ -70,12 +70,12 @@ func (pf *pendingFit) awaitDays(r *run) error {
 // customer who never bought, whose predicted fields are zero). The days
 // must be in (awaitDays).
 func (pf *pendingFit) add(id string) *clv.ScoreInputs {
-	i := buyerIndex(pf.buyers, id)
+	i := pf.buyers.index(id)
 	if i < 0 {
 		return nil
 	}
 	pf.members = append(pf.members, int32(i))
-	return &pf.buyers[i].ScoreInputs
+	return &pf.buyers.inputs[i]
 }
 
 // stop cancels an unfinished fit (a failed scan) and waits for it.
@@ -140,8 +140,8 @@ func scoreAll(p *predictor, members []int32) ([]float64, error) {
 		lo, hi := w*len(members)/workers, (w+1)*len(members)/workers
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				b := &p.buyers[members[i]]
-				_, value, err := p.model.Score(b.Summary(b.ID, p.endDay, predictUnit))
+				in := &p.buyers.inputs[members[i]]
+				_, value, err := p.model.Score(in.Summary("", p.endDay, predictUnit))
 				if err != nil {
 					errs[w] = fmt.Errorf("predicted CLV: %w", err)
 					return

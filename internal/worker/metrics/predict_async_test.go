@@ -13,7 +13,7 @@ func TestScoreAllMatchesSequential(t *testing.T) {
 	p := fitShop(t, fx.orders)
 	var members []int32
 	for i := range 5000 { // enough for several workers
-		members = append(members, int32(i%len(p.buyers)))
+		members = append(members, int32(i%p.buyers.len()))
 	}
 	got, err := scoreAll(p, members)
 	if err != nil {
@@ -21,7 +21,7 @@ func TestScoreAllMatchesSequential(t *testing.T) {
 	}
 	nonzero := 0
 	for i, m := range members {
-		f := customer.Features{ID: p.buyers[m].ID}
+		f := customer.Features{ID: p.buyers.ids.ID(int(m))}
 		if err := p.predict(&f); err != nil {
 			t.Fatal(err)
 		}

@@ -212,7 +212,7 @@ func summarize(t *testing.T, orders []customer.Order) *clv.SummaryBuilder {
 // as of asOf.
 func fitShop(t *testing.T, orders []customer.Order) *predictor {
 	t.Helper()
-	p, err := fitBuyers(summarize(t, orders).Buyers(), asOf)
+	p, err := fitBuyers(buyersOf(summarize(t, orders).Buyers()), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}

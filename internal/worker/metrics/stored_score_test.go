@@ -20,7 +20,7 @@ func TestStoredScoreEqualsTheRunsScore(t *testing.T) {
 	a := &aggregate{hasFeatures: true, hasDays: true, days: days}
 	for _, day := range []time.Time{now, now.Add(24 * time.Hour), now.Add(9 * 24 * time.Hour)} {
 		r := &run{now: day, preds: &predictor{model: model, endDay: clv.DayNumber(day),
-			buyers: []clv.Buyer{{ID: "c1", ScoreInputs: scoreInputs(days)}}}}
+			buyers: buyersOf([]clv.Buyer{{ID: "c1", ScoreInputs: scoreInputs(days)}})}}
 		f := customer.Features{ID: "c1"}
 		if err := r.preds.predict(&f); err != nil {
 			t.Fatal(err)
