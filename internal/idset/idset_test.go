@@ -33,3 +33,19 @@ func TestSortedFindsWhatWasAdded(t *testing.T) {
 		t.Error("the builder still holds ids after Sort")
 	}
 }
+
+// Find compares ids in place: a lookup per streamed row allocates nothing.
+func TestFindDoesNotAllocate(t *testing.T) {
+	var b Builder
+	for _, id := range []string{"c1", "c2", "c3", "customer-000123456789-with-an-id-past-32-bytes"} {
+		b.AddString(id)
+	}
+	s, _ := b.Sort()
+	if n := testing.AllocsPerRun(100, func() {
+		s.Find("customer-000123456789-with-an-id-past-32-bytes")
+		s.Find("c2")
+		s.Find("zz")
+	}); n != 0 {
+		t.Errorf("Find allocates %v times a call", n)
+	}
+}
