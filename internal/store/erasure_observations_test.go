@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
 // A round's trigger observations name customers with no journey yet (so no
@@ -25,7 +27,7 @@ func TestErasedObservationsAreNotWrittenBack(t *testing.T) {
 		}
 		observe := func(during func(), ids ...string) {
 			t.Helper()
-			obs := map[string]string{}
+			obs := map[string]journey.Seen{}
 			for _, id := range ids {
 				obs[id] = "1"
 			}

@@ -65,7 +65,7 @@ func fillStores(t *testing.T, db *DB, pts *Points, p person, now time.Time) {
 					CustomerID: p.id, Step: "hello", Kind: DeliveryMessage, Channel: "email", To: p.email,
 					Subject: "Hello " + p.name, Body: "Dear " + p.name + ", your id is " + p.id,
 					HTML: "<p>Dear " + p.name + "</p>", Status: status, CreatedAt: now}},
-				Seen: map[string]string{p.id: "in:" + ref.Key()},
+				Seen: map[string]journey.Seen{p.id: journey.Seen("in:" + ref.Key())},
 			}, nil
 		})
 		if err != nil {
@@ -340,7 +340,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			// A campaign batch computed before the erasure (its worker still
 			// had the customer in memory) is written without them.
 			err = db.JourneyTx(ctx, "shop", "shop/winback", []string{ada.id, bob.id}, now, func(map[string]int) (*JourneyBatch, error) {
-				b := &JourneyBatch{Seen: map[string]string{}}
+				b := &JourneyBatch{Seen: map[string]journey.Seen{}}
 				for _, p := range []person{ada, bob} {
 					b.States = append(b.States, journey.State{CustomerID: p.id, Enrolment: 2, StepName: "hello", Status: journey.Active, EnteredAt: now})
 					b.Deliveries = append(b.Deliveries, Delivery{Key: journey.IdempotencyKey("shop/winback", p.id, 2, "hello"),

@@ -18,7 +18,7 @@ type JourneyBatch struct {
 	States     []journey.State
 	Deliveries []Delivery
 	Counters   map[string]int64
-	Seen       map[string]string
+	Seen       map[string]journey.Seen
 }
 
 // shardClause restricts a query to replica shard of shards by bucket.
@@ -190,7 +190,7 @@ func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey
 	return nil
 }
 
-func upsertSeen(ctx context.Context, tx *Tx, playbook string, seen map[string]string) error {
+func upsertSeen(ctx context.Context, tx *Tx, playbook string, seen map[string]journey.Seen) error {
 	ids := make([]string, 0, len(seen))
 	for id := range seen {
 		ids = append(ids, id)
@@ -200,7 +200,7 @@ func upsertSeen(ctx context.Context, tx *Tx, playbook string, seen map[string]st
 		part := ids[c[0]:c[1]]
 		args := make([]any, 0, len(part)*4)
 		for _, id := range part {
-			args = append(args, playbook, id, journey.Bucket(id), seen[id])
+			args = append(args, playbook, id, journey.Bucket(id), string(seen[id]))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_seen (playbook, customer_id, bucket, value) VALUES `+
 			valuesList(len(part), 4)+` ON CONFLICT (playbook, customer_id) DO UPDATE SET value = excluded.value`, args...); err != nil {
@@ -211,20 +211,20 @@ func upsertSeen(ctx context.Context, tx *Tx, playbook string, seen map[string]st
 }
 
 // LoadJourneySeen returns what the playbook last observed per customer of its
-// shard (segment membership "1"/"0", or the loyalty tier).
-func (db *DB) LoadJourneySeen(ctx context.Context, playbook string, shard, shards int) (map[string]string, error) {
+// shard (journey.Seen).
+func (db *DB) LoadJourneySeen(ctx context.Context, playbook string, shard, shards int) (map[string]journey.Seen, error) {
 	rows, err := db.Query(ctx, `SELECT customer_id, value FROM journey_seen WHERE playbook = $1`+shardClause(shard, shards), playbook)
 	if err != nil {
 		return nil, fmt.Errorf("load journey_seen: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]journey.Seen{}
 	for rows.Next() {
 		var id, v string
 		if err := rows.Scan(&id, &v); err != nil {
 			return nil, err
 		}
-		out[id] = v
+		out[id] = journey.Seen(v)
 	}
 	return out, rows.Err()
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
 // ReplaceMembership replaces the stored members of segment with ids in one
@@ -52,7 +54,7 @@ func (db *DB) SegmentMembers(ctx context.Context, segment string) (map[string]bo
 }
 
 // MembershipDiff compares the stored members of segment with what playbook
-// last saw (journey_seen value "1"): entered are members now and not then,
+// last saw (journey.SeenInSegment): entered are members now and not then,
 // left the reverse. Both sorted.
 func (db *DB) MembershipDiff(ctx context.Context, segment, playbook string) (entered, left []string, err error) {
 	now, err := db.SegmentMembers(ctx, segment)
@@ -64,12 +66,12 @@ func (db *DB) MembershipDiff(ctx context.Context, segment, playbook string) (ent
 		return nil, nil, err
 	}
 	for id := range now {
-		if seen[id] != "1" {
+		if seen[id] != journey.SeenInSegment {
 			entered = append(entered, id)
 		}
 	}
 	for id, v := range seen {
-		if v == "1" && !now[id] {
+		if v == journey.SeenInSegment && !now[id] {
 			left = append(left, id)
 		}
 	}

@@ -50,7 +50,7 @@ func TestJourneyStoreRoundTrip(t *testing.T) {
 				t.Errorf("sent before any delivery: %v", sent)
 			}
 			return &JourneyBatch{States: []journey.State{st}, Deliveries: []Delivery{d},
-				Counters: map[string]int64{"suppressed/consent": 2}, Seen: map[string]string{"c1": "1"}}, nil
+				Counters: map[string]int64{"suppressed/consent": 2}, Seen: map[string]journey.Seen{"c1": "1"}}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +172,7 @@ func TestMembershipDiff(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.JourneyTx(ctx, "ns", "p", nil, time.Time{}, func(map[string]int) (*JourneyBatch, error) { //nolint:errcheck
-			return &JourneyBatch{Seen: map[string]string{"a": "1", "z": "1", "b": "0"}}, nil
+			return &JourneyBatch{Seen: map[string]journey.Seen{"a": "1", "z": "1", "b": "0"}}, nil
 		})
 		entered, left, err := db.MembershipDiff(ctx, "lapsed", "p")
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
 func leaseDBs() map[string]func(TB) *DB {
@@ -60,7 +62,7 @@ func TestShardLeases(t *testing.T) {
 			guard := &ShardLease{Playbook: "shop/p", Shard: 2, Shards: 4, Holder: "b", Now: func() time.Time { return t0.Add(2 * time.Second) }}
 			write := func(l *ShardLease) error {
 				return db.JourneyTxLeased(ctx, l, "shop", "shop/p", []string{"x"}, t0, func(map[string]int) (*JourneyBatch, error) {
-					return &JourneyBatch{Seen: map[string]string{"x": "1"}}, nil
+					return &JourneyBatch{Seen: map[string]journey.Seen{"x": "1"}}, nil
 				})
 			}
 			if err := write(guard); err != nil {

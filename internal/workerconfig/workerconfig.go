@@ -37,7 +37,8 @@ const (
 	// pod of an Indexed Job.
 	EnvCompletionIndex = "JOB_COMPLETION_INDEX"
 	// EnvCPUProfileDir, when set (never by the operator), makes a worker
-	// write a CPU profile of its whole run to <dir>/<command>.cpu.pprof:
+	// write a CPU profile of its whole run to <dir>/<command>.cpu.pprof and
+	// a heap profile at its live heap's peak to <dir>/<command>.heap.pprof:
 	// profiling under a load script (hack/bench-event-to-send.sh).
 	EnvCPUProfileDir = "RETENTION_CPU_PROFILE_DIR"
 	// ShardRunLabel is the label the Job controller puts on its pods with

@@ -11,11 +11,6 @@ import (
 // (spec.trigger.event with programRef).
 const PointsExpiringEvent = "points_expiring"
 
-// expiryKey is what the worker remembers per member (journey seen values)
-// once a reminder journey started: the UTC date the points lapse. Lots
-// lapsing on the same day are one expiry; the next lot's date is a new one.
-const expiryKey = "2006-01-02"
-
 // pointsExpiring reads the program's expiring list (the whole list every
 // tick: it holds only members inside the warning window, one request per
 // shard per tick, and reading it whole needs no cursor that could skip a
@@ -46,7 +41,7 @@ func (w *worker) pointsExpiring(ctx context.Context, members map[string]bool, ob
 		if journey.Shard(e.MemberID, w.o.Shards) != w.o.Shard || !members[e.MemberID] {
 			continue
 		}
-		key := e.ExpiresAt.UTC().Format(expiryKey)
+		key := journey.SeenExpiry(e.ExpiresAt)
 		if w.seen[e.MemberID] == key || ob.seenIfEnrolled[e.MemberID] != "" {
 			continue
 		}

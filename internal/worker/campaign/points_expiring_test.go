@@ -157,8 +157,8 @@ func TestPointsExpiringTrigger(t *testing.T) {
 		}
 		// cust-0002 was enrolled (its send suppressed for consent), so
 		// its expiry is remembered too; cust-0005 never entered.
-		want := map[string]string{"cust-0000": d2.Format("2006-01-02"), "cust-0001": d1.Format("2006-01-02"),
-			"cust-0002": d1.Format("2006-01-02")}
+		want := map[string]journey.Seen{"cust-0000": journey.Seen(d2.Format("2006-01-02")), "cust-0001": journey.Seen(d1.Format("2006-01-02")),
+			"cust-0002": journey.Seen(d1.Format("2006-01-02"))}
 		if !reflect.DeepEqual(seen, want) {
 			t.Errorf("remembered expiries %v, want %v", seen, want)
 		}

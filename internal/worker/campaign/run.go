@@ -22,7 +22,7 @@ type worker struct {
 	pb     *journey.Playbook
 	sched  cron.Schedule
 	states map[string]journey.State
-	seen   map[string]string
+	seen   map[string]journey.Seen
 	// lease guards every write of a leased shard (nil with --shard i/n);
 	// leaseValid says whether the last renewal is still in force.
 	lease      *store.ShardLease

@@ -50,10 +50,10 @@ func (w *worker) members(ctx context.Context, feats map[string]*customer.Feature
 // trigger values to remember, cursors to advance after the enrolments commit.
 type observation struct {
 	candidates []string
-	seen       map[string]string
+	seen       map[string]journey.Seen
 	// seenIfEnrolled are trigger values remembered only for candidates the
 	// re-entry policy let in (points_expiring: the expiry a reminder was for).
-	seenIfEnrolled map[string]string
+	seenIfEnrolled map[string]journey.Seen
 	cursors        map[string]string
 	// events is the event that made each candidate one (event triggers):
 	// the latest, so a journey sees the newest cart.
@@ -64,14 +64,14 @@ type observation struct {
 func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*customer.Features,
 	members map[string]bool, events []customer.Event) (*observation, error) {
 	t := w.pb.Trigger
-	ob := &observation{seen: map[string]string{}, seenIfEnrolled: map[string]string{}, cursors: map[string]string{},
+	ob := &observation{seen: map[string]journey.Seen{}, seenIfEnrolled: map[string]journey.Seen{}, cursors: map[string]string{},
 		events: map[string]customer.Event{}}
 	add := func(id string) { ob.candidates = append(ob.candidates, id) }
 	switch {
 	case t.SegmentEntry:
 		prev := map[string]bool{}
 		for id, v := range w.seen {
-			prev[id] = v == "1"
+			prev[id] = v == journey.SeenInSegment
 		}
 		skip, err := w.skipInitialMembers(ctx, ob)
 		if err != nil {
@@ -86,13 +86,13 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 			add(id)
 		}
 		for id := range members {
-			if w.seen[id] != "1" {
-				ob.seen[id] = "1"
+			if w.seen[id] != journey.SeenInSegment {
+				ob.seen[id] = journey.SeenInSegment
 			}
 		}
 		for id, v := range w.seen {
-			if v == "1" && !members[id] {
-				ob.seen[id] = "0"
+			if v == journey.SeenInSegment && !members[id] {
+				ob.seen[id] = journey.SeenOutside
 			}
 		}
 		if w.o.Segment == nil {
@@ -100,7 +100,7 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 			// non-members too, as before.
 			for id := range feats {
 				if !members[id] && w.seen[id] == "" {
-					ob.seen[id] = "0"
+					ob.seen[id] = journey.SeenOutside
 				}
 			}
 		}
@@ -164,11 +164,11 @@ func (w *worker) observe(ctx context.Context, now time.Time, feats map[string]*c
 		ob.cursors[w.cursorName("tierChanges")] = cursor
 	case t.TierChange != nil:
 		for id, f := range feats {
-			if members[id] && journey.TierChanged(t.TierChange, w.seen[id], f.LoyaltyTier) {
+			if members[id] && journey.TierChanged(t.TierChange, w.seen[id].Tier(), f.LoyaltyTier) {
 				add(id)
 			}
-			if w.seen[id] != f.LoyaltyTier {
-				ob.seen[id] = f.LoyaltyTier
+			if tier := journey.SeenTier(f.LoyaltyTier); w.seen[id] != tier {
+				ob.seen[id] = tier
 			}
 		}
 	}

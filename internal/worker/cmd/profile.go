@@ -13,8 +13,9 @@ import (
 // startCPUProfile starts a CPU profile of this run when
 // workerconfig.EnvCPUProfileDir is set, written to <dir>/<command>.cpu.pprof
 // (one file per command, so the workers a load script starts side by side
-// with the same environment do not overwrite each other's). The returned
-// stop writes it out; it is a no-op without the variable.
+// with the same environment do not overwrite each other's), and a heap
+// profile at the live heap's peak (profileHeapPeak). The returned stop
+// writes them out; it is a no-op without the variable.
 func startCPUProfile(command string) (stop func(), err error) {
 	dir := os.Getenv(workerconfig.EnvCPUProfileDir)
 	if dir == "" {
@@ -28,7 +29,10 @@ func startCPUProfile(command string) (stop func(), err error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", workerconfig.EnvCPUProfileDir, err)
 	}
+	heapDone := make(chan struct{})
+	go profileHeapPeak(dir, command, heapDone)
 	return func() {
+		close(heapDone)
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
