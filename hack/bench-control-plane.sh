@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Control-plane load: how fast the manager, as shipped, converges N Segments
 # and N Playbooks on a real kube-apiserver and etcd, and how many API writes
-# it sends on the way (issue #16). Builds the manager (go build ./cmd/manager)
+# it sends on the way (issue #16). Builds the manager as shipped (hack/lib/shipped-build.sh)
 # and the load driver (hack/ctrlplaneload), which starts kube-apiserver (with
 # an audit log of the manager's writes) and etcd from bin/k8s, installs the
 # CRDs and the manager's ClusterRole from config/rbac, runs the manager with
@@ -53,7 +53,9 @@ done
 echo "== build"
 MANAGER=${MANAGER:-}
 if [ -z "$MANAGER" ]; then
-	GOTOOLCHAIN=local go build -o "$work/manager" ./cmd/manager
+	# shellcheck source=hack/lib/shipped-build.sh
+	. hack/lib/shipped-build.sh
+	shipped_build "$work/manager" ./cmd/manager
 	MANAGER=$work/manager
 fi
 GOTOOLCHAIN=local go build -o "$work/ctrlplaneload" ./hack/ctrlplaneload

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Event-to-send latency through the binaries as shipped: builds the real
-# worker (go build ./cmd/worker) and hack/eventload, makes a fresh PostgreSQL
+# worker (built as shipped: hack/lib/shipped-build.sh) and hack/eventload, makes a fresh PostgreSQL
 # database, and lets eventload run `worker metrics` once (the segment's
 # membership), then `worker ingest` and `worker campaign` with their DEFAULT
 # flags, an event-triggered Playbook (trigger: {event: {type: cart_updated}})
@@ -35,7 +35,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build"
-GOTOOLCHAIN=local go build -o "$work/worker" ./cmd/worker
+# shellcheck source=hack/lib/shipped-build.sh
+. hack/lib/shipped-build.sh
+shipped_build "$work/worker" ./cmd/worker
 GOTOOLCHAIN=local go build -o "$work/eventload" ./hack/eventload
 
 echo "== database $DB; machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"

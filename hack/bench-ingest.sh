@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Black-box load of the ingestion API as shipped: builds the real worker
-# (go build ./cmd/worker), runs `worker ingest` with its DEFAULT flags against
+# (built as shipped: hack/lib/shipped-build.sh), runs `worker ingest` with its DEFAULT flags against
 # a fresh PostgreSQL database, posts EVENTS track messages as /v1/batch calls
 # of BATCH from CONCURRENCY connections over loopback (hack/ingestload), and
 # prints events/s and the calls' p50/p99, then checks in PostgreSQL that

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Black-box load of the loyalty API as shipped: builds the real worker
-# (go build ./cmd/worker), runs `worker loyalty` with its DEFAULT flags
+# (built as shipped: hack/lib/shipped-build.sh), runs `worker loyalty` with its DEFAULT flags
 # against a fresh PostgreSQL database, seeds MEMBERS members through the
 # worker's own ingest (a file DataSource, one 100-point order each), fires
 # REQUESTS redemptions on distinct members over HTTP on loopback from

@@ -33,7 +33,9 @@ AS_OF=2025-01-01T00:00:00Z # gendata's default --end
 mkdir -p "$OUT"
 
 go build -o "$OUT/gendata" ./hack/gendata
-go build -o "$OUT/worker" ./cmd/worker
+# shellcheck source=hack/lib/shipped-build.sh
+. hack/lib/shipped-build.sh
+shipped_build "$OUT/worker" ./cmd/worker
 for v in $VARIANTS; do go run ./hack/metricspec --file hack/bench-segments.yaml --segment "$v" > "$OUT/spec.$v.json"; done
 
 bench_shop_load retention_bench timed

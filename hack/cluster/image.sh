@@ -27,11 +27,11 @@ fi
 log "building $ref"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export CGO_ENABLED=0 GOTOOLCHAIN=local
-ld="-s -w -X github.com/retention-dev/retention-operator/internal/worker/cmd.Version=$hash"
-go build -trimpath -ldflags "$ld" -o "$work/manager" ./cmd/manager
-go build -trimpath -ldflags "$ld" -o "$work/worker" ./cmd/worker
-go build -trimpath -ldflags "$ld" -o "$work/retentionctl" ./cmd/retentionctl
+# shellcheck source=hack/lib/shipped-build.sh
+. "$ROOT/hack/lib/shipped-build.sh"
+shipped_build "$work/manager" ./cmd/manager
+shipped_build "$work/worker" ./cmd/worker "$hash"
+shipped_build "$work/retentionctl" ./cmd/retentionctl
 
 rm -f "$OUT"/retention-operator-*.tar   # keep one archive: the current tree's
 # shellcheck source=scratch-image.sh

@@ -20,11 +20,13 @@ bench_cleanup() {
 	rm -rf "$work"
 }
 
-# bench_build CLIENT: builds the worker and the load client hack/CLIENT into
-# $work.
+# bench_build CLIENT: builds the worker as shipped and the load client
+# hack/CLIENT into $work.
 bench_build() {
 	echo "== build"
-	GOTOOLCHAIN=local go build -o "$work/worker" ./cmd/worker
+	# shellcheck source=hack/lib/shipped-build.sh
+	. hack/lib/shipped-build.sh
+	shipped_build "$work/worker" ./cmd/worker
 	GOTOOLCHAIN=local go build -o "$work/$1" "./hack/$1"
 }
 
