@@ -1,6 +1,10 @@
 package workload
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -152,20 +156,28 @@ func resources(own *corev1.ResourceRequirements) *corev1ac.ResourceRequirementsA
 	return corev1ac.ResourceRequirements().WithRequests(requests.DeepCopy()).WithLimits(limits.DeepCopy())
 }
 
+// envVar is e as an apply configuration. The two types share one JSON form,
+// so every kind of valueFrom the API has (config map and resource field
+// references too, Optional flags included) carries over whole; copied
+// field by field, a kind nobody wrote out was dropped without a word.
 func envVar(e corev1.EnvVar) *corev1ac.EnvVarApplyConfiguration {
-	ac := corev1ac.EnvVar().WithName(e.Name)
-	if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-		ref := e.ValueFrom.SecretKeyRef
-		return ac.WithValueFrom(corev1ac.EnvVarSource().WithSecretKeyRef(
-			corev1ac.SecretKeySelector().WithName(ref.Name).WithKey(ref.Key)))
+	var ac corev1ac.EnvVarApplyConfiguration
+	b, err := json.Marshal(e)
+	if err == nil {
+		err = json.Unmarshal(b, &ac)
 	}
-	if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-		return ac.WithValueFrom(corev1ac.EnvVarSource().WithFieldRef(
-			corev1ac.ObjectFieldSelector().WithFieldPath(e.ValueFrom.FieldRef.FieldPath)))
+	if err != nil { // a plain struct always encodes, and decodes into its mirror
+		panic(fmt.Sprintf("env %s: %v", e.Name, err))
 	}
-	return ac.WithValue(e.Value)
+	return &ac
 }
 
+// secretVolumeName names the i-th Secret's volume: secret-a to secret-z
+// (the names pods have always had, so an upgrade rolls no worker), then
+// secret-26, secret-27, ...: a DNS label for any number of mounts.
 func secretVolumeName(i int) string {
-	return "secret-" + string(rune('a'+i))
+	if i < 26 {
+		return "secret-" + string(rune('a'+i))
+	}
+	return "secret-" + strconv.Itoa(i)
 }
