@@ -21,14 +21,14 @@ const Key = "summary.json"
 
 // Publisher delivers a summary.
 type Publisher interface {
-	Publish(ctx context.Context, summary any) error
+	Publish(ctx context.Context, summary Summary) error
 }
 
 // PublisherFunc adapts a function.
-type PublisherFunc func(ctx context.Context, summary any) error
+type PublisherFunc func(ctx context.Context, summary Summary) error
 
 // Publish calls f.
-func (f PublisherFunc) Publish(ctx context.Context, summary any) error { return f(ctx, summary) }
+func (f PublisherFunc) Publish(ctx context.Context, summary Summary) error { return f(ctx, summary) }
 
 // FromEnv picks the publisher the controller configured: a report ConfigMap
 // (in a cluster, or locally through KUBECONFIG), or a file.
@@ -60,7 +60,7 @@ func FromEnvFor(replica string) (Publisher, error) {
 
 // File writes the summary atomically to path, its error redacted.
 func File(path string) Publisher {
-	return PublisherFunc(func(_ context.Context, summary any) error {
+	return PublisherFunc(func(_ context.Context, summary Summary) error {
 		b, err := json.MarshalIndent(redacted(summary), "", "  ")
 		if err != nil {
 			return err
@@ -79,7 +79,7 @@ func File(path string) Publisher {
 // never see one replica overwrite another; data[Key] is still written for
 // readers that do not merge sections.
 func configMap(cs kubernetes.Interface, namespace, name, replica string) Publisher {
-	return PublisherFunc(func(ctx context.Context, summary any) error {
+	return PublisherFunc(func(ctx context.Context, summary Summary) error {
 		b, err := json.Marshal(redacted(summary))
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ func TestPublishersRedactErrors(t *testing.T) {
 	t.Setenv("RETENTION_STATE_STORE", "not-a-url-"+password)
 	leaky := "state store unreachable (postgres://shop:" + password + "@db:5432/x); open not-a-url-" + password +
 		"; consent_email: \"" + email + "\"; HOME=/root\x00PLANTED=" + envValue
-	summaries := []any{
+	summaries := []Summary{
 		Segment{Error: leaky}, &Segment{Error: leaky},
 		Playbook{Error: leaky}, &Playbook{Error: leaky},
 		Loyalty{Error: leaky}, &Loyalty{Error: leaky},

@@ -31,7 +31,7 @@ func BenchmarkCampaignSendWebhookPostgres(b *testing.B) {
 		err := Run(ctx, Options{Playbook: cfg, DB: db, Source: src, Channels: hookChannels(sender),
 			ChannelKinds: hookKinds(), PollInterval: time.Millisecond,
 			BatchSize: 1000, Concurrency: DefaultConcurrency, ExitWhenIdle: true, Logger: quiet, PublishInterval: time.Hour,
-			Publish: func(_ context.Context, s any) error { sent = s.(*Summary).Sent; return nil }})
+			Publish: func(_ context.Context, s *Summary) error { sent = s.Sent; return nil }})
 		elapsed += time.Since(t0)
 		if err != nil {
 			b.Fatal(err)

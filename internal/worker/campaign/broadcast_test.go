@@ -127,10 +127,10 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 				ChannelKinds: hookKinds(),
 				InSegment:    func(f *customer.Features) bool { return f.ID != late.ID || lateJoined.Load() },
 				PollInterval: time.Millisecond, ExitWhenIdle: once,
-				Publish: func(_ context.Context, s any) error {
+				Publish: func(_ context.Context, s *Summary) error {
 					mu.Lock()
 					defer mu.Unlock()
-					last = s.(*Summary)
+					last = s
 					return nil
 				}}
 		}

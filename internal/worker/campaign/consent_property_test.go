@@ -152,7 +152,7 @@ func TestPropertyWorkerNeverSendsWithoutConsent(t *testing.T) {
 				},
 				PollInterval: time.Millisecond, ExitWhenIdle: true}
 			var last *Summary
-			opts.Publish = func(_ context.Context, s any) error { last = s.(*Summary); return nil }
+			opts.Publish = func(_ context.Context, s *Summary) error { last = s; return nil }
 			for run := 0; run < 3; run++ {
 				if err := Run(context.Background(), opts); err != nil {
 					t.Fatalf("%s run %d: %v", cfg.Name, run, err)

@@ -56,7 +56,7 @@ func TestTransientFailuresResendSameKeyPermanentFail(t *testing.T) {
 	err := Run(context.Background(), Options{Playbook: oneSendPlaybook("shop/flaky"), DB: db, Source: &memSource{feats: consenting(20)},
 		Channels: hookChannels(webhookSender(t, srv.URL)), ChannelKinds: hookKinds(),
 		PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
-		Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }})
+		Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestDryRunAndSuspendSendNothing(t *testing.T) {
 			err := Run(context.Background(), Options{Playbook: cfg, DB: store.OpenTestSQLite(t), Source: &memSource{feats: consenting(20)},
 				Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 				PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
-				Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }})
+				Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
 			if err != nil {
 				t.Fatal(err)
 			}

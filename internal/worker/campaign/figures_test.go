@@ -24,7 +24,7 @@ func TestMessageFiguresAddUp(t *testing.T) {
 			Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true}
 		var s *Summary
-		opts.Publish = func(_ context.Context, v any) error { s = v.(*Summary); return nil }
+		opts.Publish = func(_ context.Context, v *Summary) error { s = v; return nil }
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
 		}

@@ -33,9 +33,9 @@ func TestLedgerRetentionSweep(t *testing.T) {
 				ChannelKinds: hookKinds(),
 				InSegment:    func(*customer.Features) bool { return true },
 				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-				Publish: func(_ context.Context, s any) error {
+				Publish: func(_ context.Context, s *Summary) error {
 					mu.Lock()
-					last = s.(*Summary)
+					last = s
 					mu.Unlock()
 					return nil
 				}})

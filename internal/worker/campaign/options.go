@@ -154,7 +154,7 @@ type Options struct {
 	Concurrency int
 	// Publish receives a Summary every PublishInterval (default 60s) and once
 	// on return; it holds aggregates only.
-	Publish         func(ctx context.Context, summary any) error
+	Publish         func(ctx context.Context, summary *Summary) error
 	PublishInterval time.Duration
 	// ExitWhenIdle makes Run return once no journey is active and no ledger
 	// row is pending (tests, one-shot runs).

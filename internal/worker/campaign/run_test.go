@@ -73,9 +73,9 @@ func TestRunEndToEnd(t *testing.T) {
 			Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 			InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
 			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 40,
-			Publish: func(_ context.Context, s any) error {
+			Publish: func(_ context.Context, s *Summary) error {
 				mu.Lock()
-				summaries = append(summaries, s.(*Summary))
+				summaries = append(summaries, s)
 				mu.Unlock()
 				return nil
 			}})
@@ -204,7 +204,7 @@ func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
 				errs[i] = Run(context.Background(), Options{Playbook: mk(pb), DB: db, Source: src, Clock: clock.Now,
 					Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
 					PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 16,
-					Publish: func(_ context.Context, s any) error { summaries[i] = s.(*Summary); return nil }})
+					Publish: func(_ context.Context, s *Summary) error { summaries[i] = s; return nil }})
 			}()
 		}
 		wg.Wait()

@@ -32,9 +32,9 @@ func TestSummaryCountsActiveJourneysPerStep(t *testing.T) {
 				ChannelKinds: hookKinds(),
 				InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 },
 				PollInterval: 10 * time.Millisecond, Logger: quiet,
-				Publish: func(_ context.Context, s any) error {
+				Publish: func(_ context.Context, s *Summary) error {
 					mu.Lock()
-					last = s.(*Summary)
+					last = s
 					mu.Unlock()
 					return nil
 				}})

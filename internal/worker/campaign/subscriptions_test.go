@@ -84,7 +84,7 @@ func TestOneClickUnsubscribeEndToEnd(t *testing.T) {
 			ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail},
 			Preferences:  map[string]*subscription.Linker{"mail": linker},
 			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-			Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }})
+			Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,7 +31,7 @@ func runMail(t *testing.T, db *store.DB, pb journey.Config, src *memSource, mail
 	if err := Run(context.Background(), Options{Playbook: pb, DB: db, Source: src, Clock: clock.Now,
 		Channels: map[string]channel.Sender{"mail": mail}, ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail},
 		InSegment: func(*customer.Features) bool { return true }, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-		Publish: func(_ context.Context, s any) error { last = s.(*Summary); return nil }}); err != nil {
+		Publish: func(_ context.Context, s *Summary) error { last = s; return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	return last

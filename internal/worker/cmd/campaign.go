@@ -114,11 +114,7 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		PollInterval:   f.poll,
 		Concurrency:    f.sends,
 		Logger:         g.logger,
-		Publish: func(ctx context.Context, summary any) error {
-			s, ok := summary.(*campaign.Summary)
-			if !ok {
-				return fmt.Errorf("campaign summary has type %T, want *campaign.Summary", summary)
-			}
+		Publish: func(ctx context.Context, s *campaign.Summary) error {
 			r := playbookReport(s)
 			if len(s.Steps) > 0 {
 				r.Steps = s.Steps

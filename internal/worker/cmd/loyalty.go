@@ -64,11 +64,7 @@ func loyaltyMetricsCommand(g *globals) *cobra.Command {
 			// A failed run publishes nothing: the controller copies the report
 			// into status field by field, and an empty report would zero the
 			// last good figures. The failure shows as the Job's.
-			o.Publish = func(ctx context.Context, summary any) error {
-				s, ok := summary.(loyalty.Summary)
-				if !ok {
-					return fmt.Errorf("loyalty summary has type %T, want loyalty.Summary", summary)
-				}
+			o.Publish = func(ctx context.Context, s loyalty.Summary) error {
 				return pub.Publish(ctx, loyaltyReport(s))
 			}
 			db, err := ingestOnce(cmd.Context(), &o, g)

@@ -51,7 +51,7 @@ type Options struct {
 	// rates (default 365 days).
 	MetricsWindow time.Duration
 	// Publish hands the aggregates-only summary to the controller.
-	Publish func(ctx context.Context, summary any) error
+	Publish func(ctx context.Context, summary Summary) error
 	// Registry receives the Prometheus collectors (default: a private registry
 	// served on /metrics).
 	Registry *prometheus.Registry

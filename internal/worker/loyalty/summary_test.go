@@ -79,9 +79,9 @@ func TestSummaryFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var published any
+		var published Summary
 		o.Now = func() time.Time { return day(30) }
-		o.Publish = func(ctx context.Context, s any) error { published = s; return nil }
+		o.Publish = func(ctx context.Context, s Summary) error { published = s; return nil }
 		s, err := RunMetrics(ctx, o)
 		if err != nil {
 			t.Fatal(err)
@@ -103,7 +103,7 @@ func TestSummaryFixture(t *testing.T) {
 			math.Abs(r.MemberRate-1.0/3) > 1e-12 || r.NonMemberRate != 0.5 {
 			t.Fatalf("repeat rates %+v", r)
 		}
-		if got, ok := published.(Summary); !ok || got.PointsOutstanding != 440 {
+		if published.PointsOutstanding != 440 {
 			t.Fatalf("published %+v", published)
 		}
 		if v := gauge(t, o.Registry, "loyalty_points_liability", ""); math.Abs(v-4.40) > 1e-9 {
