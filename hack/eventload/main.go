@@ -32,11 +32,11 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -90,9 +90,9 @@ func run(c config) error {
 	if err := writeCustomers(c.data, users+1); err != nil {
 		return err
 	}
-	env := append(os.Environ(), workload.LocalRootEnv+"="+root, workerconfig.EnvNamespace+"=bench",
-		workerconfig.EnvReportFile+"="+filepath.Join(root, "report.json"), workerconfig.EnvStateStore+"="+c.store,
-		workerconfig.EnvDataSourceDSN+"="+c.data)
+	env := append(os.Environ(), workload.LocalRootEnv+"="+root, contract.EnvNamespace+"=bench",
+		contract.EnvReportFile+"="+filepath.Join(root, "report.json"), contract.EnvStateStore+"="+c.store,
+		contract.EnvDataSourceDSN+"="+c.data)
 
 	fmt.Printf("== metric job (segment of %d customers)\n", users+1)
 	metrics := exec.Command(c.worker, "metrics", "--spec="+segmentSpecFile)
@@ -351,7 +351,7 @@ func layout(root string, c config, hookURL string) error {
 		return err
 	}
 	for path, spec := range map[string]any{workload.SpecFile: pb, segmentSpecFile: seg} {
-		data, err := workerconfig.Render(spec)
+		data, err := contract.Render(spec)
 		if err != nil {
 			return err
 		}

@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -81,7 +81,7 @@ func setup(args []string) error {
 	if err != nil {
 		return err
 	}
-	data, err := workerconfig.Render(prog)
+	data, err := contract.Render(prog)
 	if err != nil {
 		return err
 	}
@@ -94,9 +94,9 @@ func setup(args []string) error {
 	}
 	files := map[string]string{
 		workload.SpecFile: data["spec.json"],
-		filepath.Join(workload.SecretsDir, workerconfig.APITokenDir, "token"): *token + "\n",
-		workload.DataDir + "/customers.csv":                                   csvText(customers),
-		workload.DataDir + "/orders.csv":                                      csvText(orders),
+		filepath.Join(workload.SecretsDir, contract.APITokenDir, "token"): *token + "\n",
+		workload.DataDir + "/customers.csv":                               csvText(customers),
+		workload.DataDir + "/orders.csv":                                  csvText(orders),
 	}
 	for p, content := range files {
 		full := filepath.Join(*root, p)

@@ -1,5 +1,5 @@
 // Command metricspec renders one Segment of a manifest file into the spec
-// the Segment controller mounts for its metric job (workerconfig.Segment
+// the Segment controller mounts for its metric job (contract.Segment
 // JSON), with the same mapping (specmap.Segment, specmap.SegmentWorker), so a
 // benchmark can run the shipped `worker metrics --spec FILE` outside a
 // cluster:

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // forgotten is one store's answer to `forget`. The customer id is not in
@@ -43,12 +43,12 @@ them there is the DataSource owner's job. See docs/privacy.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(stores) == 0 {
-				if url := os.Getenv(workerconfig.EnvStateStore); url != "" {
+				if url := os.Getenv(contract.EnvStateStore); url != "" {
 					stores = []string{url}
 				}
 			}
 			if len(stores) == 0 {
-				return fmt.Errorf("no state store: pass --state-store URL (once per store) or set %s (postgres://... or sqlite:PATH)", workerconfig.EnvStateStore)
+				return fmt.Errorf("no state store: pass --state-store URL (once per store) or set %s (postgres://... or sqlite:PATH)", contract.EnvStateStore)
 			}
 			var out []forgotten
 			for _, url := range stores {

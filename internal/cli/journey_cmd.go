@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -62,10 +62,10 @@ next action is due. Only active journeys are listed unless --all.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			url := stateStore
 			if url == "" {
-				url = os.Getenv(workerconfig.EnvStateStore)
+				url = os.Getenv(contract.EnvStateStore)
 			}
 			if url == "" {
-				return fmt.Errorf("no state store: pass --state-store URL or set %s (postgres://... or sqlite:PATH)", workerconfig.EnvStateStore)
+				return fmt.Errorf("no state store: pass --state-store URL or set %s (postgres://... or sqlite:PATH)", contract.EnvStateStore)
 			}
 			ns := resolveNamespace(opts)
 			members, err := loadMembers(cmd.Context(), url, ns+"/"+args[0], step, all)

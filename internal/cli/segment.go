@@ -15,11 +15,11 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	metricjob "github.com/retention-dev/retention-operator/internal/worker/metrics"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // segmentEvalResult is what `retentionctl segment eval` prints: aggregates
@@ -85,7 +85,7 @@ RETENTION_DATASOURCE_DSN (the Secret's value).
 	f.StringVar(&o.name, "name", "", "the Segment to evaluate when the file holds several")
 	f.StringSliceVar(&o.dataSourceFiles, "datasource", nil, "DataSource manifest the Segment's dataSourceRef names, and the ConfigMap manifest it reads if any (required, repeatable)")
 	f.StringVar(&o.dataDir, "data", "", "directory holding a file DataSource's data (for configMapRef sources, or to override spec.file.path)")
-	f.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection string of a postgres DataSource (default $"+workerconfig.EnvDataSourceDSN+")")
+	f.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection string of a postgres DataSource (default $"+contract.EnvDataSourceDSN+")")
 	f.StringVar(&o.asOf, "as-of", "", "evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default now)")
 	_ = cmd.MarkFlagRequired("filename")
 	_ = cmd.MarkFlagRequired("datasource")
@@ -203,7 +203,7 @@ func evalSegment(cmd *cobra.Command, o *segmentEvalOptions) (segmentEvalResult, 
 	}
 	dsn := o.dsn
 	if dsn == "" {
-		dsn = os.Getenv(workerconfig.EnvDataSourceDSN)
+		dsn = os.Getenv(contract.EnvDataSourceDSN)
 	}
 	segCfg, err := specmap.Segment(&seg.Spec)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -46,7 +46,7 @@ func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alph
 		return conditions.Outcome{}, err
 	}
 	owner := ownerOf(ch, "Channel")
-	spec := workerconfig.Preferences{Namespace: ch.Namespace, Name: ch.Name, Preferences: *prefs}
+	spec := contract.Preferences{Namespace: ch.Namespace, Name: ch.Name, Preferences: *prefs}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentPreferences, spec)
 	if err != nil {
 		return conditions.Outcome{}, err
@@ -54,9 +54,9 @@ func (r *ChannelReconciler) reconcilePreferences(ctx context.Context, ch *v1alph
 	name := ch.Name + "-preferences"
 	pod := r.workerPod(owner, workload.ComponentPreferences, "preferences", hash, nil, nil)
 	pod.Env = append(pod.Env, state...)
-	pod.Secrets = []workload.SecretMount{{Secret: p.SigningKeyRef.Name, Dir: workerconfig.PreferencesSecretsDir + "/" + ch.Name}}
+	pod.Secrets = []workload.SecretMount{{Secret: p.SigningKeyRef.Name, Dir: contract.PreferencesSecretsDir + "/" + ch.Name}}
 	if f := p.Feedback; f != nil {
-		pod.Secrets = append(pod.Secrets, workload.SecretMount{Secret: f.SecretRef.Name, Dir: workerconfig.FeedbackSecretsDir + "/" + ch.Name})
+		pod.Secrets = append(pod.Secrets, workload.SecretMount{Secret: f.SecretRef.Name, Dir: contract.FeedbackSecretsDir + "/" + ch.Name})
 	}
 	pod.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: PreferencesPort}}
 	pod.Probe = "/healthz"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -38,8 +38,8 @@ func (r *DataSourceReconciler) reconcileIngest(ctx context.Context, ds *v1alpha1
 		return conditions.Outcome{}, err
 	}
 	owner := ownerOf(ds, "DataSource")
-	spec := workerconfig.Ingest{Namespace: ds.Namespace, Name: ds.Name,
-		Source: workerconfig.IngestSource(ds.Namespace, ds.Name), WriteKeyKey: key.Key}
+	spec := contract.Ingest{Namespace: ds.Namespace, Name: ds.Name,
+		Source: contract.IngestSource(ds.Namespace, ds.Name), WriteKeyKey: key.Key}
 	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentIngest, spec)
 	if err != nil {
 		return conditions.Outcome{}, err
@@ -47,7 +47,7 @@ func (r *DataSourceReconciler) reconcileIngest(ctx context.Context, ds *v1alpha1
 	// The API reads no customer data: only the state store's environment.
 	pod := r.workerPod(owner, workload.ComponentIngest, "ingest", hash, nil, nil)
 	pod.Env = append(pod.Env, state...)
-	pod.Secrets = []workload.SecretMount{{Secret: key.Name, Dir: workerconfig.IngestWriteKeyDir}}
+	pod.Secrets = []workload.SecretMount{{Secret: key.Name, Dir: contract.IngestWriteKeyDir}}
 	pod.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: IngestPort}}
 	pod.Probe = "/readyz"
 	name := ingestName(ds)

@@ -9,9 +9,9 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -66,14 +66,14 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	if err := r.checkSecretKeys(ctx, lp.Namespace, token.Name, token.Key); err != nil {
 		return err
 	}
-	secrets := []workload.SecretMount{{Secret: token.Name, Dir: workerconfig.APITokenDir}}
+	secrets := []workload.SecretMount{{Secret: token.Name, Dir: contract.APITokenDir}}
 	// Admin routes (adjustments, member listings, the change feed) exist only
 	// with an admin token of their own: the shop's API token never grants them.
 	if admin := lp.Spec.AdminTokenSecretRef; admin != nil {
 		if err := r.checkSecretKeys(ctx, lp.Namespace, admin.Name, admin.Key); err != nil {
 			return err
 		}
-		secrets = append(secrets, workload.SecretMount{Secret: admin.Name, Dir: workerconfig.AdminTokenDir})
+		secrets = append(secrets, workload.SecretMount{Secret: admin.Name, Dir: contract.AdminTokenDir})
 	}
 	owner := ownerOf(lp, "LoyaltyProgram")
 	spec, err := specmap.LoyaltyWorker(lp, program, ds)

@@ -18,10 +18,10 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/conditions"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -159,9 +159,9 @@ func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.P
 	in := specmap.PlaybookInputs{Segment: refs.segment, DataSource: refs.dataSource, Channels: refs.channels}
 	for name, lp := range refs.programs {
 		if in.LoyaltyPrograms == nil {
-			in.LoyaltyPrograms = map[string]workerconfig.LoyaltyEndpoint{}
+			in.LoyaltyPrograms = map[string]contract.LoyaltyEndpoint{}
 		}
-		in.LoyaltyPrograms[name] = workerconfig.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
+		in.LoyaltyPrograms[name] = contract.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
 	}
 	spec, err := specmap.PlaybookWorker(pb, cfg, in)
 	if err != nil {
@@ -191,7 +191,7 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 	var mounts []workload.SecretMount
 	for _, name := range slices.Sorted(maps.Keys(refs.channels)) {
 		ch := refs.channels[name]
-		dir := workerconfig.ChannelSecretsDir + "/" + name
+		dir := contract.ChannelSecretsDir + "/" + name
 		switch {
 		case ch.Spec.Webhook != nil:
 			mounts = append(mounts, workload.SecretMount{Secret: ch.Spec.Webhook.SigningSecretRef.Name, Dir: dir})
@@ -200,12 +200,12 @@ func campaignSecrets(refs *playbookRefs) []workload.SecretMount {
 		}
 		if p := ch.Spec.Preferences; p != nil {
 			// The campaign worker signs each message's unsubscribe links.
-			mounts = append(mounts, workload.SecretMount{Secret: p.SigningKeyRef.Name, Dir: workerconfig.PreferencesSecretsDir + "/" + name})
+			mounts = append(mounts, workload.SecretMount{Secret: p.SigningKeyRef.Name, Dir: contract.PreferencesSecretsDir + "/" + name})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(refs.programs)) {
 		lp := refs.programs[name]
-		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.AdminTokenSecretRef.Name, Dir: workerconfig.LoyaltyTokensDir + "/" + name})
+		mounts = append(mounts, workload.SecretMount{Secret: lp.Spec.AdminTokenSecretRef.Name, Dir: contract.LoyaltyTokensDir + "/" + name})
 	}
 	return mounts
 }

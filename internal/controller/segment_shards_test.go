@@ -16,12 +16,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 var _ = Describe("Sharded Segment metric job", func() {
@@ -48,7 +48,7 @@ var _ = Describe("Sharded Segment metric job", func() {
 		Expect(one.Completions).To(BeNil())
 		Expect(one.Parallelism).To(BeNil())
 		Expect(*one.BackoffLimit).To(Equal(int32(2)))
-		Expect(envNames(one.Template.Spec.Containers[0].Env)).NotTo(ContainElement(workerconfig.EnvShardRun))
+		Expect(envNames(one.Template.Spec.Containers[0].Env)).NotTo(ContainElement(contract.EnvShardRun))
 
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sharded-metrics"}, cj)).To(Succeed())
 		var jobs batchv1.JobList
@@ -70,7 +70,7 @@ var _ = Describe("Sharded Segment metric job", func() {
 			Expect(c.Args).To(Equal([]string{"metrics", "--spec=/etc/retention/spec.json"}))
 			var run *corev1.EnvVar
 			for i := range c.Env {
-				if c.Env[i].Name == workerconfig.EnvShardRun {
+				if c.Env[i].Name == contract.EnvShardRun {
 					run = &c.Env[i]
 				}
 			}
@@ -81,7 +81,7 @@ var _ = Describe("Sharded Segment metric job", func() {
 		By("running the four pods of the first run on the spec the controller rendered")
 		cm := &corev1.ConfigMap{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sharded-metrics"}, cm)).To(Succeed())
-		var spec workerconfig.Segment
+		var spec contract.Segment
 		Expect(json.Unmarshal([]byte(cm.Data["spec.json"]), &spec)).To(Succeed())
 		Expect(spec.Config.Shards).To(Equal(4))
 		source, state := shardedShop()

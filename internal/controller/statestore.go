@@ -7,7 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 )
 
 // StateStorePolicy says where stateful workers (the metric job, the loyalty
@@ -49,7 +49,7 @@ func (b *Base) resolveStateStore(ctx context.Context, namespace, dataSource stri
 		if err := b.checkSecretKeys(ctx, namespace, ref.Name, ref.Key); err != nil {
 			return nil, err
 		}
-		return []corev1.EnvVar{secretEnv(workerconfig.EnvStateStore, ref)}, nil
+		return []corev1.EnvVar{secretEnv(contract.EnvStateStore, ref)}, nil
 	case p.SecretName != "":
 		key := p.SecretKey
 		if key == "" {
@@ -62,9 +62,9 @@ func (b *Base) resolveStateStore(ctx context.Context, namespace, dataSource stri
 				"the operator keeps worker state in the store named by Secret %q (key %q) in each namespace: %v; "+
 					"create it with a postgres:// URL, or set spec.stateStore on DataSource %q", p.SecretName, key, err, dataSource)}
 		}
-		return []corev1.EnvVar{secretEnv(workerconfig.EnvStateStore, v1alpha1.SecretKeySelector{Name: p.SecretName, Key: key})}, nil
+		return []corev1.EnvVar{secretEnv(contract.EnvStateStore, v1alpha1.SecretKeySelector{Name: p.SecretName, Key: key})}, nil
 	case p.URL != "":
-		return []corev1.EnvVar{{Name: workerconfig.EnvStateStore, Value: p.URL}}, nil
+		return []corev1.EnvVar{{Name: contract.EnvStateStore, Value: p.URL}}, nil
 	case p.AllowPrivate:
 		return nil, nil // each pod's embedded SQLite (the worker's default)
 	default:

@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -31,7 +31,7 @@ func namesFor(owner workload.Owner, component string) workerNames {
 // the pod template. Each is written only when it changed (apply).
 func (b *Base) reconcileWorkerBase(ctx context.Context, owner workload.Owner, component string, spec any) (string, error) {
 	n := namesFor(owner, component)
-	data, err := workerconfig.Render(spec)
+	data, err := contract.Render(spec)
 	if err != nil {
 		return "", err
 	}
@@ -57,8 +57,8 @@ func (b *Base) workerPod(owner workload.Owner, component, command, specHash stri
 		SpecHash:       specHash,
 		ServiceAccount: workload.WorkerIdentity,
 		Env: []corev1.EnvVar{
-			{Name: workerconfig.EnvNamespace, Value: owner.Namespace},
-			{Name: workerconfig.EnvReportConfigMap, Value: n.report},
+			{Name: contract.EnvNamespace, Value: owner.Namespace},
+			{Name: contract.EnvReportConfigMap, Value: n.report},
 		},
 	}
 	if ds != nil {
@@ -76,7 +76,7 @@ func (b *Base) workerPod(owner workload.Owner, component, command, specHash stri
 func dataSourceEnv(ds *v1alpha1.DataSourceSpec) []corev1.EnvVar {
 	var env []corev1.EnvVar
 	if ds.Postgres != nil {
-		env = append(env, secretEnv(workerconfig.EnvDataSourceDSN, ds.Postgres.DSNSecretRef))
+		env = append(env, secretEnv(contract.EnvDataSourceDSN, ds.Postgres.DSNSecretRef))
 	}
 	return env
 }

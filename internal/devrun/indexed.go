@@ -11,7 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 )
 
 // indexedCompletions is the pod count of an Indexed Job (a sharded Segment
@@ -51,7 +51,7 @@ func (k *kubelet) runIndexedJob(ctx context.Context, cj *batchv1.CronJob, n int)
 // set and the controller-uid label reference replaced by runID.
 func indexedPodSpec(tmpl corev1.PodSpec, i int, runID string) corev1.PodSpec {
 	spec := *tmpl.DeepCopy()
-	label := "metadata.labels['" + workerconfig.ShardRunLabel + "']"
+	label := "metadata.labels['" + contract.ShardRunLabel + "']"
 	for c := range spec.Containers {
 		env := spec.Containers[c].Env
 		for e := range env {
@@ -59,7 +59,7 @@ func indexedPodSpec(tmpl corev1.PodSpec, i int, runID string) corev1.PodSpec {
 				env[e] = corev1.EnvVar{Name: env[e].Name, Value: runID}
 			}
 		}
-		spec.Containers[c].Env = append(env, corev1.EnvVar{Name: workerconfig.EnvCompletionIndex, Value: strconv.Itoa(i)})
+		spec.Containers[c].Env = append(env, corev1.EnvVar{Name: contract.EnvCompletionIndex, Value: strconv.Itoa(i)})
 	}
 	return spec
 }

@@ -11,7 +11,7 @@ import "time"
 
 // Config mirrors a Playbook spec in plain Go. The Playbook controller maps
 // the custom resource into it (specmap.Playbook) and renders it, as JSON, into
-// the campaign worker's spec (workerconfig.Playbook); tests build it directly.
+// the campaign worker's spec (contract.Playbook); tests build it directly.
 // It must survive that JSON round trip unchanged: exported fields of plain
 // types only (specmap's round-trip test checks every sample).
 type Config struct {

@@ -24,7 +24,7 @@ const (
 // Secrets (the controller fills them from secretKeyRefs). Their exact values
 // are cut out of every message, even when no pattern would recognise them
 // (a DSN that is not a URL, a bare password). The names are literal rather
-// than imported from workerconfig so this leaf package has no dependencies;
+// than imported from contract so this leaf package has no dependencies;
 // TestSecretEnvMatchesWorkerConfig keeps them in step.
 var SecretEnv = []string{"RETENTION_DATASOURCE_DSN", "RETENTION_STATE_STORE"}
 

@@ -13,7 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 )
 
 // Key is the ConfigMap data key holding the summary.
@@ -38,12 +38,12 @@ func FromEnv() (Publisher, error) { return FromEnvFor("") }
 // written to the replica's own section too (see configMap); a file is
 // one process's and is written whole. An empty replica is FromEnv.
 func FromEnvFor(replica string) (Publisher, error) {
-	if path := os.Getenv(workerconfig.EnvReportFile); path != "" {
+	if path := os.Getenv(contract.EnvReportFile); path != "" {
 		return File(path), nil
 	}
-	name, ns := os.Getenv(workerconfig.EnvReportConfigMap), os.Getenv(workerconfig.EnvNamespace)
+	name, ns := os.Getenv(contract.EnvReportConfigMap), os.Getenv(contract.EnvNamespace)
 	if name == "" || ns == "" {
-		return nil, fmt.Errorf("no report destination: set %s and %s (the controller does), or %s", workerconfig.EnvReportConfigMap, workerconfig.EnvNamespace, workerconfig.EnvReportFile)
+		return nil, fmt.Errorf("no report destination: set %s and %s (the controller does), or %s", contract.EnvReportConfigMap, contract.EnvNamespace, contract.EnvReportFile)
 	}
 	// Same loading rules as kubectl: in-cluster service account first, then KUBECONFIG.
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(

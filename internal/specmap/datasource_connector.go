@@ -2,27 +2,27 @@ package specmap
 
 import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // DataSource converts a DataSource spec into what a worker connects with.
 // The PostgreSQL DSN stays in its Secret (the worker reads it from
-// workerconfig.EnvDataSourceDSN); a file source mounted from a ConfigMap is
+// contract.EnvDataSourceDSN); a file source mounted from a ConfigMap is
 // Mounted, its Path relative to the data mount: the directory itself for
 // CSV/NDJSON, and for a transaction log the single key named in
 // configMapRef.keys.
-func DataSource(namespace, name string, spec *v1alpha1.DataSourceSpec) (workerconfig.DataSource, error) {
+func DataSource(namespace, name string, spec *v1alpha1.DataSourceSpec) (contract.DataSource, error) {
 	// The spec's own mistakes first, with the check the controller runs.
 	if err := checkDataSource(spec); err != nil {
-		return workerconfig.DataSource{}, err
+		return contract.DataSource{}, err
 	}
-	out := workerconfig.DataSource{IngestSource: workerconfig.IngestSource(namespace, name), Ingest: spec.Ingest != nil}
+	out := contract.DataSource{IngestSource: contract.IngestSource(namespace, name), Ingest: spec.Ingest != nil}
 	switch {
 	case spec.Postgres != nil:
 		ref := spec.Postgres.DSNSecretRef
 		out.Config = sourceconfig.Config{Kind: sourceconfig.KindPostgres, Queries: queries(spec.Postgres.Queries)}
-		out.DSNSecret = &workerconfig.SecretKey{Name: ref.Name, Key: ref.Key}
+		out.DSNSecret = &contract.SecretKey{Name: ref.Name, Key: ref.Key}
 	case spec.SQLite != nil:
 		out.Config = sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: spec.SQLite.Path, Queries: queries(spec.SQLite.Queries)}
 	default:

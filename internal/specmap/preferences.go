@@ -2,15 +2,15 @@ package specmap
 
 import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/subscription"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // Preferences maps a Channel's spec.preferences onto the link and page
 // configuration, the signing key's Secret key and the feedback providers,
 // validated (subscription.Config.Validate). It is nil when the Channel sets
 // none.
-func Preferences(spec *v1alpha1.ChannelSpec) (*workerconfig.ChannelPreferences, error) {
+func Preferences(spec *v1alpha1.ChannelSpec) (*contract.ChannelPreferences, error) {
 	p := spec.Preferences
 	if p == nil {
 		return nil, nil
@@ -22,8 +22,8 @@ func Preferences(spec *v1alpha1.ChannelSpec) (*workerconfig.ChannelPreferences, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	out := &workerconfig.ChannelPreferences{Config: cfg,
-		SigningKey: workerconfig.SecretKey{Name: p.SigningKeyRef.Name, Key: p.SigningKeyRef.Key}}
+	out := &contract.ChannelPreferences{Config: cfg,
+		SigningKey: contract.SecretKey{Name: p.SigningKeyRef.Name, Key: p.SigningKeyRef.Key}}
 	if f := p.Feedback; f != nil {
 		for _, name := range f.Providers {
 			out.Feedback = append(out.Feedback, string(name))

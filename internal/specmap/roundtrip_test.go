@@ -19,13 +19,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // The engine configuration is the contract between controller and worker:
 // the controller renders what these mappings return as JSON
-// (workerconfig.Render) and the worker decodes it (workerconfig.Load). Every
+// (contract.Render) and the worker decodes it (contract.Load). Every
 // shipped sample must come back from that round trip exactly as mapped, so
 // a field added to an engine config reaches the worker with no code in
 // between.
@@ -113,7 +113,7 @@ func TestPlaybookWorkerSpecRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec, err := PlaybookWorker(pb, cfg, PlaybookInputs{Segment: seg, DataSource: ds, Channels: map[string]*v1alpha1.Channel{"mail": mail},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: "http://rewards", TokenKey: "admin"}}})
+		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: "http://rewards", TokenKey: "admin"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestPlaybookWorkerSpecRoundTrips(t *testing.T) {
 // fields silently and cannot carry functions, channels or interfaces, so
 // such a field would reach the worker empty.
 func TestEngineConfigsHoldPlainData(t *testing.T) {
-	for _, v := range []any{workerconfig.Playbook{}, workerconfig.Segment{}, workerconfig.Loyalty{}, workerconfig.Preferences{}} {
+	for _, v := range []any{contract.Playbook{}, contract.Segment{}, contract.Loyalty{}, contract.Preferences{}} {
 		checkPlain(t, reflect.TypeOf(v), reflect.TypeOf(v).String(), map[reflect.Type]bool{})
 	}
 }
@@ -175,7 +175,7 @@ func checkPlain(t *testing.T, typ reflect.Type, path string, seen map[reflect.Ty
 // worker does, into a value of the same type.
 func assertRoundTrip(t *testing.T, what string, v any) {
 	t.Helper()
-	data, err := workerconfig.Render(v)
+	data, err := contract.Render(v)
 	if err != nil {
 		t.Fatalf("%s: render: %v", what, err)
 	}
@@ -184,7 +184,7 @@ func assertRoundTrip(t *testing.T, what string, v any) {
 		t.Fatal(err)
 	}
 	back := reflect.New(reflect.TypeOf(v))
-	if err := workerconfig.Load(path, back.Interface()); err != nil {
+	if err := contract.Load(path, back.Interface()); err != nil {
 		t.Fatalf("%s: load: %v", what, err)
 	}
 	if got := back.Elem().Interface(); !reflect.DeepEqual(got, v) {

@@ -5,7 +5,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
 
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 )
 
 // indexed makes a worker Job run its pod shards times at once, as an
@@ -24,6 +24,6 @@ func indexed(spec *batchv1ac.JobSpecApplyConfiguration, shards int32) {
 // run it is part of: the Job's uid, read from the label the Job controller
 // puts on its pods.
 func ShardRunEnv() corev1.EnvVar {
-	return corev1.EnvVar{Name: workerconfig.EnvShardRun, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
-		FieldPath: "metadata.labels['" + workerconfig.ShardRunLabel + "']"}}}
+	return corev1.EnvVar{Name: contract.EnvShardRun, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
+		FieldPath: "metadata.labels['" + contract.ShardRunLabel + "']"}}}
 }

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // The tests write their objects as users do, in the API's terms, and render
@@ -26,7 +26,7 @@ type apiPlaybook struct {
 	Spec            v1alpha1.PlaybookSpec
 	Segment         apiSegment
 	Channels        map[string]v1alpha1.ChannelSpec
-	LoyaltyPrograms map[string]workerconfig.LoyaltyEndpoint
+	LoyaltyPrograms map[string]contract.LoyaltyEndpoint
 }
 
 // apiLoyalty is a LoyaltyProgram with its DataSource.
@@ -50,7 +50,7 @@ func (s apiSegment) objects() (*v1alpha1.Segment, *v1alpha1.DataSource) {
 	return seg, ds
 }
 
-func (s apiSegment) render(t testing.TB) workerconfig.Segment {
+func (s apiSegment) render(t testing.TB) contract.Segment {
 	t.Helper()
 	seg, ds := s.objects()
 	cfg, err := specmap.Segment(&seg.Spec)
@@ -72,7 +72,7 @@ func (s apiSegment) render(t testing.TB) workerconfig.Segment {
 	return out
 }
 
-func (p apiPlaybook) render(t testing.TB) workerconfig.Playbook {
+func (p apiPlaybook) render(t testing.TB) contract.Playbook {
 	t.Helper()
 	pb := &v1alpha1.Playbook{Spec: p.Spec}
 	pb.Namespace, pb.Name = p.Namespace, p.Name
@@ -95,7 +95,7 @@ func (p apiPlaybook) render(t testing.TB) workerconfig.Playbook {
 	return out
 }
 
-func (l apiLoyalty) render(t testing.TB) workerconfig.Loyalty {
+func (l apiLoyalty) render(t testing.TB) contract.Loyalty {
 	t.Helper()
 	lp := &v1alpha1.LoyaltyProgram{Spec: l.Spec}
 	lp.Namespace, lp.Name = l.Namespace, l.Name
@@ -112,13 +112,13 @@ func (l apiLoyalty) render(t testing.TB) workerconfig.Loyalty {
 	return out
 }
 
-func (c apiPreferences) render(t testing.TB) workerconfig.Preferences {
+func (c apiPreferences) render(t testing.TB) contract.Preferences {
 	t.Helper()
 	prefs, err := specmap.Preferences(&c.Spec)
 	if err != nil || prefs == nil {
 		t.Fatalf("channel %s preferences: %v (set: %v)", c.Name, err, prefs != nil)
 	}
-	return workerconfig.Preferences{Namespace: c.Namespace, Name: c.Name, Preferences: *prefs}
+	return contract.Preferences{Namespace: c.Namespace, Name: c.Name, Preferences: *prefs}
 }
 
 // workerSpec renders an api* object into the worker spec a controller would
@@ -139,9 +139,9 @@ func workerSpec(t testing.TB, v any) any {
 }
 
 // workerChannels maps Channel specs as the Playbook controller renders them.
-func workerChannels(t testing.TB, specs map[string]v1alpha1.ChannelSpec) map[string]workerconfig.Channel {
+func workerChannels(t testing.TB, specs map[string]v1alpha1.ChannelSpec) map[string]contract.Channel {
 	t.Helper()
-	out := map[string]workerconfig.Channel{}
+	out := map[string]contract.Channel{}
 	for name, spec := range specs {
 		ch, err := specmap.WorkerChannel(&spec)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -24,7 +24,7 @@ import (
 // The ledger credits once per Idempotency-Key, so the campaign worker's
 // resends after a crash or a transient failure never credit twice.
 type loyaltyAwarder struct {
-	programs map[string]workerconfig.LoyaltyEndpoint
+	programs map[string]contract.LoyaltyEndpoint
 	// reason is recorded in the ledger with an award whose step sets no
 	// spec.steps[].awardPoints.reason; it names the playbook.
 	reason string
@@ -35,12 +35,12 @@ type loyaltyAwarder struct {
 	client  *http.Client
 }
 
-func newLoyaltyAwarder(playbook string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) *loyaltyAwarder {
+func newLoyaltyAwarder(playbook string, programs map[string]contract.LoyaltyEndpoint, paths workload.Paths) *loyaltyAwarder {
 	return &loyaltyAwarder{
 		programs: programs,
 		reason:   "awardPoints step of playbook " + playbook,
 		secrets: func(program string) channel.SecretSource {
-			return channel.DirSecrets(paths.Secrets(workerconfig.LoyaltyTokensDir, program))
+			return channel.DirSecrets(paths.Secrets(contract.LoyaltyTokensDir, program))
 		},
 		client: &http.Client{Timeout: 15 * time.Second},
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -22,7 +22,7 @@ func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
 	program := v1alpha1.LocalObjectReference{Name: "rewards"}
 	pb := apiPlaybook{Namespace: "shop", Name: "reasons", Segment: seg,
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
 			Steps: []v1alpha1.Step{
@@ -30,7 +30,7 @@ func TestCampaignAwardReasonReachesLedger(t *testing.T) {
 				{Name: "extra", AwardPoints: &v1alpha1.AwardPointsStep{ProgramRef: program, Points: 5}},
 			}}}
 	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
+	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
 		t.Fatalf("campaign: %v\n%s", err, stderr)
 	}

@@ -14,11 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -66,7 +66,7 @@ func awarder(t *testing.T, url, token string) *loyaltyAwarder {
 			t.Fatal(err)
 		}
 	}
-	a := newLoyaltyAwarder("shop/welcome", map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: url, TokenKey: "api"}}, workload.Paths{})
+	a := newLoyaltyAwarder("shop/welcome", map[string]contract.LoyaltyEndpoint{"rewards": {URL: url, TokenKey: "api"}}, workload.Paths{})
 	a.secrets = func(string) channel.SecretSource { return channel.DirSecrets(dir) }
 	return a
 }

@@ -14,11 +14,11 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // campaignFlags are the campaign command's own flags.
@@ -67,8 +67,8 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 			return o, nil, err
 		}
 	}
-	var spec workerconfig.Playbook
-	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+	var spec contract.Playbook
+	if err := contract.Load(g.specPath(), &spec); err != nil {
 		return o, nil, err
 	}
 	initial, err := initialMembers(spec.InitialMembers)
@@ -175,7 +175,7 @@ func initialMembers(v string) (campaign.InitialMembers, error) {
 
 // channelSenders builds a sender per Channel, with its Secret mounted at
 // workload.SecretsDir/channels/<name>. The console sender prints to stdout.
-func channelSenders(channels map[string]workerconfig.Channel, g *globals) (map[string]channel.Sender, map[string]journey.ChannelKind, error) {
+func channelSenders(channels map[string]contract.Channel, g *globals) (map[string]channel.Sender, map[string]journey.ChannelKind, error) {
 	senders := map[string]channel.Sender{}
 	kinds := map[string]journey.ChannelKind{}
 	for _, name := range slices.Sorted(maps.Keys(channels)) { // the first error is the same on every start
@@ -189,7 +189,7 @@ func channelSenders(channels map[string]workerconfig.Channel, g *globals) (map[s
 			// loopback is the pod itself and stays refused.
 			cfg.Webhook.AllowLoopback = true
 		}
-		s, err := channel.New(cfg, channel.DirSecrets(g.paths.Secrets(workerconfig.ChannelSecretsDir, name)))
+		s, err := channel.New(cfg, channel.DirSecrets(g.paths.Secrets(contract.ChannelSecretsDir, name)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("channel %s: %w", name, err)
 		}
@@ -212,7 +212,7 @@ func reportReplica(shard string) string {
 // channelRates are the Channels' spec.rateLimit: the campaign worker holds
 // each to its rate across all replicas and playbooks through the state
 // store (campaign.Options.ChannelRates).
-func channelRates(channels map[string]workerconfig.Channel) map[string]senderconfig.RateLimit {
+func channelRates(channels map[string]contract.Channel) map[string]senderconfig.RateLimit {
 	out := map[string]senderconfig.RateLimit{}
 	for name, ch := range channels {
 		if ch.Sender.RateLimit.PerSecond > 0 {

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -44,7 +44,7 @@ import (
 // loyaltyReferenced reports whether the playbook reads loyalty data: its
 // segment adds loyalty features, a step awards points or the trigger is a
 // tier change or points expiring.
-func loyaltyReferenced(spec *workerconfig.Playbook) bool {
+func loyaltyReferenced(spec *contract.Playbook) bool {
 	if spec.Segment.LoyaltyProgram != "" || spec.Journey.Trigger.TierChange != nil {
 		return true
 	}
@@ -128,21 +128,21 @@ func (b *ledgerBalances) Close() {
 // rotated Secret applies without a restart).
 type programAPI struct {
 	program string
-	ep      workerconfig.LoyaltyEndpoint
+	ep      contract.LoyaltyEndpoint
 	secrets channel.SecretSource
 	client  *http.Client
 }
 
 // newProgramAPI finds the program's endpoint; field names the spec field
 // that referenced the program, for the error.
-func newProgramAPI(field, program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*programAPI, error) {
+func newProgramAPI(field, program string, programs map[string]contract.LoyaltyEndpoint, paths workload.Paths) (*programAPI, error) {
 	ep, ok := programs[program]
 	if !ok {
 		return nil, fmt.Errorf("%s %q: the worker spec has no loyaltyPrograms entry for it "+
 			"(the controller adds one per referenced LoyaltyProgram with an admin token)", field, program)
 	}
 	return &programAPI{program: program, ep: ep, client: &http.Client{Timeout: 15 * time.Second},
-		secrets: channel.DirSecrets(paths.Secrets(workerconfig.LoyaltyTokensDir, program))}, nil
+		secrets: channel.DirSecrets(paths.Secrets(contract.LoyaltyTokensDir, program))}, nil
 }
 
 // get decodes the JSON answer of GET {url}{pathQuery}; what names the
@@ -175,7 +175,7 @@ func (a *programAPI) get(ctx context.Context, pathQuery, what string, v any) err
 // tierChangeFeed pages the program's tier change log through its API.
 type tierChangeFeed struct{ api *programAPI }
 
-func newTierChangeFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*tierChangeFeed, error) {
+func newTierChangeFeed(program string, programs map[string]contract.LoyaltyEndpoint, paths workload.Paths) (*tierChangeFeed, error) {
 	api, err := newProgramAPI("trigger.tierChange.programRef", program, programs, paths)
 	if err != nil {
 		return nil, err

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -29,7 +29,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	state := pgStateURL(t, db)
 	const token = "shop-token-4"
 	lr := newLocalRun(t, withAdminToken(shopProgram()))
-	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
+	lr.env = append(lr.env, contract.EnvStateStore+"="+state)
 	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
@@ -43,7 +43,7 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 	seg.LoyaltyProgram = &prog.Spec
 	pb := apiPlaybook{Namespace: "shop", Name: "silver-welcome", Segment: seg,
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "silver"},
 			Trigger: v1alpha1.Trigger{TierChange: &v1alpha1.TierChangeTrigger{
 				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, To: "silver"}},
@@ -51,8 +51,8 @@ func TestCampaignTierChangeWithLoyaltyWorker(t *testing.T) {
 				ChannelRef: v1alpha1.LocalObjectReference{Name: "console"},
 				Template:   v1alpha1.MessageTemplate{Subject: "{{.loyaltyTier}} with {{.loyaltyPoints}} points", Body: "hi"}}}}}}
 	cr := newLocalRun(t, pb)
-	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
+	cr.env = append(cr.env, contract.EnvStateStore+"="+state)
+	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
 	if err != nil {
 		t.Fatalf("campaign run 1: %v\n%s", err, stderr)

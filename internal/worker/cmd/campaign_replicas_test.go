@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // Three identical `worker campaign` processes (the Deployment's pods: same
@@ -29,7 +29,7 @@ func TestCampaignReplicasShareShards(t *testing.T) {
 	replicas := int32(3)
 	pb.Spec.Workers = &v1alpha1.Workers{Replicas: &replicas}
 	r := newLocalRun(t, pb)
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+state)
+	r.env = append(r.env, contract.EnvStateStore+"="+state)
 	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -44,9 +44,9 @@ func TestCampaignReplicasShareShards(t *testing.T) {
 	var procs []func() error
 	for i := range byRep {
 		cmd := r.command(ctx, "campaign", "--poll-interval=50ms")
-		cmd.Env = append(append([]string(nil), r.env...), workerconfig.EnvStateStore+"="+state,
+		cmd.Env = append(append([]string(nil), r.env...), contract.EnvStateStore+"="+state,
 			"HOSTNAME=welcome-campaign-"+string(rune('a'+i)),
-			workerconfig.EnvReportFile+"="+filepath.Join(t.TempDir(), "report.json"))
+			contract.EnvReportFile+"="+filepath.Join(t.TempDir(), "report.json"))
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -79,7 +79,7 @@ func TestChannelSendersApplyTheWebhookPolicy(t *testing.T) {
 	r := &localRun{root: root}
 	r.write(t, workload.SecretsDir+"/channels/hook/hmac", "hook-secret\n")
 	g := &globals{stdout: io.Discard, logger: slog.New(slog.DiscardHandler)}
-	hook := func(url string) map[string]workerconfig.Channel {
+	hook := func(url string) map[string]contract.Channel {
 		return workerChannels(t, map[string]v1alpha1.ChannelSpec{"hook": {Webhook: &v1alpha1.WebhookChannel{URL: url,
 			SigningSecretRef: v1alpha1.SecretKeySelector{Name: "s", Key: "hmac"}}}})
 	}

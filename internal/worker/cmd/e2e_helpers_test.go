@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -82,7 +82,7 @@ func (r *localRun) runMetricJob(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, workerBin, "metrics", "--spec="+segmentSpecFile)
-	cmd.Env = append(append([]string(nil), r.env...), workerconfig.EnvReportFile+"="+filepath.Join(r.root, "segment-report.json"))
+	cmd.Env = append(append([]string(nil), r.env...), contract.EnvReportFile+"="+filepath.Join(r.root, "segment-report.json"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("metric job of the playbook's segment: %v\n%s", err, out)
 	}
@@ -92,7 +92,7 @@ func newLocalRun(t *testing.T, spec any) *localRun {
 	t.Helper()
 	root := t.TempDir()
 	r := &localRun{root: root, report: filepath.Join(root, "report.json")}
-	data, err := workerconfig.Render(workerSpec(t, spec))
+	data, err := contract.Render(workerSpec(t, spec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func newLocalRun(t *testing.T, spec any) *localRun {
 	if pb, ok := spec.(apiPlaybook); ok {
 		// The playbook's Segment, for the metric job that runs before each
 		// campaign worker (campaign workers enrol from its snapshot).
-		seg, err := workerconfig.Render(pb.Segment.render(t))
+		seg, err := contract.Render(pb.Segment.render(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,10 +115,10 @@ func newLocalRun(t *testing.T, spec any) *localRun {
 	}
 	r.env = append(r.env,
 		workload.LocalRootEnv+"="+root,
-		workerconfig.EnvNamespace+"=shop",
-		workerconfig.EnvReportFile+"="+r.report,
+		contract.EnvNamespace+"=shop",
+		contract.EnvReportFile+"="+r.report,
 		// The container path: the worker must root it under RETENTION_LOCAL_ROOT.
-		workerconfig.EnvStateStore+"="+workload.DefaultState)
+		contract.EnvStateStore+"="+workload.DefaultState)
 	return r
 }
 

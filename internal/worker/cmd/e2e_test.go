@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -115,7 +115,7 @@ func shopProgram() apiLoyalty {
 func TestLoyaltyCommands(t *testing.T) {
 	r := newLocalRun(t, shopProgram())
 	const token = "shop-token-1"
-	r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token+"\n")
+	r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", token+"\n")
 
 	lw := startLoyalty(t, r)
 	base := lw.base
@@ -370,13 +370,13 @@ func TestCampaignAwardsPoints(t *testing.T) {
 	seg := shopSegment()
 	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
 	pb := apiPlaybook{Namespace: "shop", Name: "bonus", Segment: seg,
-		LoyaltyPrograms: map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
 			Steps: []v1alpha1.Step{{Name: "bonus", AwardPoints: &v1alpha1.AwardPointsStep{
 				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, Points: 15}}}}}
 	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
+	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 0; i < 2; i++ {
 		if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
 			t.Fatalf("campaign run %d: %v\n%s", i+1, err, stderr)
@@ -401,7 +401,7 @@ func TestCampaignAwardsPoints(t *testing.T) {
 func TestMetricsCommandPostgresState(t *testing.T) {
 	db := store.OpenTestPostgres(t)
 	r := newLocalRun(t, shopSegment())
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+pgStateURL(t, db))
+	r.env = append(r.env, contract.EnvStateStore+"="+pgStateURL(t, db))
 	if _, stderr, err := r.run(t, "metrics"); err != nil {
 		t.Fatalf("metrics: %v\n%s", err, stderr)
 	}
@@ -455,7 +455,7 @@ func TestVersionAndUsageErrors(t *testing.T) {
 	} {
 		args := tt.args
 		cmd := exec.Command(workerBin, args...)
-		cmd.Env = []string{workload.LocalRootEnv + "=" + t.TempDir(), workerconfig.EnvReportFile + "=" + filepath.Join(t.TempDir(), "r.json")}
+		cmd.Env = []string{workload.LocalRootEnv + "=" + t.TempDir(), contract.EnvReportFile + "=" + filepath.Join(t.TempDir(), "r.json")}
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), `"msg":"worker failed"`) ||

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // stateStoreURL is metrics.StateStoreURL: every worker reads the state
@@ -27,7 +27,7 @@ func (g *globals) openStateStore(ctx context.Context) (*store.DB, error) {
 // openSource connects to a worker's data source as metrics.Source
 // configures it (the DSN from the environment, paths confined to the data
 // mount).
-func (g *globals) openSource(ctx context.Context, ds workerconfig.DataSource) (datasource.Connector, error) {
+func (g *globals) openSource(ctx context.Context, ds contract.DataSource) (datasource.Connector, error) {
 	cfg, err := metrics.Source(ds, g.paths)
 	if err != nil {
 		return nil, fmt.Errorf("data source: %w", err)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -17,7 +17,7 @@ import (
 // which expiry date it reminded about.
 type expiringFeed struct{ api *programAPI }
 
-func newExpiringFeed(program string, programs map[string]workerconfig.LoyaltyEndpoint, paths workload.Paths) (*expiringFeed, error) {
+func newExpiringFeed(program string, programs map[string]contract.LoyaltyEndpoint, paths workload.Paths) (*expiringFeed, error) {
 	api, err := newProgramAPI("trigger.event.programRef", program, programs, paths)
 	if err != nil {
 		return nil, err

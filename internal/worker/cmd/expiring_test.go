@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -32,7 +32,7 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 	prog := shopProgram()
 	prog.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Fixed", After: "30d", WarningWindow: "14d"}
 	lr := newLocalRun(t, withAdminToken(prog))
-	lr.env = append(lr.env, workerconfig.EnvStateStore+"="+state)
+	lr.env = append(lr.env, contract.EnvStateStore+"="+state)
 	lr.writeLoyaltyTokens(t, token)
 	lw := startLoyalty(t, lr)
 	defer lw.stop(t)
@@ -53,12 +53,12 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 		t.Fatalf("expiring members %s, want only b with 40 points", body)
 	}
 
-	pb := expiryReminder(map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+	pb := expiryReminder(map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		"{{.loyaltyPoints}} points expire soon", "spend them")
 	pb.Spec.Reentry = &v1alpha1.Reentry{Policy: "AfterCooldown", Cooldown: "30d"}
 	cr := newLocalRun(t, pb)
-	cr.env = append(cr.env, workerconfig.EnvStateStore+"="+state)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
+	cr.env = append(cr.env, contract.EnvStateStore+"="+state)
+	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 1; i <= 2; i++ {
 		stdout, lines := cr.campaignOnce(t, i)
 		switch {
@@ -90,9 +90,9 @@ func TestCampaignPointsExpiringAPIUnreachable(t *testing.T) {
 	}
 	closedURL := "http://" + ln.Addr().String()
 	ln.Close()
-	pb := expiryReminder(map[string]workerconfig.LoyaltyEndpoint{"rewards": {URL: closedURL, TokenKey: "token"}}, "s", "b")
+	pb := expiryReminder(map[string]contract.LoyaltyEndpoint{"rewards": {URL: closedURL, TokenKey: "token"}}, "s", "b")
 	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+workerconfig.LoyaltyTokensDir+"/rewards/token", "tok")
+	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/token", "tok")
 	stdout, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms")
 	if err != nil {
 		t.Fatalf("campaign: %v\n%s", err, stderr)
@@ -108,7 +108,7 @@ func TestCampaignPointsExpiringAPIUnreachable(t *testing.T) {
 // expiryReminder is the points-expiry reminder playbook of these tests: the
 // program rewards' points_expiring events (programs: where the worker
 // reaches it) trigger one console message "remind" with subject and body.
-func expiryReminder(programs map[string]workerconfig.LoyaltyEndpoint, subject, body string) apiPlaybook {
+func expiryReminder(programs map[string]contract.LoyaltyEndpoint, subject, body string) apiPlaybook {
 	return apiPlaybook{Namespace: "shop", Name: "points-expiry-reminder", Segment: shopSegment(),
 		Channels:        map[string]v1alpha1.ChannelSpec{"console": {Console: &v1alpha1.ConsoleChannel{}}},
 		LoyaltyPrograms: programs,

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // feedbackCommand serves the sending providers' bounce and complaint
@@ -33,9 +33,9 @@ func feedbackCommand(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ns := os.Getenv(workerconfig.EnvNamespace)
+			ns := os.Getenv(contract.EnvNamespace)
 			if ns == "" {
-				return fmt.Errorf("%s is not set; the suppression list is kept per namespace", workerconfig.EnvNamespace)
+				return fmt.Errorf("%s is not set; the suppression list is kept per namespace", contract.EnvNamespace)
 			}
 			ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secrets), providers, tolerance)
 			if err != nil {

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // `worker feedback` as a pod runs it: keys from a mounted Secret directory,
@@ -46,7 +46,7 @@ func TestFeedbackCommandServesSignedWebhooks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, workerBin, "feedback", "--listen="+addr, "--providers=sendgrid", "--secrets="+secrets)
-	cmd.Env = append(os.Environ(), workerconfig.EnvNamespace+"=shop", workerconfig.EnvStateStore+"="+state)
+	cmd.Env = append(os.Environ(), contract.EnvNamespace+"=shop", contract.EnvStateStore+"="+state)
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
@@ -106,13 +106,13 @@ func TestFeedbackCommandConfigErrors(t *testing.T) {
 		}
 		return string(out)
 	}
-	if out := run(nil, "--secrets="+t.TempDir()); !strings.Contains(out, workerconfig.EnvNamespace) {
+	if out := run(nil, "--secrets="+t.TempDir()); !strings.Contains(out, contract.EnvNamespace) {
 		t.Errorf("no namespace: %s", out)
 	}
-	if out := run([]string{workerconfig.EnvNamespace + "=shop"}, "--providers=mailgun", "--secrets="+t.TempDir()); !strings.Contains(out, feedback.MailgunKeySecret) {
+	if out := run([]string{contract.EnvNamespace + "=shop"}, "--providers=mailgun", "--secrets="+t.TempDir()); !strings.Contains(out, feedback.MailgunKeySecret) {
 		t.Errorf("no mailgun key: %s", out)
 	}
-	if out := run([]string{workerconfig.EnvNamespace + "=shop"}, "--providers=ses", "--secrets="+t.TempDir()); !strings.Contains(out, "not supported") {
+	if out := run([]string{contract.EnvNamespace + "=shop"}, "--providers=ses", "--secrets="+t.TempDir()); !strings.Contains(out, "not supported") {
 		t.Errorf("ses: %s", out)
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/ingest"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // ingestFlags are the ingest command's flags. In a pod the source and the
@@ -46,9 +46,9 @@ func ingestCommand(g *globals) *cobra.Command {
 
 func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 	if f.source == "" {
-		// In a pod the controller's spec says both (see workerconfig.Ingest).
-		var spec workerconfig.Ingest
-		if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+		// In a pod the controller's spec says both (see contract.Ingest).
+		var spec contract.Ingest
+		if err := contract.Load(g.specPath(), &spec); err != nil {
 			return fmt.Errorf("no --source, and the spec file: %w", err)
 		}
 		if spec.Source == "" || spec.WriteKeyKey == "" {
@@ -56,7 +56,7 @@ func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 		}
 		f.source = spec.Source
 		if f.writeKeyFile == "" {
-			f.writeKeyFile = g.paths.Secrets(workerconfig.IngestWriteKeyDir, spec.WriteKeyKey)
+			f.writeKeyFile = g.paths.Secrets(contract.IngestWriteKeyDir, spec.WriteKeyKey)
 		}
 	}
 	if f.writeKeyFile == "" {

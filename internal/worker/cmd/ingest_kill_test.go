@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // killSource is the source the killed ingest workers write.
@@ -198,7 +198,7 @@ func startIngest(t *testing.T, dsn, keyFile, addr string) *exec.Cmd {
 func runIngestWorker(t *testing.T, dsn, keyFile, addr, source string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(workerBin, "ingest", "--listen="+addr, "--source="+source, "--write-key-file="+keyFile)
-	cmd.Env = append(os.Environ(), workerconfig.EnvStateStore+"="+dsn)
+	cmd.Env = append(os.Environ(), contract.EnvStateStore+"="+dsn)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -6,12 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // ingestedSource adds the events the DataSource's ingestion API stored in
@@ -73,7 +73,7 @@ func (s ingestedSource) ScanRecentEvents(ctx context.Context, since, storedSince
 // event trigger or goal) or its DataSource has spec.ingest (traits); the
 // tables are created if no ingestion API has
 // run yet, so the read finds them empty rather than missing.
-func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
+func withIngestedEvents(ctx context.Context, spec *contract.Playbook, src campaign.Source, url string) (campaign.Source, func(), error) {
 	readsEvents := spec.Journey.Trigger.Event != nil || spec.Journey.Goal != nil || waitsForEvents(spec)
 	traits := spec.Segment.DataSource.Ingest
 	if !readsEvents && !traits {
@@ -92,7 +92,7 @@ func withIngestedEvents(ctx context.Context, spec *workerconfig.Playbook, src ca
 
 // waitsForEvents reports whether a step of the playbook is a waitFor: its
 // awaited event may arrive through the ingestion API.
-func waitsForEvents(spec *workerconfig.Playbook) bool {
+func waitsForEvents(spec *contract.Playbook) bool {
 	for i := range spec.Journey.Steps {
 		if spec.Journey.Steps[i].WaitFor != nil {
 			return true
@@ -116,7 +116,7 @@ const (
 // events of the playbook's DataSource (PostgreSQL LISTEN/NOTIFY), for an
 // event-triggered or event-awaiting (waitFor) playbook over a PostgreSQL state store; nil otherwise (the
 // worker then polls only). The listener reconnects until ctx ends.
-func ingestWake(ctx context.Context, spec *workerconfig.Playbook, url string, logger *slog.Logger) <-chan struct{} {
+func ingestWake(ctx context.Context, spec *contract.Playbook, url string, logger *slog.Logger) <-chan struct{} {
 	if (spec.Journey.Trigger.Event == nil && !waitsForEvents(spec)) || !(strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")) {
 		return nil
 	}

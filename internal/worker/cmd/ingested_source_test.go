@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // A track event posted to a running `worker ingest` triggers a Playbook with
@@ -35,7 +35,7 @@ func TestIngestedEventTriggersPlaybook(t *testing.T) {
 	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
 	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
 	r := newLocalRun(t, pb)
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
 
 	addr := freeAddr(t)
 	cmd := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
@@ -80,7 +80,7 @@ func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
 	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
 	r := newLocalRun(t, pb)
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
 	addr := freeAddr(t)
 	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
 	defer func() { _ = ingest.Process.Kill(); _ = ingest.Wait() }()
@@ -155,7 +155,7 @@ func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
 	// The console channel prints the subject: the template shows the address.
 	pb.Spec.Steps[0].Send.Template.Subject = "For {{.email}}"
 	r := newLocalRun(t, pb)
-	r.env = append(r.env, workerconfig.EnvStateStore+"="+dsn)
+	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
 	addr := freeAddr(t)
 	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
 	body := `{"messageId":"i1","userId":"c","traits":{"email":"zed@example.com","consentEmail":true}}`

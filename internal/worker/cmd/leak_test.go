@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -37,11 +37,11 @@ func TestMetricsJobLeaksNoSecrets(t *testing.T) {
 	for _, r := range routes {
 		t.Run(r.name, func(t *testing.T) {
 			dir := t.TempDir()
-			t.Setenv(workerconfig.EnvStateStore, r.state)
-			t.Setenv(workerconfig.EnvDataSourceDSN, "postgres://shop:"+planted+"@db/x")
+			t.Setenv(contract.EnvStateStore, r.state)
+			t.Setenv(contract.EnvDataSourceDSN, "postgres://shop:"+planted+"@db/x")
 			reportPath := filepath.Join(dir, "summary.json")
-			t.Setenv(workerconfig.EnvReportFile, reportPath)
-			data, err := workerconfig.Render(workerSpec(t, apiSegment{Namespace: "shop", Name: "s",
+			t.Setenv(contract.EnvReportFile, reportPath)
+			data, err := contract.Render(workerSpec(t, apiSegment{Namespace: "shop", Name: "s",
 				Spec: v1alpha1.SegmentSpec{Criteria: "customer.frequency >= 1"}, DataSource: r.ds}))
 			if err != nil {
 				t.Fatal(err)

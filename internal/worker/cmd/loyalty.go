@@ -7,10 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // loyaltyCommand is the LoyaltyProgram Deployment: the member API on
@@ -117,8 +117,8 @@ func ingestOnce(ctx context.Context, o *loyalty.Options, g *globals) (*store.DB,
 // loyaltyOptions reads the spec and the environment into the runner's
 // Options; closeSrc closes the data source connection.
 func loyaltyOptions(ctx context.Context, g *globals) (o loyalty.Options, closeSrc func(), err error) {
-	var spec workerconfig.Loyalty
-	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+	var spec contract.Loyalty
+	if err := contract.Load(g.specPath(), &spec); err != nil {
 		return o, nil, err
 	}
 	url, err := g.stateStoreURL()

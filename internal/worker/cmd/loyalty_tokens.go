@@ -1,7 +1,7 @@
 package cmd
 
 import (
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -15,12 +15,12 @@ import (
 // because the shop's API token acting as admin could credit any member any
 // number of points. With adminTokenSecretRef the admin file is required, so
 // the API refuses to start rather than run without it.
-func loyaltyTokenFiles(spec *workerconfig.Loyalty, paths workload.Paths) (token, admin string) {
+func loyaltyTokenFiles(spec *contract.Loyalty, paths workload.Paths) (token, admin string) {
 	if key := spec.APITokenKey; key != "" {
-		token = paths.Secrets(workerconfig.APITokenDir, key)
+		token = paths.Secrets(contract.APITokenDir, key)
 	}
 	if key := spec.AdminTokenKey; key != "" {
-		admin = paths.Secrets(workerconfig.AdminTokenDir, key)
+		admin = paths.Secrets(contract.AdminTokenDir, key)
 	}
 	return token, admin
 }

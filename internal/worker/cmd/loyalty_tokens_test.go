@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -18,7 +18,7 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 	root := t.TempDir()
 	paths := workload.Paths{Root: root}
 	at := func(dir, key string) string { return filepath.Join(root, workload.SecretsDir, dir, key) }
-	apiFile := at(workerconfig.APITokenDir, "token")
+	apiFile := at(contract.APITokenDir, "token")
 	tests := []struct {
 		name      string
 		admin     *v1alpha1.SecretKeySelector
@@ -26,9 +26,9 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 		wantAdmin string
 	}{
 		{"separate admin token", &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}, []string{"admin"},
-			at(workerconfig.AdminTokenDir, "admin")},
+			at(contract.AdminTokenDir, "admin")},
 		{"separate admin token not mounted: still its path, so the API refuses to start", &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}, nil,
-			at(workerconfig.AdminTokenDir, "admin")},
+			at(contract.AdminTokenDir, "admin")},
 		{"no admin ref, the API token's Secret mounted at admin-token: no admin token", nil, []string{"token"}, ""},
 		{"no admin ref, no admin-token mount: no admin token", nil, nil, ""},
 	}
@@ -36,7 +36,7 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			os.RemoveAll(filepath.Join(root, workload.SecretsDir))
 			for _, k := range tt.mounted {
-				writeFile(t, at(workerconfig.AdminTokenDir, k), "x")
+				writeFile(t, at(contract.AdminTokenDir, k), "x")
 			}
 			prog := shopProgram()
 			prog.Spec.APITokenSecretRef = v1alpha1.SecretKeySelector{Name: "rewards-api", Key: "token"}
@@ -67,8 +67,8 @@ func withAdminToken(prog apiLoyalty) apiLoyalty {
 // admin token (e2eAdminToken) of withAdminToken's program.
 func (r *localRun) writeLoyaltyTokens(t *testing.T, token string) {
 	t.Helper()
-	r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", token)
-	r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", e2eAdminToken)
+	r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", token)
+	r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", e2eAdminToken)
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -91,8 +91,8 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 		prog := shopProgram()
 		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
 		r := newLocalRun(t, prog)
-		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/admin", admin+"\n")
+		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", admin+"\n")
 		lw := startLoyalty(t, r)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "adminTokenSecretRef") {
@@ -117,8 +117,8 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	// token's Secret mounted at admin-token as the controller does.
 	t.Run("shared", func(t *testing.T) {
 		r := newLocalRun(t, shopProgram())
-		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+workerconfig.AdminTokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/token", shop+"\n")
 		lw := startLoyalty(t, r)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "admin routes") {
@@ -135,9 +135,9 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 		prog := shopProgram()
 		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
 		r := newLocalRun(t, prog)
-		r.write(t, workload.SecretsDir+"/"+workerconfig.APITokenDir+"/token", shop+"\n")
+		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
 		_, stderr, err := r.run(t, "loyalty", "--listen=127.0.0.1:0")
-		want := filepath.Join(r.root, workload.SecretsDir, workerconfig.AdminTokenDir, "admin")
+		want := filepath.Join(r.root, workload.SecretsDir, contract.AdminTokenDir, "admin")
 		if err == nil || !strings.Contains(stderr, want) {
 			t.Errorf("worker without its admin token file: err %v, stderr %s; want a failure naming %s", err, stderr, want)
 		}

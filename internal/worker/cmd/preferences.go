@@ -11,11 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // preferencesCommand is a Channel's <name>-preferences Deployment: the
@@ -52,7 +52,7 @@ func preferencesHandler(ctx context.Context, g *globals) (http.Handler, func(), 
 	if len(names) == 0 {
 		return srv.Handler(), closeDB, nil
 	}
-	ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(g.paths.Secrets(workerconfig.FeedbackSecretsDir, spec.Name)), names, 0)
+	ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(g.paths.Secrets(contract.FeedbackSecretsDir, spec.Name)), names, 0)
 	if err == nil {
 		err = db.MigrateSuppressions(ctx)
 	}
@@ -68,9 +68,9 @@ func preferencesHandler(ctx context.Context, g *globals) (http.Handler, func(), 
 
 // preferencesServer reads the Channel spec, the mounted signing key and the
 // state store, and migrates the subscription table.
-func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *workerconfig.Preferences, *store.DB, error) {
-	var spec workerconfig.Preferences
-	if err := workerconfig.Load(g.specPath(), &spec); err != nil {
+func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *contract.Preferences, *store.DB, error) {
+	var spec contract.Preferences
+	if err := contract.Load(g.specPath(), &spec); err != nil {
 		return nil, nil, nil, err
 	}
 	key, err := preferencesKey(spec.Name, &spec.Preferences, g.paths)

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -30,7 +30,7 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv(workload.LocalRootEnv, root)
 	// A container path: the worker reads it under RETENTION_LOCAL_ROOT.
-	t.Setenv(workerconfig.EnvStateStore, "sqlite:/var/lib/retention/prefs.db")
+	t.Setenv(contract.EnvStateStore, "sqlite:/var/lib/retention/prefs.db")
 	statePath := filepath.Join(root, "/var/lib/retention/prefs.db")
 	key := bytes.Repeat([]byte("q"), 32)
 	spec := apiPreferences{Namespace: "shop", Name: "mail", Spec: v1alpha1.ChannelSpec{
@@ -42,9 +42,9 @@ func TestPreferencesCommandServesAndRecords(t *testing.T) {
 				SecretRef: v1alpha1.LocalObjectReference{Name: "mail-feedback"}}}}}
 	b, _ := json.Marshal(spec.render(t))
 	writeFile(t, filepath.Join(root, workload.SpecFile), string(b))
-	writeFile(t, filepath.Join(root, workload.SecretsDir, workerconfig.PreferencesSecretsDir, "mail", "signing-key"), string(key))
+	writeFile(t, filepath.Join(root, workload.SecretsDir, contract.PreferencesSecretsDir, "mail", "signing-key"), string(key))
 	mailgunKey := "key-for-mailgun-webhooks"
-	writeFile(t, filepath.Join(root, workload.SecretsDir, workerconfig.FeedbackSecretsDir, "mail", feedback.MailgunKeySecret), mailgunKey)
+	writeFile(t, filepath.Join(root, workload.SecretsDir, contract.FeedbackSecretsDir, "mail", feedback.MailgunKeySecret), mailgunKey)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,27 +7,27 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 )
 
 // startCPUProfile starts a CPU profile of this run when
-// workerconfig.EnvCPUProfileDir is set, written to <dir>/<command>.cpu.pprof
+// contract.EnvCPUProfileDir is set, written to <dir>/<command>.cpu.pprof
 // (one file per command, so the workers a load script starts side by side
 // with the same environment do not overwrite each other's), and a heap
 // profile at the live heap's peak (profileHeapPeak). The returned stop
 // writes them out; it is a no-op without the variable.
 func startCPUProfile(command string) (stop func(), err error) {
-	dir := os.Getenv(workerconfig.EnvCPUProfileDir)
+	dir := os.Getenv(contract.EnvCPUProfileDir)
 	if dir == "" {
 		return func() {}, nil
 	}
 	f, err := os.Create(filepath.Join(dir, command+".cpu.pprof"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", workerconfig.EnvCPUProfileDir, err)
+		return nil, fmt.Errorf("%s: %w", contract.EnvCPUProfileDir, err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", workerconfig.EnvCPUProfileDir, err)
+		return nil, fmt.Errorf("%s: %w", contract.EnvCPUProfileDir, err)
 	}
 	heapDone := make(chan struct{})
 	go profileHeapPeak(dir, command, heapDone)

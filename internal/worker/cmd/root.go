@@ -1,7 +1,7 @@
 // Package cmd is the worker binary's command line: one cobra command per
 // workload the controllers start (`worker metrics|campaign|loyalty|
 // loyalty-metrics --spec PATH`) and `worker version`. Each command reads the
-// worker spec the controller mounted, the environment (workerconfig.Env*) and
+// worker spec the controller mounted, the environment (contract.Env*) and
 // the mounted Secrets, builds the runner's Options and runs it until it is
 // done or SIGTERM/SIGINT arrives.
 //

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -15,7 +15,7 @@ func TestStateStoreURLRefusesValuesThatAreNotURLs(t *testing.T) {
 	const planted = "S3cr3t-PLANT-xyz"
 	for _, root := range []string{"", t.TempDir()} {
 		for _, v := range []string{planted, "/proc/self/environ", "./" + planted + ".db", "file:" + planted} {
-			t.Setenv(workerconfig.EnvStateStore, v)
+			t.Setenv(contract.EnvStateStore, v)
 			g := &globals{paths: workload.Paths{Root: root}}
 			got, err := g.stateStoreURL()
 			if err == nil || !strings.Contains(err.Error(), "is not a postgres:// URL") || strings.Contains(err.Error(), planted) {

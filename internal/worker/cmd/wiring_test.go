@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/worker/campaign"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -30,7 +30,7 @@ func TestStateStoreURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(workerconfig.EnvStateStore, tt.env)
+			t.Setenv(contract.EnvStateStore, tt.env)
 			g := &globals{paths: workload.Paths{Root: tt.root}}
 			got, err := g.stateStoreURL()
 			if err != nil {

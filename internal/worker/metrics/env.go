@@ -10,17 +10,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // RunFromEnv is `worker metrics`: it reads the spec the controller mounted at
-// specPath (where paths puts it), the files paths locates and the environment (workerconfig.EnvDataSourceDSN,
-// workerconfig.EnvStateStore, and the report destination report.FromEnv
+// specPath (where paths puts it), the files paths locates and the environment (contract.EnvDataSourceDSN,
+// contract.EnvStateStore, and the report destination report.FromEnv
 // picks), runs the job and publishes the summary. It returns an error, so the
 // process exits non-zero and the Job shows the failure, whenever the run
 // failed, even though the failed summary was published.
@@ -53,8 +53,8 @@ func RunFromEnv(ctx context.Context, paths workload.Paths, specPath string, with
 }
 
 func runFromEnv(ctx context.Context, paths workload.Paths, specPath string, logger *slog.Logger, with []func(*Options)) (report.Segment, error) {
-	var seg workerconfig.Segment
-	if err := workerconfig.Load(specPath, &seg); err != nil {
+	var seg contract.Segment
+	if err := contract.Load(specPath, &seg); err != nil {
 		return report.Segment{Error: err.Error()}, err
 	}
 	cfg, err := Source(seg.DataSource, paths)
@@ -87,15 +87,15 @@ func runFromEnv(ctx context.Context, paths workload.Paths, specPath string, logg
 }
 
 // Source is the data source a worker opens: the rendered connector
-// configuration with the PostgreSQL DSN from workerconfig.EnvDataSourceDSN,
+// configuration with the PostgreSQL DSN from contract.EnvDataSourceDSN,
 // a mounted path under paths.Data(), and file and SQLite paths confined to
 // the data mount (sourceconfig.Config.Root). In a pod the data mount is
 // workload.DataDir, the only data the pod has, so a spec naming any other
 // file (/proc/self/environ holds the Secret-fed environment) is refused. A
 // local run reads the user's own files on the user's own machine, where no
 // tenant boundary exists: only /proc, /sys and /dev are refused there.
-func Source(ds workerconfig.DataSource, paths workload.Paths) (sourceconfig.Config, error) {
-	cfg, err := ds.Connector(paths.Data(), os.Getenv(workerconfig.EnvDataSourceDSN))
+func Source(ds contract.DataSource, paths workload.Paths) (sourceconfig.Config, error) {
+	cfg, err := ds.Connector(paths.Data(), os.Getenv(contract.EnvDataSourceDSN))
 	if err != nil {
 		return cfg, err
 	}
@@ -105,7 +105,7 @@ func Source(ds workerconfig.DataSource, paths workload.Paths) (sourceconfig.Conf
 	return cfg, nil
 }
 
-// StateStoreURL is workerconfig.EnvStateStore (default
+// StateStoreURL is contract.EnvStateStore (default
 // workload.DefaultState), checked and with a sqlite: path mapped through
 // paths, because the controller writes the container path
 // (sqlite:/var/lib/retention/state/state.db) and a local run keeps that
@@ -119,7 +119,7 @@ func Source(ds workerconfig.DataSource, paths workload.Paths) (sourceconfig.Conf
 // accepted; anything else is refused without being echoed (it may be some
 // other Secret's value), never taken as a file path.
 func StateStoreURL(paths workload.Paths) (string, error) {
-	url := os.Getenv(workerconfig.EnvStateStore)
+	url := os.Getenv(contract.EnvStateStore)
 	if url == "" {
 		url = workload.DefaultState
 	}
@@ -137,7 +137,7 @@ func StateStoreURL(paths workload.Paths) (string, error) {
 	if paths.Local() {
 		file, _, _ := strings.Cut(path, "?")
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			return "", fmt.Errorf("%s: state directory: %w", workerconfig.EnvStateStore, err)
+			return "", fmt.Errorf("%s: state directory: %w", contract.EnvStateStore, err)
 		}
 	}
 	return "sqlite:" + path, nil

@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // writeSpec renders the worker spec the controller would mount.
-func writeSpec(t *testing.T, dir string, seg workerconfig.Segment) string {
+func writeSpec(t *testing.T, dir string, seg contract.Segment) string {
 	t.Helper()
-	data, err := workerconfig.Render(seg)
+	data, err := contract.Render(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,10 +40,10 @@ func TestRunFromEnvPublishesReport(t *testing.T) {
 	}
 	writeShopCSV(t, dataDir, fixtureShop())
 	reportPath := filepath.Join(dir, "summary.json")
-	t.Setenv(workerconfig.EnvReportFile, reportPath)
+	t.Setenv(contract.EnvReportFile, reportPath)
 	// A local run: the explicit data path is the user's own directory (in
 	// a pod it would have to be under the data mount).
-	t.Setenv(workerconfig.EnvStateStore, "sqlite:/state.db")
+	t.Setenv(contract.EnvStateStore, "sqlite:/state.db")
 	spec := fixtureSeg
 	// Time-independent metrics: the job runs as of now, long after the fixture.
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV", "nps"}

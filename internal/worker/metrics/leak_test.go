@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -32,7 +32,7 @@ func runEnvJob(t *testing.T, ds v1alpha1.DataSourceSpec) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	reportPath := filepath.Join(dir, "summary.json")
-	t.Setenv(workerconfig.EnvReportFile, reportPath)
+	t.Setenv(contract.EnvReportFile, reportPath)
 	specPath := writeSpec(t, dir, segmentWorkerSpec(t, fixtureSeg, ds))
 	runErr := RunFromEnv(context.Background(), workload.Paths{}, specPath)
 	raw, err := os.ReadFile(reportPath)
@@ -57,7 +57,7 @@ func assertNoPlant(t *testing.T, where, text string) {
 func TestStateStoreSecretThatIsNotAURLIsRefusedUnechoed(t *testing.T) {
 	t.Chdir(t.TempDir())
 	for _, v := range []string{plantedPassword, "/proc/self/environ", "mysql://u:" + plantedPassword + "@h/db"} {
-		t.Setenv(workerconfig.EnvStateStore, v)
+		t.Setenv(contract.EnvStateStore, v)
 		raw, err := runEnvJob(t, v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: workload.DataDir}})
 		if err == nil || !strings.Contains(err.Error(), "stateStore dsnSecretRef value is not a postgres:// URL") {
 			t.Fatalf("value %q: err = %v, want the refusal", v, err)
@@ -76,7 +76,7 @@ func TestStateStoreSecretThatIsNotAURLIsRefusedUnechoed(t *testing.T) {
 // Route 1, PostgreSQL form: a DSN whose server refuses reports the host,
 // never the password.
 func TestStateStorePasswordNeverReported(t *testing.T) {
-	t.Setenv(workerconfig.EnvStateStore, "postgres://shop:"+plantedPassword+"@127.0.0.1:1/state?sslmode=disable&connect_timeout=2")
+	t.Setenv(contract.EnvStateStore, "postgres://shop:"+plantedPassword+"@127.0.0.1:1/state?sslmode=disable&connect_timeout=2")
 	raw, err := runEnvJob(t, v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: workload.DataDir}})
 	if err == nil {
 		t.Fatal("the run succeeded against a closed port")
@@ -91,8 +91,8 @@ func TestStateStorePasswordNeverReported(t *testing.T) {
 func TestDataPathOutsideTheMountIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("RETENTION_TEST_PLANTED", plantedEnv)
-	t.Setenv(workerconfig.EnvStateStore, "sqlite:"+filepath.Join(dir, "state.db"))
-	t.Setenv(workerconfig.EnvDataSourceDSN, "postgres://shop:"+plantedPassword+"@db/x")
+	t.Setenv(contract.EnvStateStore, "sqlite:"+filepath.Join(dir, "state.db"))
+	t.Setenv(contract.EnvDataSourceDSN, "postgres://shop:"+plantedPassword+"@db/x")
 	outside := filepath.Join(dir, "shop")
 	if err := os.Mkdir(outside, 0o755); err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ type Options struct {
 	// Namespace and Name identify the Segment (membership rows are keyed by Name).
 	Namespace, Name string
 	// Segment is what to compute: the controller's mapping of the Segment
-	// spec (workerconfig.Segment.Config).
+	// spec (contract.Segment.Config).
 	Segment metrics.SegmentConfig
 	// Source is the data source to open, unless Connector is set (the caller
 	// then owns and closes it).

@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
+	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/specmap"
-	"github.com/retention-dev/retention-operator/internal/workerconfig"
 )
 
 // segmentConfig maps a Segment spec as the Segment controller does before
@@ -21,7 +21,7 @@ func segmentConfig(t testing.TB, spec v1alpha1.SegmentSpec) metrics.SegmentConfi
 }
 
 // segmentWorkerSpec is the metric job's spec as the controller renders it.
-func segmentWorkerSpec(t testing.TB, spec v1alpha1.SegmentSpec, ds v1alpha1.DataSourceSpec) workerconfig.Segment {
+func segmentWorkerSpec(t testing.TB, spec v1alpha1.SegmentSpec, ds v1alpha1.DataSourceSpec) contract.Segment {
 	t.Helper()
 	seg := &v1alpha1.Segment{Spec: spec}
 	seg.Namespace, seg.Name = "shop", "buyers"

@@ -1,4 +1,4 @@
-// Package workerconfig is the contract between controllers and workers: the
+// Package contract is the contract between controllers and workers: the
 // JSON a controller renders into a worker's spec ConfigMap (mounted at
 // workload.SpecFile), and the environment variables it sets. What it carries
 // is the engines' typed configuration (journey.Config, loyalty.Config,
@@ -8,7 +8,7 @@
 // no second mapping. It holds no secret values: those reach the worker as
 // environment variables from secretKeyRefs or as mounted files. It imports no
 // driver or mail library, so the manager can render it.
-package workerconfig
+package contract
 
 import (
 	"encoding/json"

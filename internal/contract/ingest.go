@@ -1,4 +1,4 @@
-package workerconfig
+package contract
 
 // IngestWriteKeyDir is where a DataSource's write-key Secret is mounted under
 // workload.SecretsDir (ingest-write-key/<key>).

@@ -1,4 +1,4 @@
-package workerconfig
+package contract
 
 import (
 	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
