@@ -36,6 +36,10 @@ const (
 	// EnvCompletionIndex is the pod's shard: Kubernetes sets it in every
 	// pod of an Indexed Job.
 	EnvCompletionIndex = "JOB_COMPLETION_INDEX"
+	// EnvMemoryLimit is the worker container's memory limit in bytes (the
+	// downward API's limits.memory): the worker keeps its Go heap under a
+	// share of it (memtune.FollowLimit).
+	EnvMemoryLimit = "RETENTION_MEMORY_LIMIT"
 	// EnvCPUProfileDir, when set (never by the operator), makes a worker
 	// write a CPU profile of its whole run to <dir>/<command>.cpu.pprof and
 	// a heap profile at its live heap's peak to <dir>/<command>.heap.pprof:

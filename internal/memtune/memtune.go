@@ -1,8 +1,9 @@
 // Package memtune sets the garbage collector's headroom for the processes
 // whose peak memory matters more than the CPU collecting costs them: the
 // manager (mostly idle, its informer caches grow with the objects) and the
-// metric job (a batch job that mostly waits on its database). The figures
-// behind each choice are in BENCHMARKS.md.
+// metric job (a batch job that mostly waits on its database), and every
+// worker's soft memory limit from its container's (FollowLimit). The
+// figures behind each choice are in BENCHMARKS.md.
 package memtune
 
 import (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -73,6 +74,7 @@ func PodTemplate(p Pod, labels map[string]string, restart corev1.RestartPolicy) 
 	for _, e := range p.Env {
 		container.WithEnv(envVar(e))
 	}
+	container.WithEnv(memoryLimitEnv())
 	for _, port := range p.Ports {
 		container.WithPorts(corev1ac.ContainerPort().WithName(port.Name).WithContainerPort(port.ContainerPort).WithProtocol(corev1.ProtocolTCP))
 	}
@@ -170,6 +172,14 @@ func envVar(e corev1.EnvVar) *corev1ac.EnvVarApplyConfiguration {
 		panic(fmt.Sprintf("env %s: %v", e.Name, err))
 	}
 	return &ac
+}
+
+// memoryLimitEnv hands the container its own memory limit, in bytes, so
+// the worker's garbage collector can keep the heap under it instead of the
+// kernel killing the pod at the limit (memtune.FollowLimit).
+func memoryLimitEnv() *corev1ac.EnvVarApplyConfiguration {
+	return corev1ac.EnvVar().WithName(contract.EnvMemoryLimit).WithValueFrom(corev1ac.EnvVarSource().
+		WithResourceFieldRef(corev1ac.ResourceFieldSelector().WithContainerName(containerName).WithResource("limits.memory")))
 }
 
 // secretVolumeName names the i-th Secret's volume: secret-a to secret-z

@@ -2,8 +2,10 @@ package workload
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -48,5 +50,22 @@ func TestSecretVolumeNamesPast26(t *testing.T) {
 			t.Fatalf("mount %d: name %q invalid or repeated: %v", i, name, errs)
 		}
 		seen[name] = true
+	}
+}
+
+// Every worker is told its own container's memory limit, in bytes, so its
+// collector can keep the heap under it (memtune.FollowLimit).
+func TestPodTemplateHandsDownTheMemoryLimit(t *testing.T) {
+	c := decode[corev1.PodTemplateSpec](t, PodTemplate(testPod(), nil, corev1.RestartPolicyNever)).Spec.Containers[0]
+	i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == contract.EnvMemoryLimit })
+	if i < 0 {
+		t.Fatalf("no %s in %+v", contract.EnvMemoryLimit, c.Env)
+	}
+	ref := c.Env[i].ValueFrom.ResourceFieldRef
+	if ref == nil || ref.ContainerName != c.Name || ref.Resource != "limits.memory" || !ref.Divisor.IsZero() {
+		t.Errorf("%s comes from %+v, want the container's limits.memory in bytes", contract.EnvMemoryLimit, c.Env[i].ValueFrom)
+	}
+	if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
+		t.Error("the container has no memory limit to hand down")
 	}
 }

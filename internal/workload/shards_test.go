@@ -2,9 +2,11 @@ package workload
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // TestShardedJobShape: one shard (or unset) leaves the CronJob and the
@@ -35,10 +37,10 @@ func TestShardedJobShape(t *testing.T) {
 				spec.CompletionMode, spec.Completions, spec.Parallelism, spec.BackoffLimit)
 		}
 		env := spec.Template.Spec.Containers[0].Env
-		last := env[len(env)-1]
-		if last.Name != "RETENTION_SHARD_RUN" || last.ValueFrom == nil || last.ValueFrom.FieldRef == nil ||
-			last.ValueFrom.FieldRef.FieldPath != "metadata.labels['batch.kubernetes.io/controller-uid']" {
-			t.Errorf("%s: shard run env %+v", name, last)
+		i := slices.IndexFunc(env, func(e corev1.EnvVar) bool { return e.Name == "RETENTION_SHARD_RUN" })
+		if i < 0 || env[i].ValueFrom == nil || env[i].ValueFrom.FieldRef == nil ||
+			env[i].ValueFrom.FieldRef.FieldPath != "metadata.labels['batch.kubernetes.io/controller-uid']" {
+			t.Errorf("%s: shard run env missing or wrong in %+v", name, env)
 		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retention-dev/retention-operator/internal/contract"
+	"github.com/retention-dev/retention-operator/internal/memtune"
 	"github.com/retention-dev/retention-operator/internal/redact"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -84,6 +86,9 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	// finish or hand back their in-flight work, and return.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	// In a pod the container's memory limit is handed down; the collector
+	// keeps the heap under it rather than the kernel killing the worker.
+	memtune.FollowLimit(os.Getenv(contract.EnvMemoryLimit))
 	root := NewRoot(stdout, stderr)
 	root.SetArgs(args)
 	stopProfile, err := startCPUProfile(commandName(args))
