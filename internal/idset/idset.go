@@ -62,9 +62,6 @@ func (b *Builder) AddString(id string) {
 	b.s.ends = append(b.s.ends, uint32(len(b.s.ids)))
 }
 
-// Len is the number of ids added.
-func (b *Builder) Len() int { return b.s.Len() }
-
 // Sort returns the ids in byte order, and order, where order[k] is the
 // position in which the k-th of them was added (to put values kept beside
 // the ids into the same order). The builder is empty afterwards.

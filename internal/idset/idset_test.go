@@ -29,7 +29,7 @@ func TestSortedFindsWhatWasAdded(t *testing.T) {
 			t.Errorf("Find(%q) = %d, want -1", id, got)
 		}
 	}
-	if b.Len() != 0 {
+	if b.s.Len() != 0 {
 		t.Error("the builder still holds ids after Sort")
 	}
 }
