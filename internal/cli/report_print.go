@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,11 +51,7 @@ func segmentFigures(rep segmentReport) [][2]string {
 	if s := rep.Summary; s != nil {
 		figs = append(figs, [2]string{"customers in data source", strconv.FormatInt(s.Customers, 10)})
 	}
-	keys := make([]string, 0, len(st.Metrics))
-	for k := range st.Metrics {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(st.Metrics))
 	for _, k := range keys {
 		figs = append(figs, [2]string{k, st.Metrics[k]})
 	}

@@ -3,9 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -300,11 +301,7 @@ func printSegmentTable(w io.Writer, r segmentEvalResult) error {
 	if len(r.Metrics) > 0 {
 		fmt.Fprintln(tw)
 		fmt.Fprintln(tw, "METRIC\tVALUE")
-		names := make([]string, 0, len(r.Metrics))
-		for name := range r.Metrics {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(r.Metrics))
 		for _, name := range names {
 			fmt.Fprintf(tw, "%s\t%s\n", name, r.Metrics[name])
 		}

@@ -3,7 +3,8 @@ package datasource
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,11 +111,7 @@ func (c *fileConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn fun
 	}); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(aggs))
-	for id := range aggs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(aggs))
 	var f customer.Features
 	attrs := map[string]string{}
 	for _, id := range ids {

@@ -1,7 +1,8 @@
 package segment
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"cel.dev/cel-go/cel"
 )
@@ -53,11 +54,7 @@ var eventFields = map[string]*cel.Type{
 // variableOptions turns a name->type table into cel.Variable options in a
 // stable order (map order would make environments differ run to run).
 func variableOptions(fields map[string]*cel.Type) []cel.EnvOption {
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(fields))
 	opts := make([]cel.EnvOption, 0, len(names))
 	for _, name := range names {
 		opts = append(opts, cel.Variable(name, fields[name]))

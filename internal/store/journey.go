@@ -3,7 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,11 +145,7 @@ func writeBatch(ctx context.Context, tx *Tx, namespace, playbook string, b *Jour
 // order, so two shards' batches (or a batch and MarkDeliveriesSuppressed)
 // wait for each other instead of deadlocking.
 func addCounters(ctx context.Context, tx *Tx, playbook string, counters map[string]int64) error {
-	names := make([]string, 0, len(counters))
-	for name := range counters {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(counters))
 	for _, name := range names {
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_counters (playbook, name, n) VALUES ($1, $2, $3)
 			ON CONFLICT (playbook, name) DO UPDATE SET n = journey_counters.n + excluded.n`, playbook, name, counters[name]); err != nil {
@@ -191,11 +188,7 @@ func upsertStates(ctx context.Context, tx *Tx, playbook string, states []journey
 }
 
 func upsertSeen(ctx context.Context, tx *Tx, playbook string, seen map[string]journey.Seen) error {
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(seen))
 	for _, c := range chunkRows(len(ids), 4) {
 		part := ids[c[0]:c[1]]
 		args := make([]any, 0, len(part)*4)

@@ -3,7 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -46,11 +47,7 @@ func (db *DB) RecordJourneyEventIDs(ctx context.Context, lease *ShardLease, play
 			return err
 		}
 	}
-	keys := make([]string, 0, len(ids))
-	for id := range ids {
-		keys = append(keys, id)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ids))
 	for _, c := range chunkRows(len(keys), 4) {
 		part := keys[c[0]:c[1]]
 		args := make([]any, 0, 4*len(part))

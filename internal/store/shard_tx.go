@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -86,11 +88,7 @@ func (db *DB) SetJourneyCursorsLeased(ctx context.Context, lease *ShardLease, pl
 			return err
 		}
 	}
-	names := make([]string, 0, len(cursors))
-	for name := range cursors {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cursors))
 	for _, name := range names {
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_cursors (playbook, name, value) VALUES ($1, $2, $3)
 			ON CONFLICT (playbook, name) DO UPDATE SET value = excluded.value`, playbook, name, cursors[name]); err != nil {

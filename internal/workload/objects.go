@@ -3,6 +3,8 @@ package workload
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"sort"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -36,11 +38,7 @@ func ReportConfigMap(owner Owner, component, name string) *corev1ac.ConfigMapApp
 
 // Hash is a short, stable digest of a ConfigMap's data.
 func Hash(data map[string]string) string {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(data))
 	h := sha256.New()
 	for _, k := range keys {
 		h.Write([]byte(k))

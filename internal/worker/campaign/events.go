@@ -4,7 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -125,11 +126,7 @@ func eventID(ev *customer.Event) string {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	keys := make([]string, 0, len(ev.Properties))
-	for k := range ev.Properties {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ev.Properties))
 	for _, k := range keys {
 		h.Write([]byte(k))
 		h.Write([]byte{1})

@@ -2,7 +2,8 @@ package campaign
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -67,11 +68,7 @@ func (w *worker) tick(ctx context.Context, now time.Time) (bool, error) {
 			work[id] = true
 		}
 	}
-	ids := make([]string, 0, len(work))
-	for id := range work {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(work))
 	if w.o.Segment != nil {
 		if err := w.refreshRows(ctx, now, ids, feats); err != nil {
 			return false, err

@@ -4,7 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -54,10 +55,6 @@ func (w *worker) tierChanges(ctx context.Context) ([]string, string, error) {
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for id := range seen {
-		out = append(out, id)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	return out, strconv.FormatInt(after, 10), nil
 }
