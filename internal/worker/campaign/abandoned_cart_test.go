@@ -6,13 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,34 +26,14 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
-// manualClock is now until the test moves it; the ingestion API and the
-// worker share it, so a 2 h wait passes without sleeping. It stands still
-// otherwise, so a test decides exactly when time passes.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // cartWorker is a shard worker of cfg whose every customer is a segment
 // member: mem's customers, with the orders ingested for source, mailed by
 // webhook to the receiver it returns; poll runs one round of it.
-func cartWorker(t *testing.T, cfg journey.Config, db *store.DB, mem *memSource, source string, clock *manualClock) (*worker, *messageReceiver, func()) {
+func cartWorker(t *testing.T, cfg journey.Config, db *store.DB, mem *memSource, source string, clock *stepClock) (*worker, *receiver, func()) {
 	t.Helper()
-	recv := newMessageReceiver(t)
+	recv := newReceiver(t, 0)
 	w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: ingestedOrders{memSource: mem, db: db, source: source},
-		Clock: clock.Now, Logger: quiet, InSegment: func(*customer.Features) bool { return true },
+		Clock: clock.Now, Logger: quiet, InSegment: everyone,
 		Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
 		ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
 	poll := func() {
@@ -64,42 +43,6 @@ func cartWorker(t *testing.T, cfg journey.Config, db *store.DB, mem *memSource, 
 		}
 	}
 	return w, recv, poll
-}
-
-// messageReceiver is a real webhook endpoint on loopback that keeps every
-// message it was sent (recipient and body).
-type messageReceiver struct {
-	mu   sync.Mutex
-	msgs []struct{ To, Subject, Body string }
-	srv  *httptest.Server
-}
-
-func newMessageReceiver(t *testing.T) *messageReceiver {
-	r := &messageReceiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		raw, _ := io.ReadAll(req.Body)
-		var m struct {
-			To      string `json:"to"`
-			Subject string `json:"subject"`
-			Body    string `json:"body"`
-		}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		r.mu.Lock()
-		r.msgs = append(r.msgs, struct{ To, Subject, Body string }{m.To, m.Subject, m.Body})
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *messageReceiver) messages() []struct{ To, Subject, Body string } {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]struct{ To, Subject, Body string }(nil), r.msgs...)
 }
 
 // ingestedOrders is what the worker command's ingestedSource is: the data
@@ -155,7 +98,7 @@ func TestAbandonedCartSample(t *testing.T) {
 	db := store.OpenTestPostgres(t)
 	ctx := context.Background()
 	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-	clock := &manualClock{now: start}
+	clock := &stepClock{now: start}
 	const source = "shop/shop"
 
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
@@ -229,8 +172,8 @@ func TestAbandonedCartSample(t *testing.T) {
 		t.Fatalf("%d messages, want exactly 1 reminder: %+v", len(got), got)
 	}
 	m := got[0]
-	if m.To != abandons || m.Subject != "You left something in your cart" ||
-		m.Body != "Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you." {
+	if m.to != abandons || m.subject != "You left something in your cart" ||
+		m.body != "Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you." {
 		t.Fatalf("reminder %+v, want one to %s naming Blue Mug and Tea Sampler", m, abandons)
 	}
 
@@ -271,7 +214,7 @@ func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
 	db := store.OpenTestPostgres(t)
 	ctx := context.Background()
 	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-	clock := &manualClock{now: start}
+	clock := &stepClock{now: start}
 	cfg := samplePlaybook(t, "56-playbooks-events.yaml", "abandoned-cart")
 	cfg.Name, cfg.Goal, cfg.HoldoutPercent = "shop/cart-then", nil, 0
 	cfg.Steps[0].WaitFor.Then = "thanks"
@@ -312,7 +255,7 @@ func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
 	}
 	byTo := map[string][]string{}
 	for _, m := range recv.messages() {
-		byTo[m.To] = append(byTo[m.To], m.Subject+": "+m.Body)
+		byTo[m.to] = append(byTo[m.to], m.subject+": "+m.body)
 	}
 	want := map[string][]string{
 		"cust-0000": {"Thanks: Thanks for ordering 2 items"},
@@ -337,7 +280,7 @@ func TestReviewRequestSample(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		clock := &manualClock{now: start}
+		clock := &stepClock{now: start}
 		cfg := samplePlaybook(t, "56-playbooks-events.yaml", "review-request")
 		var ids []string
 		for i := 0; len(ids) < 3; i++ {
@@ -356,9 +299,9 @@ func TestReviewRequestSample(t *testing.T) {
 			{CustomerID: silent, Type: "order_delivered", OccurredAt: start, Properties: map[string]string{"product": "Tea Sampler"}},
 			{CustomerID: noProduct, Type: "order_delivered", OccurredAt: start},
 		}}
-		recv := newMessageReceiver(t)
+		recv := newReceiver(t, 0)
 		w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: mem, Clock: clock.Now, Logger: quiet,
-			InSegment:    func(*customer.Features) bool { return true },
+			InSegment:    everyone,
 			Channels:     map[string]channel.Sender{"email": webhookSender(t, recv.srv.URL)},
 			ChannelKinds: map[string]journey.ChannelKind{"email": journey.KindWebhook}})
 		for h := 0; h < 8*24; h += 6 { // 6-hourly polls for eight days
@@ -374,7 +317,7 @@ func TestReviewRequestSample(t *testing.T) {
 		}
 		byTo := map[string][]string{}
 		for _, m := range recv.messages() {
-			byTo[m.To] = append(byTo[m.To], m.Subject)
+			byTo[m.to] = append(byTo[m.to], m.subject)
 		}
 		want := map[string][]string{
 			reviews:   {"How do you like your Blue Mug?"},
@@ -382,7 +325,7 @@ func TestReviewRequestSample(t *testing.T) {
 			noProduct: {"How do you like your order?", "A minute for a review?"},
 		}
 		for id, subjects := range want {
-			if strings.Join(byTo[id], " | ") != strings.Join(subjects, " | ") {
+			if !slices.Equal(byTo[id], subjects) {
 				t.Errorf("%s received %q, want %q", id, byTo[id], subjects)
 			}
 		}

@@ -2,66 +2,39 @@ package campaign
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
-// peekClock is a stepClock whose time can also be read without stepping
-// (the receiver stamps each message with the worker's time).
-func (c *stepClock) peek() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// stampReceiver is a real webhook endpoint on loopback that records, per
-// message, the customer, the idempotency key and the worker's clock.
-type stampReceiver struct {
-	mu       sync.Mutex
-	got      []stamped
-	srv      *httptest.Server
-	requests atomic.Int64
-}
-
-type stamped struct {
-	customer, key string
-	at            time.Time
-}
-
-func newStampReceiver(t *testing.T, clock *stepClock) *stampReceiver {
-	r := &stampReceiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		var p struct {
-			Metadata channel.Metadata `json:"metadata"`
+// broadcastMembers is n customers spread over zones in turn, every seventh
+// (i%7 == 3) without webhook consent.
+func broadcastMembers(n int, zones []string) []customer.Features {
+	var feats []customer.Features
+	for i := 0; i < n; i++ {
+		consent := "true"
+		if i%7 == 3 {
+			consent = "false"
 		}
-		_ = json.Unmarshal(body, &p)
-		r.requests.Add(1)
-		r.mu.Lock()
-		r.got = append(r.got, stamped{customer: p.Metadata.CustomerID, key: req.Header.Get(channel.IdempotencyHeader), at: clock.peek()})
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
+		feats = append(feats, customer.Features{ID: fmt.Sprintf("cust-%04d", i), TimeZone: zones[i%len(zones)],
+			Attributes: map[string]string{journey.ConsentWebhookAttribute: consent}})
+	}
+	return feats
 }
 
-func (r *stampReceiver) messages() []stamped {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]stamped(nil), r.got...)
+// zoneOf is the time zone of customer id among feats.
+func zoneOf(feats []customer.Features, id string) string {
+	for _, f := range feats {
+		if f.ID == id {
+			return f.TimeZone
+		}
+	}
+	return ""
 }
 
 // The broadcast must-show: members in four time zones (two of them inside
@@ -78,17 +51,8 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 		at := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
 		// At 14:00Z: Tokyo 23:00 and Los Angeles 06:00 are quiet
 		// (21:00-08:00); Berlin 15:00 and UTC 14:00 are not.
-		zones := []string{"Asia/Tokyo", "America/Los_Angeles", "Europe/Berlin", ""}
 		const n = 200
-		var feats []customer.Features
-		for i := 0; i < n; i++ {
-			consent := "true"
-			if i%7 == 3 {
-				consent = "false"
-			}
-			feats = append(feats, customer.Features{ID: fmt.Sprintf("cust-%04d", i), TimeZone: zones[i%len(zones)],
-				Attributes: map[string]string{journey.ConsentWebhookAttribute: consent}})
-		}
+		feats := broadcastMembers(n, []string{"Asia/Tokyo", "America/Los_Angeles", "Europe/Berlin", ""})
 		late := customer.Features{ID: "late-joiner", Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}}
 		feats = append(feats, late)
 		var lateJoined atomic.Bool
@@ -119,33 +83,20 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 		}
 		clock := &stepClock{now: at.Add(-time.Hour), step: 5 * time.Minute}
 		recv := newStampReceiver(t, clock)
-		var mu sync.Mutex
-		var last *Summary
+		var summaries lastSummary
 		opts := func(clockFn func() time.Time, once bool) Options {
-			return Options{Playbook: cfg, DB: db, Source: src, Clock: clockFn, Logger: quiet,
-				Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-				ChannelKinds: hookKinds(),
+			return withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: src, Clock: clockFn,
 				InSegment:    func(f *customer.Features) bool { return f.ID != late.ID || lateJoined.Load() },
-				PollInterval: time.Millisecond, ExitWhenIdle: once,
-				Publish: func(_ context.Context, s *Summary) error {
-					mu.Lock()
-					defer mu.Unlock()
-					last = s
-					return nil
-				}}
+				PollInterval: time.Millisecond, ExitWhenIdle: once, Publish: summaries.publish})
 		}
-		summary := func() *Summary {
-			mu.Lock()
-			defer mu.Unlock()
-			return last
-		}
+		summary := summaries.get
 
 		// Before At: nothing is enrolled or sent, the broadcast is Scheduled.
 		if err := Run(context.Background(), opts(clock.Now, true)); err != nil {
 			t.Fatal(err)
 		}
-		if s := summary(); s.Enrolled != 0 || recv.requests.Load() != 0 || s.Broadcast == nil || s.Broadcast.State != journey.BroadcastScheduled {
-			t.Fatalf("before at: enrolled %d, requests %d, broadcast %+v; want nothing and Scheduled", s.Enrolled, recv.requests.Load(), s.Broadcast)
+		if s := summary(); s.Enrolled != 0 || recv.requests() != 0 || s.Broadcast == nil || s.Broadcast.State != journey.BroadcastScheduled {
+			t.Fatalf("before at: enrolled %d, requests %d, broadcast %+v; want nothing and Scheduled", s.Enrolled, recv.requests(), s.Broadcast)
 		}
 
 		// From At to At+4h, then stopped: Berlin and UTC sent at once, Los
@@ -176,14 +127,12 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Once more, after everything finished: nothing new.
-		before := recv.requests.Load()
-		clock.mu.Lock()
-		clock.now = clock.now.Add(72 * time.Hour)
-		clock.mu.Unlock()
+		before := recv.requests()
+		clock.advance(72 * time.Hour)
 		if err := Run(context.Background(), opts(clock.Now, true)); err != nil {
 			t.Fatal(err)
 		}
-		if got := recv.requests.Load(); got != before {
+		if got := recv.requests(); got != before {
 			t.Errorf("a run after the broadcast finished sent %d more requests", got-before)
 		}
 
@@ -212,8 +161,8 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 		if perCustomer[late.ID] != 0 {
 			t.Errorf("a member who joined after the broadcast got %d messages", perCustomer[late.ID])
 		}
-		if int(recv.requests.Load()) != len(keys) || len(keys) != messaged {
-			t.Errorf("requests %d, distinct keys %d, messaged members %d: want all equal", recv.requests.Load(), len(keys), messaged)
+		if recv.requests() != len(keys) || len(keys) != messaged {
+			t.Errorf("requests %d, distinct keys %d, messaged members %d: want all equal", recv.requests(), len(keys), messaged)
 		}
 		if sentMid == 0 || sentMid == messaged {
 			t.Errorf("stopped mid-way with %d of %d sent: the restart must fall between the zones", sentMid, messaged)
@@ -247,13 +196,4 @@ func TestBroadcastReachesEveryConsentingMemberOnce(t *testing.T) {
 		t.Logf("%d members, %d messaged (%d before the restart), %d deferred, holdout %d, lift %.1fpp [%.1f, %.1f]",
 			n, messaged, sentMid, s.Deferred, c.HoldoutJourneys, 100*s.Lift.Difference, 100*s.Lift.Low, 100*s.Lift.High)
 	})
-}
-
-func zoneOf(feats []customer.Features, id string) string {
-	for _, f := range feats {
-		if f.ID == id {
-			return f.TimeZone
-		}
-	}
-	return ""
 }

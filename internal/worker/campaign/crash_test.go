@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
@@ -57,7 +55,7 @@ func crashCustomers() []customer.Features {
 
 // crashChild is the worker process the test kills.
 func crashChild() int {
-	s, err := channel.NewWebhookSender(senderconfig.WebhookConfig{URL: os.Getenv(childURLEnv), Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
+	s, err := newWebhookSender(os.Getenv(childURLEnv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

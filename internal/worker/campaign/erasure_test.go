@@ -37,17 +37,15 @@ func TestForgetWhileRunning(t *testing.T) {
 				{Name: "again", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Again", Body: "Still here, {{.email}}?"}}},
 			}}
 		start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		clock := &manualClock{now: start}
+		clock := &stepClock{now: start}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan error, 1)
 		go func() {
-			done <- Run(ctx, Options{Playbook: cfg, DB: db, Clock: clock.Now,
+			done <- Run(ctx, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Clock: clock.Now,
 				Source:       datasource.WithoutErased(memConnector{src}, db.ErasureList()),
-				Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-				ChannelKinds: hookKinds(),
-				InSegment:    func(*customer.Features) bool { return true },
-				PollInterval: 5 * time.Millisecond, Logger: quiet})
+				InSegment:    everyone,
+				PollInterval: 5 * time.Millisecond}))
 		}()
 		waitUntil := func(what string, cond func() bool) {
 			t.Helper()

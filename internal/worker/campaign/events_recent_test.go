@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -55,14 +54,8 @@ func TestWokenTickReadsOnlyRecentlyStoredEvents(t *testing.T) {
 		clock := &stepClock{now: start, step: time.Second}
 		src := &storedSource{memSource: &memSource{feats: customers(4)}}
 		src.add(customer.Event{CustomerID: "cust-0000", Type: "cart", OccurredAt: start}, start)
-		cfg := journey.Config{Name: "shop/recent", Namespace: "shop",
-			Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: "cart"}},
-			Reentry: journey.Reentry{After: time.Nanosecond}, // a re-read event would enrol again
-			Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
-				Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-		w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now, Logger: quiet,
-			Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-			ChannelKinds: hookKinds()})
+		w := newShardWorker(t, withHook(t, recv.srv.URL, Options{Playbook: eventPlaybook("shop/recent", "cart"), DB: db, Source: src,
+			Clock: clock.Now}))
 		ctx := context.Background()
 		tick := func(woken bool) {
 			t.Helper()

@@ -10,6 +10,17 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
+// eventPlaybook says "Hi" once on channel "hook" to whoever has an event of
+// type typ; re-entry is allowed at once, so an event read twice would enrol
+// (and send) twice.
+func eventPlaybook(name, typ string) journey.Config {
+	return journey.Config{Name: name, Namespace: "shop",
+		Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: typ}},
+		Reentry: journey.Reentry{After: time.Nanosecond},
+		Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
+			Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
+}
+
 // An event written late (occurred_at older than the newest event already
 // read) still fires its trigger within two polls, and no event fires twice,
 // even with re-entry allowed (a re-read event would enrol again).
@@ -25,14 +36,8 @@ func TestLateEventFiresOnceWithinTwoPolls(t *testing.T) {
 			// fires once and its id need not be kept.
 			{CustomerID: "cust-0003", Type: "app_open", OccurredAt: start.Add(-2 * time.Hour)},
 		}}
-		cfg := journey.Config{Name: "shop/late", Namespace: "shop",
-			Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: "app_open"}},
-			Reentry: journey.Reentry{After: time.Nanosecond},
-			Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
-				Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-		w := newShardWorker(t, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now, Logger: quiet,
-			Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-			ChannelKinds: hookKinds()})
+		cfg := eventPlaybook("shop/late", "app_open")
+		w := newShardWorker(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now}))
 		ctx := context.Background()
 		poll := func() {
 			t.Helper()

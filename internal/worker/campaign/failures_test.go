@@ -1,12 +1,10 @@
 package campaign
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -15,8 +13,7 @@ import (
 )
 
 func oneSendPlaybook(name string) journey.Config {
-	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-		Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Body: "hi"}}}}}
+	return onEntry(name, "hello", "hook", journey.Template{Body: "hi"})
 }
 
 // consenting is customers(n), every one with webhook consent.
@@ -51,15 +48,8 @@ func TestTransientFailuresResendSameKeyPermanentFail(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	db := store.OpenTestSQLite(t)
-	var last *Summary
-	err := Run(context.Background(), Options{Playbook: oneSendPlaybook("shop/flaky"), DB: db, Source: &memSource{feats: consenting(20)},
-		Channels: hookChannels(webhookSender(t, srv.URL)), ChannelKinds: hookKinds(),
-		PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
-		Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	last := runIdle(t, withHook(t, srv.URL, Options{Playbook: oneSendPlaybook("shop/flaky"), DB: store.OpenTestSQLite(t),
+		Source: &memSource{feats: consenting(20)}}))
 	if len(accepted) != 19 || last.Sent != 19 || last.Failed != 1 || last.Pending != 0 {
 		t.Fatalf("accepted %d, summary sent %d failed %d pending %d; want 19/19/1/0", len(accepted), last.Sent, last.Failed, last.Pending)
 	}
@@ -85,14 +75,8 @@ func TestDryRunAndSuspendSendNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := oneSendPlaybook("shop/" + c.name)
 			cfg.DryRun, cfg.Suspend = c.dryRun, c.suspend
-			var last *Summary
-			err := Run(context.Background(), Options{Playbook: cfg, DB: store.OpenTestSQLite(t), Source: &memSource{feats: consenting(20)},
-				Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
-				PollInterval: time.Millisecond, ExitWhenIdle: true, Logger: quiet,
-				Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			last := runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: store.OpenTestSQLite(t),
+				Source: &memSource{feats: consenting(20)}}))
 			if last.DryRunCount != c.wantDry || last.Enrolled != c.wantEn || last.Sent != 0 {
 				t.Fatalf("summary %+v", last)
 			}

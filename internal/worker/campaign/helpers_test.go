@@ -2,17 +2,12 @@ package campaign
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/channel"
-	"github.com/retention-dev/retention-operator/internal/channel/senderconfig"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -21,69 +16,6 @@ import (
 
 // quiet discards the worker's logs in tests.
 var quiet = slog.New(slog.DiscardHandler)
-
-// receiver is a real HTTP webhook endpoint on loopback that counts requests
-// per Idempotency-Key and remembers which customer each key was for.
-type receiver struct {
-	mu       sync.Mutex
-	byKey    map[string]int
-	customer map[string]string
-	requests int
-	delay    time.Duration
-	srv      *httptest.Server
-}
-
-func newReceiver(t testing.TB, delay time.Duration) *receiver {
-	r := &receiver{byKey: map[string]int{}, customer: map[string]string{}, delay: delay}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		var p struct {
-			Metadata channel.Metadata `json:"metadata"`
-		}
-		_ = json.Unmarshal(body, &p)
-		if r.delay > 0 {
-			time.Sleep(r.delay)
-		}
-		r.mu.Lock()
-		key := req.Header.Get(channel.IdempotencyHeader)
-		r.byKey[key]++
-		r.customer[key] = p.Metadata.CustomerID
-		r.requests++
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) keys() map[string]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string]int, len(r.byKey))
-	for k, v := range r.byKey {
-		out[k] = v
-	}
-	return out
-}
-
-func (r *receiver) customers() map[string]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[string]int{}
-	for _, c := range r.customer {
-		out[c]++
-	}
-	return out
-}
-
-func webhookSender(t testing.TB, url string) channel.Sender {
-	s, err := channel.NewWebhookSender(senderconfig.WebhookConfig{URL: url, Timeout: 5 * time.Second, AllowLoopback: true}, []byte("test-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
 
 // memSource serves fixed feature rows and events (the customer data a
 // connector would read; what the worker decides from them is real).
@@ -108,22 +40,21 @@ func (m *memSource) ScanFeatures(ctx context.Context, q datasource.FeatureQuery,
 func (m *memSource) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.events {
-		if !m.events[i].OccurredAt.Before(since) {
-			if err := fn(&m.events[i]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return eachSince(m.events, since, func(e *customer.Event) time.Time { return e.OccurredAt }, fn)
 }
 
 func (m *memSource) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.orders {
-		if !m.orders[i].OccurredAt.Before(since) {
-			if err := fn(&m.orders[i]); err != nil {
+	return eachSince(m.orders, since, func(o *customer.Order) time.Time { return o.OccurredAt }, fn)
+}
+
+// eachSince calls fn with every item that occurred at or after since, in
+// order, stopping at the first error.
+func eachSince[T any](items []T, since time.Time, occurred func(*T) time.Time, fn func(*T) error) error {
+	for i := range items {
+		if !occurred(&items[i]).Before(since) {
+			if err := fn(&items[i]); err != nil {
 				return err
 			}
 		}
@@ -132,7 +63,8 @@ func (m *memSource) ScanOrders(ctx context.Context, since time.Time, fn func(*cu
 }
 
 // stepClock is a clock that moves forward by step on every reading, so
-// waits elapse without sleeping.
+// waits elapse without sleeping. With no step it stands still until the
+// test advances it, so the test decides exactly when time passes.
 type stepClock struct {
 	mu   sync.Mutex
 	now  time.Time
@@ -143,6 +75,20 @@ func (c *stepClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(c.step)
+	return c.now
+}
+
+// advance moves the clock forward by d.
+func (c *stepClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// peek reads the clock without stepping it.
+func (c *stepClock) peek() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.now
 }
 
@@ -168,6 +114,16 @@ func forEachDB(t *testing.T, test func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// onEntry is a playbook (namespace shop) that sends every segment entrant
+// one message: step on channelRef with tmpl.
+func onEntry(name, step, channelRef string, tmpl journey.Template) journey.Config {
+	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+		Steps: []journey.Step{{Name: step, Send: &journey.SendStep{ChannelRef: channelRef, Template: tmpl}}}}
+}
+
+// everyone is an Options.InSegment that has every customer a member.
+func everyone(*customer.Features) bool { return true }
+
 // hookChannels is the one channel "hook", sending with s.
 func hookChannels(s channel.Sender) map[string]channel.Sender {
 	return map[string]channel.Sender{"hook": s}
@@ -176,6 +132,44 @@ func hookChannels(s channel.Sender) map[string]channel.Sender {
 // hookKinds says the channel "hook" is a webhook.
 func hookKinds() map[string]journey.ChannelKind {
 	return map[string]journey.ChannelKind{"hook": journey.KindWebhook}
+}
+
+// withHook is o with its one channel "hook", a webhook to url, and its
+// logs discarded.
+func withHook(t testing.TB, url string, o Options) Options {
+	o.Channels, o.ChannelKinds, o.Logger = hookChannels(webhookSender(t, url)), hookKinds(), quiet
+	return o
+}
+
+// lastSummary keeps the newest summary a worker published (Options.Publish).
+type lastSummary struct {
+	mu sync.Mutex
+	s  *Summary
+}
+
+func (l *lastSummary) publish(_ context.Context, s *Summary) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.s = s
+	return nil
+}
+
+func (l *lastSummary) get() *Summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s
+}
+
+// runIdle runs o until the worker is idle (polling every millisecond),
+// failing t on an error, and returns the last summary it published.
+func runIdle(t testing.TB, o Options) *Summary {
+	t.Helper()
+	var last lastSummary
+	o.PollInterval, o.ExitWhenIdle, o.Publish = time.Millisecond, true, last.publish
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("run %s (shard %d): %v", o.Playbook.Name, o.Shard, err)
+	}
+	return last.get()
 }
 
 // shardWorker is a worker instance for shard i of n over db, as a replica
@@ -196,6 +190,27 @@ func shardWorker(t *testing.T, o Options, shard, shards int) *worker {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// rounds runs n rounds (polls) of w, failing t on an error.
+func rounds(t *testing.T, w *worker, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if _, err := w.round(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// summaryAfter runs n rounds of w and returns its summary then.
+func summaryAfter(t *testing.T, w *worker, n int) *Summary {
+	t.Helper()
+	rounds(t, w, n)
+	s, err := w.Summarize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // newShardWorker builds the single-shard worker Run would, so a test can

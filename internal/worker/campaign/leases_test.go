@@ -57,6 +57,17 @@ func (l *senderLog) soleReplica(t *testing.T, id, step string) string {
 	return rs[0]
 }
 
+// helloPauseBye sends every segment entrant "Hello", waits pause, then
+// sends "Bye", on channel "hook".
+func helloPauseBye(name string, pause time.Duration) journey.Config {
+	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
+		Steps: []journey.Step{
+			{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
+			{Name: "pause", Wait: &journey.WaitStep{Duration: pause}},
+			{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
+		}}
+}
+
 // waitFor polls cond every 20ms for up to limit.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -79,12 +90,7 @@ func TestReplicasShareShardsByLease(t *testing.T) {
 	db := store.OpenTestPostgres(t)
 	recv := newReceiver(t, 0)
 	src := &memSource{feats: customers(150)}
-	cfg := journey.Config{Name: "shop/replicas", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-		Steps: []journey.Step{
-			{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
-			{Name: "pause", Wait: &journey.WaitStep{Duration: 2 * time.Second}},
-			{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
-		}}
+	cfg := helloPauseBye("shop/replicas", 2*time.Second)
 	log := &senderLog{by: map[string]map[string]bool{}, all: map[string]map[string]bool{}}
 	hook := webhookSender(t, recv.srv.URL)
 	names := []string{"r0", "r1", "r2"}
@@ -185,12 +191,7 @@ func TestOnceWaitsForJourneysOfShardsItDoesNotHold(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		recv := newReceiver(t, 0)
 		src := &memSource{feats: customers(30)}
-		cfg := journey.Config{Name: "shop/once", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-			Steps: []journey.Step{
-				{Name: "hello", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hello"}}},
-				{Name: "pause", Wait: &journey.WaitStep{Duration: 300 * time.Millisecond}},
-				{Name: "bye", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Bye", Body: "Bye"}}},
-			}}
+		cfg := helloPauseBye("shop/once", 300*time.Millisecond)
 		hook := webhookSender(t, recv.srv.URL)
 		opts := func(holder string, once bool) Options {
 			return Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,

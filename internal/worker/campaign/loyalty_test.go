@@ -2,61 +2,16 @@ package campaign
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/segment"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
-
-// bodyReceiver is a loopback webhook endpoint that keeps each customer's
-// message bodies.
-type bodyReceiver struct {
-	mu     sync.Mutex
-	bodies map[string][]string
-	srv    *httptest.Server
-}
-
-func newBodyReceiver(t *testing.T) *bodyReceiver {
-	r := &bodyReceiver{bodies: map[string][]string{}}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		var p struct {
-			Body     string           `json:"body"`
-			Metadata channel.Metadata `json:"metadata"`
-		}
-		if err := json.Unmarshal(b, &p); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		r.mu.Lock()
-		r.bodies[p.Metadata.CustomerID] = append(r.bodies[p.Metadata.CustomerID], p.Body)
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *bodyReceiver) snapshot() map[string][]string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[string][]string{}
-	for k, v := range r.bodies {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
-}
 
 // pointsLedger opens a loyalty ledger (1 point per unit, silver from 100
 // points) in db and applies orders: cust-0000 150 -> silver with 150 points,
@@ -94,25 +49,17 @@ func TestLoyaltyFeaturesFromLedger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recv := newBodyReceiver(t)
-		cfg := journey.Config{Name: "shop/vip", Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-			Steps: []journey.Step{{Name: "thanks", Send: &journey.SendStep{ChannelRef: "hook",
-				Template: journey.Template{Subject: "Thanks", Body: "{{.loyaltyTier}}: {{.loyaltyPoints}} points"}}}}}
-		err = Run(context.Background(), Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
-			Clock:        func() time.Time { return now },
-			Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-			ChannelKinds: hookKinds(),
+		recv := newReceiver(t, 0)
+		cfg := onEntry("shop/vip", "thanks", "hook", journey.Template{Subject: "Thanks", Body: "{{.loyaltyTier}}: {{.loyaltyPoints}} points"})
+		runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+			Clock: func() time.Time { return now },
 			InSegment: func(f *customer.Features) bool {
 				ok, err := prog.Matches(f)
 				return err == nil && ok
 			},
-			LoyaltyBalances: p.ForEachBalance,
-			PollInterval:    time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+			LoyaltyBalances: p.ForEachBalance}))
 		want := map[string][]string{"cust-0000": {"silver: 150 points"}, "cust-0003": {"silver: 120 points"}}
-		if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+		if got := recv.bodies(); !reflect.DeepEqual(got, want) {
 			t.Errorf("messages %v, want %v", got, want)
 		}
 	})
@@ -127,7 +74,7 @@ func TestTierChangeTriggerFromChangeLog(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 		p := pointsLedger(t, db, now) // cust-0000 and cust-0003 are silver already
-		recv := newBodyReceiver(t)
+		recv := newReceiver(t, 0)
 		changes := func(ctx context.Context, after int64) ([]TierChange, error) {
 			rows, err := p.TierChangesSince(ctx, after, 1) // one per page: paging is exercised
 			out := make([]TierChange, len(rows))
@@ -142,18 +89,11 @@ func TestTierChangeTriggerFromChangeLog(t *testing.T) {
 				Template: journey.Template{Body: "welcome to {{.loyaltyTier}}"}}}}}
 		run := func() {
 			t.Helper()
-			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
-				Clock:           func() time.Time { return now },
-				Channels:        hookChannels(webhookSender(t, recv.srv.URL)),
-				ChannelKinds:    hookKinds(),
-				LoyaltyBalances: p.ForEachBalance, TierChanges: changes,
-				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+				Clock: func() time.Time { return now }, LoyaltyBalances: p.ForEachBalance, TierChanges: changes}))
 		}
 		run() // first start: moves the cursor past the two existing changes
-		if got := recv.snapshot(); len(got) != 0 {
+		if got := recv.bodies(); len(got) != 0 {
 			t.Fatalf("first run sent %v, want nothing (no back-fill)", got)
 		}
 		// cust-0001 (40 points) orders for 70 more: 110 earned, silver now.
@@ -164,7 +104,7 @@ func TestTierChangeTriggerFromChangeLog(t *testing.T) {
 		run()
 		run() // nothing new: no second message
 		want := map[string][]string{"cust-0001": {"welcome to silver"}}
-		if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+		if got := recv.bodies(); !reflect.DeepEqual(got, want) {
 			t.Errorf("messages %v, want %v", got, want)
 		}
 		cur, err := db.JourneyCursor(ctx, cfg.Name, "tierChanges/0/1")

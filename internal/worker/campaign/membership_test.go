@@ -31,12 +31,6 @@ func loadTruthShop(t *testing.T, db *store.DB) {
 	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
 		t.Fatal(err)
 	}
-	tv := func(x time.Time) any {
-		if db.Dialect == store.SQLite {
-			return x.Format(time.RFC3339Nano)
-		}
-		return x
-	}
 	seed := uint64(7)
 	next := func(n uint64) uint64 {
 		seed ^= seed << 13
@@ -49,7 +43,7 @@ func loadTruthShop(t *testing.T, db *store.DB) {
 		id := fmt.Sprintf("p%02d", i)
 		attrs := fmt.Sprintf(`{%q: "%t"}`, journey.ConsentWebhookAttribute, i%4 != 3)
 		if _, err := db.Exec(ctx, `INSERT INTO customers (id, email, created_at, attributes) VALUES ($1, $2, $3, $4)`,
-			id, id+"@example.com", tv(created), attrs); err != nil {
+			id, id+"@example.com", dialectTime(db, created), attrs); err != nil {
 			t.Fatal(err)
 		}
 		orders := int(next(6))
@@ -61,11 +55,20 @@ func loadTruthShop(t *testing.T, db *store.DB) {
 			at := truthAsOf.Add(-time.Duration(ago) * 24 * time.Hour)
 			amount := float64(5+next(60)) + float64(next(100))/100
 			if _, err := db.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-				id, fmt.Sprintf("%s-%d", id, k), amount, tv(at)); err != nil {
+				id, fmt.Sprintf("%s-%d", id, k), amount, dialectTime(db, at)); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+}
+
+// dialectTime is x as db stores a timestamp column: RFC 3339 text in
+// SQLite, a time.Time in PostgreSQL.
+func dialectTime(db *store.DB, x time.Time) any {
+	if db.Dialect == store.SQLite {
+		return x.Format(time.RFC3339Nano)
+	}
+	return x
 }
 
 // truthStores returns, per dialect, the shop as a data source and a state
@@ -152,13 +155,7 @@ func TestEnrolmentEqualsMetricJobMembership(t *testing.T) {
 					Trigger: journey.Trigger{SegmentEntry: true}, HoldoutPercent: 20,
 					Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
 						Template: journey.Template{Subject: "Hi", Body: "{{.email}}"}}}}}
-				err = Run(ctx, Options{Playbook: pb, DB: db, Source: conn, Segment: &seg, Logger: quiet,
-					PollInterval: time.Millisecond, ExitWhenIdle: true,
-					Channels:     hookChannels(webhookSender(t, recv.srv.URL)),
-					ChannelKinds: hookKinds()})
-				if err != nil {
-					t.Fatal(err)
-				}
+				runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: pb, DB: db, Source: conn, Segment: &seg}))
 				states, err := db.LoadJourneyStates(ctx, pb.Name, 0, 1)
 				if err != nil {
 					t.Fatal(err)
@@ -179,17 +176,9 @@ func TestEnrolmentEqualsMetricJobMembership(t *testing.T) {
 						t.Errorf("customer %s was enrolled but is not a member", id)
 					}
 				}
+				// Each consenting treatment member is messaged once, no one else.
 				got := recv.customers()
-				for id := range wantSent {
-					if got[id] != 1 {
-						t.Errorf("member %s (consenting, not in holdout) received %d messages, want 1", id, got[id])
-					}
-				}
-				for id := range got {
-					if !wantSent[id] {
-						t.Errorf("customer %s received a message; not a consenting treatment member", id)
-					}
-				}
+				onceEach(t, "customer", got, wantSent)
 				t.Logf("%s: metric job members %d, enrolled %d, messaged %d", expr, len(want), len(states), len(got))
 			})
 		}
@@ -252,11 +241,10 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 			Attributes: map[string]string{journey.ConsentWebhookAttribute: "true"}})
 	}
 	clock := &stepClock{now: at.Add(time.Hour), step: time.Second}
-	pb := journey.Config{Name: "shop/steady", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
-		Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-	w := newShardWorker(t, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, InitialMembers: InitialMembersSkip,
-		Clock: clock.Now, Logger: quiet, Channels: hookChannels(webhookSender(t, recv.srv.URL)),
-		ChannelKinds: hookKinds()})
+	pb := onEntry("shop/steady", "hi", "hook", journey.Template{Subject: "Hi", Body: "Hi"})
+	pb.SegmentRef = seg.Name
+	w := newShardWorker(t, withHook(t, recv.srv.URL, Options{Playbook: pb, DB: db, Source: src, Segment: &seg,
+		InitialMembers: InitialMembersSkip, Clock: clock.Now}))
 	if err := db.MigrateSegments(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -319,14 +307,9 @@ func TestSnapshotMembersConsentAtSendTime(t *testing.T) {
 		}
 		src := &memSource{feats: []customer.Features{consent("kept", "true"), consent("revoked", "false")}}
 		recv := newReceiver(t, 0)
-		pb := journey.Config{Name: "shop/consent", Namespace: "shop", SegmentRef: seg.Name, Trigger: journey.Trigger{SegmentEntry: true},
-			Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook", Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
-		err := Run(ctx, Options{Playbook: pb, DB: db, Source: src, Segment: &seg, Logger: quiet, PollInterval: time.Millisecond,
-			ExitWhenIdle: true, Channels: hookChannels(webhookSender(t, recv.srv.URL)),
-			ChannelKinds: hookKinds()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pb := onEntry("shop/consent", "hi", "hook", journey.Template{Subject: "Hi", Body: "Hi"})
+		pb.SegmentRef = seg.Name
+		runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: pb, DB: db, Source: src, Segment: &seg}))
 		if got := recv.customers(); len(got) != 1 || got["kept"] != 1 {
 			t.Fatalf("messages %v, want one to kept only", got)
 		}

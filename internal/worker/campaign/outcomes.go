@@ -41,16 +41,7 @@ func (r *outcomeRecorder) record(ctx context.Context, o store.DeliveryOutcome) e
 	}
 	r.leading = true
 	r.mu.Unlock()
-	for {
-		r.mu.Lock()
-		batch := r.queue
-		r.queue = nil
-		if len(batch) == 0 {
-			r.leading = false
-			r.mu.Unlock()
-			break
-		}
-		r.mu.Unlock()
+	for batch := r.take(); len(batch) > 0; batch = r.take() {
 		outcomes := make([]store.DeliveryOutcome, len(batch))
 		for i, q := range batch {
 			outcomes[i] = q.o
@@ -61,4 +52,17 @@ func (r *outcomeRecorder) record(ctx context.Context, o store.DeliveryOutcome) e
 		}
 	}
 	return <-done
+}
+
+// take hands the leading sender everything queued; when nothing is, it
+// gives up the lead, so the next outcome's sender commits it.
+func (r *outcomeRecorder) take() []queuedOutcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	batch := r.queue
+	r.queue = nil
+	if len(batch) == 0 {
+		r.leading = false
+	}
+	return batch
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
@@ -74,21 +73,13 @@ func (a *expiringAPI) fetch(ctx context.Context) ([]ExpiringPoints, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	var page struct {
-		Members []struct {
-			MemberID  string    `json:"memberId"`
-			Points    int64     `json:"points"`
-			ExpiresAt time.Time `json:"expiresAt"`
-		} `json:"members"`
-	}
+	// encoding/json matches memberId, points and expiresAt to
+	// ExpiringPoints' fields by name, ignoring case.
+	var page struct{ Members []ExpiringPoints }
 	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
 		return nil, err
 	}
-	out := make([]ExpiringPoints, len(page.Members))
-	for i, m := range page.Members {
-		out[i] = ExpiringPoints{MemberID: m.MemberID, Points: m.Points, ExpiresAt: m.ExpiresAt}
-	}
-	return out, nil
+	return page.Members, nil
 }
 
 // A points_expiring trigger enrols the listed segment members once per
@@ -105,7 +96,7 @@ func TestPointsExpiringTrigger(t *testing.T) {
 		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 		d1, d2 := now.Add(5*24*time.Hour), now.Add(9*24*time.Hour)
 		api := newExpiringAPI(t)
-		recv := newBodyReceiver(t)
+		recv := newReceiver(t, 0)
 		cfg := journey.Config{Name: "shop/expiry", Namespace: "shop",
 			Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: PointsExpiringEvent, ProgramRef: "rewards"}},
 			Reentry: journey.Reentry{After: 24 * time.Hour},
@@ -113,16 +104,10 @@ func TestPointsExpiringTrigger(t *testing.T) {
 				Template: journey.Template{Body: "points expire soon"}}}}}
 		run := func() {
 			t.Helper()
-			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
+			runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(6)},
 				Clock:          func() time.Time { return now },
-				Channels:       hookChannels(webhookSender(t, recv.srv.URL)),
-				ChannelKinds:   hookKinds(),
 				InSegment:      func(f *customer.Features) bool { return f.Monetary <= 4 },
-				PointsExpiring: api.fetch,
-				PollInterval:   time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
+				PointsExpiring: api.fetch}))
 		}
 		listed := []map[string]any{expiring("cust-0000", 30, d1), expiring("cust-0001", 10, d1),
 			expiring("cust-0002", 20, d1), expiring("cust-0005", 50, d1)}
@@ -147,7 +132,7 @@ func TestPointsExpiringTrigger(t *testing.T) {
 			now = now.Add(st.advance)
 			api.set(st.down, st.members...)
 			run()
-			if got := recv.snapshot(); !reflect.DeepEqual(got, st.want) {
+			if got := recv.bodies(); !reflect.DeepEqual(got, st.want) {
 				t.Fatalf("%s: messages %v, want %v", st.name, got, st.want)
 			}
 		}
@@ -187,7 +172,7 @@ func TestValidatePointsExpiringWiring(t *testing.T) {
 			cfg := journey.Config{Name: "shop/expiry", Namespace: "shop", Steps: send,
 				Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: tt.typ, ProgramRef: "rewards"}}}
 			_, _, err := Validate(Options{Playbook: cfg, Source: &memSource{}, PointsExpiring: tt.feed,
-				Channels:     map[string]channel.Sender{"hook": nil},
+				Channels:     hookChannels(nil),
 				ChannelKinds: hookKinds()})
 			switch {
 			case tt.wantErr == "" && err != nil:
@@ -213,22 +198,15 @@ func TestPointsExpiringShards(t *testing.T) {
 		listed = append(listed, expiring(f.ID, 10, exp))
 	}
 	api.set(false, listed...)
-	recv := newBodyReceiver(t)
+	recv := newReceiver(t, 0)
 	cfg := journey.Config{Name: "shop/expiry", Namespace: "shop",
 		Trigger: journey.Trigger{Event: &journey.EventTrigger{Type: PointsExpiringEvent, ProgramRef: "rewards"}},
 		Steps: []journey.Step{{Name: "remind", Send: &journey.SendStep{ChannelRef: "hook",
 			Template: journey.Template{Body: "soon"}}}}}
 	for round := 0; round < 2; round++ {
 		for shard := 0; shard < 2; shard++ {
-			err := Run(ctx, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(12)},
-				Clock:          func() time.Time { return now },
-				Channels:       hookChannels(webhookSender(t, recv.srv.URL)),
-				ChannelKinds:   hookKinds(),
-				PointsExpiring: api.fetch, Shard: shard, Shards: 2,
-				PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true})
-			if err != nil {
-				t.Fatalf("round %d shard %d: %v", round, shard, err)
-			}
+			runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: &memSource{feats: customers(12)},
+				Clock: func() time.Time { return now }, PointsExpiring: api.fetch, Shard: shard, Shards: 2}))
 		}
 	}
 	want := map[string][]string{}
@@ -237,7 +215,7 @@ func TestPointsExpiringShards(t *testing.T) {
 			want[f.ID] = []string{"soon"}
 		}
 	}
-	if got := recv.snapshot(); !reflect.DeepEqual(got, want) {
+	if got := recv.bodies(); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages %v, want one per consenting customer: %v", got, want)
 	}
 	for shard := 0; shard < 2; shard++ {

@@ -28,12 +28,10 @@ func (s *sharedRateLimited) Send(ctx context.Context, msg channel.Message) error
 		return err
 	}
 	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(wait): // an unreferenced timer is collected (Go 1.23+)
 		}
 	}
 	return s.next.Send(ctx, msg)

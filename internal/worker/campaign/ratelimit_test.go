@@ -78,9 +78,7 @@ func TestChannelRateIsGlobal(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 6)
 			for _, pbName := range []string{"shop/first", "shop/second"} {
-				cfg := journey.Config{Name: pbName, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-					Steps: []journey.Step{{Name: "hi", Send: &journey.SendStep{ChannelRef: "hook",
-						Template: journey.Template{Subject: "Hi", Body: "Hi"}}}}}
+				cfg := onEntry(pbName, "hi", "hook", journey.Template{Subject: "Hi", Body: "Hi"})
 				for r := 0; r < 3; r++ {
 					o := Options{Playbook: cfg, DB: db, Source: src, Logger: quiet, PollInterval: 20 * time.Millisecond,
 						ExitWhenIdle: true, Concurrency: 4, Channels: hookChannels(hook),

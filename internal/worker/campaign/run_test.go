@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,22 +65,10 @@ func TestRunEndToEnd(t *testing.T) {
 			src.events = append(src.events, customer.Event{CustomerID: fmt.Sprintf("cust-%04d", i), Type: "order", OccurredAt: start.Add(time.Hour)})
 		}
 		clock := &stepClock{now: start, step: time.Hour}
-		var summaries []*Summary
-		var mu sync.Mutex
 		cfg := twoStepPlaybook("shop/welcome", 20)
-		err := Run(context.Background(), Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
-			Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
-			InSegment:    func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
-			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 40,
-			Publish: func(_ context.Context, s *Summary) error {
-				mu.Lock()
-				summaries = append(summaries, s)
-				mu.Unlock()
-				return nil
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
+			InSegment: func(f *customer.Features) bool { return f.Monetary < 250 }, // 250 members
+			BatchSize: 40}))
 		// Expected sends, worked out from the fixture: members 0..249,
 		// minus holdout, minus no-consent (i%3==2); "offer" only for i >= 100
 		// who have not converted (0..59 convert and exit before the wait ends).
@@ -102,18 +89,7 @@ func TestRunEndToEnd(t *testing.T) {
 				want[journey.IdempotencyKey(cfg.Name, id, 1, "offer")] = true
 			}
 		}
-		got := recv.keys()
-		for k := range want {
-			if got[k] != 1 {
-				t.Errorf("key %s received %d times, want 1", k, got[k])
-			}
-		}
-		for k := range got {
-			if !want[k] {
-				t.Errorf("unexpected key %s (customer %s)", k, recv.customer[k])
-			}
-		}
-		s := summaries[len(summaries)-1]
+		onceEach(t, "key", recv.keys(), want)
 		if s.Sent != int64(len(want)) || s.Enrolled != 250 || s.Active != 0 || s.Pending != 0 || s.Holdout != holdout {
 			t.Errorf("summary %+v; want sent %d enrolled 250 holdout %d", s, len(want), holdout)
 		}
@@ -157,9 +133,8 @@ func TestRunRejectsBadInputSendingNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := twoStepPlaybook("shop/bad", 0)
 			c.edit(&cfg)
-			err := Run(context.Background(), Options{Playbook: cfg, StoreURL: "sqlite:" + t.TempDir() + "/s.db",
-				Source: &memSource{feats: customers(10)}, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-				Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds()})
+			err := Run(context.Background(), withHook(t, recv.srv.URL, Options{Playbook: cfg, StoreURL: "sqlite:" + t.TempDir() + "/s.db",
+				Source: &memSource{feats: customers(10)}, PollInterval: time.Millisecond, ExitWhenIdle: true}))
 			var verr *journey.ValidationError
 			if !errors.As(err, &verr) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want validation error containing %q", err, c.want)
@@ -194,22 +169,17 @@ func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		summaries := make([]*Summary, 2)
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
+		errs := make(chan error, 2)
 		for i, pb := range []string{"shop/one", "shop/two"} {
-			wg.Add(1)
 			go func() {
-				defer wg.Done()
 				clock := &stepClock{now: start, step: time.Second}
-				errs[i] = Run(context.Background(), Options{Playbook: mk(pb), DB: db, Source: src, Clock: clock.Now,
-					Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
-					PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true, BatchSize: 16,
-					Publish: func(_ context.Context, s *Summary) error { summaries[i] = s; return nil }})
+				errs <- Run(context.Background(), withHook(t, recv.srv.URL, Options{Playbook: mk(pb), DB: db, Source: src, Clock: clock.Now,
+					PollInterval: time.Millisecond, ExitWhenIdle: true, BatchSize: 16,
+					Publish: func(_ context.Context, s *Summary) error { summaries[i] = s; return nil }}))
 			}()
 		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
+		for range summaries {
+			if err := <-errs; err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -243,20 +213,14 @@ func TestHoldoutStableAcrossRestartAndNeverMessaged(t *testing.T) {
 	feats := consenting(1000)
 	src := &memSource{feats: feats}
 	cfg := twoStepPlaybook("shop/holdout", 30)
-	opts := Options{Playbook: cfg, DB: db, Source: src, Clock: (&stepClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), step: time.Hour}).Now,
-		Channels: hookChannels(webhookSender(t, recv.srv.URL)), ChannelKinds: hookKinds(),
-		PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true}
-	if err := Run(context.Background(), opts); err != nil {
-		t.Fatal(err)
-	}
+	opts := withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: db, Source: src,
+		Clock: (&stepClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), step: time.Hour}).Now})
+	runIdle(t, opts)
 	first, err := db.LoadJourneyStates(context.Background(), cfg.Name, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Restart: nothing new happens, assignments are unchanged.
-	if err := Run(context.Background(), opts); err != nil {
-		t.Fatal(err)
-	}
+	runIdle(t, opts) // restart: nothing new happens, assignments are unchanged
 	second, _ := db.LoadJourneyStates(context.Background(), cfg.Name, 0, 1)
 	got := recv.customers()
 	held := 0

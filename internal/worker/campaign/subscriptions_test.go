@@ -77,18 +77,11 @@ func TestOneClickUnsubscribeEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var last *Summary
-		clock := &stepClock{now: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC), step: time.Hour}
-		err = Run(ctx, Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now,
+		return runIdle(t, Options{Playbook: cfg, DB: db, Source: src,
+			Clock:        (&stepClock{now: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC), step: time.Hour}).Now,
 			Channels:     map[string]channel.Sender{"mail": sender},
 			ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail},
-			Preferences:  map[string]*subscription.Linker{"mail": linker},
-			PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-			Publish: func(_ context.Context, s *Summary) error { last = s; return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return last
+			Preferences:  map[string]*subscription.Linker{"mail": linker}, Logger: quiet})
 	}
 	send := func(name, topic, body string) journey.Step {
 		return journey.Step{Name: name, Send: &journey.SendStep{ChannelRef: "mail", Topic: topic,

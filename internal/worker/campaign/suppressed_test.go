@@ -18,23 +18,35 @@ import (
 )
 
 func oneMailPlaybook(name string) journey.Config {
-	return journey.Config{Name: name, Namespace: "shop", Trigger: journey.Trigger{SegmentEntry: true},
-		Steps: []journey.Step{{Name: "hello", Send: &journey.SendStep{ChannelRef: "mail",
-			Template: journey.Template{Subject: "Hi", Body: "Hello {{.email}}"}}}}}
+	return onEntry(name, "hello", "mail", journey.Template{Subject: "Hi", Body: "Hello {{.email}}"})
 }
 
 // runMail runs pb over src until idle and returns its last summary.
 func runMail(t *testing.T, db *store.DB, pb journey.Config, src *memSource, mail channel.Sender, at time.Time) *Summary {
 	t.Helper()
-	var last *Summary
-	clock := &stepClock{now: at, step: time.Minute}
-	if err := Run(context.Background(), Options{Playbook: pb, DB: db, Source: src, Clock: clock.Now,
+	return runIdle(t, Options{Playbook: pb, DB: db, Source: src, Clock: (&stepClock{now: at, step: time.Minute}).Now,
 		Channels: map[string]channel.Sender{"mail": mail}, ChannelKinds: map[string]journey.ChannelKind{"mail": journey.KindEmail},
-		InSegment: func(*customer.Features) bool { return true }, PollInterval: time.Millisecond, Logger: quiet, ExitWhenIdle: true,
-		Publish: func(_ context.Context, s *Summary) error { last = s; return nil }}); err != nil {
+		InSegment: everyone, Logger: quiet})
+}
+
+// mailTo is a customer and the address mailed.
+type mailTo struct{ id, email string }
+
+// leavePending commits a pending "hello" mail of playbook (namespace shop)
+// to each customer, as a worker that crashed before sending leaves them.
+func leavePending(t *testing.T, db *store.DB, playbook string, at time.Time, to ...mailTo) {
+	t.Helper()
+	var rows []store.Delivery
+	for _, c := range to {
+		rows = append(rows, store.Delivery{Key: journey.IdempotencyKey(playbook, c.id, 1, "hello"), Namespace: "shop",
+			Playbook: playbook, CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
+			Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
+	}
+	if err := db.JourneyTx(context.Background(), "shop", playbook, nil, at, func(map[string]int) (*store.JourneyBatch, error) {
+		return &store.JourneyBatch{Deliveries: rows}, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	return last
 }
 
 // A hard bounce (SendGrid, ECDSA-signed) and a complaint (Mailgun,
@@ -108,79 +120,63 @@ func TestBouncedAndComplainedAddressesAreNotMailed(t *testing.T) {
 	})
 }
 
-// Messages a crashed worker left pending are checked too: the address
-// bounced while the worker was down, so the restart does not send to it.
-func TestPendingMessagesToSuppressedAddressesAreNotResent(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions} {
-			if err := m(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		mb, mail := startMailboxSender(t)
-		at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		var rows []store.Delivery
-		for _, c := range []struct{ id, email string }{{"c1", "gone@example.com"}, {"c3", "fine@example.com"}} {
-			rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("welcome", c.id, 1, "hello"), Namespace: "shop",
-				Playbook: "welcome", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
-				Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
-		}
-		if err := db.JourneyTx(ctx, "shop", "welcome", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
-			return &store.JourneyBatch{Deliveries: rows}, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
-			Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{}); err != nil {
-			t.Fatal(err)
-		}
-		s := runMail(t, db, oneMailPlaybook("welcome"), &memSource{}, mail, at.Add(time.Minute))
-		if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
-			t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
-		}
-		if s.Sent != 1 || s.Pending != 0 || s.Suppressed["bounced"] != 1 {
-			t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, bounced 1", s.Sent, s.Pending, s.Suppressed)
-		}
-	})
-}
-
-// A message planned before its customer clicked the unsubscribe link (here
-// left pending, as a crash leaves it) is not sent afterwards: counted as
-// unsubscribed, and the other customer's row still goes out.
-func TestPendingMessagesAfterAnUnsubscribeAreNotSent(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		for _, m := range []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions, db.MigrateSubscriptions} {
-			if err := m(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		mb, mail := startMailboxSender(t)
-		at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		var rows []store.Delivery
-		for _, c := range []struct{ id, email string }{{"c1", "left@example.com"}, {"c3", "fine@example.com"}} {
-			rows = append(rows, store.Delivery{Key: journey.IdempotencyKey("offers", c.id, 1, "hello"), Namespace: "shop",
-				Playbook: "offers", CustomerID: c.id, Step: "hello", Kind: store.DeliveryMessage, Channel: "mail", To: c.email,
-				Subject: "Hi", Body: "Hello", Status: store.DeliveryPending, CreatedAt: at})
-		}
-		if err := db.JourneyTx(ctx, "shop", "offers", nil, at, func(map[string]int) (*store.JourneyBatch, error) {
-			return &store.JourneyBatch{Deliveries: rows}, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.SetSubscription(ctx, store.SubscriptionKey{Namespace: "shop", CustomerID: "c1", ChannelKind: "email", Topic: "offers"},
-			false, at.Add(time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		pb := oneMailPlaybook("offers")
-		pb.Steps[0].Send.Topic = "offers"
-		s := runMail(t, db, pb, &memSource{}, mail, at.Add(time.Minute))
-		if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
-			t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
-		}
-		if s.Sent != 1 || s.Pending != 0 || s.Suppressed[string(ReasonUnsubscribed)] != 1 {
-			t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, unsubscribed 1", s.Sent, s.Pending, s.Suppressed)
-		}
-	})
+// Messages a crashed worker left pending are checked again before they are
+// sent: an address that bounced while the worker was down, or a customer who
+// clicked the unsubscribe link after the message was planned, is not sent
+// to (counted suppressed for that reason), and the other customer's row
+// still goes out.
+func TestPendingMessagesAreCheckedAgainAtRestart(t *testing.T) {
+	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name, playbook, topic string
+		gone                  string // c1's address, withdrawn while the worker was down
+		migrate               func(*store.DB) []func(context.Context) error
+		withdraw              func(context.Context, *store.DB) error
+		reason                string // what the withdrawn message is counted as
+	}{
+		{name: "suppressed address", playbook: "welcome", gone: "gone@example.com",
+			migrate: func(db *store.DB) []func(context.Context) error {
+				return []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions}
+			},
+			withdraw: func(ctx context.Context, db *store.DB) error {
+				_, err := db.RecordFeedback(ctx, "shop", store.Feedback{Provider: "postmark", EventID: "1", Address: "gone@example.com",
+					Kind: store.FeedbackHardBounce, At: at}, store.SoftBouncePolicy{})
+				return err
+			},
+			reason: "bounced"},
+		{name: "unsubscribed", playbook: "offers", topic: "offers", gone: "left@example.com",
+			migrate: func(db *store.DB) []func(context.Context) error {
+				return []func(context.Context) error{db.MigrateJourney, db.MigrateSuppressions, db.MigrateSubscriptions}
+			},
+			withdraw: func(ctx context.Context, db *store.DB) error {
+				return db.SetSubscription(ctx, store.SubscriptionKey{Namespace: "shop", CustomerID: "c1", ChannelKind: "email", Topic: "offers"},
+					false, at.Add(time.Second))
+			},
+			reason: string(ReasonUnsubscribed)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db *store.DB) {
+				ctx := context.Background()
+				for _, m := range c.migrate(db) {
+					if err := m(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				mb, mail := startMailboxSender(t)
+				leavePending(t, db, c.playbook, at, mailTo{"c1", c.gone}, mailTo{"c3", "fine@example.com"})
+				if err := c.withdraw(ctx, db); err != nil {
+					t.Fatal(err)
+				}
+				pb := oneMailPlaybook(c.playbook)
+				pb.Steps[0].Send.Topic = c.topic
+				s := runMail(t, db, pb, &memSource{}, mail, at.Add(time.Minute))
+				if got := mb.recipients(); fmt.Sprint(got) != "[fine@example.com]" {
+					t.Fatalf("SMTP server received %v, want [fine@example.com]", got)
+				}
+				if s.Sent != 1 || s.Pending != 0 || s.Suppressed[c.reason] != 1 {
+					t.Fatalf("summary sent %d pending %d suppressed %v; want sent 1, %s 1", s.Sent, s.Pending, s.Suppressed, c.reason)
+				}
+			})
+		})
+	}
 }
