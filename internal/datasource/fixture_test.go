@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -127,6 +128,52 @@ func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// sqlSources loads fx into a new SQLite file and, when there is a test
+// PostgreSQL (store.TestPostgresDSN), into a PostgreSQL schema, and returns
+// each source's config by kind.
+func sqlSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
+	t.Helper()
+	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
+	sdb, err := store.Open(context.Background(), "sqlite:"+sqlitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadSQL(t, sdb, fx)
+	sdb.Close()
+	cfgs := map[string]sourceconfig.Config{"sqlite": {Kind: sourceconfig.KindSQLite, Path: sqlitePath}}
+	if dsn := store.TestPostgresDSN(); dsn != "" {
+		pdb := store.OpenTestPostgres(t)
+		loadSQL(t, pdb, fx)
+		cfgs["postgres"] = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
+	} else {
+		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
+	}
+	return cfgs
+}
+
+// fixtureSources is sqlSources plus fx written as CSV and as NDJSON files:
+// every kind of source the machine can run.
+func fixtureSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
+	t.Helper()
+	cfgs := sqlSources(t, fx)
+	csvDir, ndDir := t.TempDir(), t.TempDir()
+	writeCSV(t, csvDir, fx)
+	writeNDJSON(t, ndDir, fx)
+	cfgs["csv"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir}
+	cfgs["ndjson"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir}
+	return cfgs
+}
+
+// openSources opens every config (each closed when the test ends).
+func openSources(t *testing.T, cfgs map[string]sourceconfig.Config) map[string]Connector {
+	t.Helper()
+	out := make(map[string]Connector, len(cfgs))
+	for name, cfg := range cfgs {
+		out[name] = mustOpen(t, cfg)
+	}
+	return out
 }
 
 // writeCSV writes fx as customers.csv, orders.csv, feedback.csv, events.csv.
