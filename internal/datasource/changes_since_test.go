@@ -59,7 +59,7 @@ func TestOnlyReadsExactlyTheGivenCustomers(t *testing.T) {
 			if !slices.Equal(ids, want) {
 				t.Fatalf("restricted features for %q, want %q", ids, want)
 			}
-			days := purchaseDaySummaries(t, only, asOf)
+			days := purchaseDaySummaries(t, only.(PurchaseDayScanner), asOf)
 			if got := slices.Sorted(maps.Keys(days)); !slices.Equal(got, want) {
 				t.Fatalf("restricted purchase days for %q, want %q", got, want)
 			}

@@ -25,6 +25,20 @@ func openFixtureSources(t *testing.T) map[string]Connector {
 	return openSources(t, fixtureSources(t, newFixture()))
 }
 
+// fixtureScanners is openFixtureSources narrowed to the sources that
+// implement S: the SQL ones for the aggregating scanners (files stream
+// orders instead).
+func fixtureScanners[S any](t *testing.T) map[string]S {
+	t.Helper()
+	out := map[string]S{}
+	for name, c := range openFixtureSources(t) {
+		if s, ok := c.(S); ok {
+			out[name] = s
+		}
+	}
+	return out
+}
+
 // schemaDSN is dsn pinned to the test schema OpenTestPostgres created.
 func schemaDSN(t *testing.T, dsn string, db *store.DB) string {
 	t.Helper()

@@ -89,8 +89,9 @@ func attrJSON(m map[string]string) string {
 	return string(b)
 }
 
-// loadSQL creates the default tables in db and inserts fx. SQLite gets RFC 3339
-// text in the row's own offset, as an application would write it.
+// loadSQL creates the default tables in db and inserts fx in one transaction.
+// SQLite gets RFC 3339 text in the row's own offset, as an application would
+// write it.
 func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 	t.Helper()
 	ctx := context.Background()
@@ -103,30 +104,32 @@ func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 		}
 		return x
 	}
-	for _, c := range fx.customers {
-		if _, err := db.Exec(ctx, `INSERT INTO customers (id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.Email, c.Phone, c.Name, c.TimeZone, tv(c.CreatedAt),
-			attrJSON(c.Attributes), c.ConsentEmail, c.ConsentSMS); err != nil {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(query string, args ...any) {
+		if _, err := tx.Exec(ctx, query, args...); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, c := range fx.customers {
+		insert(`INSERT INTO customers (id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.Email, c.Phone, c.Name, c.TimeZone, tv(c.CreatedAt),
+			attrJSON(c.Attributes), c.ConsentEmail, c.ConsentSMS)
 	}
 	for _, o := range fx.orders {
-		if _, err := db.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-			o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`, o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt))
 	}
 	for _, f := range fx.feedback {
-		if _, err := db.Exec(ctx, `INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`,
-			f.CustomerID, f.Score, tv(f.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`, f.CustomerID, f.Score, tv(f.OccurredAt))
 	}
 	for _, e := range fx.events {
-		if _, err := db.Exec(ctx, `INSERT INTO events (customer_id, type, occurred_at, properties) VALUES ($1, $2, $3, $4)`,
-			e.CustomerID, e.Type, tv(e.OccurredAt), attrJSON(e.Properties)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO events (customer_id, type, occurred_at, properties) VALUES ($1, $2, $3, $4)`,
+			e.CustomerID, e.Type, tv(e.OccurredAt), attrJSON(e.Properties))
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }
 
