@@ -258,6 +258,13 @@ func writeNDJSON(t *testing.T, dir string, fx fixture) {
 	write("events.ndjson", objs)
 }
 
+// countOrders scans all of c's orders and counts them.
+func countOrders(c Connector) (int, error) {
+	n := 0
+	err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { n++; return nil })
+	return n, err
+}
+
 // collectFeatures copies every row a connector emits.
 func collectFeatures(t *testing.T, c Connector, q FeatureQuery) []customer.Features {
 	t.Helper()
