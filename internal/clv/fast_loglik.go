@@ -81,19 +81,13 @@ func (e *bgnbdEvaluator) eval(p, grad []float64) float64 {
 		lnAT := math.Log(alpha + row.T)
 		A3 := -(r + x) * lnAT
 		l := e.base[j]
-		w1, w2 := 1.0, 0.0
 		var lnATx, lnBX1 float64
 		if x > 0 {
 			lnATx = math.Log(alpha + row.tx)
 			lnBX1 = math.Log(b + x - 1)
-			A4 := lnA - lnBX1 - (r+x)*lnATx
-			hi, lo := max(A3, A4), min(A3, A4)
-			l += hi + math.Log1p(math.Exp(lo-hi))
-			w2 = 1 / (1 + math.Exp(A3-A4))
-			w1 = 1 - w2
-		} else {
-			l += A3
 		}
+		mix, w1, w2 := logMix(A3, lnA-lnBX1-(r+x)*lnATx, x > 0)
+		l += mix
 		ll += w * l
 		if grad == nil {
 			continue
@@ -164,4 +158,17 @@ func (e *gammaGammaEvaluator) eval(params, grad []float64) float64 {
 		grad[0], grad[1], grad[2] = gp, gq, gv
 	}
 	return ll
+}
+
+// logMix returns log(exp(a3)+exp(a4)) without overflow and the shares of
+// the two terms, w1 of a3 and w2 = logistic(a4 - a3) of a4 (stable for large
+// gaps); without the second term (a customer with no repeat purchase) it is
+// a3 alone.
+func logMix(a3, a4 float64, both bool) (l, w1, w2 float64) {
+	if !both {
+		return a3, 1, 0
+	}
+	hi, lo := max(a3, a4), min(a3, a4)
+	w2 = 1 / (1 + math.Exp(a3-a4))
+	return hi + math.Log1p(math.Exp(lo-hi)), 1 - w2, w2
 }

@@ -57,17 +57,12 @@ func (m BGNBD) customerLogLikelihood(x, tx, T float64, withGrad bool) (float64, 
 	A2 := lgAB + lgBX - lgB - lgABX
 	A3 := -(r + x) * math.Log(alpha+T)
 	ll := A1 + A2
-	w1, w2 := 1.0, 0.0
+	A4 := 0.0 // only a repeat buyer (x > 0) has the second term
 	if x > 0 {
-		A4 := math.Log(a) - math.Log(b+x-1) - (r+x)*math.Log(alpha+tx)
-		hi, lo := max(A3, A4), min(A3, A4)
-		ll += hi + math.Log1p(math.Exp(lo-hi))
-		// w2 = exp(A4)/(exp(A3)+exp(A4)) = logistic(A4 - A3), stable for large gaps.
-		w2 = 1 / (1 + math.Exp(A3-A4))
-		w1 = 1 - w2
-	} else {
-		ll += A3
+		A4 = math.Log(a) - math.Log(b+x-1) - (r+x)*math.Log(alpha+tx)
 	}
+	mix, w1, w2 := logMix(A3, A4, x > 0)
+	ll += mix
 	var g [4]float64
 	if !withGrad {
 		return ll, g

@@ -1,10 +1,10 @@
 package clv
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
@@ -95,6 +95,6 @@ func (b *SummaryBuilder) Buyers() []Buyer {
 		}
 		out = append(out, by)
 	}
-	slices.SortFunc(out, func(a, b Buyer) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Buyer) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }

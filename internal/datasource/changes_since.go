@@ -213,11 +213,13 @@ func onlyQueries(d store.Dialect, qs sourceconfig.Queries, ids []string) sourcec
 func (c *postgresConnector) Only(ids []string) Connector {
 	cp := *c
 	cp.cfg.Queries = onlyQueries(store.Postgres, c.cfg.Queries, ids)
+	cp.featureScan = cp.scanFeatures // the copy's, which reads the restricted queries
 	return &cp
 }
 
 func (c *sqliteConnector) Only(ids []string) Connector {
 	cp := *c
 	cp.cfg.Queries = onlyQueries(store.SQLite, c.cfg.Queries, ids)
+	cp.featureScan = cp.scanFeatures // the copy's, which reads the restricted queries
 	return &cp
 }

@@ -3,15 +3,11 @@ package datasource
 import (
 	"context"
 	"maps"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // hostileIDs are customer ids that would break a carelessly quoted list:
@@ -22,44 +18,15 @@ var hostileIDs = []string{`plain`, `o'brien`, `back\slash`, `"quoted"`, `{brace}
 // before asOf, one a day before), in SQLite and (when available) PostgreSQL.
 func incrementalSources(t *testing.T, asOf time.Time) map[string]Connector {
 	t.Helper()
-	ctx := context.Background()
-	load := func(db *store.DB) {
-		if err := CreateTables(ctx, db, true); err != nil {
-			t.Fatal(err)
-		}
-		at := func(x time.Time) any {
-			if db.Dialect == store.SQLite {
-				return x.Format(time.RFC3339Nano)
-			}
-			return x
-		}
-		for i, id := range hostileIDs {
-			if _, err := db.Exec(ctx, `INSERT INTO customers (id, created_at) VALUES ($1, $2)`, id, at(asOf.AddDate(-2, 0, 0))); err != nil {
-				t.Fatal(err)
-			}
-			for k, when := range []time.Time{asOf.AddDate(-1, 0, -i), asOf.Add(-time.Duration(24+i) * time.Hour)} {
-				if _, err := db.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-					id, id+string(rune('a'+k)), float64(10+i), at(when)); err != nil {
-					t.Fatal(err)
-				}
-			}
+	var fx fixture
+	for i, id := range hostileIDs {
+		// The empty attributes are the column's default, '{}'.
+		fx.customers = append(fx.customers, customer.Customer{ID: id, CreatedAt: asOf.AddDate(-2, 0, 0), Attributes: map[string]string{}})
+		for k, when := range []time.Time{asOf.AddDate(-1, 0, -i), asOf.Add(-time.Duration(24+i) * time.Hour)} {
+			fx.orders = append(fx.orders, customer.Order{CustomerID: id, OrderID: id + string(rune('a'+k)), Amount: float64(10 + i), OccurredAt: when})
 		}
 	}
-	out := map[string]Connector{}
-	path := filepath.Join(t.TempDir(), "shop.db")
-	sdb, err := store.Open(ctx, "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	load(sdb)
-	sdb.Close()
-	out["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
-	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
-		pdb := store.OpenTestPostgres(t)
-		load(pdb)
-		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
-	}
-	return out
+	return openSources(t, sqlSources(t, fx))
 }
 
 // TestOnlyReadsExactlyTheGivenCustomers: a restricted connector returns the
@@ -92,7 +59,7 @@ func TestOnlyReadsExactlyTheGivenCustomers(t *testing.T) {
 			if !slices.Equal(ids, want) {
 				t.Fatalf("restricted features for %q, want %q", ids, want)
 			}
-			days := purchaseDaySummaries(t, only, asOf)
+			days := purchaseDaySummaries(t, only.(PurchaseDayScanner), asOf)
 			if got := slices.Sorted(maps.Keys(days)); !slices.Equal(got, want) {
 				t.Fatalf("restricted purchase days for %q, want %q", got, want)
 			}

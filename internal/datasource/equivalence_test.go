@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"math"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -20,39 +18,23 @@ func sortFeatures(fs []customer.Features) {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
 }
 
-// openFixtureSources loads the fixture into every kind of source the machine
-// can run and returns a connector per name. PostgreSQL is included only when
-// there is a test PostgreSQL (store.TestPostgresDSN; OpenTestPostgres skips otherwise, so it
-// runs in a subtest to keep the other sources).
+// openFixtureSources opens the fixture in every kind of source the machine
+// can run (fixtureSources), by name.
 func openFixtureSources(t *testing.T) map[string]Connector {
 	t.Helper()
-	ctx := context.Background()
-	fx := newFixture()
-	out := map[string]Connector{}
+	return openSources(t, fixtureSources(t, newFixture()))
+}
 
-	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
-	sdb, err := store.Open(ctx, "sqlite:"+sqlitePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loadSQL(t, sdb, fx)
-	sdb.Close()
-	out["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath})
-
-	csvDir := t.TempDir()
-	writeCSV(t, csvDir, fx)
-	out["csv"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir})
-
-	ndDir := t.TempDir()
-	writeNDJSON(t, ndDir, fx)
-	out["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
-
-	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
-		pdb := store.OpenTestPostgres(t)
-		loadSQL(t, pdb, fx)
-		out["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
-	} else {
-		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
+// fixtureScanners is openFixtureSources narrowed to the sources that
+// implement S: the SQL ones for the aggregating scanners (files stream
+// orders instead).
+func fixtureScanners[S any](t *testing.T) map[string]S {
+	t.Helper()
+	out := map[string]S{}
+	for name, c := range openFixtureSources(t) {
+		if s, ok := c.(S); ok {
+			out[name] = s
+		}
 	}
 	return out
 }

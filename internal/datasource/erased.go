@@ -29,61 +29,39 @@ type withoutErased struct {
 }
 
 func (w *withoutErased) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	if _, err := w.list.Refresh(ctx); err != nil {
-		return err
-	}
-	return w.Connector.ScanFeatures(ctx, q, func(f *customer.Features) error {
-		if w.list.Has(f.ID) {
-			return nil
-		}
-		return fn(f)
-	})
+	return scanUnerased(ctx, w.list, w.Connector.ScanFeatures, q, func(f *customer.Features) string { return f.ID }, fn)
 }
 
 func (w *withoutErased) ScanCustomers(ctx context.Context, fn func(*customer.Customer) error) error {
-	if _, err := w.list.Refresh(ctx); err != nil {
-		return err
+	all := func(ctx context.Context, _ struct{}, fn func(*customer.Customer) error) error {
+		return w.Connector.ScanCustomers(ctx, fn)
 	}
-	return w.Connector.ScanCustomers(ctx, func(c *customer.Customer) error {
-		if w.list.Has(c.ID) {
-			return nil
-		}
-		return fn(c)
-	})
+	return scanUnerased(ctx, w.list, all, struct{}{}, func(c *customer.Customer) string { return c.ID }, fn)
 }
 
 func (w *withoutErased) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
-	if _, err := w.list.Refresh(ctx); err != nil {
-		return err
-	}
-	return w.Connector.ScanOrders(ctx, since, func(o *customer.Order) error {
-		if w.list.Has(o.CustomerID) {
-			return nil
-		}
-		return fn(o)
-	})
+	return scanUnerased(ctx, w.list, w.Connector.ScanOrders, since, func(o *customer.Order) string { return o.CustomerID }, fn)
 }
 
 func (w *withoutErased) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
-	if _, err := w.list.Refresh(ctx); err != nil {
-		return err
-	}
-	return w.Connector.ScanEvents(ctx, since, func(e *customer.Event) error {
-		if w.list.Has(e.CustomerID) {
-			return nil
-		}
-		return fn(e)
-	})
+	return scanUnerased(ctx, w.list, w.Connector.ScanEvents, since, func(e *customer.Event) string { return e.CustomerID }, fn)
 }
 
 func (w *withoutErased) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
-	if _, err := w.list.Refresh(ctx); err != nil {
+	return scanUnerased(ctx, w.list, w.Connector.ScanFeedback, since, func(f *customer.Feedback) string { return f.CustomerID }, fn)
+}
+
+// scanUnerased refreshes l, then runs scan with arg, handing fn only the
+// rows whose customer (customerOf) l does not hold.
+func scanUnerased[A, T any](ctx context.Context, l ErasureList, scan func(context.Context, A, func(*T) error) error, arg A,
+	customerOf func(*T) string, fn func(*T) error) error {
+	if _, err := l.Refresh(ctx); err != nil {
 		return err
 	}
-	return w.Connector.ScanFeedback(ctx, since, func(f *customer.Feedback) error {
-		if w.list.Has(f.CustomerID) {
+	return scan(ctx, arg, func(row *T) error {
+		if l.Has(customerOf(row)) {
 			return nil
 		}
-		return fn(f)
+		return fn(row)
 	})
 }

@@ -3,7 +3,6 @@ package datasource
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -140,5 +139,3 @@ func parseBool(s string) (bool, error) {
 	}
 	return false, fmt.Errorf("not a boolean (true/false, 1/0, yes/no)")
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

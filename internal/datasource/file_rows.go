@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -268,7 +270,7 @@ func (j *jsonRows) next() ([]string, int, error) {
 			raw, ok := j.obj[c.name]
 			if !ok {
 				if !c.optional {
-					return nil, j.line, fmt.Errorf("datasource file %s line %d: field %q (%s) not found; the object has %s", j.name, j.line, c.name, c.setting, cellList(keys(j.obj)))
+					return nil, j.line, fmt.Errorf("datasource file %s line %d: field %q (%s) not found; the object has %s", j.name, j.line, c.name, c.setting, cellList(slices.Sorted(maps.Keys(j.obj))))
 				}
 				j.vals[i] = ""
 				continue
@@ -306,15 +308,6 @@ func jsonText(raw json.RawMessage) string {
 		return ""
 	}
 	return string(raw)
-}
-
-func keys(m map[string]json.RawMessage) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
 }
 
 // eachRow streams the rows of one file through fn, which gets the mapped

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -88,8 +89,9 @@ func attrJSON(m map[string]string) string {
 	return string(b)
 }
 
-// loadSQL creates the default tables in db and inserts fx. SQLite gets RFC 3339
-// text in the row's own offset, as an application would write it.
+// loadSQL creates the default tables in db and inserts fx in one transaction.
+// SQLite gets RFC 3339 text in the row's own offset, as an application would
+// write it.
 func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 	t.Helper()
 	ctx := context.Background()
@@ -102,31 +104,79 @@ func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 		}
 		return x
 	}
-	for _, c := range fx.customers {
-		if _, err := db.Exec(ctx, `INSERT INTO customers (id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.Email, c.Phone, c.Name, c.TimeZone, tv(c.CreatedAt),
-			attrJSON(c.Attributes), c.ConsentEmail, c.ConsentSMS); err != nil {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(query string, args ...any) {
+		if _, err := tx.Exec(ctx, query, args...); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, c := range fx.customers {
+		insert(`INSERT INTO customers (id, email, phone, name, timezone, created_at, attributes, consent_email, consent_sms)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.Email, c.Phone, c.Name, c.TimeZone, tv(c.CreatedAt),
+			attrJSON(c.Attributes), c.ConsentEmail, c.ConsentSMS)
 	}
 	for _, o := range fx.orders {
-		if _, err := db.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-			o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`, o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt))
 	}
 	for _, f := range fx.feedback {
-		if _, err := db.Exec(ctx, `INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`,
-			f.CustomerID, f.Score, tv(f.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`, f.CustomerID, f.Score, tv(f.OccurredAt))
 	}
 	for _, e := range fx.events {
-		if _, err := db.Exec(ctx, `INSERT INTO events (customer_id, type, occurred_at, properties) VALUES ($1, $2, $3, $4)`,
-			e.CustomerID, e.Type, tv(e.OccurredAt), attrJSON(e.Properties)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO events (customer_id, type, occurred_at, properties) VALUES ($1, $2, $3, $4)`,
+			e.CustomerID, e.Type, tv(e.OccurredAt), attrJSON(e.Properties))
 	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sqlSources loads fx into a new SQLite file and, when there is a test
+// PostgreSQL (store.TestPostgresDSN), into a PostgreSQL schema, and returns
+// each source's config by kind.
+func sqlSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
+	t.Helper()
+	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
+	sdb, err := store.Open(context.Background(), "sqlite:"+sqlitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadSQL(t, sdb, fx)
+	sdb.Close()
+	cfgs := map[string]sourceconfig.Config{"sqlite": {Kind: sourceconfig.KindSQLite, Path: sqlitePath}}
+	if dsn := store.TestPostgresDSN(); dsn != "" {
+		pdb := store.OpenTestPostgres(t)
+		loadSQL(t, pdb, fx)
+		cfgs["postgres"] = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
+	} else {
+		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
+	}
+	return cfgs
+}
+
+// fixtureSources is sqlSources plus fx written as CSV and as NDJSON files:
+// every kind of source the machine can run.
+func fixtureSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
+	t.Helper()
+	cfgs := sqlSources(t, fx)
+	csvDir, ndDir := t.TempDir(), t.TempDir()
+	writeCSV(t, csvDir, fx)
+	writeNDJSON(t, ndDir, fx)
+	cfgs["csv"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir}
+	cfgs["ndjson"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir}
+	return cfgs
+}
+
+// openSources opens every config (each closed when the test ends).
+func openSources(t *testing.T, cfgs map[string]sourceconfig.Config) map[string]Connector {
+	t.Helper()
+	out := make(map[string]Connector, len(cfgs))
+	for name, cfg := range cfgs {
+		out[name] = mustOpen(t, cfg)
+	}
+	return out
 }
 
 // writeCSV writes fx as customers.csv, orders.csv, feedback.csv, events.csv.
@@ -206,6 +256,13 @@ func writeNDJSON(t *testing.T, dir string, fx fixture) {
 			"occurred_at": e.OccurredAt.Format(time.RFC3339), "properties": e.Properties})
 	}
 	write("events.ndjson", objs)
+}
+
+// countOrders scans all of c's orders and counts them.
+func countOrders(c Connector) (int, error) {
+	n := 0
+	err := c.ScanOrders(context.Background(), time.Time{}, func(*customer.Order) error { n++; return nil })
+	return n, err
 }
 
 // collectFeatures copies every row a connector emits.

@@ -16,11 +16,7 @@ import (
 // though orders carry offsets: c5's Tokyo June 1 is May 31 UTC).
 func TestOrderActivityMatchesOrders(t *testing.T) {
 	q, want := fixtureActivity(t)
-	for name, c := range openFixtureSources(t) {
-		as, ok := c.(OrderActivityScanner)
-		if !ok {
-			continue // files stream orders instead
-		}
+	for name, as := range fixtureScanners[OrderActivityScanner](t) {
 		t.Run(name, func(t *testing.T) {
 			got := map[string]OrderActivity{}
 			if err := as.ScanOrderActivity(context.Background(), q, func(a *OrderActivity) error {
@@ -100,16 +96,15 @@ func fixtureActivity(t *testing.T) (ActivityQuery, map[string]OrderActivity) {
 // orders in range), with and without criteria pushed down.
 func TestFeaturesActivityIsOneScan(t *testing.T) {
 	aq, want := fixtureActivity(t)
-	for name, c := range openFixtureSources(t) {
-		fs, ok := c.(FeatureActivityScanner)
-		if !ok {
-			continue // files stream orders instead
-		}
+	for name, fs := range fixtureScanners[interface {
+		Connector
+		FeatureActivityScanner
+	}](t) {
 		t.Run(name, func(t *testing.T) {
 			for _, where := range []string{"", `"frequency" >= 1`} {
 				q := FeatureQuery{AsOf: aq.AsOf, Window: fixtureWindow, Where: where}
 				plain := map[string]string{}
-				if err := c.ScanFeatures(context.Background(), q, func(f *customer.Features) error {
+				if err := fs.ScanFeatures(context.Background(), q, func(f *customer.Features) error {
 					plain[f.ID] = fmt.Sprintf("%+v", *f)
 					return nil
 				}); err != nil {

@@ -2,13 +2,10 @@ package datasource
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // TestPartitionsCoverEveryCustomerOnce splits 400 random customers 2, 3, 4
@@ -16,29 +13,8 @@ import (
 // row, purchase days and order activity come back from exactly one shard,
 // unchanged, and that each shard's orders belong to its own customers.
 func TestPartitionsCoverEveryCustomerOnce(t *testing.T) {
-	ctx := context.Background()
 	fx := randomFixture(11, 400)
-	cfgs := map[string]sourceconfig.Config{}
-	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
-	sdb, err := sqldb.Open(ctx, "sqlite:"+sqlitePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loadSQL(t, sdb, fx)
-	sdb.Close()
-	cfgs["sqlite"] = sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath}
-	csvDir, ndDir := t.TempDir(), t.TempDir()
-	writeCSV(t, csvDir, fx)
-	writeNDJSON(t, ndDir, fx)
-	cfgs["csv"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir}
-	cfgs["ndjson"] = sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir}
-	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
-		pdb := sqldb.OpenTestPostgres(t)
-		loadSQL(t, pdb, fx)
-		cfgs["postgres"] = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
-	} else {
-		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s)", sqldb.PostgresDSNEnv)
-	}
+	cfgs := fixtureSources(t, fx)
 	q := FeatureQuery{AsOf: fixtureAsOf, Window: fixtureWindow}
 	for name, cfg := range cfgs {
 		t.Run(name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package datasource
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +41,8 @@ func confinePath(setting, path, root string) (string, error) {
 	}
 	resolved, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s %q: %w", setting, path, fs.ErrNotExist)
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%s %q: %w", setting, path, os.ErrNotExist)
 		}
 		return "", fmt.Errorf("%s %q cannot be resolved", setting, path)
 	}

@@ -50,7 +50,9 @@ func openPostgres(ctx context.Context, cfg sourceconfig.Config) (*postgresConnec
 			cc.Host, cc.Port, cc.Database, cc.User, redact.Error(err, cc.Password))
 	}
 	db := &store.DB{DB: stdlib.OpenDBFromPool(pool), Dialect: store.Postgres}
-	return &postgresConnector{sqlConnector: sqlConnector{db: db, cfg: cfg}, pool: pool}, nil
+	c := &postgresConnector{sqlConnector: sqlConnector{db: db, cfg: cfg}, pool: pool}
+	c.featureScan = c.scanFeatures
+	return c, nil
 }
 
 func (c *postgresConnector) Close() error {
@@ -59,23 +61,10 @@ func (c *postgresConnector) Close() error {
 	return err
 }
 
-// ScanFeatures runs the features query and decodes each row's binary values in
-// place. The only allocations per row are the three strings and the
-// attribute keys/values the callback gets.
-func (c *postgresConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	return c.scanFeatures(ctx, q, nil, func(f *customer.Features, _ *OrderActivity) error { return fn(f) })
-}
-
-// ScanFeaturesActivity implements FeatureActivityScanner.
-func (c *postgresConnector) ScanFeaturesActivity(ctx context.Context, q FeatureQuery, aq ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
-	if err := checkActivity("postgres", q, aq); err != nil {
-		return err
-	}
-	return c.scanFeatures(ctx, q, &aq, fn)
-}
-
 // scanFeatures runs the features query, with aq's activity columns when aq
-// is not nil (fn's activity argument is then filled, else zero).
+// is not nil (fn's activity argument is then filled, else zero), and decodes
+// each row's binary values in place. The only allocations per row are the
+// three strings and the attribute keys/values the callback gets.
 func (c *postgresConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
 	sql := featuresSQL(store.Postgres, c.cfg.Queries, q, aq)
 	// The text changes with every AsOf, so caching it as a prepared statement
@@ -87,20 +76,18 @@ func (c *postgresConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq
 		return fmt.Errorf("datasource postgres: features query: %w", err)
 	}
 	defer rows.Close()
-	cols, err := bindFeatureColumns(rows.FieldDescriptions())
+	f, a := newFeatureRow()
+	cols, err := bindFeatureColumns(rows.FieldDescriptions(), featureFields(f, a))
 	if err != nil {
 		return err
 	}
-	var f customer.Features
-	var a OrderActivity
-	f.Attributes = map[string]string{}
 	in := interner{}
 	for rows.Next() {
-		if err := decodeFeatureRow(rows.RawValues(), cols, &f, &a, in); err != nil {
+		if err := decodeFeatureRow(rows.RawValues(), cols, f, in); err != nil {
 			return err
 		}
 		a.CustomerID = f.ID
-		if err := fn(&f, &a); err != nil {
+		if err := fn(f, a); err != nil {
 			return err
 		}
 	}
@@ -115,6 +102,23 @@ type featureColumn struct {
 	name   string
 	oid    uint32
 	binary bool
+	// field points at the Features or OrderActivity field the column is
+	// decoded into (featureFields); nil for the columns decodeFeatureRow
+	// handles by name, and for any it does not know.
+	field any
+}
+
+// featureFields maps the features query's plain columns to the fields of the
+// one Features and OrderActivity a scan decodes every row into.
+func featureFields(f *customer.Features, a *OrderActivity) map[string]any {
+	return map[string]any{
+		"id": &f.ID, "email": &f.Email, "recencyDays": &f.RecencyDays, "frequency": &f.Frequency,
+		"monetary": &f.Monetary, "averageOrderValue": &f.AverageOrderValue, "tenureDays": &f.TenureDays,
+		"windowOrders": &f.WindowOrders, "windowSpend": &f.WindowSpend, "firstOrderAt": &f.FirstOrderAt,
+		"lastOrderAt": &f.LastOrderAt, "createdAt": &f.CreatedAt, "nps": &f.NPS,
+		"consentEmail": &f.ConsentEmail, "consentSMS": &f.ConsentSMS,
+		colOrderActive: &a.Active, colOrderMonths: &a.Months,
+	}
 }
 
 // Binary type OIDs the features query produces.
@@ -130,7 +134,7 @@ const (
 	oidJSONB       = 3802
 )
 
-func bindFeatureColumns(fds []pgconn.FieldDescription) ([]featureColumn, error) {
+func bindFeatureColumns(fds []pgconn.FieldDescription, fields map[string]any) ([]featureColumn, error) {
 	cols := make([]featureColumn, len(fds))
 	for i, fd := range fds {
 		binary := fd.Format == pgx.BinaryFormatCode
@@ -143,7 +147,7 @@ func bindFeatureColumns(fds []pgconn.FieldDescription) ([]featureColumn, error) 
 				return nil, fmt.Errorf("datasource postgres: column %q came back in text format; the connector needs the extended (binary) protocol", fd.Name)
 			}
 		}
-		cols[i] = featureColumn{name: fd.Name, oid: fd.DataTypeOID, binary: binary}
+		cols[i] = featureColumn{name: fd.Name, oid: fd.DataTypeOID, binary: binary, field: fields[fd.Name]}
 	}
 	return cols, nil
 }
@@ -151,56 +155,45 @@ func bindFeatureColumns(fds []pgconn.FieldDescription) ([]featureColumn, error) 
 // pgEpochMicros is 2000-01-01 (PostgreSQL's timestamp epoch) in Unix microseconds.
 const pgEpochMicros = 946684800 * 1_000_000
 
-func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, a *OrderActivity, in interner) error {
+func decodeFeatureRow(raw [][]byte, cols []featureColumn, f *customer.Features, in interner) error {
 	for i, b := range raw {
 		col := cols[i]
 		if b == nil {
 			return fmt.Errorf("datasource postgres: feature column %q is NULL; the features query must COALESCE it", col.name)
 		}
-		switch col.name {
-		case "id":
-			f.ID = string(b)
-		case "email":
-			f.Email = string(b)
-		case "timeZone":
-			f.TimeZone = in.str(b) // a few dozen zones shared by all customers
-		case "recencyDays":
-			f.RecencyDays = pgFloat(b, col)
-		case "frequency":
-			f.Frequency = pgInt(b, col)
-		case "monetary":
-			f.Monetary = pgFloat(b, col)
-		case "averageOrderValue":
-			f.AverageOrderValue = pgFloat(b, col)
-		case "tenureDays":
-			f.TenureDays = pgFloat(b, col)
-		case "windowOrders":
-			f.WindowOrders = pgInt(b, col)
-		case "windowSpend":
-			f.WindowSpend = pgFloat(b, col)
-		case "firstOrderAt":
-			f.FirstOrderAt = pgTime(b)
-		case "lastOrderAt":
-			f.LastOrderAt = pgTime(b)
-		case "createdAt":
-			f.CreatedAt = pgTime(b)
-		case "nps":
-			f.NPS = pgInt(b, col)
-		case "consentEmail":
-			f.ConsentEmail = len(b) == 1 && b[0] == 1
-		case "consentSMS":
-			f.ConsentSMS = len(b) == 1 && b[0] == 1
-		case colOrderActive:
-			a.Active = len(b) == 1 && b[0] == 1
-		case colOrderMonths:
-			a.Months = uint64(pgInt(b, col))
-		case "attributes":
-			if col.oid == oidJSONB && col.binary && len(b) > 0 {
-				b = b[1:] // jsonb binary format: version byte 1, then the JSON text
+		switch field := col.field.(type) {
+		case *string:
+			*field = string(b)
+		case *float64:
+			*field = pgFloat(b, col)
+		case *int64:
+			*field = pgInt(b, col)
+		case *uint64:
+			*field = uint64(pgInt(b, col))
+		case *time.Time:
+			*field = pgTime(b)
+		case *bool:
+			*field = len(b) == 1 && b[0] == 1
+		case nil:
+			if err := decodeFeatureText(col, b, f, in); err != nil {
+				return err
 			}
-			if err := parseAttributesInterned(b, f.Attributes, in); err != nil {
-				return fmt.Errorf("datasource postgres: features column \"attributes\": %w", err)
-			}
+		}
+	}
+	return nil
+}
+
+// decodeFeatureText decodes the columns that go through the scan's interner.
+func decodeFeatureText(col featureColumn, b []byte, f *customer.Features, in interner) error {
+	switch col.name {
+	case "timeZone":
+		f.TimeZone = in.str(b) // a few dozen zones shared by all customers
+	case "attributes":
+		if col.oid == oidJSONB && col.binary && len(b) > 0 {
+			b = b[1:] // jsonb binary format: version byte 1, then the JSON text
+		}
+		if err := parseAttributesInterned(b, f.Attributes, in); err != nil {
+			return fmt.Errorf("datasource postgres: features column \"attributes\": %w", err)
 		}
 	}
 	return nil

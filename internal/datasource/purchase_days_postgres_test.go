@@ -60,14 +60,7 @@ func TestPurchaseDaysPostgresNumericAndNullAmounts(t *testing.T) {
 		"a": {CustomerID: "a", Days: 2, FirstDay: day("2024-03-01"), LastDay: day("2024-03-05"), RepeatSpend: 5.25},
 		"b": {CustomerID: "b", Days: 1, FirstDay: day("2024-03-02"), LastDay: day("2024-03-02")},
 	}
-	got := map[string]PurchaseDays{}
-	if err := c.(PurchaseDayScanner).ScanPurchaseDays(ctx, asOf, func(p *PurchaseDays) error {
-		got[p.CustomerID] = *p
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !maps.Equal(got, want) {
+	if got := scanPurchaseDays(t, c.(PurchaseDayScanner), asOf); !maps.Equal(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package datasource
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,31 +10,35 @@ import (
 	"github.com/retention-dev/retention-operator/internal/clv"
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 const week = 7 * 24 * time.Hour
 
-// purchaseDaySummaries scans c's purchase days as of asOf into clv rows keyed
-// by customer id.
-func purchaseDaySummaries(t *testing.T, c Connector, asOf time.Time) map[string]clv.Summary {
+// scanPurchaseDays scans pd's purchase days as of asOf, keyed by customer
+// id; a customer returned twice is an error.
+func scanPurchaseDays(t *testing.T, pd PurchaseDayScanner, asOf time.Time) map[string]PurchaseDays {
 	t.Helper()
-	pd, ok := c.(PurchaseDayScanner)
-	if !ok {
-		t.Fatalf("%T does not aggregate purchase days", c)
-	}
-	endDay := clv.DayNumber(asOf.UTC())
-	out := map[string]clv.Summary{}
+	out := map[string]PurchaseDays{}
 	err := pd.ScanPurchaseDays(context.Background(), asOf, func(p *PurchaseDays) error {
 		if _, dup := out[p.CustomerID]; dup {
 			t.Errorf("customer %s returned twice", p.CustomerID)
 		}
-		out[p.CustomerID] = clv.SummaryFromDays(p.CustomerID, p.Days, p.FirstDay, p.LastDay, endDay, p.RepeatSpend, week)
+		out[p.CustomerID] = *p
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// purchaseDaySummaries is scanPurchaseDays as clv rows keyed by customer id.
+func purchaseDaySummaries(t *testing.T, pd PurchaseDayScanner, asOf time.Time) map[string]clv.Summary {
+	t.Helper()
+	endDay := clv.DayNumber(asOf.UTC())
+	out := map[string]clv.Summary{}
+	for id, p := range scanPurchaseDays(t, pd, asOf) {
+		out[id] = clv.SummaryFromDays(p.CustomerID, p.Days, p.FirstDay, p.LastDay, endDay, p.RepeatSpend, week)
 	}
 	return out
 }
@@ -87,12 +90,9 @@ func TestPurchaseDaysMatchSummarize(t *testing.T) {
 	if !repeat {
 		t.Fatal("fixture has no repeat buyer; the test would not check monetary")
 	}
-	for name, c := range openFixtureSources(t) {
-		if _, ok := c.(PurchaseDayScanner); !ok {
-			continue // files stream orders instead
-		}
+	for name, pd := range fixtureScanners[PurchaseDayScanner](t) {
 		t.Run(name, func(t *testing.T) {
-			compareSummaries(t, purchaseDaySummaries(t, c, fixtureAsOf), want)
+			compareSummaries(t, purchaseDaySummaries(t, pd, fixtureAsOf), want)
 		})
 	}
 }
@@ -117,55 +117,12 @@ func TestPurchaseDaysCDNOW(t *testing.T) {
 	end := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
 	asOf := end.Add(24*time.Hour - time.Millisecond)
 	want := summarize(t, orders, end)
-	sources := map[string]func(t *testing.T) Connector{
-		"sqlite": func(t *testing.T) Connector {
-			path := filepath.Join(t.TempDir(), "cdnow.db")
-			db, err := store.Open(context.Background(), "sqlite:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			loadOrders(t, db, orders)
-			db.Close()
-			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path})
-		},
-		"postgres": func(t *testing.T) Connector {
-			db := store.OpenTestPostgres(t)
-			loadOrders(t, db, orders)
-			return mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, sqldb.TestPostgresDSN(), db)})
-		},
-	}
-	for name, open := range sources {
+	for name, cfg := range sqlSources(t, fixture{orders: orders}) {
 		t.Run(name, func(t *testing.T) {
-			got := purchaseDaySummaries(t, open(t), asOf)
+			got := purchaseDaySummaries(t, mustOpen(t, cfg).(PurchaseDayScanner), asOf)
 			compareSummaries(t, got, want)
 			t.Logf("%d customers", len(got))
 		})
-	}
-}
-
-// loadOrders creates the tables and inserts orders in one transaction.
-func loadOrders(t *testing.T, db *store.DB, orders []customer.Order) {
-	t.Helper()
-	ctx := context.Background()
-	if err := CreateTables(ctx, db, true); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range orders {
-		var at any = o.OccurredAt
-		if db.Dialect == store.SQLite {
-			at = o.OccurredAt.Format(time.RFC3339Nano)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-			o.CustomerID, o.OrderID, o.Amount, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -1,18 +1,13 @@
 package datasource
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
-	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // randomFixture draws n customers with random histories around fixtureAsOf:
@@ -60,27 +55,8 @@ func randomFixture(seed uint64, n int) fixture {
 // TestFeaturesEquivalentOnRandomData is the equivalence test on 400 random
 // customers: every source must emit the same rows, field by field.
 func TestFeaturesEquivalentOnRandomData(t *testing.T) {
-	ctx := context.Background()
 	fx := randomFixture(7, 400)
-	sources := map[string]Connector{}
-	sqlitePath := filepath.Join(t.TempDir(), "shop.db")
-	sdb, err := store.Open(ctx, "sqlite:"+sqlitePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loadSQL(t, sdb, fx)
-	sdb.Close()
-	sources["sqlite"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: sqlitePath})
-	csvDir, ndDir := t.TempDir(), t.TempDir()
-	writeCSV(t, csvDir, fx)
-	writeNDJSON(t, ndDir, fx)
-	sources["csv"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir})
-	sources["ndjson"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatNDJSON, Path: ndDir})
-	if dsn := sqldb.TestPostgresDSN(); dsn != "" {
-		pdb := store.OpenTestPostgres(t)
-		loadSQL(t, pdb, fx)
-		sources["postgres"] = mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)})
-	}
+	sources := openSources(t, fixtureSources(t, fx))
 	q := FeatureQuery{AsOf: fixtureAsOf, Window: fixtureWindow}
 	ref := collectFeatures(t, sources["csv"], q)
 	if len(ref) < 300 {

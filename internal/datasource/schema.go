@@ -8,67 +8,50 @@ import (
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
+// schemaTemplate is the DDL of the default tables with each column type as
+// a placeholder (text, time, real, int, json, bool and false, the boolean
+// default), which Schema fills in for the dialect.
+const schemaTemplate = `CREATE TABLE IF NOT EXISTS customers (
+	id            {text} PRIMARY KEY,
+	email         {text} NOT NULL DEFAULT '',
+	phone         {text} NOT NULL DEFAULT '',
+	name          {text} NOT NULL DEFAULT '',
+	timezone      {text} NOT NULL DEFAULT '',
+	created_at    {time} NOT NULL,
+	attributes    {json} NOT NULL DEFAULT '{}',
+	consent_email {bool} NOT NULL DEFAULT {false},
+	consent_sms   {bool} NOT NULL DEFAULT {false});
+CREATE TABLE IF NOT EXISTS orders (
+	customer_id {text} NOT NULL,
+	order_id    {text} NOT NULL,
+	amount      {real} NOT NULL,
+	occurred_at {time} NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+	customer_id {text} NOT NULL,
+	type        {text} NOT NULL,
+	occurred_at {time} NOT NULL,
+	properties  {json} NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS feedback (
+	customer_id {text} NOT NULL,
+	score       {int} NOT NULL CHECK (score BETWEEN 0 AND 10),
+	occurred_at {time} NOT NULL)`
+
 // Default tables. Timestamps are timestamptz in PostgreSQL and ISO-8601 text
 // in SQLite (SQLite has no timestamp type; unixepoch() reads ISO text with an
 // offset or Z). Amounts are double precision so sums stream through the
 // binary protocol without numeric decoding.
-const (
-	schemaPostgres = `CREATE TABLE IF NOT EXISTS customers (
-	id            text PRIMARY KEY,
-	email         text NOT NULL DEFAULT '',
-	phone         text NOT NULL DEFAULT '',
-	name          text NOT NULL DEFAULT '',
-	timezone      text NOT NULL DEFAULT '',
-	created_at    timestamptz NOT NULL,
-	attributes    jsonb NOT NULL DEFAULT '{}',
-	consent_email boolean NOT NULL DEFAULT false,
-	consent_sms   boolean NOT NULL DEFAULT false);
-CREATE TABLE IF NOT EXISTS orders (
-	customer_id text NOT NULL,
-	order_id    text NOT NULL,
-	amount      double precision NOT NULL,
-	occurred_at timestamptz NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-	customer_id text NOT NULL,
-	type        text NOT NULL,
-	occurred_at timestamptz NOT NULL,
-	properties  jsonb NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS feedback (
-	customer_id text NOT NULL,
-	score       integer NOT NULL CHECK (score BETWEEN 0 AND 10),
-	occurred_at timestamptz NOT NULL)`
+var (
+	schemaPostgres = strings.NewReplacer("{text}", "text", "{time}", "timestamptz", "{real}", "double precision",
+		"{int}", "integer", "{json}", "jsonb", "{bool}", "boolean", "{false}", "false").Replace(schemaTemplate)
+	schemaSQLite = strings.NewReplacer("{text}", "TEXT", "{time}", "TEXT", "{real}", "REAL",
+		"{int}", "INTEGER", "{json}", "TEXT", "{bool}", "INTEGER", "{false}", "0").Replace(schemaTemplate)
+)
 
-	schemaSQLite = `CREATE TABLE IF NOT EXISTS customers (
-	id            TEXT PRIMARY KEY,
-	email         TEXT NOT NULL DEFAULT '',
-	phone         TEXT NOT NULL DEFAULT '',
-	name          TEXT NOT NULL DEFAULT '',
-	timezone      TEXT NOT NULL DEFAULT '',
-	created_at    TEXT NOT NULL,
-	attributes    TEXT NOT NULL DEFAULT '{}',
-	consent_email INTEGER NOT NULL DEFAULT 0,
-	consent_sms   INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS orders (
-	customer_id TEXT NOT NULL,
-	order_id    TEXT NOT NULL,
-	amount      REAL NOT NULL,
-	occurred_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-	customer_id TEXT NOT NULL,
-	type        TEXT NOT NULL,
-	occurred_at TEXT NOT NULL,
-	properties  TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS feedback (
-	customer_id TEXT NOT NULL,
-	score       INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
-	occurred_at TEXT NOT NULL)`
-
-	// The customer_id indexes are created after a bulk load (hack/gendata)
-	// because building them once is far cheaper than maintaining them per row.
-	indexes = `CREATE INDEX IF NOT EXISTS orders_customer_id ON orders (customer_id);
+// The customer_id indexes are created after a bulk load (hack/gendata)
+// because building them once is far cheaper than maintaining them per row.
+const indexes = `CREATE INDEX IF NOT EXISTS orders_customer_id ON orders (customer_id);
 CREATE INDEX IF NOT EXISTS events_customer_id ON events (customer_id);
 CREATE INDEX IF NOT EXISTS feedback_customer_id ON feedback (customer_id)`
-)
 
 // Schema returns the DDL of the default tables (statements separated by ";\n",
 // as store.Migrate expects) for the dialect.

@@ -13,13 +13,37 @@ import (
 )
 
 // sqlConnector reads the plain tables (or their override queries) through
-// database/sql; PostgreSQL and SQLite share it.
+// database/sql; PostgreSQL and SQLite share it, each with its own
+// featureScan.
 type sqlConnector struct {
 	db  *store.DB
 	cfg sourceconfig.Config
+	// featureScan runs the dialect's features query, with aq's activity
+	// columns when aq is not nil (fn's activity argument is then filled,
+	// else zero).
+	featureScan func(ctx context.Context, q FeatureQuery, aq *ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error
+}
+
+// ScanFeatures implements Connector.
+func (c *sqlConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
+	return c.featureScan(ctx, q, nil, func(f *customer.Features, _ *OrderActivity) error { return fn(f) })
+}
+
+// ScanFeaturesActivity implements FeatureActivityScanner.
+func (c *sqlConnector) ScanFeaturesActivity(ctx context.Context, q FeatureQuery, aq ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
+	if err := checkActivity(c.kind(), q, aq); err != nil {
+		return err
+	}
+	return c.featureScan(ctx, q, &aq, fn)
 }
 
 func (c *sqlConnector) Close() error { return c.db.Close() }
+
+// newFeatureRow returns the one Features (with its Attributes map) and
+// OrderActivity a features scan decodes every row into.
+func newFeatureRow() (*customer.Features, *OrderActivity) {
+	return &customer.Features{Attributes: map[string]string{}}, &OrderActivity{}
+}
 
 func (c *sqlConnector) kind() string {
 	if c.db.Dialect == store.SQLite {

@@ -29,19 +29,9 @@ func openSQLite(ctx context.Context, cfg sourceconfig.Config) (*sqliteConnector,
 	if err != nil {
 		return nil, fmt.Errorf("datasource sqlite: %w", err)
 	}
-	return &sqliteConnector{sqlConnector{db: db, cfg: cfg}}, nil
-}
-
-func (c *sqliteConnector) ScanFeatures(ctx context.Context, q FeatureQuery, fn func(*customer.Features) error) error {
-	return c.scanFeatures(ctx, q, nil, func(f *customer.Features, _ *OrderActivity) error { return fn(f) })
-}
-
-// ScanFeaturesActivity implements FeatureActivityScanner.
-func (c *sqliteConnector) ScanFeaturesActivity(ctx context.Context, q FeatureQuery, aq ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
-	if err := checkActivity("sqlite", q, aq); err != nil {
-		return err
-	}
-	return c.scanFeatures(ctx, q, &aq, fn)
+	c := &sqliteConnector{sqlConnector{db: db, cfg: cfg}}
+	c.featureScan = c.scanFeatures
+	return c, nil
 }
 
 // scanFeatures runs the features query, with aq's activity columns when aq
@@ -52,9 +42,7 @@ func (c *sqliteConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *
 		return fmt.Errorf("datasource sqlite: features query: %w", err)
 	}
 	defer rows.Close()
-	var f customer.Features
-	var a OrderActivity
-	f.Attributes = map[string]string{}
+	f, a := newFeatureRow()
 	var first, last, created string
 	var attrs []byte
 	var months int64
@@ -81,7 +69,7 @@ func (c *sqliteConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *
 			return fmt.Errorf("datasource sqlite: features row %d: attributes: %w", n, err)
 		}
 		a.CustomerID, a.Months = f.ID, uint64(months)
-		if err := fn(&f, &a); err != nil {
+		if err := fn(f, a); err != nil {
 			return err
 		}
 	}

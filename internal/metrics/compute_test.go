@@ -60,10 +60,15 @@ func TestComputeRestrictsToMembersAndUsesTheirPredictedCLV(t *testing.T) {
 		MetricNPS:                -100.0 / 3,
 		MetricPredictedCLV:       50,
 	}
-	m := r.Map()
+	checkMetrics(t, r.Map(), want)
+}
+
+// checkMetrics checks that m holds every metric of want, as a float64
+// within 1e-9 of it.
+func checkMetrics(t *testing.T, m map[string]any, want map[string]float64) {
+	t.Helper()
 	for name, w := range want {
-		got, ok := m[name].(float64)
-		if !ok || math.Abs(got-w) > 1e-9 {
+		if got, ok := m[name].(float64); !ok || math.Abs(got-w) > 1e-9 {
 			t.Errorf("%s = %v, want %v", name, m[name], w)
 		}
 	}
@@ -93,11 +98,7 @@ func TestComputeFromFeaturesOnly(t *testing.T) {
 	if len(m) != len(want) {
 		t.Errorf("computed %v, want exactly %d metrics", slices.Sorted(maps.Keys(m)), len(want))
 	}
-	for name, w := range want {
-		if got, ok := m[name].(float64); !ok || math.Abs(got-w) > 1e-9 {
-			t.Errorf("%s = %v, want %v", name, m[name], w)
-		}
-	}
+	checkMetrics(t, m, want)
 	for _, name := range []string{MetricRetentionRate, MetricChurnRate, MetricCohortRetention, MetricPredictedCLV} {
 		if r.Has(name) || r.Unavailable[name] == "" {
 			t.Errorf("%s: computed=%v, reason %q; want unavailable with a reason", name, r.Has(name), r.Unavailable[name])

@@ -9,25 +9,33 @@ import (
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
+// rate is one metric computed from counts of type C, and its expected value.
+type rate[C any] struct {
+	name string
+	f    func(C) (float64, bool)
+	want float64
+}
+
+// checkRates checks every rate on the counts c.
+func checkRates[C any](t *testing.T, c C, rates []rate[C]) {
+	t.Helper()
+	for _, r := range rates {
+		if got, ok := r.f(c); !ok || !near(got, r.want) {
+			t.Errorf("%s = %v (ok %v), want %v", r.name, got, ok, r.want)
+		}
+	}
+}
+
 func TestRetentionAndChurn(t *testing.T) {
 	c := CountRetention(fixtureOrders(), windowStart, windowEnd, 0)
 	// S = {A, B, E}; E = {A, C, D, E}; N = {C}; lost = {B}.
 	if want := (RetentionCounts{Start: 3, End: 4, New: 1, Lost: 1}); c != want {
 		t.Fatalf("counts = %+v, want %+v", c, want)
 	}
-	cases := []struct {
-		name string
-		f    func(RetentionCounts) (float64, bool)
-		want float64
-	}{
+	checkRates(t, c, []rate[RetentionCounts]{
 		{"retention (4-1)/3", RetentionRate, 100},
 		{"churn 1/3", ChurnRate, 100.0 / 3},
-	}
-	for _, tc := range cases {
-		if got, ok := tc.f(c); !ok || !near(got, tc.want) {
-			t.Errorf("%s = %v (ok %v), want %v", tc.name, got, ok, tc.want)
-		}
-	}
+	})
 	// A 93-day lookback: active at start = order in [2023-10-31, 2024-02-01)
 	// adds D (2023-11-01), so S = {A, B, D, E}; active at end = order in
 	// [2023-11-30, 2024-03-01) keeps B (2024-01-20), so E = {A, B, C, D, E},
@@ -54,21 +62,15 @@ func TestPurchaseMetrics(t *testing.T) {
 	if want := (PurchaseCounts{Customers: 4, RepeatCustomers: 2, Orders: 6, Revenue: 145}); c != want {
 		t.Fatalf("counts = %+v, want %+v", c, want)
 	}
-	cases := []struct {
-		name string
-		f    func(PurchaseCounts) (float64, bool)
-		want float64
-	}{
+	rates := []rate[PurchaseCounts]{
 		{"repeat purchase rate 2/4", RepeatPurchaseRate, 50},
 		{"purchase frequency 6/4", PurchaseFrequency, 1.5},
 		{"AOV 145/6", AverageOrderValue, 145.0 / 6},
 	}
-	for _, tc := range cases {
-		if got, ok := tc.f(c); !ok || !near(got, tc.want) {
-			t.Errorf("%s = %v (ok %v), want %v", tc.name, got, ok, tc.want)
-		}
-		if _, ok := tc.f(PurchaseCounts{}); ok {
-			t.Errorf("%s reported ok without data", tc.name)
+	checkRates(t, c, rates)
+	for _, r := range rates {
+		if _, ok := r.f(PurchaseCounts{}); ok {
+			t.Errorf("%s reported ok without data", r.name)
 		}
 	}
 	// Before the end: A 140, B 100, C 25, D 85, E 40 → 390/5 = 78.

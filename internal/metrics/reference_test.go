@@ -108,8 +108,8 @@ func Compute(in Input) (Result, error) {
 		for _, m := range in.Members {
 			ids[m.ID] = struct{}{}
 		}
-		orders = filterOrders(orders, ids)
-		feedback = filterFeedback(feedback, ids)
+		orders = filterByCustomer(orders, ids, func(o customer.Order) string { return o.CustomerID })
+		feedback = filterByCustomer(feedback, ids, func(f customer.Feedback) string { return f.CustomerID })
 	}
 
 	if len(orders) > 0 {
@@ -281,21 +281,12 @@ func fitOrders(orders []customer.Order, calibrationEnd time.Time, months int, di
 	return model, rows, err
 }
 
-func filterOrders(orders []customer.Order, ids map[string]struct{}) []customer.Order {
-	out := make([]customer.Order, 0, len(orders))
-	for _, o := range orders {
-		if _, ok := ids[o.CustomerID]; ok {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-func filterFeedback(feedback []customer.Feedback, ids map[string]struct{}) []customer.Feedback {
-	out := make([]customer.Feedback, 0, len(feedback))
-	for _, f := range feedback {
-		if _, ok := ids[f.CustomerID]; ok {
-			out = append(out, f)
+// filterByCustomer keeps the rows whose customer (customerOf) is in ids.
+func filterByCustomer[T any](rows []T, ids map[string]struct{}, customerOf func(T) string) []T {
+	out := make([]T, 0, len(rows))
+	for _, row := range rows {
+		if _, ok := ids[customerOf(row)]; ok {
+			out = append(out, row)
 		}
 	}
 	return out

@@ -7,54 +7,16 @@ import (
 
 func TestCompileErrors(t *testing.T) {
 	tests := []struct {
-		name        string
-		expr        string
-		wantMessage string
-		wantLine    int
-		wantColumn  int
+		name, expr, wantMessage string
+		wantLine, wantColumn    int
 	}{
-		{
-			name:        "unknown field names the field and its position",
-			expr:        "customer.frequency > 1 && customer.recncyDays > 90.0",
-			wantMessage: "undeclared reference to 'customer.recncyDays' (did you mean 'customer.recencyDays'?)",
-			wantLine:    1, wantColumn: 35,
-		},
-		{
-			name:        "type error int vs double",
-			expr:        "customer.frequency > 1.5",
-			wantMessage: "found no matching overload for '_>_' applied to '(int, double)'",
-			wantLine:    1, wantColumn: 20,
-		},
-		{
-			name:        "non-bool result names the type",
-			expr:        "customer.monetary * 2.0",
-			wantMessage: "criteria must evaluate to bool, got double",
-			wantLine:    1, wantColumn: 19, // CEL places a call at its operator
-		},
-		{
-			name:        "syntax error on second line",
-			expr:        "customer.frequency > 1 &&\n  customer.monetary >",
-			wantMessage: "Syntax error",
-			wantLine:    2, wantColumn: 22,
-		},
-		{
-			name:        "empty expression",
-			expr:        "",
-			wantMessage: "Syntax error",
-			wantLine:    1, wantColumn: 1,
-		},
-		{
-			name:        "bad constant folded while planning (no position from CEL)",
-			expr:        "customer.lastOrderAt > timestamp('')",
-			wantMessage: "invalid RFC 3339 timestamp",
-			wantLine:    0, wantColumn: 0,
-		},
-		{
-			name:        "journey variable without WithJourney",
-			expr:        "journey.sends > 2",
-			wantMessage: "undeclared reference to 'journey'",
-			wantLine:    1, wantColumn: 1,
-		},
+		{"unknown field names the field and its position", "customer.frequency > 1 && customer.recncyDays > 90.0", "undeclared reference to 'customer.recncyDays' (did you mean 'customer.recencyDays'?)", 1, 35},
+		{"type error int vs double", "customer.frequency > 1.5", "found no matching overload for '_>_' applied to '(int, double)'", 1, 20},
+		{"non-bool result names the type", "customer.monetary * 2.0", "criteria must evaluate to bool, got double", 1, 19}, // CEL places a call at its operator
+		{"syntax error on second line", "customer.frequency > 1 &&\n  customer.monetary >", "Syntax error", 2, 22},
+		{"empty expression", "", "Syntax error", 1, 1},
+		{"bad constant folded while planning (no position from CEL)", "customer.lastOrderAt > timestamp('')", "invalid RFC 3339 timestamp", 0, 0},
+		{"journey variable without WithJourney", "journey.sends > 2", "undeclared reference to 'journey'", 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

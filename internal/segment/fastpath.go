@@ -6,6 +6,7 @@ import (
 	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 )
@@ -198,49 +199,31 @@ func inList[T comparable](x func(*customer.Features) T, elems []celast.Expr, ope
 // type, or nil.
 
 func doubleOperand(e celast.Expr) func(*customer.Features) float64 {
-	switch e.Kind() {
-	case celast.IdentKind:
-		return doubleFields[e.AsIdent()]
-	case celast.LiteralKind:
-		if v, ok := e.AsLiteral().(types.Double); ok {
-			return func(*customer.Features) float64 { return float64(v) }
-		}
-	}
-	return nil
+	return operand(e, doubleFields, func(v ref.Val) (float64, bool) { d, ok := v.(types.Double); return float64(d), ok })
 }
 
 func intOperand(e celast.Expr) func(*customer.Features) int64 {
-	switch e.Kind() {
-	case celast.IdentKind:
-		return intFields[e.AsIdent()]
-	case celast.LiteralKind:
-		if v, ok := e.AsLiteral().(types.Int); ok {
-			return func(*customer.Features) int64 { return int64(v) }
-		}
-	}
-	return nil
+	return operand(e, intFields, func(v ref.Val) (int64, bool) { i, ok := v.(types.Int); return int64(i), ok })
 }
 
 func stringOperand(e celast.Expr) func(*customer.Features) string {
-	switch e.Kind() {
-	case celast.IdentKind:
-		return stringFields[e.AsIdent()]
-	case celast.LiteralKind:
-		if v, ok := e.AsLiteral().(types.String); ok {
-			s := strings.Clone(string(v))
-			return func(*customer.Features) string { return s }
-		}
-	}
-	return nil
+	// Cloned so that the predicate does not keep the parsed expression alive.
+	return operand(e, stringFields, func(v ref.Val) (string, bool) { s, ok := v.(types.String); return strings.Clone(string(s)), ok })
 }
 
 func boolOperand(e celast.Expr) func(*customer.Features) bool {
+	return operand(e, boolFields, func(v ref.Val) (bool, bool) { b, ok := v.(types.Bool); return bool(b), ok })
+}
+
+// operand returns the reader of e: the field's from fields for a field, a
+// constant for a literal that literal converts, else nil.
+func operand[T any, R ~func(*customer.Features) T](e celast.Expr, fields map[string]R, literal func(ref.Val) (T, bool)) R {
 	switch e.Kind() {
 	case celast.IdentKind:
-		return boolFields[e.AsIdent()]
+		return fields[e.AsIdent()]
 	case celast.LiteralKind:
-		if v, ok := e.AsLiteral().(types.Bool); ok {
-			return func(*customer.Features) bool { return bool(v) }
+		if v, ok := literal(e.AsLiteral()); ok {
+			return func(*customer.Features) T { return v }
 		}
 	}
 	return nil
