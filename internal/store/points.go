@@ -85,20 +85,6 @@ func (p *Points) Config() *loyalty.Config { return p.cfg }
 // DB returns the underlying database (for readiness checks).
 func (p *Points) DB() *DB { return p.db }
 
-func us(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromUS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(v).UTC()
-}
-
 // memberTx is one transaction holding a member's lock, with the member's open
 // lots loaded and already-lapsed points expired.
 type memberTx struct {
@@ -177,10 +163,6 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 
 // errSkip ends withMember without committing (nothing to do).
 var errSkip = errors.New("skip")
-
-type querier interface {
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 func loadLots(ctx context.Context, q querier, memberID string) ([]loyalty.Lot, error) {
 	rows, err := q.Query(ctx, openLotsSQL, memberID)

@@ -319,20 +319,7 @@ func (p *Points) MemberIDs(ctx context.Context) ([]string, error) {
 }
 
 func (p *Points) ids(ctx context.Context, query string) ([]string, error) {
-	rows, err := p.db.Query(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryColumn[string](ctx, p.db, query)
 }
 
 // Cursor reads the named ingest cursor (zero time when unset).

@@ -46,7 +46,7 @@ func (db *DB) LastSegmentRun(ctx context.Context, ref SegmentRef) (run SegmentRu
 	if err != nil {
 		return SegmentRun{}, false, fmt.Errorf("segment run %s/%s: %w", ref.Namespace, ref.Name, err)
 	}
-	run.LastRunAt, run.LastSuccessAt, run.Succeeded = fromMillis(lastRun), fromMillis(lastSuccess), succeeded == 1
+	run.LastRunAt, run.LastSuccessAt, run.Succeeded = fromMS(lastRun), fromMS(lastSuccess), succeeded == 1
 	return run, true, nil
 }
 
@@ -89,11 +89,4 @@ func recordSegmentSuccess(ctx context.Context, exec execer, ref SegmentRef, at t
 		return fmt.Errorf("record run of segment %s/%s: %w", ref.Namespace, ref.Name, err)
 	}
 	return nil
-}
-
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
 }
