@@ -29,12 +29,6 @@ CREATE TABLE variant_promotions (
 	PRIMARY KEY (playbook, step)
 )`}
 
-// MigrateVariants creates or upgrades the variant tables (MigrateJourney
-// calls it: every ledger writer needs them).
-func (db *DB) MigrateVariants(ctx context.Context) error {
-	return db.Migrate(ctx, "variants", variantMigrations)
-}
-
 const variantCols = 4
 
 // insertDeliveryVariants records the variant of each row that has one; a

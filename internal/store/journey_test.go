@@ -31,14 +31,7 @@ func forEachDialect(t *testing.T, migrate func(*DB, context.Context) error, body
 // migrations runs each of ms in order: the migrate of a test that needs the
 // tables of several components.
 func migrations(ms ...func(*DB, context.Context) error) func(*DB, context.Context) error {
-	return func(db *DB, ctx context.Context) error {
-		for _, m := range ms {
-			if err := m(db, ctx); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return func(db *DB, ctx context.Context) error { return db.migrateInOrder(ctx, ms...) }
 }
 
 func TestJourneyStoreRoundTrip(t *testing.T) {

@@ -30,10 +30,7 @@ func (db *DB) MigrateSubscriptions(ctx context.Context) error {
 
 // SubscriptionKey names one customer's choice for one topic on one kind of channel.
 type SubscriptionKey struct {
-	Namespace   string
-	CustomerID  string
-	ChannelKind string
-	Topic       string
+	Namespace, CustomerID, ChannelKind, Topic string
 }
 
 // SetSubscription records a customer's choice. It returns once the row is
