@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -92,7 +91,7 @@ func storedErasureKey(ctx context.Context, q interface {
 }) ([]byte, error) {
 	var secret string
 	err := q.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -206,7 +205,7 @@ func (db *DB) LoadJourneySeen(ctx context.Context, playbook string, shard, shard
 func (db *DB) JourneyCursor(ctx context.Context, playbook, name string) (string, error) {
 	var v string
 	err := db.QueryRow(ctx, `SELECT value FROM journey_cursors WHERE playbook = $1 AND name = $2`, playbook, name).Scan(&v)
-	if err != nil && strings.Contains(err.Error(), "no rows") {
+	if noRows(err) {
 		return "", nil
 	}
 	return v, err

@@ -69,11 +69,8 @@ type Points struct {
 // OpenPoints migrates the ledger tables and returns the ledger for cfg (which
 // must already be validated).
 func OpenPoints(ctx context.Context, db *DB, cfg *loyalty.Config) (*Points, error) {
-	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
-		return nil, err
-	}
 	// Enrolment reads the erasure list (lockMember).
-	if err := db.MigrateErasure(ctx); err != nil {
+	if err := db.migrateInOrder(ctx, (*DB).migratePoints, (*DB).MigrateErasure); err != nil {
 		return nil, err
 	}
 	return &Points{db: db, cfg: cfg}, nil
@@ -227,7 +224,7 @@ func (m *memberTx) insertEntry(ctx context.Context, kind string, key entryKey, p
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		m.id, kind, nullable(key.source), nullable(key.request), points, amount, ref, reason, balanceAfter, us(occurred), us(m.now)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return 0, nil
 	}
 	if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -38,7 +37,7 @@ func (p *Points) Member(ctx context.Context, memberID string, now time.Time) (Me
 	var below, last int64
 	err = tx.QueryRow(ctx, `SELECT tier, below_since, last_activity FROM points_members WHERE member_id = $1`, memberID).
 		Scan(&v.Tier, &below, &last)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return v, ErrUnknownMember
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 )
 
 // querier runs a query: *DB, *Tx and the points ledger's transactions.
@@ -84,3 +85,6 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// noRows reports whether err says a single-row query found no row.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,7 +38,7 @@ func (db *DB) LastSegmentRun(ctx context.Context, ref SegmentRef) (run SegmentRu
 	err = db.QueryRow(ctx, `SELECT last_run_at, last_success_at, succeeded, error, size, entered, exited
 		FROM segment_runs WHERE namespace = $1 AND segment = $2`, ref.Namespace, ref.Name).
 		Scan(&lastRun, &lastSuccess, &succeeded, &run.Error, &run.Size, &run.Entered, &run.Exited)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return SegmentRun{}, false, nil
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -222,7 +221,7 @@ func checkLease(ctx context.Context, tx *Tx, l *ShardLease) error {
 	var exp int64
 	err := tx.QueryRow(ctx, q, l.Playbook, l.Shard).Scan(&holder, &shards, &exp)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+		if noRows(err) {
 			return fmt.Errorf("%w: shard %d of %s has no lease row", ErrLeaseLost, l.Shard, l.Playbook)
 		}
 		return fmt.Errorf("check shard lease: %w", err)
