@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -82,25 +83,19 @@ func insertDeliveries(ctx context.Context, tx *Tx, ds []Delivery) error {
 // confirmed. Because the worker sends in the same order, the rows a crash
 // left in flight come first, and a restart re-sends them before anything new.
 func (db *DB) PendingDeliveries(ctx context.Context, playbook string, shard, shards int) ([]Delivery, error) {
-	rows, err := db.Query(ctx, `SELECT idempotency_key, namespace, playbook, customer_id, step, kind, channel, recipient,
+	out, err := queryRows(ctx, db, func(rows *sql.Rows, d *Delivery) error {
+		var created int64
+		err := rows.Scan(&d.Key, &d.Namespace, &d.Playbook, &d.CustomerID, &d.Step, &d.Kind, &d.Channel, &d.To,
+			&d.Subject, &d.Body, &d.HTML, &d.Points, &d.Status, &d.Attempts, &created)
+		d.CreatedAt = fromMS(created)
+		return err
+	}, `SELECT idempotency_key, namespace, playbook, customer_id, step, kind, channel, recipient,
 		subject, body, html, points, status, attempts, created_at FROM delivery_ledger
 		WHERE playbook = $1 AND status = 'pending'`+shardClause(shard, shards)+` ORDER BY created_at, customer_id, idempotency_key`, playbook)
 	if err != nil {
 		return nil, fmt.Errorf("load pending deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var d Delivery
-		var created int64
-		if err := rows.Scan(&d.Key, &d.Namespace, &d.Playbook, &d.CustomerID, &d.Step, &d.Kind, &d.Channel, &d.To,
-			&d.Subject, &d.Body, &d.HTML, &d.Points, &d.Status, &d.Attempts, &created); err != nil {
-			return nil, err
-		}
-		d.CreatedAt = fromMS(created)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeliveryOutcome is the result of performing one ledger row.

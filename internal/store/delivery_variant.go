@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -27,12 +28,6 @@ CREATE TABLE variant_promotions (
 	promoted_at BIGINT NOT NULL,
 	PRIMARY KEY (playbook, step)
 )`}
-
-// MigrateVariants creates or upgrades the variant tables (MigrateJourney
-// calls it: every ledger writer needs them).
-func (db *DB) MigrateVariants(ctx context.Context) error {
-	return db.Migrate(ctx, "variants", variantMigrations)
-}
 
 const variantCols = 4
 
@@ -70,7 +65,9 @@ type VariantTally struct {
 // step and variant, all shards. Only sent rows count: pending and failed
 // messages reached nobody.
 func (db *DB) VariantTallies(ctx context.Context, playbook string) ([]VariantTally, error) {
-	rows, err := db.Query(ctx, `SELECT v.step, v.variant, count(*),
+	out, err := queryRows(ctx, db, func(rows *sql.Rows, t *VariantTally) error {
+		return rows.Scan(&t.Step, &t.Variant, &t.Sends, &t.Conversions)
+	}, `SELECT v.step, v.variant, count(*),
 		COALESCE(sum(CASE WHEN j.converted = 1 AND j.converted_at >= d.created_at THEN 1 ELSE 0 END), 0)
 		FROM delivery_variants v
 		JOIN delivery_ledger d ON d.idempotency_key = v.idempotency_key
@@ -80,16 +77,7 @@ func (db *DB) VariantTallies(ctx context.Context, playbook string) ([]VariantTal
 	if err != nil {
 		return nil, fmt.Errorf("count variant figures: %w", err)
 	}
-	defer rows.Close()
-	var out []VariantTally
-	for rows.Next() {
-		var t VariantTally
-		if err := rows.Scan(&t.Step, &t.Variant, &t.Sends, &t.Conversions); err != nil {
-			return nil, fmt.Errorf("count variant figures: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Promotion is a step's promoted variant and when it won.

@@ -238,23 +238,14 @@ func lockCustomerEverywhere(ctx context.Context, tx *Tx, id string) error {
 	if tx.db.Dialect != Postgres {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT namespace FROM delivery_ledger WHERE customer_id = $1
+	namespaces, err := queryColumn[string](ctx, tx, `SELECT namespace FROM delivery_ledger WHERE customer_id = $1
 		UNION SELECT split_part(playbook, '/', 1) FROM journey_states WHERE customer_id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("forget: find namespaces: %w", err)
 	}
-	var locks []string
-	for rows.Next() {
-		var ns string
-		if err := rows.Scan(&ns); err != nil {
-			rows.Close()
-			return err
-		}
+	locks := make([]string, 0, len(namespaces))
+	for _, ns := range namespaces {
 		locks = append(locks, ns+"/"+id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	sort.Strings(locks)
 	for _, l := range locks {
@@ -372,20 +363,7 @@ func (e *erasureTx) rekeyedNull(k sql.NullString) any {
 }
 
 func (e *erasureTx) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := e.tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryColumn[string](ctx, e.tx, q, args...)
 }
 
 func affected(res sql.Result, err error) (int64, error) {

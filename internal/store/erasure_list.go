@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -71,37 +70,38 @@ func (x *ErasedIDs) Refresh(ctx context.Context) (changed bool, err error) {
 	if runs == x.runs {
 		return false, nil
 	}
-	var secret string
-	err = x.db.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("erasure list: %w", err)
-	}
-	key, err := hex.DecodeString(secret)
-	if err != nil {
-		return false, fmt.Errorf("erasure list: key: %w", err)
-	}
-	rows, err := x.db.Query(ctx, `SELECT DISTINCT pseudonym FROM erasure_log`)
-	if err != nil {
-		return false, fmt.Errorf("erasure list: %w", err)
-	}
-	defer rows.Close()
-	seen := map[string]bool{}
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return false, err
-		}
-		seen[p] = true
-	}
-	if err := rows.Err(); err != nil {
+	key, err := storedErasureKey(ctx, x.db)
+	if key == nil || err != nil {
 		return false, err
+	}
+	seen, err := querySet(ctx, x.db, `SELECT DISTINCT pseudonym FROM erasure_log`)
+	if err != nil {
+		return false, fmt.Errorf("erasure list: %w", err)
 	}
 	changed = len(seen) != len(x.seen)
 	x.key, x.seen, x.runs = key, seen, runs
 	return changed, nil
+}
+
+// storedErasureKey reads the store's pseudonym key; nil when there is none
+// yet, that is when nothing was ever erased. Unlike erasureKey it never
+// creates one.
+func storedErasureKey(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}) ([]byte, error) {
+	var secret string
+	err := q.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
+	if noRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("erasure list: %w", err)
+	}
+	key, err := hex.DecodeString(secret)
+	if err != nil {
+		return nil, fmt.Errorf("erasure list: key: %w", err)
+	}
+	return key, nil
 }
 
 // withoutErasedMembers drops erased customers from a segment snapshot's
@@ -133,17 +133,9 @@ func erasedAmong(ctx context.Context, tx *Tx, ids []string) (map[string]bool, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var secret string
-	err := tx.QueryRow(ctx, `SELECT secret FROM erasure_key WHERE id = 1`).Scan(&secret)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("erasure list: %w", err)
-	}
-	key, err := hex.DecodeString(secret)
-	if err != nil {
-		return nil, fmt.Errorf("erasure list: key: %w", err)
+	key, err := storedErasureKey(ctx, tx)
+	if key == nil || err != nil {
+		return nil, err
 	}
 	byPseudonym := make(map[string]string, len(ids))
 	ps := make([]any, 0, len(ids))
@@ -155,21 +147,12 @@ func erasedAmong(ctx context.Context, tx *Tx, ids []string) (map[string]bool, er
 	out := map[string]bool{}
 	for _, c := range chunkRows(len(ps), 1) {
 		part := ps[c[0]:c[1]]
-		rows, err := tx.Query(ctx, `SELECT DISTINCT pseudonym FROM erasure_log WHERE pseudonym IN (`+inList(1, len(part))+`)`, part...)
+		found, err := queryColumn[string](ctx, tx, `SELECT DISTINCT pseudonym FROM erasure_log WHERE pseudonym IN (`+inList(1, len(part))+`)`, part...)
 		if err != nil {
 			return nil, fmt.Errorf("erasure list: %w", err)
 		}
-		for rows.Next() {
-			var p string
-			if err := rows.Scan(&p); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, p := range found {
 			out[byPseudonym[p]] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

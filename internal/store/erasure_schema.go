@@ -34,26 +34,17 @@ func (db *DB) MigrateErasure(ctx context.Context) error {
 // erasure finds each table it must clean even in a store where some worker
 // never ran (its tables are then created empty).
 func (db *DB) migrateAll(ctx context.Context) error {
-	if err := db.MigrateJourney(ctx); err != nil {
-		return err
+	return db.migrateInOrder(ctx, (*DB).MigrateJourney, (*DB).MigrateSegments, (*DB).MigrateSegmentShards, (*DB).migratePoints,
+		(*DB).MigrateSegmentAggregates, (*DB).MigrateSubscriptions, (*DB).MigrateIngest, (*DB).MigrateErasure)
+}
+
+// migrateInOrder runs each component's migrate in order and stops at the
+// first error.
+func (db *DB) migrateInOrder(ctx context.Context, migrate ...func(*DB, context.Context) error) error {
+	for _, m := range migrate {
+		if err := m(db, ctx); err != nil {
+			return err
+		}
 	}
-	if err := db.MigrateSegments(ctx); err != nil {
-		return err
-	}
-	if err := db.MigrateSegmentShards(ctx); err != nil {
-		return err
-	}
-	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
-		return err
-	}
-	if err := db.MigrateSegmentAggregates(ctx); err != nil {
-		return err
-	}
-	if err := db.MigrateSubscriptions(ctx); err != nil {
-		return err
-	}
-	if err := db.MigrateIngest(ctx); err != nil {
-		return err
-	}
-	return db.MigrateErasure(ctx)
+	return nil
 }

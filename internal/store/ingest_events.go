@@ -112,15 +112,7 @@ func insertIngested(ctx context.Context, tx *Tx, source string, events []Ingeste
 			e.OccurredAt.UnixMicro(), e.ReceivedAt.UnixMicro(), jsonObject(e.Properties), jsonObject(e.Context))
 	}
 	q.WriteString(` ON CONFLICT (source, message_id) DO NOTHING`)
-	res, err := tx.Exec(ctx, q.String(), args...)
-	if err != nil {
-		return 0, fmt.Errorf("ingest: insert events: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("ingest: insert events: %w", err)
-	}
-	return n, nil
+	return execInsertEvents(ctx, tx, q.String(), args...)
 }
 
 // insertIngestedArrays is insertIngested for PostgreSQL: one column array
@@ -138,15 +130,21 @@ func insertIngestedArrays(ctx context.Context, tx *Tx, source string, events []I
 		occurred[i], received[i] = e.OccurredAt.UnixMicro(), e.ReceivedAt.UnixMicro()
 		props[i], ctxs[i] = jsonObject(e.Properties), jsonObject(e.Context)
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO ingest_events (source, message_id, type, name, customer_id, user_id, anonymous_id,
+	return execInsertEvents(ctx, tx, `INSERT INTO ingest_events (source, message_id, type, name, customer_id, user_id, anonymous_id,
 	occurred_at, received_at, properties, context)
 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
 	$10::text[], $11::text[])
 ON CONFLICT (source, message_id) DO NOTHING`, source, ids, types, names, customers, users, anons, occurred, received, props, ctxs)
-	if err != nil {
-		return 0, fmt.Errorf("ingest: insert events: %w", err)
+}
+
+// execInsertEvents runs one insert of events and returns how many it added
+// (a message stored before adds none).
+func execInsertEvents(ctx context.Context, tx *Tx, query string, args ...any) (int64, error) {
+	res, err := tx.Exec(ctx, query, args...)
+	var added int64
+	if err == nil {
+		added, err = res.RowsAffected()
 	}
-	added, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("ingest: insert events: %w", err)
 	}

@@ -39,16 +39,7 @@ func (n *ingestNotifier) signal(db *DB, source string) {
 }
 
 func (n *ingestNotifier) drain(db *DB) {
-	for {
-		n.mu.Lock()
-		sources := n.pending
-		n.pending = nil
-		if len(sources) == 0 {
-			n.running = false
-			n.mu.Unlock()
-			return
-		}
-		n.mu.Unlock()
+	for sources := n.take(); len(sources) > 0; sources = n.take() {
 		for source := range sources {
 			ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
 			// An error (the pool closing, the server away) is left to the
@@ -57,4 +48,17 @@ func (n *ingestNotifier) drain(db *DB) {
 			cancel()
 		}
 	}
+}
+
+// take hands the pending sources over to drain, or, when there are none,
+// ends the drain: the next signal starts another.
+func (n *ingestNotifier) take() map[string]struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	sources := n.pending
+	n.pending = nil
+	if len(sources) == 0 {
+		n.running = false
+	}
+	return sources
 }

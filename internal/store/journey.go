@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -78,22 +77,13 @@ func countSends(ctx context.Context, tx *Tx, namespace string, ids []string, sin
 	if tx.db.Dialect == Postgres {
 		// One fixed statement with an array parameter: PostgreSQL plans it
 		// once, where an IN list of 1,000 placeholders is re-planned each time.
-		rows, err := tx.Query(ctx, `SELECT customer_id, count(*) FROM delivery_ledger
+		all, err := QueryMap[int](ctx, tx, `SELECT customer_id, count(*) FROM delivery_ledger
 			WHERE namespace = $1 AND kind = 'message' AND status IN ('pending', 'sent') AND created_at > $2
 			AND customer_id = ANY($3) GROUP BY customer_id`, namespace, ms(since), ids)
 		if err != nil {
 			return nil, fmt.Errorf("count sends for frequency cap: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var n int
-			if err := rows.Scan(&id, &n); err != nil {
-				return nil, err
-			}
-			counts[id] = n
-		}
-		return counts, rows.Err()
+		return all, nil
 	}
 	for _, c := range chunkRows(len(ids), 1) {
 		part := ids[c[0]:c[1]]
@@ -101,25 +91,13 @@ func countSends(ctx context.Context, tx *Tx, namespace string, ids []string, sin
 		for _, id := range part {
 			args = append(args, id)
 		}
-		rows, err := tx.Query(ctx, `SELECT customer_id, count(*) FROM delivery_ledger
+		partCounts, err := QueryMap[int](ctx, tx, `SELECT customer_id, count(*) FROM delivery_ledger
 			WHERE namespace = $1 AND kind = 'message' AND status IN ('pending', 'sent') AND created_at > $2
 			AND customer_id IN (`+inList(3, len(part))+`) GROUP BY customer_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("count sends for frequency cap: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			var n int
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			counts[id] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		maps.Copy(counts, partCounts)
 	}
 	return counts, nil
 }
@@ -227,7 +205,7 @@ func (db *DB) LoadJourneySeen(ctx context.Context, playbook string, shard, shard
 func (db *DB) JourneyCursor(ctx context.Context, playbook, name string) (string, error) {
 	var v string
 	err := db.QueryRow(ctx, `SELECT value FROM journey_cursors WHERE playbook = $1 AND name = $2`, playbook, name).Scan(&v)
-	if err != nil && strings.Contains(err.Error(), "no rows") {
+	if noRows(err) {
 		return "", nil
 	}
 	return v, err

@@ -15,20 +15,11 @@ import (
 
 // JourneyEventIDs returns the event ids recorded for playbook's cursor.
 func (db *DB) JourneyEventIDs(ctx context.Context, playbook, cursor string) (map[string]bool, error) {
-	rows, err := db.Query(ctx, `SELECT event_id FROM journey_event_ids WHERE playbook = $1 AND cursor_name = $2`, playbook, cursor)
+	out, err := querySet(ctx, db, `SELECT event_id FROM journey_event_ids WHERE playbook = $1 AND cursor_name = $2`, playbook, cursor)
 	if err != nil {
 		return nil, fmt.Errorf("load seen event ids: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("load seen event ids: %w", err)
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecordJourneyEventIDs adds ids (event id -> occurred_at) for playbook's
@@ -37,16 +28,11 @@ func (db *DB) JourneyEventIDs(ctx context.Context, playbook, cursor string) (map
 // still held (ErrLeaseLost otherwise; nil writes unconditionally).
 func (db *DB) RecordJourneyEventIDs(ctx context.Context, lease *ShardLease, playbook, cursor string,
 	ids map[string]time.Time, pruneBefore time.Time) error {
-	tx, err := db.Begin(ctx)
+	tx, err := db.beginLeased(ctx, lease, "record seen event ids")
 	if err != nil {
-		return fmt.Errorf("record seen event ids: %w", err)
+		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if lease != nil {
-		if err := checkLease(ctx, tx, lease); err != nil {
-			return err
-		}
-	}
 	keys := slices.Sorted(maps.Keys(ids))
 	for _, c := range chunkRows(len(keys), 4) {
 		part := keys[c[0]:c[1]]

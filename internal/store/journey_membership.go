@@ -37,20 +37,11 @@ func (db *DB) ReplaceMembership(ctx context.Context, segment string, ids []strin
 
 // SegmentMembers returns the stored members of segment as a set.
 func (db *DB) SegmentMembers(ctx context.Context, segment string) (map[string]bool, error) {
-	rows, err := db.Query(ctx, `SELECT customer_id FROM segment_members WHERE segment = $1`, segment)
+	out, err := querySet(ctx, db, `SELECT customer_id FROM segment_members WHERE segment = $1`, segment)
 	if err != nil {
 		return nil, fmt.Errorf("segment members of %s: %w", segment, err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MembershipDiff compares the stored members of segment with what playbook

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // maxParams bounds the placeholders of one multi-row statement. Both
@@ -56,21 +55,6 @@ func inList(from, n int) string {
 		parts[i] = fmt.Sprintf("$%d", from+i)
 	}
 	return strings.Join(parts, ",")
-}
-
-// ms and fromMS convert times to the schema's milliseconds (0 = zero time).
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
 }
 
 func b2i(b bool) int {

@@ -93,25 +93,19 @@ CREATE TABLE delivery_ledger (
 CREATE INDEX delivery_ledger_cap ON delivery_ledger (namespace, customer_id, created_at);
 CREATE INDEX delivery_ledger_open ON delivery_ledger (playbook, status)`}
 
-// MigrateJourney creates or upgrades the journey and delivery tables.
+// MigrateJourney creates or upgrades the journey and delivery tables, and
+// the variant tables every ledger writer needs.
 func (db *DB) MigrateJourney(ctx context.Context) error {
-	if err := db.Migrate(ctx, "journey", journeyMigrations); err != nil {
-		return err
+	for _, c := range []struct {
+		component string
+		steps     []string
+	}{{"journey", journeyMigrations}, {"delivery", deliveryMigrations}, {"variants", variantMigrations}} {
+		if err := db.Migrate(ctx, c.component, c.steps); err != nil {
+			return err
+		}
 	}
-	if err := db.Migrate(ctx, "delivery", deliveryMigrations); err != nil {
-		return err
-	}
-	if err := db.MigrateVariants(ctx); err != nil {
-		return err
-	}
-	// What a campaign worker reads beside its own tables, written by other
-	// components that may not have started yet: the suppression list, the
+	// Beside its own tables, a campaign worker reads what other components
+	// that may not have started yet write: the suppression list, the
 	// subscription choices and (in the journey batch) the erasure list.
-	if err := db.MigrateSuppressions(ctx); err != nil {
-		return err
-	}
-	if err := db.MigrateSubscriptions(ctx); err != nil {
-		return err
-	}
-	return db.MigrateErasure(ctx)
+	return db.migrateInOrder(ctx, (*DB).MigrateSuppressions, (*DB).MigrateSubscriptions, (*DB).MigrateErasure)
 }

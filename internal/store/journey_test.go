@@ -11,17 +11,10 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 )
 
-func journeyDBs(t *testing.T) map[string]func(*testing.T) *DB {
-	return map[string]func(*testing.T) *DB{
-		"sqlite":   func(t *testing.T) *DB { return OpenTestSQLite(t) },
-		"postgres": func(t *testing.T) *DB { return OpenTestPostgres(t) },
-	}
-}
-
 // forEachDialect runs body as a subtest per dialect on a fresh store,
 // migrated by migrate first (nil: not migrated).
 func forEachDialect(t *testing.T, migrate func(*DB, context.Context) error, body func(t *testing.T, ctx context.Context, db *DB)) {
-	for name, open := range journeyDBs(t) {
+	for name, open := range map[string]func(TB) *DB{"sqlite": OpenTestSQLite, "postgres": OpenTestPostgres} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := open(t)
@@ -33,6 +26,12 @@ func forEachDialect(t *testing.T, migrate func(*DB, context.Context) error, body
 			body(t, ctx, db)
 		})
 	}
+}
+
+// migrations runs each of ms in order: the migrate of a test that needs the
+// tables of several components.
+func migrations(ms ...func(*DB, context.Context) error) func(*DB, context.Context) error {
+	return func(db *DB, ctx context.Context) error { return db.migrateInOrder(ctx, ms...) }
 }
 
 func TestJourneyStoreRoundTrip(t *testing.T) {

@@ -69,11 +69,8 @@ type Points struct {
 // OpenPoints migrates the ledger tables and returns the ledger for cfg (which
 // must already be validated).
 func OpenPoints(ctx context.Context, db *DB, cfg *loyalty.Config) (*Points, error) {
-	if err := db.Migrate(ctx, "points", db.pointsSchema()); err != nil {
-		return nil, err
-	}
 	// Enrolment reads the erasure list (lockMember).
-	if err := db.MigrateErasure(ctx); err != nil {
+	if err := db.migrateInOrder(ctx, (*DB).migratePoints, (*DB).MigrateErasure); err != nil {
 		return nil, err
 	}
 	return &Points{db: db, cfg: cfg}, nil
@@ -84,20 +81,6 @@ func (p *Points) Config() *loyalty.Config { return p.cfg }
 
 // DB returns the underlying database (for readiness checks).
 func (p *Points) DB() *DB { return p.db }
-
-func us(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromUS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(v).UTC()
-}
 
 // memberTx is one transaction holding a member's lock, with the member's open
 // lots loaded and already-lapsed points expired.
@@ -178,10 +161,6 @@ func (p *Points) lockMember(ctx context.Context, memberID string, create bool, e
 // errSkip ends withMember without committing (nothing to do).
 var errSkip = errors.New("skip")
 
-type querier interface {
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func loadLots(ctx context.Context, q querier, memberID string) ([]loyalty.Lot, error) {
 	rows, err := q.Query(ctx, openLotsSQL, memberID)
 	if err != nil {
@@ -245,7 +224,7 @@ func (m *memberTx) insertEntry(ctx context.Context, kind string, key entryKey, p
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		m.id, kind, nullable(key.source), nullable(key.request), points, amount, ref, reason, balanceAfter, us(occurred), us(m.now)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return 0, nil
 	}
 	if err != nil {

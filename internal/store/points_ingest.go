@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +33,7 @@ func (p *Points) enrolled(ctx context.Context, customerID string, t time.Time) (
 	}
 	var at int64
 	err := p.db.QueryRow(ctx, `SELECT enrolled_at FROM points_members WHERE member_id = $1`, customerID).Scan(&at)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -73,28 +73,36 @@ func (p *Points) ApplyOrder(ctx context.Context, o *customer.Order, now time.Tim
 			return m.reverse(ctx, source, 0, pts, o.Amount, o.OrderID, "refund order", o.OccurredAt, &res)
 		}
 		pts := p.cfg.OrderPoints(o.Amount, m.state.Tier)
-		if loyalty.CheckCredit("amount", m.balance(), pts) != nil {
-			res.Refused = true
-			return errSkip
-		}
-		id, err := m.insertEntry(ctx, KindEarn, sourceKey(source), pts, o.Amount, o.OrderID, "", 0, o.OccurredAt)
-		if err != nil {
-			return err
-		}
-		if id == 0 {
-			res.Duplicate = true
-			return errSkip
-		}
-		res.Points = pts
-		if err := m.addLot(ctx, id, pts, o.OccurredAt, true); err != nil {
-			return err
-		}
-		if err := m.touch(ctx, o.OccurredAt); err != nil {
-			return err
-		}
-		return m.evaluateTier(ctx)
+		return m.credit(ctx, "amount", KindEarn, source, pts, o.Amount, o.OrderID, o.OccurredAt, &res)
 	})
 	return res, err
+}
+
+// credit records pts earned at at under source as one entry and its lot
+// (pending until available), unless the credit would pass the balance
+// bound (Refused; field names the figure at fault) or source was recorded
+// before (Duplicate); then the member's activity and tier follow.
+func (m *memberTx) credit(ctx context.Context, field, kind, source string, pts int64, amount float64, ref string, at time.Time, res *Applied) error {
+	if loyalty.CheckCredit(field, m.balance(), pts) != nil {
+		res.Refused = true
+		return errSkip
+	}
+	id, err := m.insertEntry(ctx, kind, sourceKey(source), pts, amount, ref, "", 0, at)
+	if err != nil {
+		return err
+	}
+	if id == 0 {
+		res.Duplicate = true
+		return errSkip
+	}
+	res.Points = pts
+	if err := m.addLot(ctx, id, pts, at, true); err != nil {
+		return err
+	}
+	if err := m.touch(ctx, at); err != nil {
+		return err
+	}
+	return m.evaluateTier(ctx)
 }
 
 // EventKey is an event's idempotency key: Properties["id"] or
@@ -137,26 +145,7 @@ func (p *Points) ApplyEvent(ctx context.Context, e *customer.Event, now time.Tim
 		if e.Type == loyalty.RefundEventType {
 			return m.refund(ctx, "refund:"+key, e, &res)
 		}
-		if loyalty.CheckCredit("eventBonuses.points", m.balance(), bonus) != nil {
-			res.Refused = true
-			return errSkip
-		}
-		id, err := m.insertEntry(ctx, KindBonus, sourceKey("event:"+key), bonus, 0, e.Type, "", 0, e.OccurredAt)
-		if err != nil {
-			return err
-		}
-		if id == 0 {
-			res.Duplicate = true
-			return errSkip
-		}
-		res.Points = bonus
-		if err := m.addLot(ctx, id, bonus, e.OccurredAt, true); err != nil {
-			return err
-		}
-		if err := m.touch(ctx, e.OccurredAt); err != nil {
-			return err
-		}
-		return m.evaluateTier(ctx)
+		return m.credit(ctx, "eventBonuses.points", KindBonus, "event:"+key, bonus, 0, e.Type, e.OccurredAt, &res)
 	})
 	if errors.Is(err, ErrUnknownMember) {
 		res.Ignored = true
@@ -181,7 +170,7 @@ func (m *memberTx) refund(ctx context.Context, source string, e *customer.Event,
 	var amount float64
 	err := m.tx.QueryRow(ctx, `SELECT id, points, amount FROM points_entries WHERE source_key = $1 AND member_id = $2`,
 		"order:"+orderID, m.id).Scan(&entryID, &earned, &amount)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		res.Ignored = true // an order this ledger never credited (before enrollment, or unknown)
 		return errSkip
 	}
@@ -297,7 +286,7 @@ func (p *Points) Maintain(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	for _, id := range ids {
 		if err := p.withMember(ctx, id, false, now, now, func(m *memberTx) error { return m.evaluateTier(ctx) }); err != nil {
 			return 0, fmt.Errorf("maintain member: %w", err)
@@ -319,27 +308,14 @@ func (p *Points) MemberIDs(ctx context.Context) ([]string, error) {
 }
 
 func (p *Points) ids(ctx context.Context, query string) ([]string, error) {
-	rows, err := p.db.Query(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryColumn[string](ctx, p.db, query)
 }
 
 // Cursor reads the named ingest cursor (zero time when unset).
 func (p *Points) Cursor(ctx context.Context, name string) (time.Time, error) {
 	var at int64
 	err := p.db.QueryRow(ctx, `SELECT at FROM points_cursors WHERE name = $1`, name).Scan(&at)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return time.Time{}, nil
 	}
 	return fromUS(at), err

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
@@ -135,60 +137,88 @@ func TestAdjustmentBounds(t *testing.T) {
 	})
 }
 
-// TestRacingRetriesReplay: a retry racing its own first request (same member,
-// same key, at once) got "500 internal error" on PostgreSQL. Both now succeed
-// with the same answer and the member pays once.
+// TestRacingRetriesReplay: a retry racing its own first request (same
+// member, same key, at once), as a client retrying on a timeout does: both
+// succeed with the same answer and the member pays once. Even members
+// redeem a mug, odd ones are adjusted.
 func TestRacingRetriesReplay(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *DB) {
-		ctx := context.Background()
-		db.SetMaxOpenConns(16)
-		p := openPoints(t, db, integrityConfig())
-		const keys = 30
-		for i := range keys {
-			enroll(t, p, fmt.Sprint("r", i), 100)
-		}
-		type answer struct {
-			id       int64
-			replayed bool
-			err      error
-		}
-		answers := make([][2]answer, keys)
-		var wg sync.WaitGroup
-		for i := range keys {
-			for j := range 2 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					var a answer
-					if i%2 == 0 {
-						r, rep, err := p.Redeem(ctx, fmt.Sprint("r", i), "mug", 10, "key", day(0))
-						a = answer{r.ID, rep, err}
-					} else {
-						r, rep, err := p.Adjust(ctx, fmt.Sprint("r", i), 5, "goodwill", "key", day(0))
-						a = answer{r.ID, rep, err}
+	for _, c := range []struct {
+		name     string
+		members  int
+		enrolled float64 // each member's points before
+		key      string
+		adjust   int64
+		reason   string
+		// a redeeming and an adjusted member's points after
+		redeemed, adjusted int64
+	}{
+		// Got "500 internal error" on PostgreSQL.
+		{"credits", 30, 100, "key", 5, "goodwill", 90, 105},
+		// Exactly one reward's worth of points, or an admin debit of the
+		// whole balance. One spends; the other must get that answer back,
+		// not a 409: on PostgreSQL it waited for the row lock and its lock
+		// query's probe was read before the first one committed, so the
+		// refusal is re-checked against the key under the lock.
+		{"whole balance", 40, 10, "retry", -10, "correction", 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, db *DB) {
+				ctx := context.Background()
+				db.SetMaxOpenConns(16)
+				p := openPoints(t, db, integrityConfig())
+				for i := range c.members {
+					enroll(t, p, fmt.Sprint("m", i), c.enrolled)
+				}
+				for i, pair := range sendTwiceAtOnce(ctx, p, c.members, c.key, c.adjust, c.reason) {
+					a, b := pair[0], pair[1]
+					if a.err != nil || b.err != nil {
+						t.Errorf("member m%d: errors %v / %v", i, a.err, b.err)
+						continue
 					}
-					answers[i][j] = a
-				}()
-			}
+					if a.id == 0 || a.id != b.id || a.replayed == b.replayed {
+						t.Errorf("member m%d: answers %+v / %+v; want one original and one replay of the same entry", i, a, b)
+					}
+					want := c.redeemed
+					if i%2 == 1 {
+						want = c.adjusted
+					}
+					wantBalance(t, p, fmt.Sprint("m", i), day(0), want, 0)
+				}
+				wantHistoryIsBalance(t, db)
+			})
+		})
+	}
+}
+
+// retryAnswer is what one of two requests sent at once with one key got.
+type retryAnswer struct {
+	id       int64
+	replayed bool
+	err      error
+}
+
+// sendTwiceAtOnce sends, for each of members m0 .. m<n-1>, one request
+// twice at once under key: even members redeem a mug, odd ones are
+// adjusted by points for reason.
+func sendTwiceAtOnce(ctx context.Context, p *Points, n int, key string, points int64, reason string) [][2]retryAnswer {
+	answers := make([][2]retryAnswer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		member := fmt.Sprint("m", i)
+		for j := range 2 {
+			wg.Go(func() {
+				if i%2 == 0 {
+					r, replayed, err := p.Redeem(ctx, member, "mug", 10, key, day(0))
+					answers[i][j] = retryAnswer{r.ID, replayed, err}
+					return
+				}
+				a, replayed, err := p.Adjust(ctx, member, points, reason, key, day(0))
+				answers[i][j] = retryAnswer{a.ID, replayed, err}
+			})
 		}
-		wg.Wait()
-		for i, pair := range answers {
-			a, b := pair[0], pair[1]
-			if a.err != nil || b.err != nil {
-				t.Errorf("key %d: errors %v / %v", i, a.err, b.err)
-				continue
-			}
-			if a.id == 0 || a.id != b.id || a.replayed == b.replayed {
-				t.Errorf("key %d: answers %+v / %+v; want one original and one replay of the same entry", i, a, b)
-			}
-			want := int64(90)
-			if i%2 == 1 {
-				want = 105
-			}
-			wantBalance(t, p, fmt.Sprint("r", i), day(0), want, 0)
-		}
-		wantHistoryIsBalance(t, db)
-	})
+	}
+	wg.Wait()
+	return answers
 }
 
 // TestRequestKeyMigration: a ledger written by version 1 (keys joined into
@@ -237,4 +267,62 @@ func TestRequestKeyMigration(t *testing.T) {
 		}
 		wantHistoryIsBalance(t, db)
 	})
+}
+
+// TestCancelledRedemptionsLeaveNoTransaction: redemptions whose requests are
+// cancelled at any point of the two round trips either commit whole or
+// leave nothing, and leave no transaction open on a pooled connection: the
+// same pool then serves every redemption, and history equals the lots.
+func TestCancelledRedemptionsLeaveNoTransaction(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *DB) {
+		db.SetMaxOpenConns(4)
+		p := openPoints(t, db, integrityConfig())
+		for i := range 8 {
+			enroll(t, p, fmt.Sprint("c", i), 1000)
+		}
+		var wg sync.WaitGroup
+		var ok, cancelled atomic.Int64
+		for i := range 160 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%20)*100*time.Microsecond)
+				defer cancel()
+				switch _, _, err := p.Redeem(ctx, fmt.Sprint("c", i%8), "mug", 10, fmt.Sprint("cancel", i), day(0)); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || pastDeadline(ctx): // a dial cut by the deadline says "i/o timeout"
+					cancelled.Add(1)
+				default:
+					t.Errorf("redemption %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		var recorded int64
+		if err := db.QueryRow(context.Background(), `SELECT count(*) FROM points_entries WHERE request_key LIKE 'cancel%'`).Scan(&recorded); err != nil {
+			t.Fatal(err)
+		}
+		// A request cancelled after its COMMIT was sent may be recorded without its answer; a retry replays it.
+		if cancelled.Load() == 0 || recorded < ok.Load() {
+			t.Fatalf("%d answered, %d cancelled, %d recorded; want some cancelled and every answered one recorded", ok.Load(), cancelled.Load(), recorded)
+		}
+		for i := range 8 {
+			if _, _, err := p.Redeem(context.Background(), fmt.Sprint("c", i), "mug", 10, "after", day(0)); err != nil {
+				t.Fatalf("redemption after the cancelled ones: %v", err)
+			}
+		}
+		// A cancelled query's connection is given back once the driver has
+		// cleaned it up, which a loaded machine may finish a moment later.
+		for wait := time.Now().Add(5 * time.Second); db.Stats().InUse != 0 && time.Now().Before(wait); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st := db.Stats(); st.InUse != 0 {
+			t.Fatalf("%d connections still in use", st.InUse)
+		}
+		wantHistoryIsBalance(t, db)
+	})
+}
+
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }

@@ -36,7 +36,7 @@ func (m *memberTx) scanMember(row rowScanner, probe string) error {
 	var pid, ppoints, pbal, prec sql.NullInt64
 	var pref, preason sql.NullString
 	if err := row.Scan(&m.state.Tier, &below, &last, &pid, &ppoints, &pbal, &pref, &preason, &prec); err != nil {
-		if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		if noRows(err) || errors.Is(err, pgx.ErrNoRows) {
 			return ErrUnknownMember
 		}
 		return fmt.Errorf("lock member: %w", err)
@@ -84,7 +84,7 @@ func scanPrior(row rowScanner) (*priorEntry, error) {
 	var e priorEntry
 	var rec int64
 	err := row.Scan(&e.id, &e.points, &e.balanceAfter, &e.ref, &e.reason, &rec)
-	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) || errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {

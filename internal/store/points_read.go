@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -38,7 +37,7 @@ func (p *Points) Member(ctx context.Context, memberID string, now time.Time) (Me
 	var below, last int64
 	err = tx.QueryRow(ctx, `SELECT tier, below_since, last_activity FROM points_members WHERE member_id = $1`, memberID).
 		Scan(&v.Tier, &below, &last)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return v, ErrUnknownMember
 	}
 	if err != nil {
@@ -90,23 +89,14 @@ func (p *Points) History(ctx context.Context, memberID string, before int64, lim
 	if before <= 0 {
 		before = 1 << 62
 	}
-	rows, err := p.db.Query(ctx, `SELECT id, kind, points, amount, ref, reason, occurred_at, recorded_at
-		FROM points_entries WHERE member_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, memberID, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Entry{}
-	for rows.Next() {
-		var e Entry
+	out, err := queryRows(ctx, p.db, func(rows *sql.Rows, e *Entry) error {
 		var occ, rec int64
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Points, &e.Amount, &e.Ref, &e.Reason, &occ, &rec); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&e.ID, &e.Kind, &e.Points, &e.Amount, &e.Ref, &e.Reason, &occ, &rec)
 		e.OccurredAt, e.RecordedAt = fromUS(occ), fromUS(rec)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return err
+	}, `SELECT id, kind, points, amount, ref, reason, occurred_at, recorded_at
+		FROM points_entries WHERE member_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, memberID, before, limit)
+	return nonNil(out), err
 }
 
 // TierChangeRow is one recorded tier change; ID is the cursor.
@@ -122,23 +112,14 @@ type TierChangeRow struct {
 // TierChangesSince lists tier changes with id > after, oldest first, at most
 // limit; callers pass the last ID they saw as the next cursor.
 func (p *Points) TierChangesSince(ctx context.Context, after int64, limit int) ([]TierChangeRow, error) {
-	rows, err := p.db.Query(ctx, `SELECT id, member_id, from_tier, to_tier, direction, changed_at
-		FROM points_tier_changes WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []TierChangeRow{}
-	for rows.Next() {
-		var c TierChangeRow
+	out, err := queryRows(ctx, p.db, func(rows *sql.Rows, c *TierChangeRow) error {
 		var at int64
-		if err := rows.Scan(&c.ID, &c.MemberID, &c.From, &c.To, &c.Direction, &at); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&c.ID, &c.MemberID, &c.From, &c.To, &c.Direction, &at)
 		c.At = fromUS(at)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return err
+	}, `SELECT id, member_id, from_tier, to_tier, direction, changed_at
+		FROM points_tier_changes WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	return nonNil(out), err
 }
 
 // ExpiringMember is a member with points lapsing inside the warning window.
@@ -204,20 +185,11 @@ type LedgerTotals struct {
 // with occurred_at in (since, now].
 func (p *Points) Totals(ctx context.Context, since, now time.Time) (LedgerTotals, error) {
 	t := LedgerTotals{MembersPerTier: map[string]int64{}}
-	rows, err := p.db.Query(ctx, `SELECT tier, count(*) FROM points_members GROUP BY tier`)
+	perTier, err := QueryMap[int64](ctx, p.db, `SELECT tier, count(*) FROM points_members GROUP BY tier`)
 	if err != nil {
 		return t, err
 	}
-	for rows.Next() {
-		var tier string
-		var n int64
-		if err := rows.Scan(&tier, &n); err != nil {
-			rows.Close()
-			return t, err
-		}
-		t.MembersPerTier[tier] = n
-	}
-	rows.Close()
+	t.MembersPerTier = perTier
 	// Inactivity expiry: a member's lots lapse at last_activity + after, so
 	// lots of members inactive since before cutoff count as lapsed.
 	cutoff := int64(-1 << 62)

@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // pointsMigrations is the loyalty ledger schema, version i+1 = step i
 // (append-only). Times are BIGINT microseconds since the Unix epoch (UTC) so
@@ -19,18 +22,7 @@ CREATE TABLE points_entries (
 	id            {{ID}},
 	member_id     TEXT NOT NULL,
 	kind          TEXT NOT NULL,
-	source_key    TEXT NOT NULL UNIQUE,
-	points        BIGINT NOT NULL,
-	amount        DOUBLE PRECISION NOT NULL DEFAULT 0,
-	ref           TEXT NOT NULL DEFAULT '',
-	reason        TEXT NOT NULL DEFAULT '',
-	balance_after BIGINT NOT NULL DEFAULT 0,
-	occurred_at   BIGINT NOT NULL,
-	recorded_at   BIGINT NOT NULL
-);
-CREATE INDEX points_entries_member ON points_entries (member_id, id);
-CREATE INDEX points_entries_member_time ON points_entries (member_id, occurred_at);
-CREATE INDEX points_entries_kind_time ON points_entries (kind, occurred_at);
+	source_key    TEXT NOT NULL UNIQUE,` + entryFigures + entryIndexes + `
 CREATE TABLE points_lots (
 	id           {{ID}},
 	member_id    TEXT NOT NULL,
@@ -60,6 +52,24 @@ ALTER TABLE points_entries ALTER COLUMN source_key DROP NOT NULL;
 UPDATE points_entries SET ` + requestKeyFromSource + `, source_key = NULL WHERE ` + isRequestSource + `;
 ` + requestIndex}
 
+// points_entries' columns after its keys and its indexes, the same in
+// every version.
+const (
+	entryFigures = `
+	points        BIGINT NOT NULL,
+	amount        DOUBLE PRECISION NOT NULL DEFAULT 0,
+	ref           TEXT NOT NULL DEFAULT '',
+	reason        TEXT NOT NULL DEFAULT '',
+	balance_after BIGINT NOT NULL DEFAULT 0,
+	occurred_at   BIGINT NOT NULL,
+	recorded_at   BIGINT NOT NULL
+);`
+	entryIndexes = `
+CREATE INDEX points_entries_member ON points_entries (member_id, id);
+CREATE INDEX points_entries_member_time ON points_entries (member_id, occurred_at);
+CREATE INDEX points_entries_kind_time ON points_entries (kind, occurred_at);`
+)
+
 // Version 2 stores a client request's Idempotency-Key in its own column,
 // unique per (member, kind), instead of in source_key as
 // "redeem:<member>:<key>": joined with ':', member "x" key "y:k" and member
@@ -81,26 +91,20 @@ CREATE TABLE points_entries_v2 (
 	member_id     TEXT NOT NULL,
 	kind          TEXT NOT NULL,
 	source_key    TEXT UNIQUE,
-	request_key   TEXT,
-	points        BIGINT NOT NULL,
-	amount        DOUBLE PRECISION NOT NULL DEFAULT 0,
-	ref           TEXT NOT NULL DEFAULT '',
-	reason        TEXT NOT NULL DEFAULT '',
-	balance_after BIGINT NOT NULL DEFAULT 0,
-	occurred_at   BIGINT NOT NULL,
-	recorded_at   BIGINT NOT NULL
-);
+	request_key   TEXT,` + entryFigures + `
 INSERT INTO points_entries_v2 (id, member_id, kind, source_key, request_key, points, amount, ref, reason,
 	balance_after, occurred_at, recorded_at)
 SELECT id, member_id, kind, source_key, NULL, points, amount, ref, reason, balance_after, occurred_at, recorded_at
 FROM points_entries;
 UPDATE points_entries_v2 SET ` + requestKeyFromSource + `, source_key = NULL WHERE ` + isRequestSource + `;
 DROP TABLE points_entries;
-ALTER TABLE points_entries_v2 RENAME TO points_entries;
-CREATE INDEX points_entries_member ON points_entries (member_id, id);
-CREATE INDEX points_entries_member_time ON points_entries (member_id, occurred_at);
-CREATE INDEX points_entries_kind_time ON points_entries (kind, occurred_at);
+ALTER TABLE points_entries_v2 RENAME TO points_entries;` + entryIndexes + `
 ` + requestIndex}
+
+// migratePoints creates or upgrades the ledger tables.
+func (db *DB) migratePoints(ctx context.Context) error {
+	return db.Migrate(ctx, "points", db.pointsSchema())
+}
 
 // pointsSchema renders the migrations for the DB's dialect.
 func (db *DB) pointsSchema() []string {

@@ -11,15 +11,15 @@ import (
 	"github.com/retention-dev/retention-operator/internal/loyalty"
 )
 
+// eachDB runs a test against SQLite and (when configured) PostgreSQL, on
+// stores the test migrates itself (OpenPoints does).
+func eachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
+	forEachDialect(t, nil, func(t *testing.T, _ context.Context, db *DB) { fn(t, db) })
+}
+
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 func day(n float64) time.Time { return t0.Add(time.Duration(n * float64(24*time.Hour))) }
-
-// eachDB runs a test against SQLite and (when configured) PostgreSQL.
-func eachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, OpenTestSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, OpenTestPostgres(t)) })
-}
 
 func openPoints(t *testing.T, db *DB, cfg loyalty.Config) *Points {
 	t.Helper()

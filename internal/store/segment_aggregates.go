@@ -11,11 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// SegmentAggregatesComponent is the migration component of incremental
-// metric runs (its own, so its versions never interleave with the segment
-// component's).
-const SegmentAggregatesComponent = "segment-aggregates"
-
 // segmentAggregateMigrations: segment_aggregates holds one opaque row per
 // customer of a Segment with spec.incremental (the metric job encodes it:
 // internal/worker/metrics/incremental_codec.go); segment_aggregate_runs the
@@ -43,6 +38,11 @@ CREATE TABLE segment_models (
 	fitted_at BIGINT NOT NULL,
 	model     TEXT NOT NULL
 )`}
+
+// SegmentAggregatesComponent is the migration component of incremental
+// metric runs (its own, so its versions never interleave with the segment
+// component's).
+const SegmentAggregatesComponent = "segment-aggregates"
 
 // MigrateSegmentAggregates creates or upgrades the incremental runs' tables.
 func (db *DB) MigrateSegmentAggregates(ctx context.Context) error {

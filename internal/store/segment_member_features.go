@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +21,11 @@ func encodeMemberFeatures(f *customer.Features) (string, error) {
 		return "", fmt.Errorf("encode feature row: %w", err)
 	}
 	return string(b), nil
+}
+
+func decodeMemberFeatures(row string) (*customer.Features, error) {
+	f := &customer.Features{}
+	return f, json.Unmarshal([]byte(row), f)
 }
 
 // replaceMemberFeatures makes segment_member_features hold the staged rows
@@ -78,7 +82,7 @@ func (db *DB) segmentScoreModel(ctx context.Context, ref SegmentRef) (clv.ScoreM
 	err := db.QueryRow(ctx, `SELECT last_success_at, score_model FROM segment_runs WHERE namespace = $1 AND segment = $2`,
 		ref.Namespace, ref.Name).Scan(&at, &raw)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case noRows(err):
 		return model, 0, nil
 	case err != nil:
 		return model, 0, fmt.Errorf("segment %s members: %w", ref.Key(), err)
@@ -128,8 +132,7 @@ func (db *DB) segmentMemberRows(ctx context.Context, ref SegmentRef, shard, shar
 				return fmt.Errorf("segment %s: a stored member feature row is not readable; the next metric run rewrites it", ref.Key())
 			}
 		default:
-			f = &customer.Features{}
-			if err := json.Unmarshal([]byte(row), f); err != nil {
+			if f, err = decodeMemberFeatures(row); err != nil {
 				return fmt.Errorf("segment %s: a stored member feature row is not valid JSON; the next metric run rewrites it", ref.Key())
 			}
 		}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,13 +38,13 @@ func (db *DB) LastSegmentRun(ctx context.Context, ref SegmentRef) (run SegmentRu
 	err = db.QueryRow(ctx, `SELECT last_run_at, last_success_at, succeeded, error, size, entered, exited
 		FROM segment_runs WHERE namespace = $1 AND segment = $2`, ref.Namespace, ref.Name).
 		Scan(&lastRun, &lastSuccess, &succeeded, &run.Error, &run.Size, &run.Entered, &run.Exited)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return SegmentRun{}, false, nil
 	}
 	if err != nil {
 		return SegmentRun{}, false, fmt.Errorf("segment run %s/%s: %w", ref.Namespace, ref.Name, err)
 	}
-	run.LastRunAt, run.LastSuccessAt, run.Succeeded = fromMillis(lastRun), fromMillis(lastSuccess), succeeded == 1
+	run.LastRunAt, run.LastSuccessAt, run.Succeeded = fromMS(lastRun), fromMS(lastSuccess), succeeded == 1
 	return run, true, nil
 }
 
@@ -89,11 +87,4 @@ func recordSegmentSuccess(ctx context.Context, exec execer, ref SegmentRef, at t
 		return fmt.Errorf("record run of segment %s/%s: %w", ref.Namespace, ref.Name, err)
 	}
 	return nil
-}
-
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -223,8 +221,8 @@ func (db *DB) ShardMembers(ctx context.Context, run ShardRun, fn func(f *custome
 		if err := rows.Scan(&row); err != nil {
 			return fmt.Errorf("sharded run %s: members: %w", run.ID, err)
 		}
-		f := &customer.Features{}
-		if err := json.Unmarshal([]byte(row), f); err != nil {
+		f, err := decodeMemberFeatures(row)
+		if err != nil {
 			return fmt.Errorf("sharded run %s: a stored member row is not valid JSON: %w", run.ID, err)
 		}
 		if err := fn(f); err != nil {
@@ -284,7 +282,7 @@ func (db *DB) ShardRunReport(ctx context.Context, run ShardRun) (string, error) 
 	var report string
 	err := db.QueryRow(ctx, `SELECT report FROM segment_shard_runs WHERE namespace = $1 AND segment = $2 AND run_id = $3`,
 		run.key()...).Scan(&report)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return "", nil
 	}
 	return report, err

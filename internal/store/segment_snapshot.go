@@ -241,11 +241,11 @@ func (p *postgresSnapshot) createStaging(ctx context.Context) error {
 	row := make([]any, 3) // reused: pgx encodes each row before asking for the next
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		for i >= len(batch) {
-			next, ok := <-batches
-			if !ok {
-				return nil, nil
+			var more bool
+			if batch, more = <-batches; !more {
+				return nil, nil // batches closed: every row was handed over
 			}
-			batch, i = next, 0
+			i = 0
 		}
 		row[0], row[1], row[2] = batch[i].id, int32(journey.Bucket(batch[i].id)), batch[i].features
 		i++

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -152,21 +151,12 @@ func (db *DB) ClaimShards(ctx context.Context, r ShardLeaseRequest) (held []int,
 }
 
 func heldShards(ctx context.Context, tx *Tx, playbook, holder string, shards int, now int64) ([]int, error) {
-	rows, err := tx.Query(ctx, `SELECT shard FROM shard_leases WHERE playbook = $1 AND holder = $2 AND shards = $3
+	out, err := queryColumn[int](ctx, tx, `SELECT shard FROM shard_leases WHERE playbook = $1 AND holder = $2 AND shards = $3
 		AND shard < $3 AND expires_at > $4 ORDER BY shard`, playbook, holder, shards, now)
 	if err != nil {
 		return nil, fmt.Errorf("held shards of %s: %w", playbook, err)
 	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var s int
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func contains(xs []int, x int) bool {
@@ -200,6 +190,23 @@ type ShardLease struct {
 	Now func() time.Time
 }
 
+// beginLeased begins a transaction and checks in it that lease is still
+// held (ErrLeaseLost otherwise); a nil lease skips the check. what names the
+// write in a failure to begin.
+func (db *DB) beginLeased(ctx context.Context, lease *ShardLease, what string) (*Tx, error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if lease != nil {
+		if err := checkLease(ctx, tx, lease); err != nil {
+			tx.Rollback() //nolint:errcheck // the lease error is the one to report
+			return nil, err
+		}
+	}
+	return tx, nil
+}
+
 // checkLease verifies inside tx that l is still held. On PostgreSQL the row
 // is read FOR SHARE: a competing claim (an UPDATE of the row) waits until
 // this transaction ends, so the lease cannot change hands between the check
@@ -214,7 +221,7 @@ func checkLease(ctx context.Context, tx *Tx, l *ShardLease) error {
 	var exp int64
 	err := tx.QueryRow(ctx, q, l.Playbook, l.Shard).Scan(&holder, &shards, &exp)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+		if noRows(err) {
 			return fmt.Errorf("%w: shard %d of %s has no lease row", ErrLeaseLost, l.Shard, l.Playbook)
 		}
 		return fmt.Errorf("check shard lease: %w", err)

@@ -78,16 +78,11 @@ func (db *DB) SetJourneyCursorsLeased(ctx context.Context, lease *ShardLease, pl
 	if len(cursors) == 0 {
 		return nil
 	}
-	tx, err := db.Begin(ctx)
+	tx, err := db.beginLeased(ctx, lease, "journey cursors")
 	if err != nil {
-		return fmt.Errorf("journey cursors: %w", err)
+		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if lease != nil {
-		if err := checkLease(ctx, tx, lease); err != nil {
-			return err
-		}
-	}
 	names := slices.Sorted(maps.Keys(cursors))
 	for _, name := range names {
 		if _, err := tx.Exec(ctx, `INSERT INTO journey_cursors (playbook, name, value) VALUES ($1, $2, $3)

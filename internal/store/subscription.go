@@ -30,10 +30,7 @@ func (db *DB) MigrateSubscriptions(ctx context.Context) error {
 
 // SubscriptionKey names one customer's choice for one topic on one kind of channel.
 type SubscriptionKey struct {
-	Namespace   string
-	CustomerID  string
-	ChannelKind string
-	Topic       string
+	Namespace, CustomerID, ChannelKind, Topic string
 }
 
 // SetSubscription records a customer's choice. It returns once the row is
@@ -55,22 +52,16 @@ func (db *DB) SetSubscription(ctx context.Context, k SubscriptionKey, subscribed
 // SubscriptionChoices returns the recorded choices of one customer on one
 // channel kind: topic -> subscribed. Topics without a choice are absent.
 func (db *DB) SubscriptionChoices(ctx context.Context, namespace, customerID, channelKind string) (map[string]bool, error) {
-	rows, err := db.Query(ctx, `SELECT topic, subscribed FROM subscription_preferences
+	subscribed, err := QueryMap[int](ctx, db, `SELECT topic, subscribed FROM subscription_preferences
 		WHERE namespace = $1 AND customer_id = $2 AND channel_kind = $3`, namespace, customerID, channelKind)
 	if err != nil {
 		return nil, fmt.Errorf("reading subscription choices: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var topic string
-		var sub int
-		if err := rows.Scan(&topic, &sub); err != nil {
-			return nil, err
-		}
+	out := make(map[string]bool, len(subscribed))
+	for topic, sub := range subscribed {
 		out[topic] = sub != 0
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UnsubscribedAmong returns, of the given customers, the (customer, kind,

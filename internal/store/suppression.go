@@ -156,22 +156,13 @@ func suppressionReason(ctx context.Context, tx *Tx, namespace, key string, f Fee
 
 // softBounceTimes are the address's soft bounces in (from, to], ascending.
 func softBounceTimes(ctx context.Context, tx *Tx, namespace, key string, from, to int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT occurred_at FROM suppression_feedback WHERE namespace = $1 AND address_key = $2
+	out, err := queryColumn[int64](ctx, tx, `SELECT occurred_at FROM suppression_feedback WHERE namespace = $1 AND address_key = $2
 		AND kind = $3 AND occurred_at > $4 AND occurred_at <= $5 ORDER BY occurred_at`,
 		namespace, key, string(FeedbackSoftBounce), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("count soft bounces: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			return nil, fmt.Errorf("count soft bounces: %w", err)
-		}
-		out = append(out, at)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // limitReached reports whether limit of the ascending times fall within
