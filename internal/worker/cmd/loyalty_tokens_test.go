@@ -71,6 +71,17 @@ func (r *localRun) writeLoyaltyTokens(t *testing.T, token string) {
 	r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", e2eAdminToken)
 }
 
+// startWithTokens starts prog's loyalty worker with the API token apiToken
+// and adminToken mounted as admin-token/<adminKey>, each a line as a Secret
+// file may hold it; the caller stops the worker.
+func startWithTokens(t *testing.T, prog apiLoyalty, apiToken, adminKey, adminToken string) *loyaltyWorker {
+	t.Helper()
+	r := newLocalRun(t, prog)
+	r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", apiToken+"\n")
+	r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/"+adminKey, adminToken+"\n")
+	return startLoyalty(t, r)
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -90,10 +101,7 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	t.Run("separate", func(t *testing.T) {
 		prog := shopProgram()
 		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
-		r := newLocalRun(t, prog)
-		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", admin+"\n")
-		lw := startLoyalty(t, r)
+		lw := startWithTokens(t, prog, shop, "admin", admin)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "adminTokenSecretRef") {
 			t.Errorf("shop token adjusts: %d %s, want 403", code, body)
@@ -116,10 +124,7 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	// Without adminTokenSecretRef the admin routes are off, even with the API
 	// token's Secret mounted at admin-token as the controller does.
 	t.Run("shared", func(t *testing.T) {
-		r := newLocalRun(t, shopProgram())
-		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/token", shop+"\n")
-		lw := startLoyalty(t, r)
+		lw := startWithTokens(t, shopProgram(), shop, "token", shop)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "admin routes") {
 			t.Errorf("API token adjusts without an admin token: %d %s, want 403 saying admin routes are off", code, body)
