@@ -47,15 +47,7 @@ func TestExactSumIsOrderFree(t *testing.T) {
 		}
 		var merged exactSum
 		for _, p := range parts {
-			b, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var back exactSum
-			if err := json.Unmarshal(b, &back); err != nil {
-				t.Fatal(err)
-			}
-			merged.merge(back)
+			merged.merge(jsonRoundTrip(t, p))
 		}
 		if got := merged.value(); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("trial %d: merged shuffled parts %v, exact %v", trial, got, want)
@@ -73,14 +65,7 @@ func TestExactSumSpecialValues(t *testing.T) {
 	var inf exactSum
 	inf.add(math.Inf(1))
 	inf.add(2)
-	b, err := json.Marshal(inf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back exactSum
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	back := jsonRoundTrip(t, inf)
 	if !math.IsInf(back.value(), 1) {
 		t.Errorf("+Inf + 2 after JSON = %v", back.value())
 	}
@@ -90,4 +75,18 @@ func TestExactSumSpecialValues(t *testing.T) {
 	if !math.IsInf(big.value(), 1) {
 		t.Errorf("overflow = %v, want +Inf", big.value())
 	}
+}
+
+// jsonRoundTrip is s as stored: marshalled to JSON and read back.
+func jsonRoundTrip(t *testing.T, s exactSum) exactSum {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back exactSum
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
