@@ -361,8 +361,9 @@ func do(t *testing.T, req *http.Request) (int, string) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
 }
 
 // A Playbook's awardPoints step credits points through a running loyalty

@@ -163,10 +163,6 @@ func postIngest(t *testing.T, addr, path, key, body string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(key+":")))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	code, _ := do(t, req)
+	return code
 }
