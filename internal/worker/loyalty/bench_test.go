@@ -104,7 +104,6 @@ func benchRedemptions(b *testing.B, redeem func(member, key string) error) {
 	var lat []time.Duration
 	b.SetParallelism(8)
 	b.ResetTimer()
-	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
 		for pb.Next() {
@@ -120,9 +119,8 @@ func benchRedemptions(b *testing.B, redeem func(member, key string) error) {
 		defer mu.Unlock()
 		lat = append(lat, mine...)
 	})
-	elapsed := time.Since(start)
 	b.StopTimer()
-	reportRedemptions(b, lat, elapsed)
+	reportRedemptions(b, lat, b.Elapsed())
 }
 
 // reportRedemptions reports the redemptions/s that lat (one latency per
