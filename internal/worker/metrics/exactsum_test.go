@@ -8,6 +8,20 @@ import (
 	"testing"
 )
 
+// jsonRoundTrip is s as stored: marshalled to JSON and read back.
+func jsonRoundTrip(t *testing.T, s exactSum) exactSum {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back exactSum
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
 // TestExactSumIsOrderFree: sums of the same values in shuffled orders and
 // split into random groups are the same float64, and equal the exact sum
 // (math/big at 2,200 bits holds any sum of float64s exactly) rounded once.
@@ -75,18 +89,4 @@ func TestExactSumSpecialValues(t *testing.T) {
 	if !math.IsInf(big.value(), 1) {
 		t.Errorf("overflow = %v, want +Inf", big.value())
 	}
-}
-
-// jsonRoundTrip is s as stored: marshalled to JSON and read back.
-func jsonRoundTrip(t *testing.T, s exactSum) exactSum {
-	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back exactSum
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	return back
 }
