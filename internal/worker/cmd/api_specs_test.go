@@ -123,13 +123,13 @@ func workerSpec(t testing.TB, v any) any {
 	t.Helper()
 	switch o := v.(type) {
 	case apiSegment:
-		return o.render(t)
+		v = o.render(t)
 	case apiPlaybook:
-		return o.render(t)
+		v = o.render(t)
 	case apiLoyalty:
-		return o.render(t)
+		v = o.render(t)
 	case apiPreferences:
-		return o.render(t)
+		v = o.render(t)
 	}
 	return v
 }

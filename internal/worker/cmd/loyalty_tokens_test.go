@@ -15,9 +15,8 @@ import (
 // adminTokenSecretRef; without that ref there is no admin token file, even
 // when the API token's Secret is mounted at admin-token (as the controller did).
 func TestLoyaltyTokenFiles(t *testing.T) {
-	root := t.TempDir()
-	paths := workload.Paths{Root: root}
-	at := func(dir, key string) string { return filepath.Join(root, workload.SecretsDir, dir, key) }
+	paths := workload.Paths{Root: t.TempDir()}
+	at := func(dir, key string) string { return filepath.Join(paths.Root, workload.SecretsDir, dir, key) }
 	apiFile := at(contract.APITokenDir, "token")
 	tests := []struct {
 		name      string
@@ -34,7 +33,7 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			os.RemoveAll(filepath.Join(root, workload.SecretsDir))
+			os.RemoveAll(filepath.Join(paths.Root, workload.SecretsDir))
 			for _, k := range tt.mounted {
 				writeFile(t, at(contract.AdminTokenDir, k), "x")
 			}
