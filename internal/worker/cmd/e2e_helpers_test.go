@@ -25,21 +25,30 @@ import (
 var workerBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "worker-e2e-")
+	dir, err := buildWorker()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	workerBin = filepath.Join(dir, "worker")
-	build := exec.Command("go", "build", "-o", workerBin, "github.com/retention-dev/retention-operator/cmd/worker")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build worker: %v\n%s", err, out)
-		os.RemoveAll(dir)
 		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildWorker builds cmd/worker as workerBin in a new temporary directory
+// and returns that directory, for TestMain to remove.
+func buildWorker() (string, error) {
+	dir, err := os.MkdirTemp("", "worker-e2e-")
+	if err != nil {
+		return "", err
+	}
+	workerBin = filepath.Join(dir, "worker")
+	build := exec.Command("go", "build", "-o", workerBin, "github.com/retention-dev/retention-operator/cmd/worker")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("go build worker: %v\n%s", err, out)
+	}
+	return dir, nil
 }
 
 // The shop fixture, relative to the test's now (the worker uses the real
