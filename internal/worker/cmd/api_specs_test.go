@@ -54,9 +54,7 @@ func (s apiSegment) render(t testing.TB) contract.Segment {
 	t.Helper()
 	seg, ds := s.objects()
 	cfg, err := specmap.Segment(&seg.Spec)
-	if err != nil {
-		t.Fatalf("segment %s: %v", s.Name, err)
-	}
+	failOn(t, "segment "+s.Name, err)
 	var lp *v1alpha1.LoyaltyProgram
 	if s.LoyaltyProgram != nil {
 		lp = &v1alpha1.LoyaltyProgram{Spec: *s.LoyaltyProgram}
@@ -66,21 +64,17 @@ func (s apiSegment) render(t testing.TB) contract.Segment {
 		}
 	}
 	out, err := specmap.SegmentWorker(seg, cfg, ds, lp)
-	if err != nil {
-		t.Fatalf("segment %s: %v", s.Name, err)
-	}
+	failOn(t, "segment "+s.Name, err)
 	return out
 }
 
 func (p apiPlaybook) render(t testing.TB) contract.Playbook {
 	t.Helper()
+	seg, ds := p.Segment.objects()
 	pb := &v1alpha1.Playbook{Spec: p.Spec}
 	pb.Namespace, pb.Name = p.Namespace, p.Name
 	cfg, err := specmap.Playbook(pb.Namespace, pb.Name, &pb.Spec)
-	if err != nil {
-		t.Fatalf("playbook %s: %v", p.Name, err)
-	}
-	seg, ds := p.Segment.objects()
+	failOn(t, "playbook "+p.Name, err)
 	in := specmap.PlaybookInputs{Segment: seg, DataSource: ds, Channels: map[string]*v1alpha1.Channel{},
 		LoyaltyPrograms: p.LoyaltyPrograms}
 	for name, spec := range p.Channels {
@@ -89,9 +83,7 @@ func (p apiPlaybook) render(t testing.TB) contract.Playbook {
 		in.Channels[name] = ch
 	}
 	out, err := specmap.PlaybookWorker(pb, cfg, in)
-	if err != nil {
-		t.Fatalf("playbook %s: %v", p.Name, err)
-	}
+	failOn(t, "playbook "+p.Name, err)
 	return out
 }
 
@@ -102,13 +94,9 @@ func (l apiLoyalty) render(t testing.TB) contract.Loyalty {
 	ds := &v1alpha1.DataSource{Spec: l.DataSource}
 	ds.Namespace, ds.Name = l.Namespace, l.Spec.DataSourceRef.Name
 	prog, err := specmap.Loyalty(&lp.Spec)
-	if err != nil {
-		t.Fatalf("loyalty program %s: %v", l.Name, err)
-	}
+	failOn(t, "loyalty program "+l.Name, err)
 	out, err := specmap.LoyaltyWorker(lp, prog, ds)
-	if err != nil {
-		t.Fatalf("loyalty program %s: %v", l.Name, err)
-	}
+	failOn(t, "loyalty program "+l.Name, err)
 	return out
 }
 
@@ -121,19 +109,27 @@ func (c apiPreferences) render(t testing.TB) contract.Preferences {
 	return contract.Preferences{Namespace: c.Namespace, Name: c.Name, Preferences: *prefs}
 }
 
+// failOn fails t when rendering what returned err.
+func failOn(t testing.TB, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // workerSpec renders an api* object into the worker spec a controller would
 // mount; anything else is taken as a worker spec already.
 func workerSpec(t testing.TB, v any) any {
 	t.Helper()
 	switch o := v.(type) {
 	case apiSegment:
-		return o.render(t)
+		v = o.render(t)
 	case apiPlaybook:
-		return o.render(t)
+		v = o.render(t)
 	case apiLoyalty:
-		return o.render(t)
+		v = o.render(t)
 	case apiPreferences:
-		return o.render(t)
+		v = o.render(t)
 	}
 	return v
 }
@@ -144,9 +140,7 @@ func workerChannels(t testing.TB, specs map[string]v1alpha1.ChannelSpec) map[str
 	out := map[string]contract.Channel{}
 	for name, spec := range specs {
 		ch, err := specmap.WorkerChannel(&spec)
-		if err != nil {
-			t.Fatalf("channel %s: %v", name, err)
-		}
+		failOn(t, "channel "+name, err)
 		out[name] = ch
 	}
 	return out

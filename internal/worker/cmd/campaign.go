@@ -36,19 +36,14 @@ type campaignFlags struct {
 // SIGTERM (or, with --once, until nothing is left to do).
 func campaignCommand(g *globals) *cobra.Command {
 	var f campaignFlags
-	c := &cobra.Command{
-		Use:   "campaign",
-		Short: "Campaign worker: run a Playbook's journeys and send through its Channels",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, closeSrc, err := campaignOptions(cmd.Context(), g, f)
-			if err != nil {
-				return err
-			}
-			defer closeSrc()
-			return campaign.Run(cmd.Context(), o)
-		},
-	}
+	c := noArgsCommand("campaign", "Campaign worker: run a Playbook's journeys and send through its Channels", func(ctx context.Context) error {
+		o, closeSrc, err := campaignOptions(ctx, g, f)
+		if err != nil {
+			return err
+		}
+		defer closeSrc()
+		return campaign.Run(ctx, o)
+	})
 	c.Flags().StringVar(&f.shard, "shard", "", "pin this replica to shard i of n (i/n) instead of leasing shards "+
 		"(default: replicas lease spec.workers.replicas shards in the state store)")
 	c.Flags().BoolVar(&f.once, "once", false, "return once no journey is active and nothing is pending (local runs, tests)")
@@ -129,20 +124,20 @@ func campaignOptions(ctx context.Context, g *globals, f campaignFlags) (o campai
 		o.Award = newLoyaltyAwarder(spec.Namespace+"/"+spec.Name, spec.LoyaltyPrograms, g.paths).Award
 	}
 	if tc := spec.Journey.Trigger.TierChange; tc != nil {
-		feed, err := newTierChangeFeed(tc.ProgramRef, spec.LoyaltyPrograms, g.paths)
+		api, err := newProgramAPI("trigger.tierChange.programRef", tc.ProgramRef, spec.LoyaltyPrograms, g.paths)
 		if err != nil {
 			src.Close()
 			return o, nil, err
 		}
-		o.TierChanges = feed.Changes
+		o.TierChanges = api.tierChanges
 	}
 	if ev := spec.Journey.Trigger.Event; ev != nil && ev.ProgramRef != "" {
-		feed, err := newExpiringFeed(ev.ProgramRef, spec.LoyaltyPrograms, g.paths)
+		api, err := newProgramAPI("trigger.event.programRef", ev.ProgramRef, spec.LoyaltyPrograms, g.paths)
 		if err != nil {
 			src.Close()
 			return o, nil, err
 		}
-		o.PointsExpiring = feed.Members
+		o.PointsExpiring = api.expiringMembers
 	}
 	withEvents, closeIngested, err := withIngestedEvents(ctx, &spec, o.Source, url)
 	if err != nil {

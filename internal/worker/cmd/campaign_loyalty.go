@@ -172,19 +172,9 @@ func (a *programAPI) get(ctx context.Context, pathQuery, what string, v any) err
 	return nil
 }
 
-// tierChangeFeed pages the program's tier change log through its API.
-type tierChangeFeed struct{ api *programAPI }
-
-func newTierChangeFeed(program string, programs map[string]contract.LoyaltyEndpoint, paths workload.Paths) (*tierChangeFeed, error) {
-	api, err := newProgramAPI("trigger.tierChange.programRef", program, programs, paths)
-	if err != nil {
-		return nil, err
-	}
-	return &tierChangeFeed{api: api}, nil
-}
-
-// Changes implements campaign.TierChangesFunc.
-func (f *tierChangeFeed) Changes(ctx context.Context, after int64) ([]campaign.TierChange, error) {
+// tierChanges pages the program's tier change log through its API; it
+// implements campaign.TierChangesFunc.
+func (a *programAPI) tierChanges(ctx context.Context, after int64) ([]campaign.TierChange, error) {
 	var page struct {
 		Changes []struct {
 			ID       int64  `json:"id"`
@@ -193,7 +183,7 @@ func (f *tierChangeFeed) Changes(ctx context.Context, after int64) ([]campaign.T
 			To       string `json:"to"`
 		} `json:"changes"`
 	}
-	if err := f.api.get(ctx, "/v1/tier-changes?limit=1000&after="+strconv.FormatInt(after, 10), "tier changes", &page); err != nil {
+	if err := a.get(ctx, "/v1/tier-changes?limit=1000&after="+strconv.FormatInt(after, 10), "tier changes", &page); err != nil {
 		return nil, err
 	}
 	out := make([]campaign.TierChange, len(page.Changes))

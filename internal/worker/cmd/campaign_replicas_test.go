@@ -14,7 +14,6 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/store"
 )
 
 // Three identical `worker campaign` processes (the Deployment's pods: same
@@ -23,13 +22,11 @@ import (
 // message to a, b and d (c has no consent) is printed exactly once in total,
 // and each process prints only customers of the one shard it leased.
 func TestCampaignReplicasShareShards(t *testing.T) {
-	db := store.OpenTestPostgres(t)
-	state := pgStateURL(t, db)
+	state := newPostgresState(t)
 	pb := welcomePlaybook()
 	replicas := int32(3)
 	pb.Spec.Workers = &v1alpha1.Workers{Replicas: &replicas}
-	r := newLocalRun(t, pb)
-	r.env = append(r.env, contract.EnvStateStore+"="+state)
+	r := newLocalRun(t, pb).sharing(state)
 	r.runMetricJob(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

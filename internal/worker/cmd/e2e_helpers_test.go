@@ -25,21 +25,30 @@ import (
 var workerBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "worker-e2e-")
+	dir, err := buildWorker()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	workerBin = filepath.Join(dir, "worker")
-	build := exec.Command("go", "build", "-o", workerBin, "github.com/retention-dev/retention-operator/cmd/worker")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build worker: %v\n%s", err, out)
-		os.RemoveAll(dir)
 		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildWorker builds cmd/worker as workerBin in a new temporary directory
+// and returns that directory, for TestMain to remove.
+func buildWorker() (string, error) {
+	dir, err := os.MkdirTemp("", "worker-e2e-")
+	if err != nil {
+		return "", err
+	}
+	workerBin = filepath.Join(dir, "worker")
+	build := exec.Command("go", "build", "-o", workerBin, "github.com/retention-dev/retention-operator/cmd/worker")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("go build worker: %v\n%s", err, out)
+	}
+	return dir, nil
 }
 
 // The shop fixture, relative to the test's now (the worker uses the real
@@ -196,6 +205,34 @@ func (r *localRun) campaignOnce(t *testing.T, i int) (string, []string) {
 	}
 	t.Logf("run %d stdout %q", i, stdout)
 	return stdout, strings.Split(strings.TrimSpace(stdout), "\n")
+}
+
+// remindsOnce runs `worker campaign --once` as runs i and i+1 of a test:
+// run i sends exactly one message, whose console line starts with
+// wantLine (wantWhat says which in the error), and run i+1 sends nothing
+// (why says why not).
+func (r *localRun) remindsOnce(t *testing.T, i int, wantLine, wantWhat, why string) {
+	t.Helper()
+	if stdout, lines := r.campaignOnce(t, i); len(lines) != 1 || !strings.HasPrefix(lines[0], wantLine) {
+		t.Errorf("run %d stdout %q, want one message to %s", i, stdout, wantWhat)
+	}
+	if stdout, _ := r.campaignOnce(t, i+1); strings.TrimSpace(stdout) != "" {
+		t.Errorf("run %d stdout %q, want nothing (%s)", i+1, stdout, why)
+	}
+}
+
+// sharing points the run's workers at the state store state (a PostgreSQL
+// DSN other runs share) instead of the run's own SQLite file.
+func (r *localRun) sharing(state string) *localRun {
+	r.env = append(r.env, contract.EnvStateStore+"="+state)
+	return r
+}
+
+// mountRewardsAdminToken mounts the admin token of program "rewards" where a
+// campaign run reads it (loyalty/rewards/admin).
+func (r *localRun) mountRewardsAdminToken(t *testing.T) {
+	t.Helper()
+	r.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 }
 
 // startCampaign starts `worker campaign --poll-interval=poll` until ctx

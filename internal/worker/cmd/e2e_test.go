@@ -283,6 +283,14 @@ type loyaltyWorker struct {
 	base string // http://127.0.0.1:port
 }
 
+// startProgram mounts the program's tokens in r (API token token, the e2e
+// admin token) and starts its loyalty worker; the caller stops it.
+func startProgram(t *testing.T, r *localRun, token string) *loyaltyWorker {
+	t.Helper()
+	r.writeLoyaltyTokens(t, token)
+	return startLoyalty(t, r)
+}
+
 // startLoyalty starts `worker loyalty` on a free loopback port and waits
 // until it listens and has ingested the data once.
 func startLoyalty(t *testing.T, r *localRun) *loyaltyWorker {
@@ -353,8 +361,9 @@ func do(t *testing.T, req *http.Request) (int, string) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
 }
 
 // A Playbook's awardPoints step credits points through a running loyalty
@@ -362,21 +371,9 @@ func do(t *testing.T, req *http.Request) (int, string) {
 // per journey even when the campaign worker runs again.
 func TestCampaignAwardsPoints(t *testing.T) {
 	const token = "shop-token-2"
-	lr := newLocalRun(t, withAdminToken(shopProgram()))
-	lr.writeLoyaltyTokens(t, token)
-	lw := startLoyalty(t, lr)
+	lw, cr := startAwardRun(t, token, "bonus", v1alpha1.Step{Name: "bonus", AwardPoints: &v1alpha1.AwardPointsStep{
+		ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, Points: 15}})
 	defer lw.stop(t)
-
-	seg := shopSegment()
-	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
-	pb := apiPlaybook{Namespace: "shop", Name: "bonus", Segment: seg,
-		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
-		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
-			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
-			Steps: []v1alpha1.Step{{Name: "bonus", AwardPoints: &v1alpha1.AwardPointsStep{
-				ProgramRef: v1alpha1.LocalObjectReference{Name: "rewards"}, Points: 15}}}}}
-	cr := newLocalRun(t, pb)
-	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
 	for i := 0; i < 2; i++ {
 		if _, stderr, err := cr.run(t, "campaign", "--once", "--poll-interval=50ms"); err != nil {
 			t.Fatalf("campaign run %d: %v\n%s", i+1, err, stderr)
@@ -396,12 +393,30 @@ func TestCampaignAwardsPoints(t *testing.T) {
 	}
 }
 
+// startAwardRun starts a loyalty worker for the shop program (API token
+// token) and prepares the campaign run of playbook shop/<name>, which runs
+// steps for customer a (segment only-a) on segment entry, with the program
+// "rewards" served by that worker and its admin token mounted. The caller
+// stops the worker.
+func startAwardRun(t *testing.T, token, name string, steps ...v1alpha1.Step) (*loyaltyWorker, *localRun) {
+	t.Helper()
+	lw := startProgram(t, newLocalRun(t, withAdminToken(shopProgram())), token)
+	seg := shopSegment()
+	seg.Name, seg.Spec.Criteria, seg.Spec.Metrics = "only-a", `customer.id == "a"`, nil
+	pb := apiPlaybook{Namespace: "shop", Name: name, Segment: seg,
+		LoyaltyPrograms: map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
+		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "only-a"},
+			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}}, Steps: steps}}
+	cr := newLocalRun(t, pb)
+	cr.mountRewardsAdminToken(t)
+	return lw, cr
+}
+
 // With a PostgreSQL state store the URL reaches the worker unchanged (no
 // local-root mapping) and the snapshot lives in PostgreSQL.
 func TestMetricsCommandPostgresState(t *testing.T) {
 	db := store.OpenTestPostgres(t)
-	r := newLocalRun(t, shopSegment())
-	r.env = append(r.env, contract.EnvStateStore+"="+pgStateURL(t, db))
+	r := newLocalRun(t, shopSegment()).sharing(pgStateURL(t, db))
 	if _, stderr, err := r.run(t, "metrics"); err != nil {
 		t.Fatalf("metrics: %v\n%s", err, stderr)
 	}

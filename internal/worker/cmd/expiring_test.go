@@ -5,11 +5,9 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/contract"
-	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -26,26 +24,16 @@ import (
 // campaign runs: b gets exactly one reminder (with its 40 points from the
 // shared ledger), a none.
 func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
-	db := store.OpenTestPostgres(t)
-	state := pgStateURL(t, db)
+	state := newPostgresState(t)
 	const token = "shop-token-5"
 	prog := shopProgram()
 	prog.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Fixed", After: "30d", WarningWindow: "14d"}
-	lr := newLocalRun(t, withAdminToken(prog))
-	lr.env = append(lr.env, contract.EnvStateStore+"="+state)
-	lr.writeLoyaltyTokens(t, token)
-	lw := startLoyalty(t, lr)
+	lw := startProgram(t, newLocalRun(t, withAdminToken(prog)).sharing(state), token)
 	defer lw.stop(t)
 
 	// The fixture as the loyalty API lists it (what the campaign reads).
 	code, body := get(t, lw.base+"/v1/expiring", e2eAdminToken)
-	var listed struct {
-		Members []struct {
-			MemberID  string    `json:"memberId"`
-			Points    int64     `json:"points"`
-			ExpiresAt time.Time `json:"expiresAt"`
-		} `json:"members"`
-	}
+	var listed expiringPage
 	if code != 200 || json.Unmarshal([]byte(body), &listed) != nil {
 		t.Fatalf("GET /v1/expiring: %d %s", code, body)
 	}
@@ -56,18 +44,10 @@ func TestCampaignPointsExpiringWithLoyaltyWorker(t *testing.T) {
 	pb := expiryReminder(map[string]contract.LoyaltyEndpoint{"rewards": {URL: lw.base, TokenKey: "admin"}},
 		"{{.loyaltyPoints}} points expire soon", "spend them")
 	pb.Spec.Reentry = &v1alpha1.Reentry{Policy: "AfterCooldown", Cooldown: "30d"}
-	cr := newLocalRun(t, pb)
-	cr.env = append(cr.env, contract.EnvStateStore+"="+state)
-	cr.write(t, workload.SecretsDir+"/"+contract.LoyaltyTokensDir+"/rewards/admin", e2eAdminToken)
-	for i := 1; i <= 2; i++ {
-		stdout, lines := cr.campaignOnce(t, i)
-		switch {
-		case i == 1 && (len(lines) != 1 || !strings.HasPrefix(lines[0], `[console] to=b*** subject="40 points expire soon" step=remind`)):
-			t.Errorf("run 1 stdout %q, want one reminder to b: 40 points expire soon", stdout)
-		case i == 2 && strings.TrimSpace(stdout) != "":
-			t.Errorf("run 2 stdout %q, want nothing (b was reminded about this expiry already)", stdout)
-		}
-	}
+	cr := newLocalRun(t, pb).sharing(state)
+	cr.mountRewardsAdminToken(t)
+	cr.remindsOnce(t, 1, `[console] to=b*** subject="40 points expire soon" step=remind`, "b: 40 points expire soon",
+		"b was reminded about this expiry already")
 }
 
 // Without the program's endpoint in the worker spec the campaign refuses to

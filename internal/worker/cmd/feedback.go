@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -27,34 +28,28 @@ func feedbackCommand(g *globals) *cobra.Command {
 		soft            store.SoftBouncePolicy
 		tolerance       time.Duration
 	)
-	c := &cobra.Command{
-		Use:   "feedback",
-		Short: "Bounce and complaint webhooks (SendGrid, Mailgun, Postmark) into the suppression list",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			ns := os.Getenv(contract.EnvNamespace)
-			if ns == "" {
-				return fmt.Errorf("%s is not set; the suppression list is kept per namespace", contract.EnvNamespace)
-			}
-			ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secrets), providers, tolerance)
-			if err != nil {
-				return err
-			}
-			db, err := g.openStateStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := db.MigrateSuppressions(ctx); err != nil {
-				return err
-			}
-			mux := http.NewServeMux()
-			mux.Handle("/feedback/", feedback.Handler(db, feedback.Options{Namespace: ns, SoftBounces: soft, Logger: g.logger}, ps...))
-			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-			return serveHTTP(ctx, g, listen, mux)
-		},
-	}
+	c := noArgsCommand("feedback", "Bounce and complaint webhooks (SendGrid, Mailgun, Postmark) into the suppression list", func(ctx context.Context) error {
+		ns := os.Getenv(contract.EnvNamespace)
+		if ns == "" {
+			return fmt.Errorf("%s is not set; the suppression list is kept per namespace", contract.EnvNamespace)
+		}
+		ps, err := feedback.ProvidersFromSecrets(channel.DirSecrets(secrets), providers, tolerance)
+		if err != nil {
+			return err
+		}
+		db, err := g.openStateStore(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.MigrateSuppressions(ctx); err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/feedback/", feedback.Handler(db, feedback.Options{Namespace: ns, SoftBounces: soft, Logger: g.logger}, ps...))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		return serveHTTP(ctx, g, listen, mux)
+	})
 	c.Flags().StringVar(&listen, "listen", ":8080", "address the webhook endpoint listens on")
 	c.Flags().StringSliceVar(&providers, "providers", []string{"sendgrid", "mailgun", "postmark"},
 		"providers to accept: sendgrid, mailgun, postmark (each needs its keys in --secrets)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -28,14 +27,9 @@ type ingestFlags struct {
 // for one source until SIGTERM, then finishes the requests in flight.
 func ingestCommand(g *globals) *cobra.Command {
 	var f ingestFlags
-	c := &cobra.Command{
-		Use:   "ingest",
-		Short: "Ingestion API: Segment-spec track/identify/page/alias/batch into the state store",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runIngest(cmd.Context(), g, f)
-		},
-	}
+	c := noArgsCommand("ingest", "Ingestion API: Segment-spec track/identify/page/alias/batch into the state store", func(ctx context.Context) error {
+		return runIngest(ctx, g, f)
+	})
 	c.Flags().StringVar(&f.listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
 	c.Flags().StringVar(&f.source, "source", "", "source the events belong to: <namespace>/<DataSource> (default: the spec file's)")
 	c.Flags().StringVar(&f.writeKeyFile, "write-key-file", "",
@@ -73,25 +67,8 @@ func runIngest(ctx context.Context, g *globals, f ingestFlags) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		return fmt.Errorf("--listen %s: %w", f.listen, err)
-	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	g.logger.Info("ingestion API listening", "addr", ln.Addr().String(), "source", f.source)
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
 	// Requests in flight commit and are answered; new ones are refused.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("ingest shutdown: %w", err)
-	}
-	return nil
+	return serve(ctx, g, f.listen, hs, 20*time.Second, "ingestion API listening", "source", f.source)
 }

@@ -36,10 +36,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		perCall = 100
 	)
 	dsn := sqldb.TestSchemaDSN(t)
-	keyFile := filepath.Join(t.TempDir(), "writeKey")
-	if err := os.WriteFile(keyFile, []byte("wk_kill_test"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := writeKeyFile(t, "wk_kill_test")
 	var (
 		mu      sync.Mutex
 		acked   = map[string]int{} // messageId -> acknowledgements
@@ -176,6 +173,17 @@ func countCommittedPending(t *testing.T, dsn string, pending [][]string) int {
 		}
 	}
 	return n
+}
+
+// writeKeyFile writes the ingestion API write key key to a file of its own
+// and returns its path (--write-key-file).
+func writeKeyFile(t *testing.T, key string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "writeKey")
+	if err := os.WriteFile(path, []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func freeAddr(t *testing.T) string {

@@ -2,12 +2,10 @@ package cmd
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"net/http"
-	"os"
-	"path/filepath"
+	"os/exec"
 	"reflect"
 	"sort"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
@@ -26,41 +23,21 @@ import (
 // and an event of another type triggers nothing.
 func TestIngestedEventTriggersPlaybook(t *testing.T) {
 	dsn := sqldb.TestSchemaDSN(t)
-	keyFile := filepath.Join(t.TempDir(), "writeKey")
-	if err := os.WriteFile(keyFile, []byte("wk_trigger"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pb := welcomePlaybook()
-	pb.Name = "cart"
-	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
-	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
-	r := newLocalRun(t, pb)
-	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
+	pb := cartPlaybook("cart")
+	r := newLocalRun(t, pb).sharing(dsn)
 
-	addr := freeAddr(t)
-	cmd := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	addr, cmd := startShopIngest(t, dsn, "wk_trigger", pb)
 	body := `{"batch":[
 		{"type":"track","messageId":"t1","userId":"a","event":"cart_updated","properties":{"items":["mug"]}},
 		{"type":"track","messageId":"t2","userId":"b","event":"page_viewed"}]}`
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/batch", bytes.NewReader([]byte(body)))
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_trigger:")))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("batch answered %d", resp.StatusCode)
+	if code := postIngest(t, addr, "/v1/batch", "wk_trigger", body); code != 200 {
+		t.Fatalf("batch answered %d", code)
 	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 
 	r.runMetricJob(t)
-	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
-	if err != nil {
-		t.Fatalf("campaign: %v\n%s", err, stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	stdout, lines := r.campaignOnce(t, 1)
 	if len(lines) != 1 || !strings.Contains(lines[0], `to=a*** subject="Your cart"`) {
 		t.Errorf("sent %q, want one message to a", stdout)
 	}
@@ -71,30 +48,14 @@ func TestIngestedEventTriggersPlaybook(t *testing.T) {
 // ingestion API's PostgreSQL notification wakes it.
 func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 	dsn := sqldb.TestSchemaDSN(t)
-	keyFile := filepath.Join(t.TempDir(), "writeKey")
-	if err := os.WriteFile(keyFile, []byte("wk_realtime"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pb := welcomePlaybook()
-	pb.Name = "cart-now"
-	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
-	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
-	r := newLocalRun(t, pb)
-	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
-	addr := freeAddr(t)
-	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	pb := cartPlaybook("cart-now")
+	r := newLocalRun(t, pb).sharing(dsn)
+	addr, ingest := startShopIngest(t, dsn, "wk_realtime", pb)
 	defer func() { _ = ingest.Process.Kill(); _ = ingest.Wait() }()
 	track := func(id, user string) {
 		body := `{"messageId":"` + id + `","userId":"` + user + `","event":"cart_updated"}`
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/track", strings.NewReader(body))
-		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_realtime:")))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("track answered %d", resp.StatusCode)
+		if code := postIngest(t, addr, "/v1/track", "wk_realtime", body); code != 200 {
+			t.Fatalf("track answered %d", code)
 		}
 	}
 	r.runMetricJob(t)
@@ -146,39 +107,24 @@ func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 // template shows the new address; a, b and d are unchanged.
 func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
 	dsn := sqldb.TestSchemaDSN(t)
-	keyFile := filepath.Join(t.TempDir(), "writeKey")
-	if err := os.WriteFile(keyFile, []byte("wk_traits"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	pb := welcomePlaybook()
 	pb.Segment.DataSource.Ingest = &v1alpha1.IngestSpec{WriteKeySecretRef: v1alpha1.SecretKeySelector{Name: "k", Key: "writeKey"}}
 	// The console channel prints the subject: the template shows the address.
 	pb.Spec.Steps[0].Send.Template.Subject = "For {{.email}}"
-	r := newLocalRun(t, pb)
-	r.env = append(r.env, contract.EnvStateStore+"="+dsn)
-	addr := freeAddr(t)
-	ingest := runIngestWorker(t, dsn, keyFile, addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+	r := newLocalRun(t, pb).sharing(dsn)
+	addr, ingest := startShopIngest(t, dsn, "wk_traits", pb)
 	body := `{"messageId":"i1","userId":"c","traits":{"email":"zed@example.com","consentEmail":true}}`
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/identify", strings.NewReader(body))
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("wk_traits:")))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	code := postIngest(t, addr, "/v1/identify", "wk_traits", body)
 	_ = ingest.Process.Kill()
 	_ = ingest.Wait()
-	if resp.StatusCode != 200 {
-		t.Fatalf("identify answered %d", resp.StatusCode)
+	if code != 200 {
+		t.Fatalf("identify answered %d", code)
 	}
 
 	r.runMetricJob(t)
-	stdout, stderr, err := r.run(t, "campaign", "--once", "--poll-interval=50ms")
-	if err != nil {
-		t.Fatalf("campaign: %v\n%s", err, stderr)
-	}
+	_, lines := r.campaignOnce(t, 1)
 	var sent []string
-	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+	for _, l := range lines {
 		if i := strings.Index(l, "to="); i >= 0 {
 			f := strings.Fields(l[i+3:])
 			sent = append(sent, f[0]+" "+f[1]+" "+f[2])
@@ -190,4 +136,33 @@ func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
 	if !reflect.DeepEqual(sent, want) {
 		t.Errorf("sent %q, want %q: c by its identify (consent, address)", sent, want)
 	}
+}
+
+// cartPlaybook is the welcome playbook named name, triggered by a
+// cart_updated event instead, with the subject "Your cart".
+func cartPlaybook(name string) apiPlaybook {
+	pb := welcomePlaybook()
+	pb.Name = name
+	pb.Spec.Trigger = v1alpha1.Trigger{Event: &v1alpha1.EventTrigger{Type: "cart_updated"}}
+	pb.Spec.Steps[0].Send.Template = v1alpha1.MessageTemplate{Subject: "Your cart", Body: "Still thinking?"}
+	return pb
+}
+
+// startShopIngest starts `worker ingest` over the state store dsn for pb's
+// data source, with the write key key, and returns its address and process.
+func startShopIngest(t *testing.T, dsn, key string, pb apiPlaybook) (string, *exec.Cmd) {
+	t.Helper()
+	addr := freeAddr(t)
+	return addr, runIngestWorker(t, dsn, writeKeyFile(t, key), addr, "shop/"+pb.Segment.Spec.DataSourceRef.Name)
+}
+
+// postIngest posts body to path of the ingestion API at addr with the write
+// key key (HTTP Basic, as the Segment libraries send it) and returns the
+// status code.
+func postIngest(t *testing.T, addr, path, key, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(key+":")))
+	code, _ := do(t, req)
+	return code
 }

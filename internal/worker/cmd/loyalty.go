@@ -19,21 +19,16 @@ import (
 func loyaltyCommand(g *globals) *cobra.Command {
 	var listen string
 	var pool loyalty.Pool
-	c := &cobra.Command{
-		Use:   "loyalty",
-		Short: "Loyalty program: member HTTP API, /metrics, and points ingest from the data source",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, closeSrc, err := loyaltyOptions(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer closeSrc()
-			o.Listen = listen
-			o.Pool = pool
-			return loyalty.Run(cmd.Context(), o)
-		},
-	}
+	c := noArgsCommand("loyalty", "Loyalty program: member HTTP API, /metrics, and points ingest from the data source", func(ctx context.Context) error {
+		o, closeSrc, err := loyaltyOptions(ctx, g)
+		if err != nil {
+			return err
+		}
+		defer closeSrc()
+		o.Listen = listen
+		o.Pool = pool
+		return loyalty.Run(ctx, o)
+	})
 	c.Flags().StringVar(&listen, "listen", ":8080", "address of the HTTP API (the pod's port named http)")
 	c.Flags().IntVar(&pool.MaxOpen, "db-max-open-conns", loyalty.DefaultPoolSize,
 		"most PostgreSQL connections the API opens; requests beyond them queue, first come, first served")
@@ -47,41 +42,36 @@ func loyaltyCommand(g *globals) *cobra.Command {
 // loyaltyMetricsCommand is the LoyaltyProgram CronJob: expiry and tier
 // maintenance, then the aggregates published as a report.Loyalty.
 func loyaltyMetricsCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "loyalty-metrics",
-		Short: "Loyalty program job: expire points, re-evaluate tiers, publish the program summary",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			pub, err := report.FromEnv()
-			if err != nil {
-				return err
-			}
-			o, closeSrc, err := loyaltyOptions(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer closeSrc()
-			// A failed run publishes nothing: the controller copies the report
-			// into status field by field, and an empty report would zero the
-			// last good figures. The failure shows as the Job's.
-			o.Publish = func(ctx context.Context, s loyalty.Summary) error {
-				return pub.Publish(ctx, loyaltyReport(s))
-			}
-			db, err := ingestOnce(cmd.Context(), &o, g)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			o.DB = db
-			s, err := loyalty.RunMetrics(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			g.logger.Info("loyalty summary published", "members", s.Members, "pointsOutstanding", s.PointsOutstanding,
-				"redemptionRate", s.RedemptionRate)
-			return nil
-		},
-	}
+	return noArgsCommand("loyalty-metrics", "Loyalty program job: expire points, re-evaluate tiers, publish the program summary", func(ctx context.Context) error {
+		pub, err := report.FromEnv()
+		if err != nil {
+			return err
+		}
+		o, closeSrc, err := loyaltyOptions(ctx, g)
+		if err != nil {
+			return err
+		}
+		defer closeSrc()
+		// A failed run publishes nothing: the controller copies the report
+		// into status field by field, and an empty report would zero the
+		// last good figures. The failure shows as the Job's.
+		o.Publish = func(ctx context.Context, s loyalty.Summary) error {
+			return pub.Publish(ctx, loyaltyReport(s))
+		}
+		db, err := ingestOnce(ctx, &o, g)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		o.DB = db
+		s, err := loyalty.RunMetrics(ctx, o)
+		if err != nil {
+			return err
+		}
+		g.logger.Info("loyalty summary published", "members", s.Members, "pointsOutstanding", s.PointsOutstanding,
+			"redemptionRate", s.RedemptionRate)
+		return nil
+	})
 }
 
 // ingestOverlap is how far before its cursor an ingest pass re-reads

@@ -15,9 +15,8 @@ import (
 // adminTokenSecretRef; without that ref there is no admin token file, even
 // when the API token's Secret is mounted at admin-token (as the controller did).
 func TestLoyaltyTokenFiles(t *testing.T) {
-	root := t.TempDir()
-	paths := workload.Paths{Root: root}
-	at := func(dir, key string) string { return filepath.Join(root, workload.SecretsDir, dir, key) }
+	paths := workload.Paths{Root: t.TempDir()}
+	at := func(dir, key string) string { return filepath.Join(paths.Root, workload.SecretsDir, dir, key) }
 	apiFile := at(contract.APITokenDir, "token")
 	tests := []struct {
 		name      string
@@ -34,7 +33,7 @@ func TestLoyaltyTokenFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			os.RemoveAll(filepath.Join(root, workload.SecretsDir))
+			os.RemoveAll(filepath.Join(paths.Root, workload.SecretsDir))
 			for _, k := range tt.mounted {
 				writeFile(t, at(contract.AdminTokenDir, k), "x")
 			}
@@ -71,6 +70,17 @@ func (r *localRun) writeLoyaltyTokens(t *testing.T, token string) {
 	r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", e2eAdminToken)
 }
 
+// startWithTokens starts prog's loyalty worker with the API token apiToken
+// and adminToken mounted as admin-token/<adminKey>, each a line as a Secret
+// file may hold it; the caller stops the worker.
+func startWithTokens(t *testing.T, prog apiLoyalty, apiToken, adminKey, adminToken string) *loyaltyWorker {
+	t.Helper()
+	r := newLocalRun(t, prog)
+	r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", apiToken+"\n")
+	r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/"+adminKey, adminToken+"\n")
+	return startLoyalty(t, r)
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -90,10 +100,7 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	t.Run("separate", func(t *testing.T) {
 		prog := shopProgram()
 		prog.Spec.AdminTokenSecretRef = &v1alpha1.SecretKeySelector{Name: "rewards-admin", Key: "admin"}
-		r := newLocalRun(t, prog)
-		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/admin", admin+"\n")
-		lw := startLoyalty(t, r)
+		lw := startWithTokens(t, prog, shop, "admin", admin)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "adminTokenSecretRef") {
 			t.Errorf("shop token adjusts: %d %s, want 403", code, body)
@@ -116,10 +123,7 @@ func TestLoyaltyAdminTokenRoutes(t *testing.T) {
 	// Without adminTokenSecretRef the admin routes are off, even with the API
 	// token's Secret mounted at admin-token as the controller does.
 	t.Run("shared", func(t *testing.T) {
-		r := newLocalRun(t, shopProgram())
-		r.write(t, workload.SecretsDir+"/"+contract.APITokenDir+"/token", shop+"\n")
-		r.write(t, workload.SecretsDir+"/"+contract.AdminTokenDir+"/token", shop+"\n")
-		lw := startLoyalty(t, r)
+		lw := startWithTokens(t, shopProgram(), shop, "token", shop)
 		defer lw.stop(t)
 		if code, body := post(t, lw.base+"/v1/members/a/adjustments", shop, "k1", adjust); code != 403 || !strings.Contains(body, "admin routes") {
 			t.Errorf("API token adjusts without an admin token: %d %s, want 403 saying admin routes are off", code, body)

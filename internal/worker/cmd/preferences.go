@@ -2,11 +2,8 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,19 +20,14 @@ import (
 // choices to the shared state store, until SIGTERM.
 func preferencesCommand(g *globals) *cobra.Command {
 	var listen string
-	c := &cobra.Command{
-		Use:   "preferences",
-		Short: "Channel preferences: one-click unsubscribe (RFC 8058) and the preference page",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			h, closeDB, err := preferencesHandler(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			return serveHTTP(cmd.Context(), g, listen, h)
-		},
-	}
+	c := noArgsCommand("preferences", "Channel preferences: one-click unsubscribe (RFC 8058) and the preference page", func(ctx context.Context) error {
+		h, closeDB, err := preferencesHandler(ctx, g)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		return serveHTTP(ctx, g, listen, h)
+	})
 	c.Flags().StringVar(&listen, "listen", ":8080", "address of the page server (the pod's port named http)")
 	return c
 }
@@ -91,32 +83,4 @@ func preferencesServer(ctx context.Context, g *globals) (*pageserver.Server, *co
 	}
 	return &pageserver.Server{Namespace: spec.Namespace, Config: spec.Preferences.Config, Signer: signer, Store: db, Logger: g.logger},
 		&spec, db, nil
-}
-
-// serveHTTP serves h with timeouts that bound slow clients, and
-// shuts down gracefully when ctx ends.
-func serveHTTP(ctx context.Context, g *globals, listen string, h http.Handler) error {
-	l, err := net.Listen("tcp", listen)
-	if err != nil {
-		return fmt.Errorf("--listen %s: %w", listen, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	g.logger.Info("listening", "addr", l.Addr().String())
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -108,5 +108,12 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// noArgsCommand is a subcommand that takes no arguments and runs with the
+// command line's context (cancelled by SIGTERM/SIGINT, see Execute).
+func noArgsCommand(use, short string, run func(ctx context.Context) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context()) }}
+}
+
 // specPath is where the --spec file is for this process.
 func (g *globals) specPath() string { return g.paths.Of(g.spec) }

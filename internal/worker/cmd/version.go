@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -13,15 +14,10 @@ import (
 var Version = "dev"
 
 func versionCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the worker's version, commit and Go version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(g.stdout, "worker %s (commit %s, %s)\n", Version, commit(), runtime.Version())
-			return err
-		},
-	}
+	return noArgsCommand("version", "Print the worker's version, commit and Go version", func(_ context.Context) error {
+		_, err := fmt.Fprintf(g.stdout, "worker %s (commit %s, %s)\n", Version, commit(), runtime.Version())
+		return err
+	})
 }
 
 // commit is the VCS revision go build stamped into the binary ("unknown"

@@ -145,16 +145,14 @@ func TestAPICollidingKeysAndRacingRetries(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range keys {
 			for j := range 2 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					r := ts.do(t, "POST", fmt.Sprintf("/v1/members/race-%d/redemptions", i), apiToken, `{"reward":"mug"}`, "Idempotency-Key", "same")
 					var red store.Redemption
 					if r.code == 201 {
 						r.json(t, &red)
 					}
 					codes[i][j], ids[i][j] = r.code, fmt.Sprint(red.ID)
-				}()
+				})
 			}
 		}
 		wg.Wait()

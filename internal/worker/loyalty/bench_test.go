@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,7 +104,6 @@ func benchRedemptions(b *testing.B, redeem func(member, key string) error) {
 	var lat []time.Duration
 	b.SetParallelism(8)
 	b.ResetTimer()
-	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
 		for pb.Next() {
@@ -117,15 +116,25 @@ func benchRedemptions(b *testing.B, redeem func(member, key string) error) {
 			mine = append(mine, time.Since(t))
 		}
 		mu.Lock()
+		defer mu.Unlock()
 		lat = append(lat, mine...)
-		mu.Unlock()
 	})
-	elapsed := time.Since(start)
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	if len(lat) > 0 {
-		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "redemptions/s")
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	reportRedemptions(b, lat, b.Elapsed())
+}
+
+// reportRedemptions reports the redemptions/s that lat (one latency per
+// redemption) took in elapsed, and their p50 and p99 in milliseconds.
+func reportRedemptions(b *testing.B, lat []time.Duration, elapsed time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "redemptions/s")
+	for _, q := range []struct {
+		unit string
+		at   int
+	}{{"p50-ms", len(lat) / 2}, {"p99-ms", len(lat) * 99 / 100}} {
+		b.ReportMetric(float64(lat[q.at].Microseconds())/1000, q.unit)
 	}
 }

@@ -128,20 +128,19 @@ type sliceSource struct {
 }
 
 func (s *sliceSource) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
-	for i := range s.orders {
-		if !s.orders[i].OccurredAt.Before(since) {
-			if err := fn(&s.orders[i]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return scanSince(s.orders, since, func(o *customer.Order) time.Time { return o.OccurredAt }, fn)
 }
 
 func (s *sliceSource) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
-	for i := range s.events {
-		if !s.events[i].OccurredAt.Before(since) {
-			if err := fn(&s.events[i]); err != nil {
+	return scanSince(s.events, since, func(e *customer.Event) time.Time { return e.OccurredAt }, fn)
+}
+
+// scanSince calls fn on each row that occurred at or after since, in order,
+// and stops at fn's first error.
+func scanSince[T any](rows []T, since time.Time, occurredAt func(*T) time.Time, fn func(*T) error) error {
+	for i := range rows {
+		if !occurredAt(&rows[i]).Before(since) {
+			if err := fn(&rows[i]); err != nil {
 				return err
 			}
 		}

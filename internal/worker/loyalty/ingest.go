@@ -44,17 +44,16 @@ func IngestOnce(ctx context.Context, p *store.Points, src Source, overlap time.D
 	if !since.IsZero() {
 		since = since.Add(-overlap)
 	}
+	// Each item holds a copy (new(*o)): a source may reuse what it passes.
 	var items []streamItem
 	if err := src.ScanOrders(ctx, since, func(o *customer.Order) error {
-		c := *o
-		items = append(items, streamItem{at: c.OccurredAt, order: &c})
+		items = append(items, streamItem{at: o.OccurredAt, order: new(*o)})
 		return nil
 	}); err != nil {
 		return st, fmt.Errorf("scan orders: %w", err)
 	}
 	if err := src.ScanEvents(ctx, since, func(e *customer.Event) error {
-		c := *e
-		items = append(items, streamItem{at: c.OccurredAt, event: &c})
+		items = append(items, streamItem{at: e.OccurredAt, event: new(*e)})
 		return nil
 	}); err != nil {
 		return st, fmt.Errorf("scan events: %w", err)

@@ -37,9 +37,7 @@ func TestConcurrentRedemptions(t *testing.T) {
 		var stop atomic.Bool
 		var minSeen atomic.Int64
 		minSeen.Store(1 << 40)
-		wg.Add(1)
-		go func() { // reader: the balance must never be observed below zero
-			defer wg.Done()
+		wg.Go(func() { // reader: the balance must never be observed below zero
 			for !stop.Load() {
 				var v store.MemberView
 				r := ts.do(t, "GET", "/v1/members/M", apiToken, "")
@@ -50,16 +48,14 @@ func TestConcurrentRedemptions(t *testing.T) {
 					}
 				}
 			}
-		}()
+		})
 		results := make([]response, 100)
 		var storm sync.WaitGroup
 		for i := range results {
-			storm.Add(1)
-			go func() {
-				defer storm.Done()
+			storm.Go(func() {
 				results[i] = ts.do(t, "POST", "/v1/members/M/redemptions", apiToken, `{"reward": "mug"}`,
 					"Idempotency-Key", fmt.Sprintf("key-%d", i))
-			}()
+			})
 		}
 		storm.Wait()
 		stop.Store(true)

@@ -63,11 +63,11 @@ func TestRunServesAndIngests(t *testing.T) {
 	}
 	cancel()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run returned %v on shutdown", err)
-		}
+	case err = <-done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not stop after cancel")
+	}
+	if err != nil {
+		t.Fatalf("Run returned %v on shutdown", err)
 	}
 }

@@ -12,14 +12,13 @@ import (
 // tierRewardConfig: silver from 100 points earned in 365 days, gold from 500;
 // "vip-preview" is for gold and above, "mug" for everyone. No grace, so a
 // member who stops qualifying moves down on the second maintenance pass.
+// Currency and earn rules are redemptionConfig's.
 func tierRewardConfig() engine.Config {
-	return engine.Config{
-		Currency:  "EUR",
-		EarnRules: engine.EarnRules{PointsPerUnit: 1},
-		Tiers: []engine.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365)},
-			{Name: "gold", Threshold: 500, Window: loyaltyDays(365)}},
-		Rewards: []engine.Reward{{Name: "mug", Cost: 10}, {Name: "vip-preview", Cost: 50, MinTier: "gold"}},
-	}
+	cfg := redemptionConfig()
+	cfg.Tiers = []engine.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365)},
+		{Name: "gold", Threshold: 500, Window: loyaltyDays(365)}}
+	cfg.Rewards = []engine.Reward{{Name: "mug", Cost: 10}, {Name: "vip-preview", Cost: 50, MinTier: "gold"}}
+	return cfg
 }
 
 // tierRefusal is the 403 body of a redemption below the reward's minTier.

@@ -8,6 +8,20 @@ import (
 	"testing"
 )
 
+// jsonRoundTrip is s as stored: marshalled to JSON and read back.
+func jsonRoundTrip(t *testing.T, s exactSum) exactSum {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back exactSum
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
 // TestExactSumIsOrderFree: sums of the same values in shuffled orders and
 // split into random groups are the same float64, and equal the exact sum
 // (math/big at 2,200 bits holds any sum of float64s exactly) rounded once.
@@ -47,15 +61,7 @@ func TestExactSumIsOrderFree(t *testing.T) {
 		}
 		var merged exactSum
 		for _, p := range parts {
-			b, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var back exactSum
-			if err := json.Unmarshal(b, &back); err != nil {
-				t.Fatal(err)
-			}
-			merged.merge(back)
+			merged.merge(jsonRoundTrip(t, p))
 		}
 		if got := merged.value(); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("trial %d: merged shuffled parts %v, exact %v", trial, got, want)
@@ -73,14 +79,7 @@ func TestExactSumSpecialValues(t *testing.T) {
 	var inf exactSum
 	inf.add(math.Inf(1))
 	inf.add(2)
-	b, err := json.Marshal(inf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back exactSum
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	back := jsonRoundTrip(t, inf)
 	if !math.IsInf(back.value(), 1) {
 		t.Errorf("+Inf + 2 after JSON = %v", back.value())
 	}

@@ -128,32 +128,44 @@ func writeCSVFile(t *testing.T, path string, rows [][]string) {
 func loadShopSQL(t *testing.T, db *store.DB, s shop) {
 	t.Helper()
 	ctx := context.Background()
-	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
-		t.Fatal(err)
-	}
+	// SQLite keeps times as RFC 3339 text; PostgreSQL takes them as they are.
 	tv := func(x time.Time) any {
 		if db.Dialect == store.SQLite {
 			return x.Format(time.RFC3339Nano)
 		}
 		return x
 	}
-	for _, id := range s.customers {
-		if _, err := db.Exec(ctx, `INSERT INTO customers (id, created_at) VALUES ($1, $2)`, id, tv(created)); err != nil {
+	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(query string, args ...any) {
+		if _, err := db.Exec(ctx, query, args...); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, id := range s.customers {
+		insert(`INSERT INTO customers (id, created_at) VALUES ($1, $2)`, id, tv(created))
 	}
 	for _, o := range s.orders {
-		if _, err := db.Exec(ctx, `INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
-			o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO orders (customer_id, order_id, amount, occurred_at) VALUES ($1, $2, $3, $4)`,
+			o.CustomerID, o.OrderID, o.Amount, tv(o.OccurredAt))
 	}
 	for _, f := range s.feedback {
-		if _, err := db.Exec(ctx, `INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`,
-			f.CustomerID, f.Score, tv(f.OccurredAt)); err != nil {
-			t.Fatal(err)
-		}
+		insert(`INSERT INTO feedback (customer_id, score, occurred_at) VALUES ($1, $2, $3)`,
+			f.CustomerID, f.Score, tv(f.OccurredAt))
 	}
+}
+
+// newSQLiteData creates an SQLite database for a data source (the file
+// shop.db in a temporary directory) and returns its path and connection.
+func newSQLiteData(t *testing.T) (string, *store.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shop.db")
+	data, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, data
 }
 
 // schemaDSN is the test DSN pinned to the schema OpenTestPostgres created.
@@ -190,11 +202,7 @@ func sources(t *testing.T, s shop) map[string]func(t *testing.T) source {
 				db: store.OpenTestSQLite(t), reload: func(s shop) { writeShopCSV(t, dir, s) }}
 		},
 		"sqlite": func(t *testing.T) source {
-			path := filepath.Join(t.TempDir(), "shop.db")
-			data, err := store.Open(context.Background(), "sqlite:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, data := newSQLiteData(t)
 			t.Cleanup(func() { data.Close() })
 			loadShopSQL(t, data, s)
 			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, db: store.OpenTestSQLite(t),

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -250,11 +249,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	}
 	kinds := map[string]func(t *testing.T) stores{
 		"sqlite": func(t *testing.T) stores {
-			path := filepath.Join(t.TempDir(), "shop.db")
-			data, err := store.Open(context.Background(), "sqlite:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, data := newSQLiteData(t)
 			t.Cleanup(func() { data.Close() })
 			return stores{data: data, cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
 				incr: store.OpenTestSQLite(t), full: store.OpenTestSQLite(t)}

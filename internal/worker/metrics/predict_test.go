@@ -202,8 +202,8 @@ func summarize(t *testing.T, orders []customer.Order) *clv.SummaryBuilder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range orders {
-		b.Add(o)
+	for i := range orders {
+		b.Add(orders[i])
 	}
 	return b
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -87,11 +86,7 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 	writeShopCSV(t, csvDir, s)
 	out["csv"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir},
 		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
-	path := filepath.Join(t.TempDir(), "shop.db")
-	data, err := store.Open(context.Background(), "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, data := newSQLiteData(t)
 	loadShopSQL(t, data, s)
 	data.Close()
 	out["sqlite"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
