@@ -5,7 +5,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -23,21 +22,12 @@ var _ = Describe("DataSource ingest", func() {
 		cond := eventuallyReady(ds, metav1.ConditionFalse, "SecretNotFound")
 		Expect(cond.Message).To(ContainSubstring(`"segment"`))
 
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "segment", Namespace: ns},
-			StringData: map[string]string{"writeKey": "wk"}})).To(Succeed())
+		createSecret(ns, "segment", map[string]string{"writeKey": "wk"})
 		eventuallyReady(ds, metav1.ConditionFalse, "RollingOut")
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ds), ds)).To(Succeed())
-			g.Expect(readyCondition(ds).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, interval).Should(Succeed())
+		eventuallyAvailable(ns, ds, "")
 		Expect(ds.Status.IngestEndpoint).To(Equal("http://web-ingest." + ns + ".svc:8080"))
 
-		dep := &appsv1.Deployment{}
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, dep)).To(Succeed())
-		c := dep.Spec.Template.Spec.Containers[0]
-		Expect(c.Args).To(Equal([]string{"ingest", "--spec=/etc/retention/spec.json"}))
-		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
+		c := workerPod(ns, "web-ingest", "ingest", "/readyz").Containers[0]
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/ingest-write-key")))
 		spec := &corev1.ConfigMap{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, spec)).To(Succeed())
@@ -49,8 +39,8 @@ var _ = Describe("DataSource ingest", func() {
 		Expect(k8s.Update(ctx, ds)).To(Succeed())
 		Eventually(func(g Gomega) {
 			err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, &appsv1.Deployment{})
-			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "deployment still there: %v", err)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ds), ds)).To(Succeed())
+			g.Expect(err).To(beNotFound(), "deployment still there: %v", err)
+			reload(g, ds)
 			g.Expect(ds.Status.IngestEndpoint).To(BeEmpty())
 		}, timeout, interval).Should(Succeed())
 	})

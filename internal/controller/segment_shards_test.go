@@ -26,10 +26,8 @@ import (
 
 var _ = Describe("Sharded Segment metric job", func() {
 	It("runs one pod for spec.shards 1 and an Indexed Job of N pods for N, whose merged report becomes status", func() {
-		ns := newNamespace()
-		fixture(ns)
-		single := newSegment(ns, "single", "customer.frequency >= 1")
-		Expect(k8s.Create(ctx, single)).To(Succeed())
+		ns := fixtureNamespace()
+		single := create(newSegment(ns, "single", "customer.frequency >= 1"))
 		seg := newSegment(ns, "sharded", "customer.frequency >= 1")
 		seg.Spec.Shards = 4
 		seg.Spec.Metrics = append(seg.Spec.Metrics, "averageOrderValue", "historicalCLV", "repeatPurchaseRate")

@@ -21,10 +21,8 @@ import (
 
 var _ = Describe("Segment metric job", func() {
 	It("folds a completed run into status and keeps figures when a run fails", func() {
-		ns := newNamespace()
-		fixture(ns)
-		seg := newSegment(ns, "at-risk", "customer.recencyDays > 60.0")
-		Expect(k8s.Create(ctx, seg)).To(Succeed())
+		ns := fixtureNamespace()
+		seg := create(newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))
 		// No figures yet: not Ready, and the first run was started at once
 		// rather than at the next scheduled time.
 		cond := eventuallyReady(seg, metav1.ConditionFalse, "FirstRun")
@@ -81,7 +79,7 @@ var _ = Describe("Segment metric job", func() {
 			Error: `orders.csv line 12: timestamp "2024-13-01" is not a date`,
 		})
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(seg), seg)).To(Succeed())
+			reload(g, seg)
 			g.Expect(seg.Status.LastRunTime.Time.Equal(rowFailed)).To(BeTrue())
 		}, timeout, interval).Should(Succeed())
 		reach = findCondition(seg, controller.ConditionDataSourceReachable)
@@ -91,8 +89,7 @@ var _ = Describe("Segment metric job", func() {
 	})
 
 	It("suspends its CronJob", func() {
-		ns := newNamespace()
-		fixture(ns)
+		ns := fixtureNamespace()
 		seg := newSegment(ns, "vips", "customer.monetary > 500.0")
 		seg.Spec.Suspend = true
 		Expect(k8s.Create(ctx, seg)).To(Succeed())
