@@ -5,7 +5,10 @@
 -- Reads the kstatus-style conditions every retention.dev kind reports:
 -- Ready (always), Reconciling and Stalled (only while true), and
 -- status.observedGeneration.
-local hs = {}
+-- health is what Argo CD reads back: a status and a message.
+local function health(status, message)
+  return {status = status, message = message}
+end
 
 -- condition returns the condition of the given type, or nil.
 local function condition(conditions, type)
@@ -15,6 +18,11 @@ local function condition(conditions, type)
     end
   end
   return nil
+end
+
+-- is reports whether condition c is present with the given status.
+local function is(c, status)
+  return c ~= nil and c.status == status
 end
 
 -- describe prefers the condition's message and falls back to its reason.
@@ -29,59 +37,43 @@ local function describe(c, fallback)
 end
 
 if obj.status == nil or obj.status.conditions == nil then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the controller to report status"
-  return hs
+  return health("Progressing", "Waiting for the controller to report status")
 end
 
 -- A status written for an older spec says nothing about the current one.
 local generation = obj.metadata.generation or 0
 local observed = obj.status.observedGeneration or 0
 if observed < generation then
-  hs.status = "Progressing"
   -- Argo CD opens only the base, table and os libraries for health checks
   -- (no string/math), so numbers are formatted with tostring.
-  hs.message = "Waiting for the controller to observe generation " .. tostring(generation) ..
-    " (status is for " .. tostring(observed) .. ")"
-  return hs
+  return health("Progressing", "Waiting for the controller to observe generation " .. tostring(generation) ..
+    " (status is for " .. tostring(observed) .. ")")
 end
 
 local conditions = obj.status.conditions
 local stalled = condition(conditions, "Stalled")
-if stalled ~= nil and stalled.status == "True" then
-  hs.status = "Degraded"
-  hs.message = describe(stalled, "Stalled")
-  return hs
+if is(stalled, "True") then
+  return health("Degraded", describe(stalled, "Stalled"))
 end
 
 -- A suspended Playbook holds its worker at zero on purpose (no other kind
 -- has status.suspended).
 if obj.status.suspended == true then
-  hs.status = "Suspended"
-  hs.message = obj.kind .. " is suspended (spec.suspend)"
-  return hs
+  return health("Suspended", obj.kind .. " is suspended (spec.suspend)")
 end
 
 local ready = condition(conditions, "Ready")
-if ready ~= nil and ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = describe(ready, "Ready")
-  return hs
+if is(ready, "True") then
+  return health("Healthy", describe(ready, "Ready"))
 end
 
 local reconciling = condition(conditions, "Reconciling")
-if reconciling ~= nil and reconciling.status == "True" then
-  hs.status = "Progressing"
-  hs.message = describe(reconciling, "Reconciling")
-  return hs
+if is(reconciling, "True") then
+  return health("Progressing", describe(reconciling, "Reconciling"))
 end
 
-if ready ~= nil and ready.status == "False" then
-  hs.status = "Degraded"
-  hs.message = describe(ready, "Not ready")
-  return hs
+if is(ready, "False") then
+  return health("Degraded", describe(ready, "Not ready"))
 end
 
-hs.status = "Progressing"
-hs.message = "Waiting for the Ready condition"
-return hs
+return health("Progressing", "Waiting for the Ready condition")
