@@ -27,6 +27,11 @@ import (
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
+// describe names obj in failure messages: its type, namespace and name.
+func describe(obj client.Object) string {
+	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
+}
+
 // The shipped samples, applied as a user would, must bring up every kind.
 var _ = Describe("config/samples", Ordered, func() {
 	var ns string
