@@ -16,6 +16,14 @@ import (
 	"github.com/retention-dev/retention-operator/internal/conditions"
 )
 
+// helloPlaybook is a fixture namespace with the Segment "all" (everyone)
+// and, not yet created, the Playbook "hello" over it.
+func helloPlaybook() (ns string, pb *v1alpha1.Playbook) {
+	ns = fixtureNamespace()
+	create(newSegment(ns, "all", "true"))
+	return ns, newPlaybook(ns, "hello", "all")
+}
+
 var _ = Describe("Deletion", func() {
 	// Foreground deletion (kubectl delete --cascade=foreground, Argo CD's
 	// prune) keeps the object, with a deletionTimestamp, until the garbage
@@ -23,9 +31,7 @@ var _ = Describe("Deletion", func() {
 	// envtest, so a finalizer of the test's own holds the Playbook in that
 	// state: the reconciler must let go and never re-create a child.
 	It("lets go of a Playbook that is being deleted", func() {
-		ns := fixtureNamespace()
-		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
-		pb := newPlaybook(ns, "hello", "all")
+		ns, pb := helloPlaybook()
 		controllerutil.AddFinalizer(pb, "test.retention.dev/hold")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
 		eventuallyRunning(ns, pb)
@@ -57,9 +63,8 @@ var _ = Describe("Suspend", func() {
 	// suspend must stop a running campaign even when the same edit breaks the
 	// journey (the worker still runs the last valid spec).
 	It("scales a running Playbook to zero when its new spec is invalid", func() {
-		ns := fixtureNamespace()
-		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
-		pb := create(newPlaybook(ns, "hello", "all"))
+		ns, pb := helloPlaybook()
+		create(pb)
 		eventuallyRunning(ns, pb)
 
 		pb.Spec.Suspend = true
