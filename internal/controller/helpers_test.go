@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -12,9 +11,12 @@ import (
 	"sort"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,6 +35,43 @@ const (
 	timeout  = 30 * time.Second
 	interval = 100 * time.Millisecond
 )
+
+// listIn fills list with the objects of its kind in ns that match opts.
+func listIn[L client.ObjectList](ns string, list L, opts ...client.ListOption) L {
+	GinkgoHelper()
+	Expect(k8s.List(ctx, list, append(opts, client.InNamespace(ns))...)).To(Succeed())
+	return list
+}
+
+// fixtureNamespace is a new namespace with the fixture's DataSource and Channel.
+func fixtureNamespace() string {
+	ns := newNamespace()
+	fixture(ns)
+	return ns
+}
+
+// create creates obj in the API server and returns it.
+func create[T client.Object](obj T) T {
+	GinkgoHelper()
+	Expect(k8s.Create(ctx, obj)).To(Succeed())
+	return obj
+}
+
+// reload reads obj back from the API server.
+func reload(g Gomega, obj client.Object) {
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+}
+
+// beNotFound matches the error of reading an object that does not exist.
+func beNotFound() types.GomegaMatcher {
+	return Satisfy(apierrors.IsNotFound)
+}
+
+// createSecret creates the Secret name in ns holding data.
+func createSecret(ns, name string, data map[string]string) *corev1.Secret {
+	GinkgoHelper()
+	return create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, StringData: data})
+}
 
 // newNamespace creates a namespace of its own for one spec.
 func newNamespace() string {
@@ -152,22 +191,59 @@ func waitMeasured(ns, name string) {
 // "at-risk" (no order for 60 days) that the Playbook specs target, measured:
 // a Segment has figures once its first metric run reported.
 func atRiskNamespace() string {
-	ns := newNamespace()
-	fixture(ns)
+	ns := fixtureNamespace()
 	Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
 	waitMeasured(ns, "at-risk")
 	return ns
 }
 
-// eventuallyRunning plays the kubelet for ns until the Playbook is Ready.
+// eventuallyRunning plays the kubelet for ns until the Playbook is Ready
+// because its campaign worker runs.
 func eventuallyRunning(ns string, pb *v1alpha1.Playbook) {
+	GinkgoHelper()
+	eventuallyAvailable(ns, pb, "Running")
+}
+
+// eventuallyAvailable plays the kubelet for ns until obj is Ready and, when
+// reason is not empty, Ready for that reason.
+func eventuallyAvailable(ns string, obj retentionObject, reason string) {
+	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		markDeploymentsAvailable(ns)
-		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
-		g.Expect(readyCondition(pb)).NotTo(BeNil())
-		g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue), "Ready: %+v", readyCondition(pb))
-		g.Expect(readyCondition(pb).Reason).To(Equal("Running"), "Ready: %+v", readyCondition(pb))
+		reload(g, obj)
+		g.Expect(readyCondition(obj)).NotTo(BeNil())
+		g.Expect(readyCondition(obj).Status).To(Equal(metav1.ConditionTrue), "Ready: %+v", readyCondition(obj))
+		if reason != "" {
+			g.Expect(readyCondition(obj).Reason).To(Equal(reason), "Ready: %+v", readyCondition(obj))
+		}
 	}, timeout, interval).Should(Succeed())
+}
+
+// workerPod returns the pod template of the worker Deployment name in ns,
+// having checked that it runs the worker command on its mounted spec and is
+// probed for readiness at readyPath.
+func workerPod(ns, name, command, readyPath string) corev1.PodSpec {
+	GinkgoHelper()
+	dep := &appsv1.Deployment{}
+	Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, dep)).To(Succeed())
+	c := dep.Spec.Template.Spec.Containers[0]
+	Expect(c.Args).To(Equal([]string{command, "--spec=/etc/retention/spec.json"}))
+	Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal(readyPath))
+	return dep.Spec.Template.Spec
+}
+
+// eventNotes lists the notes of the events in ns with that reason about the
+// object named regarding.
+func eventNotes(g Gomega, ns, reason, regarding string) []string {
+	var events eventsv1.EventList
+	g.Expect(k8s.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+	var notes []string
+	for _, e := range events.Items {
+		if e.Reason == reason && e.Regarding.Name == regarding {
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes
 }
 
 // readyCondition returns the Ready condition of a retention object.
@@ -175,14 +251,17 @@ func readyCondition(obj conditions.Object) *metav1.Condition {
 	return meta.FindStatusCondition(*obj.GetConditions(), v1alpha1.ConditionReady)
 }
 
-// eventuallyReady waits for obj's Ready to have the status and, when given, reason.
-func eventuallyReady(obj interface {
+// retentionObject is any retention.dev object.
+type retentionObject interface {
 	client.Object
 	conditions.Object
-}, status metav1.ConditionStatus, reason string) *metav1.Condition {
+}
+
+// eventuallyReady waits for obj's Ready to have the status and, when given, reason.
+func eventuallyReady(obj retentionObject, status metav1.ConditionStatus, reason string) *metav1.Condition {
 	var got *metav1.Condition
 	Eventually(func(g Gomega) {
-		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		reload(g, obj)
 		got = readyCondition(obj)
 		g.Expect(got).NotTo(BeNil())
 		g.Expect(got.Status).To(Equal(status), "Ready is %s/%s: %s", got.Status, got.Reason, got.Message)
@@ -200,8 +279,4 @@ func kubectl(args ...string) string {
 	out, err := cmd.CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, out)
 	return string(out)
-}
-
-func describe(obj client.Object) string {
-	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
 }

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/journey"
@@ -39,11 +38,10 @@ var _ = Describe("hostile input", func() {
 		fixture(other)
 		Expect(k8s.Create(ctx, newSegment(other, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
 		waitMeasured(other, "at-risk")
-		pb := newPlaybook(other, "winback", "at-risk")
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		pb := create(newPlaybook(other, "winback", "at-risk"))
 		Eventually(func(g Gomega) {
 			markDeploymentsAvailable(other)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(readyCondition(pb)).NotTo(BeNil())
 			g.Expect(readyCondition(pb).Reason).To(Equal("Running"), "Ready: %+v", readyCondition(pb))
 		}, 20*time.Second, interval).Should(Succeed())
@@ -64,12 +62,10 @@ var _ = Describe("hostile input", func() {
 	})
 
 	It("refuses the CEL cost bomb in a Segment and in a Playbook branch, naming the cost", func() {
-		ns := newNamespace()
-		fixture(ns)
+		ns := fixtureNamespace()
 		costMsg := fmt.Sprintf("exceeds the limit of %d per customer; nest fewer comprehensions", segment.MaxCost)
 
-		seg := newSegment(ns, "bomb", fourNestedAll("a + b + c + d > customer.frequency"))
-		Expect(k8s.Create(ctx, seg)).To(Succeed())
+		seg := create(newSegment(ns, "bomb", fourNestedAll("a + b + c + d > customer.frequency")))
 		cond := eventuallyReady(seg, metav1.ConditionFalse, "InvalidCriteria")
 		Expect(cond.Message).To(HavePrefix("spec.criteria: estimated cost "))
 		Expect(cond.Message).To(ContainSubstring(costMsg))

@@ -8,7 +8,6 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -17,6 +16,14 @@ import (
 	"github.com/retention-dev/retention-operator/internal/conditions"
 )
 
+// helloPlaybook is a fixture namespace with the Segment "all" (everyone)
+// and, not yet created, the Playbook "hello" over it.
+func helloPlaybook() (ns string, pb *v1alpha1.Playbook) {
+	ns = fixtureNamespace()
+	create(newSegment(ns, "all", "true"))
+	return ns, newPlaybook(ns, "hello", "all")
+}
+
 var _ = Describe("Deletion", func() {
 	// Foreground deletion (kubectl delete --cascade=foreground, Argo CD's
 	// prune) keeps the object, with a deletionTimestamp, until the garbage
@@ -24,10 +31,7 @@ var _ = Describe("Deletion", func() {
 	// envtest, so a finalizer of the test's own holds the Playbook in that
 	// state: the reconciler must let go and never re-create a child.
 	It("lets go of a Playbook that is being deleted", func() {
-		ns := newNamespace()
-		fixture(ns)
-		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
-		pb := newPlaybook(ns, "hello", "all")
+		ns, pb := helloPlaybook()
 		controllerutil.AddFinalizer(pb, "test.retention.dev/hold")
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
 		eventuallyRunning(ns, pb)
@@ -40,9 +44,9 @@ var _ = Describe("Deletion", func() {
 		// reconciler that does not let go re-creates it on every try.
 		Eventually(func(g Gomega) {
 			g.Expect(client.IgnoreNotFound(k8s.Delete(ctx, dep))).To(Succeed())
-			g.Consistently(func() bool {
-				return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(dep), &appsv1.Deployment{}))
-			}, 3*time.Second, 200*time.Millisecond).Should(BeTrue(), "the campaign Deployment was re-created during deletion")
+			g.Consistently(func() error {
+				return k8s.Get(ctx, client.ObjectKeyFromObject(dep), &appsv1.Deployment{})
+			}, 3*time.Second, 200*time.Millisecond).Should(beNotFound(), "the campaign Deployment was re-created during deletion")
 		}, 12*time.Second, time.Second).Should(Succeed())
 
 		// Status was not touched on the way out either.
@@ -59,11 +63,8 @@ var _ = Describe("Suspend", func() {
 	// suspend must stop a running campaign even when the same edit breaks the
 	// journey (the worker still runs the last valid spec).
 	It("scales a running Playbook to zero when its new spec is invalid", func() {
-		ns := newNamespace()
-		fixture(ns)
-		Expect(k8s.Create(ctx, newSegment(ns, "all", "true"))).To(Succeed())
-		pb := newPlaybook(ns, "hello", "all")
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		ns, pb := helloPlaybook()
+		create(pb)
 		eventuallyRunning(ns, pb)
 
 		pb.Spec.Suspend = true
@@ -83,14 +84,13 @@ var _ = Describe("Engine validation", func() {
 	// (points that expire after zero time) stalls in the controller with the
 	// engine's message, instead of becoming Ready and failing in its worker.
 	It("stalls a LoyaltyProgram the ledger engine refuses, naming the field", func() {
-		ns := newNamespace()
-		fixture(ns)
+		ns := fixtureNamespace()
 		lp := newProgram(ns)
 		lp.Spec.PointsExpiry = &v1alpha1.PointsExpiry{Mode: "Inactivity", After: "0s"}
 		Expect(k8s.Create(ctx, lp)).To(Succeed())
 		cond := eventuallyReady(lp, metav1.ConditionFalse, "InvalidSpec")
 		Expect(cond.Message).To(ContainSubstring("pointsExpiry.after"))
-		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, &appsv1.Deployment{}))).To(BeTrue())
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, &appsv1.Deployment{})).To(beNotFound())
 	})
 })
 
@@ -132,8 +132,7 @@ var _ = Describe("Engine validation of connectors", func() {
 
 	It("stalls a webhook Channel whose timeout is past the longest duration, naming the field", func() {
 		ns := newNamespace()
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sign", Namespace: ns},
-			StringData: map[string]string{"key": "never-echoed-signing-key"}})).To(Succeed())
+		createSecret(ns, "sign", map[string]string{"key": "never-echoed-signing-key"})
 		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "crm", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
 			Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example.com/hook", Timeout: "6000w",
 				SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}}}}
@@ -146,8 +145,7 @@ var _ = Describe("Engine validation of connectors", func() {
 var _ = Describe("Webhook targets", func() {
 	It("refuses a Channel aimed at the cloud metadata address", func() {
 		ns := newNamespace()
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sign", Namespace: ns},
-			StringData: map[string]string{"key": "k"}})).To(Succeed())
+		createSecret(ns, "sign", map[string]string{"key": "k"})
 		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "metadata", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
 			Webhook: &v1alpha1.WebhookChannel{URL: "http://169.254.169.254/latest/meta-data/",
 				SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}}}}

@@ -77,10 +77,7 @@ func (r *LoyaltyProgramReconciler) reconcileWorkloads(ctx context.Context, lp *v
 	}
 	owner := ownerOf(lp, "LoyaltyProgram")
 	spec, err := specmap.LoyaltyWorker(lp, program, ds)
-	if err != nil {
-		return &specError{"InvalidReference", err.Error()}
-	}
-	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentLoyalty, spec)
+	hash, err := r.reconcileWorkerSpec(ctx, owner, workload.ComponentLoyalty, spec, err)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,7 @@ package controller_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/report"
@@ -15,8 +12,7 @@ import (
 // newProgram is a small valid LoyaltyProgram "rewards" on DataSource "shop",
 // with its API token Secret created.
 func newProgram(ns string) *v1alpha1.LoyaltyProgram {
-	Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: ns},
-		StringData: map[string]string{"token": "t"}})).To(Succeed())
+	createSecret(ns, "api", map[string]string{"token": "t"})
 	return &v1alpha1.LoyaltyProgram{ObjectMeta: metav1.ObjectMeta{Name: "rewards", Namespace: ns}, Spec: v1alpha1.LoyaltyProgramSpec{
 		DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop"}, Currency: "EUR", PointValue: "0.01",
 		EarnRules:         v1alpha1.EarnRules{PointsPerUnit: 10},
@@ -27,27 +23,17 @@ func newProgram(ns string) *v1alpha1.LoyaltyProgram {
 
 var _ = Describe("LoyaltyProgram", func() {
 	It("runs its API and folds the metrics job's figures into status", func() {
-		ns := newNamespace()
-		fixture(ns)
-		lp := newProgram(ns)
-		Expect(k8s.Create(ctx, lp)).To(Succeed())
+		ns := fixtureNamespace()
+		lp := create(newProgram(ns))
 		// No deployment controller runs here: the Deployment never reports
 		// having observed its generation, so the program waits, Progressing.
 		cond := eventuallyReady(lp, metav1.ConditionFalse, "RollingOut")
 		Expect(cond.Message).To(Equal(`deployment "rewards-loyalty" rolling out`))
 
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(lp), lp)).To(Succeed())
-			g.Expect(readyCondition(lp).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, interval).Should(Succeed())
+		eventuallyAvailable(ns, lp, "")
 		Expect(lp.Status.Endpoint).To(Equal("http://rewards-loyalty." + ns + ".svc:8080"))
 
-		dep := &appsv1.Deployment{}
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rewards-loyalty"}, dep)).To(Succeed())
-		c := dep.Spec.Template.Spec.Containers[0]
-		Expect(c.Args).To(Equal([]string{"loyalty", "--spec=/etc/retention/spec.json"}))
-		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
+		c := workerPod(ns, "rewards-loyalty", "loyalty", "/readyz").Containers[0]
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/api-token")))
 
 		// Hand-checked figures: 440 points outstanding at 0.01 EUR = 4.40 EUR.
@@ -56,7 +42,7 @@ var _ = Describe("LoyaltyProgram", func() {
 			PointsOutstanding: 440, Liability: 4.4, RedemptionRate: 18.518518,
 		})
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(lp), lp)).To(Succeed())
+			reload(g, lp)
 			g.Expect(lp.Status.Members).To(Equal(int64(3)))
 		}, timeout, interval).Should(Succeed())
 		Expect(lp.Status.MembersPerTier).To(Equal(map[string]int64{"bronze": 2, "gold": 1}))

@@ -13,27 +13,27 @@ import (
 // resource's namespace and name, never customer data. The Helm chart's
 // dashboard plots these names.
 var (
-	segmentSize = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_segment_size", Help: "Members of a Segment at its last successful run.",
-	}, []string{"namespace", "segment"})
-	segmentMetric = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_segment_metric", Help: "A Segment's retention metric (rates in percent).",
-	}, []string{"namespace", "segment", "metric"})
+	segmentSize = newGauge("retention_segment_size",
+		"Members of a Segment at its last successful run.", "namespace", "segment")
+	segmentMetric = newGauge("retention_segment_metric",
+		"A Segment's retention metric (rates in percent).", "namespace", "segment", "metric")
 	// Counters the campaign worker keeps in its store, mirrored from its report.
 	campaignSent = newMirroredCounter("retention_campaign_sent_total",
 		"Messages a Playbook's campaign worker has sent.", "namespace", "playbook")
 	campaignSuppressed = newMirroredCounter("retention_campaign_suppressed_total",
 		"Messages a Playbook suppressed, by reason.", "namespace", "playbook", "reason")
-	campaignLift = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_campaign_lift", Help: "Treatment minus holdout conversion rate, percentage points.",
-	}, []string{"namespace", "playbook"})
-	loyaltyLiability = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_loyalty_liability", Help: "Outstanding points of a LoyaltyProgram valued in its currency.",
-	}, []string{"namespace", "program", "currency"})
-	loyaltyMembers = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "retention_loyalty_members", Help: "Members of a LoyaltyProgram by tier.",
-	}, []string{"namespace", "program", "tier"})
+	campaignLift = newGauge("retention_campaign_lift",
+		"Treatment minus holdout conversion rate, percentage points.", "namespace", "playbook")
+	loyaltyLiability = newGauge("retention_loyalty_liability",
+		"Outstanding points of a LoyaltyProgram valued in its currency.", "namespace", "program", "currency")
+	loyaltyMembers = newGauge("retention_loyalty_members",
+		"Members of a LoyaltyProgram by tier.", "namespace", "program", "tier")
 )
+
+// newGauge is a gauge of the manager's own, set from the reports it reads.
+func newGauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+}
 
 func init() {
 	metrics.Registry.MustRegister(segmentSize, segmentMetric, campaignSent, campaignSuppressed,

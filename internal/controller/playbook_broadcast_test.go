@@ -5,7 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/report"
@@ -24,7 +23,7 @@ var _ = Describe("Playbook broadcast", func() {
 		writeReport(ns, "sale-campaign-report", report.Playbook{Enrolled: 40, Active: 40,
 			Broadcast: &report.Broadcast{State: "Sending", StartedAt: &started}})
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(pb.Status.Broadcast).NotTo(BeNil())
 			g.Expect(pb.Status.Broadcast.State).To(Equal("Sending"))
 			g.Expect(pb.Status.Broadcast.StartedAt.Time.Equal(started)).To(BeTrue())

@@ -164,10 +164,7 @@ func (r *PlaybookReconciler) reconcileWorker(ctx context.Context, pb *v1alpha1.P
 		in.LoyaltyPrograms[name] = contract.LoyaltyEndpoint{URL: lp.Status.Endpoint, TokenKey: lp.Spec.AdminTokenSecretRef.Key}
 	}
 	spec, err := specmap.PlaybookWorker(pb, cfg, in)
-	if err != nil {
-		return &specError{"InvalidReference", err.Error()}
-	}
-	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentCampaign, spec)
+	hash, err := r.reconcileWorkerSpec(ctx, owner, workload.ComponentCampaign, spec, err)
 	if err != nil {
 		return err
 	}

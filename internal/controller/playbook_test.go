@@ -9,8 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,7 +48,7 @@ var _ = Describe("Playbook", func() {
 		Expect(k8s.Update(ctx, pb)).To(Succeed())
 		Eventually(func(g Gomega) {
 			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(readyCondition(pb).Reason).To(Equal("Running"))
 			g.Expect(pb.Status.Suspended).To(BeFalse())
 		}, timeout, interval).Should(Succeed())
@@ -60,12 +58,11 @@ var _ = Describe("Playbook", func() {
 
 	DescribeTable("bad journeys are Ready=False naming the problem, and no worker runs",
 		func(reason string, want string, steps ...v1alpha1.Step) {
-			pb := newPlaybook(ns, "bad", "at-risk", steps...)
-			Expect(k8s.Create(ctx, pb)).To(Succeed())
+			pb := create(newPlaybook(ns, "bad", "at-risk", steps...))
 			cond := eventuallyReady(pb, metav1.ConditionFalse, reason)
 			Expect(cond.Message).To(ContainSubstring(want))
 			err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "bad-campaign"}, &appsv1.Deployment{})
-			Expect(apierrors.IsNotFound(err)).To(BeTrue(), "no campaign worker for an invalid playbook")
+			Expect(err).To(beNotFound(), "no campaign worker for an invalid playbook")
 		},
 		Entry("an unknown channel", "ChannelNotFound", `channel "sms" not found`,
 			v1alpha1.Step{Name: "text", Send: &v1alpha1.SendStep{ChannelRef: v1alpha1.LocalObjectReference{Name: "sms"},
@@ -80,8 +77,7 @@ var _ = Describe("Playbook", func() {
 	)
 
 	It("folds the campaign worker's report into status", func() {
-		pb := newPlaybook(ns, "winback", "at-risk")
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		pb := create(newPlaybook(ns, "winback", "at-risk"))
 		eventuallyRunning(ns, pb)
 
 		lift, low, high := 4.5, 1.25, 7.75
@@ -92,7 +88,7 @@ var _ = Describe("Playbook", func() {
 			Lift: &lift, LiftLow: &low, LiftHigh: &high,
 		})
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(pb.Status.Sent).To(Equal(int64(1700)))
 		}, timeout, interval).Should(Succeed())
 		Expect(pb.Status.Enrolled).To(Equal(int64(1000)))
@@ -110,15 +106,7 @@ var _ = Describe("Playbook", func() {
 		writeReport(ns, "winback-campaign-report", report.Playbook{Enrolled: 1000, Sent: 1800, Failed: 63,
 			Treatment: report.Arm{Enrolled: 900, Converted: 180}, Holdout: report.Arm{Enrolled: 100, Converted: 15}})
 		Eventually(func(g Gomega) {
-			var events eventsv1.EventList
-			g.Expect(k8s.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
-			var notes []string
-			for _, e := range events.Items {
-				if e.Reason == "FailureSpike" && e.Regarding.Name == "winback" {
-					notes = append(notes, e.Note)
-				}
-			}
-			g.Expect(notes).To(ContainElement("60 of 160 messages failed permanently since the last report"))
+			g.Expect(eventNotes(g, ns, "FailureSpike", "winback")).To(ContainElement("60 of 160 messages failed permanently since the last report"))
 		}, timeout, interval).Should(Succeed())
 	})
 })

@@ -5,8 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	eventsv1 "k8s.io/api/events/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/report"
@@ -42,7 +40,7 @@ var _ = Describe("Playbook variants", func() {
 			VariantWinners: []report.VariantWinner{{Step: "offer", Variant: "discount", PromotedAt: &promoted}},
 		})
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(pb.Status.Variants).To(HaveLen(2))
 		}, timeout, interval).Should(Succeed())
 		Expect(pb.Status.Variants).To(Equal([]v1alpha1.VariantStatus{
@@ -57,15 +55,7 @@ var _ = Describe("Playbook variants", func() {
 		Expect(w.PromotedAt.Time.Equal(promoted)).To(BeTrue())
 
 		Eventually(func(g Gomega) {
-			var events eventsv1.EventList
-			g.Expect(k8s.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
-			var notes []string
-			for _, e := range events.Items {
-				if e.Reason == "VariantPromoted" && e.Regarding.Name == "ab" {
-					notes = append(notes, e.Note)
-				}
-			}
-			g.Expect(notes).To(ConsistOf("step offer: variant discount promoted after 200 sends (conversion rate 30.00%, probability to be best 0.9894); new sends use it"))
+			g.Expect(eventNotes(g, ns, "VariantPromoted", "ab")).To(ConsistOf("step offer: variant discount promoted after 200 sends (conversion rate 30.00%, probability to be best 0.9894); new sends use it"))
 		}, timeout, interval).Should(Succeed())
 	})
 

@@ -5,8 +5,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,21 +43,19 @@ func newPlaybook(ns, name, segment string, steps ...v1alpha1.Step) *v1alpha1.Pla
 
 var _ = Describe("references", func() {
 	It("unblocks a Playbook when its missing Segment is created", func() {
-		ns := newNamespace()
-		fixture(ns)
-		pb := newPlaybook(ns, "winback", "at-risk")
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
+		ns := fixtureNamespace()
+		pb := create(newPlaybook(ns, "winback", "at-risk"))
 		cond := eventuallyReady(pb, metav1.ConditionFalse, "SegmentNotFound")
 		Expect(cond.Message).To(Equal(`segment "at-risk" not found in namespace "` + ns + `"`))
 		Expect(kstatusOf(pb).Status).To(Equal(status.InProgressStatus))
 		// Nothing runs while blocked.
 		err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "winback-campaign"}, &appsv1.Deployment{})
-		Expect(apierrors.IsNotFound(err)).To(BeTrue())
+		Expect(err).To(beNotFound())
 
 		Expect(k8s.Create(ctx, newSegment(ns, "at-risk", "customer.recencyDays > 60.0"))).To(Succeed())
 		Eventually(func(g Gomega) {
 			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pb), pb)).To(Succeed())
+			reload(g, pb)
 			g.Expect(readyCondition(pb).Status).To(Equal(metav1.ConditionTrue), readyCondition(pb).Message)
 		}, timeout, interval).Should(Succeed())
 		Expect(kstatusOf(pb).Status).To(Equal(status.CurrentStatus))
@@ -73,8 +69,7 @@ var _ = Describe("references", func() {
 		cond := eventuallyReady(ds, metav1.ConditionFalse, "SecretNotFound")
 		Expect(cond.Message).To(ContainSubstring(`secret "shop-db" not found`))
 
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "shop-db", Namespace: ns}, StringData: map[string]string{"url": "x"}}
-		Expect(k8s.Create(ctx, secret)).To(Succeed())
+		secret := createSecret(ns, "shop-db", map[string]string{"url": "x"})
 		cond = eventuallyReady(ds, metav1.ConditionFalse, "SecretKeyMissing")
 		Expect(cond.Message).To(ContainSubstring(`has no key "dsn"`))
 		Expect(cond.Message).NotTo(ContainSubstring("x"), "values are never echoed")
@@ -86,18 +81,16 @@ var _ = Describe("references", func() {
 	})
 
 	It("reports an invalid criteria with CEL's position and creates no job", func() {
-		ns := newNamespace()
-		fixture(ns)
-		seg := newSegment(ns, "typo", "customer.recencyDays > 90.0 && customer.frequncy >= 2")
-		Expect(k8s.Create(ctx, seg)).To(Succeed())
+		ns := fixtureNamespace()
+		seg := create(newSegment(ns, "typo", "customer.recencyDays > 90.0 && customer.frequncy >= 2"))
 		cond := eventuallyReady(seg, metav1.ConditionFalse, "InvalidCriteria")
 		Expect(cond.Message).To(ContainSubstring("spec.criteria"))
 		Expect(cond.Message).To(ContainSubstring("customer.frequncy"))
 		Expect(cond.Message).To(MatchRegexp(`at 1:\d+`))
 		Expect(kstatusOf(seg).Status).To(Equal(status.FailedStatus))
-		Consistently(func() bool {
-			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "typo-metrics"}, &batchv1.CronJob{}))
-		}, "1s", "100ms").Should(BeTrue())
+		Consistently(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "typo-metrics"}, &batchv1.CronJob{})
+		}, "1s", "100ms").Should(beNotFound())
 
 		seg.Spec.Criteria = "customer.recencyDays > 90.0 && customer.frequency >= 2"
 		Expect(k8s.Update(ctx, seg)).To(Succeed())

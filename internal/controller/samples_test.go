@@ -27,6 +27,11 @@ import (
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
+// describe names obj in failure messages: its type, namespace and name.
+func describe(obj client.Object) string {
+	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
+}
+
 // The shipped samples, applied as a user would, must bring up every kind.
 var _ = Describe("config/samples", Ordered, func() {
 	var ns string
@@ -56,22 +61,18 @@ var _ = Describe("config/samples", Ordered, func() {
 	})
 
 	It("owns labelled, restricted workloads", func() {
-		var cronJobs batchv1.CronJobList
-		Expect(k8s.List(ctx, &cronJobs, client.InNamespace(ns))).To(Succeed())
-		var segments v1alpha1.SegmentList
-		Expect(k8s.List(ctx, &segments, client.InNamespace(ns))).To(Succeed())
+		cronJobs := listIn(ns, &batchv1.CronJobList{})
+		segments := listIn(ns, &v1alpha1.SegmentList{})
 		// One metric job per Segment plus the loyalty program's expiry/metrics job.
 		Expect(cronJobs.Items).To(HaveLen(len(segments.Items) + 1))
+		Expect(names(cronJobs.Items)).To(ContainElements("at-risk-metrics", "rewards-loyalty-metrics"))
 		for _, cj := range cronJobs.Items {
 			expectOwnedAndLabelled(&cj)
 			expectRestricted(cj.Spec.JobTemplate.Spec.Template.Spec)
 		}
-		Expect(names(cronJobs.Items)).To(ContainElements("at-risk-metrics", "rewards-loyalty-metrics"))
 
-		var deps appsv1.DeploymentList
-		Expect(k8s.List(ctx, &deps, client.InNamespace(ns))).To(Succeed())
-		var playbooks v1alpha1.PlaybookList
-		Expect(k8s.List(ctx, &playbooks, client.InNamespace(ns))).To(Succeed())
+		deps := listIn(ns, &appsv1.DeploymentList{})
+		playbooks := listIn(ns, &v1alpha1.PlaybookList{})
 		Expect(deps.Items).To(HaveLen(len(playbooks.Items) + 1))
 		for _, d := range deps.Items {
 			expectOwnedAndLabelled(&d)
@@ -87,8 +88,7 @@ var _ = Describe("config/samples", Ordered, func() {
 		expectOwnedAndLabelled(&svc)
 		Expect(svc.Spec.Ports[0].Port).To(Equal(int32(controller.LoyaltyPort)))
 
-		var cms corev1.ConfigMapList
-		Expect(k8s.List(ctx, &cms, client.InNamespace(ns), client.MatchingLabels{workload.ManagedByLabel: workload.ManagedBy})).To(Succeed())
+		cms := listIn(ns, &corev1.ConfigMapList{}, client.MatchingLabels{workload.ManagedByLabel: workload.ManagedBy})
 		// Spec and report ConfigMaps for each Segment, Playbook and the LoyaltyProgram.
 		Expect(cms.Items).To(HaveLen(2 * (len(segments.Items) + len(playbooks.Items) + 1)))
 		for _, cm := range cms.Items {

@@ -97,10 +97,7 @@ func (r *SegmentReconciler) reconcileMetricJob(ctx context.Context, seg *v1alpha
 		}
 	}
 	spec, err := specmap.SegmentWorker(seg, cfg, ds, lp)
-	if err != nil {
-		return "", &specError{"InvalidReference", err.Error()}
-	}
-	hash, err := r.reconcileWorkerBase(ctx, owner, workload.ComponentMetrics, spec)
+	hash, err := r.reconcileWorkerSpec(ctx, owner, workload.ComponentMetrics, spec, err)
 	if err != nil {
 		return "", err
 	}

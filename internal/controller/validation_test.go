@@ -37,6 +37,13 @@ var _ = Describe("schema and CEL validation", func() {
 			Schedule: v1alpha1.Schedule(schedule),
 		}}
 	}
+	program := func(tiers ...v1alpha1.Tier) *v1alpha1.LoyaltyProgram {
+		return &v1alpha1.LoyaltyProgram{ObjectMeta: meta("lp"), Spec: v1alpha1.LoyaltyProgramSpec{
+			DataSourceRef: v1alpha1.LocalObjectReference{Name: "d"}, Currency: "EUR", PointValue: "0.01",
+			APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "t", Key: "token"},
+			Tiers:             tiers,
+		}}
+	}
 
 	DescribeTable("refuses with a message naming the field",
 		func(obj func() client.Object, want ...string) {
@@ -57,18 +64,10 @@ var _ = Describe("schema and CEL validation", func() {
 			return playbook(func(s *v1alpha1.PlaybookSpec) { s.HoldoutPercent = 80 })
 		}, "spec.holdoutPercent", "less than or equal to 50"),
 		Entry("duplicate tier names", func() client.Object {
-			return &v1alpha1.LoyaltyProgram{ObjectMeta: meta("lp"), Spec: v1alpha1.LoyaltyProgramSpec{
-				DataSourceRef: v1alpha1.LocalObjectReference{Name: "d"}, Currency: "EUR", PointValue: "0.01",
-				APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "t", Key: "token"},
-				Tiers:             []v1alpha1.Tier{{Name: "gold", Threshold: 10}, {Name: "gold", Threshold: 20}},
-			}}
+			return program(v1alpha1.Tier{Name: "gold", Threshold: 10}, v1alpha1.Tier{Name: "gold", Threshold: 20})
 		}, "spec.tiers[1]", "Duplicate value"),
 		Entry("tiers out of order", func() client.Object {
-			return &v1alpha1.LoyaltyProgram{ObjectMeta: meta("lp"), Spec: v1alpha1.LoyaltyProgramSpec{
-				DataSourceRef: v1alpha1.LocalObjectReference{Name: "d"}, Currency: "EUR", PointValue: "0.01",
-				APITokenSecretRef: v1alpha1.SecretKeySelector{Name: "t", Key: "token"},
-				Tiers:             []v1alpha1.Tier{{Name: "gold", Threshold: 100}, {Name: "silver", Threshold: 20}},
-			}}
+			return program(v1alpha1.Tier{Name: "gold", Threshold: 100}, v1alpha1.Tier{Name: "silver", Threshold: 20})
 		}, "spec.tiers", "ascending"),
 		Entry("a step with two actions", func() client.Object {
 			return playbook(func(s *v1alpha1.PlaybookSpec) {

@@ -25,6 +25,16 @@ func namesFor(owner workload.Owner, component string) workerNames {
 	return workerNames{spec: base, report: base + "-report"}
 }
 
+// reconcileWorkerSpec is reconcileWorkerBase for a spec that specmap built
+// from an object and its references, with the error of that build: a spec
+// that cannot be built names a reference the user must fix (Stalled).
+func (b *Base) reconcileWorkerSpec(ctx context.Context, owner workload.Owner, component string, spec any, buildErr error) (string, error) {
+	if buildErr != nil {
+		return "", &specError{"InvalidReference", buildErr.Error()}
+	}
+	return b.reconcileWorkerBase(ctx, owner, component, spec)
+}
+
 // reconcileWorkerBase applies the objects every worker needs before it can
 // run: its spec ConfigMap, an empty report ConfigMap, and the grant of that
 // report to the namespace's worker identity. It returns the spec's hash for

@@ -131,8 +131,7 @@ func (s countingStatus) Update(ctx context.Context, obj client.Object, opts ...c
 // reconcile that finds everything in place writes nothing. Counted, not timed.
 var _ = Describe("Write economy", func() {
 	It("converges Segments and Playbooks with at most 8 writes each, and writes nothing once converged", func() {
-		ns := newNamespace()
-		fixture(ns)
+		ns := fixtureNamespace()
 		eventuallyReady(&v1alpha1.DataSource{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop"}}, metav1.ConditionTrue, "")
 		eventuallyReady(&v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "email"}}, metav1.ConditionTrue, "")
 		start := len(managerWrites.in(ns))

@@ -34,17 +34,19 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 }
 
-func readLua(t *testing.T, kind string) string {
+// readLua reads the health.lua that serves every kind.
+func readLua(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(healthDir, argocd.Group, kind, "health.lua"))
+	data, err := os.ReadFile(argocd.HealthScript(healthDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(data)
 }
 
-// TestArgoCDHealthChecks runs every kind's health.lua against every case in
-// its health_test.yaml, as Argo CD's own resource_customizations test does.
+// TestArgoCDHealthChecks runs the shared health.lua against every case in
+// each kind's health_test.yaml, as Argo CD's own resource_customizations test
+// does.
 func TestArgoCDHealthChecks(t *testing.T) {
 	got, err := argocd.Kinds(healthDir)
 	if err != nil {
@@ -53,9 +55,9 @@ func TestArgoCDHealthChecks(t *testing.T) {
 	if !reflect.DeepEqual(got, kinds) {
 		t.Fatalf("health checks for %v, want %v", got, kinds)
 	}
+	script := readLua(t)
 	for _, kind := range kinds {
 		dir := filepath.Join(healthDir, argocd.Group, kind)
-		script := readLua(t, kind)
 		var tests healthTests
 		readYAML(t, filepath.Join(dir, "health_test.yaml"), &tests)
 		seen := map[string]bool{}
@@ -106,8 +108,8 @@ func TestArgoCDHealthChecks(t *testing.T) {
 // TestArgoCDHealthOnAPIObjects runs the health checks on objects built from
 // the Go API types (so a renamed status field breaks this test).
 func TestArgoCDHealthOnAPIObjects(t *testing.T) {
+	script := readLua(t)
 	for _, kind := range kinds {
-		script := readLua(t, kind)
 		for _, tc := range statusCases(kind) {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
 				hs, err := runHealthLua(script, newObject(t, kind, tc.state).Object)
@@ -122,16 +124,14 @@ func TestArgoCDHealthOnAPIObjects(t *testing.T) {
 	}
 }
 
-// TestArgoCDHealthFilesMatchTemplate fails when a health.lua was edited by
-// hand instead of through health.lua.tmpl and the generator.
-func TestArgoCDHealthFilesMatchTemplate(t *testing.T) {
+// TestArgoCDHealthScriptIsShared fails when a kind gets a health.lua of its
+// own: in Argo CD's layout it would take the place of the shared script
+// (retention.dev/_) for that kind and could drift from it unnoticed.
+func TestArgoCDHealthScriptIsShared(t *testing.T) {
 	for _, kind := range kinds {
-		want, err := argocd.RenderHealth(kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if readLua(t, kind) != string(want) {
-			t.Errorf("%s/health.lua differs from health.lua.tmpl: run `go run ./config/argocd/gen`", kind)
+		own := filepath.Join(healthDir, argocd.Group, kind, "health.lua")
+		if _, err := os.Stat(own); !os.IsNotExist(err) {
+			t.Errorf("%s exists (err %v): change %s instead, it serves every kind", own, err, argocd.HealthScript(healthDir))
 		}
 	}
 }
@@ -166,10 +166,11 @@ func TestArgoCDConfigMapPatchInSync(t *testing.T) {
 	if len(cm.Data) != len(kinds) {
 		t.Fatalf("patch has %d keys, want %d", len(cm.Data), len(kinds))
 	}
+	script := readLua(t)
 	for _, kind := range kinds {
 		key := "resource.customizations.health.retention.dev_" + kind
-		if cm.Data[key] != readLua(t, kind) {
-			t.Errorf("%s does not round-trip to %s/health.lua", key, kind)
+		if cm.Data[key] != script {
+			t.Errorf("%s does not round-trip to %s", key, argocd.HealthScript(healthDir))
 		}
 	}
 }

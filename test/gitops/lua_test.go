@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"fmt"
+	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -64,12 +65,6 @@ func toLua(l *lua.LState, v any) lua.LValue {
 		return lua.LBool(v)
 	case string:
 		return lua.LString(v)
-	case int64:
-		return lua.LNumber(v)
-	case int:
-		return lua.LNumber(v)
-	case float64:
-		return lua.LNumber(v)
 	case map[string]any:
 		t := l.NewTable()
 		for k, e := range v {
@@ -82,7 +77,13 @@ func toLua(l *lua.LState, v any) lua.LValue {
 			t.RawSetInt(i+1, toLua(l, e))
 		}
 		return t
-	default:
-		panic(fmt.Sprintf("toLua: unsupported %T", v))
 	}
+	// Numbers: int64 from the unstructured converter, float64 from YAML.
+	switch n := reflect.ValueOf(v); {
+	case n.CanInt():
+		return lua.LNumber(n.Int())
+	case n.CanFloat():
+		return lua.LNumber(n.Float())
+	}
+	panic(fmt.Sprintf("toLua: unsupported %T", v))
 }

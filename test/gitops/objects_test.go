@@ -39,33 +39,28 @@ func cond(typ string, status metav1.ConditionStatus, reason, message string, gen
 // fields absent, integers as int64).
 func newObject(t *testing.T, kind string, s state) *unstructured.Unstructured {
 	t.Helper()
-	meta := metav1.ObjectMeta{Name: "example", Namespace: "shop", Generation: s.generation}
-	common := v1alpha1.CommonStatus{ObservedGeneration: s.observed, Conditions: s.conditions}
-	var obj runtime.Object
-	switch kind {
-	case "DataSource":
-		o := &v1alpha1.DataSource{ObjectMeta: meta}
-		o.Status.CommonStatus = common
-		obj = o
-	case "Channel":
-		o := &v1alpha1.Channel{ObjectMeta: meta}
-		o.Status.CommonStatus = common
-		obj = o
-	case "Segment":
-		o := &v1alpha1.Segment{ObjectMeta: meta}
-		o.Status.CommonStatus = common
-		obj = o
-	case "LoyaltyProgram":
-		o := &v1alpha1.LoyaltyProgram{ObjectMeta: meta}
-		o.Status.CommonStatus = common
-		obj = o
-	case "Playbook":
-		o := &v1alpha1.Playbook{ObjectMeta: meta}
-		o.Status.CommonStatus = common
-		o.Status.Suspended = s.suspended
-		obj = o
-	default:
-		t.Fatalf("unknown kind %q", kind)
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	typed, err := scheme.New(v1alpha1.GroupVersion.WithKind(kind))
+	if err != nil {
+		t.Fatalf("unknown kind %q: %v", kind, err)
+	}
+	obj := typed.(interface {
+		metav1.Object
+		GetConditions() *[]metav1.Condition
+		ObserveGeneration()
+	})
+	obj.SetName("example")
+	obj.SetNamespace("shop")
+	// The status fields through the methods the controllers write them with.
+	obj.SetGeneration(s.observed)
+	obj.ObserveGeneration()
+	obj.SetGeneration(s.generation)
+	*obj.GetConditions() = s.conditions
+	if pb, ok := obj.(*v1alpha1.Playbook); ok {
+		pb.Status.Suspended = s.suspended
 	}
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {

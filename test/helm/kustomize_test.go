@@ -1,9 +1,7 @@
 package helm
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -21,14 +19,7 @@ func TestKustomizeDefaultServerSideDryRun(t *testing.T) {
 			t.Errorf("kustomize renders %d %s, want %d", counts[kind], kind, want)
 		}
 	}
-	file := filepath.Join(t.TempDir(), "default.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	// The namespace must exist for namespaced objects to dry-run; create it for real.
 	x.mustKubectl("create", "namespace", "retention-system")
-	out := x.mustKubectl("apply", "--server-side", "--dry-run=server", "-f", file)
-	if got := strings.Count(out, "serverside-applied (server dry run)"); got != len(objs) {
-		t.Fatalf("server accepted %d of %d objects:\n%s", got, len(objs), out)
-	}
+	x.serverSideDryRun(manifest, len(objs))
 }

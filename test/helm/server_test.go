@@ -2,8 +2,6 @@ package helm
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,15 +35,7 @@ func TestTemplateServerSideDryRun(t *testing.T) {
 	manifest := x.mustHelm("template", releaseName, chartDir(t), "--namespace", releaseNS,
 		"--set", "dashboard.enabled=true", "--set", "networkPolicy.enabled=true")
 	objs := decodeAll(t, manifest)
-	file := filepath.Join(t.TempDir(), "rendered.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := x.mustKubectl("apply", "--server-side", "--dry-run=server", "--field-manager=chart-test", "-f", file)
-	applied := strings.Count(out, "serverside-applied (server dry run)")
-	if applied != len(objs) {
-		t.Fatalf("server accepted %d of %d objects:\n%s", applied, len(objs), out)
-	}
+	out := x.serverSideDryRun(manifest, len(objs), "--field-manager=chart-test")
 	for _, o := range objs {
 		if !strings.Contains(out, strings.ToLower(o.GetKind())) || !strings.Contains(out, "/"+o.GetName()+" ") {
 			t.Errorf("%s %s missing from kubectl output:\n%s", o.GetKind(), o.GetName(), out)
@@ -197,37 +187,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// chartWithExtraSegmentColumn copies the chart to a temp dir, bumps its
-// version and adds a printer column to the Segment CRD template.
-func chartWithExtraSegmentColumn(t *testing.T) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "retention-operator")
-	if err := os.CopyFS(dst, os.DirFS(chartDir(t))); err != nil {
-		t.Fatalf("copy chart: %v", err)
-	}
-	crd := filepath.Join(dst, "templates", "crds", "retention.dev_segments.yaml")
-	data, err := os.ReadFile(crd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const anchor = "  - additionalPrinterColumns:\n"
-	column := anchor + "    - jsonPath: .metadata.labels.tier\n      name: " + upgradedCol + "\n      type: string\n"
-	if !strings.Contains(string(data), anchor) {
-		t.Fatalf("%s has no %q to extend", crd, strings.TrimSpace(anchor))
-	}
-	if err := os.WriteFile(crd, []byte(strings.Replace(string(data), anchor, column, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	chart := filepath.Join(dst, "Chart.yaml")
-	meta, err := os.ReadFile(chart)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bumped := strings.Replace(string(meta), "\nversion: ", "\nversion: 99.0.0-upgrade-test\n# was: ", 1)
-	if err := os.WriteFile(chart, []byte(bumped), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }

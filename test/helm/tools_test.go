@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,22 +139,73 @@ func (x *tool) run(bin string, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// mustHelm runs helm and fails the test on error.
-func (x *tool) mustHelm(args ...string) string {
+// must runs bin and fails the test on error.
+func (x *tool) must(bin string, args ...string) string {
 	x.t.Helper()
-	out, err := x.run(x.helm, args...)
+	out, err := x.run(bin, args...)
 	if err != nil {
 		x.t.Fatal(err)
 	}
 	return out
 }
 
+// mustHelm runs helm and fails the test on error.
+func (x *tool) mustHelm(args ...string) string {
+	x.t.Helper()
+	return x.must(x.helm, args...)
+}
+
 // mustKubectl runs kubectl and fails the test on error.
 func (x *tool) mustKubectl(args ...string) string {
 	x.t.Helper()
-	out, err := x.run(x.kubectl, args...)
-	if err != nil {
+	return x.must(x.kubectl, args...)
+}
+
+// serverSideDryRun applies manifest with kubectl apply --server-side
+// --dry-run=server and the extra args, fails the test unless the API server
+// accepted all want objects, and returns kubectl's output.
+func (x *tool) serverSideDryRun(manifest string, want int, args ...string) string {
+	x.t.Helper()
+	file := filepath.Join(x.t.TempDir(), "manifest.yaml")
+	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
 		x.t.Fatal(err)
 	}
+	out := x.mustKubectl(append([]string{"apply", "--server-side", "--dry-run=server", "-f", file}, args...)...)
+	if got := strings.Count(out, "serverside-applied (server dry run)"); got != want {
+		x.t.Fatalf("server accepted %d of %d objects:\n%s", got, want, out)
+	}
 	return out
+}
+
+// chartWithExtraSegmentColumn copies the chart to a temp dir, bumps its
+// version and adds a printer column to the Segment CRD template.
+func chartWithExtraSegmentColumn(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "retention-operator")
+	if err := os.CopyFS(dst, os.DirFS(chartDir(t))); err != nil {
+		t.Fatalf("copy chart: %v", err)
+	}
+	crd := filepath.Join(dst, "templates", "crds", "retention.dev_segments.yaml")
+	data, err := os.ReadFile(crd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const anchor = "  - additionalPrinterColumns:\n"
+	column := anchor + "    - jsonPath: .metadata.labels.tier\n      name: " + upgradedCol + "\n      type: string\n"
+	if !strings.Contains(string(data), anchor) {
+		t.Fatalf("%s has no %q to extend", crd, strings.TrimSpace(anchor))
+	}
+	if err := os.WriteFile(crd, []byte(strings.Replace(string(data), anchor, column, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chart := filepath.Join(dst, "Chart.yaml")
+	meta, err := os.ReadFile(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bumped := strings.Replace(string(meta), "\nversion: ", "\nversion: 99.0.0-upgrade-test\n# was: ", 1)
+	if err := os.WriteFile(chart, []byte(bumped), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }

@@ -11,10 +11,47 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
+// The HTTP workers a kind runs beside the main one: a DataSource's
+// ingestion API and a Channel's preference page.
+
+var _ = Describe("DataSource ingest", func() {
+	It("runs the ingestion API with the write key mounted, is Ready once it is available, and removes it with spec.ingest", func() {
+		ns := newNamespace()
+		ds := &v1alpha1.DataSource{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}, Spec: v1alpha1.DataSourceSpec{
+			SQLite: &v1alpha1.SQLiteSource{Path: "/data/shop.db"},
+			Ingest: &v1alpha1.IngestSpec{WriteKeySecretRef: v1alpha1.SecretKeySelector{Name: "segment", Key: "writeKey"}}}}
+		Expect(k8s.Create(ctx, ds)).To(Succeed())
+		// The write key Secret is missing: the DataSource says so.
+		cond := eventuallyReady(ds, metav1.ConditionFalse, "SecretNotFound")
+		Expect(cond.Message).To(ContainSubstring(`"segment"`))
+
+		createSecret(ns, "segment", map[string]string{"writeKey": "wk"})
+		eventuallyReady(ds, metav1.ConditionFalse, "RollingOut")
+		eventuallyAvailable(ns, ds, "")
+		Expect(ds.Status.IngestEndpoint).To(Equal("http://web-ingest." + ns + ".svc:8080"))
+
+		c := workerPod(ns, "web-ingest", "ingest", "/readyz").Containers[0]
+		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/ingest-write-key")))
+		spec := &corev1.ConfigMap{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, spec)).To(Succeed())
+		Expect(spec.Data["spec.json"]).To(And(ContainSubstring(`"source": "`+ns+`/web"`), ContainSubstring(`"writeKeyKey": "writeKey"`)))
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, &corev1.Service{})).To(Succeed())
+
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ds), ds)).To(Succeed())
+		ds.Spec.Ingest = nil
+		Expect(k8s.Update(ctx, ds)).To(Succeed())
+		Eventually(func(g Gomega) {
+			err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-ingest"}, &appsv1.Deployment{})
+			g.Expect(err).To(beNotFound(), "deployment still there: %v", err)
+			reload(g, ds)
+			g.Expect(ds.Status.IngestEndpoint).To(BeEmpty())
+		}, timeout, interval).Should(Succeed())
+	})
+})
+
 var _ = Describe("Channel preferences", func() {
 	It("runs <name>-preferences with the signing key mounted and mounts the key into campaign workers", func() {
-		ns := newNamespace()
-		fixture(ns)
+		ns := fixtureNamespace()
 		ch := &v1alpha1.Channel{ObjectMeta: metav1.ObjectMeta{Name: "news", Namespace: ns}, Spec: v1alpha1.ChannelSpec{
 			Console: &v1alpha1.ConsoleChannel{},
 			Preferences: &v1alpha1.Preferences{PublicURL: "https://preferences.shop.example",
@@ -23,26 +60,16 @@ var _ = Describe("Channel preferences", func() {
 				Feedback: &v1alpha1.FeedbackWebhooks{Providers: []v1alpha1.FeedbackProvider{"sendgrid"},
 					SecretRef: v1alpha1.LocalObjectReference{Name: "news-feedback"}}}}}
 		Expect(k8s.Create(ctx, ch)).To(Succeed())
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-feedback", Namespace: ns},
-			StringData: map[string]string{"sendgrid-verification-key": "not-checked-by-the-manager"}})).To(Succeed())
+		createSecret(ns, "news-feedback", map[string]string{"sendgrid-verification-key": "not-checked-by-the-manager"})
 		// Without the Secret the Channel waits, naming it.
 		cond := eventuallyReady(ch, metav1.ConditionFalse, "")
 		Expect(cond.Message).To(ContainSubstring("news-links"))
 
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-links", Namespace: ns},
-			StringData: map[string]string{"key": "0123456789abcdef0123456789abcdef"}})).To(Succeed())
-		Eventually(func(g Gomega) {
-			markDeploymentsAvailable(ns)
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ch), ch)).To(Succeed())
-			g.Expect(readyCondition(ch).Status).To(Equal(metav1.ConditionTrue), readyCondition(ch).Message)
-		}, timeout, interval).Should(Succeed())
+		createSecret(ns, "news-links", map[string]string{"key": "0123456789abcdef0123456789abcdef"})
+		eventuallyAvailable(ns, ch, "")
 
-		dep := &appsv1.Deployment{}
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "news-preferences"}, dep)).To(Succeed())
-		pod := dep.Spec.Template.Spec
+		pod := workerPod(ns, "news-preferences", "preferences", "/healthz")
 		c := pod.Containers[0]
-		Expect(c.Args).To(Equal([]string{"preferences", "--spec=/etc/retention/spec.json"}))
-		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/healthz"))
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/preferences/news")))
 		// spec.preferences.feedback: the providers' keys beside it.
 		Expect(c.VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/secrets/retention/feedback/news")))
