@@ -10,7 +10,6 @@ import (
 // Specs the CRD schema accepts that no worker could run: the check names the
 // field and says what to write instead.
 func TestCheckConnectorsNameTheField(t *testing.T) {
-	sign := v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}
 	tests := []struct {
 		name string
 		err  error
@@ -20,7 +19,7 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 			checkChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587, From: "the shop"}}),
 			`spec.smtp.from: "the shop" is not a mail address`},
 		{"webhook timeout past 100 years",
-			checkChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: sign, Timeout: "6000w"}}),
+			checkChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}, Timeout: "6000w"}}),
 			"spec.webhook.timeout: "},
 		{"two channel kinds",
 			checkChannel(&v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{}, SMTP: &v1alpha1.SMTPChannel{From: "a@b.example"}}),
