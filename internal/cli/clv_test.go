@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -49,13 +48,8 @@ func TestCLVFitCDNOW(t *testing.T) {
 	path := cdnowSample
 	base := []string{"clv", "fit", "--transactions", path, "--format", "cdnow", "--calibration-end", "1997-09-30"}
 	out, _, err := runVerb(t, newCLVCommand(), append(base, "-o", "json")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res clvFitResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode %q: %v", out, err)
-	}
+	decodeOutput(t, out, err, &res)
 	for _, c := range []struct {
 		name      string
 		got, want float64

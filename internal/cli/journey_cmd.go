@@ -20,10 +20,7 @@ import (
 )
 
 func newJourneyCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "journey",
-		Short: "Inspect journeys in the campaign state store",
-	}
+	cmd := &cobra.Command{Use: "journey", Short: "Inspect journeys in the campaign state store"}
 	cmd.AddCommand(newJourneyMembersCommand(opts))
 	return cmd
 }
