@@ -10,7 +10,7 @@ import (
 // Specs the CRD schema accepts that no worker could run: the check names the
 // field and says what to write instead.
 func TestCheckConnectorsNameTheField(t *testing.T) {
-	tests := []struct {
+	for _, tt := range []struct {
 		name string
 		err  error
 		want string
@@ -32,8 +32,7 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 			checkDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: "/data",
 				ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "logs"}}}),
 			"spec.file sets both path and configMapRef"},
-	}
-	for _, tt := range tests {
+	} {
 		if tt.err == nil || !strings.Contains(tt.err.Error(), tt.want) {
 			t.Errorf("%s: error = %v, want it to contain %q", tt.name, tt.err, tt.want)
 		}
