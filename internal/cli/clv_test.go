@@ -1,33 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
-
-// runVerb runs one of this file's verbs under a parent carrying the root's
-// persistent --output flag, so the test does not depend on root.go wiring.
-func runVerb(t *testing.T, verb *cobra.Command, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var output string
-	parent := &cobra.Command{Use: "retentionctl", SilenceUsage: true, SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error { return validateOutput(output) }}
-	parent.PersistentFlags().StringVarP(&output, "output", "o", "table", "output format")
-	parent.AddCommand(verb)
-	var out, errOut bytes.Buffer
-	parent.SetOut(&out)
-	parent.SetErr(&errOut)
-	parent.SetArgs(args)
-	err = parent.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
 
 // cdnowSample is the CDNOW sample shipped in internal/clv/testdata.
 var cdnowSample = filepath.Join("..", "clv", "testdata", "CDNOW_sample.txt")

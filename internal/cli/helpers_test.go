@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,10 +10,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
+
+// runVerb runs one of the verbs of extraCommands under a parent carrying the root's
+// persistent --output flag, so the test does not depend on root.go wiring.
+func runVerb(t *testing.T, verb *cobra.Command, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var output string
+	parent := &cobra.Command{Use: "retentionctl", SilenceUsage: true, SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error { return validateOutput(output) }}
+	parent.PersistentFlags().StringVarP(&output, "output", "o", "table", "output format")
+	parent.AddCommand(verb)
+	var out, errOut bytes.Buffer
+	parent.SetOut(&out)
+	parent.SetErr(&errOut)
+	parent.SetArgs(args)
+	err = parent.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
 
 // decodeOutput is the end of every `-o json` run: the command must have
 // succeeded and printed JSON, which lands in v.
