@@ -154,7 +154,7 @@ func TestWebhookSendSignedJSON(t *testing.T) {
 }
 
 func TestWebhookStatusClassification(t *testing.T) {
-	tests := []struct {
+	for _, tc := range []struct {
 		name           string
 		code           int
 		retryAfter     string
@@ -173,8 +173,7 @@ func TestWebhookStatusClassification(t *testing.T) {
 		{name: "429 transient with Retry-After seconds", code: 429, retryAfter: "7", wantErr: true, wantRetryAfter: 7 * time.Second},
 		{name: "500 transient", code: 500, wantErr: true},
 		{name: "503 transient with Retry-After", code: 503, retryAfter: "2", wantErr: true, wantRetryAfter: 2 * time.Second},
-	}
-	for _, tc := range tests {
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := newWebhookReceiver(t, func(w http.ResponseWriter) {
 				if tc.code == 302 {

@@ -79,7 +79,7 @@ func TestBroadcastDueInEachZone(t *testing.T) {
 }
 
 func TestBroadcastRejectsBadInputNamingIt(t *testing.T) {
-	cases := []struct {
+	for _, c := range []struct {
 		name  string
 		cfg   Config
 		field string
@@ -98,8 +98,7 @@ func TestBroadcastRejectsBadInputNamingIt(t *testing.T) {
 			c.Trigger.SegmentEntry = true
 			return c
 		}(), "trigger", "broadcast (2 set)"},
-	}
-	for _, c := range cases {
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Compile(c.cfg, testChannels)
 			var verr *ValidationError
