@@ -80,10 +80,9 @@ func TestBroadcastDueInEachZone(t *testing.T) {
 
 func TestBroadcastRejectsBadInputNamingIt(t *testing.T) {
 	for _, c := range []struct {
-		name  string
-		cfg   Config
-		field string
-		want  string
+		name        string
+		cfg         Config
+		field, want string
 	}{
 		{"no time", broadcastConfig(BroadcastTrigger{}), "trigger.broadcast.at", "RFC 3339"},
 		{"bad local time", broadcastConfig(BroadcastTrigger{At: broadcastAt, LocalTime: "25:00"}), "trigger.broadcast.localTime", "HH:MM"},
