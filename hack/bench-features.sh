@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.."
 
 CUSTOMERS=${CUSTOMERS:-1000000}
 ORDERS=${ORDERS:-10000000}
-SEED=${SEED:-1}
 OUT=${OUT:-/tmp/retention-bench}
 # shellcheck source=hack/lib/bench-shop.sh
 . hack/lib/bench-shop.sh

@@ -26,13 +26,12 @@ cd "$(dirname "$0")/.."
 
 CUSTOMERS=${CUSTOMERS:-100000}
 ORDERS=${ORDERS:-1000000}
-SEED=${SEED:-1}
-NEW_ORDERS=${NEW_ORDERS:-10000}
-LATE_ORDERS=${LATE_ORDERS:-100}
 OUT=${OUT:-/tmp/retention-bench-incremental}
 # shellcheck source=hack/lib/bench-shop.sh
 . hack/lib/bench-shop.sh
 BENCH_DSN=$(bench_dsn retention_bench_incremental)
+NEW_ORDERS=${NEW_ORDERS:-10000}
+LATE_ORDERS=${LATE_ORDERS:-100}
 RUNS=${RUNS:-1}
 UPDATED_AT=${UPDATED_AT:-0}
 export PGOPTIONS="-c client_min_messages=warning"

@@ -12,16 +12,15 @@
 # EVENTS (200000), BATCH (100), CONCURRENCY (4), TIMEOUT (120s), PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=hack/lib/bench-worker.sh
+. hack/lib/bench-worker.sh
+bench_scratch bench_ingest
 
-PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 EVENTS=${EVENTS:-200000}
 BATCH=${BATCH:-100}
 CONCURRENCY=${CONCURRENCY:-4}
 TIMEOUT=${TIMEOUT:-120s}
 PORT=${PORT:-18090}
-# shellcheck source=hack/lib/bench-worker.sh
-. hack/lib/bench-worker.sh
-bench_scratch bench_ingest
 
 # ticks PID...: CPU time (user+system, in clock ticks) the processes used so far.
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }

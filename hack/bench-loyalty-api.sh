@@ -23,7 +23,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 MEMBERS=${MEMBERS:-4000}
 REQUESTS=${REQUESTS:-4000}
 CONCURRENCY=${CONCURRENCY:-32}

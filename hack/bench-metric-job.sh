@@ -22,7 +22,6 @@ cd "$(dirname "$0")/.."
 
 CUSTOMERS=${CUSTOMERS:-1000000}
 ORDERS=${ORDERS:-10000000}
-SEED=${SEED:-1}
 OUT=${OUT:-/tmp/retention-bench-metric-job}
 # shellcheck source=hack/lib/bench-shop.sh
 . hack/lib/bench-shop.sh

@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.."
 
 CUSTOMERS=${CUSTOMERS:-100000}
 ORDERS=${ORDERS:-1000000}
-SEED=${SEED:-1}
 COUNT=${COUNT:-3}
 OUT=${OUT:-/tmp/retention-bench-shards}
 # shellcheck source=hack/lib/bench-shop.sh

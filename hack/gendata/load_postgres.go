@@ -16,8 +16,7 @@ import (
 // loadPostgres replaces the default tables and fills them with COPY (binary),
 // one table per pass, then builds the customer_id indexes and analyzes, which
 // is much faster than maintaining indexes row by row.
-func loadPostgres(ctx context.Context, dsn string, g *generator) (counts, error) {
-	var n counts
+func loadPostgres(ctx context.Context, dsn string, g *generator) (n counts, err error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return n, fmt.Errorf("connect: %w", err)

@@ -1,10 +1,11 @@
 # shellcheck shell=bash
 # Sourced by the hack/bench-*.sh scripts that time runs over hack/gendata's
 # synthetic shop in a PostgreSQL database of their own. Before sourcing, the
-# script sets CUSTOMERS, ORDERS and SEED (the shop's size) and OUT (its work
-# directory, holding the gendata binary); PGBASE names the server
-# (default postgres://postgres@127.0.0.1:5432).
+# script sets CUSTOMERS and ORDERS (the shop's size) and OUT (its work
+# directory, holding the gendata binary); SEED is gendata's seed (default 1),
+# PGBASE names the server (default postgres://postgres@127.0.0.1:5432).
 
+SEED=${SEED:-1}
 PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
 ADMIN_DSN="$PGBASE/postgres?sslmode=disable"
 

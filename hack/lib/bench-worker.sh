@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # Sourced by the black-box load benchmarks of the shipped worker
-# (bench-ingest.sh, bench-loyalty-api.sh). Before sourcing, the script sets
-# PGURL (the PostgreSQL server). bench_scratch gives it a fresh database and
-# a work directory, both removed on exit together with the worker it
-# started (worker_pid).
+# (bench-ingest.sh, bench-loyalty-api.sh). PGURL names the PostgreSQL server
+# (default postgres://postgres@127.0.0.1:5432). bench_scratch gives the
+# script a fresh database and a work directory, both removed on exit
+# together with the worker it started (worker_pid).
+
+PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 
 # bench_scratch NAME: sets DB to NAME_<pid>, work to a new temporary
 # directory and worker_pid to empty, and removes them all on exit.

@@ -49,13 +49,7 @@ func TestNewWebhookStackRetriesAndSigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(context.Background(), testMessage()); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	reqs := rcv.requests()
-	if len(reqs) != 3 {
-		t.Fatalf("attempts = %d, want 3", len(reqs))
-	}
+	reqs := rcv.sendOnce(t, s, 3)
 	last := reqs[2]
 	if err := VerifySignature([]byte("whsec_value_123"), last.Header.Get(SignatureHeader), last.Body, time.Minute, time.Now()); err != nil {
 		t.Errorf("signature with secret read from file does not verify: %v", err)

@@ -63,12 +63,9 @@ func TestRetryAgainstWebhookReceiver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := newWebhookReceiver(t, tc.script...)
-			w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := rcv.sender(t)
 			clk := &fakeClock{t: time.Unix(1700000000, 0)}
-			err = newTestRetrying(w, policy, clk).Send(context.Background(), testMessage())
+			err := newTestRetrying(w, policy, clk).Send(context.Background(), testMessage())
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}

@@ -122,13 +122,21 @@ func TestSMTPSendReachesLoopbackServer(t *testing.T) {
 	}
 }
 
-func TestMessageIDIsStableAcrossResends(t *testing.T) {
+// plainSMTP is a sender from news@shop.example to a local server without
+// TLS or auth, and the backend that records what it receives.
+func plainSMTP(t *testing.T) (*recordingBackend, *SMTPSender) {
+	t.Helper()
 	be := &recordingBackend{}
 	port := startSMTPServer(t, be, nil, false)
 	s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSNone}, SMTPCredentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return be, s
+}
+
+func TestMessageIDIsStableAcrossResends(t *testing.T) {
+	be, s := plainSMTP(t)
 	msg := Message{IdempotencyKey: "k-1", To: "a@example.com", Subject: "s", Body: "b"}
 	other := Message{IdempotencyKey: "k-2", To: "a@example.com", Subject: "s", Body: "b"}
 	for _, m := range []Message{msg, msg, other} {
@@ -248,12 +256,7 @@ func TestSMTPConfigErrors(t *testing.T) {
 }
 
 func TestSMTPConcurrentSends(t *testing.T) {
-	be := &recordingBackend{}
-	port := startSMTPServer(t, be, nil, false)
-	s, err := NewSMTPSender(senderconfig.SMTPConfig{Host: "127.0.0.1", Port: port, From: "news@shop.example", TLS: senderconfig.TLSNone}, SMTPCredentials{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	be, s := plainSMTP(t)
 	const n = 8
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {

@@ -11,11 +11,7 @@ import (
 // A webhook message with links carries them in its signed JSON payload.
 func TestWebhookPayloadCarriesUnsubscribeLinks(t *testing.T) {
 	rcv := newWebhookReceiver(t)
-	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := rcv.sender(t)
 	msg := testMessage()
 	msg.Unsubscribe = &Unsubscribe{URL: "https://p.example/unsubscribe/v1.a.b", PreferencesURL: "https://p.example/preferences/v1.a.b",
 		Mailto: "mailto:u@p.example"}

@@ -58,6 +58,31 @@ func newWebhookReceiver(t *testing.T, script ...func(w http.ResponseWriter)) *we
 	return r
 }
 
+// sender is a webhook sender posting to the receiver, closed when the test ends.
+func (r *webhookReceiver) sender(t *testing.T) *WebhookSender {
+	t.Helper()
+	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: r.srv.URL}, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	return w
+}
+
+// sendOnce sends testMessage through s and returns what the receiver got,
+// which must be n requests.
+func (r *webhookReceiver) sendOnce(t *testing.T, s Sender, n int) []capturedRequest {
+	t.Helper()
+	if err := s.Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	reqs := r.requests()
+	if len(reqs) != n {
+		t.Fatalf("receiver got %d requests, want %d", len(reqs), n)
+	}
+	return reqs
+}
+
 func (r *webhookReceiver) requests() []capturedRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -93,13 +118,7 @@ func TestWebhookSendSignedJSON(t *testing.T) {
 	}
 	defer w.Close()
 	before := time.Now()
-	if err := w.Send(context.Background(), testMessage()); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	reqs := rcv.requests()
-	if len(reqs) != 1 {
-		t.Fatalf("receiver got %d requests, want 1", len(reqs))
-	}
+	reqs := rcv.sendOnce(t, w, 1)
 	r := reqs[0]
 	for k, want := range map[string]string{
 		"Idempotency-Key": "winback/step-1/cust-42", "Content-Type": "application/json", "X-Api-Key": "gw-1", "X-Trace": "abc",
@@ -135,7 +154,7 @@ func TestWebhookSendSignedJSON(t *testing.T) {
 }
 
 func TestWebhookStatusClassification(t *testing.T) {
-	tests := []struct {
+	for _, tc := range []struct {
 		name           string
 		code           int
 		retryAfter     string
@@ -154,8 +173,7 @@ func TestWebhookStatusClassification(t *testing.T) {
 		{name: "429 transient with Retry-After seconds", code: 429, retryAfter: "7", wantErr: true, wantRetryAfter: 7 * time.Second},
 		{name: "500 transient", code: 500, wantErr: true},
 		{name: "503 transient with Retry-After", code: 503, retryAfter: "2", wantErr: true, wantRetryAfter: 2 * time.Second},
-	}
-	for _, tc := range tests {
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := newWebhookReceiver(t, func(w http.ResponseWriter) {
 				if tc.code == 302 {
@@ -163,11 +181,8 @@ func TestWebhookStatusClassification(t *testing.T) {
 				}
 				status(tc.code, tc.retryAfter)(w)
 			})
-			w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = w.Send(context.Background(), testMessage())
+			w := rcv.sender(t)
+			err := w.Send(context.Background(), testMessage())
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -231,11 +246,7 @@ func TestWebhookNetworkErrorIsTransient(t *testing.T) {
 
 func TestWebhookReusesConnections(t *testing.T) {
 	rcv := newWebhookReceiver(t)
-	w, err := NewWebhookSender(senderconfig.WebhookConfig{AllowLoopback: true, URL: rcv.srv.URL}, testSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := rcv.sender(t)
 	for i := 0; i < 200; i++ {
 		if err := w.Send(context.Background(), testMessage()); err != nil {
 			t.Fatal(err)

@@ -45,12 +45,7 @@ type gammaGammaFit struct {
 
 // newCLVCommand is `retentionctl clv`.
 func newCLVCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "clv",
-		Short: "Customer lifetime value models",
-	}
-	cmd.AddCommand(newCLVFitCommand())
-	return cmd
+	return commandGroup("clv", "Customer lifetime value models", newCLVFitCommand())
 }
 
 func newCLVFitCommand() *cobra.Command {
@@ -76,11 +71,7 @@ parameters and log-likelihoods. Orders after the calibration end day are ignored
 			if err != nil {
 				return err
 			}
-			out, _ := cmd.Flags().GetString("output")
-			if done, err := printStructured(cmd.OutOrStdout(), out, res); done || err != nil {
-				return err
-			}
-			return printCLVTable(cmd.OutOrStdout(), res)
+			return printResult(cmd, res, printCLVTable)
 		},
 	}
 	f := cmd.Flags()

@@ -1,34 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
-
-// runVerb runs one of this file's verbs under a parent carrying the root's
-// persistent --output flag, so the test does not depend on root.go wiring.
-func runVerb(t *testing.T, verb *cobra.Command, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var output string
-	parent := &cobra.Command{Use: "retentionctl", SilenceUsage: true, SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error { return validateOutput(output) }}
-	parent.PersistentFlags().StringVarP(&output, "output", "o", "table", "output format")
-	parent.AddCommand(verb)
-	var out, errOut bytes.Buffer
-	parent.SetOut(&out)
-	parent.SetErr(&errOut)
-	parent.SetArgs(args)
-	err = parent.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
 
 // cdnowSample is the CDNOW sample shipped in internal/clv/testdata.
 var cdnowSample = filepath.Join("..", "clv", "testdata", "CDNOW_sample.txt")
@@ -49,13 +27,8 @@ func TestCLVFitCDNOW(t *testing.T) {
 	path := cdnowSample
 	base := []string{"clv", "fit", "--transactions", path, "--format", "cdnow", "--calibration-end", "1997-09-30"}
 	out, _, err := runVerb(t, newCLVCommand(), append(base, "-o", "json")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res clvFitResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode %q: %v", out, err)
-	}
+	decodeOutput(t, out, err, &res)
 	for _, c := range []struct {
 		name      string
 		got, want float64

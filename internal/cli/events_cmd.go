@@ -42,9 +42,7 @@ type eventsSendOptions struct {
 
 // newEventsCommand is `retentionctl events`.
 func newEventsCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Send test events to a DataSource's ingestion API"}
-	cmd.AddCommand(newEventsSendCommand())
-	return cmd
+	return commandGroup("events", "Send test events to a DataSource's ingestion API", newEventsSendCommand())
 }
 
 func newEventsSendCommand() *cobra.Command {

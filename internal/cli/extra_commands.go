@@ -16,3 +16,10 @@ func extraCommands() []*cobra.Command {
 		newFeedbackCommand(),
 	}
 }
+
+// commandGroup is a parent command that only holds its subcommands.
+func commandGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.AddCommand(subs...)
+	return cmd
+}

@@ -31,9 +31,7 @@ type feedbackSendOptions struct {
 // newFeedbackCommand is `retentionctl feedback`: the counterpart of
 // `events send` for a Channel's bounce and complaint webhook.
 func newFeedbackCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "feedback", Short: "Try a Channel's bounce and complaint webhook (docs/deliverability.md)"}
-	cmd.AddCommand(newFeedbackSendCommand(), newFeedbackSendGridKeyCommand())
-	return cmd
+	return commandGroup("feedback", "Try a Channel's bounce and complaint webhook (docs/deliverability.md)", newFeedbackSendCommand(), newFeedbackSendGridKeyCommand())
 }
 
 func newFeedbackSendCommand() *cobra.Command {

@@ -20,12 +20,7 @@ import (
 )
 
 func newJourneyCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "journey",
-		Short: "Inspect journeys in the campaign state store",
-	}
-	cmd.AddCommand(newJourneyMembersCommand(opts))
-	return cmd
+	return commandGroup("journey", "Inspect journeys in the campaign state store", newJourneyMembersCommand(opts))
 }
 
 // member is one row of `journey members`. Customer ids are shown on

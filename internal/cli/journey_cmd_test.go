@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,13 +64,8 @@ c-1       pause  active            2026-03-01T09:00:00Z  2026-03-04T09:00:00Z  1
 		t.Errorf("members:\n%s\nwant:\n%s", out, want)
 	}
 	out, _, err = runCLI(t, "journey", "members", "winback", "-n", "shop", "--state-store", url, "--step", "pause", "--all", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ms []member
-	if err := json.Unmarshal([]byte(out), &ms); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &ms)
 	if len(ms) != 2 || ms[0].CustomerID != "c-2" || ms[1].CustomerID != "c-1" || !ms[0].Holdout {
 		t.Errorf("--step pause: %+v", ms)
 	}

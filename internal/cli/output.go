@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -34,4 +35,14 @@ func printStructured(w io.Writer, format string, v any) (bool, error) {
 		return true, err
 	}
 	return false, nil
+}
+
+// printResult prints res as the root's -o asks (read from the flags, for
+// the verbs built without the shared options): JSON or YAML, else table.
+func printResult[R any](cmd *cobra.Command, res R, table func(io.Writer, R) error) error {
+	out, _ := cmd.Flags().GetString("output")
+	if done, err := printStructured(cmd.OutOrStdout(), out, res); done || err != nil {
+		return err
+	}
+	return table(cmd.OutOrStdout(), res)
 }

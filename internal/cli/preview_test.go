@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,22 +64,29 @@ spec:
 	if err := os.Mkdir(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write("data/customers.csv", `id,email,timezone,created_at,attributes,consent_email,consent_sms
+	for name, body := range previewShopCSV() {
+		write("data/"+name, body)
+	}
+	return dir
+}
+
+// previewShopCSV is the data of previewFixture's six customers, by file.
+func previewShopCSV() map[string]string {
+	customers := `id,email,timezone,created_at,attributes,consent_email,consent_sms
 a1,a1.jones@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},true,false
 a2,a2@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},false,false
 a3,a3@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},true,false
 a4,a4@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},true,false
 a5,a5@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},true,false
 a6,a6@shop.example,Europe/Berlin,2025-01-01T00:00:00Z,{},true,false
-`)
+`
 	orders := "customer_id,order_id,amount,occurred_at\n"
 	for id, n := range map[string]int{"a1": 3, "a2": 2, "a3": 1, "a4": 2, "a6": 4} {
 		for i := 0; i < n; i++ {
 			orders += id + "," + id + "-" + string(rune('0'+i)) + ",10.00,2025-0" + string(rune('2'+i)) + "-01T00:00:00Z\n"
 		}
 	}
-	write("data/orders.csv", orders)
-	return dir
+	return map[string]string{"customers.csv": customers, "orders.csv": orders}
 }
 
 func previewArgs(dir string, extra ...string) []string {
@@ -92,13 +98,8 @@ func previewArgs(dir string, extra ...string) []string {
 func TestPreviewCountsAndSamples(t *testing.T) {
 	dir := previewFixture(t, "0")
 	out, _, err := runCLI(t, previewArgs(dir, "--sample", "2", "-o", "json")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r previewResult
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &r)
 	if r.Scanned != 6 || r.Audience != 4 || r.Holdout != 0 || r.Treatment != 4 || r.ConsentSuppressed != 1 {
 		t.Errorf("scanned %d audience %d holdout %d treatment %d suppressed %d; want 6 4 0 4 1",
 			r.Scanned, r.Audience, r.Holdout, r.Treatment, r.ConsentSuppressed)
@@ -130,13 +131,8 @@ func TestPreviewCountsAndSamples(t *testing.T) {
 func TestPreviewHoldoutSplit(t *testing.T) {
 	dir := previewFixture(t, "50")
 	out, _, err := runCLI(t, previewArgs(dir, "--sample", "4", "-o", "json")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r previewResult
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &r)
 	// The worker's assignment for each member decides the split.
 	held := map[string]bool{}
 	for _, id := range []string{"a1", "a2", "a4", "a6"} {
@@ -184,13 +180,8 @@ func TestPreviewSamplesDemoData(t *testing.T) {
 	out, _, err := runCLI(t, "preview", "-f", s+"50-playbooks.yaml", "--name", "at-risk-winback", "--segment", s+"30-segments.yaml",
 		"--datasource", s+"10-datasource.yaml", "--datasource", s+"03-demo-data.yaml", "--channels", s+"20-channels.yaml",
 		"--as-of", "2026-11-01", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r previewResult
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &r)
 	if r.Scanned != int64(rows) || r.Audience == 0 || r.Audience != r.Holdout+r.Treatment || len(r.Samples) == 0 {
 		t.Errorf("scanned %d (want %d), audience %d = holdout %d + treatment %d, %d samples", r.Scanned, rows, r.Audience, r.Holdout, r.Treatment, len(r.Samples))
 	}
@@ -198,12 +189,8 @@ func TestPreviewSamplesDemoData(t *testing.T) {
 
 func TestMaskAddress(t *testing.T) {
 	for in, want := range map[string]string{
-		"jane.doe@example.com": "j*******@e******.com",
-		"a@b.co":               "a@b.co",
-		"x@localhost":          "x@l********",
-		"+491701234567":        "***********67",
-		"12":                   "**",
-		"":                     "",
+		"jane.doe@example.com": "j*******@e******.com", "a@b.co": "a@b.co", "x@localhost": "x@l********", // mail: local part and domain
+		"+491701234567": "***********67", "12": "**", "": "", // others: starred but the last two runes, all when that short
 	} {
 		if got := maskAddress(in); got != want {
 			t.Errorf("maskAddress(%q) = %q, want %q", in, got, want)
@@ -224,13 +211,8 @@ func TestPreviewEventTemplate(t *testing.T) {
 		t.Fatalf("without --event: err %v, want one naming --event", err)
 	}
 	out, _, err := runCLI(t, append(args, "--event", `{"total":54.5,"items":[{"name":"Blue Mug"},{"name":"Tea Sampler"}]}`)...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r previewResult
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &r)
 	if len(r.Samples) != 1 || r.Samples[0].Body != "Still thinking it over? Your cart holds Blue Mug, Tea Sampler. It is saved for you." {
 		t.Fatalf("samples %+v", r.Samples)
 	}

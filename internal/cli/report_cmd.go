@@ -22,7 +22,20 @@ func newReportCommand(opts *globalOptions) *cobra.Command {
 report ConfigMap (<name>-<component>-report, key summary.json), and prints the
 figures; for a Segment also a cohort retention heatmap and retention curve.`,
 	}
-	cmd.AddCommand(newReportSegmentCommand(opts), newReportPlaybookCommand(opts), newReportLoyaltyCommand(opts))
+	cmd.AddCommand(newReportSegmentCommand(opts))
+	// The kinds without flags of their own: one NAME, printed as text or -o.
+	for _, k := range []struct {
+		use, short, example string
+		run                 func(cmd *cobra.Command, opts *globalOptions, name string) error
+	}{
+		{"playbook NAME", "Playbook enrolment, sends, suppressions, conversions by arm, lift, variants, and journeys per step",
+			"  retentionctl report playbook at-risk-winback -n shop", reportPlaybook},
+		{"loyalty NAME", "LoyaltyProgram members per tier, points outstanding, liability and redemption rate",
+			"  retentionctl report loyalty rewards -n shop", reportLoyalty},
+	} {
+		cmd.AddCommand(&cobra.Command{Use: k.use, Short: k.short, Example: k.example, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error { return k.run(cmd, opts, args[0]) }})
+	}
 	return cmd
 }
 
@@ -154,23 +167,17 @@ type playbookReport struct {
 	Summary *report.Playbook        `json:"summary,omitempty"`
 }
 
-func newReportPlaybookCommand(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:     "playbook NAME",
-		Short:   "Playbook enrolment, sends, suppressions, conversions by arm, lift, variants, and journeys per step",
-		Example: "  retentionctl report playbook at-risk-winback -n shop",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReport(cmd, opts, args[0], "Playbook", workload.ComponentCampaign,
-				func(name string, pb *v1alpha1.Playbook, sum *report.Playbook) (playbookReport, error) {
-					rep := playbookReport{Name: name, Status: pb.Status, Summary: sum}
-					for _, s := range pb.Spec.Steps {
-						rep.Steps = append(rep.Steps, s.Name)
-					}
-					return rep, nil
-				}, printPlaybookReport)
-		},
-	}
+// reportPlaybook is `report playbook NAME`: the status with the step names
+// from the spec, and the campaign worker's summary.
+func reportPlaybook(cmd *cobra.Command, opts *globalOptions, name string) error {
+	return runReport(cmd, opts, name, "Playbook", workload.ComponentCampaign,
+		func(name string, pb *v1alpha1.Playbook, sum *report.Playbook) (playbookReport, error) {
+			rep := playbookReport{Name: name, Status: pb.Status, Summary: sum}
+			for _, s := range pb.Spec.Steps {
+				rep.Steps = append(rep.Steps, s.Name)
+			}
+			return rep, nil
+		}, printPlaybookReport)
 }
 
 // loyaltyReport is what `report loyalty` prints with -o json|yaml.
@@ -180,20 +187,14 @@ type loyaltyReport struct {
 	Summary *report.Loyalty               `json:"summary,omitempty"`
 }
 
-func newReportLoyaltyCommand(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:     "loyalty NAME",
-		Short:   "LoyaltyProgram members per tier, points outstanding, liability and redemption rate",
-		Example: "  retentionctl report loyalty rewards -n shop",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var spec v1alpha1.LoyaltyProgramSpec
-			return runReport(cmd, opts, args[0], "LoyaltyProgram", workload.ComponentLoyalty,
-				func(name string, lp *v1alpha1.LoyaltyProgram, sum *report.Loyalty) (loyaltyReport, error) {
-					spec = lp.Spec
-					return loyaltyReport{Name: name, Status: lp.Status, Summary: sum}, nil
-				},
-				func(out io.Writer, rep loyaltyReport) error { return printLoyaltyReport(out, rep, spec) })
+// reportLoyalty is `report loyalty NAME`: the text needs the spec (tiers)
+// beside the status and summary.
+func reportLoyalty(cmd *cobra.Command, opts *globalOptions, name string) error {
+	var spec v1alpha1.LoyaltyProgramSpec
+	return runReport(cmd, opts, name, "LoyaltyProgram", workload.ComponentLoyalty,
+		func(name string, lp *v1alpha1.LoyaltyProgram, sum *report.Loyalty) (loyaltyReport, error) {
+			spec = lp.Spec
+			return loyaltyReport{Name: name, Status: lp.Status, Summary: sum}, nil
 		},
-	}
+		func(out io.Writer, rep loyaltyReport) error { return printLoyaltyReport(out, rep, spec) })
 }

@@ -47,15 +47,37 @@ func ensureNamespace(t *testing.T, c client.Client, ns string) {
 	}
 }
 
-// newNamespace creates a uniquely named namespace, so the tests repeat
-// (go test -count=N) against one API server.
-func newNamespace(t *testing.T, c client.Client, prefix string) string {
+// reportCluster is the test API server with a new, uniquely named
+// namespace in it (so the tests repeat, go test -count=N, against one API
+// server): the client, the kubeconfig path and the namespace.
+func reportCluster(t *testing.T, prefix string) (client.Client, string, string) {
 	t.Helper()
+	c, kubeconfig := apiServer(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
 	if err := c.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)
 	}
-	return ns.Name
+	return c, kubeconfig, ns.Name
+}
+
+// createReportConfigMap stores sum as the report ConfigMap name holds it.
+func createReportConfigMap(t *testing.T, c client.Client, ns, name string, sum any) {
+	t.Helper()
+	raw, _ := json.Marshal(sum)
+	if err := c.Create(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Data: map[string]string{report.Key: string(raw)}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outputHas checks that out contains each of wants.
+func outputHas(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 // cohorts24 is a 24-cohort triangular matrix with known values:
@@ -77,9 +99,8 @@ func cohorts24() *report.Cohorts {
 var ansiCodes = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestReportSegmentFromCluster(t *testing.T) {
-	c, kubeconfig := apiServer(t)
+	c, kubeconfig, ns := reportCluster(t, "report-seg")
 	ctx := context.Background()
-	ns := newNamespace(t, c, "report-seg")
 	seg := &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Name: "at-risk", Namespace: ns},
 		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop-data"},
 			Criteria: "customer.recencyDays > 90.0", Metrics: []v1alpha1.MetricName{"retentionRate", "cohortRetention"}}}
@@ -94,12 +115,7 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	}
 	runTime := time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC)
 	sum := report.Segment{RunTime: runTime, Succeeded: true, DataSourceReachable: true, Size: 1234, Customers: 5000, Cohorts: cohorts24()}
-	raw, _ := json.Marshal(sum)
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "at-risk-metrics-report", Namespace: ns},
-		Data: map[string]string{report.Key: string(raw)}}
-	if err := c.Create(ctx, cm); err != nil {
-		t.Fatal(err)
-	}
+	createReportConfigMap(t, c, ns, "at-risk-metrics-report", sum)
 
 	dir := t.TempDir()
 	pngPath, htmlPath := filepath.Join(dir, "c.png"), filepath.Join(dir, "c.html")
@@ -107,17 +123,13 @@ func TestReportSegmentFromCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
-		"Segment " + ns + "/at-risk  Ready=True (Succeeded): metric job ran",
+	outputHas(t, out,
+		"Segment "+ns+"/at-risk  Ready=True (Succeeded): metric job ran",
 		"size                      1234", "entered (last run)        12", "customers in data source  5000",
 		"retentionRate             34.5",
 		"2025-12  123 ", // last cohort row: label, size
 		"average retention by months since first order",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	for _, line := range strings.Split(out, "\n") {
 		if w := utf8.RuneCountInString(ansiCodes.ReplaceAllString(line, "")); w > 100 {
 			t.Errorf("line is %d columns: %q", w, line)
@@ -146,13 +158,8 @@ func TestReportSegmentFromCluster(t *testing.T) {
 
 	// -o json carries the same numbers, plus the curve.
 	out, _, err = runCLI(t, "report", "segment", "at-risk", "-n", ns, "--kubeconfig", kubeconfig, "-o", "json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got segmentReport
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	decodeOutput(t, out, err, &got)
 	if *got.Status.Size != 1234 || got.Summary.Cohorts.Rows[0][1] != 29 || len(got.RetentionCurve) != 24 {
 		t.Errorf("json report: size %v, rows[0][1] %v, curve %d months", *got.Status.Size, got.Summary.Cohorts.Rows[0][1], len(got.RetentionCurve))
 	}
@@ -168,9 +175,8 @@ func TestReportSegmentFromCluster(t *testing.T) {
 }
 
 func TestReportPlaybookFromCluster(t *testing.T) {
-	c, kubeconfig := apiServer(t)
+	c, kubeconfig, ns := reportCluster(t, "report-pb")
 	ctx := context.Background()
-	ns := newNamespace(t, c, "report-pb")
 	pb := &v1alpha1.Playbook{ObjectMeta: metav1.ObjectMeta{Name: "winback", Namespace: ns},
 		Spec: v1alpha1.PlaybookSpec{SegmentRef: v1alpha1.LocalObjectReference{Name: "at-risk"},
 			Trigger: v1alpha1.Trigger{SegmentEntry: &v1alpha1.SegmentEntryTrigger{}},
@@ -189,35 +195,26 @@ func TestReportPlaybookFromCluster(t *testing.T) {
 	if err := c.Status().Update(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := json.Marshal(report.Playbook{Enrolled: 1000, Steps: map[string]int64{"pause": 250, "mail": 50, "old-step": 1}})
-	if err := c.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "winback-campaign-report", Namespace: ns},
-		Data: map[string]string{report.Key: string(raw)}}); err != nil {
-		t.Fatal(err)
-	}
+	createReportConfigMap(t, c, ns, "winback-campaign-report", report.Playbook{Enrolled: 1000, Steps: map[string]int64{"pause": 250, "mail": 50, "old-step": 1}})
 	out, _, err := runCLI(t, "report", "playbook", "winback", "-n", ns, "--kubeconfig", kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
+	outputHas(t, out,
 		"ENROLLED  ACTIVE  COMPLETED  EXITED  SENT  FAILED\n1000      300     600        100     1500  2\n",
 		"messages 1549 = sent 1500 + failed 2 + pending 0 + suppressed 47 (consent 40, frequencyCap 7)",
 		"treatment  900       90         10.0%",
 		"holdout    100       5          5.0%",
 		"lift 5.00 percentage points, 95% interval [0.10, 9.90]\n",
 		"STEP                ACTIVE\nmail                50\npause               250\ndone                0\nold-step (removed)  1\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 // A Segment whose metric job has not reported yet: figures from status,
 // a clear note instead of the heatmap, and --png refuses with the fix.
 func TestReportSegmentBeforeFirstRun(t *testing.T) {
-	c, kubeconfig := apiServer(t)
+	c, kubeconfig, ns := reportCluster(t, "report-new")
 	ctx := context.Background()
-	ns := newNamespace(t, c, "report-new")
 	seg := &v1alpha1.Segment{ObjectMeta: metav1.ObjectMeta{Name: "fresh", Namespace: ns},
 		Spec: v1alpha1.SegmentSpec{DataSourceRef: v1alpha1.LocalObjectReference{Name: "shop-data"}, Criteria: "customer.frequency >= 1"}}
 	if err := c.Create(ctx, seg); err != nil {
@@ -227,11 +224,7 @@ func TestReportSegmentBeforeFirstRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Ready=Unknown (no status yet)", "last run never", "size                -", "no cohort matrix yet (add cohortRetention to spec.metrics)"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	outputHas(t, out, "Ready=Unknown (no status yet)", "last run never", "size                -", "no cohort matrix yet (add cohortRetention to spec.metrics)")
 	_, _, err = runCLI(t, "report", "segment", "fresh", "-n", ns, "--kubeconfig", kubeconfig, "--png", filepath.Join(t.TempDir(), "x.png"))
 	if err == nil || !strings.Contains(err.Error(), "no cohort matrix yet: add cohortRetention to spec.metrics") {
 		t.Errorf("--png without cohorts: %v", err)

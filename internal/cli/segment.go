@@ -36,12 +36,7 @@ type segmentEvalResult struct {
 
 // newSegmentCommand is `retentionctl segment`.
 func newSegmentCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "segment",
-		Short: "Work with Segments locally",
-	}
-	cmd.AddCommand(newSegmentEvalCommand())
-	return cmd
+	return commandGroup("segment", "Work with Segments locally", newSegmentEvalCommand())
 }
 
 type segmentEvalOptions struct {
@@ -74,11 +69,7 @@ RETENTION_DATASOURCE_DSN (the Secret's value).
 			if err != nil {
 				return err
 			}
-			out, _ := cmd.Flags().GetString("output")
-			if done, err := printStructured(cmd.OutOrStdout(), out, res); done || err != nil {
-				return err
-			}
-			return printSegmentTable(cmd.OutOrStdout(), res)
+			return printResult(cmd, res, printSegmentTable)
 		},
 	}
 	f := cmd.Flags()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,10 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/retention-dev/retention-operator/internal/datasource"
-	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 )
 
 // segmentShopCSV is a six-customer shop (all created 2024-01-01). As of
@@ -90,13 +85,8 @@ func TestSegmentEval(t *testing.T) {
 		"--datasource", filepath.Join(dir, "datasource.yaml"), "--data", data, "--as-of", "2024-06-30"}
 
 	out, _, err := runVerb(t, newSegmentCommand(), append(args, "-o", "json")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res segmentEvalResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode %q: %v", out, err)
-	}
+	decodeOutput(t, out, err, &res)
 	want := map[string]string{"retentionRate": "66.67", "repeatPurchaseRate": "33.33", "nps": "25.00"}
 	if res.Segment != "buyers" || res.Customers != 6 || res.Size != 4 || !maps.Equal(res.Metrics, want) {
 		t.Errorf("result %+v, want buyers: 6 customers, size 4, metrics %v", res, want)
@@ -196,38 +186,14 @@ func TestSegmentEvalErrors(t *testing.T) {
 // (the criteria is pushed down into the features query) and requires the
 // same hand-computed results as the CSV run.
 func TestSegmentEvalPostgres(t *testing.T) {
-	db := store.OpenTestPostgres(t)
-	ctx := context.Background()
-	if err := datasource.CreateTables(ctx, db.DB, true); err != nil {
-		t.Fatal(err)
-	}
-	for _, table := range []string{"customers", "orders", "feedback"} {
-		rows := strings.Split(strings.TrimSpace(segmentShopCSV[table+".csv"]), "\n")
-		cols := rows[0]
-		for _, row := range rows[1:] {
-			vals := strings.Split(row, ",")
-			ph := make([]string, len(vals))
-			args := make([]any, len(vals))
-			for i, v := range vals {
-				ph[i], args[i] = fmt.Sprintf("$%d", i+1), v
-			}
-			if _, err := db.Exec(ctx, "INSERT INTO "+table+" ("+cols+") VALUES ("+strings.Join(ph, ",")+")", args...); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	dsn := postgresShop(t, true, segmentShopCSV)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"segment.yaml": evalSegmentYAML, "pg.yaml": evalPostgresDataSourceYAML})
-	t.Setenv("RETENTION_DATASOURCE_DSN", store.SchemaDSN(t, sqldb.TestPostgresDSN(), db))
+	t.Setenv("RETENTION_DATASOURCE_DSN", dsn)
 	out, _, err := runVerb(t, newSegmentCommand(), "segment", "eval", "-f", filepath.Join(dir, "segment.yaml"),
 		"--datasource", filepath.Join(dir, "pg.yaml"), "--as-of", "2024-06-30", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res segmentEvalResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode %q: %v", out, err)
-	}
+	decodeOutput(t, out, err, &res)
 	want := map[string]string{"retentionRate": "66.67", "repeatPurchaseRate": "33.33", "nps": "25.00"}
 	if res.Customers != 6 || res.Size != 4 || !maps.Equal(res.Metrics, want) {
 		t.Errorf("result %+v, want 6 customers, size 4, metrics %v", res, want)

@@ -26,29 +26,28 @@ func podEnv(ctx context.Context, c client.Reader, namespace, podName string, spe
 		vals[k] = v
 	}
 	for _, src := range ctr.EnvFrom {
+		var (
+			what, name string
+			opt        *bool
+			secret     bool
+		)
 		switch {
 		case src.ConfigMapRef != nil:
-			var cm corev1.ConfigMap
-			if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: src.ConfigMapRef.Name}, &cm); err != nil {
-				if optional(src.ConfigMapRef.Optional) {
-					continue
-				}
-				return nil, fmt.Errorf("envFrom configMapRef %q: %w", src.ConfigMapRef.Name, err)
-			}
-			for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
-				set(src.Prefix+k, cm.Data[k])
-			}
+			what, name, opt = "configMapRef", src.ConfigMapRef.Name, src.ConfigMapRef.Optional
 		case src.SecretRef != nil:
-			var s corev1.Secret
-			if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: src.SecretRef.Name}, &s); err != nil {
-				if optional(src.SecretRef.Optional) {
-					continue
-				}
-				return nil, fmt.Errorf("envFrom secretRef %q: %w", src.SecretRef.Name, err)
+			what, name, opt, secret = "secretRef", src.SecretRef.Name, src.SecretRef.Optional, true
+		default:
+			continue
+		}
+		data, err := objectData(ctx, c, namespace, name, secret)
+		if err != nil {
+			if optional(opt) {
+				continue
 			}
-			for _, k := range slices.Sorted(maps.Keys(s.Data)) {
-				set(src.Prefix+k, string(s.Data[k]))
-			}
+			return nil, fmt.Errorf("envFrom %s %q: %w", what, name, err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(data)) {
+			set(src.Prefix+k, data[k])
 		}
 	}
 	for _, e := range ctr.Env {
@@ -75,26 +74,10 @@ func valueFrom(ctx context.Context, c client.Reader, namespace, podName string, 
 	switch {
 	case src.SecretKeyRef != nil:
 		ref := src.SecretKeyRef
-		var s corev1.Secret
-		if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &s); err != nil {
-			return "", optional(ref.Optional), ignoreIf(optional(ref.Optional), fmt.Errorf("secretKeyRef %s: %w", ref.Name, err))
-		}
-		b, ok := s.Data[ref.Key]
-		if !ok {
-			return "", optional(ref.Optional), ignoreIf(optional(ref.Optional), fmt.Errorf("secretKeyRef: Secret %s has no key %q", ref.Name, ref.Key))
-		}
-		return string(b), false, nil
+		return keyValue(ctx, c, namespace, "secretKeyRef", "Secret", ref.Name, ref.Key, ref.Optional)
 	case src.ConfigMapKeyRef != nil:
 		ref := src.ConfigMapKeyRef
-		var cm corev1.ConfigMap
-		if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &cm); err != nil {
-			return "", optional(ref.Optional), ignoreIf(optional(ref.Optional), fmt.Errorf("configMapKeyRef %s: %w", ref.Name, err))
-		}
-		v, ok := cm.Data[ref.Key]
-		if !ok {
-			return "", optional(ref.Optional), ignoreIf(optional(ref.Optional), fmt.Errorf("configMapKeyRef: ConfigMap %s has no key %q", ref.Name, ref.Key))
-		}
-		return v, false, nil
+		return keyValue(ctx, c, namespace, "configMapKeyRef", "ConfigMap", ref.Name, ref.Key, ref.Optional)
 	case src.FieldRef != nil:
 		switch path := src.FieldRef.FieldPath; path {
 		case "metadata.name":
@@ -145,6 +128,40 @@ func expand(s string, vals map[string]string) string {
 }
 
 func optional(p *bool) bool { return p != nil && *p }
+
+// keyValue is what key holds in the Secret or ConfigMap (kind) name, for the
+// env field of that name; a missing object or key is skipped when optional.
+func keyValue(ctx context.Context, c client.Reader, namespace, field, kind, name, key string, opt *bool) (value string, skip bool, err error) {
+	data, err := objectData(ctx, c, namespace, name, kind == "Secret")
+	if err != nil {
+		return "", optional(opt), ignoreIf(optional(opt), fmt.Errorf("%s %s: %w", field, name, err))
+	}
+	v, ok := data[key]
+	if !ok {
+		return "", optional(opt), ignoreIf(optional(opt), fmt.Errorf("%s: %s %s has no key %q", field, kind, name, key))
+	}
+	return v, false, nil
+}
+
+// objectData is the data of the ConfigMap, or when secret the Secret, name:
+// a Secret's bytes as text.
+func objectData(ctx context.Context, c client.Reader, namespace, name string, secret bool) (map[string]string, error) {
+	key := client.ObjectKey{Namespace: namespace, Name: name}
+	if !secret {
+		var cm corev1.ConfigMap
+		err := c.Get(ctx, key, &cm)
+		return cm.Data, err
+	}
+	var s corev1.Secret
+	if err := c.Get(ctx, key, &s); err != nil {
+		return nil, err
+	}
+	data := make(map[string]string, len(s.Data))
+	for k, v := range s.Data {
+		data[k] = string(v)
+	}
+	return data, nil
+}
 
 func ignoreIf(cond bool, err error) error {
 	if cond {

@@ -46,48 +46,36 @@ func collectRows(ctx context.Context, c client.Reader) ([]row, error) {
 		}
 		rows = append(rows, row{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), Ready: st, Current: cur, Figures: figures})
 	}
-	var ds v1alpha1.DataSourceList
-	if err := c.List(ctx, &ds); err != nil {
-		return nil, err
+	var (
+		ds   v1alpha1.DataSourceList
+		chs  v1alpha1.ChannelList
+		segs v1alpha1.SegmentList
+		lps  v1alpha1.LoyaltyProgramList
+		pbs  v1alpha1.PlaybookList
+	)
+	for _, list := range []client.ObjectList{&ds, &chs, &segs, &lps, &pbs} {
+		if err := c.List(ctx, list); err != nil {
+			return nil, err
+		}
 	}
-	for i := range ds.Items {
-		o := &ds.Items[i]
+	each(ds.Items, func(o *v1alpha1.DataSource) {
 		add(o, "DataSource", o.Status.Conditions, readyReason(o.Status.Conditions))
-	}
-	var chs v1alpha1.ChannelList
-	if err := c.List(ctx, &chs); err != nil {
-		return nil, err
-	}
-	for i := range chs.Items {
-		o := &chs.Items[i]
-		add(o, "Channel", o.Status.Conditions, readyReason(o.Status.Conditions))
-	}
-	var segs v1alpha1.SegmentList
-	if err := c.List(ctx, &segs); err != nil {
-		return nil, err
-	}
-	for i := range segs.Items {
-		o := &segs.Items[i]
-		add(o, "Segment", o.Status.Conditions, segmentFigures(&o.Status))
-	}
-	var lps v1alpha1.LoyaltyProgramList
-	if err := c.List(ctx, &lps); err != nil {
-		return nil, err
-	}
-	for i := range lps.Items {
-		o := &lps.Items[i]
+	})
+	each(chs.Items, func(o *v1alpha1.Channel) { add(o, "Channel", o.Status.Conditions, readyReason(o.Status.Conditions)) })
+	each(segs.Items, func(o *v1alpha1.Segment) { add(o, "Segment", o.Status.Conditions, segmentFigures(&o.Status)) })
+	each(lps.Items, func(o *v1alpha1.LoyaltyProgram) {
 		add(o, "LoyaltyProgram", o.Status.Conditions,
 			fmt.Sprintf("members=%d liability=%s %s", o.Status.Members, orDash(o.Status.Liability), o.Spec.Currency))
-	}
-	var pbs v1alpha1.PlaybookList
-	if err := c.List(ctx, &pbs); err != nil {
-		return nil, err
-	}
-	for i := range pbs.Items {
-		o := &pbs.Items[i]
-		add(o, "Playbook", o.Status.Conditions, playbookFigures(&o.Status))
-	}
+	})
+	each(pbs.Items, func(o *v1alpha1.Playbook) { add(o, "Playbook", o.Status.Conditions, playbookFigures(&o.Status)) })
 	return rows, nil
+}
+
+// each calls fn with a pointer to every item, in order.
+func each[T any](items []T, fn func(*T)) {
+	for i := range items {
+		fn(&items[i])
+	}
 }
 
 func readyReason(conds []metav1.Condition) string {

@@ -10,33 +10,6 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 )
 
-func TestFigures(t *testing.T) {
-	tests := []struct {
-		name string
-		got  string
-		want string
-	}{
-		{"segment before its first run", segmentFigures(&v1alpha1.SegmentStatus{}), "waiting for the first metric run"},
-		{"segment measured", segmentFigures(&v1alpha1.SegmentStatus{Size: ptr.To[int64](40), Entered: 3, Exited: 1}),
-			"size=40 entered=3 exited=1"},
-		{"segment with retention", segmentFigures(&v1alpha1.SegmentStatus{Size: ptr.To[int64](0),
-			Metrics: map[string]string{"retentionRate": "83.33", "churnRate": "16.67"}}),
-			"size=0 entered=0 exited=0 retention=83.33%"},
-		{"playbook sums suppressed reasons", playbookFigures(&v1alpha1.PlaybookStatus{Enrolled: 40, Sent: 11,
-			Suppressed: map[string]int64{"holdout": 8, "consent": 31}, Lift: "1.50pp"}),
-			"enrolled=40 sent=11 suppressed=39 lift=1.50pp"},
-		{"suspended playbook without lift", playbookFigures(&v1alpha1.PlaybookStatus{Suspended: true}),
-			"enrolled=0 sent=0 suppressed=0 lift=- (suspended)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.got != tt.want {
-				t.Fatalf("got %q, want %q", tt.got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRenderFitsTheWidth(t *testing.T) {
 	rows := []row{
 		{Kind: "Playbook", Name: "at-risk-winback", Ready: "True", Current: true, Figures: "enrolled=40 sent=11 suppressed=39 lift=0.00pp"},
@@ -147,5 +120,29 @@ func TestChangeLogPrintsOnlyChanges(t *testing.T) {
 		"14:05:04 workers 3/3 up\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestFigures(t *testing.T) {
+	for _, tt := range []struct {
+		name, got, want string
+	}{
+		{"segment before its first run", segmentFigures(&v1alpha1.SegmentStatus{}), "waiting for the first metric run"},
+		{"segment measured", segmentFigures(&v1alpha1.SegmentStatus{Size: ptr.To[int64](40), Entered: 3, Exited: 1}),
+			"size=40 entered=3 exited=1"},
+		{"segment with retention", segmentFigures(&v1alpha1.SegmentStatus{Size: ptr.To[int64](0),
+			Metrics: map[string]string{"retentionRate": "83.33", "churnRate": "16.67"}}),
+			"size=0 entered=0 exited=0 retention=83.33%"},
+		{"playbook sums suppressed reasons", playbookFigures(&v1alpha1.PlaybookStatus{Enrolled: 40, Sent: 11,
+			Suppressed: map[string]int64{"holdout": 8, "consent": 31}, Lift: "1.50pp"}),
+			"enrolled=40 sent=11 suppressed=39 lift=1.50pp"},
+		{"suspended playbook without lift", playbookFigures(&v1alpha1.PlaybookStatus{Suspended: true}),
+			"enrolled=0 sent=0 suppressed=0 lift=- (suspended)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Fatalf("got %q, want %q", tt.got, tt.want)
+			}
+		})
 	}
 }

@@ -89,6 +89,9 @@ func decodeMailgun(body []byte) (*mailgunPayload, error) {
 	return &p, nil
 }
 
+// mailgunBounces is the bounce a failed event is, by its severity.
+var mailgunBounces = map[string]store.FeedbackKind{"permanent": store.FeedbackHardBounce, "temporary": store.FeedbackSoftBounce}
+
 // mailgunEvents maps event-data: failed with severity permanent (hard) or
 // temporary (soft), and complained; every other event is ignored.
 func mailgunEvents(p *mailgunPayload) ([]Event, int, error) {
@@ -97,15 +100,14 @@ func mailgunEvents(p *mailgunPayload) ([]Event, int, error) {
 		return nil, 0, badRequest("event-data", "missing")
 	}
 	var kind store.FeedbackKind
-	switch {
-	case d.Event == "complained":
+	switch d.Event {
+	case "complained":
 		kind = store.FeedbackComplaint
-	case d.Event == "failed" && d.Severity == "permanent":
-		kind = store.FeedbackHardBounce
-	case d.Event == "failed" && d.Severity == "temporary":
-		kind = store.FeedbackSoftBounce
-	case d.Event == "failed":
-		return nil, 0, badRequest("event-data.severity", "want permanent or temporary")
+	case "failed":
+		var ok bool
+		if kind, ok = mailgunBounces[d.Severity]; !ok {
+			return nil, 0, badRequest("event-data.severity", "want permanent or temporary")
+		}
 	default:
 		return nil, 1, nil
 	}

@@ -79,11 +79,10 @@ func TestBroadcastDueInEachZone(t *testing.T) {
 }
 
 func TestBroadcastRejectsBadInputNamingIt(t *testing.T) {
-	cases := []struct {
-		name  string
-		cfg   Config
-		field string
-		want  string
+	for _, c := range []struct {
+		name        string
+		cfg         Config
+		field, want string
 	}{
 		{"no time", broadcastConfig(BroadcastTrigger{}), "trigger.broadcast.at", "RFC 3339"},
 		{"bad local time", broadcastConfig(BroadcastTrigger{At: broadcastAt, LocalTime: "25:00"}), "trigger.broadcast.localTime", "HH:MM"},
@@ -98,8 +97,7 @@ func TestBroadcastRejectsBadInputNamingIt(t *testing.T) {
 			c.Trigger.SegmentEntry = true
 			return c
 		}(), "trigger", "broadcast (2 set)"},
-	}
-	for _, c := range cases {
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Compile(c.cfg, testChannels)
 			var verr *ValidationError

@@ -158,32 +158,18 @@ var attributeRefs = func(known map[string]bool, ident []string) {
 
 func walk(n parse.Node, known map[string]bool, dotIsCustomer bool) error {
 	switch n := n.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return nil
+	case *parse.ListNode: // a nil *ListNode or *PipeNode is still a non-nil Node
+		if n != nil {
+			return walkAll(n.Nodes, known, dotIsCustomer)
 		}
-		for _, c := range n.Nodes {
-			if err := walk(c, known, dotIsCustomer); err != nil {
-				return err
-			}
+	case *parse.PipeNode:
+		if n != nil {
+			return walkAll(n.Cmds, known, dotIsCustomer)
 		}
 	case *parse.ActionNode:
 		return walk(n.Pipe, known, dotIsCustomer)
-	case *parse.PipeNode:
-		if n == nil {
-			return nil
-		}
-		for _, c := range n.Cmds {
-			if err := walk(c, known, dotIsCustomer); err != nil {
-				return err
-			}
-		}
 	case *parse.CommandNode:
-		for _, a := range n.Args {
-			if err := walk(a, known, dotIsCustomer); err != nil {
-				return err
-			}
-		}
+		return walkAll(n.Args, known, dotIsCustomer)
 	case *parse.FieldNode:
 		if dotIsCustomer && !known[n.Ident[0]] {
 			return unknownField(n.Ident[0], known)
@@ -210,6 +196,16 @@ func walk(n parse.Node, known map[string]bool, dotIsCustomer bool) error {
 		return walkBranch(&n.BranchNode, known, dotIsCustomer, false)
 	case *parse.TemplateNode:
 		return walk(n.Pipe, known, dotIsCustomer)
+	}
+	return nil
+}
+
+// walkAll walks each node in turn, stopping at the first error.
+func walkAll[N parse.Node](nodes []N, known map[string]bool, dotIsCustomer bool) error {
+	for _, c := range nodes {
+		if err := walk(c, known, dotIsCustomer); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -51,11 +51,7 @@ func TestHeatmapHTML(t *testing.T) {
 // TestHeatmapHTMLEmptyCohortIsNoData: a cohort of size 0 is one "no data"
 // cell across the row, not cells reading 0.0.
 func TestHeatmapHTMLEmptyCohortIsNoData(t *testing.T) {
-	c := &report.Cohorts{
-		Labels: []string{"2025-01", "2025-02", "2025-03"},
-		Sizes:  []int64{120, 0, 95},
-		Rows:   [][]float64{{100, 40, 20}, {0, 0}, {100}},
-	}
+	c := firstQuarter([]int64{120, 0, 95}, []float64{100, 40, 20}, []float64{0, 0}, []float64{100})
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, c, HTMLPage{Caption: testCaption}); err != nil {
 		t.Fatal(err)

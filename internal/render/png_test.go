@@ -19,13 +19,14 @@ func rgba(img image.Image, x, y int) color.RGBA {
 	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
 }
 
+// firstQuarter is three monthly cohorts, 2025-01 to 2025-03.
+func firstQuarter(sizes []int64, rows ...[]float64) *report.Cohorts {
+	return &report.Cohorts{Labels: []string{"2025-01", "2025-02", "2025-03"}, Sizes: sizes, Rows: rows}
+}
+
 func TestHeatmapPNG(t *testing.T) {
 	// Three cohorts; scale max is 40 (largest value after month 0).
-	c := &report.Cohorts{
-		Labels: []string{"2025-01", "2025-02", "2025-03"},
-		Sizes:  []int64{120, 80, 95},
-		Rows:   [][]float64{{100, 40, 20}, {100, 10}, {100}},
-	}
+	c := firstQuarter([]int64{120, 80, 95}, []float64{100, 40, 20}, []float64{100, 10}, []float64{100})
 	var buf bytes.Buffer
 	if err := WritePNG(&buf, c, testCaption); err != nil {
 		t.Fatal(err)
@@ -163,11 +164,7 @@ func TestHeatmapPNGTitleNamesSegmentAndDateWithinTheEdge(t *testing.T) {
 // TestHeatmapPNGEmptyCohortIsNoData: a cohort of size 0 is a grey row with
 // "no data" written on it, not a row of 0.0 cells coloured as 0%.
 func TestHeatmapPNGEmptyCohortIsNoData(t *testing.T) {
-	c := &report.Cohorts{
-		Labels: []string{"2025-01", "2025-02", "2025-03"},
-		Sizes:  []int64{120, 0, 95},
-		Rows:   [][]float64{{100, 40, 20, 10}, {0, 0, 0}, {100, 0}},
-	}
+	c := firstQuarter([]int64{120, 0, 95}, []float64{100, 40, 20, 10}, []float64{0, 0, 0}, []float64{100, 0})
 	img, l, err := HeatmapImage(c, testCaption)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"regexp"
 	"strings"
@@ -16,6 +17,26 @@ var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // visibleWidth is a line's width on a terminal: runes without ANSI codes.
 func visibleWidth(line string) int {
 	return utf8.RuneCountInString(ansi.ReplaceAllString(line, ""))
+}
+
+// textLines is what write prints, split into lines.
+func textLines(t *testing.T, write func(io.Writer) error) []string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(buf.String(), "\n")
+}
+
+// wantLines checks that lines begin with want, trailing spaces aside.
+func wantLines(t *testing.T, lines []string, want ...string) {
+	t.Helper()
+	for i, w := range want {
+		if strings.TrimRight(lines[i], " ") != w {
+			t.Errorf("line %d = %q, want %q", i, lines[i], w)
+		}
+	}
 }
 
 func TestTextHeatmapFits100Columns(t *testing.T) {
@@ -45,24 +66,15 @@ func TestTextHeatmapFits100Columns(t *testing.T) {
 func TestTextHeatmapCells(t *testing.T) {
 	c := &report.Cohorts{Labels: []string{"2025-01", "2025-02"}, Sizes: []int64{10, 20},
 		Rows: [][]float64{{100, 20, 10}, {100, 5}}}
-	var buf bytes.Buffer
-	if err := TextHeatmap(&buf, c, TextOptions{Width: 100}); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(buf.String(), "\n")
+	lines := textLines(t, func(w io.Writer) error { return TextHeatmap(w, c, TextOptions{Width: 100}) })
 	// Scale max is 20 (largest after month 0), ticks every 5: four intervals
 	// <5, 5-10, 10-15, >=15 take shades 0, 1, 3 and 4 of five.
 	// 100 -> █, 20 -> █, 10 -> ▓, 5 -> ░.
-	want := []string{
+	wantLines(t, lines,
 		"cohort  size   0   1   2",
 		"2025-01   10 ███ ███ ▓▓▓",
 		"2025-02   20 ███ ░░░",
-	}
-	for i, w := range want {
-		if strings.TrimRight(lines[i], " ") != w {
-			t.Errorf("line %d = %q, want %q", i, lines[i], w)
-		}
-	}
+	)
 	if !strings.Contains(lines[3], "· <5%  ░ 5-10%  ▓ 10-15%  █ >=15%") {
 		t.Errorf("legend %q should name the round intervals of the scale (max 20, ticks every 5)", lines[3])
 	}
@@ -81,33 +93,26 @@ func TestRetentionCurveWeightsBySize(t *testing.T) {
 }
 
 func TestTextCurve(t *testing.T) {
-	var buf bytes.Buffer
 	// The heatmap's scale for a largest value of 40: top 40, ticks every 10;
 	// height 4: one row per tick = 10%, 8 eighths = 10%.
 	scale := NewScale(&report.Cohorts{Rows: [][]float64{{100, 40}}})
-	if err := TextCurve(&buf, []float64{100, 40, 25, 10, 5}, 4, scale, TextOptions{Width: 100}); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(buf.String(), "\n")
-	want := []string{
+	lines := textLines(t, func(w io.Writer) error {
+		return TextCurve(w, []float64{100, 40, 25, 10, 5}, 4, scale, TextOptions{Width: 100})
+	})
+	wantLines(t, lines,
 		"average retention by months since first order (weighted by cohort size)",
 		"  40%|^^ ██",
 		"  30%|██ ██ ▄▄",
 		"  20%|██ ██ ██",
 		"  10%|██ ██ ██ ██ ▄▄",
 		"   0%+---------------",
-	}
-	for i, w := range want {
-		if strings.TrimRight(lines[i], " ") != w {
-			t.Errorf("line %d = %q, want %q", i, lines[i], w)
-		}
-	}
+	)
 	for _, l := range lines {
 		if visibleWidth(l) > 100 {
 			t.Errorf("line too wide: %q", l)
 		}
 	}
-	t.Logf("\n%s", buf.String())
+	t.Logf("\n%s", strings.Join(lines, "\n"))
 }
 
 // TestTextCurveTopsAtTheHeatmapLegend: with a largest cell of 45% the

@@ -9,22 +9,19 @@ import (
 // A report carries numbers; a report written by an older worker carried
 // quoted decimals, and both read as the same figures.
 func TestFigureReadsNumbersAndOlderDecimals(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want Loyalty
-	}{
-		{`{"liability":4.4,"redemptionRate":18.518518,"repeatRateMembers":33.333333}`, Loyalty{Liability: 4.4, RedemptionRate: 18.518518}},
-		{`{"liability":"4.40","redemptionRate":"18.52","repeatRateMembers":"33.33"}`, Loyalty{Liability: 4.4, RedemptionRate: 18.52}},
+	for in, want := range map[string]Loyalty{
+		`{"liability":4.4,"redemptionRate":18.518518,"repeatRateMembers":33.333333}`: {Liability: 4.4, RedemptionRate: 18.518518},
+		`{"liability":"4.40","redemptionRate":"18.52","repeatRateMembers":"33.33"}`:  {Liability: 4.4, RedemptionRate: 18.52},
 	} {
 		var got Loyalty
-		if err := json.Unmarshal([]byte(tt.in), &got); err != nil {
-			t.Fatalf("%s: %v", tt.in, err)
+		if err := json.Unmarshal([]byte(in), &got); err != nil {
+			t.Fatalf("%s: %v", in, err)
 		}
-		if got.Liability != tt.want.Liability || got.RedemptionRate != tt.want.RedemptionRate || got.RepeatRateMembers == nil {
-			t.Errorf("%s: got %+v", tt.in, got)
+		if got.Liability != want.Liability || got.RedemptionRate != want.RedemptionRate || got.RepeatRateMembers == nil {
+			t.Errorf("%s: got %+v", in, got)
 		}
 		if s := []string{got.Liability.String(), got.RedemptionRate.String(), got.RepeatRateMembers.String()}; s[0] != "4.40" || s[1] != "18.52" || s[2] != "33.33" {
-			t.Errorf("%s: formatted %v, want [4.40 18.52 33.33]", tt.in, s)
+			t.Errorf("%s: formatted %v, want [4.40 18.52 33.33]", in, s)
 		}
 	}
 	var bad Loyalty

@@ -10,8 +10,7 @@ import (
 // Specs the CRD schema accepts that no worker could run: the check names the
 // field and says what to write instead.
 func TestCheckConnectorsNameTheField(t *testing.T) {
-	sign := v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}
-	tests := []struct {
+	for _, tt := range []struct {
 		name string
 		err  error
 		want string
@@ -20,7 +19,7 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 			checkChannel(&v1alpha1.ChannelSpec{SMTP: &v1alpha1.SMTPChannel{Host: "smtp.example", Port: 587, From: "the shop"}}),
 			`spec.smtp.from: "the shop" is not a mail address`},
 		{"webhook timeout past 100 years",
-			checkChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: sign, Timeout: "6000w"}}),
+			checkChannel(&v1alpha1.ChannelSpec{Webhook: &v1alpha1.WebhookChannel{URL: "https://crm.example/hook", SigningSecretRef: v1alpha1.SecretKeySelector{Name: "sign", Key: "key"}, Timeout: "6000w"}}),
 			"spec.webhook.timeout: "},
 		{"two channel kinds",
 			checkChannel(&v1alpha1.ChannelSpec{Console: &v1alpha1.ConsoleChannel{}, SMTP: &v1alpha1.SMTPChannel{From: "a@b.example"}}),
@@ -33,8 +32,7 @@ func TestCheckConnectorsNameTheField(t *testing.T) {
 			checkDataSource(&v1alpha1.DataSourceSpec{File: &v1alpha1.FileSource{Format: v1alpha1.FileFormatCSV, Path: "/data",
 				ConfigMapRef: &v1alpha1.ConfigMapFiles{Name: "logs"}}}),
 			"spec.file sets both path and configMapRef"},
-	}
-	for _, tt := range tests {
+	} {
 		if tt.err == nil || !strings.Contains(tt.err.Error(), tt.want) {
 			t.Errorf("%s: error = %v, want it to contain %q", tt.name, tt.err, tt.want)
 		}

@@ -51,15 +51,11 @@ func Loyalty(spec *v1alpha1.LoyaltyProgramSpec) (loyalty.Config, error) {
 			MinTier: r.MinTier})
 	}
 	if e := spec.PointsExpiry; e != nil {
-		exp := &loyalty.PointsExpiry{}
-		switch e.Mode {
-		case "Fixed":
-			exp.Mode = loyalty.ExpiryFixed
-		case "Inactivity":
-			exp.Mode = loyalty.ExpiryInactivity
-		default:
+		mode, ok := map[string]string{"Fixed": loyalty.ExpiryFixed, "Inactivity": loyalty.ExpiryInactivity}[e.Mode]
+		if !ok {
 			return cfg, fmt.Errorf("spec.pointsExpiry.mode %q is not Fixed or Inactivity", e.Mode)
 		}
+		exp := &loyalty.PointsExpiry{Mode: mode}
 		if exp.After, err = loyaltyDuration("spec.pointsExpiry.after", e.After); err != nil {
 			return cfg, err
 		}

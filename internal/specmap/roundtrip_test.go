@@ -59,34 +59,32 @@ func TestEngineConfigsRoundTripThroughTheWorkerSpec(t *testing.T) {
 // its controller does; mapped is nil for other kinds.
 func mapDoc(t *testing.T, d sampleDoc) (meta metav1.ObjectMeta, mapped any, err error) {
 	t.Helper()
-	switch d.kind {
-	case "Playbook":
-		var pb v1alpha1.Playbook
-		decodeInto(t, d, &pb)
-		mapped, err = Playbook(pb.Namespace, pb.Name, &pb.Spec)
-		return pb.ObjectMeta, mapped, err
-	case "Segment":
-		var seg v1alpha1.Segment
-		decodeInto(t, d, &seg)
-		mapped, err = Segment(&seg.Spec)
-		return seg.ObjectMeta, mapped, err
-	case "LoyaltyProgram":
-		var lp v1alpha1.LoyaltyProgram
-		decodeInto(t, d, &lp)
-		mapped, err = Loyalty(&lp.Spec)
-		return lp.ObjectMeta, mapped, err
-	case "Channel":
-		var ch v1alpha1.Channel
-		decodeInto(t, d, &ch)
-		mapped, err = WorkerChannel(&ch.Spec)
-		return ch.ObjectMeta, mapped, err
-	case "DataSource":
-		var ds v1alpha1.DataSource
-		decodeInto(t, d, &ds)
-		mapped, err = DataSource(ds.Namespace, ds.Name, &ds.Spec)
-		return ds.ObjectMeta, mapped, err
+	// Each decodes the whole document strictly, as its kind, and maps its
+	// spec; the engines that key on the object take meta's namespace/name.
+	mappers := map[string]func() (any, error){
+		"Playbook": func() (any, error) {
+			return Playbook(meta.Namespace, meta.Name, &decoded[v1alpha1.Playbook](t, d).Spec)
+		},
+		"Segment":        func() (any, error) { return Segment(&decoded[v1alpha1.Segment](t, d).Spec) },
+		"LoyaltyProgram": func() (any, error) { return Loyalty(&decoded[v1alpha1.LoyaltyProgram](t, d).Spec) },
+		"Channel":        func() (any, error) { return WorkerChannel(&decoded[v1alpha1.Channel](t, d).Spec) },
+		"DataSource": func() (any, error) {
+			return DataSource(meta.Namespace, meta.Name, &decoded[v1alpha1.DataSource](t, d).Spec)
+		},
 	}
-	return meta, nil, nil
+	mapper, ok := mappers[d.kind]
+	if !ok {
+		return meta, nil, nil
+	}
+	var head struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(d.raw, &head); err != nil {
+		t.Fatalf("%s %s: %v", d.kind, d.file, err)
+	}
+	meta = head.Metadata
+	mapped, err = mapper()
+	return meta, mapped, err
 }
 
 // A whole campaign worker spec, references included, round-trips too.
@@ -253,9 +251,12 @@ func readDocs(path string) ([]sampleDoc, error) {
 	}
 }
 
-func decodeInto(t *testing.T, d sampleDoc, into any) {
+// decoded is d decoded strictly into a new T.
+func decoded[T any](t *testing.T, d sampleDoc) *T {
 	t.Helper()
+	into := new(T)
 	if err := yaml.UnmarshalStrict(d.raw, into); err != nil {
 		t.Fatalf("%s %s: %v", d.kind, d.file, err)
 	}
+	return into
 }

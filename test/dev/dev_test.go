@@ -55,27 +55,38 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildWorker builds cmd/worker once per test binary.
-var (
-	workerOnce sync.Once
-	workerBin  string
-	workerErr  error
-)
-
-func buildWorker(t *testing.T) string {
-	t.Helper()
-	workerOnce.Do(func() {
-		workerBin = filepath.Join(binDir, "worker")
-		cmd := exec.Command("go", "build", "-o", workerBin, "./cmd/worker")
+// goBuild builds ./cmd/NAME into binDir, once per test binary however often
+// the result is asked for.
+func goBuild(name string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		bin := filepath.Join(binDir, name)
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
 		cmd.Dir = repo
 		if out, err := cmd.CombinedOutput(); err != nil {
-			workerErr = errors.New("go build ./cmd/worker: " + err.Error() + "\n" + string(out))
+			return "", errors.New("go build ./cmd/" + name + ": " + err.Error() + "\n" + string(out))
 		}
+		return bin, nil
 	})
-	if workerErr != nil {
-		t.Fatal(workerErr)
+}
+
+// The tests run `retentionctl dev` as a user does, as a process that gets
+// SIGINT on Ctrl-C and has an exit code, with the built worker.
+var (
+	workerBuild = goBuild("worker")
+	cliBuild    = goBuild("retentionctl")
+)
+
+func buildWorker(t *testing.T) string { return built(t, workerBuild) }
+
+func buildCLI(t *testing.T) string { return built(t, cliBuild) }
+
+func built(t *testing.T, build func() (string, error)) string {
+	t.Helper()
+	bin, err := build()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return workerBin
+	return bin
 }
 
 func requireAssets(t *testing.T) {
@@ -105,30 +116,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// buildCLI builds cmd/retentionctl once: the tests run `retentionctl dev` as
-// a user does, as a process that gets SIGINT on Ctrl-C and has an exit code.
-var (
-	cliOnce sync.Once
-	cliBin  string
-	cliErr  error
-)
-
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	cliOnce.Do(func() {
-		cliBin = filepath.Join(binDir, "retentionctl")
-		cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/retentionctl")
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = errors.New("go build ./cmd/retentionctl: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if cliErr != nil {
-		t.Fatal(cliErr)
-	}
-	return cliBin
 }
 
 // startDev starts `retentionctl dev`; its stdout and stderr go to out.

@@ -260,17 +260,26 @@ func checkNoWarnings(t *testing.T, e env, _ *receiver) {
 // waitSent waits until the receiver has the playbook's messages and their
 // number stopped growing, and returns it.
 func waitSent(t *testing.T, r *receiver, playbook string, atLeast int) int {
-	last, stable := -1, 0
-	eventually(t, 3*time.Minute, playbook+" messages settle", func() error {
+	return settled(t, playbook+" messages settle", "messages", atLeast, 10, func() int {
 		n, _ := r.counts(playbook)
+		return n
+	})
+}
+
+// settled waits until count reads at least atLeast and the same for polls
+// polls in a row, and returns it.
+func settled[N int | int64](t *testing.T, what, unit string, atLeast N, polls int, count func() N) N {
+	last, stable := N(-1), 0
+	eventually(t, 3*time.Minute, what, func() error {
+		n := count()
 		if n >= atLeast && n == last {
 			stable++
 		} else {
 			stable = 0
 		}
 		last = n
-		if stable < 10 {
-			return fmt.Errorf("%d messages so far", n)
+		if stable < polls {
+			return fmt.Errorf("%d %s so far", n, unit)
 		}
 		return nil
 	})
@@ -454,20 +463,8 @@ spec:
     - name: bonus
       awardPoints: {programRef: {name: rewards}, points: 1000, reason: e2e-bonus}
 `, ns))
-	var awards int64
-	last, stable := int64(-1), 0
-	eventually(t, 3*time.Minute, "the awards settle in the ledger", func() error {
-		awards = sql("select count(*) from points_entries where reason = 'e2e-bonus'")
-		if awards > 0 && awards == last {
-			stable++
-		} else {
-			stable = 0
-		}
-		last = awards
-		if stable < 5 {
-			return fmt.Errorf("%d awards so far", awards)
-		}
-		return nil
+	awards := settled(t, "the awards settle in the ledger", "awards", 1, 5, func() int64 {
+		return sql("select count(*) from points_entries where reason = 'e2e-bonus'")
 	})
 	if sum := sql("select coalesce(sum(points), 0) from points_entries where reason = 'e2e-bonus'"); sum != 1000*awards {
 		t.Errorf("ledger holds %d points for %d awards, want 1000 each", sum, awards)
