@@ -5,6 +5,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# The tests' database helper is a module of its own (a replace directive in go.mod).
+COPY internal/testdb/go.mod internal/testdb/go.sum internal/testdb/
 RUN go mod download
 COPY api/ api/
 COPY cmd/ cmd/

@@ -128,3 +128,8 @@ require (
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 )
+
+// Test support only (see internal/testdb/go.mod): product binaries never link it.
+require github.com/retention-dev/retention-operator/internal/testdb v0.0.0
+
+replace github.com/retention-dev/retention-operator/internal/testdb => ./internal/testdb

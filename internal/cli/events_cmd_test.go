@@ -11,13 +11,14 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/ingest"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // eventsAPI serves the real ingestion API over a throwaway PostgreSQL schema
 // and returns its URL, a write key file and the store.
 func eventsAPI(t *testing.T) (string, string, *store.DB) {
 	t.Helper()
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	keyFile := filepath.Join(t.TempDir(), "key")
 	if err := os.WriteFile(keyFile, []byte("wk_cli"), 0o600); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // `feedback send` posts each provider's event, signed from the secrets
@@ -34,7 +35,7 @@ func TestFeedbackSendEveryProviderAndKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := store.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), store.Open)
 	if err := db.MigrateSuppressions(context.Background()); err != nil {
 		t.Fatal(err)
 	}

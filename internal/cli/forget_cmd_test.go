@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // TestForgetCommand: one call erases the customer from two stores (SQLite
 // and PostgreSQL), prints per store what it touched without the id, and a
 // second call touches nothing and says so.
 func TestForgetCommand(t *testing.T) {
-	urls := []string{"sqlite:" + filepath.Join(t.TempDir(), "state.db"), sqldb.TestSchemaDSN(t)}
+	urls := []string{"sqlite:" + filepath.Join(t.TempDir(), "state.db"), testdb.Postgres(t)}
 	for _, u := range urls {
 		seedJourneys(t, u)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // runVerb runs one of the verbs of extraCommands under a parent carrying the root's
@@ -53,7 +53,7 @@ func decodeOutput(t *testing.T, out string, err error, v any) {
 func postgresShop(t *testing.T, withIndexes bool, files map[string]string) string {
 	t.Helper()
 	ctx := context.Background()
-	url := sqldb.TestSchemaDSN(t)
+	url := testdb.Postgres(t)
 	db, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // seedJourneys writes four journeys of shop/winback and one of another
@@ -83,7 +83,7 @@ func TestJourneyMembersSQLite(t *testing.T) {
 }
 
 func TestJourneyMembersPostgres(t *testing.T) {
-	testJourneyMembers(t, sqldb.TestSchemaDSN(t))
+	testJourneyMembers(t, testdb.Postgres(t))
 }
 
 func TestJourneyMembersErrors(t *testing.T) {

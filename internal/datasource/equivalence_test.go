@@ -12,6 +12,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 func sortFeatures(fs []customer.Features) {
@@ -39,10 +40,10 @@ func fixtureScanners[S any](t *testing.T) map[string]S {
 	return out
 }
 
-// schemaDSN is dsn pinned to the test schema OpenTestPostgres created.
+// schemaDSN is dsn pinned to the test schema testdb.Postgres created.
 func schemaDSN(t *testing.T, dsn string, db *store.DB) string {
 	t.Helper()
-	return store.SchemaDSN(t, dsn, db)
+	return testdb.SchemaDSN(t, dsn, db)
 }
 
 func mustOpen(t *testing.T, cfg sourceconfig.Config) Connector {

@@ -8,6 +8,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	statestore "github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // TestWithoutErased: over a real CSV source and a real state store, every
@@ -20,7 +21,7 @@ func TestWithoutErased(t *testing.T) {
 	dir := t.TempDir()
 	writeCSV(t, dir, fx)
 	conn := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir})
-	db := statestore.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), statestore.Open)
 	if err := db.MigrateJourney(ctx); err != nil {
 		t.Fatal(err)
 	}

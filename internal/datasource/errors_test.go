@@ -11,7 +11,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // writeFile writes body to dir/name and returns the path.
@@ -132,7 +132,7 @@ func TestPostgresUnreachableNamesHostNotPassword(t *testing.T) {
 // TestPostgresRefusedNamesDatabase: the real server answers that the database
 // does not exist; the error says so and names it.
 func TestPostgresRefusedNamesDatabase(t *testing.T) {
-	dsn := sqldb.SkipWithoutPostgres(t)
+	dsn := testdb.SkipWithoutPostgres(t)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)

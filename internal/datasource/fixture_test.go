@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // fixture is a small data set with the edge cases the features must agree on
@@ -134,7 +135,7 @@ func loadSQL(t *testing.T, db *store.DB, fx fixture) {
 }
 
 // sqlSources loads fx into a new SQLite file and, when there is a test
-// PostgreSQL (store.TestPostgresDSN), into a PostgreSQL schema, and returns
+// PostgreSQL (testdb.PostgresDSN), into a PostgreSQL schema, and returns
 // each source's config by kind.
 func sqlSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
 	t.Helper()
@@ -146,12 +147,12 @@ func sqlSources(t *testing.T, fx fixture) map[string]sourceconfig.Config {
 	loadSQL(t, sdb, fx)
 	sdb.Close()
 	cfgs := map[string]sourceconfig.Config{"sqlite": {Kind: sourceconfig.KindSQLite, Path: sqlitePath}}
-	if dsn := store.TestPostgresDSN(); dsn != "" {
-		pdb := store.OpenTestPostgres(t)
+	if dsn := testdb.PostgresDSN(); dsn != "" {
+		pdb := testdb.Open(t, testdb.Postgres(t), store.Open)
 		loadSQL(t, pdb, fx)
 		cfgs["postgres"] = sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, dsn, pdb)}
 	} else {
-		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s or start one at %s)", store.PostgresDSNEnv, store.LocalPostgresDSN)
+		t.Logf("PostgreSQL not checked: no test PostgreSQL (set %s or start one at %s)", testdb.DSNEnv, testdb.LocalDSN)
 	}
 	return cfgs
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // purchaseDaysOf gives the same days and the same float64 repeat spend
@@ -41,7 +41,7 @@ func TestPurchaseDaysOfIgnoresRowOrder(t *testing.T) {
 // NULL: the arrays cast each amount to float8 and count a NULL as 0, as the
 // features query's sum does.
 func TestPurchaseDaysPostgresNumericAndNullAmounts(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	ctx := context.Background()
 	if _, err := db.Exec(ctx, `CREATE TABLE orders (customer_id text, order_id text, amount numeric(12,2), occurred_at timestamptz);
 		INSERT INTO orders VALUES
@@ -53,7 +53,7 @@ func TestPurchaseDaysPostgresNumericAndNullAmounts(t *testing.T) {
 			('b', '6', 7,     '2024-03-02T00:00:00Z')`); err != nil {
 		t.Fatal(err)
 	}
-	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, sqldb.TestPostgresDSN(), db)})
+	c := mustOpen(t, sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, testdb.PostgresDSN(), db)})
 	asOf := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC) // order 5 is after it
 	day := func(s string) int64 { d, _ := time.Parse(time.DateOnly, s); return d.Unix() / 86400 }
 	want := map[string]PurchaseDays{

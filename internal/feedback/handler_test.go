@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/feedback"
 	"github.com/retention-dev/retention-operator/internal/feedback/providerwebhook"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 var mailgunKey = []byte("key-3ax6xnjp29jd6fds4gc373sgvjxteol0")
@@ -114,8 +115,8 @@ func (r *rig) rows(t *testing.T) (feedbackRows, suppressions int) {
 
 func dbs() map[string]func(testing.TB) *store.DB {
 	return map[string]func(testing.TB) *store.DB{
-		"sqlite":   func(t testing.TB) *store.DB { return store.OpenTestSQLite(t) },
-		"postgres": func(t testing.TB) *store.DB { return store.OpenTestPostgres(t) },
+		"sqlite":   func(t testing.TB) *store.DB { return testdb.Open(t, testdb.SQLite(t), store.Open) },
+		"postgres": func(t testing.TB) *store.DB { return testdb.Open(t, testdb.Postgres(t), store.Open) },
 	}
 }
 
@@ -282,7 +283,7 @@ func TestReplayCountsOnceAndSoftBouncesAfterLimit(t *testing.T) {
 // fields and unknown providers are refused with a 4xx naming the problem,
 // and record nothing.
 func TestBoundedInput(t *testing.T) {
-	r := newRig(t, store.OpenTestSQLite(t))
+	r := newRig(t, testdb.Open(t, testdb.SQLite(t), store.Open))
 	ts := strconv.FormatInt(r.now.Unix(), 10)
 	signed := func(body []byte) *http.Request {
 		req, err := providerwebhook.SignedSendGridRequest(r.url("sendgrid"), r.sg, ts, body)

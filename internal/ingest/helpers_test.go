@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // testKey is the write key of the test source.
@@ -26,7 +27,7 @@ const (
 // schema; clock is receivedAt (nil: the real clock).
 func apiServer(t testing.TB, clock func() time.Time) (*httptest.Server, *store.DB) {
 	t.Helper()
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	keyFile := filepath.Join(t.TempDir(), "writeKey")
 	if err := os.WriteFile(keyFile, []byte(testKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -11,17 +11,18 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	store "github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // The agreement tests run translated WHERE clauses in a real database over
 // generated rows and require exactly the rows Go evaluation selects.
 
 func TestToSQLAgreesWithEvaluationSQLite(t *testing.T) {
-	checkSQLAgreement(t, store.OpenTestSQLite(t), SQLite)
+	checkSQLAgreement(t, testdb.Open(t, testdb.SQLite(t), store.Open), SQLite)
 }
 
 func TestToSQLAgreesWithEvaluationPostgres(t *testing.T) {
-	checkSQLAgreement(t, store.OpenTestPostgres(t), Postgres)
+	checkSQLAgreement(t, testdb.Open(t, testdb.Postgres(t), store.Open), Postgres)
 }
 
 // featureColumns are the scalar feature columns, in the order rowValues lists them.

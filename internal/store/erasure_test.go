@@ -13,6 +13,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/loyalty"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // The customer to forget and a bystander whose data must stay whole.
@@ -371,7 +372,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 // TestForgetRefusesBadIDs: ids that cannot be a customer's are refused
 // with a typed error before anything is touched.
 func TestForgetRefusesBadIDs(t *testing.T) {
-	db := OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), Open)
 	for _, id := range []string{"", "   ", strings.Repeat("x", MaxCustomerIDLength+1), "\xff\xfe"} {
 		_, err := db.Forget(context.Background(), id, time.Now())
 		var ce *CustomerIDError

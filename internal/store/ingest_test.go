@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // Every commit that stores new events is followed by a notification on
 // IngestNotifyChannel (sent after the commit, coalesced under a burst); a
 // request that stores nothing new sends none.
 func TestIngestNotifiesAfterCommits(t *testing.T) {
-	url := sqldb.TestSchemaDSN(t)
+	url := testdb.Postgres(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, err := Open(ctx, url)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // forEachDialect runs body as a subtest per dialect on a fresh store,
 // migrated by migrate first (nil: not migrated).
 func forEachDialect(t *testing.T, migrate func(*DB, context.Context) error, body func(t *testing.T, ctx context.Context, db *DB)) {
-	for name, open := range map[string]func(TB) *DB{"sqlite": OpenTestSQLite, "postgres": OpenTestPostgres} {
+	for name, open := range testdb.Each(Open) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := open(t)

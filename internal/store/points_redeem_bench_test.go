@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/customer"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // BenchmarkRedeemPostgresPaths compares, on one ledger and in one run, the
@@ -23,7 +24,7 @@ import (
 //
 //	go test -run '^$' -bench RedeemPostgresPaths -benchtime 4000x ./internal/store/
 func BenchmarkRedeemPostgresPaths(b *testing.B) {
-	db := OpenTestPostgres(b)
+	db := testdb.Open(b, testdb.Postgres(b), Open)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	p, err := OpenPoints(context.Background(), db, ptr(integrityConfig()))

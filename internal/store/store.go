@@ -26,21 +26,14 @@ type Tx struct {
 	db *DB
 }
 
-type (
-	// Dialect is Postgres or SQLite.
-	Dialect = sqldb.Dialect
-	// TB is the part of testing.TB the test helpers need.
-	TB = sqldb.TB
-)
+// Dialect is Postgres or SQLite.
+type Dialect = sqldb.Dialect
 
 // Dialects.
 const (
 	Postgres = sqldb.Postgres
 	SQLite   = sqldb.SQLite
 )
-
-// PostgresDSNEnv names the environment variable PostgreSQL tests read.
-const PostgresDSNEnv = sqldb.PostgresDSNEnv
 
 // Open connects to a state store URL (see sqldb.Open).
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -62,12 +55,3 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 
 // RedactURL is a state store URL without its password (see sqldb.RedactURL).
 func RedactURL(url string) string { return sqldb.RedactURL(url) }
-
-// OpenTestPostgres opens a throwaway schema in the test PostgreSQL.
-func OpenTestPostgres(t TB) *DB { return wrap(sqldb.OpenTestPostgres(t)) }
-
-// SchemaDSN is dsn pinned to the schema db works in (see sqldb.SchemaDSN).
-func SchemaDSN(t TB, dsn string, db *DB) string { return sqldb.SchemaDSN(t, dsn, db.DB) }
-
-// OpenTestSQLite opens a SQLite file in the test's temp dir.
-func OpenTestSQLite(t TB) *DB { return wrap(sqldb.OpenTestSQLite(t)) }

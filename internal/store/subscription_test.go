@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // Choices are kept per namespace, customer, channel kind and topic, the last
 // one wins, and they survive closing the handle (a new one reads them back).
 func TestSubscriptionChoicesBothDialects(t *testing.T) {
-	for name, open := range map[string]func(store.TB) *store.DB{
-		"postgres": store.OpenTestPostgres, "sqlite": store.OpenTestSQLite,
-	} {
+	for name, open := range testdb.Each(store.Open) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			db := open(t)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // migrateSuppressionsTwice migrates twice: the second must be harmless.
@@ -18,7 +20,7 @@ func migrateSuppressionsTwice(db *DB, ctx context.Context) error {
 
 func openSuppressionsSQLite(t *testing.T) *DB {
 	t.Helper()
-	db := OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), Open)
 	if err := migrateSuppressionsTwice(db, context.Background()); err != nil {
 		t.Fatal(err)
 	}

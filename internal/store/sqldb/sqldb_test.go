@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 func TestMigrateIsIdempotentOnBothDialects(t *testing.T) {
-	for name, open := range map[string]func(TB) *DB{"sqlite": OpenTestSQLite, "postgres": OpenTestPostgres} {
+	for name, open := range testdb.Each(Open) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			ctx := context.Background()
@@ -45,7 +47,7 @@ func TestRebindLeavesQuotedDollarsAlone(t *testing.T) {
 }
 
 func TestConcurrentFirstMigrationsOnPostgres(t *testing.T) {
-	db := OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), Open)
 	ctx := context.Background()
 	errs := make(chan error, 4)
 	for i := range 4 {

@@ -13,12 +13,13 @@ import (
 	"github.com/retention-dev/retention-operator/internal/store"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // pageServer serves a Channel's page over a real PostgreSQL store on loopback.
 func pageServer(t *testing.T) (*httptest.Server, *subscription.Signer, *store.DB) {
 	t.Helper()
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	if err := db.MigrateSubscriptions(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // cartWorker is a shard worker of cfg whose every customer is a segment
@@ -95,7 +96,7 @@ func samplePlaybook(t *testing.T, file, name string) journey.Config {
 // sends nothing and counts a conversion; a cart with no items enrols
 // nobody (the trigger's where).
 func TestAbandonedCartSample(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	ctx := context.Background()
 	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	clock := &stepClock{now: start}
@@ -211,7 +212,7 @@ func TestAbandonedCartSample(t *testing.T) {
 // the step's then path (a thank-you here); a late one does not, and the
 // timeout's else path (the reminder) is taken instead.
 func TestWaitForThenPathSeesTrackEventsAndOrderRows(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	ctx := context.Background()
 	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	clock := &stepClock{now: start}

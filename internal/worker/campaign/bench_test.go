@@ -8,6 +8,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // BenchmarkCampaignSendWebhookPostgres: one worker enrols 10,000 customers
@@ -61,7 +62,7 @@ func benchSends(b *testing.B, prefix string, send func(ctx context.Context, o Op
 	sent func(ctx context.Context, db *store.DB, playbook string) (int64, error)) {
 	const n = 10000
 	ctx := context.Background()
-	db := store.OpenTestPostgres(b)
+	db := testdb.Open(b, testdb.Postgres(b), store.Open)
 	if err := db.MigrateJourney(ctx); err != nil {
 		b.Fatal(err)
 	}

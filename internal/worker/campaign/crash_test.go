@@ -14,7 +14,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // The crash test re-executes this test binary as the worker: TestMain sees
@@ -85,7 +85,7 @@ func TestCrashExactlyOnceByKey(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			url := "sqlite:" + filepath.Join(t.TempDir(), "state.db")
 			if dialect == "postgres" {
-				url = sqldb.TestSchemaDSN(t)
+				url = testdb.Postgres(t)
 			}
 			recv := newReceiver(t, 2*time.Millisecond)
 			rng := rand.New(rand.NewPCG(2026, 11))

@@ -10,6 +10,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 func oneSendPlaybook(name string) journey.Config {
@@ -48,7 +49,7 @@ func TestTransientFailuresResendSameKeyPermanentFail(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	last := runIdle(t, withHook(t, srv.URL, Options{Playbook: oneSendPlaybook("shop/flaky"), DB: store.OpenTestSQLite(t),
+	last := runIdle(t, withHook(t, srv.URL, Options{Playbook: oneSendPlaybook("shop/flaky"), DB: testdb.Open(t, testdb.SQLite(t), store.Open),
 		Source: &memSource{feats: consenting(20)}}))
 	if len(accepted) != 19 || last.Sent != 19 || last.Failed != 1 || last.Pending != 0 {
 		t.Fatalf("accepted %d, summary sent %d failed %d pending %d; want 19/19/1/0", len(accepted), last.Sent, last.Failed, last.Pending)
@@ -75,7 +76,7 @@ func TestDryRunAndSuspendSendNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := oneSendPlaybook("shop/" + c.name)
 			cfg.DryRun, cfg.Suspend = c.dryRun, c.suspend
-			last := runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: store.OpenTestSQLite(t),
+			last := runIdle(t, withHook(t, recv.srv.URL, Options{Playbook: cfg, DB: testdb.Open(t, testdb.SQLite(t), store.Open),
 				Source: &memSource{feats: consenting(20)}}))
 			if last.DryRunCount != c.wantDry || last.Enrolled != c.wantEn || last.Sent != 0 {
 				t.Fatalf("summary %+v", last)

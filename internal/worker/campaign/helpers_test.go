@@ -12,6 +12,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // quiet discards the worker's logs in tests.
@@ -94,8 +95,8 @@ func (c *stepClock) peek() time.Time {
 
 func testDBs() map[string]func(testing.TB) *store.DB {
 	return map[string]func(testing.TB) *store.DB{
-		"sqlite":   func(t testing.TB) *store.DB { return store.OpenTestSQLite(t) },
-		"postgres": func(t testing.TB) *store.DB { return store.OpenTestPostgres(t) },
+		"sqlite":   func(t testing.TB) *store.DB { return testdb.Open(t, testdb.SQLite(t), store.Open) },
+		"postgres": func(t testing.TB) *store.DB { return testdb.Open(t, testdb.Postgres(t), store.Open) },
 	}
 }
 

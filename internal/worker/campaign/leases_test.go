@@ -11,6 +11,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/channel"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // senderLog records which replica performed each customer's sends.
@@ -87,7 +88,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 // expires a survivor takes its shard over from the stored journey states and
 // sends the second step to those customers, again exactly once.
 func TestReplicasShareShardsByLease(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	recv := newReceiver(t, 0)
 	src := &memSource{feats: customers(150)}
 	cfg := helloPauseBye("shop/replicas", 2*time.Second)

@@ -14,7 +14,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/journey"
 	segmentcfg "github.com/retention-dev/retention-operator/internal/metrics"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 	"github.com/retention-dev/retention-operator/internal/worker/metrics"
 )
 
@@ -83,12 +83,12 @@ func truthStores(t *testing.T) map[string]func(t *testing.T) (sourceconfig.Confi
 			}
 			t.Cleanup(func() { data.Close() })
 			loadTruthShop(t, data)
-			return sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, store.OpenTestSQLite(t)
+			return sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, testdb.Open(t, testdb.SQLite(t), store.Open)
 		},
 		"postgres": func(t *testing.T) (sourceconfig.Config, *store.DB) {
-			db := store.OpenTestPostgres(t)
+			db := testdb.Open(t, testdb.Postgres(t), store.Open)
 			loadTruthShop(t, db)
-			dsn := store.SchemaDSN(t, sqldb.TestPostgresDSN(), db) // the same server OpenTestPostgres found
+			dsn := testdb.SchemaDSN(t, testdb.PostgresDSN(), db) // the same server testdb.Postgres found
 			return sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: dsn}, db
 		},
 	}
@@ -210,7 +210,7 @@ func TestSteadyPollReadsNoFeatures(t *testing.T) {
 	}
 	const n = 100000
 	ctx := context.Background()
-	db := store.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), store.Open)
 	if err := db.MigrateSegments(ctx); err != nil {
 		t.Fatal(err)
 	}

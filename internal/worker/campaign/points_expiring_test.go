@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // expiringAPI stands in for the loyalty API's GET /v1/expiring on loopback:
@@ -189,7 +190,7 @@ func TestValidatePointsExpiringWiring(t *testing.T) {
 // shard remembers only its own members' expiries.
 func TestPointsExpiringShards(t *testing.T) {
 	ctx := context.Background()
-	db := store.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), store.Open)
 	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	exp := now.Add(3 * 24 * time.Hour)
 	api := newExpiringAPI(t)

@@ -11,6 +11,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // customers builds n customers; every third lacks webhook consent, ids
@@ -208,7 +209,7 @@ func TestFrequencyCapAcrossTwoPlaybooks(t *testing.T) {
 // The holdout stored with each journey equals the hash assignment, survives a
 // restart unchanged, and no holdout customer is ever messaged.
 func TestHoldoutStableAcrossRestartAndNeverMessaged(t *testing.T) {
-	db := store.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), store.Open)
 	recv := newReceiver(t, 0)
 	feats := consenting(1000)
 	src := &memSource{feats: feats}

@@ -14,6 +14,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // overlapSource is a memSource whose event reads (the start of each tick)
@@ -272,7 +273,7 @@ func TestPropertyWorkerNeverSendsWithoutConsent(t *testing.T) {
 				}
 				return web.Send(ctx, m) // and through the real webhook sender
 			})
-			db := store.OpenTestSQLite(t)
+			db := testdb.Open(t, testdb.SQLite(t), store.Open)
 			clock := &stepClock{now: start, step: time.Hour}
 			opts := Options{Playbook: cfg, DB: db, Source: src, Clock: clock.Now, Logger: quiet,
 				Channels:     map[string]channel.Sender{"mail": check(journey.KindEmail), "text": check(journey.KindSMS), "hook": hook},

@@ -20,16 +20,16 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/journey"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
 	"github.com/retention-dev/retention-operator/internal/subscription"
 	"github.com/retention-dev/retention-operator/internal/subscription/pageserver"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // reopen opens a second, independent handle on the same PostgreSQL schema:
 // what a restarted worker process would open.
 func reopen(t *testing.T, db *store.DB) *store.DB {
 	t.Helper()
-	again, err := store.Open(context.Background(), store.SchemaDSN(t, sqldb.TestPostgresDSN(), db))
+	again, err := store.Open(context.Background(), testdb.SchemaDSN(t, testdb.PostgresDSN(), db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ var subscriptionKey = bytes.Repeat([]byte("s"), 32)
 // over a freshly opened handle on the same PostgreSQL store.
 func TestOneClickUnsubscribeEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	box, port := startMailbox(t)
 
 	// The preference server, on loopback, over the same store.

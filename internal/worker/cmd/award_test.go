@@ -18,6 +18,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 	"github.com/retention-dev/retention-operator/internal/worker/loyalty"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
@@ -32,7 +33,7 @@ func loyaltyAPI(t *testing.T, token string) (*httptest.Server, *store.Points) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := store.OpenPoints(ctx, store.OpenTestSQLite(t), &cfg)
+	p, err := store.OpenPoints(ctx, testdb.Open(t, testdb.SQLite(t), store.Open), &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

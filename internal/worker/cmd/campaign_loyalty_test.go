@@ -9,21 +9,21 @@ import (
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
 	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
 // pgStateURL is the test PostgreSQL DSN pointed at db's schema.
 func pgStateURL(t *testing.T, db *store.DB) string {
 	t.Helper()
-	return store.SchemaDSN(t, sqldb.TestPostgresDSN(), db)
+	return testdb.SchemaDSN(t, testdb.PostgresDSN(), db)
 }
 
 // newPostgresState is the DSN of a new PostgreSQL schema for the state
 // store that a test's runs share.
 func newPostgresState(t *testing.T) string {
 	t.Helper()
-	return pgStateURL(t, store.OpenTestPostgres(t))
+	return pgStateURL(t, testdb.Open(t, testdb.Postgres(t), store.Open))
 }
 
 // A tierChange playbook against a running loyalty worker that shares the

@@ -23,6 +23,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -415,7 +416,7 @@ func startAwardRun(t *testing.T, token, name string, steps ...v1alpha1.Step) (*l
 // With a PostgreSQL state store the URL reaches the worker unchanged (no
 // local-root mapping) and the snapshot lives in PostgreSQL.
 func TestMetricsCommandPostgresState(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	r := newLocalRun(t, shopSegment()).sharing(pgStateURL(t, db))
 	if _, stderr, err := r.run(t, "metrics"); err != nil {
 		t.Fatalf("metrics: %v\n%s", err, stderr)

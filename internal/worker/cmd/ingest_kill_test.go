@@ -19,7 +19,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/contract"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // killSource is the source the killed ingest workers write.
@@ -35,7 +35,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		clients = 4
 		perCall = 100
 	)
-	dsn := sqldb.TestSchemaDSN(t)
+	dsn := testdb.Postgres(t)
 	keyFile := writeKeyFile(t, "wk_kill_test")
 	var (
 		mu      sync.Mutex

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/retention-dev/retention-operator/api/v1alpha1"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // A track event posted to a running `worker ingest` triggers a Playbook with
@@ -22,7 +22,7 @@ import (
 // PostgreSQL state store: only the customer who sent it gets the message,
 // and an event of another type triggers nothing.
 func TestIngestedEventTriggersPlaybook(t *testing.T) {
-	dsn := sqldb.TestSchemaDSN(t)
+	dsn := testdb.Postgres(t)
 	pb := cartPlaybook("cart")
 	r := newLocalRun(t, pb).sharing(dsn)
 
@@ -47,7 +47,7 @@ func TestIngestedEventTriggersPlaybook(t *testing.T) {
 // the next poll: the campaign worker polls once a minute here, and the
 // ingestion API's PostgreSQL notification wakes it.
 func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
-	dsn := sqldb.TestSchemaDSN(t)
+	dsn := testdb.Postgres(t)
 	pb := cartPlaybook("cart-now")
 	r := newLocalRun(t, pb).sharing(dsn)
 	addr, ingest := startShopIngest(t, dsn, "wk_realtime", pb)
@@ -106,7 +106,7 @@ func TestIngestedEventEnrolsWithinSeconds(t *testing.T) {
 // gives consent and a new address by identify and gets the message, whose
 // template shows the new address; a, b and d are unchanged.
 func TestIdentifyTraitsReachConsentAndTemplates(t *testing.T) {
-	dsn := sqldb.TestSchemaDSN(t)
+	dsn := testdb.Postgres(t)
 	pb := welcomePlaybook()
 	pb.Segment.DataSource.Ingest = &v1alpha1.IngestSpec{WriteKeySecretRef: v1alpha1.SecretKeySelector{Name: "k", Key: "writeKey"}}
 	// The console channel prints the subject: the template shows the address.

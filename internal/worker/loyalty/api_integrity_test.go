@@ -16,6 +16,7 @@ import (
 
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // wantHistorySumsToBalance reads every listed member's history and balance
@@ -169,7 +170,7 @@ func TestAPICollidingKeysAndRacingRetries(t *testing.T) {
 // TestAPILogsServerErrors: a 5xx is logged with its cause and route pattern,
 // never with the member id in the path or a token.
 func TestAPILogsServerErrors(t *testing.T) {
-	db := store.OpenTestSQLite(t)
+	db := testdb.Open(t, testdb.SQLite(t), store.Open)
 	cfg := redemptionConfig()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -230,7 +231,7 @@ func TestOpenAPIStatesTheBounds(t *testing.T) {
 // TestAPILogsPanicsAndUnready: a handler panic answers a logged 500 and a
 // failed readiness check a logged 503.
 func TestAPILogsPanicsAndUnready(t *testing.T) {
-	ts := newTestServer(t, store.OpenTestSQLite(t), redemptionConfig(), day(0))
+	ts := newTestServer(t, testdb.Open(t, testdb.SQLite(t), store.Open), redemptionConfig(), day(0))
 	tok := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(tok, []byte(apiToken), 0o600)
 	cfg := redemptionConfig()

@@ -8,6 +8,7 @@ import (
 
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // TestAPIRefusals: every refusal has the right status and a JSON body naming
@@ -105,7 +106,7 @@ func TestAPIMemberIsolation(t *testing.T) {
 
 // TestAPIServiceEndpoints: OpenAPI document, health, readiness and metrics.
 func TestAPIServiceEndpoints(t *testing.T) {
-	ts := newTestServer(t, store.OpenTestSQLite(t), redemptionConfig(), day(0))
+	ts := newTestServer(t, testdb.Open(t, testdb.SQLite(t), store.Open), redemptionConfig(), day(0))
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
@@ -137,7 +138,7 @@ func TestAPITierChangesAndExpiring(t *testing.T) {
 	cfg := redemptionConfig()
 	cfg.Tiers = []engine.Tier{{Name: "silver", Threshold: 100, Window: loyaltyDays(365), DowngradeGrace: loyaltyDays(30)}}
 	cfg.PointsExpiry = &engine.PointsExpiry{Mode: engine.ExpiryFixed, After: loyaltyDays(90), WarningWindow: loyaltyDays(14)}
-	ts := newTestServer(t, store.OpenTestSQLite(t), cfg, day(0))
+	ts := newTestServer(t, testdb.Open(t, testdb.SQLite(t), store.Open), cfg, day(0))
 	order(t, ts, "A", "a1", 150) // silver; 150 points expire at day 90
 	order(t, ts, "B", "b1", 20)
 	var feed struct {

@@ -17,6 +17,7 @@ import (
 
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // BenchmarkRedemptionsPostgres measures redemptions through the store API
@@ -79,7 +80,7 @@ func benchConfig() engine.Config {
 // 1,000,000 points each (one lot), enough for any b.N. The pool is the one
 // the worker ships (Options defaults), not one tuned for the benchmark.
 func benchLedger(b *testing.B) (*store.Points, time.Time) {
-	db := store.OpenTestPostgres(b)
+	db := testdb.Open(b, testdb.Postgres(b), store.Open)
 	ctx := context.Background()
 	o := Options{Program: benchConfig(), DB: db}
 	p, _, err := o.open(ctx)

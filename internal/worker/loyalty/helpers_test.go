@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/customer"
 	engine "github.com/retention-dev/retention-operator/internal/loyalty"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 const (
@@ -27,8 +28,8 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 func day(n float64) time.Time { return t0.Add(time.Duration(n * float64(24*time.Hour))) }
 
 func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, store.OpenTestSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, store.OpenTestPostgres(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, testdb.Open(t, testdb.SQLite(t), store.Open)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, testdb.Open(t, testdb.Postgres(t), store.Open)) })
 }
 
 // testServer is the real API handler on a loopback listener over a real ledger.

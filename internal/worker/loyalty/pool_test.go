@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // TestDefaultPoolKeepsItsConnections: with the shipped defaults a burst of
@@ -13,7 +14,7 @@ import (
 // go idle, none is closed (database/sql's default of 2 idle connections
 // closed 14 of 16 after every burst, so the next burst reconnected).
 func TestDefaultPoolKeepsItsConnections(t *testing.T) {
-	db := store.OpenTestPostgres(t)
+	db := testdb.Open(t, testdb.Postgres(t), store.Open)
 	o := Options{Program: redemptionConfig(), DB: db}
 	if _, closeDB, err := o.open(context.Background()); err != nil {
 		t.Fatal(err)

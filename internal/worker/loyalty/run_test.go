@@ -12,6 +12,7 @@ import (
 
 	"github.com/retention-dev/retention-operator/internal/customer"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // TestRunServesAndIngests starts the worker for real (ingest loop + HTTP on a
@@ -36,7 +37,7 @@ func TestRunServesAndIngests(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Program: cfg, DB: store.OpenTestSQLite(t), Source: src, Listen: addr, TokenFile: tok,
+		done <- Run(ctx, Options{Program: cfg, DB: testdb.Open(t, testdb.SQLite(t), store.Open), Source: src, Listen: addr, TokenFile: tok,
 			Now: func() time.Time { return day(1) }, PollInterval: 50 * time.Millisecond})
 	}()
 	var v store.MemberView

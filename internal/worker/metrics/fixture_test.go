@@ -16,7 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // The fixture is evaluated as of asOf with a 30-day window:
@@ -168,14 +168,14 @@ func newSQLiteData(t *testing.T) (string, *store.DB) {
 	return path, data
 }
 
-// schemaDSN is the test DSN pinned to the schema OpenTestPostgres created.
+// schemaDSN is the test DSN pinned to the schema testdb.Postgres created.
 func schemaDSN(t *testing.T, db *store.DB) string {
 	t.Helper()
 	var schema string
 	if err := db.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	dsn := sqldb.TestPostgresDSN()
+	dsn := testdb.PostgresDSN()
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
@@ -199,17 +199,17 @@ func sources(t *testing.T, s shop) map[string]func(t *testing.T) source {
 			dir := t.TempDir()
 			writeShopCSV(t, dir, s)
 			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
-				db: store.OpenTestSQLite(t), reload: func(s shop) { writeShopCSV(t, dir, s) }}
+				db: testdb.Open(t, testdb.SQLite(t), store.Open), reload: func(s shop) { writeShopCSV(t, dir, s) }}
 		},
 		"sqlite": func(t *testing.T) source {
 			path, data := newSQLiteData(t)
 			t.Cleanup(func() { data.Close() })
 			loadShopSQL(t, data, s)
-			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, db: store.OpenTestSQLite(t),
+			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path}, db: testdb.Open(t, testdb.SQLite(t), store.Open),
 				reload: func(s shop) { dropShop(t, data); loadShopSQL(t, data, s) }}
 		},
 		"postgres": func(t *testing.T) source {
-			db := store.OpenTestPostgres(t)
+			db := testdb.Open(t, testdb.Postgres(t), store.Open)
 			loadShopSQL(t, db, s)
 			return source{cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, db)}, db: db,
 				reload: func(s shop) { dropShop(t, db); loadShopSQL(t, db, s) }}

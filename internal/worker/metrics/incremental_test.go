@@ -21,6 +21,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/specmap"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // incrementalSpec asks for every metric, with a criteria on recencyDays so
@@ -252,12 +253,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			path, data := newSQLiteData(t)
 			t.Cleanup(func() { data.Close() })
 			return stores{data: data, cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
-				incr: store.OpenTestSQLite(t), full: store.OpenTestSQLite(t)}
+				incr: testdb.Open(t, testdb.SQLite(t), store.Open), full: testdb.Open(t, testdb.SQLite(t), store.Open)}
 		},
 		"postgres": func(t *testing.T) stores {
-			data := store.OpenTestPostgres(t)
+			data := testdb.Open(t, testdb.Postgres(t), store.Open)
 			return stores{data: data, cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, data)},
-				incr: store.OpenTestPostgres(t), full: store.OpenTestPostgres(t)}
+				incr: testdb.Open(t, testdb.Postgres(t), store.Open), full: testdb.Open(t, testdb.Postgres(t), store.Open)}
 		},
 	}
 	for _, kind := range []string{"sqlite", "postgres"} {
@@ -310,7 +311,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 					// CLV differs by design).
 					plain := incrementalSpec
 					plain.Incremental = nil
-					c := (&chain{name: "plain", db: store.OpenTestSQLite(t)}).run(t, s.cfg, plain, now, false)
+					c := (&chain{name: "plain", db: testdb.Open(t, testdb.SQLite(t), store.Open)}).run(t, s.cfg, plain, now, false)
 					delete(c.Metrics, "predictedCLV")
 					delete(a.Metrics, "predictedCLV")
 					if !maps.Equal(report.Decimals(c.Metrics), report.Decimals(a.Metrics)) || c.Size != a.Size || !reflect.DeepEqual(c.Cohorts, a.Cohorts) || c.Customers != a.Customers {

@@ -15,6 +15,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource"
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/store"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 	"github.com/retention-dev/retention-operator/internal/workload"
 )
 
@@ -124,7 +125,7 @@ func TestCustomerEmailNeverReachesReportOrLog(t *testing.T) {
 	var logs bytes.Buffer
 	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, fixtureSeg),
 		Source: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
-		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		DB:     testdb.Open(t, testdb.SQLite(t), store.Open), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err == nil || !strings.Contains(sum.Error, "customers.csv line 3: consent_email") {
 		t.Fatalf("err = %v, summary error %q; want customers.csv line 3 consent_email named", err, sum.Error)
 	}
@@ -150,7 +151,7 @@ func TestDataIssuesReachTheReport(t *testing.T) {
 	spec.Metrics = []v1alpha1.MetricName{"historicalCLV"}
 	sum, err := Run(context.Background(), Options{Namespace: "shop", Name: "buyers", Segment: segmentConfig(t, spec),
 		Source: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: dir},
-		DB:     store.OpenTestSQLite(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		DB:     testdb.Open(t, testdb.SQLite(t), store.Open), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/retention-dev/retention-operator/internal/datasource/sourceconfig"
 	"github.com/retention-dev/retention-operator/internal/report"
 	"github.com/retention-dev/retention-operator/internal/store"
-	"github.com/retention-dev/retention-operator/internal/store/sqldb"
+	"github.com/retention-dev/retention-operator/internal/testdb"
 )
 
 // second is the AsOf of the second run in the comparisons.
@@ -85,19 +85,19 @@ func shardSources(t *testing.T, s shop) map[string]shardSource {
 	csvDir := t.TempDir()
 	writeShopCSV(t, csvDir, s)
 	out["csv"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindFile, Format: sourceconfig.FormatCSV, Path: csvDir},
-		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
+		newState: func(t *testing.T) *store.DB { return testdb.Open(t, testdb.SQLite(t), store.Open) }}
 	path, data := newSQLiteData(t)
 	loadShopSQL(t, data, s)
 	data.Close()
 	out["sqlite"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindSQLite, Path: path},
-		newState: func(t *testing.T) *store.DB { return store.OpenTestSQLite(t) }}
-	if sqldb.TestPostgresDSN() != "" {
-		db := store.OpenTestPostgres(t)
+		newState: func(t *testing.T) *store.DB { return testdb.Open(t, testdb.SQLite(t), store.Open) }}
+	if testdb.PostgresDSN() != "" {
+		db := testdb.Open(t, testdb.Postgres(t), store.Open)
 		loadShopSQL(t, db, s)
 		out["postgres"] = shardSource{cfg: sourceconfig.Config{Kind: sourceconfig.KindPostgres, DSN: schemaDSN(t, db)},
-			newState: func(t *testing.T) *store.DB { return store.OpenTestPostgres(t) }}
+			newState: func(t *testing.T) *store.DB { return testdb.Open(t, testdb.Postgres(t), store.Open) }}
 	} else {
-		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s)", store.PostgresDSNEnv)
+		t.Logf("PostgreSQL not compared: no test PostgreSQL (set %s)", testdb.DSNEnv)
 	}
 	return out
 }
