@@ -145,13 +145,19 @@ func TestRetryHonoursContext(t *testing.T) {
 	}
 
 	// Cancelled during the backoff sleep (real sleepCtx): returns ctx error.
+	// The cancel comes as the sleep starts, not from a goroutine the failed
+	// attempt starts: that one could win the race to the check before the
+	// sleep and make the test flaky.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	s2 := SenderFunc(func(context.Context, Message) error {
-		go cancel2()
 		return &Error{Channel: "test", Err: errors.New("timeout")}
 	})
 	r2 := newRetrying(s2, senderconfig.RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour})
 	r2.jitter = func() float64 { return 0.99 }
+	r2.sleep = func(ctx context.Context, d time.Duration) error {
+		cancel2()
+		return sleepCtx(ctx, d)
+	}
 	err = r2.Send(ctx2, Message{IdempotencyKey: "k"})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting to retry") {
 		t.Fatalf("err = %v, want context.Canceled while waiting to retry", err)
