@@ -40,19 +40,29 @@ func newConsoleLog(out *syncWriter, path string) (*consoleLog, error) {
 }
 
 func (c *consoleLog) add(owner, text string) {
+	line := fmt.Sprintf("%s | %s\n", owner, text)
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.total++
 	c.recent = append(c.recent, consoleLine{owner, text})
 	if len(c.recent) > recentConsoleLines {
 		c.recent = c.recent[len(c.recent)-recentConsoleLines:]
 	}
-	echo := c.echo
-	c.mu.Unlock()
-	line := fmt.Sprintf("%s | %s\n", owner, text)
 	_, _ = io.WriteString(c.file, line)
-	if echo {
+	// Echoed under the lock, so once quiet returns no message is still on
+	// its way to the terminal.
+	if c.echo {
 		_, _ = io.WriteString(c.out, line)
 	}
+}
+
+// quiet stops the terminal echo; messages still go to logs/console.log.
+// `dev --once` calls it before its final table, so that table is the last
+// thing a reader (or a script) finds, not a message sent a moment later.
+func (c *consoleLog) quiet() {
+	c.mu.Lock()
+	c.echo = false
+	c.mu.Unlock()
 }
 
 // snapshot returns the last few messages and the count so far.

@@ -183,6 +183,7 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 			render(&b, o.Width, time.Now(), kubeconfig, rows, recent, count, note)
 			switch {
 			case o.Once && settled:
+				console.quiet()
 				fmt.Fprint(out, b.String())
 				return nil
 			case o.Once:
@@ -201,6 +202,7 @@ func view(ctx context.Context, o Options, c client.Client, k *kubelet, console *
 			if !o.Once {
 				return nil
 			}
+			console.quiet()
 			fmt.Fprint(out, last)
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return fmt.Errorf("%w (%s)", ErrNotReady, o.Timeout)
