@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
-	"sync"
+	"slices"
 	"time"
+
+	"github.com/retention-dev/retention-operator/internal/groupcommit"
 )
 
 // ingestNotifier sends IngestNotifyChannel's notifications after the ingest
@@ -15,9 +17,7 @@ import (
 // the last commit is always followed by a notification, and a busy API sends
 // a few per WAL flush instead of one per request.
 type ingestNotifier struct {
-	mu      sync.Mutex
-	running bool
-	pending map[string]struct{}
+	sources groupcommit.Queue[string]
 }
 
 // notifyTimeout bounds one notification; a lost one costs the listeners a
@@ -26,21 +26,16 @@ const notifyTimeout = 5 * time.Second
 
 // signal asks for a notification for source once its events are committed.
 func (n *ingestNotifier) signal(db *DB, source string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.pending == nil {
-		n.pending = map[string]struct{}{}
-	}
-	n.pending[source] = struct{}{}
-	if !n.running {
-		n.running = true
+	if n.sources.Add(source) {
 		go n.drain(db)
 	}
 }
 
+// drain notifies each source of a round once, however many commits asked.
 func (n *ingestNotifier) drain(db *DB) {
-	for sources := n.take(); len(sources) > 0; sources = n.take() {
-		for source := range sources {
+	for sources := n.sources.Take(); len(sources) > 0; sources = n.sources.Take() {
+		slices.Sort(sources)
+		for _, source := range slices.Compact(sources) {
 			ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
 			// An error (the pool closing, the server away) is left to the
 			// listeners' poll: the events themselves are committed.
@@ -48,17 +43,4 @@ func (n *ingestNotifier) drain(db *DB) {
 			cancel()
 		}
 	}
-}
-
-// take hands the pending sources over to drain, or, when there are none,
-// ends the drain: the next signal starts another.
-func (n *ingestNotifier) take() map[string]struct{} {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	sources := n.pending
-	n.pending = nil
-	if len(sources) == 0 {
-		n.running = false
-	}
-	return sources
 }

@@ -2,9 +2,9 @@ package campaign
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"github.com/retention-dev/retention-operator/internal/groupcommit"
 	"github.com/retention-dev/retention-operator/internal/store"
 )
 
@@ -19,9 +19,7 @@ type outcomeRecorder struct {
 	db    *store.DB
 	clock func() time.Time
 
-	mu      sync.Mutex
-	queue   []queuedOutcome
-	leading bool
+	queue groupcommit.Queue[queuedOutcome]
 }
 
 type queuedOutcome struct {
@@ -32,16 +30,11 @@ type queuedOutcome struct {
 // record commits o (with whatever else is queued) and returns once it is.
 func (r *outcomeRecorder) record(ctx context.Context, o store.DeliveryOutcome) error {
 	done := make(chan error, 1)
-	r.mu.Lock()
-	r.queue = append(r.queue, queuedOutcome{o: o, done: done})
-	if r.leading {
+	if !r.queue.Add(queuedOutcome{o: o, done: done}) {
 		// Another sender is committing; it picks ours up in its next round.
-		r.mu.Unlock()
 		return <-done
 	}
-	r.leading = true
-	r.mu.Unlock()
-	for batch := r.take(); len(batch) > 0; batch = r.take() {
+	for batch := r.queue.Take(); len(batch) > 0; batch = r.queue.Take() {
 		outcomes := make([]store.DeliveryOutcome, len(batch))
 		for i, q := range batch {
 			outcomes[i] = q.o
@@ -52,17 +45,4 @@ func (r *outcomeRecorder) record(ctx context.Context, o store.DeliveryOutcome) e
 		}
 	}
 	return <-done
-}
-
-// take hands the leading sender everything queued; when nothing is, it
-// gives up the lead, so the next outcome's sender commits it.
-func (r *outcomeRecorder) take() []queuedOutcome {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	batch := r.queue
-	r.queue = nil
-	if len(batch) == 0 {
-		r.leading = false
-	}
-	return batch
 }
