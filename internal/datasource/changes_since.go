@@ -62,7 +62,7 @@ type IncrementalSource interface {
 // ChangeColumns looks at the columns each table (or override) returns.
 func (c *sqlConnector) ChangeColumns(ctx context.Context) (ChangeColumns, error) {
 	has := func(override, table string) (bool, error) {
-		rows, err := c.query(ctx, "SELECT * FROM "+source(override, table)+" t WHERE 1 = 0")
+		rows, err := c.db.Query(ctx, "SELECT * FROM "+source(override, table)+" t WHERE 1 = 0")
 		if err != nil {
 			return false, fmt.Errorf("datasource %s: read %s columns: %w", c.kind(), table, err)
 		}
@@ -147,7 +147,7 @@ func (c *sqlConnector) ChangedCustomers(ctx context.Context, q ChangeQuery, fn f
 			b.add("customer_id", orders, "occurred_at", r, true)
 		}
 	}
-	rows, err := c.query(ctx, strings.Join(b.parts, "\nUNION\n"), b.args...)
+	rows, err := c.db.Query(ctx, strings.Join(b.parts, "\nUNION\n"), b.args...)
 	if err != nil {
 		return fmt.Errorf("datasource %s: changed customers query: %w", c.kind(), err)
 	}

@@ -148,7 +148,7 @@ func (c *sqlConnector) ScanFeedback(ctx context.Context, since time.Time, fn fun
 // ("datasource postgres: orders row 12: occurred_at: …").
 func scanTable[T any](ctx context.Context, c *sqlConnector, table, q string, args []any,
 	decode func(*sql.Rows) (*T, error), fn func(*T) error) error {
-	rows, err := c.query(ctx, q, args...)
+	rows, err := c.db.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("datasource %s: read %s: %w", c.kind(), table, err)
 	}

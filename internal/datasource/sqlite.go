@@ -37,7 +37,7 @@ func openSQLite(ctx context.Context, cfg sourceconfig.Config) (*sqliteConnector,
 // scanFeatures runs the features query, with aq's activity columns when aq
 // is not nil (fn's activity argument is then filled, else zero).
 func (c *sqliteConnector) scanFeatures(ctx context.Context, q FeatureQuery, aq *ActivityQuery, fn func(*customer.Features, *OrderActivity) error) error {
-	rows, err := c.query(ctx, featuresSQL(store.SQLite, c.cfg.Queries, q, aq), q.Args...)
+	rows, err := c.db.Query(ctx, featuresSQL(store.SQLite, c.cfg.Queries, q, aq), q.Args...)
 	if err != nil {
 		return fmt.Errorf("datasource sqlite: features query: %w", err)
 	}

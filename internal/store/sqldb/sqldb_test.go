@@ -37,12 +37,26 @@ func TestMigrateIsIdempotentOnBothDialects(t *testing.T) {
 	}
 }
 
+// TestRebindLeavesQuotedDollarsAlone: only a $ and a digit outside quotes is
+// a placeholder; segment predicates and override queries carry SQLite JSON
+// paths and quoted identifiers with dollars in them.
 func TestRebindLeavesQuotedDollarsAlone(t *testing.T) {
 	db := &DB{Dialect: SQLite}
-	got := db.Rebind(`SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = $1 AND n > $12`)
-	want := `SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = ?1 AND n > ?12`
-	if got != want {
-		t.Fatalf("Rebind:\n got %s\nwant %s", got, want)
+	tests := []struct{ in, want string }{
+		{`SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = $1 AND n > $12`,
+			`SELECT json_extract(a, '$.plan'), "$x" FROM t WHERE id = ?1 AND n > ?12`},
+		{`"recencyDays" > $1 AND "frequency" >= $2`, `"recencyDays" > ?1 AND "frequency" >= ?2`},
+		{`x = 'it''s $1' AND y = $12`, `x = 'it''s $1' AND y = ?12`},
+		{`"a$1" = $3`, `"a$1" = ?3`},
+		{`price = $`, `price = $`},
+	}
+	for _, tt := range tests {
+		if got := db.Rebind(tt.in); got != tt.want {
+			t.Errorf("Rebind(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if pg := (&DB{Dialect: Postgres}); pg.Rebind(tests[1].in) != tests[1].in {
+		t.Errorf("Rebind on PostgreSQL changed %q", tests[1].in)
 	}
 }
 
