@@ -94,30 +94,20 @@ func (c *sqlConnector) ScanCustomers(ctx context.Context, fn func(*customer.Cust
 func (c *sqlConnector) ScanOrders(ctx context.Context, since time.Time, fn func(*customer.Order) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Orders, "orders", "customer_id, order_id, amount, occurred_at", since)
 	var o customer.Order
-	var at any
+	scan := occurredScanner(&o.OccurredAt, &o.CustomerID, &o.OrderID, &o.Amount)
 	return scanTable(ctx, c, "orders", q, args, func(rows *sql.Rows) (*customer.Order, error) {
-		if err := rows.Scan(&o.CustomerID, &o.OrderID, &o.Amount, &at); err != nil {
-			return nil, err
-		}
-		var err error
-		if o.OccurredAt, err = sqlTime(at); err != nil {
-			return nil, fmt.Errorf("occurred_at: %w", err)
-		}
-		return &o, nil
+		return &o, scan(rows)
 	}, fn)
 }
 
 func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(*customer.Event) error) error {
-	q, args := c.sinceQuery(c.cfg.Queries.Events, "events", "customer_id, type, occurred_at, properties", since)
+	q, args := c.sinceQuery(c.cfg.Queries.Events, "events", "customer_id, type, properties, occurred_at", since)
 	var e customer.Event
-	var at, props any
+	var props any
+	scan := occurredScanner(&e.OccurredAt, &e.CustomerID, &e.Type, &props)
 	return scanTable(ctx, c, "events", q, args, func(rows *sql.Rows) (*customer.Event, error) {
-		if err := rows.Scan(&e.CustomerID, &e.Type, &at, &props); err != nil {
+		if err := scan(rows); err != nil {
 			return nil, err
-		}
-		var err error
-		if e.OccurredAt, err = sqlTime(at); err != nil {
-			return nil, fmt.Errorf("occurred_at: %w", err)
 		}
 		e.Properties = map[string]string{}
 		if err := parseAttributes(sqlBytes(props), e.Properties); err != nil {
@@ -130,17 +120,28 @@ func (c *sqlConnector) ScanEvents(ctx context.Context, since time.Time, fn func(
 func (c *sqlConnector) ScanFeedback(ctx context.Context, since time.Time, fn func(*customer.Feedback) error) error {
 	q, args := c.sinceQuery(c.cfg.Queries.Feedback, "feedback", "customer_id, score, occurred_at", since)
 	var fb customer.Feedback
-	var at any
+	scan := occurredScanner(&fb.OccurredAt, &fb.CustomerID, &fb.Score)
 	return scanTable(ctx, c, "feedback", q, args, func(rows *sql.Rows) (*customer.Feedback, error) {
-		if err := rows.Scan(&fb.CustomerID, &fb.Score, &at); err != nil {
-			return nil, err
+		return &fb, scan(rows)
+	}, fn)
+}
+
+// occurredScanner scans a row of an event-like table, whose last column is
+// occurred_at, into dest and *at; the column list is built once per read,
+// not once per row.
+func occurredScanner(at *time.Time, dest ...any) func(*sql.Rows) error {
+	var raw any
+	all := append(dest, &raw)
+	return func(rows *sql.Rows) error {
+		if err := rows.Scan(all...); err != nil {
+			return err
 		}
 		var err error
-		if fb.OccurredAt, err = sqlTime(at); err != nil {
-			return nil, fmt.Errorf("occurred_at: %w", err)
+		if *at, err = sqlTime(raw); err != nil {
+			return fmt.Errorf("occurred_at: %w", err)
 		}
-		return &fb, nil
-	}, fn)
+		return nil
+	}
 }
 
 // scanTable runs a table read and hands each row, as decode makes it, to
