@@ -23,16 +23,23 @@ const (
 	cdnowMasterGz = "testdata/CDNOW_master.txt.gz"
 )
 
+// openTestdata opens the file at path, failing tb if it cannot, and closes
+// it when the test ends.
+func openTestdata(tb testing.TB, path string) *os.File {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return f
+}
+
 // cdnowSampleSummaries reads the CDNOW sample and summarises it over the
 // calibration period in weeks.
 func cdnowSampleSummaries(tb testing.TB) []Summary {
 	tb.Helper()
-	f, err := os.Open(cdnowSample)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	orders, err := readTransactions(f, FormatCDNOW)
+	orders, err := readTransactions(openTestdata(tb, cdnowSample), FormatCDNOW)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,19 +4,13 @@ import (
 	"errors"
 	"io"
 	"math"
-	"os"
 	"testing"
 )
 
 func TestFitAndPredictOnCDNOWSample(t *testing.T) {
-	f, err := os.Open(cdnowSample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	// Stream the log through SummaryBuilder and check it agrees with the
 	// in-memory summarize.
-	tr, err := NewTransactionReader(f, FormatCDNOW)
+	tr, err := NewTransactionReader(openTestdata(t, cdnowSample), FormatCDNOW)
 	if err != nil {
 		t.Fatal(err)
 	}

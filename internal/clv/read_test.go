@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,12 +103,7 @@ func TestReadTransactionsErrorsNameLineAndProblem(t *testing.T) {
 }
 
 func TestTransactionReaderStreamsCDNOWMaster(t *testing.T) {
-	gz, err := os.Open(cdnowMasterGz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gz.Close()
-	f, err := gzip.NewReader(gz)
+	f, err := gzip.NewReader(openTestdata(t, cdnowMasterGz))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,16 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func day(n float64) time.Time { return t0.Add(time.Duration(n * float64(24*time.Hour))) }
 
+// validConfig returns cfg as Validate leaves it (defaults filled in),
+// failing t if it is not valid.
+func validConfig(t *testing.T, cfg Config) Config {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func TestRoundPoints(t *testing.T) {
 	for _, c := range []struct {
 		x    float64
@@ -30,15 +40,12 @@ func TestRoundPoints(t *testing.T) {
 }
 
 func TestEarning(t *testing.T) {
-	cfg := Config{
+	cfg := validConfig(t, Config{
 		EarnRules: EarnRules{PointsPerUnit: 2, Rounding: RoundRound,
 			EventBonuses:    []EventBonus{{EventType: "review", Points: 25}, {EventType: "app_install", Points: 50}},
 			TierMultipliers: map[string]float64{"gold": 1.5}},
 		Tiers: []Tier{{Name: "gold", Threshold: 1, Window: Days(1)}},
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, c := range []struct {
 		amount float64
 		tier   string
@@ -75,13 +82,10 @@ func TestEarning(t *testing.T) {
 }
 
 func TestDecideTier(t *testing.T) {
-	cfg := Config{Tiers: []Tier{
+	cfg := validConfig(t, Config{Tiers: []Tier{
 		{Name: "silver", Threshold: 100, Window: Days(365), DowngradeGrace: Days(30)},
 		{Name: "gold", Threshold: 500, Window: Days(365), DowngradeGrace: Days(60)},
-	}}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	}})
 	for _, c := range []struct {
 		name       string
 		state      TierState

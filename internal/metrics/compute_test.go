@@ -13,10 +13,7 @@ import (
 )
 
 func TestComputeFromOrdersAndFeedback(t *testing.T) {
-	r, err := Compute(Input{WindowStart: windowStart, WindowEnd: windowEnd, Orders: fixtureOrders(), Feedback: fixtureFeedback()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustCompute(t, Input{WindowStart: windowStart, WindowEnd: windowEnd, Orders: fixtureOrders(), Feedback: fixtureFeedback()})
 	want := map[string]float64{
 		MetricRetentionRate:      100,
 		MetricChurnRate:          100.0 / 3,
@@ -27,12 +24,7 @@ func TestComputeFromOrdersAndFeedback(t *testing.T) {
 		MetricNPS:                -20,
 	}
 	m := r.Map()
-	for name, w := range want {
-		got, ok := m[name].(float64)
-		if !ok || math.Abs(got-w) > 1e-9 {
-			t.Errorf("%s = %v, want %v", name, m[name], w)
-		}
-	}
+	checkMetrics(t, m, want)
 	// Cohorts over February only: C is the one new customer and ordered in February.
 	wantCohort := CohortMatrix{Months: []string{"2024-02"}, Sizes: []int{1}, Retention: [][]float64{{1}}}
 	if got := m[MetricCohortRetention]; !reflect.DeepEqual(got, wantCohort) {
@@ -42,10 +34,7 @@ func TestComputeFromOrdersAndFeedback(t *testing.T) {
 
 func TestComputeRestrictsToMembersAndUsesTheirPredictedCLV(t *testing.T) {
 	members := []customer.Features{{ID: "A", PredictedCLV: 120, NPS: -1}, {ID: "B", PredictedCLV: 0, NPS: -1}, {ID: "D", PredictedCLV: 30, NPS: -1}}
-	r, err := Compute(Input{WindowStart: windowStart, WindowEnd: windowEnd, Members: members, Orders: fixtureOrders(), Feedback: fixtureFeedback()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustCompute(t, Input{WindowStart: windowStart, WindowEnd: windowEnd, Members: members, Orders: fixtureOrders(), Feedback: fixtureFeedback()})
 	// Members A, B, D. S = {A, B}, E = {A, D}, N = {}, lost = {B}:
 	// retention 2/2 = 100, churn 1/2 = 50. Window: A 2 orders 60, D 1 order 25:
 	// repeat 1/2 = 50, frequency 3/2, AOV 85/3. Historical: (140+100+85)/3.
@@ -61,6 +50,16 @@ func TestComputeRestrictsToMembersAndUsesTheirPredictedCLV(t *testing.T) {
 		MetricPredictedCLV:       50,
 	}
 	checkMetrics(t, r.Map(), want)
+}
+
+// mustCompute computes in, failing t if Compute returns an error.
+func mustCompute(t *testing.T, in Input) Result {
+	t.Helper()
+	r, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // checkMetrics checks that m holds every metric of want, as a float64
@@ -81,10 +80,7 @@ func TestComputeFromFeaturesOnly(t *testing.T) {
 		{ID: "c", WindowOrders: 0, WindowSpend: 0, Frequency: 2, Monetary: 70, NPS: -1},
 		{ID: "d", NPS: 8},
 	}
-	r, err := Compute(Input{WindowStart: windowStart, WindowEnd: windowEnd, Members: members})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustCompute(t, Input{WindowStart: windowStart, WindowEnd: windowEnd, Members: members})
 	// Window: a 3 orders, b 1 → repeat 1/2 = 50, frequency 4/2 = 2, AOV 100/4 = 25.
 	// Historical: (400+10+70)/3 = 160. NPS over a 10, b 5, d 8: (1-1)/3 = 0.
 	want := map[string]float64{
@@ -122,10 +118,7 @@ func TestComputePredictedCLVFromOrdersWithoutRepeatersIsExplained(t *testing.T) 
 	for i, id := range []string{"x", "y", "z"} {
 		orders = append(orders, customer.Order{CustomerID: id, Amount: 10, OccurredAt: windowStart.Add(time.Duration(i) * 24 * time.Hour)})
 	}
-	r, err := Compute(Input{WindowStart: windowStart, WindowEnd: windowEnd, Orders: orders})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustCompute(t, Input{WindowStart: windowStart, WindowEnd: windowEnd, Orders: orders})
 	if r.Has(MetricPredictedCLV) || !strings.Contains(r.Unavailable[MetricPredictedCLV], "repeat purchase") {
 		t.Errorf("predictedCLV computed=%v reason %q; want unavailable because nobody repeated", r.Has(MetricPredictedCLV), r.Unavailable[MetricPredictedCLV])
 	}

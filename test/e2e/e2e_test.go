@@ -117,8 +117,8 @@ stringData: {dsn: %q}
 func extras(e env) string {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	now := time.Now().In(berlin)
-	start := now.Add(-time.Hour).Format("15:04")
-	end := now.Add(2 * time.Hour).Format("15:04")
+	quietHours := fmt.Sprintf("quietHours: {start: %q, end: %q, defaultTimeZone: Europe/Berlin}",
+		now.Add(-time.Hour).Format("15:04"), now.Add(2*time.Hour).Format("15:04"))
 	return fmt.Sprintf(`apiVersion: retention.dev/v1alpha1
 kind: Channel
 metadata: {name: receiver, namespace: %[1]s}
@@ -127,32 +127,31 @@ spec:
     url: http://%[2]s:%[3]s/hook
     signingSecretRef: {name: crm-webhook-signing, key: secret}
   rateLimit: {perSecond: 200}
----
+`, ns, e.nodeIP, e.receiverPort) +
+		receiverPlaybook(webhookPB, "", "hello", "Hello", "You ordered {{.frequency}} times.") +
+		receiverPlaybook(quietPB, quietHours, "quiet", "Quiet", "Hello")
+}
+
+// receiverPlaybook is a Playbook that, as a customer enters
+// active-customers, sends one message through the receiver Channel in a
+// step named step; spec, when not empty, is one more line of its spec.
+func receiverPlaybook(name, spec, step, subject, body string) string {
+	if spec != "" {
+		spec = "\n  " + spec
+	}
+	return fmt.Sprintf(`---
 apiVersion: retention.dev/v1alpha1
 kind: Playbook
-metadata: {name: %[4]s, namespace: %[1]s}
+metadata: {name: %[2]s, namespace: %[1]s}
 spec:
   segmentRef: {name: active-customers}
-  trigger: {segmentEntry: {}}
+  trigger: {segmentEntry: {}}%[3]s
   steps:
-    - name: hello
+    - name: %[4]s
       send:
         channelRef: {name: receiver}
-        template: {subject: "Hello", body: "You ordered {{.frequency}} times."}
----
-apiVersion: retention.dev/v1alpha1
-kind: Playbook
-metadata: {name: %[5]s, namespace: %[1]s}
-spec:
-  segmentRef: {name: active-customers}
-  trigger: {segmentEntry: {}}
-  quietHours: {start: %[6]q, end: %[7]q, defaultTimeZone: Europe/Berlin}
-  steps:
-    - name: quiet
-      send:
-        channelRef: {name: receiver}
-        template: {subject: "Quiet", body: "Hello"}
-`, ns, e.nodeIP, e.receiverPort, webhookPB, quietPB, start, end)
+        template: {subject: %[5]q, body: %[6]q}
+`, ns, name, spec, step, subject, body)
 }
 
 // checkSamplesReady: every retention object Ready within 3 minutes, every

@@ -20,7 +20,12 @@ type statusCase struct {
 
 // statusCases are the states every kind goes through.
 func statusCases(kind string) []statusCase {
-	const readyMsg = "Worker is available"
+	const (
+		readyMsg   = "Worker is available"
+		waitingMsg = "Waiting for the worker Deployment"
+		invalidMsg = "spec.schedule: bad cron expression"
+		depMsg     = `Waiting for DataSource "crm" to be Ready`
+	)
 	cases := []statusCase{
 		{
 			name: "ready at current generation",
@@ -33,17 +38,17 @@ func statusCases(kind string) []statusCase {
 			name: "reconciling",
 			state: state{generation: 2, observed: 2, conditions: []metav1.Condition{
 				cond("Ready", metav1.ConditionFalse, "Reconciling", "Applying the worker configuration", 2),
-				cond("Reconciling", metav1.ConditionTrue, "Progressing", "Waiting for the worker Deployment", 2)}},
-			kstatus: status.InProgressStatus, kstatusMessage: "Waiting for the worker Deployment",
-			argo: "Progressing", argoMessage: "Waiting for the worker Deployment",
+				cond("Reconciling", metav1.ConditionTrue, "Progressing", waitingMsg, 2)}},
+			kstatus: status.InProgressStatus, kstatusMessage: waitingMsg,
+			argo: "Progressing", argoMessage: waitingMsg,
 		},
 		{
 			name: "stalled",
 			state: state{generation: 1, observed: 1, conditions: []metav1.Condition{
-				cond("Ready", metav1.ConditionFalse, "InvalidSpec", "spec.schedule: bad cron expression", 1),
-				cond("Stalled", metav1.ConditionTrue, "InvalidSpec", "spec.schedule: bad cron expression", 1)}},
-			kstatus: status.FailedStatus, kstatusMessage: "spec.schedule: bad cron expression",
-			argo: "Degraded", argoMessage: "spec.schedule: bad cron expression",
+				cond("Ready", metav1.ConditionFalse, "InvalidSpec", invalidMsg, 1),
+				cond("Stalled", metav1.ConditionTrue, "InvalidSpec", invalidMsg, 1)}},
+			kstatus: status.FailedStatus, kstatusMessage: invalidMsg,
+			argo: "Degraded", argoMessage: invalidMsg,
 		},
 		{
 			name: "old observed generation",
@@ -59,9 +64,9 @@ func statusCases(kind string) []statusCase {
 			// Degraded so the problem is visible at once.
 			name: "not ready, not stalled",
 			state: state{generation: 5, observed: 5, conditions: []metav1.Condition{
-				cond("Ready", metav1.ConditionFalse, "DependencyNotReady", `Waiting for DataSource "crm" to be Ready`, 5)}},
-			kstatus: status.InProgressStatus, kstatusMessage: `Waiting for DataSource "crm" to be Ready`,
-			argo: "Degraded", argoMessage: `Waiting for DataSource "crm" to be Ready`,
+				cond("Ready", metav1.ConditionFalse, "DependencyNotReady", depMsg, 5)}},
+			kstatus: status.InProgressStatus, kstatusMessage: depMsg,
+			argo: "Degraded", argoMessage: depMsg,
 		},
 		{
 			// kstatus cannot tell "no controller yet" from "no status
