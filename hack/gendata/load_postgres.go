@@ -28,46 +28,46 @@ func loadPostgres(ctx context.Context, dsn string, g *generator) (n counts, err 
 			return n, fmt.Errorf("%w (statement: %.60s)", err, stmt)
 		}
 	}
+	// One COPY per table, each a pass over the same generated customers:
+	// rows picks that table's rows out of one customer's draws.
+	type draws = func(d *customerDraws, os []order, fb []feedbackRow, ev []eventRow, emit func([]any))
+	tables := []struct {
+		name  string
+		cols  []string
+		count *int64
+		rows  draws
+	}{
+		{"customers", []string{"id", "email", "timezone", "created_at", "attributes", "consent_email", "consent_sms"}, &n.customers,
+			func(d *customerDraws, _ []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
+				emit([]any{d.id, d.id + "@example.com", d.tz, d.created, d.attributes(), d.consentE, d.consentS})
+			}},
+		{"orders", []string{"customer_id", "order_id", "amount", "occurred_at"}, &n.orders,
+			func(d *customerDraws, os []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
+				for _, o := range os {
+					emit([]any{d.id, o.id, o.amount, o.at})
+				}
+			}},
+		{"feedback", []string{"customer_id", "score", "occurred_at"}, &n.feedback,
+			func(d *customerDraws, _ []order, fb []feedbackRow, _ []eventRow, emit func([]any)) {
+				for _, f := range fb {
+					emit([]any{d.id, int32(f.score), f.at})
+				}
+			}},
+		{"events", []string{"customer_id", "type", "occurred_at", "properties"}, &n.events,
+			func(d *customerDraws, _ []order, _ []feedbackRow, ev []eventRow, emit func([]any)) {
+				for _, e := range ev {
+					emit([]any{d.id, e.typ, e.at, e.props})
+				}
+			}},
+	}
+	for _, tb := range tables {
+		t := time.Now()
+		if *tb.count, err = copyRows(ctx, conn, g, tb.name, tb.cols, tb.rows); err != nil {
+			return n, err
+		}
+		log.Printf("gendata: %s copied in %s", tb.name, time.Since(t).Round(time.Millisecond))
+	}
 	t := time.Now()
-	n.customers, err = copyRows(ctx, conn, g, "customers",
-		[]string{"id", "email", "timezone", "created_at", "attributes", "consent_email", "consent_sms"},
-		func(d *customerDraws, _ []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
-			emit([]any{d.id, d.id + "@example.com", d.tz, d.created, d.attributes(), d.consentE, d.consentS})
-		})
-	if err != nil {
-		return n, err
-	}
-	log.Printf("gendata: customers copied in %s", time.Since(t).Round(time.Millisecond))
-	t = time.Now()
-	n.orders, err = copyRows(ctx, conn, g, "orders", []string{"customer_id", "order_id", "amount", "occurred_at"},
-		func(d *customerDraws, os []order, _ []feedbackRow, _ []eventRow, emit func([]any)) {
-			for _, o := range os {
-				emit([]any{d.id, o.id, o.amount, o.at})
-			}
-		})
-	if err != nil {
-		return n, err
-	}
-	log.Printf("gendata: orders copied in %s", time.Since(t).Round(time.Millisecond))
-	n.feedback, err = copyRows(ctx, conn, g, "feedback", []string{"customer_id", "score", "occurred_at"},
-		func(d *customerDraws, _ []order, fb []feedbackRow, _ []eventRow, emit func([]any)) {
-			for _, f := range fb {
-				emit([]any{d.id, int32(f.score), f.at})
-			}
-		})
-	if err != nil {
-		return n, err
-	}
-	n.events, err = copyRows(ctx, conn, g, "events", []string{"customer_id", "type", "occurred_at", "properties"},
-		func(d *customerDraws, _ []order, _ []feedbackRow, ev []eventRow, emit func([]any)) {
-			for _, e := range ev {
-				emit([]any{d.id, e.typ, e.at, e.props})
-			}
-		})
-	if err != nil {
-		return n, err
-	}
-	t = time.Now()
 	for _, stmt := range strings.Split(datasource.Indexes(store.Postgres), ";\n") {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			return n, fmt.Errorf("%w (statement: %.60s)", err, stmt)
