@@ -19,63 +19,73 @@ import (
 // what the controller would reject with Ready=False after the API server
 // accepted it.
 func (l *linter) checkDomain(d *document) {
-	switch d.kind {
-	case "Segment":
-		seg, ok := typed[v1alpha1.Segment](d)
-		if !ok {
-			return
-		}
-		// The criteria's CEL errors point at their line inside the expression.
-		criteriaOK := l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
-		l.checkCron(d, "spec.schedule", string(seg.Spec.Schedule))
-		// The metric job's mapping and validation, as the controller runs it
-		// (window, metrics; the criteria was reported above).
-		if _, err := specmap.Segment(&seg.Spec); err != nil && criteriaOK {
-			l.reportSpecErr(d, err)
-		}
-	case "LoyaltyProgram":
-		lp, ok := typed[v1alpha1.LoyaltyProgram](d)
-		if !ok {
-			return
-		}
-		l.checkCron(d, "spec.metricsSchedule", string(lp.Spec.MetricsSchedule))
-		// The ledger engine's mapping and validation, as the controller runs it.
-		if _, err := specmap.Loyalty(&lp.Spec); err != nil {
-			l.reportSpecErr(d, err)
-		}
-	case "DataSource":
-		ds, ok := typed[v1alpha1.DataSource](d)
-		if !ok {
-			return
-		}
-		// The connector mapping, as the controller runs it (the DSN lives in
-		// a Secret neither reads).
-		if _, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
-			l.reportSpecErr(d, err)
-		}
-	case "Channel":
-		ch, ok := typed[v1alpha1.Channel](d)
-		if !ok {
-			return
-		}
-		// The sender mapping, as the controller runs it.
-		if _, err := specmap.Channel(&ch.Spec); err != nil {
-			l.reportSpecErr(d, err)
-		}
-		// The controller's own check of the links' URL and mailto.
-		if _, err := specmap.Preferences(&ch.Spec); err != nil {
-			l.reportSpecErr(d, err)
-		}
-	case "Playbook":
-		pb, ok := typed[v1alpha1.Playbook](d)
-		if !ok {
-			return
-		}
-		if s := pb.Spec.Trigger.Schedule; s != nil {
-			l.checkCron(d, "spec.trigger.schedule.cron", string(s.Cron))
-		}
-		l.checkJourney(d, pb)
+	if check, ok := domainChecks[d.kind]; ok {
+		check(l, d)
 	}
+}
+
+// domainChecks holds each kind's check, run on the typed object.
+var domainChecks = map[string]func(*linter, *document){
+	"Segment":        domainCheck((*linter).checkSegment),
+	"LoyaltyProgram": domainCheck((*linter).checkLoyaltyProgram),
+	"DataSource":     domainCheck((*linter).checkDataSource),
+	"Channel":        domainCheck((*linter).checkChannel),
+	"Playbook":       domainCheck((*linter).checkPlaybook),
+}
+
+// domainCheck runs check on the document decoded as T; a document that does
+// not decode was already reported by the schema check.
+func domainCheck[T any](check func(*linter, *document, *T)) func(*linter, *document) {
+	return func(l *linter, d *document) {
+		if obj, ok := typed[T](d); ok {
+			check(l, d, obj)
+		}
+	}
+}
+
+func (l *linter) checkSegment(d *document, seg *v1alpha1.Segment) {
+	// The criteria's CEL errors point at their line inside the expression.
+	criteriaOK := l.checkCriteria(d, "spec.criteria", seg.Spec.Criteria)
+	l.checkCron(d, "spec.schedule", string(seg.Spec.Schedule))
+	// The metric job's mapping and validation, as the controller runs it
+	// (window, metrics; the criteria was reported above).
+	if _, err := specmap.Segment(&seg.Spec); err != nil && criteriaOK {
+		l.reportSpecErr(d, err)
+	}
+}
+
+func (l *linter) checkLoyaltyProgram(d *document, lp *v1alpha1.LoyaltyProgram) {
+	l.checkCron(d, "spec.metricsSchedule", string(lp.Spec.MetricsSchedule))
+	// The ledger engine's mapping and validation, as the controller runs it.
+	if _, err := specmap.Loyalty(&lp.Spec); err != nil {
+		l.reportSpecErr(d, err)
+	}
+}
+
+func (l *linter) checkDataSource(d *document, ds *v1alpha1.DataSource) {
+	// The connector mapping, as the controller runs it (the DSN lives in a
+	// Secret neither reads).
+	if _, err := specmap.DataSource(ds.Namespace, ds.Name, &ds.Spec); err != nil {
+		l.reportSpecErr(d, err)
+	}
+}
+
+func (l *linter) checkChannel(d *document, ch *v1alpha1.Channel) {
+	// The sender mapping, as the controller runs it.
+	if _, err := specmap.Channel(&ch.Spec); err != nil {
+		l.reportSpecErr(d, err)
+	}
+	// The controller's own check of the links' URL and mailto.
+	if _, err := specmap.Preferences(&ch.Spec); err != nil {
+		l.reportSpecErr(d, err)
+	}
+}
+
+func (l *linter) checkPlaybook(d *document, pb *v1alpha1.Playbook) {
+	if s := pb.Spec.Trigger.Schedule; s != nil {
+		l.checkCron(d, "spec.trigger.schedule.cron", string(s.Cron))
+	}
+	l.checkJourney(d, pb)
 }
 
 // checkCron parses a schedule as Kubernetes CronJobs and the operator's
